@@ -1,0 +1,93 @@
+/* lfr/media.h - images: decode, encode, resize, flip and warp.
+ *
+ * An lfr_image is always 8-bit RGB, interleaved, rows packed (stride = 3 *
+ * width). Grey and palette inputs are expanded to RGB at decode, so every
+ * later stage sees one layout. Pixels are wiped when an image is freed: an
+ * image may hold a face (REQUIREMENTS PRI-1).
+ */
+#ifndef LFR_MEDIA_H
+#define LFR_MEDIA_H
+
+#include "lfr/base.h"
+
+typedef struct lfr_image {
+    int width;
+    int height;
+    uint8_t *rgb; /* owned: width * height * 3 bytes */
+} lfr_image;
+
+/* Limits applied before any pixel memory is allocated. */
+typedef struct lfr_decode_params {
+    size_t max_file_bytes; /* refuse larger files (default 64 MiB) */
+    int64_t max_pixels;    /* refuse width*height above this (default 40 Mpx) */
+    int max_side_px;       /* refuse a side above this (default 16384) */
+} lfr_decode_params;
+
+lfr_decode_params lfr_decode_default_params(void);
+
+typedef enum { LFR_IMAGE_JPEG, LFR_IMAGE_PNG, LFR_IMAGE_PNM } lfr_image_format;
+
+/* New image of w x h, pixels zeroed. LFR_EINVAL for w or h < 1. */
+int lfr_image_new(lfr_ctx *ctx, int w, int h, lfr_image **out);
+/* Wipes and frees the pixels and the image. NULL is a no-op. */
+void lfr_image_free(lfr_image *img);
+/* Deep copy. */
+int lfr_image_clone(lfr_ctx *ctx, const lfr_image *src, lfr_image **out);
+
+/* Decodes JPEG, PNG, PGM or PPM (binary P5/P6 and ASCII P2/P3) from memory,
+ * recognised by content, not name. p may be NULL for the defaults. Errors:
+ * LFR_EFORMAT (not an image, corrupt, truncated), LFR_ELIMIT (over p's
+ * limits), LFR_ENOMEM. *out is NULL on failure. */
+int lfr_image_decode(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
+                     lfr_image **out);
+/* Reads and decodes a file; messages start with the path. LFR_ENOENT and
+ * LFR_EIO for file problems, then as lfr_image_decode. */
+int lfr_image_load(lfr_ctx *ctx, const char *path, const lfr_decode_params *p, lfr_image **out);
+
+/* Encodes to JPEG (quality 1-100), PNG (quality ignored) or binary PPM.
+ * *out is owned by the caller (lfr_free; wipe first if it holds a face). */
+int lfr_image_encode(lfr_ctx *ctx, const lfr_image *img, lfr_image_format fmt, int quality,
+                     uint8_t **out, size_t *out_len);
+int lfr_image_save(lfr_ctx *ctx, const lfr_image *img, const char *path, int quality);
+
+/* Bilinear resize to w x h (a new image). */
+int lfr_image_resize(lfr_ctx *ctx, const lfr_image *src, int w, int h, lfr_image **out);
+/* Mirror image (left-right), a new image. */
+int lfr_image_flip(lfr_ctx *ctx, const lfr_image *src, lfr_image **out);
+
+/* A 2x3 affine map [a b c; d e f]: x' = a x + b y + c, y' = d x + e y + f. */
+typedef struct lfr_affine {
+    double m[6];
+} lfr_affine;
+
+/* Fills dst (already sized) by bilinear sampling of src at inv(dst_from_src)
+ * of each dst pixel; samples outside src are black. LFR_EINVAL if the map is
+ * singular. */
+int lfr_image_warp(lfr_ctx *ctx, const lfr_image *src, const lfr_affine *dst_from_src,
+                   lfr_image *dst);
+
+/* Inverse of an affine map; returns 0 if singular. */
+int lfr_affine_invert(const lfr_affine *a, lfr_affine *inv);
+
+/* Sampling one pixel channel with bilinear interpolation and a black border,
+ * at real coordinates (pixel centres at integer positions). */
+static inline float lfr_image_sample(const lfr_image *img, float x, float y, int channel)
+{
+    int x0 = (int)(x >= 0 ? x : x - 1.0f), y0 = (int)(y >= 0 ? y : y - 1.0f);
+    float fx = x - (float)x0, fy = y - (float)y0;
+    float v = 0.0f;
+    for (int dy = 0; dy <= 1; dy++) {
+        int yy = y0 + dy;
+        if (yy < 0 || yy >= img->height) continue;
+        float wy = dy ? fy : 1.0f - fy;
+        for (int dx = 0; dx <= 1; dx++) {
+            int xx = x0 + dx;
+            if (xx < 0 || xx >= img->width) continue;
+            float wx = dx ? fx : 1.0f - fx;
+            v += wx * wy * img->rgb[((size_t)yy * (size_t)img->width + (size_t)xx) * 3 + channel];
+        }
+    }
+    return v;
+}
+
+#endif

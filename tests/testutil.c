@@ -1,0 +1,47 @@
+/* tests/testutil.c - locating test data, models and scratch files. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path_buf[4][4096];
+static int path_slot;
+
+static char *next_buf(void)
+{
+    path_slot = (path_slot + 1) % 4;
+    return path_buf[path_slot];
+}
+
+const char *test_data_path(const char *rel)
+{
+    const char *root = getenv("LFR_DATA");
+    if (!root) root = "../shared/data";
+    char *buf = next_buf();
+    snprintf(buf, 4096, "%s/%s", root, rel);
+    return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+const char *test_model_dir(void)
+{
+    const char *dir = getenv("LFR_MODEL_DIR");
+    return dir ? dir : "models";
+}
+
+const char *test_tmp_path(const char *name)
+{
+    const char *root = getenv("LFR_TEST_TMP");
+    char *buf = next_buf();
+    snprintf(buf, 4096, "%s/%s", root ? root : "/tmp", name);
+    return buf;
+}
+
+void test_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}

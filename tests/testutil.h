@@ -1,0 +1,29 @@
+/* tests/testutil.h - shared helpers for the cmocka test programs. */
+#ifndef LFR_TESTUTIL_H
+#define LFR_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* Path under $LFR_DATA (../shared/data), or NULL when the data is absent. */
+const char *test_data_path(const char *rel);
+/* Path under $LFR_MODEL_DIR. */
+const char *test_model_dir(void);
+/* A scratch file path under the build's test folder. */
+const char *test_tmp_path(const char *name);
+/* Writes bytes to a file; fails the test on error. */
+void test_write_file(const char *path, const void *data, size_t len);
+/* Skips the current test with a message when the shared data is absent. */
+#define TEST_NEED_DATA(rel)                                                                        \
+    do {                                                                                           \
+        if (!test_data_path(rel)) {                                                                \
+            print_message("skipped: %s absent (set LFR_DATA)\n", rel);                             \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#endif
