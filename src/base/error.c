@@ -84,6 +84,15 @@ int lfr_fail_prefix(lfr_ctx *ctx, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, ctx->msg, sizeof old);
-    snprintf(ctx->msg, sizeof ctx->msg, "%s: %s", prefix, old);
+    /* Truncation is acceptable here: the message is for people. */
+    size_t n = strlen(prefix);
+    if (n > sizeof ctx->msg - 3) n = sizeof ctx->msg - 3;
+    memcpy(ctx->msg, prefix, n);
+    memcpy(ctx->msg + n, ": ", 2);
+    size_t room = sizeof ctx->msg - n - 3;
+    size_t m = strlen(old);
+    if (m > room) m = room;
+    memcpy(ctx->msg + n + 2, old, m);
+    ctx->msg[n + 2 + m] = '\0';
     return ctx->code;
 }

@@ -1,0 +1,138 @@
+/* lfr/vision.h - the face engine: detection, landmarks, alignment, embedding
+ * and face quality, on ONNX Runtime.
+ *
+ * Objects and threads: one lfr_runtime per process (the ORT environment).
+ * lfr_model and lfr_engine are immutable after creation and may be used by
+ * many threads at once, each with its own lfr_ctx.
+ *
+ * Models are described by JSON manifests (models/ *.json) found in a model
+ * folder beside the .onnx files; a manifest gives the input size, colour
+ * order, normalisation, alignment points, output size and the file's SHA-256,
+ * so another ArcFace-style model drops in without code changes.
+ */
+#ifndef LFR_VISION_H
+#define LFR_VISION_H
+
+#include "lfr/base.h"
+#include "lfr/media.h"
+
+typedef struct lfr_runtime lfr_runtime;
+typedef struct lfr_model lfr_model;
+typedef struct lfr_engine lfr_engine;
+
+typedef enum { LFR_MODEL_DETECTOR, LFR_MODEL_LANDMARKS, LFR_MODEL_EMBEDDER } lfr_model_kind;
+
+typedef struct lfr_runtime_params {
+    int intra_op_threads; /* threads ORT may use inside one network run (default 1) */
+} lfr_runtime_params;
+
+lfr_runtime_params lfr_runtime_default_params(void);
+
+/* Creates the process's ORT environment. LFR_ERUNTIME if ONNX Runtime cannot
+ * start (message from ORT). */
+int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out);
+void lfr_runtime_free(lfr_runtime *rt);
+/* Version string of the ONNX Runtime library in use (static). */
+const char *lfr_runtime_ort_version(void);
+
+/* Model folder: $LFR_MODEL_DIR, else $LFR_CACHE/models, else
+ * ~/.cache/openlfr/models. Writes into buf; returns buf. */
+const char *lfr_default_model_dir(char *buf, size_t len);
+
+/* Loads a model from its manifest, either a path to a .json file or a name
+ * looked up as DIR/NAME.json. Checks the .onnx file's SHA-256 against the
+ * manifest before ORT sees it, then the network's inputs and outputs against
+ * the manifest. Errors: LFR_ENOENT (manifest or model file missing),
+ * LFR_EMODEL (bad manifest, checksum mismatch, wrong network), LFR_ERUNTIME.
+ * The model borrows rt, which must outlive it. */
+int lfr_model_load(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, const char *name,
+                   lfr_model **out);
+void lfr_model_free(lfr_model *m);
+const char *lfr_model_name(const lfr_model *m);
+lfr_model_kind lfr_model_kind_of(const lfr_model *m);
+/* Checks a manifest and its model file's checksum without creating an ORT
+ * session (for `lfr doctor`). */
+int lfr_model_check(lfr_ctx *ctx, const char *dir, const char *name);
+
+/* Face quality measures, all from one detection. */
+typedef struct lfr_face_quality {
+    float box_px;          /* face box width in image pixels */
+    float eye_distance_px; /* between the eye centres */
+    float yaw_deg;         /* + = face turned to the image's right */
+    float pitch_deg;       /* + = face tilted up */
+    float roll_deg;        /* + = clockwise in the image */
+    float sharpness;       /* variance of the Laplacian on the 64x64 face crop */
+    float brightness;      /* mean grey level of the face centre, 0-255 */
+    float clipped;         /* fraction of face-centre pixels at <= 5 or >= 250 */
+} lfr_face_quality;
+
+/* One face. points: left eye, right eye, nose tip, left and right mouth
+ * corners, in image pixels, "left" meaning the image's left. */
+typedef struct lfr_face {
+    float x1, y1, x2, y2;
+    float score;
+    float points[5][2];
+    lfr_face_quality quality;
+} lfr_face;
+
+typedef struct lfr_engine_params {
+    const char *model_dir;   /* NULL: lfr_default_model_dir */
+    const char *detector;    /* manifest name (default "ultraface_anysize") */
+    const char *landmarks;   /* default "landmark68" */
+    const char *embedder;    /* default "mobilefacenet512" */
+    int detect_max_side_px;  /* stills larger than this are scaled down first (default 1920) */
+    int detect_min_side_px;  /* smaller stills are scaled up to this (default 240) */
+    float detect_score_min;  /* 0: the manifest's threshold */
+    int max_faces;           /* keep at most this many, highest score first (default 256) */
+    int embed_flip;          /* also embed the mirror image and average (default 0) */
+} lfr_engine_params;
+
+lfr_engine_params lfr_engine_default_params(void);
+
+/* Loads the three models. Borrows rt. */
+int lfr_engine_new(lfr_ctx *ctx, lfr_runtime *rt, const lfr_engine_params *p, lfr_engine **out);
+void lfr_engine_free(lfr_engine *e);
+int lfr_engine_embedding_size(const lfr_engine *e);
+/* The embedder manifest's same/different threshold on cosine similarity. */
+float lfr_engine_threshold(const lfr_engine *e);
+const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind);
+
+/* Finds every face of a still image at the scales its size calls for, with
+ * landmarks and quality; highest score first. *faces is owned (lfr_free),
+ * NULL when *n_faces is 0. */
+int lfr_engine_detect(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face **faces,
+                      int *n_faces);
+/* One detector pass with the whole image resized to in_w x in_h (no
+ * landmarks); for video, where the caller picks the scale, and benchmarks.
+ * A fixed-size detector refuses any other size with LFR_EINVAL. */
+int lfr_engine_detect_at(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, int in_w,
+                         int in_h, lfr_face **faces, int *n_faces);
+/* Adds landmarks and quality to a face found by lfr_engine_detect_at. */
+int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face *face);
+/* Aligns the face to the embedder's reference points and writes its
+ * L2-normalised embedding (lfr_engine_embedding_size floats) to out. The
+ * aligned crop is wiped before return. */
+int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_face *face, float *out);
+/* Detects, picks the main face (the largest box; the highest score among
+ * equals) and embeds it. LFR_ENOFACE when the image has none. face may be
+ * NULL; n_faces (may be NULL) gets how many faces were found. */
+int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
+                          lfr_face *face, int *n_faces);
+/* The aligned crop the embedder sees (a new image; wipe and free it). */
+int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_face *face, lfr_image **out);
+
+/* Least-squares similarity transform (rotation, uniform scale, translation,
+ * no reflection) taking src points to dst points. Returns LFR_EINVAL if the
+ * points are degenerate. */
+int lfr_similarity_fit(lfr_ctx *ctx, const float (*src)[2], const float (*dst)[2], int n,
+                       lfr_affine *out);
+
+/* Cosine similarity of two L2-normalised vectors (their dot product). */
+float lfr_cosine(const float *a, const float *b, int n);
+
+/* Intersection over union of two faces' boxes. */
+float lfr_face_iou(const lfr_face *a, const lfr_face *b);
+
+#endif

@@ -1,0 +1,71 @@
+/* cli/cli.h - private to the lfr command: the command table and helpers
+ * shared by the cmd_*.c files. */
+#ifndef LFR_CLI_H
+#define LFR_CLI_H
+
+#include "lfr/base.h"
+#include "lfr/vision.h"
+
+#include <jansson.h>
+
+/* Exit codes (STYLE.md section 8). */
+enum {
+    EXIT_OK = 0,
+    EXIT_NO = 1,       /* ran; the answer is no */
+    EXIT_USAGE = 2,
+    EXIT_DATA = 3,     /* bad input data */
+    EXIT_ENV = 4,      /* I/O, missing model, runtime */
+    EXIT_INTERNAL = 5,
+};
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full help text */
+} cli_command;
+
+/* Prints "lfr CMD: error: MESSAGE" to stderr and returns the exit code for
+ * an lfr error code. */
+int cli_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same with the ctx's message. */
+int cli_fail_ctx(const char *cmd, lfr_ctx *ctx, int code);
+/* "lfr CMD: usage error: ...; try 'lfr help CMD'", exit 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a command's help to stdout. */
+void cli_print_help(const char *cmd);
+/* The exit code that an lfr error code maps to. */
+int cli_exit_code(int code);
+
+/* Options every engine command takes. */
+typedef struct engine_opts {
+    const char *model_dir;
+    const char *embedder;
+    int threads;
+    int flip;
+} engine_opts;
+
+/* Opens runtime + engine with the options; on failure prints and returns an
+ * exit code (else 0). */
+int cli_engine_open(const char *cmd, lfr_ctx *ctx, const engine_opts *o, lfr_runtime **rt,
+                    lfr_engine **engine);
+void cli_engine_close(lfr_runtime *rt, lfr_engine *engine);
+
+/* Prints a JSON value on one line to stdout and releases it. */
+void cli_print_json(json_t *v);
+json_t *cli_face_json(const lfr_face *f);
+
+/* Parses a positive integer option; returns 0 on success. */
+int cli_parse_int(const char *s, int lo, int hi, int *out);
+int cli_parse_float(const char *s, double lo, double hi, double *out);
+
+int cmd_version(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+extern const cli_command cli_commands[];
+
+#endif

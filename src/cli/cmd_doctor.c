@@ -1,0 +1,96 @@
+/* cli/cmd_doctor.c - `lfr doctor`: is everything in place to run, and if
+ * not, what to do about it. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct report {
+    int json, problems;
+    json_t *checks;
+} report;
+
+static void note(report *r, const char *what, int ok, const char *detail, const char *fix)
+{
+    if (!ok) r->problems++;
+    if (r->json) {
+        json_array_append_new(r->checks, json_pack("{s:s,s:b,s:s,s:s}", "check", what, "ok", ok,
+                                                   "detail", detail, "fix", ok ? "" : fix));
+        return;
+    }
+    printf("%-4s %s: %s\n", ok ? "ok" : "FAIL", what, detail);
+    if (!ok && fix && *fix) printf("     fix: %s\n", fix);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {NULL, 0, NULL, 0}};
+    report r = {0};
+    char dir[4096];
+    lfr_default_model_dir(dir, sizeof dir);
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j') r.json = 1;
+        else if (c == 'm') snprintf(dir, sizeof dir, "%s", optarg);
+        else return cli_usage("doctor", "unknown option");
+    }
+    if (optind != argc) return cli_usage("doctor", "unexpected argument '%s'", argv[optind]);
+    r.checks = json_array();
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx)) return cli_fail("doctor", LFR_ENOMEM, "out of memory");
+
+    lfr_runtime *rt = NULL;
+    int rc = lfr_runtime_new(ctx, NULL, &rt);
+    char detail[4200];
+    snprintf(detail, sizeof detail, "ONNX Runtime %s %s", lfr_runtime_ort_version(),
+             rc ? lfr_errmsg(ctx) : "starts");
+    note(&r, "runtime", rc == LFR_OK, detail,
+         "run scripts/setup.sh, or rebuild with ONNXRUNTIME_ROOT set to a working release");
+
+    DIR *d = opendir(dir);
+    snprintf(detail, sizeof detail, "%s", dir);
+    note(&r, "model folder", d != NULL, detail,
+         "run scripts/setup.sh, or set LFR_MODEL_DIR to a folder of manifests and .onnx files");
+    int n_manifests = 0;
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            size_t len = strlen(de->d_name);
+            if (len < 6 || strcmp(de->d_name + len - 5, ".json")) continue;
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(len - 5), de->d_name);
+            n_manifests++;
+            rc = lfr_model_check(ctx, dir, name);
+            snprintf(detail, sizeof detail, "%s", rc ? lfr_errmsg(ctx) : "manifest and SHA-256 ok");
+            char what[300];
+            snprintf(what, sizeof what, "model %s", name);
+            note(&r, what, rc == LFR_OK, detail, "run scripts/setup.sh to fetch and check it");
+        }
+        closedir(d);
+    }
+    if (d && n_manifests == 0)
+        note(&r, "models", 0, "no manifests (*.json) in the model folder", "run scripts/setup.sh");
+    if (rt) {
+        lfr_engine_params ep = lfr_engine_default_params();
+        ep.model_dir = dir;
+        lfr_engine *engine = NULL;
+        rc = lfr_engine_new(ctx, rt, &ep, &engine);
+        snprintf(detail, sizeof detail, "%s", rc ? lfr_errmsg(ctx) : "default models load");
+        note(&r, "engine", rc == LFR_OK, detail, "run scripts/setup.sh");
+        lfr_engine_free(engine);
+    }
+    lfr_runtime_free(rt);
+    lfr_ctx_free(ctx);
+    if (r.json)
+        cli_print_json(json_pack("{s:b,s:i,s:o}", "ok", r.problems == 0, "problems", r.problems,
+                                 "checks", r.checks));
+    else {
+        json_decref(r.checks);
+        printf("%s\n", r.problems ? "problems found" : "all checks passed");
+    }
+    return r.problems ? EXIT_ENV : EXIT_OK;
+}

@@ -1,0 +1,95 @@
+/* cli/main.c - the lfr command: dispatches `lfr <cmd> ...` to cmd_<cmd>(). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const cli_command cli_commands[] = {
+    {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
+     "usage: lfr version [--json]\n"},
+    {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",
+     "usage: lfr doctor [--models DIR] [--json]\n"
+     "Checks that ONNX Runtime starts, that every model manifest parses, that each\n"
+     "model file is present with the recorded SHA-256, and that the default engine\n"
+     "loads. Exit 0 when all is well, 4 otherwise.\n"},
+    {"detect", cmd_detect, "find the faces in an image, with landmarks and quality",
+     "usage: lfr detect IMAGE [--json] [--models DIR] [--threads N]\n"
+     "Prints every face: box, score, the 5 points (eyes, nose, mouth corners)\n"
+     "and quality (box size, inter-eye distance, yaw/pitch/roll, sharpness,\n"
+     "exposure). Exit 1 when the image holds no face.\n"},
+    {"compare", cmd_compare, "similarity of the best face of two images",
+     "usage: lfr compare IMAGE_A IMAGE_B [--json] [--threshold T] [--models DIR]\n"
+     "         [--embedder NAME] [--flip]\n"
+     "Embeds the highest-scoring face of each image and prints their cosine\n"
+     "similarity and 'same' or 'different' at the threshold (default: the\n"
+     "embedder manifest's). Exit 0 for same, 1 for different.\n"},
+    {"eval", cmd_eval, "measure accuracy on labelled data",
+     "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
+     "         [--flip] [--threads N] [--limit N]\n"
+     "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
+     "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
+     "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
+     "(their pairs count as errors). --limit N uses the first N pairs of each\n"
+     "fold (for quick checks; the full protocol has 600).\n"},
+    {"bench", cmd_bench, "measure engine speed",
+     "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
+     "engine: detection ms per frame at 320x240, 640x480 and 1920x1080 and\n"
+     "alignment+embedding ms per face, with N intra-op threads (default: both 1\n"
+     "and 2) and with 2 images in parallel on 2 threads.\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const cli_command *find_command(const char *name)
+{
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (!strcmp(c->name, name)) return c;
+    return NULL;
+}
+
+void cli_print_help(const char *cmd)
+{
+    const cli_command *c = find_command(cmd);
+    if (c) fputs(c->usage, stdout);
+}
+
+static void print_overview(FILE *f)
+{
+    fprintf(f, "usage: lfr <command> [options]\n\nOpenLFR %s - live facial recognition.\n\n"
+               "commands:\n",
+            LFR_VERSION);
+    for (const cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n'lfr help <command>' or 'lfr <command> --help' for details.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+        if (argc > 2) {
+            if (!find_command(argv[2]))
+                return cli_usage("help", "unknown command '%s'", argv[2]);
+            cli_print_help(argv[2]);
+        } else {
+            print_overview(stdout);
+        }
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "--version")) name = "version";
+    const cli_command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "lfr: error: unknown command '%s'; try 'lfr help'\n", name);
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            cli_print_help(c->name);
+            return EXIT_OK;
+        }
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,32 @@
+/* media/internal.h - helpers shared by the media module's files; not API. */
+#ifndef LFR_MEDIA_INTERNAL_H
+#define LFR_MEDIA_INTERNAL_H
+
+#include "lfr/media.h"
+
+/* Refuses a w x h image over p's limits (LFR_ELIMIT) or with a zero side
+ * (LFR_EFORMAT), before any pixel memory is allocated. `what` names the
+ * format in the message ("PNG"). */
+int lfr_media_check_size(lfr_ctx *ctx, const char *what, int64_t w, int64_t h,
+                         const lfr_decode_params *p);
+
+/* Nonzero if img is a well-formed image (sizes >= 1, pixels present). */
+int lfr_media_image_ok(const lfr_image *img);
+
+/* Per-format decoders: data is non-empty and starts with the format's
+ * magic; p is non-NULL. Same contract as lfr_image_decode. */
+int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len,
+                          const lfr_decode_params *p, lfr_image **out);
+int lfr_media_decode_png(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
+                         lfr_image **out);
+int lfr_media_decode_pnm(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
+                         lfr_image **out);
+
+/* Per-format encoders: img is well formed. Same contract as
+ * lfr_image_encode. */
+int lfr_media_encode_jpeg(lfr_ctx *ctx, const lfr_image *img, int quality, uint8_t **out,
+                          size_t *out_len);
+int lfr_media_encode_png(lfr_ctx *ctx, const lfr_image *img, uint8_t **out, size_t *out_len);
+int lfr_media_encode_ppm(lfr_ctx *ctx, const lfr_image *img, uint8_t **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,287 @@
+/* vision/engine.c - the three networks together: faces of a still image at
+ * the scales it needs, landmarks, alignment and embedding.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+struct lfr_engine {
+    lfr_engine_params p;
+    lfr_model *detector;
+    lfr_model *landmarks;
+    lfr_model *embedder;
+};
+
+lfr_engine_params lfr_engine_default_params(void)
+{
+    /* Keep in step with the field comments in lfr/vision.h. */
+    return (lfr_engine_params){
+        .model_dir = NULL,
+        .detector = "ultraface_anysize",
+        .landmarks = "landmark68",
+        .embedder = "mobilefacenet512",
+        .detect_max_side_px = 1920,
+        .detect_min_side_px = 240,
+        .detect_score_min = 0.0f,
+        .max_faces = 256,
+        .embed_flip = 0,
+    };
+}
+
+static int expect_kind(lfr_ctx *ctx, const lfr_model *m, lfr_model_kind kind, const char *role)
+{
+    if (lfr_model_kind_of(m) == kind) return LFR_OK;
+    return lfr_fail(ctx, LFR_EMODEL, "model '%s' is not a %s", lfr_model_name(m), role);
+}
+
+int lfr_engine_new(lfr_ctx *ctx, lfr_runtime *rt, const lfr_engine_params *p, lfr_engine **out)
+{
+    *out = NULL;
+    lfr_engine_params defaults = lfr_engine_default_params();
+    if (!p) p = &defaults;
+    if (p->detect_max_side_px < 64 || p->detect_min_side_px < 16 ||
+        p->detect_min_side_px > p->detect_max_side_px || p->max_faces < 1)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "engine parameters: detect sides %d..%d px or max_faces %d out of range",
+                        p->detect_min_side_px, p->detect_max_side_px, p->max_faces);
+    lfr_engine *e = lfr_calloc(1, sizeof *e);
+    if (!e) return lfr_fail(ctx, LFR_ENOMEM, "engine: out of memory");
+    e->p = *p;
+    e->p.model_dir = NULL; /* borrowed only during loading */
+    int rc;
+    if ((rc = lfr_model_load(ctx, rt, p->model_dir, p->detector, &e->detector)) ||
+        (rc = expect_kind(ctx, e->detector, LFR_MODEL_DETECTOR, "face detector")) ||
+        (rc = lfr_model_load(ctx, rt, p->model_dir, p->landmarks, &e->landmarks)) ||
+        (rc = expect_kind(ctx, e->landmarks, LFR_MODEL_LANDMARKS, "landmark model")) ||
+        (rc = lfr_model_load(ctx, rt, p->model_dir, p->embedder, &e->embedder)) ||
+        (rc = expect_kind(ctx, e->embedder, LFR_MODEL_EMBEDDER, "face embedder")))
+        goto fail;
+    if (e->embedder->man.n_align_points != 5) {
+        rc = lfr_fail(ctx, LFR_EMODEL, "model '%s': alignment needs 5 reference points, has %d",
+                      e->embedder->man.name, e->embedder->man.n_align_points);
+        goto fail;
+    }
+    /* The names were borrowed; keep them pointing at our manifests. */
+    e->p.detector = e->detector->man.name;
+    e->p.landmarks = e->landmarks->man.name;
+    e->p.embedder = e->embedder->man.name;
+    *out = e;
+    return LFR_OK;
+fail:
+    lfr_engine_free(e);
+    return rc;
+}
+
+void lfr_engine_free(lfr_engine *e)
+{
+    if (!e) return;
+    lfr_model_free(e->detector);
+    lfr_model_free(e->landmarks);
+    lfr_model_free(e->embedder);
+    lfr_free(e);
+}
+
+int lfr_engine_embedding_size(const lfr_engine *e)
+{
+    return e->embedder->man.embedding_size;
+}
+
+float lfr_engine_threshold(const lfr_engine *e)
+{
+    return e->embedder->man.threshold;
+}
+
+const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind)
+{
+    return kind == LFR_MODEL_DETECTOR ? e->detector
+           : kind == LFR_MODEL_LANDMARKS ? e->landmarks
+                                         : e->embedder;
+}
+
+int lfr_engine_detect_at(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, int in_w,
+                         int in_h, lfr_face **faces, int *n_faces)
+{
+    return detector_run(ctx, e->detector, img, in_w, in_h, e->p.detect_score_min, faces, n_faces);
+}
+
+int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face *face)
+{
+    return landmarks_run(ctx, e->landmarks, img, face);
+}
+
+/* The scales a still is searched at: the image brought within the side
+ * limits, then halved while it is large, since UltraFace finds faces of
+ * about 10 to 250 input pixels and each halving covers the next octave. */
+static int pyramid(const lfr_engine *e, const lfr_image *img, float scales[8])
+{
+    const manifest *m = &e->detector->man;
+    if (m->input_w) {
+        scales[0] = 1.0f;
+        return 1;
+    }
+    float big = (float)(img->width > img->height ? img->width : img->height);
+    float small = (float)(img->width < img->height ? img->width : img->height);
+    float s = 1.0f;
+    if (big > (float)e->p.detect_max_side_px) s = (float)e->p.detect_max_side_px / big;
+    else if (small < (float)e->p.detect_min_side_px) s = (float)e->p.detect_min_side_px / small;
+    int n = 0;
+    scales[n++] = s;
+    while (n < 8 && big * s > 400.0f) {
+        s /= 2.0f;
+        scales[n++] = s;
+    }
+    return n;
+}
+
+static int input_side(const manifest *m, int img_side, float s, int fixed)
+{
+    if (m->input_w) return fixed;
+    int v = (int)lroundf((float)img_side * s);
+    return v < 16 ? 16 : v;
+}
+
+int lfr_engine_detect(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face **faces,
+                      int *n_faces)
+{
+    *faces = NULL;
+    *n_faces = 0;
+    float scales[8];
+    int n_scales = pyramid(e, img, scales);
+    const manifest *m = &e->detector->man;
+    lfr_face *all = NULL;
+    int n_all = 0, rc = LFR_OK;
+    for (int i = 0; i < n_scales; i++) {
+        lfr_face *level = NULL;
+        int n_level = 0;
+        rc = detector_run(ctx, e->detector, img, input_side(m, img->width, scales[i], m->input_w),
+                          input_side(m, img->height, scales[i], m->input_h), e->p.detect_score_min,
+                          &level, &n_level);
+        if (rc) goto fail;
+        if (n_level) {
+            lfr_face *grown = lfr_realloc(all, (size_t)(n_all + n_level) * sizeof *all);
+            if (!grown) {
+                lfr_free(level);
+                rc = lfr_fail(ctx, LFR_ENOMEM, "detection: out of memory");
+                goto fail;
+            }
+            all = grown;
+            memcpy(all + n_all, level, (size_t)n_level * sizeof *all);
+            n_all += n_level;
+        }
+        lfr_free(level);
+    }
+    n_all = faces_nms(all, n_all, m->nms_iou);
+    if (n_all > e->p.max_faces) n_all = e->p.max_faces;
+    for (int i = 0; i < n_all; i++)
+        if ((rc = landmarks_run(ctx, e->landmarks, img, &all[i]))) goto fail;
+    if (n_all == 0) {
+        lfr_free(all);
+        all = NULL;
+    }
+    *faces = all;
+    *n_faces = n_all;
+    return LFR_OK;
+fail:
+    lfr_free(all);
+    return rc;
+}
+
+int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_face *face, lfr_image **out)
+{
+    *out = NULL;
+    const manifest *m = &e->embedder->man;
+    lfr_affine map;
+    int rc = lfr_similarity_fit(ctx, (const float(*)[2])face->points,
+                                (const float(*)[2])m->align_points, 5, &map);
+    if (rc) return rc;
+    lfr_image *crop = NULL;
+    if ((rc = lfr_image_new(ctx, m->input_w, m->input_h, &crop))) return rc;
+    if ((rc = lfr_image_warp(ctx, img, &map, crop))) {
+        lfr_image_free(crop);
+        return rc;
+    }
+    *out = crop;
+    return LFR_OK;
+}
+
+/* Runs the embedder on an aligned crop and adds the result into acc. */
+static int embed_crop(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *crop, float *tensor,
+                      float *acc)
+{
+    const manifest *m = &emb->man;
+    preprocess_region(crop, 0, 0, (float)crop->width, (float)crop->height, m->input_w,
+                      m->input_h, m, tensor);
+    int64_t shape[4] = {1, m->colour == COLOUR_GREY ? 1 : 3, m->input_h, m->input_w};
+    ort_output out;
+    int rc = ort_run(ctx, emb, tensor, shape, &out);
+    if (rc) return rc;
+    if (out.count != (size_t)m->embedding_size)
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s: produced %zu values, the manifest says %d", m->name,
+                      out.count, m->embedding_size);
+    else
+        for (int i = 0; i < m->embedding_size; i++) acc[i] += out.data[i];
+    ort_output_free(&out, 1);
+    return rc;
+}
+
+int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_face *face, float *out)
+{
+    const manifest *m = &e->embedder->man;
+    int dim = m->embedding_size;
+    size_t tensor_len = (size_t)3 * (size_t)m->input_w * (size_t)m->input_h;
+    lfr_image *crop = NULL, *mirror = NULL;
+    float *tensor = NULL;
+    int rc = lfr_engine_align(ctx, e, img, face, &crop);
+    if (rc) return rc;
+    tensor = lfr_alloc(tensor_len * sizeof(float));
+    if (!tensor) {
+        rc = lfr_fail(ctx, LFR_ENOMEM, "embedding: out of memory");
+        goto done;
+    }
+    memset(out, 0, (size_t)dim * sizeof(float));
+    if ((rc = embed_crop(ctx, e->embedder, crop, tensor, out))) goto done;
+    if (e->p.embed_flip) {
+        if ((rc = lfr_image_flip(ctx, crop, &mirror)) ||
+            (rc = embed_crop(ctx, e->embedder, mirror, tensor, out)))
+            goto done;
+    }
+    double norm = 0;
+    for (int i = 0; i < dim; i++) norm += (double)out[i] * out[i];
+    if (!(norm > 1e-12) || !isfinite(norm)) {
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s: produced a zero or non-finite embedding", m->name);
+        goto done;
+    }
+    float inv = (float)(1.0 / sqrt(norm));
+    for (int i = 0; i < dim; i++) out[i] *= inv;
+done:
+    if (rc) lfr_wipe(out, (size_t)dim * sizeof(float));
+    if (tensor) lfr_wipe_free(tensor, tensor_len * sizeof(float));
+    lfr_image_free(mirror);
+    lfr_image_free(crop);
+    return rc;
+}
+
+int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
+                          lfr_face *face, int *n_faces)
+{
+    lfr_face *faces = NULL;
+    int n = 0;
+    if (n_faces) *n_faces = 0;
+    int rc = lfr_engine_detect(ctx, e, img, &faces, &n);
+    if (rc) return rc;
+    if (n_faces) *n_faces = n;
+    if (n == 0) return lfr_fail(ctx, LFR_ENOFACE, "no face found");
+    int best = 0;
+    for (int i = 1; i < n; i++) {
+        float area = (faces[i].x2 - faces[i].x1) * (faces[i].y2 - faces[i].y1);
+        float best_area = (faces[best].x2 - faces[best].x1) * (faces[best].y2 - faces[best].y1);
+        if (area > best_area) best = i;
+    }
+    rc = lfr_engine_embed(ctx, e, img, &faces[best], out);
+    if (rc == LFR_OK && face) *face = faces[best];
+    lfr_free(faces);
+    return rc;
+}

@@ -1,0 +1,104 @@
+/* vision/internal.h - private to the vision module: manifests and the thin
+ * ONNX Runtime session wrapper. */
+#ifndef LFR_VISION_INTERNAL_H
+#define LFR_VISION_INTERNAL_H
+
+#include "lfr/vision.h"
+
+#define MANIFEST_MAX_POINTS 8
+#define MANIFEST_MAX_LEVELS 8
+#define MANIFEST_MAX_SIZES 4
+
+typedef enum { COLOUR_RGB, COLOUR_BGR, COLOUR_GREY } colour_order;
+typedef enum { DECODE_CORNERS, DECODE_PRIORS } box_decode;
+
+/* What a model's manifest says; see models/ *.json. */
+typedef struct manifest {
+    char name[64];
+    lfr_model_kind kind;
+    char file[256];
+    char sha256[65];
+    char input_name[64];
+    int input_w, input_h; /* 0: any size (detectors) */
+    colour_order colour;
+    float mean, scale; /* tensor value = (pixel - mean) * scale */
+    char output_names[2][64];
+    int n_outputs;
+    /* detector */
+    box_decode decode;
+    int n_levels;
+    int strides[MANIFEST_MAX_LEVELS];
+    int n_sizes[MANIFEST_MAX_LEVELS];
+    float min_sizes[MANIFEST_MAX_LEVELS][MANIFEST_MAX_SIZES];
+    float center_variance, size_variance;
+    float score_threshold, nms_iou;
+    /* landmarks */
+    int n_points;
+    float crop_scale, crop_shift_x;
+    /* embedder */
+    int embedding_size;
+    int n_align_points;
+    float align_points[MANIFEST_MAX_POINTS][2];
+    float threshold;
+} manifest;
+
+/* Parses DIR/NAME.json (or NAME if it ends in .json) into m; *model_path
+ * gets the .onnx path (owned). */
+int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
+                  char **model_path);
+
+struct lfr_runtime {
+    const void *api; /* const OrtApi * */
+    void *env;       /* OrtEnv * */
+    void *mem_info;  /* OrtMemoryInfo * for CPU tensors */
+    int intra_op_threads;
+};
+
+struct lfr_model {
+    manifest man;
+    lfr_runtime *rt;
+    void *session; /* OrtSession * */
+};
+
+/* Creates an ORT session from model bytes already checked. */
+int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t len,
+                    const char *what, void **out);
+void ort_session_free(lfr_runtime *rt, void *session);
+
+/* Checks that the session has one float input of 4 dims named as the
+ * manifest says, matching its fixed sizes, and the named outputs. */
+int ort_check_io(lfr_ctx *ctx, const lfr_model *m);
+
+/* Output of one run: up to two float tensors, owned (lfr_free). */
+typedef struct ort_output {
+    float *data;
+    int64_t shape[4];
+    int ndim;
+    size_t count;
+} ort_output;
+
+/* Runs the model on one float NCHW tensor; fills outs[0..n_outputs-1]. */
+int ort_run(lfr_ctx *ctx, const lfr_model *m, const float *input, const int64_t shape[4],
+            ort_output *outs);
+void ort_output_free(ort_output *o, int n);
+
+/* Writes img's region (x0,y0 side w x h in image pixels, may extend past the
+ * edges: black there) resized to out_w x out_h into a planar float tensor in
+ * the manifest's colour order and normalisation. */
+void preprocess_region(const lfr_image *img, float x0, float y0, float w, float h, int out_w,
+                       int out_h, const manifest *m, float *tensor);
+
+/* Detector internals shared with tests. */
+int detector_run(lfr_ctx *ctx, const lfr_model *det, const lfr_image *img, int in_w, int in_h,
+                 float score_min, lfr_face **faces, int *n_faces);
+/* Greedy NMS in place, by descending score; returns the count kept. */
+int faces_nms(lfr_face *faces, int n, float iou_max);
+
+/* Runs the landmark model on a face: fills points and quality. */
+int landmarks_run(lfr_ctx *ctx, const lfr_model *lm, const lfr_image *img, lfr_face *face);
+
+/* Fills face->quality from its box and points; grey64 is the 64x64 grey crop
+ * (0-255) the landmark model saw, or NULL to skip sharpness and exposure. */
+void quality_measure(const lfr_image *img, lfr_face *face, const float *grey64);
+
+#endif

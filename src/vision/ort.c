@@ -1,0 +1,290 @@
+/* vision/ort.c - the only file that talks to the ONNX Runtime C API.
+ *
+ * It turns every OrtStatus into an LFR_ERUNTIME code plus ORT's message, and
+ * hides ORT's types behind void pointers so no other file needs its header.
+ */
+#include "internal.h"
+
+#include <onnxruntime_c_api.h>
+#include <stdio.h>
+#include <string.h>
+
+#define API(rt) ((const OrtApi *)(rt)->api)
+
+/* For clean-up paths that cannot report: true if status is NULL. */
+static int succeeded(const OrtApi *api, OrtStatus *status)
+{
+    if (!status) return 1;
+    api->ReleaseStatus(status);
+    return 0;
+}
+
+/* Converts and releases a status; LFR_OK when status is NULL. */
+static int status_check(lfr_ctx *ctx, const OrtApi *api, OrtStatus *status, const char *what)
+{
+    if (!status) return LFR_OK;
+    int rc = lfr_fail(ctx, LFR_ERUNTIME, "%s: onnxruntime: %s", what, api->GetErrorMessage(status));
+    api->ReleaseStatus(status);
+    return rc;
+}
+
+lfr_runtime_params lfr_runtime_default_params(void)
+{
+    return (lfr_runtime_params){.intra_op_threads = 1};
+}
+
+const char *lfr_runtime_ort_version(void)
+{
+    return OrtGetApiBase()->GetVersionString();
+}
+
+int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out)
+{
+    *out = NULL;
+    lfr_runtime_params defaults = lfr_runtime_default_params();
+    if (!p) p = &defaults;
+    if (p->intra_op_threads < 1 || p->intra_op_threads > 64)
+        return lfr_fail(ctx, LFR_EINVAL, "intra_op_threads: %d is outside 1..64",
+                        p->intra_op_threads);
+    const OrtApi *api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
+    if (!api)
+        return lfr_fail(ctx, LFR_ERUNTIME,
+                        "onnxruntime %s does not offer C API version %d (too old a library)",
+                        OrtGetApiBase()->GetVersionString(), ORT_API_VERSION);
+    lfr_runtime *rt = lfr_calloc(1, sizeof *rt);
+    if (!rt) return lfr_fail(ctx, LFR_ENOMEM, "runtime: out of memory");
+    rt->api = api;
+    rt->intra_op_threads = p->intra_op_threads;
+    OrtEnv *env = NULL;
+    OrtMemoryInfo *mem = NULL;
+    int rc = status_check(ctx, api, api->CreateEnv(ORT_LOGGING_LEVEL_ERROR, "lfr", &env),
+                          "creating the runtime");
+    if (rc) goto fail;
+    rt->env = env;
+    rc = status_check(ctx, api, api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mem),
+                      "creating the runtime");
+    if (rc) goto fail;
+    rt->mem_info = mem;
+    *out = rt;
+    return LFR_OK;
+fail:
+    lfr_runtime_free(rt);
+    return rc;
+}
+
+void lfr_runtime_free(lfr_runtime *rt)
+{
+    if (!rt) return;
+    if (rt->mem_info) API(rt)->ReleaseMemoryInfo(rt->mem_info);
+    if (rt->env) API(rt)->ReleaseEnv(rt->env);
+    lfr_free(rt);
+}
+
+int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t len,
+                    const char *what, void **out)
+{
+    const OrtApi *api = API(rt);
+    *out = NULL;
+    OrtSessionOptions *so = NULL;
+    OrtSession *session = NULL;
+    int rc = status_check(ctx, api, api->CreateSessionOptions(&so), what);
+    if (rc) return rc;
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", rt->intra_op_threads);
+    if ((rc = status_check(ctx, api, api->SetIntraOpNumThreads(so, rt->intra_op_threads), what)) ||
+        (rc = status_check(ctx, api, api->SetInterOpNumThreads(so, 1), what)) ||
+        (rc = status_check(ctx, api, api->SetSessionGraphOptimizationLevel(so, ORT_ENABLE_ALL),
+                           what)) ||
+        /* Spinning worker threads steal the other core from parallel work
+         * and make timings jumpy on 2 cores (DESIGN.md). */
+        (rc = status_check(ctx, api,
+                           api->AddSessionConfigEntry(so, "session.intra_op.allow_spinning", "0"),
+                           what)))
+        goto done;
+    rc = status_check(ctx, api, api->CreateSessionFromArray(rt->env, bytes, len, so, &session),
+                      what);
+    if (rc == LFR_OK) *out = session;
+    else rc = lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
+done:
+    api->ReleaseSessionOptions(so);
+    return rc;
+}
+
+void ort_session_free(lfr_runtime *rt, void *session)
+{
+    if (session) API(rt)->ReleaseSession(session);
+}
+
+/* Reads one input's or output's name and dims. */
+static int io_info(lfr_ctx *ctx, const lfr_model *m, int is_input, size_t i, char *name,
+                   size_t name_len, int64_t *dims, size_t *ndim)
+{
+    const OrtApi *api = API(m->rt);
+    OrtAllocator *alloc = NULL;
+    char *ort_name = NULL;
+    OrtTypeInfo *ti = NULL;
+    const OrtTensorTypeAndShapeInfo *tsi = NULL;
+    ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+    int rc = status_check(ctx, api, api->GetAllocatorWithDefaultOptions(&alloc), m->man.name);
+    if (rc) return rc;
+    OrtStatus *st = is_input ? api->SessionGetInputName(m->session, i, alloc, &ort_name)
+                             : api->SessionGetOutputName(m->session, i, alloc, &ort_name);
+    if ((rc = status_check(ctx, api, st, m->man.name))) return rc;
+    snprintf(name, name_len, "%s", ort_name);
+    if (!succeeded(api, api->AllocatorFree(alloc, ort_name)))
+        return lfr_fail(ctx, LFR_ERUNTIME, "%s: onnxruntime could not free a name", m->man.name);
+    st = is_input ? api->SessionGetInputTypeInfo(m->session, i, &ti)
+                  : api->SessionGetOutputTypeInfo(m->session, i, &ti);
+    if ((rc = status_check(ctx, api, st, m->man.name))) return rc;
+    if ((rc = status_check(ctx, api, api->CastTypeInfoToTensorInfo(ti, &tsi), m->man.name)))
+        goto done;
+    if (!tsi) {
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s: %s '%s' is not a tensor", m->man.name,
+                      is_input ? "input" : "output", name);
+        goto done;
+    }
+    if ((rc = status_check(ctx, api, api->GetTensorElementType(tsi, &type), m->man.name)) ||
+        (rc = status_check(ctx, api, api->GetDimensionsCount(tsi, ndim), m->man.name)))
+        goto done;
+    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s: %s '%s' is not float32", m->man.name,
+                      is_input ? "input" : "output", name);
+        goto done;
+    }
+    if (*ndim > 4) {
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s: %s '%s' has %zu dimensions", m->man.name,
+                      is_input ? "input" : "output", name, *ndim);
+        goto done;
+    }
+    rc = status_check(ctx, api, api->GetDimensions(tsi, dims, *ndim), m->man.name);
+done:
+    api->ReleaseTypeInfo(ti);
+    return rc;
+}
+
+int ort_check_io(lfr_ctx *ctx, const lfr_model *m)
+{
+    const OrtApi *api = API(m->rt);
+    const manifest *man = &m->man;
+    size_t n_in = 0, n_out = 0;
+    int rc;
+    if ((rc = status_check(ctx, api, api->SessionGetInputCount(m->session, &n_in), man->name)) ||
+        (rc = status_check(ctx, api, api->SessionGetOutputCount(m->session, &n_out), man->name)))
+        return rc;
+    if (n_in != 1)
+        return lfr_fail(ctx, LFR_EMODEL, "%s: the network has %zu inputs, the manifest expects 1",
+                        man->name, n_in);
+    char name[128];
+    int64_t dims[4];
+    size_t ndim = 0;
+    if ((rc = io_info(ctx, m, 1, 0, name, sizeof name, dims, &ndim))) return rc;
+    int channels = man->colour == COLOUR_GREY ? 1 : 3;
+    if (strcmp(name, man->input_name) != 0 || ndim != 4 || (dims[1] > 0 && dims[1] != channels) ||
+        (man->input_h > 0 && dims[2] > 0 && dims[2] != man->input_h) ||
+        (man->input_w > 0 && dims[3] > 0 && dims[3] != man->input_w) ||
+        (man->input_w == 0 && dims[3] > 0))
+        return lfr_fail(ctx, LFR_EMODEL,
+                        "%s: the network's input '%s' [%lld,%lld,%lld,%lld] does not match the "
+                        "manifest's '%s' [1,%d,%d,%d] (0 = any): wrong model file for this manifest?",
+                        man->name, name, (long long)dims[0], (long long)(ndim > 1 ? dims[1] : 0),
+                        (long long)(ndim > 2 ? dims[2] : 0), (long long)(ndim > 3 ? dims[3] : 0),
+                        man->input_name, channels, man->input_h, man->input_w);
+    for (int k = 0; k < man->n_outputs; k++) {
+        int found = 0;
+        for (size_t i = 0; i < n_out && !found; i++) {
+            if ((rc = io_info(ctx, m, 0, i, name, sizeof name, dims, &ndim))) return rc;
+            if (strcmp(name, man->output_names[k]) != 0) continue;
+            found = 1;
+            int64_t last = ndim ? dims[ndim - 1] : 0;
+            if (man->kind == LFR_MODEL_EMBEDDER && last > 0 && last != man->embedding_size)
+                return lfr_fail(ctx, LFR_EMODEL,
+                                "%s: output '%s' has %lld values, the manifest says %d",
+                                man->name, name, (long long)last, man->embedding_size);
+            if (man->kind == LFR_MODEL_LANDMARKS && last > 0 && last != 2 * man->n_points)
+                return lfr_fail(ctx, LFR_EMODEL,
+                                "%s: output '%s' has %lld values, the manifest's %d points need %d",
+                                man->name, name, (long long)last, man->n_points,
+                                2 * man->n_points);
+        }
+        if (!found)
+            return lfr_fail(ctx, LFR_EMODEL, "%s: the network has no output named '%s'",
+                            man->name, man->output_names[k]);
+    }
+    return LFR_OK;
+}
+
+void ort_output_free(ort_output *o, int n)
+{
+    for (int i = 0; i < n; i++) {
+        lfr_wipe_free(o[i].data, o[i].count * sizeof(float));
+        o[i].data = NULL;
+    }
+}
+
+int ort_run(lfr_ctx *ctx, const lfr_model *m, const float *input, const int64_t shape[4],
+            ort_output *outs)
+{
+    const OrtApi *api = API(m->rt);
+    const manifest *man = &m->man;
+    size_t count = (size_t)(shape[0] * shape[1] * shape[2] * shape[3]);
+    OrtValue *in = NULL;
+    OrtValue *ov[2] = {NULL, NULL};
+    const char *out_names[2] = {man->output_names[0], man->output_names[1]};
+    const char *in_name = man->input_name;
+    memset(outs, 0, sizeof(ort_output) * (size_t)man->n_outputs);
+    int rc = status_check(ctx, api,
+                          api->CreateTensorWithDataAsOrtValue(
+                              m->rt->mem_info, (void *)input, count * sizeof(float), shape, 4,
+                              ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in),
+                          man->name);
+    if (rc) return rc;
+    rc = status_check(ctx, api,
+                      api->Run(m->session, NULL, &in_name, (const OrtValue *const *)&in, 1,
+                               out_names, (size_t)man->n_outputs, ov),
+                      man->name);
+    if (rc) goto done;
+    for (int k = 0; k < man->n_outputs; k++) {
+        OrtTensorTypeAndShapeInfo *info = NULL;
+        size_t ndim = 0, n = 0;
+        float *data = NULL;
+        if ((rc = status_check(ctx, api, api->GetTensorTypeAndShape(ov[k], &info), man->name)))
+            goto done;
+        OrtStatus *st = api->GetDimensionsCount(info, &ndim);
+        if (!st && ndim <= 4) st = api->GetDimensions(info, outs[k].shape, ndim);
+        if (!st) st = api->GetTensorShapeElementCount(info, &n);
+        api->ReleaseTensorTypeAndShapeInfo(info);
+        if ((rc = status_check(ctx, api, st, man->name))) goto done;
+        if (ndim > 4) {
+            rc = lfr_fail(ctx, LFR_EMODEL, "%s: output has %zu dimensions", man->name, ndim);
+            goto done;
+        }
+        if ((rc = status_check(ctx, api, api->GetTensorMutableData(ov[k], (void **)&data),
+                               man->name)))
+            goto done;
+        outs[k].data = lfr_alloc(n * sizeof(float));
+        if (!outs[k].data) {
+            rc = lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory for the output", man->name);
+            goto done;
+        }
+        memcpy(outs[k].data, data, n * sizeof(float));
+        outs[k].count = n;
+        outs[k].ndim = (int)ndim;
+    }
+done:
+    for (int k = 0; k < 2; k++) {
+        if (!ov[k]) continue;
+        /* The runtime's own output buffer may hold a template: wipe it too. */
+        float *data = NULL;
+        OrtTensorTypeAndShapeInfo *info = NULL;
+        size_t n = 0;
+        if (succeeded(api, api->GetTensorMutableData(ov[k], (void **)&data)) &&
+            succeeded(api, api->GetTensorTypeAndShape(ov[k], &info)) &&
+            succeeded(api, api->GetTensorShapeElementCount(info, &n)))
+            lfr_wipe(data, n * sizeof(float));
+        if (info) api->ReleaseTensorTypeAndShapeInfo(info);
+        api->ReleaseValue(ov[k]);
+    }
+    api->ReleaseValue(in);
+    if (rc) ort_output_free(outs, man->n_outputs);
+    return rc;
+}
