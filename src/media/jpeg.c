@@ -105,6 +105,10 @@ int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len,
         rc = lfr_fail(ctx, LFR_EFORMAT, "corrupt JPEG: %s", tjGetErrorStr2(tj));
         goto fail;
     }
+    if (w < 1 || h < 1) { /* a tables-only stream (motion JPEG) parses as 0x0 */
+        rc = lfr_fail(ctx, LFR_EFORMAT, "corrupt JPEG: no image in the data");
+        goto fail;
+    }
     rc = lfr_media_check_size(ctx, "JPEG", w, h, p);
     if (rc) goto fail;
     rc = lfr_image_new(ctx, w, h, &img);

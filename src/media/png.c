@@ -1,8 +1,10 @@
 /* media/png.c - PNG decoding and encoding through libspng.
  *
- * libspng allocates through lfr_alloc (spng_ctx_new2), so the fault tests
- * reach its failure paths too and an encoded buffer can be handed to the
- * caller without a copy. Transparent pixels are composited over white: the
+ * libspng (and zlib under it) allocates through lfr_alloc (spng_ctx_new2),
+ * so the fault tests reach its failure paths too and an encoded buffer can be
+ * handed to the caller without a copy. zlib allocates its window lazily and
+ * libspng reports that failure as a corrupt stream, so the allocator hooks
+ * note any failure and we report LFR_ENOMEM instead. Transparent pixels are composited over white: the
  * colour under alpha 0 is whatever the editor left there, and a cut-out
  * portrait is meant to be seen on a light page.
  */
@@ -15,9 +17,34 @@
 #define PNG_CHUNK_MAX_BYTES ((size_t)16 << 20)
 #define PNG_CACHE_MAX_BYTES ((size_t)32 << 20)
 
+/* Set when an allocation for libspng failed on this thread. */
+static _Thread_local int spng_oom;
+
+static void *spng_malloc(size_t n)
+{
+    void *p = lfr_alloc(n);
+    if (!p) spng_oom = 1;
+    return p;
+}
+
+static void *spng_realloc(void *p, size_t n)
+{
+    void *q = lfr_realloc(p, n);
+    if (!q) spng_oom = 1;
+    return q;
+}
+
+static void *spng_calloc(size_t count, size_t size)
+{
+    void *p = lfr_calloc(count, size);
+    if (!p) spng_oom = 1;
+    return p;
+}
+
 static spng_ctx *new_spng(int flags)
 {
-    struct spng_alloc alloc = {lfr_alloc, lfr_realloc, lfr_calloc, lfr_free};
+    struct spng_alloc alloc = {spng_malloc, spng_realloc, spng_calloc, lfr_free};
+    spng_oom = 0;
     return spng_ctx_new2(&alloc, flags);
 }
 
@@ -29,8 +56,10 @@ static uint32_t be32(const uint8_t *b)
 static int png_fail(lfr_ctx *ctx, int err, const uint8_t *data, size_t len,
                     const lfr_decode_params *p)
 {
+    if (spng_oom) err = SPNG_EMEM;
     switch (err) {
     case SPNG_EMEM:
+    case SPNG_EZLIB_INIT: /* zlib allocates through us; this is its Z_MEM_ERROR */
         return lfr_fail(ctx, LFR_ENOMEM, "PNG: out of memory");
     case SPNG_EUSER_WIDTH:
     case SPNG_EUSER_HEIGHT:
@@ -120,6 +149,9 @@ int lfr_media_decode_png(lfr_ctx *ctx, const uint8_t *data, size_t len, const lf
     } else {
         err = spng_decode_image(sp, img->rgb, need, fmt, 0);
     }
+    /* The rest of the file, to IEND: a PNG cut short is refused even when
+     * all its pixels arrived, as a JPEG without its end marker is. */
+    if (!err) err = spng_decode_chunks(sp);
     if (err) {
         rc = png_fail(ctx, err, data, len, p);
         goto fail;
@@ -168,7 +200,7 @@ int lfr_media_encode_png(lfr_ctx *ctx, const lfr_image *img, uint8_t **out, size
     return LFR_OK;
 
 fail:
-    if (err == SPNG_EMEM)
+    if (err == SPNG_EMEM || spng_oom)
         rc = lfr_fail(ctx, LFR_ENOMEM, "PNG: out of memory while encoding");
     else
         rc = lfr_fail(ctx, LFR_EINTERNAL, "PNG: encoding failed: %s", spng_strerror(err));

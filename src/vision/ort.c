@@ -99,6 +99,11 @@ int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t 
          * and make timings jumpy on 2 cores (DESIGN.md). */
         (rc = status_check(ctx, api,
                            api->AddSessionConfigEntry(so, "session.intra_op.allow_spinning", "0"),
+                           what)) ||
+        /* Embedders (PReLU) produce denormal floats that run many times
+         * slower on x86 unless flushed to zero. */
+        (rc = status_check(ctx, api,
+                           api->AddSessionConfigEntry(so, "session.set_denormal_as_zero", "1"),
                            what)))
         goto done;
     rc = status_check(ctx, api, api->CreateSessionFromArray(rt->env, bytes, len, so, &session),
