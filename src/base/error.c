@@ -66,10 +66,13 @@ void lfr_ctx_clear(lfr_ctx *ctx)
 int lfr_fail(lfr_ctx *ctx, int code, const char *fmt, ...)
 {
     if (!ctx) return code;
+    /* Format aside first: the arguments may include lfr_errmsg(ctx). */
+    char msg[sizeof ctx->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(ctx->msg, msg, sizeof msg);
     ctx->code = code;
     return code;
 }

@@ -14,10 +14,12 @@ int lfr_media_check_size(lfr_ctx *ctx, const char *what, int64_t w, int64_t h,
                          const lfr_decode_params *p)
 {
     if (w < 1 || h < 1)
-        return lfr_fail(ctx, LFR_EFORMAT, "%s: image has zero %s", what, w < 1 ? "width" : "height");
+        return lfr_fail(ctx, LFR_EFORMAT, "%s: image has zero %s", what,
+                        w < 1 ? "width" : "height");
     if (w > p->max_side_px || h > p->max_side_px)
-        return lfr_fail(ctx, LFR_ELIMIT, "%s: image is %lldx%lld px, a side over the limit of %d px",
-                        what, (long long)w, (long long)h, p->max_side_px);
+        return lfr_fail(ctx, LFR_ELIMIT,
+                        "%s: image is %lldx%lld px, a side over the limit of %d px", what,
+                        (long long)w, (long long)h, p->max_side_px);
     /* Both sides fit an int here, so the product fits int64_t. */
     if (w * h > p->max_pixels)
         return lfr_fail(ctx, LFR_ELIMIT,

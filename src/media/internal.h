@@ -15,8 +15,8 @@ int lfr_media_image_ok(const lfr_image *img);
 
 /* Per-format decoders: data is non-empty and starts with the format's
  * magic; p is non-NULL. Same contract as lfr_image_decode. */
-int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len,
-                          const lfr_decode_params *p, lfr_image **out);
+int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
+                          lfr_image **out);
 int lfr_media_decode_png(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
                          lfr_image **out);
 int lfr_media_decode_pnm(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,

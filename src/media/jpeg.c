@@ -59,7 +59,7 @@ static int has_adobe_marker(const uint8_t *d, size_t len)
             i++;
             continue;
         }
-        if (m == 0xda || m == 0xd9) return 0; /* SOS or EOI: headers are over */
+        if (m == 0xda || m == 0xd9) return 0;        /* SOS or EOI: headers are over */
         if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) { /* markers without a length */
             i += 2;
             continue;
@@ -87,8 +87,8 @@ static void cmyk_to_rgb(const uint8_t *cmyk, size_t n_px, int inverted, uint8_t 
     }
 }
 
-int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len,
-                          const lfr_decode_params *p, lfr_image **out)
+int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len, const lfr_decode_params *p,
+                          lfr_image **out)
 {
     *out = NULL;
     lfr_image *img = NULL;
@@ -138,8 +138,8 @@ int lfr_media_decode_jpeg(lfr_ctx *ctx, const uint8_t *data, size_t len,
             goto fail;
         }
         if (!eoi_after_last_scan(data, len)) {
-            rc = lfr_fail(ctx, LFR_EFORMAT, "corrupt JPEG: truncated (no end marker after %s)",
-                          msg);
+            rc =
+                lfr_fail(ctx, LFR_EFORMAT, "corrupt JPEG: truncated (no end marker after %s)", msg);
             goto fail;
         }
     }

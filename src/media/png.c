@@ -4,13 +4,14 @@
  * so the fault tests reach its failure paths too and an encoded buffer can be
  * handed to the caller without a copy. zlib allocates its window lazily and
  * libspng reports that failure as a corrupt stream, so the allocator hooks
- * note any failure and we report LFR_ENOMEM instead. Transparent pixels are composited over white: the
- * colour under alpha 0 is whatever the editor left there, and a cut-out
- * portrait is meant to be seen on a light page.
+ * note any failure and we report LFR_ENOMEM instead. Transparent pixels are composited over white:
+ * the colour under alpha 0 is whatever the editor left there, and a cut-out portrait is meant to be
+ * seen on a light page.
  */
 #include "internal.h"
 
 #include <spng.h>
+#include <string.h>
 
 /* Ancillary chunks (text, ICC profiles) are parsed and kept by libspng; these
  * bound the memory a hostile file can make it spend on them. */
@@ -68,14 +69,28 @@ static int png_fail(lfr_ctx *ctx, int err, const uint8_t *data, size_t len,
             int rc = lfr_media_check_size(ctx, "PNG", be32(data + 16), be32(data + 20), p);
             if (rc) return rc;
         }
-        return lfr_fail(ctx, LFR_ELIMIT, "PNG: image side over the limit of %d px",
-                        p->max_side_px);
+        return lfr_fail(ctx, LFR_ELIMIT, "PNG: image side over the limit of %d px", p->max_side_px);
     case SPNG_ECHUNK_LIMITS:
         return lfr_fail(ctx, LFR_ELIMIT, "PNG: a chunk is over the limit of %zu bytes",
                         PNG_CHUNK_MAX_BYTES);
     default:
         return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNG: %s", spng_strerror(err));
     }
+}
+
+/* Nonzero if the chunk list reaches a whole IEND chunk. libspng stops
+ * reading at IEND's header, so a file cut inside the last 4 bytes would
+ * otherwise pass. Bytes after IEND are allowed (many writers leave some). */
+static int has_iend(const uint8_t *d, size_t len)
+{
+    size_t pos = 8;
+    while (len - pos >= 12) {
+        uint32_t n = be32(d + pos);
+        if (memcmp(d + pos + 4, "IEND", 4) == 0) return 1;
+        if (n > len - pos - 12) return 0;
+        pos += 12 + (size_t)n;
+    }
+    return 0;
 }
 
 /* RGBA to RGB over a white background. */
@@ -111,6 +126,10 @@ int lfr_media_decode_png(lfr_ctx *ctx, const uint8_t *data, size_t len, const lf
     }
     rc = lfr_media_check_size(ctx, "PNG", ihdr.width, ihdr.height, p);
     if (rc) goto fail;
+    if (!has_iend(data, len)) {
+        rc = lfr_fail(ctx, LFR_EFORMAT, "corrupt PNG: truncated (no IEND chunk)");
+        goto fail;
+    }
     rc = lfr_image_new(ctx, (int)ihdr.width, (int)ihdr.height, &img);
     if (rc) goto fail;
 

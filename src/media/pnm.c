@@ -83,27 +83,26 @@ static int read_plain(lfr_ctx *ctx, cursor *c, uint32_t maxval, int channels, si
         uint64_t v;
         if (read_number(c, &v) != 0) {
             if (c->pos >= c->len)
-                return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: truncated: %zu of %zu samples",
-                                i, n);
+                return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: truncated: %zu of %zu samples", i,
+                                n);
             return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: bad sample at byte %zu", c->pos);
         }
         if (v > maxval)
-            return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: sample %zu is %llu, over maxval %u",
-                            i, (unsigned long long)v, maxval);
+            return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: sample %zu is %llu, over maxval %u", i,
+                            (unsigned long long)v, maxval);
         put_sample(rgb, i, channels, scale_sample((uint32_t)v, maxval));
     }
     return LFR_OK;
 }
 
-static int read_raw(lfr_ctx *ctx, cursor *c, uint32_t maxval, int channels, size_t n,
-                    uint8_t *rgb)
+static int read_raw(lfr_ctx *ctx, cursor *c, uint32_t maxval, int channels, size_t n, uint8_t *rgb)
 {
     const uint8_t *s = c->d + c->pos;
     for (size_t i = 0; i < n; i++) {
         uint32_t v = maxval > 255 ? (uint32_t)s[2 * i] << 8 | s[2 * i + 1] : s[i];
         if (v > maxval)
-            return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: sample %zu is %u, over maxval %u", i,
-                            v, maxval);
+            return lfr_fail(ctx, LFR_EFORMAT, "corrupt PNM: sample %zu is %u, over maxval %u", i, v,
+                            maxval);
         put_sample(rgb, i, channels, scale_sample(v, maxval));
     }
     return LFR_OK;

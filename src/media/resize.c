@@ -102,7 +102,8 @@ int lfr_image_resize(lfr_ctx *ctx, const lfr_image *src, int w, int h, lfr_image
             const float *wgt = ax.wgt + (size_t)x * ax.taps;
             float acc[3] = {0, 0, 0};
             for (int t = 0; t < ax.taps; t++)
-                for (int c = 0; c < 3; c++) acc[c] += wgt[t] * s[(size_t)idx[t] * 3 + c];
+                for (int c = 0; c < 3; c++)
+                    acc[c] += wgt[t] * s[(size_t)idx[t] * 3 + c];
             memcpy(r + (size_t)x * 3, acc, sizeof acc);
         }
     }

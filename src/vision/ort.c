@@ -108,6 +108,7 @@ int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t 
         goto done;
     rc = status_check(ctx, api, api->CreateSessionFromArray(rt->env, bytes, len, so, &session),
                       what);
+    /* ORT cannot read it: the file is not a network, so a model error. */
     if (rc == LFR_OK) *out = session;
     else rc = lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
 done:

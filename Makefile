@@ -1,0 +1,43 @@
+# OpenLFR: the two commands of the README, and the CI builds.
+#   make run IMAGE=photo.jpg   set up, build, and find the faces in a photo
+#   make test                  set up, build, and run the whole test suite
+# Everything is built with CMake; this file only chains the steps.
+
+IMAGE ?= ../shared/data/samples/face_recognition_examples/examples/two_people.jpg
+FUZZ_SECONDS ?= 60
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build run test asan-test fuzz clean
+
+all: build
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build -j$(JOBS)
+
+run: build
+	./build/lfr detect "$(IMAGE)"
+
+test: build
+	cd build && ctest --output-on-failure -j$(JOBS)
+
+# AddressSanitizer + UBSan over the same suite.
+asan-test: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  ctest --output-on-failure -j$(JOBS)
+
+# The image loader under libFuzzer for a bounded time.
+fuzz: setup
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON -DLFR_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_image
+	mkdir -p build-fuzz/corpus
+	./build-fuzz/fuzz_image -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus
+
+clean:
+	rm -rf build build-asan build-fuzz

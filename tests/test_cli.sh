@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# tests/test_cli.sh - the lfr command as a user meets it: exit codes, error
+# messages naming the file and the problem, JSON output, bad input.
+# Usage: test_cli.sh PATH_TO_LFR   (run by CTest; LFR_DATA, LFR_MODEL_DIR set)
+set -u
+lfr=$1
+data=${LFR_DATA:-../shared/data}
+tmp=$(mktemp -d "${LFR_TEST_TMP:-/tmp}/cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stderr.
+expect() {
+  local code=$1 needle=$2
+  shift 3
+  "$lfr" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$code" ]; then
+    bad "lfr $*: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"
+  elif [ -n "$needle" ] && ! grep -q -- "$needle" "$tmp/err"; then
+    bad "lfr $*: stderr lacks '$needle': $(head -c 300 "$tmp/err")"
+  else
+    ok
+  fi
+}
+
+# Usage errors.
+expect 2 "unknown command" -- frobnicate
+expect 2 "expected one IMAGE" -- detect
+expect 2 "threads" -- detect --threads 0 x.jpg
+expect 2 "expected IMAGE_A IMAGE_B" -- compare a.jpg
+expect 2 "needs --lfw" -- eval verify
+expect 0 "" -- help detect
+expect 0 "" -- detect --help
+grep -q "usage: lfr detect" "$tmp/out" && ok || bad "detect --help prints usage"
+expect 0 "" -- version
+grep -q "onnxruntime 1\." "$tmp/out" && ok || bad "version names onnxruntime"
+
+# Bad image files: named in the message, exit 3 (bad data) or 4 (I/O).
+printf '' >"$tmp/empty.jpg"
+printf 'hello, I am not an image\n' >"$tmp/text.png"
+printf 'P6\n0 0\n255\n' >"$tmp/zero.ppm"
+printf 'P6\n100000 100000\n255\n' >"$tmp/huge.ppm"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0' >"$tmp/truncated.png"
+expect 4 "no-such.jpg" -- detect "$tmp/no-such.jpg"
+expect 3 "empty.jpg" -- detect "$tmp/empty.jpg"
+expect 3 "text.png" -- detect "$tmp/text.png"
+expect 3 "zero.ppm" -- detect "$tmp/zero.ppm"
+expect 3 "huge.ppm" -- detect "$tmp/huge.ppm"
+expect 3 "truncated.png" -- detect "$tmp/truncated.png"
+expect 4 "not a regular file" -- detect "$tmp"
+
+# A missing or corrupt model: named, exit 4, and doctor says how to fix it.
+models=${LFR_MODEL_DIR:-$HOME/.cache/openlfr/models}
+mkdir -p "$tmp/models"
+cp "$models"/*.json "$tmp/models/"
+for f in "$models"/*.onnx; do ln -s "$f" "$tmp/models/"; done
+rm "$tmp/models/fr_feature.onnx"
+head -c 1000 "$models/fr_feature.onnx" >"$tmp/models/fr_feature.onnx"
+white=$(printf '%s' "P3 1 1 255 255 255 255")
+printf '%s\n' "$white" >"$tmp/white.ppm"
+expect 4 "checksum mismatch" -- detect --models "$tmp/models" "$tmp/white.ppm"
+expect 4 "fr_feature.onnx" -- detect --models "$tmp/models" "$tmp/white.ppm"
+"$lfr" doctor --models "$tmp/models" >"$tmp/out" 2>&1
+[ $? -eq 4 ] && grep -q "FAIL model mobilefacenet512" "$tmp/out" && grep -q "fix: run scripts/setup.sh" "$tmp/out" \
+  && ok || bad "doctor reports the corrupt model: $(cat "$tmp/out")"
+rm "$tmp/models/fr_feature.onnx"
+expect 4 "file missing" -- detect --models "$tmp/models" "$tmp/white.ppm"
+"$lfr" doctor >"$tmp/out" 2>&1 && grep -q "all checks passed" "$tmp/out" && ok || bad "doctor passes on the real models"
+"$lfr" doctor --json >"$tmp/out" 2>&1 && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["problems"]==0' "$tmp/out" \
+  && ok || bad "doctor --json"
+
+# No face: exit 1, empty list.
+"$lfr" detect --json "$tmp/white.ppm" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["n_faces"]==0 and d["faces"]==[]' "$tmp/out" \
+  && ok || bad "detect on a blank image: $(cat "$tmp/out" "$tmp/err")"
+expect 3 "no face" -- compare "$tmp/white.ppm" "$tmp/white.ppm"
+
+if [ -d "$data/samples" ]; then
+  two="$data/samples/face_recognition_examples/examples/two_people.jpg"
+  obama="$data/samples/face_recognition_examples/examples/obama.jpg"
+  obama2="$data/samples/face_recognition_examples/examples/obama2.jpg"
+  biden="$data/samples/face_recognition_examples/examples/biden.jpg"
+  # Several faces, all with 5 points and quality, as JSON only on stdout.
+  "$lfr" detect --json "$two" >"$tmp/out" 2>"$tmp/err"
+  [ $? -eq 0 ] && python3 - "$tmp/out" <<'EOF' && ok || bad "detect --json on two_people.jpg: $(cat "$tmp/out" "$tmp/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["n_faces"] >= 2 and len(d["faces"]) == d["n_faces"]
+for f in d["faces"]:
+    assert len(f["points"]) == 5 and len(f["box"]) == 4 and 0.5 <= f["score"] <= 1
+    q = f["quality"]
+    assert q["eye_distance_px"] > 10 and q["sharpness"] > 0 and 0 < q["brightness"] < 255
+EOF
+  "$lfr" compare "$obama" "$obama2" >"$tmp/out" 2>&1 && grep -q "same" "$tmp/out" && ok || bad "compare same person: $(cat "$tmp/out")"
+  "$lfr" compare --json "$obama" "$biden" >"$tmp/out" 2>"$tmp/err"
+  [ $? -eq 1 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["same"] and d["similarity"] < d["threshold"]' "$tmp/out" \
+    && ok || bad "compare different people: $(cat "$tmp/out" "$tmp/err")"
+  # A truncated real JPEG is refused, not half-read.
+  head -c 3000 "$obama" >"$tmp/cut.jpg"
+  expect 3 "cut.jpg" -- detect "$tmp/cut.jpg"
+else
+  echo "skipped: data-dependent CLI checks ($data absent)"
+fi
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

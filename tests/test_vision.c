@@ -1,0 +1,645 @@
+/* tests/test_vision.c - the face engine with the real models: detection,
+ * landmarks, alignment, embedding, model checks, threads. */
+#include "testutil.h"
+
+#include "lfr/vision.h"
+#include "vision/internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lfr_ctx *ctx;
+static lfr_runtime *rt;
+static lfr_engine *engine;
+
+static int setup_engine(void **state)
+{
+    (void)state;
+    if (lfr_ctx_new(&ctx) || lfr_runtime_new(ctx, NULL, &rt)) return -1;
+    lfr_engine_params p = lfr_engine_default_params();
+    p.model_dir = test_model_dir();
+    if (lfr_engine_new(ctx, rt, &p, &engine)) {
+        fprintf(stderr, "engine: %s (run scripts/setup.sh)\n", lfr_errmsg(ctx));
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown_engine(void **state)
+{
+    (void)state;
+    lfr_engine_free(engine);
+    lfr_runtime_free(rt);
+    lfr_ctx_free(ctx);
+    return 0;
+}
+
+static lfr_image *load(const char *rel)
+{
+    const char *path = test_data_path(rel);
+    assert_non_null(path);
+    lfr_image *img = NULL;
+    if (lfr_image_load(ctx, path, NULL, &img)) fail_msg("%s: %s", rel, lfr_errmsg(ctx));
+    return img;
+}
+
+static void test_default_params(void **state)
+{
+    (void)state;
+    lfr_engine_params p = lfr_engine_default_params();
+    assert_string_equal(p.detector, "ultraface_anysize");
+    assert_string_equal(p.landmarks, "landmark68");
+    assert_string_equal(p.embedder, "mobilefacenet512");
+    assert_int_equal(p.detect_max_side_px, 1920);
+    assert_int_equal(p.detect_min_side_px, 240);
+    assert_int_equal(p.max_faces, 256);
+    assert_int_equal(p.embed_flip, 0);
+    assert_int_equal(lfr_runtime_default_params().intra_op_threads, 1);
+    assert_int_equal(lfr_engine_embedding_size(engine), 512);
+}
+
+/* A known similarity applied to the reference points is recovered exactly,
+ * and so is its inverse; degenerate points are refused. */
+static void test_similarity_recovered(void **state)
+{
+    (void)state;
+    const float ref[5][2] = {{38.2946f, 51.6963f},
+                             {73.5318f, 51.5014f},
+                             {56.0252f, 71.7366f},
+                             {41.5493f, 92.3655f},
+                             {70.7299f, 92.2041f}};
+    double angle = 0.3, scale = 2.7, tx = 123.0, ty = -45.5;
+    double a = scale * cos(angle), b = scale * sin(angle);
+    float moved[5][2];
+    for (int i = 0; i < 5; i++) {
+        moved[i][0] = (float)(a * ref[i][0] - b * ref[i][1] + tx);
+        moved[i][1] = (float)(b * ref[i][0] + a * ref[i][1] + ty);
+    }
+    lfr_affine fit;
+    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5,
+                                        &fit),
+                     LFR_OK);
+    const double want[6] = {a, -b, tx, b, a, ty};
+    for (int i = 0; i < 6; i++) assert_true(fabs(fit.m[i] - want[i]) < 1e-3);
+    /* Noise on the points moves the fit only a little. */
+    moved[2][0] += 1.0f;
+    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5,
+                                        &fit),
+                     LFR_OK);
+    assert_true(fabs(fit.m[0] - a) < 0.05);
+    float same[5][2] = {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
+    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])same, (const float(*)[2])ref, 5,
+                                        &fit),
+                     LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "degenerate"));
+}
+
+/* An image warped by a known transform, then aligned from the transformed
+ * landmarks, gives back the crop of the original. */
+static void test_alignment_undoes_warp(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/dlib_examples/johns/John_Savage/000296_01099007.jpg");
+    lfr_image *img = load("samples/dlib_examples/johns/John_Savage/000296_01099007.jpg");
+    lfr_face *faces = NULL;
+    int n = 0;
+    assert_int_equal(lfr_engine_detect(ctx, engine, img, &faces, &n), LFR_OK);
+    assert_true(n >= 1);
+    lfr_image *crop1 = NULL;
+    assert_int_equal(lfr_engine_align(ctx, engine, img, &faces[0], &crop1), LFR_OK);
+
+    /* Rotate by 20 degrees, scale 1.5, shift: a 400x400 canvas. */
+    double ang = 20 * M_PI / 180, s = 1.5;
+    lfr_affine t = {{s * cos(ang), -s * sin(ang), 150, s * sin(ang), s * cos(ang), 20}};
+    lfr_image *big = NULL;
+    assert_int_equal(lfr_image_new(ctx, 400, 400, &big), LFR_OK);
+    assert_int_equal(lfr_image_warp(ctx, img, &t, big), LFR_OK);
+    lfr_face moved = faces[0];
+    for (int i = 0; i < 5; i++) {
+        float x = faces[0].points[i][0], y = faces[0].points[i][1];
+        moved.points[i][0] = (float)(t.m[0] * x + t.m[1] * y + t.m[2]);
+        moved.points[i][1] = (float)(t.m[3] * x + t.m[4] * y + t.m[5]);
+    }
+    lfr_image *crop2 = NULL;
+    assert_int_equal(lfr_engine_align(ctx, engine, big, &moved, &crop2), LFR_OK);
+    assert_int_equal(crop1->width, 112);
+    double diff = 0;
+    size_t npx = (size_t)crop1->width * crop1->height * 3;
+    for (size_t i = 0; i < npx; i++) diff += fabs((double)crop1->rgb[i] - crop2->rgb[i]);
+    diff /= (double)npx;
+    print_message("mean abs difference after warp + re-alignment: %.2f grey levels\n", diff);
+    assert_true(diff < 6.0);
+    lfr_image_free(crop1);
+    lfr_image_free(crop2);
+    lfr_image_free(big);
+    lfr_image_free(img);
+    lfr_free(faces);
+}
+
+/* dlib's annotated photos: ground-truth boxes and 68 points per face. */
+typedef struct gt_face {
+    float x, y, w, h;
+    float pts[68][2];
+} gt_face;
+
+static int read_attr(const char *s, const char *name, float *out)
+{
+    char key[32];
+    snprintf(key, sizeof key, " %s='", name);
+    const char *p = strstr(s, key);
+    if (!p) return -1;
+    *out = strtof(p + strlen(key), NULL);
+    return 0;
+}
+
+static void check_dlib_file(const char *xml_rel, int *n_big, int *n_found, int *n_lm_ok,
+                            double *err_sum)
+{
+    const char *xml_path = test_data_path(xml_rel);
+    assert_non_null(xml_path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", xml_path);
+    *strrchr(dir, '/') = '\0';
+    FILE *f = fopen(xml_path, "r");
+    assert_non_null(f);
+    char line[1024];
+    lfr_image *img = NULL;
+    lfr_face *faces = NULL;
+    int n = 0, in_box = 0;
+    gt_face gt;
+    while (fgets(line, sizeof line, f)) {
+        char *p;
+        if ((p = strstr(line, "<image file='"))) {
+            lfr_image_free(img);
+            lfr_free(faces);
+            img = NULL;
+            faces = NULL;
+            char name[256], path[4400];
+            sscanf(p + 13, "%255[^']", name);
+            snprintf(path, sizeof path, "%s/%s", dir, name);
+            assert_int_equal(lfr_image_load(ctx, path, NULL, &img), LFR_OK);
+            assert_int_equal(lfr_engine_detect(ctx, engine, img, &faces, &n), LFR_OK);
+        } else if (strstr(line, "<box ")) {
+            memset(&gt, 0, sizeof gt);
+            assert_int_equal(read_attr(line, "top", &gt.y), 0);
+            assert_int_equal(read_attr(line, "left", &gt.x), 0);
+            assert_int_equal(read_attr(line, "width", &gt.w), 0);
+            assert_int_equal(read_attr(line, "height", &gt.h), 0);
+            in_box = 1;
+        } else if (in_box && (p = strstr(line, "<part name='"))) {
+            int k = atoi(p + 12);
+            assert_true(k >= 0 && k < 68);
+            read_attr(line, "x", &gt.pts[k][0]);
+            read_attr(line, "y", &gt.pts[k][1]);
+        } else if (in_box && strstr(line, "</box>")) {
+            in_box = 0;
+            if (gt.w < 40 || gt.h < 40) continue;
+            (*n_big)++;
+            lfr_face g = {.x1 = gt.x, .y1 = gt.y, .x2 = gt.x + gt.w, .y2 = gt.y + gt.h};
+            int best = -1;
+            float best_iou = 0;
+            for (int i = 0; i < n; i++) {
+                float iou = lfr_face_iou(&g, &faces[i]);
+                if (iou > best_iou) best_iou = iou, best = i;
+            }
+            if (best_iou < 0.5f) {
+                print_message("missed face %.0f,%.0f %.0fx%.0f in %s (best IoU %.2f)\n", gt.x,
+                              gt.y, gt.w, gt.h, xml_rel, best_iou);
+                continue;
+            }
+            (*n_found)++;
+            /* The same 5 points from dlib's 68, error over the eye distance. */
+            static const int idx[5][4] = {{37, 38, 40, 41}, {43, 44, 46, 47}, {30, 30, 30, 30},
+                                          {48, 60, 48, 60}, {54, 64, 54, 64}};
+            float want[5][2];
+            for (int k = 0; k < 5; k++) {
+                want[k][0] = want[k][1] = 0;
+                for (int j = 0; j < 4; j++) {
+                    want[k][0] += gt.pts[idx[k][j]][0] / 4;
+                    want[k][1] += gt.pts[idx[k][j]][1] / 4;
+                }
+            }
+            float eye = hypotf(want[1][0] - want[0][0], want[1][1] - want[0][1]);
+            float err = 0;
+            for (int k = 0; k < 5; k++)
+                err += hypotf(faces[best].points[k][0] - want[k][0],
+                              faces[best].points[k][1] - want[k][1]) /
+                       5;
+            *err_sum += err / eye;
+            if (err / eye < 0.15f) (*n_lm_ok)++;
+            else print_message("landmark error %.2f of the eye distance\n", err / eye);
+        }
+    }
+    fclose(f);
+    lfr_image_free(img);
+    lfr_free(faces);
+}
+
+static void test_detect_dlib_annotations(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/dlib_examples/faces/testing_with_face_landmarks.xml");
+    int n_big = 0, n_found = 0, n_lm_ok = 0;
+    double err_sum = 0;
+    check_dlib_file("samples/dlib_examples/faces/training_with_face_landmarks.xml", &n_big,
+                    &n_found, &n_lm_ok, &err_sum);
+    check_dlib_file("samples/dlib_examples/faces/testing_with_face_landmarks.xml", &n_big,
+                    &n_found, &n_lm_ok, &err_sum);
+    double mean_err = err_sum / n_found;
+    print_message("faces >= 40 px: %d, found at IoU >= 0.5: %d, landmarks within 0.15 eye "
+                  "distance: %d, mean error %.3f eye distances\n",
+                  n_big, n_found, n_lm_ok, mean_err);
+    assert_true(n_big >= 20);
+    assert_true(n_found * 10 >= n_big * 9);
+    /* dlib's points are themselves a model's output, and the small, turned
+     * faces of 2008_004176.jpg disagree most: hold the mean and most faces. */
+    assert_true(mean_err < 0.10);
+    assert_true(n_lm_ok * 4 >= n_found * 3);
+}
+
+/* Faces of 40 px in a 1920x1080 frame: the LFW face pasted small onto a
+ * large grey canvas at several places. */
+static void test_detect_small_faces_in_hd_frame(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("lfw/images/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
+    lfr_image *img = load("lfw/images/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
+    lfr_image *frame = NULL;
+    assert_int_equal(lfr_image_new(ctx, 1920, 1080, &frame), LFR_OK);
+    memset(frame->rgb, 110, (size_t)1920 * 1080 * 3);
+    /* An LFW face fills about 0.43 of its 150 px image: shrunk to 100 px,
+     * the face is about 43 px wide. */
+    const int places[4][2] = {{200, 150}, {900, 500}, {1500, 800}, {600, 850}};
+    for (int k = 0; k < 4; k++) {
+        lfr_image *patch = NULL;
+        assert_int_equal(lfr_image_new(ctx, 100, 100, &patch), LFR_OK);
+        lfr_affine shrink = {{100.0 / img->width, 0, 0, 0, 100.0 / img->height, 0}};
+        assert_int_equal(lfr_image_warp(ctx, img, &shrink, patch), LFR_OK);
+        for (int y = 0; y < 100; y++)
+            memcpy(frame->rgb + ((size_t)(places[k][1] + y) * 1920 + (size_t)places[k][0]) * 3,
+                   patch->rgb + (size_t)y * 300, 300);
+        lfr_image_free(patch);
+    }
+    lfr_face *faces = NULL;
+    int n = 0;
+    assert_int_equal(lfr_engine_detect(ctx, engine, frame, &faces, &n), LFR_OK);
+    int hits = 0;
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < n; i++) {
+            float cx = (faces[i].x1 + faces[i].x2) / 2, cy = (faces[i].y1 + faces[i].y2) / 2;
+            float w = faces[i].x2 - faces[i].x1;
+            if (cx > places[k][0] && cx < places[k][0] + 100 && cy > places[k][1] &&
+                cy < places[k][1] + 100 && w >= 25 && w <= 70) {
+                hits++;
+                break;
+            }
+        }
+    }
+    print_message("small faces found: %d of 4 (%d detections; face width about %.0f px)\n", hits,
+                  n, n ? faces[0].x2 - faces[0].x1 : 0.0);
+    assert_int_equal(hits, 4);
+    lfr_free(faces);
+    lfr_image_free(frame);
+    lfr_image_free(img);
+}
+
+/* The derived resolution-free detector, decoded in C at 320x240, gives the
+ * boxes the published model decodes in its graph. */
+static void test_anysize_matches_published_detector(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/face_recognition_examples/examples/two_people.jpg");
+    lfr_model *fixed = NULL, *any = NULL;
+    assert_int_equal(lfr_model_load(ctx, rt, test_model_dir(), "ultraface_rfb320", &fixed), LFR_OK);
+    assert_int_equal(lfr_model_load(ctx, rt, test_model_dir(), "ultraface_anysize", &any), LFR_OK);
+    const char *imgs[] = {"samples/face_recognition_examples/examples/two_people.jpg",
+                          "samples/dlib_examples/faces/2008_004176.jpg"};
+    for (int k = 0; k < 2; k++) {
+        lfr_image *img = load(imgs[k]);
+        lfr_face *a = NULL, *b = NULL;
+        int na = 0, nb = 0;
+        assert_int_equal(detector_run(ctx, fixed, img, 320, 240, 0.3f, &a, &na), LFR_OK);
+        assert_int_equal(detector_run(ctx, any, img, 320, 240, 0.3f, &b, &nb), LFR_OK);
+        assert_true(na >= 2);
+        assert_int_equal(na, nb);
+        for (int i = 0; i < na; i++) {
+            /* 1e-4 of the frame, in pixels. */
+            assert_true(fabsf(a[i].x1 - b[i].x1) <= 1e-4f * img->width + 1e-3f);
+            assert_true(fabsf(a[i].y1 - b[i].y1) <= 1e-4f * img->height + 1e-3f);
+            assert_true(fabsf(a[i].x2 - b[i].x2) <= 1e-4f * img->width + 1e-3f);
+            assert_true(fabsf(a[i].y2 - b[i].y2) <= 1e-4f * img->height + 1e-3f);
+            assert_true(fabsf(a[i].score - b[i].score) <= 1e-4f);
+        }
+        lfr_free(a);
+        lfr_free(b);
+        lfr_image_free(img);
+    }
+    /* The fixed model refuses other sizes. */
+    lfr_image *img = load(imgs[0]);
+    lfr_face *f = NULL;
+    int nf = 0;
+    assert_int_equal(detector_run(ctx, fixed, img, 640, 480, 0, &f, &nf), LFR_EINVAL);
+    assert_null(f);
+    lfr_image_free(img);
+    lfr_model_free(fixed);
+    lfr_model_free(any);
+}
+
+static void embed_main(const lfr_image *img, float *out)
+{
+    int rc = lfr_engine_embed_main(ctx, engine, img, out, NULL, NULL);
+    if (rc) fail_msg("embed: %s", lfr_errmsg(ctx));
+}
+
+/* The same face resized, re-compressed and mirrored stays above the
+ * threshold. */
+static void test_embedding_stability(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/face_recognition_examples/examples/obama.jpg");
+    lfr_image *img = load("samples/face_recognition_examples/examples/obama.jpg");
+    int dim = lfr_engine_embedding_size(engine);
+    float *ref = calloc((size_t)dim, sizeof(float)), *v = calloc((size_t)dim, sizeof(float));
+    embed_main(img, ref);
+    double norm = 0;
+    for (int i = 0; i < dim; i++) norm += ref[i] * ref[i];
+    assert_true(fabs(norm - 1.0) < 1e-4);
+    float threshold = lfr_engine_threshold(engine);
+
+    lfr_image *variant[4] = {NULL, NULL, NULL, NULL};
+    assert_int_equal(lfr_image_resize(ctx, img, img->width / 3, img->height / 3, &variant[0]), 0);
+    assert_int_equal(lfr_image_resize(ctx, img, img->width * 2, img->height * 2, &variant[1]), 0);
+    uint8_t *jpeg = NULL;
+    size_t jpeg_len = 0;
+    assert_int_equal(lfr_image_encode(ctx, img, LFR_IMAGE_JPEG, 30, &jpeg, &jpeg_len), 0);
+    assert_int_equal(lfr_image_decode(ctx, jpeg, jpeg_len, NULL, &variant[2]), 0);
+    lfr_free(jpeg);
+    assert_int_equal(lfr_image_flip(ctx, img, &variant[3]), 0);
+    const char *names[4] = {"one third size", "double size", "JPEG quality 30", "mirrored"};
+    for (int k = 0; k < 4; k++) {
+        embed_main(variant[k], v);
+        float sim = lfr_cosine(ref, v, dim);
+        print_message("%s: similarity %.3f (threshold %.2f)\n", names[k], sim, threshold);
+        assert_true(sim >= threshold);
+        assert_true(sim < 1.0001f);
+        lfr_image_free(variant[k]);
+    }
+    /* A different person stays below it. */
+    lfr_image *other = load("samples/face_recognition_examples/examples/biden.jpg");
+    embed_main(other, v);
+    float sim = lfr_cosine(ref, v, dim);
+    print_message("different person: similarity %.3f\n", sim);
+    assert_true(sim < threshold);
+    lfr_image_free(other);
+    lfr_image_free(img);
+    free(ref);
+    free(v);
+}
+
+/* dlib's 5 Johns, 11 chips each: every chip's nearest other chip is the
+ * same John, and the threshold separates same from different pairs. */
+static void test_johns_told_apart(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/dlib_examples/manifest_johns.csv");
+    FILE *f = fopen(test_data_path("samples/dlib_examples/manifest_johns.csv"), "r");
+    assert_non_null(f);
+    char line[512], paths[64][256], ids[64][64];
+    int n = 0;
+    while (fgets(line, sizeof line, f) && n < 64) {
+        if (!strncmp(line, "path,", 5)) continue;
+        if (sscanf(line, "%255[^,],%63[^\r\n]", paths[n], ids[n]) == 2) n++;
+    }
+    fclose(f);
+    assert_int_equal(n, 55);
+    int dim = lfr_engine_embedding_size(engine);
+    float *emb = calloc((size_t)n * dim, sizeof(float));
+    for (int i = 0; i < n; i++) {
+        char rel[300];
+        /* The manifest's paths start "examples/", from the original repository. */
+        const char *path = strncmp(paths[i], "examples/", 9) ? paths[i] : paths[i] + 9;
+        snprintf(rel, sizeof rel, "samples/dlib_examples/%s", path);
+        lfr_image *img = load(rel);
+        embed_main(img, emb + (size_t)i * dim);
+        lfr_image_free(img);
+    }
+    float threshold = lfr_engine_threshold(engine);
+    int nn_ok = 0, pairs = 0, pairs_ok = 0;
+    for (int i = 0; i < n; i++) {
+        int best = -1;
+        float best_sim = -2;
+        for (int j = 0; j < n; j++) {
+            if (j == i) continue;
+            float s = lfr_cosine(emb + (size_t)i * dim, emb + (size_t)j * dim, dim);
+            if (s > best_sim) best_sim = s, best = j;
+            if (j > i) {
+                pairs++;
+                pairs_ok += (s >= threshold) == !strcmp(ids[i], ids[j]);
+            }
+        }
+        nn_ok += !strcmp(ids[i], ids[best]);
+    }
+    print_message("nearest neighbour same John: %d of %d; pairs right at %.2f: %d of %d\n", nn_ok,
+                  n, threshold, pairs_ok, pairs);
+    assert_int_equal(nn_ok, n);
+    assert_true(pairs_ok * 100 >= pairs * 97);
+    free(emb);
+}
+
+static void test_no_face_and_tiny_images(void **state)
+{
+    (void)state;
+    lfr_image *grey = NULL, *tiny = NULL;
+    assert_int_equal(lfr_image_new(ctx, 640, 480, &grey), LFR_OK);
+    memset(grey->rgb, 128, (size_t)640 * 480 * 3);
+    lfr_face *faces = NULL;
+    int n = -1;
+    assert_int_equal(lfr_engine_detect(ctx, engine, grey, &faces, &n), LFR_OK);
+    assert_int_equal(n, 0);
+    assert_null(faces);
+    float emb[512];
+    assert_int_equal(lfr_engine_embed_main(ctx, engine, grey, emb, NULL, NULL), LFR_ENOFACE);
+    assert_int_equal(lfr_image_new(ctx, 1, 1, &tiny), LFR_OK);
+    assert_int_equal(lfr_engine_detect(ctx, engine, tiny, &faces, &n), LFR_OK);
+    assert_int_equal(n, 0);
+    /* A face box of zero size cannot be landmarked. */
+    lfr_face bad = {.x1 = 10, .y1 = 10, .x2 = 10, .y2 = 10};
+    assert_int_equal(lfr_engine_landmarks(ctx, engine, grey, &bad), LFR_EINVAL);
+    lfr_image_free(grey);
+    lfr_image_free(tiny);
+}
+
+/* Writes a manifest into the scratch folder, with a model file. */
+static const char *scratch_models(void)
+{
+    return test_tmp_path("bad_models");
+}
+
+static void write_text(const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", scratch_models(), name);
+    test_write_file(path, text, strlen(text));
+}
+
+static void copy_model(const char *from, const char *to, size_t max_bytes)
+{
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s/%s", test_model_dir(), from);
+    snprintf(dst, sizeof dst, "%s/%s", scratch_models(), to);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(lfr_read_file(ctx, src, (size_t)1 << 30, &bytes, &len), LFR_OK);
+    test_write_file(dst, bytes, len < max_bytes ? len : max_bytes);
+    lfr_free(bytes);
+}
+
+static void expect_load_error(const char *name, int code, const char *needle)
+{
+    lfr_model *m = (lfr_model *)1;
+    int rc = lfr_model_load(ctx, rt, scratch_models(), name, &m);
+    print_message("%s: %s\n", name, lfr_errmsg(ctx));
+    assert_int_equal(rc, code);
+    assert_null(m);
+    assert_non_null(strstr(lfr_errmsg(ctx), needle));
+}
+
+static void test_bad_models_refused(void **state)
+{
+    (void)state;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", scratch_models(), scratch_models());
+    assert_int_equal(system(cmd), 0);
+    const char *good = "{\"name\": \"emb\", \"kind\": \"embedder\", \"file\": \"%s\",\n"
+                       "\"sha256\": \"%s\",\n"
+                       "\"input\": {\"name\": \"input\", \"width\": 112, \"height\": 112, "
+                       "\"colour\": \"rgb\", \"mean\": 127.0, \"scale\": 0.0078125},\n"
+                       "\"outputs\": {\"embedding\": \"output\"}, \"embedding_size\": 512,\n"
+                       "\"alignment\": [[38.29, 51.69], [73.53, 51.50], [56.02, 71.73], "
+                       "[41.54, 92.36], [70.72, 92.20]], \"threshold\": 0.4}\n";
+    char text[2048], hex[65];
+    /* Missing manifest. */
+    expect_load_error("nothing", LFR_ENOENT, "no manifest");
+    /* Invalid JSON, with the position. */
+    write_text("broken.json", "{\"name\": \"x\",,}");
+    expect_load_error("broken", LFR_EMODEL, "invalid JSON");
+    /* A missing field is named. */
+    write_text("nofile.json", "{\"name\": \"x\", \"kind\": \"embedder\"}");
+    expect_load_error("nofile", LFR_EMODEL, "file: missing");
+    /* The model file is missing. */
+    snprintf(text, sizeof text, good, "absent.onnx",
+             "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+    write_text("absent.json", text);
+    expect_load_error("absent", LFR_ENOENT, "absent.onnx");
+    /* Checksum mismatch: a truncated copy of the real model. */
+    copy_model("fr_feature.onnx", "truncated.onnx", 100000);
+    snprintf(text, sizeof text, good, "truncated.onnx",
+             "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+    write_text("truncated.json", text);
+    expect_load_error("truncated", LFR_EMODEL, "checksum mismatch");
+    /* Right checksum but not a network ORT can read. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/truncated.onnx", scratch_models());
+    assert_int_equal(lfr_sha256_file(ctx, path, hex), LFR_OK);
+    snprintf(text, sizeof text, good, "truncated.onnx", hex);
+    write_text("unreadable.json", text);
+    expect_load_error("unreadable", LFR_EMODEL, "onnxruntime");
+    /* A real network that is not what the manifest describes. */
+    copy_model("fr_landmark.onnx", "landmarks.onnx", SIZE_MAX);
+    snprintf(text, sizeof text, good, "landmarks.onnx",
+             "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258");
+    write_text("wrongnet.json", text);
+    expect_load_error("wrongnet", LFR_EMODEL, "does not match");
+    /* The engine refuses a detector where an embedder belongs. */
+    lfr_engine_params p = lfr_engine_default_params();
+    p.model_dir = test_model_dir();
+    p.embedder = "ultraface_anysize";
+    lfr_engine *e = (lfr_engine *)1;
+    assert_int_equal(lfr_engine_new(ctx, rt, &p, &e), LFR_EMODEL);
+    assert_null(e);
+    assert_non_null(strstr(lfr_errmsg(ctx), "not a face embedder"));
+}
+
+/* Every allocation failure while loading the engine ends in LFR_ENOMEM with
+ * nothing leaked (ASan checks the leaks). */
+static void test_engine_alloc_faults(void **state)
+{
+    (void)state;
+    lfr_engine_params p = lfr_engine_default_params();
+    p.model_dir = test_model_dir();
+    lfr_alloc_fault_after(-1);
+    lfr_engine *e = NULL;
+    assert_int_equal(lfr_engine_new(ctx, rt, &p, &e), LFR_OK);
+    lfr_engine_free(e);
+    long total = lfr_alloc_fault_after(-1);
+    assert_true(total > 0);
+    for (long k = 0; k < total; k++) {
+        lfr_alloc_fault_after(k);
+        e = (lfr_engine *)1;
+        int rc = lfr_engine_new(ctx, rt, &p, &e);
+        lfr_alloc_fault_after(-1);
+        assert_int_equal(rc, LFR_ENOMEM);
+        assert_null(e);
+    }
+}
+
+typedef struct thread_arg {
+    const lfr_image *img;
+    float emb[512];
+    int rc;
+} thread_arg;
+
+static void *embed_thread(void *p)
+{
+    thread_arg *a = p;
+    lfr_ctx *c = NULL;
+    if (lfr_ctx_new(&c)) {
+        a->rc = LFR_ENOMEM;
+        return NULL;
+    }
+    for (int k = 0; k < 5 && !a->rc; k++)
+        a->rc = lfr_engine_embed_main(c, engine, a->img, a->emb, NULL, NULL);
+    lfr_ctx_free(c);
+    return NULL;
+}
+
+/* One engine, two threads at once: the same results as one thread. */
+static void test_engine_shared_by_threads(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/face_recognition_examples/examples/biden.jpg");
+    lfr_image *img = load("samples/face_recognition_examples/examples/biden.jpg");
+    float ref[512];
+    embed_main(img, ref);
+    thread_arg args[2] = {{.img = img}, {.img = img}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&t[i], NULL, embed_thread, &args[i]), 0);
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(args[i].rc, LFR_OK);
+        assert_true(lfr_cosine(ref, args[i].emb, 512) > 0.9999f);
+    }
+    lfr_image_free(img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_params),
+        cmocka_unit_test(test_similarity_recovered),
+        cmocka_unit_test(test_alignment_undoes_warp),
+        cmocka_unit_test(test_detect_dlib_annotations),
+        cmocka_unit_test(test_detect_small_faces_in_hd_frame),
+        cmocka_unit_test(test_anysize_matches_published_detector),
+        cmocka_unit_test(test_embedding_stability),
+        cmocka_unit_test(test_johns_told_apart),
+        cmocka_unit_test(test_no_face_and_tiny_images),
+        cmocka_unit_test(test_bad_models_refused),
+        cmocka_unit_test(test_engine_alloc_faults),
+        cmocka_unit_test(test_engine_shared_by_threads),
+    };
+    return cmocka_run_group_tests(tests, setup_engine, teardown_engine);
+}
