@@ -42,7 +42,7 @@ typedef struct engine_opts {
     const char *model_dir;
     const char *embedder;
     int threads;
-    int flip;
+    int flip; /* embed the mean of the face and its mirror */
 } engine_opts;
 
 /* Opens runtime + engine with the options; on failure prints and returns an

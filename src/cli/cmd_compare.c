@@ -24,9 +24,9 @@ int cmd_compare(int argc, char **argv)
                                          {"models", required_argument, NULL, 'm'},
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"threshold", required_argument, NULL, 'T'},
-                                         {"flip", no_argument, NULL, 'f'},
+                                         {"no-flip", no_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
-    engine_opts eo = {0};
+    engine_opts eo = {.flip = 1}; /* stills: mirror-averaged embedding */
     int json = 0, c;
     double threshold = -2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -34,7 +34,7 @@ int cmd_compare(int argc, char **argv)
         case 'j': json = 1; break;
         case 'm': eo.model_dir = optarg; break;
         case 'e': eo.embedder = optarg; break;
-        case 'f': eo.flip = 1; break;
+        case 'f': eo.flip = 0; break;
         case 'T':
             if (cli_parse_float(optarg, -1, 1, &threshold))
                 return cli_usage("compare", "--threshold needs a number in [-1, 1]");

@@ -21,9 +21,9 @@ static int eval_verify(int argc, char **argv)
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"limit", required_argument, NULL, 'n'},
-                                         {"flip", no_argument, NULL, 'f'},
+                                         {"no-flip", no_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
-    engine_opts eo = {0};
+    engine_opts eo = {.flip = 1}; /* stills: mirror-averaged embedding */
     const char *lfw = NULL;
     int json = 0, threads = 2, limit = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -32,7 +32,7 @@ static int eval_verify(int argc, char **argv)
         case 'l': lfw = optarg; break;
         case 'm': eo.model_dir = optarg; break;
         case 'e': eo.embedder = optarg; break;
-        case 'f': eo.flip = 1; break;
+        case 'f': eo.flip = 0; break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &threads))
                 return cli_usage("eval", "--threads needs a number 1..64");

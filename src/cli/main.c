@@ -19,18 +19,21 @@ const cli_command cli_commands[] = {
      "exposure). Exit 1 when the image holds no face.\n"},
     {"compare", cmd_compare, "similarity of the best face of two images",
      "usage: lfr compare IMAGE_A IMAGE_B [--json] [--threshold T] [--models DIR]\n"
-     "         [--embedder NAME] [--flip]\n"
+     "         [--embedder NAME] [--no-flip]\n"
      "Embeds the highest-scoring face of each image and prints their cosine\n"
      "similarity and 'same' or 'different' at the threshold (default: the\n"
-     "embedder manifest's). Exit 0 for same, 1 for different.\n"},
+     "embedder manifest's). Exit 0 for same, 1 for different. Each face is\n"
+     "embedded as the mean of it and its mirror image (more accurate, twice the\n"
+     "time); --no-flip embeds it once, as live video does.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
-     "         [--flip] [--threads N] [--limit N]\n"
+     "         [--no-flip] [--threads N] [--limit N]\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
      "(their pairs count as errors). --limit N uses the first N pairs of each\n"
-     "fold (for quick checks; the full protocol has 600).\n"},
+     "fold (for quick checks; the full protocol has 600). Faces are embedded\n"
+     "with their mirror image as in 'lfr compare'; --no-flip embeds once.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x480 and 1920x1080 and\n"
