@@ -71,7 +71,7 @@ expect 4 "fr_feature.onnx" -- detect --models "$tmp/models" "$tmp/white.ppm"
 rm "$tmp/models/fr_feature.onnx"
 expect 4 "file missing" -- detect --models "$tmp/models" "$tmp/white.ppm"
 "$lfr" doctor >"$tmp/out" 2>&1 && grep -q "all checks passed" "$tmp/out" && ok || bad "doctor passes on the real models"
-"$lfr" doctor --json >"$tmp/out" 2>&1 && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["problems"]==0' "$tmp/out" \
+"$lfr" doctor --json >"$tmp/out" 2>"$tmp/err" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["problems"]==0' "$tmp/out" \
   && ok || bad "doctor --json"
 
 # No face: exit 1, empty list.

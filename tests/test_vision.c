@@ -421,7 +421,7 @@ static void test_johns_told_apart(void **state)
         char rel[300];
         /* The manifest's paths start "examples/", from the original repository. */
         const char *path = strncmp(paths[i], "examples/", 9) ? paths[i] : paths[i] + 9;
-        snprintf(rel, sizeof rel, "samples/dlib_examples/%s", path);
+        snprintf(rel, sizeof rel, "samples/dlib_examples/%.255s", path);
         lfr_image *img = load(rel);
         embed_main(img, emb + (size_t)i * dim);
         lfr_image_free(img);

@@ -99,7 +99,7 @@ float lfr_face_iou(const lfr_face *a, const lfr_face *b)
 
 int faces_nms(lfr_face *faces, int n, float iou_max)
 {
-    qsort(faces, (size_t)n, sizeof *faces, by_score_desc);
+    if (n > 1) qsort(faces, (size_t)n, sizeof *faces, by_score_desc);
     int kept = 0;
     for (int i = 0; i < n; i++) {
         int keep = 1;
