@@ -65,6 +65,7 @@ int cmd_detect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int bench_search(int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int bench_engine(int argc, char **argv);
+
 #define BENCH_DEFAULT_IMAGE "samples/face_recognition_examples/examples/two_people.jpg"
 
 static int cmp_double(const void *a, const void *b)
@@ -116,10 +118,14 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
 
 int cmd_bench(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "search")) return bench_search(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "engine") != 0)
-        return cli_usage("bench", "expected 'engine'");
-    argc--;
-    argv++;
+        return cli_usage("bench", "expected 'engine' or 'search'");
+    return bench_engine(argc - 1, argv + 1);
+}
+
+static int bench_engine(int argc, char **argv)
+{
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"seconds", required_argument, NULL, 's'},

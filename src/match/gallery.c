@@ -477,8 +477,10 @@ static int search_int8(const lfr_gallery *g, const match_kernels *kern, const fl
             /* |q.t - approx| <= |q|_1 step_t / 2 + step_q |t8 step_t|_1 / 2;
              * the small constant covers float rounding of these sums. */
             float bound = 0.5f * (q_l1 * g->scale8[r] + q_step * g->l1_8[r]) + 1e-4f;
-            heap_push(h, approx - bound, r);
-            if (approx + bound >= heap_floor(h) && push_candidate(s, r)) return -1;
+            float floor = heap_floor(h);
+            if (approx + bound < floor) continue;
+            if (approx - bound > floor) heap_push(h, approx - bound, r);
+            if (push_candidate(s, r)) return -1;
         }
     }
     /* Candidates passed against the heap's floor at the time, which only

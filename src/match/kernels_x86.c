@@ -122,7 +122,7 @@ __attribute__((target("avx512f"))) static void dot_f32_avx512(const float *q, co
 
 /* VNNI multiplies unsigned by signed bytes into int32 without saturation:
  * with q shifted to q + 128 (unsigned), q.t = (q+128).t - 128 * sum(t), and
- * sum(t) is stored per row. Two rows per pass share the query loads. */
+ * sum(t) is stored per row. Four rows per pass share the query registers. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
 dot_i8_avx512(const int8_t *q8, const int8_t *rows8, const int32_t *row_sums, int n, int dim,
               int32_t *out)
@@ -133,15 +133,19 @@ dot_i8_avx512(const int8_t *q8, const int8_t *rows8, const int32_t *row_sums, in
     for (int b = 0; b < blocks; b++)
         qu[b] = _mm512_xor_si512(_mm512_loadu_si512((const void *)(q8 + 64 * b)), bias);
     int r = 0;
-    for (; r + 2 <= n; r += 2) {
-        const int8_t *t0 = rows8 + (size_t)r * dim, *t1 = t0 + dim;
-        __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+    for (; r + 4 <= n; r += 4) {
+        const int8_t *t0 = rows8 + (size_t)r * dim, *t1 = t0 + dim, *t2 = t1 + dim, *t3 = t2 + dim;
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             a0 = _mm512_dpbusd_epi32(a0, qu[b], _mm512_loadu_si512((const void *)(t0 + 64 * b)));
             a1 = _mm512_dpbusd_epi32(a1, qu[b], _mm512_loadu_si512((const void *)(t1 + 64 * b)));
+            a2 = _mm512_dpbusd_epi32(a2, qu[b], _mm512_loadu_si512((const void *)(t2 + 64 * b)));
+            a3 = _mm512_dpbusd_epi32(a3, qu[b], _mm512_loadu_si512((const void *)(t3 + 64 * b)));
         }
         out[r] = _mm512_reduce_add_epi32(a0) - 128 * row_sums[r];
         out[r + 1] = _mm512_reduce_add_epi32(a1) - 128 * row_sums[r + 1];
+        out[r + 2] = _mm512_reduce_add_epi32(a2) - 128 * row_sums[r + 2];
+        out[r + 3] = _mm512_reduce_add_epi32(a3) - 128 * row_sums[r + 3];
     }
     for (; r < n; r++) {
         const int8_t *t = rows8 + (size_t)r * dim;
