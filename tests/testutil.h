@@ -13,7 +13,8 @@
 const char *test_data_path(const char *rel);
 /* Path under $LFR_MODEL_DIR. */
 const char *test_model_dir(void);
-/* A scratch file path under the build's test folder. */
+/* A scratch file path under the build's test folder. Like test_data_path,
+ * the result lives in one of 4 rotating buffers: copy it to keep it. */
 const char *test_tmp_path(const char *name);
 /* Writes bytes to a file; fails the test on error. */
 void test_write_file(const char *path, const void *data, size_t len);

@@ -8,6 +8,7 @@
 #define LFR_EVAL_H
 
 #include "lfr/base.h"
+#include "lfr/match.h"
 #include "lfr/vision.h"
 
 /* A set of verification pairs over a table of unique image paths. */
@@ -42,6 +43,15 @@ int lfr_embed_paths(lfr_ctx *ctx, const lfr_engine *e, char *const *paths, int n
                     int n_threads, float *embeddings, uint8_t *found, lfr_progress_fn progress,
                     void *progress_arg);
 
+/* lfr_embed_paths with a cache file: when cache_path names a cache made by
+ * the same model (name and flip) for the same list of paths, the embeddings
+ * are read from it; otherwise they are computed and the cache (mode 0600)
+ * written. cache_path NULL: no cache. *from_cache says which happened. */
+int lfr_embed_paths_cached(lfr_ctx *ctx, const lfr_engine *e, int flip, char *const *paths,
+                           int n_paths, int n_threads, const char *cache_path, float *embeddings,
+                           uint8_t *found, lfr_progress_fn progress, void *progress_arg,
+                           int *from_cache);
+
 typedef struct lfr_verify_result {
     int n_pairs, n_same, n_diff;
     int n_failed_pairs;  /* pairs with an image that gave no face */
@@ -59,5 +69,85 @@ typedef struct lfr_verify_result {
  * as a rejection in TAR/FAR. */
 int lfr_verify_eval(lfr_ctx *ctx, const lfr_pairs *p, const float *scores, const uint8_t *failed,
                     lfr_verify_result *r);
+
+/* A labelled image set: every image with its identity. */
+typedef struct lfr_labelled {
+    char **paths; /* owned */
+    int *label;   /* identity index of each image */
+    int n;
+    char **names; /* owned: identity names */
+    int n_names;
+    int n_merged; /* names folded into another by the merge list */
+} lfr_labelled;
+
+/* Reads LFW's manifest.csv ("path,identity"). merge_file (may be NULL) lists
+ * identities filed under two names, one pair per line "NAME,SAME_AS" ('#'
+ * starts a comment): both become one identity. */
+int lfr_labelled_load_lfw(lfr_ctx *ctx, const char *lfw_dir, const char *merge_file,
+                          lfr_labelled **out);
+void lfr_labelled_free(lfr_labelled *s);
+
+/* Wilson score interval (95%) for k successes in n trials. */
+void lfr_wilson95(long k, long n, double *lo, double *hi);
+
+/* Expected false alerts of a deployment: faces x FPIR, where FPIR for a
+ * watchlist of n identities is 1 - (1 - fmr)^n (about n x fmr). */
+double lfr_expected_false_alerts(double faces, int watchlist_size, double fmr);
+
+#define LFR_EVAL_TOP 20 /* highest-scoring false matches kept for inspection */
+
+typedef struct lfr_scored_pair {
+    int a, b; /* image indexes */
+    float score;
+} lfr_scored_pair;
+
+typedef struct lfr_fmr_point {
+    double fmr_target;
+    double threshold;     /* accept at score >= threshold */
+    long false_matches;   /* impostor pairs accepted */
+    double fmr_lo, fmr_hi;
+    long false_non_matches; /* genuine pairs rejected */
+    double fnmr, fnmr_lo, fnmr_hi;
+} lfr_fmr_point;
+
+typedef struct lfr_fmr_result {
+    long n_genuine, n_impostor;
+    int n_images, n_no_face;
+    lfr_fmr_point points[5]; /* FMR 1e-3 .. 1e-7 */
+    lfr_scored_pair top_false[LFR_EVAL_TOP];
+    int n_top_false;
+    /* score histograms for plots: 200 bins over [-1, 1] */
+    long hist_genuine[200], hist_impostor[200];
+} lfr_fmr_result;
+
+/* Every same-identity and every cross-identity pair of the set. found[i] =
+ * 0 marks an image without a face: its genuine pairs count as non-matches,
+ * its impostor pairs as non-matches too. */
+int lfr_eval_fmr(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const uint8_t *found,
+                 int dim, lfr_fmr_result *r);
+
+typedef struct lfr_identify_point {
+    double fpir_target;
+    double threshold;
+    long false_positives; /* non-mated probes with a candidate at >= threshold */
+    double fpir_lo, fpir_hi;
+    long false_negatives; /* mated probes whose mate is not rank 1 at >= threshold */
+    double fnir, fnir_lo, fnir_hi;
+} lfr_identify_point;
+
+typedef struct lfr_identify_result {
+    int n_gallery, n_mated, n_nonmated, n_no_face;
+    long rank1_hits;
+    double rank1, rank1_lo, rank1_hi;
+    lfr_identify_point points[3]; /* FPIR 1e-1, 1e-2, 1e-3 */
+    lfr_scored_pair top_false[LFR_EVAL_TOP]; /* a: probe, b: gallery image */
+    int n_top_false;
+} lfr_identify_result;
+
+/* The open-set protocol: the first photo of each identity with 2+ photos is
+ * enrolled; their other photos are mated probes; photos of identities with
+ * one photo are non-mated probes. */
+int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
+                      const uint8_t *found, int dim, lfr_identify_result *r);
 
 #endif

@@ -133,7 +133,9 @@ done:
 
 int cmd_eval(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("eval", "expected a protocol: verify");
+    if (argc < 2) return cli_usage("eval", "expected a protocol: verify, fmr or identify");
     if (!strcmp(argv[1], "verify")) return eval_verify(argc - 1, argv + 1);
-    return cli_usage("eval", "unknown protocol '%s' (known: verify)", argv[1]);
+    if (!strcmp(argv[1], "fmr")) return eval_fmr(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "identify")) return eval_identify(argc - 1, argv + 1);
+    return cli_usage("eval", "unknown protocol '%s' (known: verify, fmr, identify)", argv[1]);
 }

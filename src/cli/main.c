@@ -28,12 +28,25 @@ const cli_command cli_commands[] = {
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N]\n"
+     "       lfr eval fmr --lfw DIR [--merge FILE] [--embeddings CACHE] [--update-manifest]\n"
+     "         [--json] [--models DIR] [--embedder NAME] [--no-flip] [--threads N]\n"
+     "       lfr eval identify --lfw DIR [--merge FILE] [--embeddings CACHE] [...]\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
      "(their pairs count as errors). --limit N uses the first N pairs of each\n"
      "fold (for quick checks; the full protocol has 600). Faces are embedded\n"
-     "with their mirror image as in 'lfr compare'; --no-flip embeds once.\n"},
+     "with their mirror image as in 'lfr compare'; --no-flip embeds once.\n"
+     "fmr: every same-identity and cross-identity pair of LFW (about 87 million):\n"
+     "thresholds for FMR 1e-3 .. 1e-7 with the FNMR at each, counts and Wilson\n"
+     "95% intervals, the highest-scoring impostor pairs; --update-manifest\n"
+     "writes the operating points into the embedder's manifest.\n"
+     "identify: open-set 1:N; the first photo of each of the people with 2+\n"
+     "photos is enrolled, their other photos are mated probes, the people with\n"
+     "one photo non-mated probes; FNIR at FPIR 1e-1, 1e-2, 1e-3 and rank-1.\n"
+     "--merge FILE: identities filed under two names, 'NAME,SAME_AS' per line\n"
+     "(eval/lfw_same_person.csv). --embeddings CACHE: embed each image once and\n"
+     "reuse the embeddings while the model and image list are the same.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"

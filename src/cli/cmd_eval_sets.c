@@ -1,0 +1,294 @@
+/* cli/cmd_eval_sets.c - `lfr eval fmr` and `lfr eval identify`: error rates
+ * over a whole labelled set, with counts and 95% intervals beside each. */
+#include "cli.h"
+#include "lfr/eval.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct set_opts {
+    engine_opts eo;
+    const char *lfw, *merge, *cache;
+    int json, threads, update_manifest;
+} set_opts;
+
+static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"lfw", required_argument, NULL, 'l'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {"embedder", required_argument, NULL, 'e'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"no-flip", no_argument, NULL, 'f'},
+                                         {"merge", required_argument, NULL, 'M'},
+                                         {"embeddings", required_argument, NULL, 'E'},
+                                         {"update-manifest", no_argument, NULL, 'U'},
+                                         {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->eo.flip = 1;
+    o->threads = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o->json = 1; break;
+        case 'l': o->lfw = optarg; break;
+        case 'm': o->eo.model_dir = optarg; break;
+        case 'e': o->eo.embedder = optarg; break;
+        case 'f': o->eo.flip = 0; break;
+        case 'M': o->merge = optarg; break;
+        case 'E': o->cache = optarg; break;
+        case 'U': o->update_manifest = 1; break;
+        case 't':
+            if (cli_parse_int(optarg, 1, 64, &o->threads))
+                return cli_usage("eval", "--threads needs a number 1..64");
+            break;
+        default: return cli_usage("eval", "unknown option");
+        }
+    }
+    if (!o->lfw) return cli_usage("eval", "%s needs --lfw DIR", what);
+    if (optind != argc) return cli_usage("eval", "unexpected argument '%s'", argv[optind]);
+    if (o->update_manifest && strcmp(what, "fmr"))
+        return cli_usage("eval", "--update-manifest is for 'fmr'");
+    return EXIT_OK;
+}
+
+static void show_progress(int done, int total, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "\rlfr eval: embedded %d of %d images", done, total);
+    if (done == total) fputc('\n', stderr);
+}
+
+/* The set, the engine and every image's embedding. */
+typedef struct loaded {
+    lfr_ctx *ctx;
+    lfr_runtime *rt;
+    lfr_engine *engine;
+    lfr_labelled *set;
+    float *emb;
+    uint8_t *found;
+    size_t emb_bytes;
+    int dim;
+} loaded;
+
+static void unload(loaded *l)
+{
+    if (l->emb) lfr_wipe_free(l->emb, l->emb_bytes);
+    lfr_free(l->found);
+    lfr_labelled_free(l->set);
+    cli_engine_close(l->rt, l->engine);
+    lfr_ctx_free(l->ctx);
+}
+
+static int load_and_embed(const set_opts *o, loaded *l)
+{
+    memset(l, 0, sizeof *l);
+    if (lfr_ctx_new(&l->ctx)) return cli_fail("eval", LFR_ENOMEM, "out of memory");
+    int rc = lfr_labelled_load_lfw(l->ctx, o->lfw, o->merge, &l->set);
+    if (rc) return cli_fail_ctx("eval", l->ctx, rc);
+    int status = cli_engine_open("eval", l->ctx, &o->eo, &l->rt, &l->engine);
+    if (status) return status;
+    l->dim = lfr_engine_embedding_size(l->engine);
+    l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);
+    l->emb = lfr_alloc(l->emb_bytes);
+    l->found = lfr_calloc((size_t)l->set->n, 1);
+    if (!l->emb || !l->found) return cli_fail("eval", LFR_ENOMEM, "out of memory");
+    int cached = 0;
+    rc = lfr_embed_paths_cached(l->ctx, l->engine, o->eo.flip, l->set->paths, l->set->n,
+                                o->threads, o->cache, l->emb, l->found,
+                                o->json ? NULL : show_progress, NULL, &cached);
+    if (rc) return cli_fail_ctx("eval", l->ctx, rc);
+    if (cached && !o->json) fprintf(stderr, "lfr eval: embeddings read from %s\n", o->cache);
+    return EXIT_OK;
+}
+
+static const char *model_of(const loaded *l)
+{
+    return lfr_model_name(lfr_engine_model(l->engine, LFR_MODEL_EMBEDDER));
+}
+
+static const char *name_of(const loaded *l, int image)
+{
+    return l->set->names[l->set->label[image]];
+}
+
+static json_t *top_json(const loaded *l, const lfr_scored_pair *p, int n)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        char *a = l->set->paths[p[i].a], *b = l->set->paths[p[i].b];
+        json_array_append_new(arr, json_pack("{s:f,s:s,s:s,s:s,s:s}", "score", p[i].score,
+                                             "identity_a", name_of(l, p[i].a), "image_a",
+                                             basename(a), "identity_b", name_of(l, p[i].b),
+                                             "image_b", basename(b)));
+    }
+    return arr;
+}
+
+static void print_top(const loaded *l, const char *title, const lfr_scored_pair *p, int n)
+{
+    printf("%s (label errors show up here):\n", title);
+    for (int i = 0; i < n && i < 10; i++)
+        printf("  %.4f  %s  ~  %s\n", p[i].score, basename(l->set->paths[p[i].a]),
+               basename(l->set->paths[p[i].b]));
+}
+
+/* Records the measured operating points in the embedder's manifest in the
+ * model folder (REQUIREMENTS ACC-1). */
+static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_result *r)
+{
+    char dir[4096], path[4400];
+    if (o->eo.model_dir) snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
+    else lfr_default_model_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s.json", dir,
+             o->eo.embedder ? o->eo.embedder : lfr_engine_default_params().embedder);
+    json_error_t err;
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!m) return cli_fail("eval", LFR_EMODEL, "%s: %s", path, err.text);
+    json_t *pts = json_array();
+    for (int p = 0; p < 5; p++) {
+        const lfr_fmr_point *pt = &r->points[p];
+        json_array_append_new(pts, json_pack("{s:f,s:f,s:I,s:f,s:I}", "fmr", pt->fmr_target,
+                                             "threshold", pt->threshold, "false_matches",
+                                             (json_int_t)pt->false_matches, "fnmr", pt->fnmr,
+                                             "false_non_matches",
+                                             (json_int_t)pt->false_non_matches));
+    }
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    json_object_set_new(
+        m, "operating_points",
+        json_pack("{s:s,s:s,s:b,s:I,s:I,s:f,s:o}", "data",
+                  "LFW 150 px originals, every same- and cross-identity pair", "date", date,
+                  "flip", o->eo.flip, "genuine_pairs", (json_int_t)r->n_genuine, "impostor_pairs",
+                  (json_int_t)r->n_impostor, "threshold_fmr_1e-6", r->points[3].threshold,
+                  "points", pts));
+    int bad = json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(m);
+    if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
+    if (!o->json) printf("operating points written to %s\n", path);
+    return EXIT_OK;
+}
+
+int eval_fmr(int argc, char **argv)
+{
+    set_opts o;
+    int status = parse_set_opts("fmr", argc, argv, &o);
+    if (status) return status;
+    loaded l;
+    status = load_and_embed(&o, &l);
+    lfr_fmr_result *r = NULL;
+    if (status) goto done;
+    r = lfr_calloc(1, sizeof *r);
+    int rc = r ? lfr_eval_fmr(l.ctx, l.set, l.emb, l.found, l.dim, r) : LFR_ENOMEM;
+    if (rc) {
+        status = cli_fail("eval", rc, "fmr: %s", lfr_errmsg(l.ctx));
+        goto done;
+    }
+    if (o.json) {
+        json_t *pts = json_array();
+        for (int p = 0; p < 5; p++) {
+            const lfr_fmr_point *pt = &r->points[p];
+            json_array_append_new(
+                pts, json_pack("{s:f,s:f,s:I,s:f,s:f,s:I,s:f,s:f,s:f}", "fmr_target",
+                               pt->fmr_target, "threshold", pt->threshold, "false_matches",
+                               (json_int_t)pt->false_matches, "fmr_ci95_lo", pt->fmr_lo,
+                               "fmr_ci95_hi", pt->fmr_hi, "false_non_matches",
+                               (json_int_t)pt->false_non_matches, "fnmr", pt->fnmr,
+                               "fnmr_ci95_lo", pt->fnmr_lo, "fnmr_ci95_hi", pt->fnmr_hi));
+        }
+        cli_print_json(json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:f,s:o,s:o}", "protocol",
+                                 "LFW all pairs", "model", model_of(&l), "flip", o.eo.flip,
+                                 "images", r->n_images, "images_without_face", r->n_no_face,
+                                 "merged_identities", l.set->n_merged, "genuine_pairs",
+                                 (json_int_t)r->n_genuine, "impostor_pairs",
+                                 (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
+                                 r->points[3].threshold, "points", pts, "top_false_matches",
+                                 top_json(&l, r->top_false, r->n_top_false)));
+    } else {
+        printf("LFW, every pair: %s%s; %d images (%d without a face), %d names merged\n",
+               model_of(&l), o.eo.flip ? " + mirror" : "", r->n_images, r->n_no_face,
+               l.set->n_merged);
+        printf("%ld genuine pairs, %ld impostor pairs\n\n", r->n_genuine, r->n_impostor);
+        printf("FMR target  threshold  false matches (FMR, 95%% CI)              FNMR (95%% CI)\n");
+        for (int p = 0; p < 5; p++) {
+            const lfr_fmr_point *pt = &r->points[p];
+            printf("%-10.0e  %9.4f  %9ld of %ld [%.1e, %.1e]  %6.2f%% = %ld of %ld [%.2f%%, %.2f%%]\n",
+                   pt->fmr_target, pt->threshold, pt->false_matches, r->n_impostor, pt->fmr_lo,
+                   pt->fmr_hi, 100 * pt->fnmr, pt->false_non_matches, r->n_genuine,
+                   100 * pt->fnmr_lo, 100 * pt->fnmr_hi);
+        }
+        printf("\nthreshold at FMR = 1e-6: %.4f\n\n", r->points[3].threshold);
+        print_top(&l, "highest-scoring impostor pairs", r->top_false, r->n_top_false);
+    }
+    if (o.update_manifest) status = update_manifest(&o, &l, r);
+done:
+    lfr_free(r);
+    unload(&l);
+    return status;
+}
+
+int eval_identify(int argc, char **argv)
+{
+    set_opts o;
+    int status = parse_set_opts("identify", argc, argv, &o);
+    if (status) return status;
+    loaded l;
+    status = load_and_embed(&o, &l);
+    if (status) {
+        unload(&l);
+        return status;
+    }
+    lfr_identify_result r;
+    int rc = lfr_eval_identify(l.ctx, l.set, l.emb, l.found, l.dim, &r);
+    if (rc) {
+        status = cli_fail_ctx("eval", l.ctx, rc);
+        unload(&l);
+        return status;
+    }
+    if (o.json) {
+        json_t *pts = json_array();
+        for (int p = 0; p < 3; p++) {
+            const lfr_identify_point *pt = &r.points[p];
+            json_array_append_new(
+                pts, json_pack("{s:f,s:f,s:I,s:f,s:f,s:I,s:f,s:f,s:f}", "fpir_target",
+                               pt->fpir_target, "threshold", pt->threshold, "false_positives",
+                               (json_int_t)pt->false_positives, "fpir_ci95_lo", pt->fpir_lo,
+                               "fpir_ci95_hi", pt->fpir_hi, "false_negatives",
+                               (json_int_t)pt->false_negatives, "fnir", pt->fnir, "fnir_ci95_lo",
+                               pt->fnir_lo, "fnir_ci95_hi", pt->fnir_hi));
+        }
+        cli_print_json(json_pack(
+            "{s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:I,s:f,s:f,s:f,s:o,s:o}", "protocol",
+            "LFW open-set: first photo of each person with 2+ enrolled", "model", model_of(&l),
+            "flip", o.eo.flip, "gallery", r.n_gallery, "mated_probes", r.n_mated,
+            "nonmated_probes", r.n_nonmated, "probes_without_face", r.n_no_face, "rank1_hits",
+            (json_int_t)r.rank1_hits, "rank1", r.rank1, "rank1_ci95_lo", r.rank1_lo,
+            "rank1_ci95_hi", r.rank1_hi, "points", pts, "top_false_positives",
+            top_json(&l, r.top_false, r.n_top_false)));
+    } else {
+        printf("LFW open-set identification: %s%s; gallery %d, mated probes %d, non-mated "
+               "probes %d (%d without a face)\n",
+               model_of(&l), o.eo.flip ? " + mirror" : "", r.n_gallery, r.n_mated, r.n_nonmated,
+               r.n_no_face);
+        printf("rank-1 identification: %.2f%% = %ld of %d [%.2f%%, %.2f%%]\n\n", 100 * r.rank1,
+               r.rank1_hits, r.n_mated, 100 * r.rank1_lo, 100 * r.rank1_hi);
+        printf("FPIR target  threshold  FPIR: false positives (95%% CI)       FNIR (95%% CI)\n");
+        for (int p = 0; p < 3; p++) {
+            const lfr_identify_point *pt = &r.points[p];
+            printf("%-11.0e  %9.4f  %5ld of %d [%.4f, %.4f]  %6.2f%% = %ld of %d [%.2f%%, %.2f%%]\n",
+                   pt->fpir_target, pt->threshold, pt->false_positives, r.n_nonmated, pt->fpir_lo,
+                   pt->fpir_hi, 100 * pt->fnir, pt->false_negatives, r.n_mated, 100 * pt->fnir_lo,
+                   100 * pt->fnir_hi);
+        }
+        printf("\n");
+        print_top(&l, "highest-scoring non-mated searches (probe ~ enrolled)", r.top_false,
+                  r.n_top_false);
+    }
+    unload(&l);
+    return EXIT_OK;
+}

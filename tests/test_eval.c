@@ -1,0 +1,240 @@
+/* tests/test_eval.c - evaluation protocols on sets whose answers are known:
+ * intervals, thresholds, FMR/FNMR, FPIR/FNIR, rank-1, file parsing. */
+#include "testutil.h"
+
+#include "lfr/eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static lfr_ctx *ctx;
+
+static int setup(void **state)
+{
+    (void)state;
+    return lfr_ctx_new(&ctx);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lfr_ctx_free(ctx);
+    return 0;
+}
+
+static void test_wilson(void **state)
+{
+    (void)state;
+    double lo, hi;
+    lfr_wilson95(0, 10, &lo, &hi);
+    assert_true(lo == 0 && fabs(hi - 0.2775) < 1e-3);
+    lfr_wilson95(5, 10, &lo, &hi);
+    assert_true(fabs(lo - 0.2366) < 1e-3 && fabs(hi - 0.7634) < 1e-3);
+    lfr_wilson95(4, 4068, &lo, &hi);
+    assert_true(lo > 0.0003 && lo < 0.0004 && hi > 0.0025 && hi < 0.0026);
+    lfr_wilson95(0, 0, &lo, &hi);
+    assert_true(lo == 0 && hi == 1);
+}
+
+static void test_expected_false_alerts(void **state)
+{
+    (void)state;
+    /* 15,500 faces, 10,000 people, FMR 1e-7: about 15.5 x 0.001. */
+    double e = lfr_expected_false_alerts(15500, 10000, 1e-7);
+    assert_true(fabs(e - 15500 * (1 - exp(-1e-3))) < 1e-6);
+    /* Large FMR saturates at one false alert per face, never more. */
+    assert_true(lfr_expected_false_alerts(100, 1000000, 0.01) <= 100.0);
+    assert_true(lfr_expected_false_alerts(0, 10, 0.1) == 0);
+}
+
+/* A small labelled set with hand-made unit vectors in 4-d. */
+typedef struct toy {
+    lfr_labelled set;
+    float emb[16 * 4];
+    uint8_t found[16];
+    char *paths[16];
+    int label[16];
+    char *names[8];
+} toy;
+
+static void toy_init(toy *t, int n, const int *labels, int n_names, const float (*v)[4])
+{
+    memset(t, 0, sizeof *t);
+    static char path_buf[16][32], name_buf[8][16];
+    for (int i = 0; i < n; i++) {
+        snprintf(path_buf[i], sizeof path_buf[i], "img%d.jpg", i);
+        t->paths[i] = path_buf[i];
+        t->label[i] = labels[i];
+        t->found[i] = 1;
+        double norm = 0;
+        for (int k = 0; k < 4; k++) norm += v[i][k] * v[i][k];
+        for (int k = 0; k < 4; k++) t->emb[i * 4 + k] = (float)(v[i][k] / sqrt(norm));
+    }
+    for (int k = 0; k < n_names; k++) {
+        snprintf(name_buf[k], sizeof name_buf[k], "P%d", k);
+        t->names[k] = name_buf[k];
+    }
+    t->set = (lfr_labelled){t->paths, t->label, n, t->names, n_names, 0};
+}
+
+/* Three people, two photos each: 3 genuine, 12 impostor pairs. */
+static void test_fmr_counts(void **state)
+{
+    (void)state;
+    const int labels[6] = {0, 0, 1, 1, 2, 2};
+    const float v[6][4] = {{1, 0, 0, 0}, {1, 0.2f, 0, 0}, {0, 1, 0, 0},
+                           {0, 1, 0.9f, 0}, {0, 0, 0, 1}, {0.6f, 0, 0, 1}};
+    toy t;
+    toy_init(&t, 6, labels, 3, v);
+    lfr_fmr_result r;
+    assert_int_equal(lfr_eval_fmr(ctx, &t.set, t.emb, t.found, 4, &r), LFR_OK);
+    assert_int_equal(r.n_genuine, 3);
+    assert_int_equal(r.n_impostor, 12);
+    /* With 12 impostor pairs, FMR 1e-3 allows none: the threshold sits just
+     * above the highest impostor score, 0.6/sqrt(1.36) * 1 = img0 . img5. */
+    double top_imp = 0.6 / sqrt(1.36);
+    assert_true(fabs(r.top_false[0].score - top_imp) < 1e-5);
+    assert_int_equal(r.top_false[0].a, 0);
+    assert_int_equal(r.top_false[0].b, 5);
+    assert_int_equal(r.points[0].false_matches, 0);
+    assert_true(r.points[0].threshold > top_imp && r.points[0].threshold < top_imp + 1e-5);
+    /* Genuine scores: 1/sqrt(1.04)=0.981, 1/sqrt(1.81)=0.743, 0.6/sqrt(1.36)
+     * ... pair (4,5) = 1/sqrt(1.36) = 0.857; all above 0.515 -> FNMR 0. */
+    assert_int_equal(r.points[0].false_non_matches, 0);
+    /* An image without a face: its genuine pair becomes a non-match. */
+    t.found[3] = 0;
+    assert_int_equal(lfr_eval_fmr(ctx, &t.set, t.emb, t.found, 4, &r), LFR_OK);
+    assert_int_equal(r.n_no_face, 1);
+    assert_int_equal(r.points[0].false_non_matches, 1);
+    assert_true(fabs(r.points[0].fnmr - 1.0 / 3) < 1e-9);
+}
+
+/* Gallery P0, P1 (first photos); mated probes: their second photos;
+ * non-mated probes: P2 and P3 with one photo each. */
+static void test_identify_counts(void **state)
+{
+    (void)state;
+    const int labels[6] = {0, 0, 1, 1, 2, 3};
+    const float v[6][4] = {{1, 0, 0, 0},     {1, 0.3f, 0, 0}, {0, 1, 0, 0},
+                           {0.9f, 1, 0, 0},  {0.5f, 0, 1, 0}, {0, 0, 0, 1}};
+    toy t;
+    toy_init(&t, 6, labels, 4, v);
+    lfr_identify_result r;
+    assert_int_equal(lfr_eval_identify(ctx, &t.set, t.emb, t.found, 4, &r), LFR_OK);
+    assert_int_equal(r.n_gallery, 2);
+    assert_int_equal(r.n_mated, 2);
+    assert_int_equal(r.n_nonmated, 2);
+    /* Probe 3 (P1, 0.9,1) is nearer P1 (0.743) than P0 (0.669): both hit. */
+    assert_int_equal(r.rank1_hits, 2);
+    /* FPIR 1e-1 of 2 non-mated allows none: threshold above the best
+     * non-mated score, 0.5/sqrt(1.25) = 0.447 (P2's photo against P0). */
+    assert_true(r.points[0].threshold > 0.447f && r.points[0].threshold < 0.4475f);
+    assert_int_equal(r.points[0].false_positives, 0);
+    assert_int_equal(r.points[0].false_negatives, 0);
+    assert_int_equal(r.top_false[0].a, 4);
+    assert_int_equal(r.top_false[0].b, 0);
+}
+
+static void write_text(const char *name, const char *text)
+{
+    test_write_file(test_tmp_path(name), text, strlen(text));
+}
+
+static void test_pairs_file_errors(void **state)
+{
+    (void)state;
+    lfr_pairs *p = (lfr_pairs *)1;
+    write_text("pairs_bad1.txt", "ten 300\n");
+    assert_int_equal(lfr_pairs_load_lfw(ctx, "/x", test_tmp_path("pairs_bad1.txt"), 0, &p),
+                     LFR_EFORMAT);
+    assert_null(p);
+    write_text("pairs_bad2.txt", "2 1\nA 1 2\nA 1 B\n");
+    assert_int_equal(lfr_pairs_load_lfw(ctx, "/x", test_tmp_path("pairs_bad2.txt"), 0, &p),
+                     LFR_EFORMAT);
+    assert_non_null(strstr(lfr_errmsg(ctx), ":3:"));
+    write_text("pairs_ok.txt", "2 1\nA 1 2\nA 1 B 1\nB 1 2\nB 2 A 2\n");
+    assert_int_equal(lfr_pairs_load_lfw(ctx, "/x", test_tmp_path("pairs_ok.txt"), 0, &p), LFR_OK);
+    assert_int_equal(p->n_pairs, 4);
+    assert_int_equal(p->n_paths, 4); /* A1 A2 B1 B2, each once */
+    assert_string_equal(p->paths[0], "/x/images/A/A_0001.jpg");
+    assert_int_equal(p->pairs[3].fold, 1);
+    assert_int_equal(p->pairs[3].same, 0);
+    lfr_pairs_free(p);
+}
+
+/* Fold thresholds come from the other folds; a perfectly separable set
+ * scores 100%, and a failed pair is an error whatever its label. */
+static void test_verify_protocol(void **state)
+{
+    (void)state;
+    lfr_pair pairs[40];
+    float scores[40];
+    uint8_t failed[40] = {0};
+    for (int i = 0; i < 40; i++) {
+        pairs[i] = (lfr_pair){0, 0, i % 2, (i / 2) % 10};
+        scores[i] = i % 2 ? 0.8f + 0.001f * i : 0.1f + 0.001f * i;
+    }
+    lfr_pairs p = {NULL, 0, pairs, 40, 10};
+    lfr_verify_result r;
+    assert_int_equal(lfr_verify_eval(ctx, &p, scores, failed, &r), LFR_OK);
+    assert_true(fabs(r.accuracy_mean - 1.0) < 1e-12);
+    assert_true(r.tar_at_far == 1.0);
+    failed[3] = 1; /* a same pair in fold 1 */
+    failed[4] = 1; /* a different pair in fold 2 */
+    assert_int_equal(lfr_verify_eval(ctx, &p, scores, failed, &r), LFR_OK);
+    assert_int_equal(r.n_failed_pairs, 2);
+    assert_true(fabs(r.fold_accuracy[1] - 0.75) < 1e-12);
+    assert_true(fabs(r.fold_accuracy[2] - 0.75) < 1e-12);
+    assert_true(fabs(r.accuracy_mean - 0.95) < 1e-12);
+}
+
+static void test_labelled_files(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", test_tmp_path("lfwtoy"));
+    mkdir(dir, 0700);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.csv", dir);
+    const char *csv = "path,identity\nimages/A/A_0001.jpg,A\nimages/A/A_0002.jpg,A\n"
+                      "images/B/B_0001.jpg,B\nimages/C/C_0001.jpg,C\n";
+    test_write_file(path, csv, strlen(csv));
+    lfr_labelled *s = NULL;
+    assert_int_equal(lfr_labelled_load_lfw(ctx, dir, NULL, &s), LFR_OK);
+    assert_int_equal(s->n, 4);
+    assert_int_equal(s->n_names, 3);
+    assert_int_equal(s->label[1], s->label[0]);
+    lfr_labelled_free(s);
+    write_text("merge_ok.csv", "# comment\nB,C\n\n");
+    assert_int_equal(lfr_labelled_load_lfw(ctx, dir, test_tmp_path("merge_ok.csv"), &s), LFR_OK);
+    assert_int_equal(s->n_merged, 1);
+    assert_int_equal(s->label[2], s->label[3]);
+    lfr_labelled_free(s);
+    s = (lfr_labelled *)1;
+    write_text("merge_bad.csv", "B,Nobody\n");
+    assert_int_equal(lfr_labelled_load_lfw(ctx, dir, test_tmp_path("merge_bad.csv"), &s),
+                     LFR_EFORMAT);
+    assert_null(s);
+    assert_non_null(strstr(lfr_errmsg(ctx), "Nobody"));
+    const char *bad = "path,identity\nimages/A/A_0001.jpg\n";
+    test_write_file(path, bad, strlen(bad));
+    assert_int_equal(lfr_labelled_load_lfw(ctx, dir, NULL, &s), LFR_EFORMAT);
+    assert_non_null(strstr(lfr_errmsg(ctx), ":2:"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_expected_false_alerts),
+        cmocka_unit_test(test_fmr_counts),
+        cmocka_unit_test(test_identify_counts),
+        cmocka_unit_test(test_pairs_file_errors),
+        cmocka_unit_test(test_verify_protocol),
+        cmocka_unit_test(test_labelled_files),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
