@@ -136,6 +136,55 @@ static void test_identify_counts(void **state)
     assert_int_equal(r.points[0].false_negatives, 0);
     assert_int_equal(r.top_false[0].a, 4);
     assert_int_equal(r.top_false[0].b, 0);
+    assert_int_equal(r.n_probes, 4);
+
+    /* Groups: P0 and P2 in "X", P1 in "Y", P3's value missing. The CSV has
+     * a quoted field with commas, as LFW's does. */
+    const char *csv = "identity,n_images,group,extra\n"
+                      "P0,2,X,\"{\"\"a\"\": 1, \"\"b\"\": 2}\"\n"
+                      "P1,2,Y,\"x,y\"\r\nP2,1,X,z\nP3,1,unknown,\n";
+    test_write_file(test_tmp_path("groups.csv"), csv, strlen(csv));
+    lfr_groups *g = NULL;
+    assert_int_equal(lfr_groups_load(ctx, test_tmp_path("groups.csv"), "group", &t.set, &g),
+                     LFR_OK);
+    assert_int_equal(g->n_groups, 2);
+    assert_string_equal(g->names[0], "X");
+    assert_int_equal(g->group_of[3], -1);
+    lfr_group_rates rates[LFR_MAX_GROUPS];
+    /* At 0.4: X's impostor pairs (P0 x P2): img0.img4 = 0.447 accepted,
+     * img1.img4 = 0.428 accepted: 2 of 2; Y has no impostor pair. */
+    assert_int_equal(lfr_eval_groups(ctx, &t.set, t.emb, t.found, 4, g, 0.4, &r, rates), LFR_OK);
+    assert_int_equal(rates[0].n_identities, 2);
+    assert_int_equal(rates[0].impostor_pairs, 2);
+    assert_int_equal(rates[0].false_matches, 2);
+    assert_int_equal(rates[1].impostor_pairs, 0);
+    assert_int_equal(rates[0].genuine_pairs, 1);
+    assert_int_equal(rates[0].false_non_matches, 0);
+    /* Probes: X has P0's mated probe and P2's non-mated one (0.447 >= 0.4). */
+    assert_int_equal(rates[0].mated, 1);
+    assert_int_equal(rates[0].nonmated, 1);
+    assert_int_equal(rates[0].false_positives, 1);
+    assert_int_equal(rates[1].mated, 1);
+    assert_int_equal(rates[1].false_negatives, 0);
+    lfr_groups_free(g);
+    g = (lfr_groups *)1;
+    assert_int_equal(lfr_groups_load(ctx, test_tmp_path("groups.csv"), "nope", &t.set, &g),
+                     LFR_EFORMAT);
+    assert_null(g);
+
+    /* The plot is an SVG with the curve in it. */
+    const char *svg = test_tmp_path("toy.svg");
+    char svg_path[4096];
+    snprintf(svg_path, sizeof svg_path, "%s", svg);
+    assert_int_equal(lfr_plot_svg(ctx, svg_path, "toy <test>", NULL, &r), LFR_OK);
+    uint8_t *text = NULL;
+    size_t len = 0;
+    assert_int_equal(lfr_read_file(ctx, svg_path, 1 << 20, &text, &len), LFR_OK);
+    assert_non_null(strstr((char *)text, "<svg"));
+    assert_non_null(strstr((char *)text, "<polyline"));
+    assert_non_null(strstr((char *)text, "toy &lt;test>"));
+    lfr_free(text);
+    lfr_identify_result_free(&r);
 }
 
 static void write_text(const char *name, const char *text)

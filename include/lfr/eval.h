@@ -118,6 +118,9 @@ typedef struct lfr_fmr_result {
     int n_top_false;
     /* score histograms for plots: 200 bins over [-1, 1] */
     long hist_genuine[200], hist_impostor[200];
+    /* the DET curve: FMR from 1e-7 to 1 in steps of 10^0.1 */
+    lfr_fmr_point det[71];
+    int n_det;
 } lfr_fmr_result;
 
 /* Every same-identity and every cross-identity pair of the set. found[i] =
@@ -142,12 +145,61 @@ typedef struct lfr_identify_result {
     lfr_identify_point points[3]; /* FPIR 1e-1, 1e-2, 1e-3 */
     lfr_scored_pair top_false[LFR_EVAL_TOP]; /* a: probe, b: gallery image */
     int n_top_false;
+    /* Every probe, for breakdowns and curves (owned; lfr_identify_result_free):
+     * score = the mate's score when the mate is rank 1 (else -inf) for a
+     * mated probe, the top candidate's score for a non-mated one. */
+    int n_probes;
+    int *probe_image;
+    uint8_t *probe_mated;
+    float *probe_score;
 } lfr_identify_result;
+
+void lfr_identify_result_free(lfr_identify_result *r);
 
 /* The open-set protocol: the first photo of each identity with 2+ photos is
  * enrolled; their other photos are mated probes; photos of identities with
  * one photo are non-mated probes. */
 int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
                       const uint8_t *found, int dim, lfr_identify_result *r);
+
+/* Demographic groups of identities, from one column of a CSV file with an
+ * "identity" column (LFW: lfw/groups/lfw_identity_groups.csv). Values
+ * "unknown", "ambiguous" and empty are missing data, not a group. */
+#define LFR_MAX_GROUPS 8
+typedef struct lfr_groups {
+    char column[32];
+    int n_groups;
+    char names[LFR_MAX_GROUPS][32];
+    int *group_of; /* per identity of the set: group index or -1 */
+} lfr_groups;
+
+int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column,
+                    const lfr_labelled *set, lfr_groups **out);
+void lfr_groups_free(lfr_groups *g);
+
+typedef struct lfr_group_rates {
+    char name[32];
+    int n_identities;
+    long impostor_pairs, false_matches; /* both identities of this group */
+    double fmr, fmr_lo, fmr_hi;
+    long genuine_pairs, false_non_matches;
+    double fnmr, fnmr_lo, fnmr_hi;
+    long nonmated, false_positives;
+    double fpir, fpir_lo, fpir_hi;
+    long mated, false_negatives;
+    double fnir, fnir_lo, fnir_hi;
+} lfr_group_rates;
+
+/* Rates by group at one threshold: FMR over impostor pairs within the
+ * group, FNMR over its genuine pairs, and (when id is not NULL) FPIR and
+ * FNIR over its probes. out has g->n_groups entries. */
+int lfr_eval_groups(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const uint8_t *found,
+                    int dim, const lfr_groups *g, double threshold, const lfr_identify_result *id,
+                    lfr_group_rates *out);
+
+/* Writes an SVG of DET curves (FNMR against FMR when fmr is not NULL, FNIR
+ * against FPIR when id is not NULL; log axes) and the score histograms. */
+int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fmr_result *fmr,
+                 const lfr_identify_result *id);
 
 #endif

@@ -5,13 +5,15 @@
 
 #include <getopt.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct set_opts {
     engine_opts eo;
-    const char *lfw, *merge, *cache;
+    const char *lfw, *merge, *cache, *groups, *plot;
+    double threshold; /* for --groups; < -1: the embedder's threshold */
     int json, threads, update_manifest;
 } set_opts;
 
@@ -26,10 +28,14 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
                                          {"merge", required_argument, NULL, 'M'},
                                          {"embeddings", required_argument, NULL, 'E'},
                                          {"update-manifest", no_argument, NULL, 'U'},
+                                         {"groups", required_argument, NULL, 'G'},
+                                         {"threshold", required_argument, NULL, 'T'},
+                                         {"plot", required_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->eo.flip = 1;
     o->threads = 2;
+    o->threshold = -2;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -41,6 +47,12 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
         case 'M': o->merge = optarg; break;
         case 'E': o->cache = optarg; break;
         case 'U': o->update_manifest = 1; break;
+        case 'G': o->groups = optarg; break;
+        case 'P': o->plot = optarg; break;
+        case 'T':
+            if (cli_parse_float(optarg, -1, 1, &o->threshold))
+                return cli_usage("eval", "--threshold needs a number in [-1, 1]");
+            break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &o->threads))
                 return cli_usage("eval", "--threads needs a number 1..64");
@@ -174,6 +186,86 @@ static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_res
     return EXIT_OK;
 }
 
+/* Rates by perceived sex and by ethnicity group at one threshold. */
+static int report_groups(const set_opts *o, const loaded *l, const lfr_identify_result *id,
+                         json_t *json_out)
+{
+    double t = o->threshold >= -1 ? o->threshold : lfr_engine_threshold(l->engine);
+    static const char *columns[2] = {"sex", "group"};
+    for (int c = 0; c < 2; c++) {
+        lfr_groups *g = NULL;
+        int rc = lfr_groups_load(l->ctx, o->groups, columns[c], l->set, &g);
+        if (rc) return cli_fail_ctx("eval", l->ctx, rc);
+        lfr_group_rates rates[LFR_MAX_GROUPS];
+        rc = lfr_eval_groups(l->ctx, l->set, l->emb, l->found, l->dim, g, t, id, rates);
+        if (rc) {
+            lfr_groups_free(g);
+            return cli_fail_ctx("eval", l->ctx, rc);
+        }
+        double lo_fmr = 2, hi_fmr = -1;
+        for (int k = 0; k < g->n_groups; k++) {
+            if (rates[k].fmr < lo_fmr) lo_fmr = rates[k].fmr;
+            if (rates[k].fmr > hi_fmr) hi_fmr = rates[k].fmr;
+        }
+        double ratio = lo_fmr > 0 ? hi_fmr / lo_fmr : (hi_fmr > 0 ? INFINITY : 1.0);
+        if (json_out) {
+            json_t *arr = json_array();
+            for (int k = 0; k < g->n_groups; k++) {
+                const lfr_group_rates *r = &rates[k];
+                json_array_append_new(
+                    arr, json_pack("{s:s,s:i,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,"
+                                   "s:f,s:f,s:I,s:I,s:f,s:f,s:f}",
+                                   "group", r->name, "identities", r->n_identities,
+                                   "impostor_pairs", (json_int_t)r->impostor_pairs,
+                                   "false_matches", (json_int_t)r->false_matches, "fmr", r->fmr,
+                                   "fmr_ci95_lo", r->fmr_lo, "fmr_ci95_hi", r->fmr_hi,
+                                   "genuine_pairs", (json_int_t)r->genuine_pairs,
+                                   "false_non_matches", (json_int_t)r->false_non_matches, "fnmr",
+                                   r->fnmr, "fnmr_ci95_lo", r->fnmr_lo, "fnmr_ci95_hi", r->fnmr_hi,
+                                   "nonmated", (json_int_t)r->nonmated, "false_positives",
+                                   (json_int_t)r->false_positives, "fpir", r->fpir, "fpir_ci95_lo",
+                                   r->fpir_lo, "fpir_ci95_hi", r->fpir_hi, "mated",
+                                   (json_int_t)r->mated, "false_negatives",
+                                   (json_int_t)r->false_negatives, "fnir", r->fnir,
+                                   "fnir_ci95_lo", r->fnir_lo, "fnir_ci95_hi", r->fnir_hi));
+            }
+            json_object_set_new(json_out, columns[c],
+                                json_pack("{s:f,s:o,s:o}", "threshold", t, "groups", arr,
+                                          "fmr_ratio_highest_to_lowest",
+                                          isfinite(ratio) ? json_real(ratio) : json_null()));
+        } else {
+            printf("\nby %s at threshold %.3f ('unknown' and 'ambiguous' left out):\n",
+                   columns[c], t);
+            printf("%-8s %6s  %-36s %-30s", "group", "people", "FMR within the group (95% CI)",
+                   "FNMR (95% CI)");
+            if (id) printf(" %-28s %-28s", "FPIR (95% CI)", "FNIR (95% CI)");
+            printf("\n");
+            for (int k = 0; k < g->n_groups; k++) {
+                const lfr_group_rates *r = &rates[k];
+                char fmr[64], fnmr[64];
+                snprintf(fmr, sizeof fmr, "%ld/%ld=%.1e [%.1e,%.1e]", r->false_matches,
+                         r->impostor_pairs, r->fmr, r->fmr_lo, r->fmr_hi);
+                snprintf(fnmr, sizeof fnmr, "%ld/%ld=%.2f%% [%.2f,%.2f]", r->false_non_matches,
+                         r->genuine_pairs, 100 * r->fnmr, 100 * r->fnmr_lo, 100 * r->fnmr_hi);
+                printf("%-8s %6d  %-36s %-30s", r->name, r->n_identities, fmr, fnmr);
+                if (id) {
+                    char fpir[64], fnir[64];
+                    snprintf(fpir, sizeof fpir, "%ld/%ld=%.2f%% [%.2f,%.2f]", r->false_positives,
+                             r->nonmated, 100 * r->fpir, 100 * r->fpir_lo, 100 * r->fpir_hi);
+                    snprintf(fnir, sizeof fnir, "%ld/%ld=%.2f%% [%.2f,%.2f]", r->false_negatives,
+                             r->mated, 100 * r->fnir, 100 * r->fnir_lo, 100 * r->fnir_hi);
+                    printf(" %-28s %-28s", fpir, fnir);
+                }
+                printf("\n");
+            }
+            if (isfinite(ratio)) printf("highest / lowest group FMR: %.2f\n", ratio);
+            else printf("highest / lowest group FMR: undefined (a group has no false match)\n");
+        }
+        lfr_groups_free(g);
+    }
+    return EXIT_OK;
+}
+
 int eval_fmr(int argc, char **argv)
 {
     set_opts o;
@@ -201,14 +293,19 @@ int eval_fmr(int argc, char **argv)
                                (json_int_t)pt->false_non_matches, "fnmr", pt->fnmr,
                                "fnmr_ci95_lo", pt->fnmr_lo, "fnmr_ci95_hi", pt->fnmr_hi));
         }
-        cli_print_json(json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:f,s:o,s:o}", "protocol",
-                                 "LFW all pairs", "model", model_of(&l), "flip", o.eo.flip,
-                                 "images", r->n_images, "images_without_face", r->n_no_face,
-                                 "merged_identities", l.set->n_merged, "genuine_pairs",
-                                 (json_int_t)r->n_genuine, "impostor_pairs",
-                                 (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
-                                 r->points[3].threshold, "points", pts, "top_false_matches",
-                                 top_json(&l, r->top_false, r->n_top_false)));
+        json_t *doc = json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:f,s:o,s:o}", "protocol",
+                                "LFW all pairs", "model", model_of(&l), "flip", o.eo.flip,
+                                "images", r->n_images, "images_without_face", r->n_no_face,
+                                "merged_identities", l.set->n_merged, "genuine_pairs",
+                                (json_int_t)r->n_genuine, "impostor_pairs",
+                                (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
+                                r->points[3].threshold, "points", pts, "top_false_matches",
+                                top_json(&l, r->top_false, r->n_top_false));
+        if (o.groups && (status = report_groups(&o, &l, NULL, doc))) {
+            json_decref(doc);
+            goto done;
+        }
+        cli_print_json(doc);
     } else {
         printf("LFW, every pair: %s%s; %d images (%d without a face), %d names merged\n",
                model_of(&l), o.eo.flip ? " + mirror" : "", r->n_images, r->n_no_face,
@@ -224,6 +321,16 @@ int eval_fmr(int argc, char **argv)
         }
         printf("\nthreshold at FMR = 1e-6: %.4f\n\n", r->points[3].threshold);
         print_top(&l, "highest-scoring impostor pairs", r->top_false, r->n_top_false);
+        if (o.groups && (status = report_groups(&o, &l, NULL, NULL))) goto done;
+    }
+    if (o.plot) {
+        char title[256];
+        snprintf(title, sizeof title, "%s%s on LFW: every pair (%ld genuine, %ld impostor)",
+                 model_of(&l), o.eo.flip ? " + mirror" : "", r->n_genuine, r->n_impostor);
+        if ((rc = lfr_plot_svg(l.ctx, o.plot, title, r, NULL))) {
+            status = cli_fail_ctx("eval", l.ctx, rc);
+            goto done;
+        }
     }
     if (o.update_manifest) status = update_manifest(&o, &l, r);
 done:
@@ -262,14 +369,17 @@ int eval_identify(int argc, char **argv)
                                (json_int_t)pt->false_negatives, "fnir", pt->fnir, "fnir_ci95_lo",
                                pt->fnir_lo, "fnir_ci95_hi", pt->fnir_hi));
         }
-        cli_print_json(json_pack(
+        json_t *doc = json_pack(
             "{s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:I,s:f,s:f,s:f,s:o,s:o}", "protocol",
             "LFW open-set: first photo of each person with 2+ enrolled", "model", model_of(&l),
             "flip", o.eo.flip, "gallery", r.n_gallery, "mated_probes", r.n_mated,
             "nonmated_probes", r.n_nonmated, "probes_without_face", r.n_no_face, "rank1_hits",
             (json_int_t)r.rank1_hits, "rank1", r.rank1, "rank1_ci95_lo", r.rank1_lo,
             "rank1_ci95_hi", r.rank1_hi, "points", pts, "top_false_positives",
-            top_json(&l, r.top_false, r.n_top_false)));
+            top_json(&l, r.top_false, r.n_top_false));
+        if (o.groups) status = report_groups(&o, &l, &r, doc);
+        if (!status) cli_print_json(doc);
+        else json_decref(doc);
     } else {
         printf("LFW open-set identification: %s%s; gallery %d, mated probes %d, non-mated "
                "probes %d (%d without a face)\n",
@@ -288,7 +398,16 @@ int eval_identify(int argc, char **argv)
         printf("\n");
         print_top(&l, "highest-scoring non-mated searches (probe ~ enrolled)", r.top_false,
                   r.n_top_false);
+        if (o.groups) status = report_groups(&o, &l, &r, NULL);
     }
+    if (!status && o.plot) {
+        char title[256];
+        snprintf(title, sizeof title, "%s%s on LFW: open-set identification", model_of(&l),
+                 o.eo.flip ? " + mirror" : "");
+        rc = lfr_plot_svg(l.ctx, o.plot, title, NULL, &r);
+        if (rc) status = cli_fail_ctx("eval", l.ctx, rc);
+    }
+    lfr_identify_result_free(&r);
     unload(&l);
-    return EXIT_OK;
+    return status;
 }

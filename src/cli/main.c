@@ -31,6 +31,7 @@ const cli_command cli_commands[] = {
      "       lfr eval fmr --lfw DIR [--merge FILE] [--embeddings CACHE] [--update-manifest]\n"
      "         [--json] [--models DIR] [--embedder NAME] [--no-flip] [--threads N]\n"
      "       lfr eval identify --lfw DIR [--merge FILE] [--embeddings CACHE] [...]\n"
+     "       (fmr and identify also take --groups FILE [--threshold T] --plot FILE.svg)\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
@@ -46,7 +47,11 @@ const cli_command cli_commands[] = {
      "one photo non-mated probes; FNIR at FPIR 1e-1, 1e-2, 1e-3 and rank-1.\n"
      "--merge FILE: identities filed under two names, 'NAME,SAME_AS' per line\n"
      "(eval/lfw_same_person.csv). --embeddings CACHE: embed each image once and\n"
-     "reuse the embeddings while the model and image list are the same.\n"},
+     "reuse the embeddings while the model and image list are the same.\n"
+     "--groups FILE (lfw/groups/lfw_identity_groups.csv): the rates by perceived\n"
+     "sex and ethnicity group at --threshold T (default: the embedder's), each\n"
+     "with its count and Wilson 95% interval. --plot FILE.svg: DET curve and\n"
+     "score histograms.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"

@@ -74,6 +74,35 @@ static long count_below(const float *sorted, long n, double t)
     return lo;
 }
 
+/* The operating point at an FMR target: the lowest threshold that accepts
+ * at most target x impostors, exact from the tail when it reaches that far,
+ * else from the fine histogram at a bin edge (1e-5 resolution). */
+static void point_at(const lfr_fmr_result *r, double target, const tail *t, const long *fine,
+                     const float *gen, long n_gen, lfr_fmr_point *pt)
+{
+    memset(pt, 0, sizeof *pt);
+    pt->fmr_target = target;
+    long allowed = (long)floor(target * (double)r->n_impostor + 1e-9);
+    double thr;
+    if (allowed < t->n) {
+        thr = nextafterf(t->v[allowed].score, INFINITY);
+        long fm = 0;
+        while (fm < t->n && t->v[fm].score >= thr) fm++;
+        pt->false_matches = fm;
+    } else {
+        long above = 0;
+        int b = FINE_BINS - 1;
+        while (b > 0 && above + fine[b] <= allowed) above += fine[b--];
+        thr = (double)(b + 1) / (FINE_BINS / 2) - 1.0;
+        pt->false_matches = above;
+    }
+    pt->threshold = thr;
+    lfr_wilson95(pt->false_matches, r->n_impostor, &pt->fmr_lo, &pt->fmr_hi);
+    pt->false_non_matches = count_below(gen, n_gen, thr);
+    pt->fnmr = n_gen ? (double)pt->false_non_matches / (double)n_gen : 0;
+    lfr_wilson95(pt->false_non_matches, n_gen, &pt->fnmr_lo, &pt->fnmr_hi);
+}
+
 int lfr_eval_fmr(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const uint8_t *found,
                  int dim, lfr_fmr_result *r)
 {
@@ -120,31 +149,9 @@ int lfr_eval_fmr(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const 
     for (int k = 0; k < t.n && k < LFR_EVAL_TOP; k++) r->top_false[r->n_top_false++] = t.v[k];
 
     static const double targets[5] = {1e-3, 1e-4, 1e-5, 1e-6, 1e-7};
-    for (int p = 0; p < 5; p++) {
-        lfr_fmr_point *pt = &r->points[p];
-        pt->fmr_target = targets[p];
-        long allowed = (long)floor(targets[p] * (double)r->n_impostor + 1e-9);
-        double thr;
-        if (allowed < t.n) {
-            /* Exact: just above the (allowed+1)-th highest impostor score. */
-            thr = nextafterf(t.v[allowed].score, INFINITY);
-            long fm = 0;
-            while (fm < t.n && t.v[fm].score >= thr) fm++;
-            pt->false_matches = fm;
-        } else {
-            /* From the histogram, at a bin edge (1e-5 resolution). */
-            long above = 0;
-            int b = FINE_BINS - 1;
-            while (b > 0 && above + fine[b] <= allowed) above += fine[b--];
-            thr = (double)(b + 1) / (FINE_BINS / 2) - 1.0;
-            pt->false_matches = above;
-        }
-        pt->threshold = thr;
-        lfr_wilson95(pt->false_matches, r->n_impostor, &pt->fmr_lo, &pt->fmr_hi);
-        pt->false_non_matches = count_below(gen, n_gen, thr);
-        pt->fnmr = n_gen ? (double)pt->false_non_matches / (double)n_gen : 0;
-        lfr_wilson95(pt->false_non_matches, n_gen, &pt->fnmr_lo, &pt->fnmr_hi);
-    }
+    for (int p = 0; p < 5; p++) point_at(r, targets[p], &t, fine, gen, n_gen, &r->points[p]);
+    for (int d = 0; d <= 70; d++)
+        point_at(r, pow(10.0, -7.0 + d / 10.0), &t, fine, gen, n_gen, &r->det[r->n_det++]);
     lfr_free(gen);
     lfr_free(scores);
     lfr_free(fine);

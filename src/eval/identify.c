@@ -33,7 +33,11 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
     float *nonmated = lfr_alloc((size_t)n * sizeof(float));
     lfr_scored_pair *nm_pairs = lfr_alloc((size_t)n * sizeof(lfr_scored_pair));
     lfr_gallery *g = NULL;
-    if (!count || !enrolled || !mate_score || !nonmated || !nm_pairs) {
+    r->probe_image = lfr_alloc((size_t)n * sizeof(int));
+    r->probe_mated = lfr_alloc((size_t)n);
+    r->probe_score = lfr_alloc((size_t)n * sizeof(float));
+    if (!count || !enrolled || !mate_score || !nonmated || !nm_pairs || !r->probe_image ||
+        !r->probe_mated || !r->probe_score) {
         rc = lfr_fail(ctx, LFR_ENOMEM, "identify: out of memory");
         goto done;
     }
@@ -58,6 +62,9 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
         int id = set->label[i];
         int mated = count[id] >= 2;
         if (mated && enrolled[id] == i) continue; /* the enrolled photo itself */
+        r->probe_image[r->n_probes] = i;
+        r->probe_mated[r->n_probes] = (uint8_t)mated;
+        r->probe_score[r->n_probes++] = -INFINITY;
         if (!found[i]) {
             r->n_no_face++;
             if (mated) mate_score[n_m++] = -INFINITY; /* a miss at every threshold */
@@ -74,11 +81,13 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
             r->n_mated++;
             int hit = top_id == id;
             mate_score[n_m++] = hit ? m.score_cos : -INFINITY;
+            r->probe_score[r->n_probes - 1] = hit ? m.score_cos : -INFINITY;
             r->rank1_hits += hit;
         } else {
             r->n_nonmated++;
             nm_pairs[n_nm] = (lfr_scored_pair){i, enrolled[top_id], m.score_cos};
             nonmated[n_nm++] = m.score_cos;
+            r->probe_score[r->n_probes - 1] = m.score_cos;
         }
     }
     r->rank1 = r->n_mated ? (double)r->rank1_hits / r->n_mated : 0;
@@ -99,6 +108,7 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
         lfr_wilson95(pt->false_negatives, r->n_mated, &pt->fnir_lo, &pt->fnir_hi);
     }
 done:
+    if (rc) lfr_identify_result_free(r);
     lfr_gallery_free(g);
     lfr_free(count);
     lfr_free(enrolled);
@@ -106,4 +116,15 @@ done:
     lfr_free(nonmated);
     lfr_free(nm_pairs);
     return rc;
+}
+
+void lfr_identify_result_free(lfr_identify_result *r)
+{
+    lfr_free(r->probe_image);
+    lfr_free(r->probe_mated);
+    lfr_free(r->probe_score);
+    r->probe_image = NULL;
+    r->probe_mated = NULL;
+    r->probe_score = NULL;
+    r->n_probes = 0;
 }
