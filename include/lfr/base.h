@@ -23,7 +23,8 @@
     X(EMODEL, -7, "model file missing, corrupt or unsuitable")                                     \
     X(ERUNTIME, -8, "neural network runtime failure")                                              \
     X(ENOFACE, -9, "no face found")                                                                \
-    X(EINTERNAL, -10, "internal error")
+    X(EINTERNAL, -10, "internal error")                                                            \
+    X(EEND, -11, "end of stream")
 
 typedef enum {
 #define LFR_ERR_ENUM(name, value, text) LFR_##name = value,

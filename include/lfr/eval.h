@@ -164,7 +164,8 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
 
 /* Demographic groups of identities, from one column of a CSV file with an
  * "identity" column (LFW: lfw/groups/lfw_identity_groups.csv). Values
- * "unknown", "ambiguous" and empty are missing data, not a group. */
+ * "unknown", "ambiguous", "unlabelled" and empty are missing data, not a
+ * group. */
 #define LFR_MAX_GROUPS 8
 typedef struct lfr_groups {
     char column[32];

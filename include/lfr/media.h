@@ -90,4 +90,62 @@ static inline float lfr_image_sample(const lfr_image *img, float x, float y, int
     return v;
 }
 
+/* Video sources: files, RTSP/HTTP streams, V4L2 webcams (/dev/videoN) and
+ * folders of images, decoded by FFmpeg on a thread of their own.
+ *
+ * Live sources (streams, webcams) always hand over the newest frame: when
+ * the consumer falls behind, older frames are dropped (and counted), never
+ * queued. A dropped live stream is reopened with growing back-off. Files and
+ * folders hand over every frame in order unless `realtime` is set, in which
+ * case they are paced at their frame rate and behave like a live source. */
+typedef struct lfr_video lfr_video;
+
+typedef enum {
+    LFR_CAM_CONNECTING,
+    LFR_CAM_RUNNING,
+    LFR_CAM_RECONNECTING,
+    LFR_CAM_ENDED, /* a file or folder reached its end */
+    LFR_CAM_FAILED /* could not be opened or decoded; see the message */
+} lfr_camera_state;
+
+typedef struct lfr_video_params {
+    int live;                   /* 1 live, 0 file, -1 decide from the URL (default) */
+    int realtime;               /* pace files at their frame rate, dropping when behind (0) */
+    int open_timeout_ms;        /* for opening and for each read on a network (5000) */
+    int reconnect_min_ms;       /* first back-off after a live source drops (250) */
+    int reconnect_max_ms;       /* back-off ceiling (8000) */
+    int max_reconnects;         /* give up after this many in a row; 0 = never (0) */
+    int64_t max_pixels;         /* refuse larger frames (default 8.3 Mpx = 3840x2160) */
+} lfr_video_params;
+
+lfr_video_params lfr_video_default_params(void);
+
+typedef struct lfr_frame_info {
+    int64_t index;        /* frames decoded from this source before this one */
+    int64_t pts_ms;       /* presentation time in the source, ms (-1 unknown) */
+    int64_t captured_us;  /* lfr_now_us() when decoded: for latency */
+} lfr_frame_info;
+
+typedef struct lfr_video_stats {
+    int64_t decoded, delivered, dropped, decode_errors, reconnects;
+    double fps; /* the source's nominal frame rate, 0 if unknown */
+} lfr_video_stats;
+
+/* Opens a source and starts its decode thread. Errors opening a file or
+ * folder are returned here (LFR_ENOENT, LFR_EFORMAT); a live source that
+ * cannot be reached yet is retried in the background. */
+int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr_video **out);
+/* Waits up to timeout_ms for the next frame. LFR_OK with *frame (owned;
+ * lfr_image_free wipes it) or with *frame NULL on time-out; LFR_EEND after
+ * the last frame of a file; LFR_EFORMAT or LFR_EIO when the source failed
+ * (the message says why). */
+int lfr_video_next(lfr_ctx *ctx, lfr_video *v, int timeout_ms, lfr_image **frame,
+                   lfr_frame_info *info);
+/* State now, and the last error message (copied into msg). Thread-safe. */
+lfr_camera_state lfr_video_state(lfr_video *v, char *msg, size_t msg_len);
+const char *lfr_camera_state_name(lfr_camera_state s);
+void lfr_video_stats_get(lfr_video *v, lfr_video_stats *out);
+/* Stops the decode thread and frees; pending frames are wiped. */
+void lfr_video_free(lfr_video *v);
+
 #endif

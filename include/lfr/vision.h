@@ -13,6 +13,10 @@
 #ifndef LFR_VISION_H
 #define LFR_VISION_H
 
+/* Changes whenever the engine's output for the same models changes (face
+ * choice, landmarks, pre-processing), so caches of embeddings expire. */
+#define LFR_ENGINE_REVISION "2"
+
 #include "lfr/base.h"
 #include "lfr/media.h"
 
@@ -104,9 +108,10 @@ int lfr_engine_detect(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, l
                       int *n_faces);
 /* One detector pass with the whole image resized to in_w x in_h (no
  * landmarks); for video, where the caller picks the scale, and benchmarks.
- * A fixed-size detector refuses any other size with LFR_EINVAL. */
+ * score_min 0 means the engine's threshold; a tracker asks for weaker
+ * detections too. A fixed-size detector refuses other sizes (LFR_EINVAL). */
 int lfr_engine_detect_at(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, int in_w,
-                         int in_h, lfr_face **faces, int *n_faces);
+                         int in_h, float score_min, lfr_face **faces, int *n_faces);
 /* Adds landmarks and quality to a face found by lfr_engine_detect_at. */
 int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face *face);
 /* Aligns the face to the embedder's reference points and writes its
@@ -114,8 +119,10 @@ int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img
  * aligned crop is wiped before return. */
 int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
                      const lfr_face *face, float *out);
-/* Detects, picks the main face (the largest box; the highest score among
- * equals) and embeds it. LFR_ENOFACE when the image has none. face may be
+/* Detects, picks the main face and embeds it. The main face is the largest
+ * of the faces whose box holds the image's centre, or the largest face if
+ * none does: labelled photos (LFW) are centred on their subject, who is not
+ * always the biggest face in them. LFR_ENOFACE when the image has none. face may be
  * NULL; n_faces (may be NULL) gets how many faces were found. */
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
                           lfr_face *face, int *n_faces);

@@ -50,7 +50,7 @@ static int run_once(bench_case *b, float *emb)
         lfr_face *faces = NULL;
         int n = 0;
         int rc = lfr_engine_detect_at(b->ctx, b->engine, b->frame, b->frame->width,
-                                      b->frame->height, &faces, &n);
+                                      b->frame->height, 0, &faces, &n);
         lfr_free(faces);
         return rc;
     }

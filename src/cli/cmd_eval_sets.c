@@ -234,9 +234,9 @@ static int report_groups(const set_opts *o, const loaded *l, const lfr_identify_
                                           "fmr_ratio_highest_to_lowest",
                                           isfinite(ratio) ? json_real(ratio) : json_null()));
         } else {
-            printf("\nby %s at threshold %.3f ('unknown' and 'ambiguous' left out):\n",
+            printf("\nby %s at threshold %.3f (unknown, ambiguous and unlabelled left out):\n",
                    columns[c], t);
-            printf("%-8s %6s  %-36s %-30s", "group", "people", "FMR within the group (95% CI)",
+            printf("%-8s %6s  %-42s %-32s", "group", "people", "FMR within the group (95% CI)",
                    "FNMR (95% CI)");
             if (id) printf(" %-28s %-28s", "FPIR (95% CI)", "FNIR (95% CI)");
             printf("\n");
@@ -247,7 +247,7 @@ static int report_groups(const set_opts *o, const loaded *l, const lfr_identify_
                          r->impostor_pairs, r->fmr, r->fmr_lo, r->fmr_hi);
                 snprintf(fnmr, sizeof fnmr, "%ld/%ld=%.2f%% [%.2f,%.2f]", r->false_non_matches,
                          r->genuine_pairs, 100 * r->fnmr, 100 * r->fnmr_lo, 100 * r->fnmr_hi);
-                printf("%-8s %6d  %-36s %-30s", r->name, r->n_identities, fmr, fnmr);
+                printf("%-8s %6d  %-42s %-32s", r->name, r->n_identities, fmr, fnmr);
                 if (id) {
                     char fpir[64], fnir[64];
                     snprintf(fpir, sizeof fpir, "%ld/%ld=%.2f%% [%.2f,%.2f]", r->false_positives,

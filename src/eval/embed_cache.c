@@ -1,7 +1,7 @@
 /* eval/embed_cache.c - embeddings of an evaluation set kept in a file, so
  * `lfr eval fmr` and `lfr eval identify` embed LFW's 13,233 images once.
  *
- * Layout: "LFREMB01", 64-byte model name, u32 flip, u32 dim, u32 n, the
+ * Layout: "LFREMB01", 128-byte engine description (models and revision), u32 flip, u32 dim, u32 n, the
  * SHA-256 of the path list, n found bytes, n x dim float32, then the SHA-256
  * of everything before it. Only evaluation data (research sets) goes here,
  * never a live face.
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define MAGIC "LFREMB01"
-#define NAME_BYTES 64
+#define NAME_BYTES 128 /* detector/landmarks/embedder/engine revision */
 
 typedef struct header {
     char magic[8];
@@ -29,7 +29,10 @@ static void make_header(header *h, const lfr_engine *e, int flip, char *const *p
 {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, MAGIC, 8);
-    snprintf(h->model, sizeof h->model, "%s", lfr_model_name(lfr_engine_model(e, LFR_MODEL_EMBEDDER)));
+    snprintf(h->model, sizeof h->model, "%s/%s/%s/r%s",
+             lfr_model_name(lfr_engine_model(e, LFR_MODEL_DETECTOR)),
+             lfr_model_name(lfr_engine_model(e, LFR_MODEL_LANDMARKS)),
+             lfr_model_name(lfr_engine_model(e, LFR_MODEL_EMBEDDER)), LFR_ENGINE_REVISION);
     h->flip = (uint32_t)flip;
     h->dim = (uint32_t)lfr_engine_embedding_size(e);
     h->n = (uint32_t)n;

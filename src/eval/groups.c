@@ -51,7 +51,7 @@ static int split_csv(char *line, char **fields, int max)
 
 static int is_missing(const char *v)
 {
-    return !*v || !strcmp(v, "unknown") || !strcmp(v, "ambiguous");
+    return !*v || !strcmp(v, "unknown") || !strcmp(v, "ambiguous") || !strcmp(v, "unlabelled");
 }
 
 int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column,

@@ -100,9 +100,10 @@ const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind)
 }
 
 int lfr_engine_detect_at(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, int in_w,
-                         int in_h, lfr_face **faces, int *n_faces)
+                         int in_h, float score_min, lfr_face **faces, int *n_faces)
 {
-    return detector_run(ctx, e->detector, img, in_w, in_h, e->p.detect_score_min, faces, n_faces);
+    return detector_run(ctx, e->detector, img, in_w, in_h,
+                        score_min > 0 ? score_min : e->p.detect_score_min, faces, n_faces);
 }
 
 int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face *face)
@@ -274,11 +275,19 @@ int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *im
     if (rc) return rc;
     if (n_faces) *n_faces = n;
     if (n == 0) return lfr_fail(ctx, LFR_ENOFACE, "no face found");
-    int best = 0;
-    for (int i = 1; i < n; i++) {
-        float area = (faces[i].x2 - faces[i].x1) * (faces[i].y2 - faces[i].y1);
-        float best_area = (faces[best].x2 - faces[best].x1) * (faces[best].y2 - faces[best].y1);
-        if (area > best_area) best = i;
+    float cx = img->width / 2.0f, cy = img->height / 2.0f;
+    int best = -1, best_centred = 0;
+    for (int i = 0; i < n; i++) {
+        const lfr_face *f = &faces[i];
+        int centred = f->x1 <= cx && cx <= f->x2 && f->y1 <= cy && cy <= f->y2;
+        float area = (f->x2 - f->x1) * (f->y2 - f->y1);
+        float best_area = best < 0 ? -1
+                                   : (faces[best].x2 - faces[best].x1) *
+                                         (faces[best].y2 - faces[best].y1);
+        if (best < 0 || centred > best_centred || (centred == best_centred && area > best_area)) {
+            best = i;
+            best_centred = centred;
+        }
     }
     rc = lfr_engine_embed(ctx, e, img, &faces[best], out);
     if (rc == LFR_OK && face) *face = faces[best];

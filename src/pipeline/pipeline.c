@@ -1,0 +1,435 @@
+/* pipeline/pipeline.c - per-camera workers: newest frame -> detect -> track
+ * -> embed the best usable views -> search -> alert, with every template
+ * wiped right after its comparison. */
+#include "lfr/pipeline.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define MAX_ALERTED 8           /* identities a single track may alert for */
+#define LATENCY_SAMPLES 65536
+
+typedef struct track_state {
+    int id;
+    float best_quality; /* of the last view embedded; 0: none yet */
+    int embeds, votes;
+    char vote_identity[LFR_ID_MAX];
+    char alerted[MAX_ALERTED][LFR_ID_MAX];
+    int n_alerted;
+} track_state;
+
+typedef struct camera {
+    struct lfr_pipeline *p;
+    char id[LFR_ID_MAX];
+    char *url;
+    lfr_video_params vp;
+    lfr_video *video;
+    lfr_tracker *tracker;
+    track_state *states;
+    int n_states, cap_states;
+    pthread_t thread;
+    int started;
+    int rc;
+    char msg[1024];
+    int64_t dropped_seen;
+} camera;
+
+struct lfr_pipeline {
+    lfr_pipeline_params p;
+    const lfr_engine *engine;
+    lfr_gallery *gallery;
+    lfr_alert_fn on_alert;
+    void *alert_arg;
+    lfr_wipe_probe_fn wipe_probe;
+    void *wipe_arg;
+    camera *cams;
+    int n_cams;
+    atomic_int stop;
+    pthread_mutex_t lock; /* guards stats, latency and alert delivery */
+    lfr_pipeline_stats stats;
+    int64_t *latency;
+    int64_t n_latency;
+    int64_t started_us, ended_us;
+};
+
+lfr_pipeline_params lfr_pipeline_default_params(void)
+{
+    /* Keep in step with the comments in lfr/pipeline.h. */
+    lfr_pipeline_params p = {.threshold = 0.45f,
+                             .votes = 2,
+                             .vote_threshold = 0.40f,
+                             .detect_long_side_px = 960,
+                             .min_eye_px = 16.0f,
+                             .max_yaw_deg = 40.0f,
+                             .max_pitch_deg = 35.0f,
+                             .min_sharpness = 20.0f,
+                             .max_embeds_per_track = 8,
+                             .crop_jpeg_quality = 85};
+    p.tracker = lfr_tracker_default_params();
+    return p;
+}
+
+int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *gallery,
+                     const lfr_pipeline_params *p, lfr_alert_fn on_alert, void *arg,
+                     lfr_pipeline **out)
+{
+    *out = NULL;
+    lfr_pipeline_params d = lfr_pipeline_default_params();
+    if (!p) p = &d;
+    if (!(p->threshold > -1 && p->threshold <= 1) || p->votes < 1 || p->detect_long_side_px < 64 ||
+        p->max_embeds_per_track < 1 || p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
+        return lfr_fail(ctx, LFR_EINVAL, "pipeline parameters out of range");
+    if (lfr_gallery_dim(gallery) != lfr_engine_embedding_size(engine))
+        return lfr_fail(ctx, LFR_EMODEL, "the watchlist holds %d-d templates, the engine makes %d-d",
+                        lfr_gallery_dim(gallery), lfr_engine_embedding_size(engine));
+    lfr_pipeline *pl = lfr_calloc(1, sizeof *pl);
+    if (!pl || !(pl->latency = lfr_alloc(LATENCY_SAMPLES * sizeof(int64_t)))) {
+        lfr_free(pl);
+        return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    }
+    pl->p = *p;
+    pl->engine = engine;
+    pl->gallery = gallery;
+    pl->on_alert = on_alert;
+    pl->alert_arg = arg;
+    pthread_mutex_init(&pl->lock, NULL);
+    *out = pl;
+    return LFR_OK;
+}
+
+int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id,
+                            const char *url, const lfr_video_params *vp)
+{
+    if (!camera_id || !*camera_id || strlen(camera_id) >= LFR_ID_MAX)
+        return lfr_fail(ctx, LFR_EINVAL, "camera id must be 1..%d bytes", LFR_ID_MAX - 1);
+    camera *nc = lfr_realloc(p->cams, (size_t)(p->n_cams + 1) * sizeof *nc);
+    if (!nc) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    p->cams = nc;
+    camera *c = &p->cams[p->n_cams];
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", camera_id);
+    c->url = lfr_strdup(url);
+    if (!c->url) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    c->vp = vp ? *vp : lfr_video_default_params();
+    p->n_cams++;
+    return LFR_OK;
+}
+
+void lfr_pipeline_set_wipe_probe(lfr_pipeline *p, lfr_wipe_probe_fn fn, void *arg)
+{
+    p->wipe_probe = fn;
+    p->wipe_arg = arg;
+}
+
+void lfr_pipeline_stop(lfr_pipeline *p)
+{
+    atomic_store(&p->stop, 1);
+}
+
+static track_state *state_of(camera *c, int track_id)
+{
+    for (int i = 0; i < c->n_states; i++)
+        if (c->states[i].id == track_id) return &c->states[i];
+    if (c->n_states == c->cap_states) {
+        int ncap = c->cap_states ? c->cap_states * 2 : 32;
+        track_state *ns = lfr_realloc(c->states, (size_t)ncap * sizeof *ns);
+        if (!ns) return NULL;
+        c->states = ns;
+        c->cap_states = ncap;
+    }
+    track_state *s = &c->states[c->n_states++];
+    memset(s, 0, sizeof *s);
+    s->id = track_id;
+    return s;
+}
+
+static void forget_track(camera *c, int track_id)
+{
+    for (int i = 0; i < c->n_states; i++) {
+        if (c->states[i].id != track_id) continue;
+        c->states[i] = c->states[--c->n_states];
+        lfr_wipe(&c->states[c->n_states], sizeof(track_state));
+        return;
+    }
+}
+
+/* How good a view is for recognition: resolution, discounted by pose.
+ * 0 when it is not usable at all. */
+static float view_quality(const lfr_pipeline_params *p, const lfr_face_quality *q)
+{
+    if (q->eye_distance_px < p->min_eye_px || fabsf(q->yaw_deg) > p->max_yaw_deg ||
+        fabsf(q->pitch_deg) > p->max_pitch_deg || q->sharpness < p->min_sharpness)
+        return 0.0f;
+    float pose = cosf(q->yaw_deg * 0.01745f) * cosf(q->pitch_deg * 0.01745f);
+    return q->eye_distance_px * pose;
+}
+
+static int already_alerted(const track_state *s, const char *identity)
+{
+    for (int i = 0; i < s->n_alerted; i++)
+        if (!strcmp(s->alerted[i], identity)) return 1;
+    return 0;
+}
+
+/* The face with some margin, as JPEG, for the operator to look at. */
+static int encode_crop(lfr_ctx *ctx, const lfr_image *frame, const lfr_face *f, int quality,
+                       uint8_t **jpeg, size_t *len)
+{
+    float w = f->x2 - f->x1, h = f->y2 - f->y1, side = fmaxf(w, h) * 1.6f;
+    float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
+    int out = (int)fminf(fmaxf(side, 32.0f), 512.0f);
+    lfr_image *crop = NULL;
+    int rc = lfr_image_new(ctx, out, out, &crop);
+    if (rc) return rc;
+    float s = side / (float)out;
+    lfr_affine map = {{1 / s, 0, -(cx - side / 2) / s, 0, 1 / s, -(cy - side / 2) / s}};
+    rc = lfr_image_warp(ctx, frame, &map, crop);
+    if (rc == LFR_OK) rc = lfr_image_encode(ctx, crop, LFR_IMAGE_JPEG, quality, jpeg, len);
+    lfr_image_free(crop);
+    return rc;
+}
+
+static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame,
+                        const lfr_frame_info *info, const lfr_track *t, const lfr_face *f,
+                        const lfr_match *m, int votes)
+{
+    lfr_pipeline *p = c->p;
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    /* An alert without its picture is still an alert: the operator sees
+     * that the crop is missing. */
+    if (encode_crop(ctx, frame, f, p->p.crop_jpeg_quality, &jpeg, &len)) {
+        jpeg = NULL;
+        len = 0;
+    }
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    lfr_alert a = {.camera = c->id,
+                   .time_unix_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+                   .frame_index = info->index,
+                   .pts_ms = info->pts_ms,
+                   .track_id = t->id,
+                   .score_cos = m->score_cos,
+                   .votes = votes,
+                   .box = {f->x1, f->y1, f->x2, f->y2},
+                   .quality = f->quality,
+                   .crop_jpeg = jpeg,
+                   .crop_jpeg_len = len,
+                   .latency_us = lfr_now_us() - info->captured_us};
+    snprintf(a.identity, sizeof a.identity, "%s", m->identity);
+    pthread_mutex_lock(&p->lock);
+    p->stats.alerts++;
+    if (p->on_alert) p->on_alert(&a, p->alert_arg);
+    pthread_mutex_unlock(&p->lock);
+    if (jpeg) lfr_wipe_free(jpeg, len);
+}
+
+/* Embeds one view of a track, searches, decides, and wipes the template. */
+static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
+                         const lfr_frame_info *info, const lfr_track *t, lfr_face *f,
+                         float *tpl, int dim)
+{
+    lfr_pipeline *p = c->p;
+    track_state *s = state_of(c, t->id);
+    if (!s) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    if (s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
+    int rc = lfr_engine_landmarks(ctx, p->engine, frame, f);
+    if (rc) return rc;
+    float q = view_quality(&p->p, &f->quality);
+    if (q <= 0 || q <= s->best_quality * 1.1f) return LFR_OK;
+    rc = lfr_engine_embed(ctx, p->engine, frame, f, tpl);
+    if (rc == LFR_OK) {
+        lfr_match m;
+        int n = 0;
+        rc = lfr_gallery_search(ctx, p->gallery, tpl, 1, &m, &n);
+        /* The comparison is done: the template goes now, match or not. */
+        lfr_wipe(tpl, (size_t)dim * sizeof(float));
+        if (p->wipe_probe) p->wipe_probe(tpl, (size_t)dim * sizeof(float), p->wipe_arg);
+        if (rc == LFR_OK) {
+            s->best_quality = q;
+            s->embeds++;
+            pthread_mutex_lock(&p->lock);
+            p->stats.templates_compared++;
+            pthread_mutex_unlock(&p->lock);
+            if (n > 0 && m.score_cos >= p->p.vote_threshold) {
+                if (strcmp(s->vote_identity, m.identity) != 0) {
+                    snprintf(s->vote_identity, sizeof s->vote_identity, "%s", m.identity);
+                    s->votes = 0;
+                }
+                s->votes++;
+            }
+            int strong = n > 0 && m.score_cos >= p->p.threshold;
+            int agreed = n > 0 && s->votes >= p->p.votes && !strcmp(s->vote_identity, m.identity);
+            if ((strong || agreed) && !already_alerted(s, m.identity)) {
+                if (s->n_alerted < MAX_ALERTED)
+                    snprintf(s->alerted[s->n_alerted++], LFR_ID_MAX, "%s", m.identity);
+                raise_alert(c, ctx, frame, info, t, f, &m, s->votes);
+            }
+        }
+        lfr_wipe(&m, sizeof m);
+    } else {
+        lfr_wipe(tpl, (size_t)dim * sizeof(float));
+    }
+    return rc;
+}
+
+static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
+                         const lfr_frame_info *info, float *tpl, int dim)
+{
+    lfr_pipeline *p = c->p;
+    int long_side = frame->width > frame->height ? frame->width : frame->height;
+    float s = long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
+    int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
+    if (in_w < 16) in_w = 16;
+    if (in_h < 16) in_h = 16;
+    lfr_face *faces = NULL;
+    int n = 0;
+    int rc = lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score,
+                                  &faces, &n);
+    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, faces, n);
+    if (rc == LFR_OK) {
+        int n_tracks = 0, n_ended = 0;
+        const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);
+        for (int i = 0; i < n_tracks && rc == LFR_OK; i++) {
+            const lfr_track *t = &tracks[i];
+            if (!t->confirmed || t->det_index < 0) continue;
+            rc = consider_view(c, ctx, frame, info, t, &faces[t->det_index], tpl, dim);
+        }
+        const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
+        for (int i = 0; i < n_ended; i++) forget_track(c, ended[i]);
+    }
+    if (faces) lfr_wipe_free(faces, (size_t)n * sizeof *faces);
+    int64_t latency = lfr_now_us() - info->captured_us;
+    lfr_video_stats vs;
+    lfr_video_stats_get(c->video, &vs);
+    pthread_mutex_lock(&p->lock);
+    p->stats.frames_processed++;
+    p->stats.faces_detected += n;
+    p->stats.frames_dropped += vs.dropped - c->dropped_seen;
+    c->dropped_seen = vs.dropped;
+    p->latency[p->n_latency++ % LATENCY_SAMPLES] = latency;
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+static void *camera_thread(void *arg)
+{
+    camera *c = arg;
+    lfr_pipeline *p = c->p;
+    lfr_ctx *ctx = NULL;
+    int dim = lfr_engine_embedding_size(p->engine);
+    float *tpl = NULL;
+    if (lfr_ctx_new(&ctx) || !(tpl = lfr_calloc((size_t)dim, sizeof(float)))) {
+        c->rc = LFR_ENOMEM;
+        snprintf(c->msg, sizeof c->msg, "camera %s: out of memory", c->id);
+        lfr_ctx_free(ctx);
+        return NULL;
+    }
+    while (!atomic_load(&p->stop)) {
+        lfr_image *frame = NULL;
+        lfr_frame_info info;
+        int rc = lfr_video_next(ctx, c->video, 200, &frame, &info);
+        if (rc == LFR_EEND) break;
+        if (rc) {
+            c->rc = rc;
+            snprintf(c->msg, sizeof c->msg, "camera %s: %s", c->id, lfr_errmsg(ctx));
+            break;
+        }
+        if (!frame) continue; /* nothing yet: a live source reconnecting */
+        rc = process_frame(c, ctx, frame, &info, tpl, dim);
+        lfr_image_free(frame);
+        if (rc) {
+            c->rc = rc;
+            snprintf(c->msg, sizeof c->msg, "camera %s: %s", c->id, lfr_errmsg(ctx));
+            break;
+        }
+    }
+    lfr_tracker_finish(c->tracker);
+    int n_ended = 0;
+    const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
+    for (int i = 0; i < n_ended; i++) forget_track(c, ended[i]);
+    lfr_wipe_free(tpl, (size_t)dim * sizeof(float));
+    lfr_ctx_free(ctx);
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p)
+{
+    if (p->n_cams == 0) return lfr_fail(ctx, LFR_EINVAL, "pipeline: no sources");
+    int rc = LFR_OK;
+    p->started_us = lfr_now_us();
+    for (int i = 0; i < p->n_cams && rc == LFR_OK; i++) {
+        camera *c = &p->cams[i];
+        c->p = p;
+        if ((rc = lfr_video_open(ctx, c->url, &c->vp, &c->video)) ||
+            (rc = lfr_tracker_new(ctx, &p->p.tracker, &c->tracker)))
+            break;
+        if (pthread_create(&c->thread, NULL, camera_thread, c)) {
+            rc = lfr_fail(ctx, LFR_ENOMEM, "camera %s: cannot start its thread", c->id);
+            break;
+        }
+        c->started = 1;
+    }
+    if (rc) lfr_pipeline_stop(p);
+    for (int i = 0; i < p->n_cams; i++) {
+        camera *c = &p->cams[i];
+        if (c->started) pthread_join(c->thread, NULL);
+        c->started = 0;
+        if (c->video) {
+            lfr_video_stats vs;
+            lfr_video_stats_get(c->video, &vs);
+            p->stats.frames_decoded += vs.decoded;
+        }
+        if (rc == LFR_OK && c->rc) rc = lfr_fail(ctx, c->rc, "%s", c->msg);
+        if (c->tracker) p->stats.tracks += lfr_tracker_started(c->tracker);
+        lfr_video_free(c->video);
+        c->video = NULL;
+        lfr_tracker_free(c->tracker);
+        c->tracker = NULL;
+    }
+    p->ended_us = lfr_now_us();
+    return rc;
+}
+
+void lfr_pipeline_stats_get(lfr_pipeline *p, lfr_pipeline_stats *out)
+{
+    pthread_mutex_lock(&p->lock);
+    *out = p->stats;
+    int64_t n = p->n_latency < LATENCY_SAMPLES ? p->n_latency : LATENCY_SAMPLES;
+    int64_t *copy = n ? lfr_alloc((size_t)n * sizeof(int64_t)) : NULL;
+    if (copy) memcpy(copy, p->latency, (size_t)n * sizeof(int64_t));
+    int64_t end = p->ended_us ? p->ended_us : lfr_now_us();
+    out->seconds = p->started_us ? (double)(end - p->started_us) / 1e6 : 0;
+    pthread_mutex_unlock(&p->lock);
+    if (copy) {
+        qsort(copy, (size_t)n, sizeof *copy, cmp_i64);
+        out->latency_p50_us = copy[n / 2];
+        out->latency_p95_us = copy[(n * 95) / 100 < n ? (n * 95) / 100 : n - 1];
+        out->latency_p99_us = copy[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+        lfr_free(copy);
+    }
+}
+
+void lfr_pipeline_free(lfr_pipeline *p)
+{
+    if (!p) return;
+    for (int i = 0; i < p->n_cams; i++) {
+        lfr_free(p->cams[i].url);
+        lfr_wipe_free(p->cams[i].states, (size_t)p->cams[i].cap_states * sizeof(track_state));
+    }
+    lfr_free(p->cams);
+    lfr_free(p->latency);
+    pthread_mutex_destroy(&p->lock);
+    lfr_free(p);
+}

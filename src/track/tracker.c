@@ -1,0 +1,220 @@
+/* track/tracker.c - IoU tracking with motion prediction and two-stage
+ * association (see lfr/track.h for the rules). */
+#include "lfr/track.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct track_state {
+    lfr_track pub;
+    float vx1, vy1, vx2, vy2; /* box velocity per frame, smoothed */
+} track_state;
+
+struct lfr_tracker {
+    lfr_tracker_params p;
+    track_state *tracks;
+    lfr_track *view; /* public copies for lfr_tracker_tracks */
+    int n, cap;
+    int *ended;
+    int n_ended, cap_ended;
+    int next_id;
+    /* per-update scratch */
+    int *det_used;
+    int det_cap;
+};
+
+lfr_tracker_params lfr_tracker_default_params(void)
+{
+    /* Keep in step with the comments in lfr/track.h. */
+    return (lfr_tracker_params){.high_score = 0.8f,
+                                .low_score = 0.5f,
+                                .iou_min = 0.3f,
+                                .min_hits = 2,
+                                .max_missed = 10,
+                                .max_tracks = 256};
+}
+
+int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out)
+{
+    *out = NULL;
+    lfr_tracker_params d = lfr_tracker_default_params();
+    if (!p) p = &d;
+    if (!(p->low_score > 0 && p->low_score <= p->high_score && p->high_score <= 1) ||
+        !(p->iou_min > 0 && p->iou_min < 1) || p->min_hits < 1 || p->max_missed < 0 ||
+        p->max_tracks < 1 || p->max_tracks > 100000)
+        return lfr_fail(ctx, LFR_EINVAL, "tracker parameters out of range");
+    lfr_tracker *t = lfr_calloc(1, sizeof *t);
+    if (!t) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
+    t->p = *p;
+    t->cap = p->max_tracks;
+    t->tracks = lfr_calloc((size_t)t->cap, sizeof *t->tracks);
+    t->view = lfr_calloc((size_t)t->cap, sizeof *t->view);
+    t->cap_ended = t->cap;
+    t->ended = lfr_calloc((size_t)t->cap_ended, sizeof *t->ended);
+    if (!t->tracks || !t->view || !t->ended) {
+        lfr_tracker_free(t);
+        return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
+    }
+    t->next_id = 1;
+    *out = t;
+    return LFR_OK;
+}
+
+void lfr_tracker_free(lfr_tracker *t)
+{
+    if (!t) return;
+    lfr_free(t->tracks);
+    lfr_free(t->view);
+    lfr_free(t->ended);
+    lfr_free(t->det_used);
+    lfr_free(t);
+}
+
+static float iou_box(float ax1, float ay1, float ax2, float ay2, const lfr_face *b)
+{
+    lfr_face a = {.x1 = ax1, .y1 = ay1, .x2 = ax2, .y2 = ay2};
+    return lfr_face_iou(&a, b);
+}
+
+typedef struct candidate {
+    float iou;
+    int track, det;
+} candidate;
+
+static int by_iou_desc(const void *a, const void *b)
+{
+    float x = ((const candidate *)a)->iou, y = ((const candidate *)b)->iou;
+    return (x < y) - (x > y);
+}
+
+/* Greedy matching by IoU of predicted boxes with the detections whose score
+ * is in [lo, hi). Greedy on sorted overlaps equals the optimal assignment
+ * in all but contrived crowded cases and costs far less. */
+static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo, float hi,
+                     int *track_matched)
+{
+    int max_c = t->n * n_dets;
+    if (max_c == 0) return 0;
+    candidate *c = lfr_alloc((size_t)max_c * sizeof *c);
+    if (!c) return -1;
+    int nc = 0;
+    for (int i = 0; i < t->n; i++) {
+        if (track_matched[i]) continue;
+        const track_state *s = &t->tracks[i];
+        /* Predict one frame ahead with the smoothed velocity. */
+        float px1 = s->pub.x1 + s->vx1, py1 = s->pub.y1 + s->vy1;
+        float px2 = s->pub.x2 + s->vx2, py2 = s->pub.y2 + s->vy2;
+        for (int d = 0; d < n_dets; d++) {
+            if (t->det_used[d] || dets[d].score < lo || dets[d].score >= hi) continue;
+            float iou = iou_box(px1, py1, px2, py2, &dets[d]);
+            if (iou >= t->p.iou_min) c[nc++] = (candidate){iou, i, d};
+        }
+    }
+    qsort(c, (size_t)nc, sizeof *c, by_iou_desc);
+    for (int k = 0; k < nc; k++) {
+        int i = c[k].track, d = c[k].det;
+        if (track_matched[i] || t->det_used[d]) continue;
+        track_matched[i] = 1;
+        t->det_used[d] = 1;
+        track_state *s = &t->tracks[i];
+        const lfr_face *f = &dets[d];
+        /* Exponential smoothing keeps one jittery box from flinging the
+         * prediction. */
+        const float a = 0.5f;
+        s->vx1 = a * (f->x1 - s->pub.x1) + (1 - a) * s->vx1;
+        s->vy1 = a * (f->y1 - s->pub.y1) + (1 - a) * s->vy1;
+        s->vx2 = a * (f->x2 - s->pub.x2) + (1 - a) * s->vx2;
+        s->vy2 = a * (f->y2 - s->pub.y2) + (1 - a) * s->vy2;
+        s->pub.x1 = f->x1;
+        s->pub.y1 = f->y1;
+        s->pub.x2 = f->x2;
+        s->pub.y2 = f->y2;
+        s->pub.hits++;
+        s->pub.missed = 0;
+        s->pub.det_index = d;
+        if (s->pub.hits >= t->p.min_hits) s->pub.confirmed = 1;
+    }
+    lfr_free(c);
+    return 0;
+}
+
+int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n_dets)
+{
+    if (n_dets < 0) return lfr_fail(ctx, LFR_EINVAL, "tracker: negative detection count");
+    if (n_dets > t->det_cap) {
+        int *nu = lfr_realloc(t->det_used, (size_t)n_dets * sizeof *nu);
+        if (!nu) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
+        t->det_used = nu;
+        t->det_cap = n_dets;
+    }
+    int *matched = lfr_calloc((size_t)(t->n ? t->n : 1), sizeof *matched);
+    if (!matched) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
+    if (n_dets) memset(t->det_used, 0, (size_t)n_dets * sizeof *t->det_used);
+    t->n_ended = 0;
+    for (int i = 0; i < t->n; i++) t->tracks[i].pub.det_index = -1;
+    if (associate(t, dets, n_dets, t->p.high_score, 2.0f, matched) ||
+        associate(t, dets, n_dets, t->p.low_score, t->p.high_score, matched)) {
+        lfr_free(matched);
+        return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
+    }
+    /* Unmatched tracks coast on their prediction, then end. Unconfirmed
+     * ones end at the first miss: one stray detection is not a person. */
+    int w = 0;
+    for (int i = 0; i < t->n; i++) {
+        track_state *s = &t->tracks[i];
+        if (!matched[i]) {
+            s->pub.missed++;
+            s->pub.x1 += s->vx1;
+            s->pub.y1 += s->vy1;
+            s->pub.x2 += s->vx2;
+            s->pub.y2 += s->vy2;
+            if (s->pub.missed > t->p.max_missed || !s->pub.confirmed) {
+                t->ended[t->n_ended++] = s->pub.id;
+                continue;
+            }
+        }
+        t->tracks[w++] = *s;
+    }
+    t->n = w;
+    lfr_free(matched);
+    /* Confident detections left over start tracks. */
+    for (int d = 0; d < n_dets && t->n < t->cap; d++) {
+        if (t->det_used[d] || dets[d].score < t->p.high_score) continue;
+        track_state *s = &t->tracks[t->n++];
+        memset(s, 0, sizeof *s);
+        s->pub.id = t->next_id++;
+        s->pub.x1 = dets[d].x1;
+        s->pub.y1 = dets[d].y1;
+        s->pub.x2 = dets[d].x2;
+        s->pub.y2 = dets[d].y2;
+        s->pub.hits = 1;
+        s->pub.det_index = d;
+        s->pub.confirmed = t->p.min_hits <= 1;
+    }
+    for (int i = 0; i < t->n; i++) t->view[i] = t->tracks[i].pub;
+    return LFR_OK;
+}
+
+const lfr_track *lfr_tracker_tracks(const lfr_tracker *t, int *n)
+{
+    *n = t->n;
+    return t->view;
+}
+
+const int *lfr_tracker_ended(const lfr_tracker *t, int *n)
+{
+    *n = t->n_ended;
+    return t->ended;
+}
+
+void lfr_tracker_finish(lfr_tracker *t)
+{
+    t->n_ended = 0;
+    for (int i = 0; i < t->n; i++) t->ended[t->n_ended++] = t->tracks[i].pub.id;
+    t->n = 0;
+}
+
+int lfr_tracker_started(const lfr_tracker *t)
+{
+    return t->next_id - 1;
+}
