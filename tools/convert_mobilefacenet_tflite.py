@@ -440,7 +440,10 @@ def main():
                  ("openlfr.source_sha256", hashlib.sha256(raw).hexdigest())):
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     onnx.checker.check_model(model)
-    onnx.save(model, dst)
+    try:
+        onnx.save(model, dst)
+    except OSError as e:
+        fail("%s: cannot write (%s)" % (dst, e.strerror))
 
 
 if __name__ == "__main__":

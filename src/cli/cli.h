@@ -4,6 +4,7 @@
 #define LFR_CLI_H
 
 #include "lfr/base.h"
+#include "lfr/match.h"
 #include "lfr/vision.h"
 
 #include <jansson.h>
@@ -59,7 +60,11 @@ json_t *cli_face_json(const lfr_face *f);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 int cli_parse_float(const char *s, double lo, double hi, double *out);
 
+/* A watchlist folder or CSV manifest, embedded into a new gallery. */
+int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out);
+
 int cmd_version(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

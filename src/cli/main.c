@@ -25,6 +25,17 @@ const cli_command cli_commands[] = {
      "embedder manifest's). Exit 0 for same, 1 for different. Each face is\n"
      "embedded as the mean of it and its mirror image (more accurate, twice the\n"
      "time); --no-flip embeds it once, as live video does.\n"},
+    {"watch", cmd_watch, "run the live pipeline over video sources against a watchlist",
+     "usage: lfr watch --source SRC [--source SRC2 ...] --watchlist DIR_OR_MANIFEST\n"
+     "         [--threshold T] [--realtime] [--json] [--detect-size PX] [--models DIR]\n"
+     "SRC: a video file, an rtsp:// or http:// stream, a webcam (/dev/video0) or a\n"
+     "folder of images. The watchlist folder holds one image file or sub-folder of\n"
+     "images per person (the name is the identity); a manifest is a CSV of\n"
+     "'identity,path'. Prints each alert (a possible match for a person to verify)\n"
+     "and a summary; with --json one JSON object per line. Files are read as fast\n"
+     "as they can be processed unless --realtime paces them at their frame rate.\n"
+     "Faces that match nobody are wiped right after comparison; nothing of them\n"
+     "is written anywhere.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N]\n"

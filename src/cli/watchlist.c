@@ -1,0 +1,207 @@
+/* cli/watchlist.c - a watchlist for `lfr watch` and `lfr bench pipeline`
+ * from a folder (one sub-folder or image file per person) or a CSV manifest
+ * ("identity,path" per line, or "path,identity" under such a header; paths
+ * relative to the manifest). */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_PHOTOS_PER_PERSON 16
+
+static int is_image(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot) return 0;
+    static const char *ext[] = {".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".JPG", ".JPEG", ".PNG"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcmp(dot, ext[i])) return 1;
+    return 0;
+}
+
+/* Embeds one enrolment photo: exactly its main face, with the mirror. */
+static int embed_photo(lfr_ctx *ctx, const lfr_engine *e, const char *path, float *out)
+{
+    lfr_image *img = NULL;
+    int rc = lfr_image_load(ctx, path, NULL, &img);
+    if (rc == LFR_OK) {
+        rc = lfr_engine_embed_main(ctx, e, img, out, NULL, NULL);
+        if (rc == LFR_ENOFACE) lfr_fail(ctx, LFR_ENOFACE, "%s: no face found", path);
+    }
+    lfr_image_free(img);
+    return rc;
+}
+
+static int add_person(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *id,
+                      char **paths, int n)
+{
+    int dim = lfr_engine_embedding_size(e);
+    float *tpl = lfr_calloc((size_t)n * dim, sizeof(float));
+    if (!tpl) return lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
+    int rc = LFR_OK;
+    for (int i = 0; i < n && rc == LFR_OK; i++) rc = embed_photo(ctx, e, paths[i], tpl + (size_t)i * dim);
+    if (rc == LFR_OK) rc = lfr_gallery_add(ctx, g, id, tpl, n);
+    lfr_wipe_free(tpl, (size_t)n * dim * sizeof(float));
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return lfr_fail(ctx, LFR_EIO, "%s: %s", dir, strerror(errno));
+    struct dirent *de;
+    int rc = LFR_OK;
+    char **names = NULL;
+    int n_names = 0;
+    while ((de = readdir(d)) && rc == LFR_OK) {
+        if (de->d_name[0] == '.') continue;
+        char **nn = lfr_realloc(names, (size_t)(n_names + 1) * sizeof *nn);
+        if (!nn || !(nn[n_names] = lfr_strdup(de->d_name))) {
+            if (nn) names = nn;
+            rc = lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
+            break;
+        }
+        names = nn;
+        n_names++;
+    }
+    closedir(d);
+    if (rc == LFR_OK) qsort(names, (size_t)n_names, sizeof *names, cmp_str);
+    for (int i = 0; i < n_names && rc == LFR_OK; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (stat(path, &st)) continue;
+        if (S_ISREG(st.st_mode) && is_image(names[i])) {
+            char id[LFR_ID_MAX];
+            snprintf(id, sizeof id, "%.*s", (int)(strrchr(names[i], '.') - names[i]), names[i]);
+            char *one[1] = {path};
+            rc = add_person(ctx, e, g, id, one, 1);
+        } else if (S_ISDIR(st.st_mode)) {
+            char *photos[MAX_PHOTOS_PER_PERSON];
+            int n = 0;
+            DIR *pd = opendir(path);
+            struct dirent *pe;
+            while (pd && (pe = readdir(pd)) && n < MAX_PHOTOS_PER_PERSON) {
+                if (!is_image(pe->d_name)) continue;
+                size_t len = strlen(path) + strlen(pe->d_name) + 2;
+                if (!(photos[n] = lfr_alloc(len))) break;
+                snprintf(photos[n++], len, "%s/%s", path, pe->d_name);
+            }
+            if (pd) closedir(pd);
+            qsort(photos, (size_t)n, sizeof *photos, cmp_str);
+            if (n == 0) rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no photos for this person", path);
+            else rc = add_person(ctx, e, g, names[i], photos, n);
+            for (int k = 0; k < n; k++) lfr_free(photos[k]);
+        }
+    }
+    for (int i = 0; i < n_names; i++) lfr_free(names[i]);
+    lfr_free(names);
+    if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
+        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no people in the watchlist folder", dir);
+    return rc;
+}
+
+static int load_manifest(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *file)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    int rc = lfr_read_file(ctx, file, 16 << 20, &text, &len);
+    if (rc) return rc;
+    text[len] = '\0';
+    char base[4096];
+    snprintf(base, sizeof base, "%s", file);
+    char *dir = dirname(base);
+    char *save = NULL;
+    int line_no = 0, path_first = 0;
+    /* Rows of one person may be spread out: collect per identity first. */
+    typedef struct person {
+        char id[LFR_ID_MAX];
+        char *paths[MAX_PHOTOS_PER_PERSON];
+        int n;
+    } person;
+    person *people = NULL;
+    int n_people = 0;
+    for (char *line = strtok_r((char *)text, "\n", &save); line && rc == LFR_OK;
+         line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        char id[LFR_ID_MAX], rel[2048];
+        if (line_no == 1 && !strncmp(line, "identity,", 9)) continue;
+        if (line_no == 1 && !strncmp(line, "path,identity", 13)) {
+            path_first = 1; /* the column order of the shared data's manifests */
+            continue;
+        }
+        int got = path_first ? sscanf(line, "%2047[^,],%63[^\r\n]", rel, id)
+                             : sscanf(line, "%63[^,],%2047[^\r\n]", id, rel);
+        if (got != 2) {
+            rc = lfr_fail(ctx, LFR_EFORMAT, "%s:%d: expected '%s'", file, line_no,
+                          path_first ? "path,identity" : "identity,path");
+            break;
+        }
+        int k = 0;
+        while (k < n_people && strcmp(people[k].id, id)) k++;
+        if (k == n_people) {
+            person *np = lfr_realloc(people, (size_t)(n_people + 1) * sizeof *np);
+            if (!np) {
+                rc = lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
+                break;
+            }
+            people = np;
+            memset(&people[n_people], 0, sizeof *people);
+            snprintf(people[n_people++].id, LFR_ID_MAX, "%s", id);
+        }
+        if (people[k].n == MAX_PHOTOS_PER_PERSON) {
+            rc = lfr_fail(ctx, LFR_ELIMIT, "%s:%d: more than %d photos of %s", file, line_no,
+                          MAX_PHOTOS_PER_PERSON, id);
+            break;
+        }
+        size_t plen = strlen(dir) + strlen(rel) + 2;
+        char *path = lfr_alloc(plen);
+        if (!path) {
+            rc = lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
+            break;
+        }
+        if (rel[0] == '/') snprintf(path, plen, "%s", rel);
+        else snprintf(path, plen, "%s/%s", dir, rel);
+        people[k].paths[people[k].n++] = path;
+    }
+    for (int k = 0; k < n_people && rc == LFR_OK; k++)
+        rc = add_person(ctx, e, g, people[k].id, people[k].paths, people[k].n);
+    for (int k = 0; k < n_people; k++)
+        for (int i = 0; i < people[k].n; i++) lfr_free(people[k].paths[i]);
+    lfr_free(people);
+    lfr_free(text);
+    if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
+        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no people in the watchlist", file);
+    return rc;
+}
+
+int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out)
+{
+    *out = NULL;
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = lfr_engine_embedding_size(e);
+    gp.model = lfr_model_name(lfr_engine_model(e, LFR_MODEL_EMBEDDER));
+    lfr_gallery *g = NULL;
+    int rc = lfr_gallery_new(ctx, &gp, &g);
+    if (rc) return rc;
+    struct stat st;
+    if (stat(path, &st)) rc = lfr_fail(ctx, LFR_ENOENT, "%s: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode)) rc = load_folder(ctx, e, g, path);
+    else rc = load_manifest(ctx, e, g, path);
+    if (rc) {
+        lfr_gallery_free(g);
+        return rc;
+    }
+    *out = g;
+    return LFR_OK;
+}
