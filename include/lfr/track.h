@@ -4,7 +4,8 @@
  * association: confident detections are matched to tracks first, then weak
  * ones may only extend tracks that are already there (a face turning away
  * scores lower but is still the same person), and only confident ones start
- * tracks. A track is confirmed after min_hits matches and dies after
+ * tracks. A track that has been missing may also take a detection whose
+ * centre is within a face width of its prediction (after an occlusion). A track is confirmed after min_hits matches and dies after
  * max_missed frames without one.
  *
  * Threads: a tracker belongs to one camera worker.
@@ -21,7 +22,7 @@ typedef struct lfr_tracker_params {
     float low_score;  /* weaker ones only extend tracks; below this ignored (0.5) */
     float iou_min;    /* least overlap with the predicted box to match (0.3) */
     int min_hits;     /* matches before a track is confirmed (2) */
-    int max_missed;   /* frames without a match before a track ends (10) */
+    int max_missed;   /* frames without a match before a track ends (25) */
     int max_tracks;   /* live tracks at most (256) */
 } lfr_tracker_params;
 

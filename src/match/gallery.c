@@ -109,7 +109,7 @@ static void *grow_wiped(void *old, size_t old_bytes, size_t new_bytes)
 {
     void *p = lfr_alloc(new_bytes);
     if (!p) return NULL;
-    if (old_bytes) memcpy(p, old, old_bytes);
+    if (old_bytes && old) memcpy(p, old, old_bytes);
     lfr_wipe_free(old, old_bytes);
     return p;
 }
@@ -145,27 +145,31 @@ static int reserve_rows(lfr_gallery *g, int need)
         return -1;
     }
     size_t used = (size_t)g->n_rows;
-    memcpy(rows, g->rows, used * d * sizeof(float));
+    if (used) { /* memcpy from a NULL array, even of 0 bytes, is undefined */
+        memcpy(rows, g->rows, used * d * sizeof(float));
+        memcpy(ri, g->row_ident, used * sizeof(int));
+        memcpy(rt, g->row_tpl, used * sizeof(int));
+        if (q) {
+            memcpy(r8, g->rows8, used * (size_t)g->dim8);
+            memcpy(s8, g->scale8, used * sizeof(float));
+            memcpy(l8, g->l1_8, used * sizeof(float));
+            memcpy(m8, g->sum8, used * sizeof(int32_t));
+        }
+    }
     lfr_wipe_free(g->rows, o * d * sizeof(float));
-    g->rows = rows;
-    memcpy(ri, g->row_ident, used * sizeof(int));
-    memcpy(rt, g->row_tpl, used * sizeof(int));
     lfr_free(g->row_ident);
     lfr_free(g->row_tpl);
+    g->rows = rows;
     g->row_ident = ri;
     g->row_tpl = rt;
     if (q) {
-        memcpy(r8, g->rows8, used * (size_t)g->dim8);
         lfr_wipe_free(g->rows8, o * (size_t)g->dim8);
-        g->rows8 = r8;
-        memcpy(s8, g->scale8, used * sizeof(float));
         lfr_wipe_free(g->scale8, o * sizeof(float));
-        g->scale8 = s8;
-        memcpy(l8, g->l1_8, used * sizeof(float));
         lfr_wipe_free(g->l1_8, o * sizeof(float));
-        g->l1_8 = l8;
-        memcpy(m8, g->sum8, used * sizeof(int32_t));
         lfr_wipe_free(g->sum8, o * sizeof(int32_t));
+        g->rows8 = r8;
+        g->scale8 = s8;
+        g->l1_8 = l8;
         g->sum8 = m8;
     }
     g->cap_rows = ncap;

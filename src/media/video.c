@@ -131,6 +131,12 @@ typedef struct ff {
     AVFormatContext *fmt;
     AVCodecContext *dec;
     struct SwsContext *sws;
+    /* swscale's vector code writes past the end of rows that are not padded
+     * to its alignment, so it converts into this padded buffer first. */
+    uint8_t *rgb[4];
+    int rgb_stride[4];
+    int rgb_w, rgb_h;
+    size_t rgb_bytes;
     AVPacket *pkt;
     AVFrame *frame;
     int stream;
@@ -148,6 +154,10 @@ static int interrupt_cb(void *arg)
 
 static void ff_close(ff *f)
 {
+    if (f->rgb[0]) {
+        lfr_wipe(f->rgb[0], f->rgb_bytes); /* it held the last frame */
+        av_freep(&f->rgb[0]);
+    }
     sws_freeContext(f->sws);
     av_frame_free(&f->frame);
     av_packet_free(&f->pkt);
@@ -224,14 +234,31 @@ static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
         snprintf(err, err_len, "cannot convert pixel format %d", fr->format);
         return LFR_EFORMAT;
     }
+    if (!f->rgb[0] || f->rgb_w != fr->width || f->rgb_h != fr->height) {
+        if (f->rgb[0]) {
+            lfr_wipe(f->rgb[0], f->rgb_bytes);
+            av_freep(&f->rgb[0]);
+        }
+        int bytes = av_image_alloc(f->rgb, f->rgb_stride, fr->width, fr->height + 1,
+                                   AV_PIX_FMT_RGB24, 64);
+        if (bytes < 0) {
+            snprintf(err, err_len, "out of memory for a %dx%d frame", fr->width, fr->height);
+            return LFR_ENOMEM;
+        }
+        f->rgb_bytes = (size_t)bytes;
+        f->rgb_w = fr->width;
+        f->rgb_h = fr->height;
+    }
     lfr_image *img = NULL;
     if (lfr_image_new(NULL, fr->width, fr->height, &img)) {
         snprintf(err, err_len, "out of memory for a %dx%d frame", fr->width, fr->height);
         return LFR_ENOMEM;
     }
-    uint8_t *dst[4] = {img->rgb, NULL, NULL, NULL};
-    int stride[4] = {3 * fr->width, 0, 0, 0};
-    sws_scale(f->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst, stride);
+    sws_scale(f->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, f->rgb,
+              f->rgb_stride);
+    size_t row = (size_t)fr->width * 3;
+    for (int y = 0; y < fr->height; y++)
+        memcpy(img->rgb + (size_t)y * row, f->rgb[0] + (size_t)y * f->rgb_stride[0], row);
     *out = img;
     return LFR_OK;
 }
@@ -444,7 +471,9 @@ static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
 static void register_devices(void)
 {
     avdevice_register_all(); /* for V4L2 webcams */
-    av_log_set_level(AV_LOG_ERROR);
+    /* Failures reach the caller as messages; FFmpeg's own log would only
+     * repeat them on stderr. */
+    av_log_set_level(AV_LOG_FATAL);
 }
 
 int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr_video **out)

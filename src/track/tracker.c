@@ -2,6 +2,7 @@
  * association (see lfr/track.h for the rules). */
 #include "lfr/track.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ lfr_tracker_params lfr_tracker_default_params(void)
                                 .low_score = 0.5f,
                                 .iou_min = 0.3f,
                                 .min_hits = 2,
-                                .max_missed = 10,
+                                .max_missed = 25,
                                 .max_tracks = 256};
 }
 
@@ -90,6 +91,23 @@ static int by_iou_desc(const void *a, const void *b)
 /* Greedy matching by IoU of predicted boxes with the detections whose score
  * is in [lo, hi). Greedy on sorted overlaps equals the optimal assignment
  * in all but contrived crowded cases and costs far less. */
+/* Overlap of a predicted box with a detection, or for a track that has
+ * been missing (its prediction has drifted), a score from how near the
+ * centres are relative to the face size, so the same face reappearing close
+ * by after an occlusion keeps its id. */
+static float affinity(const track_state *s, float px1, float py1, float px2, float py2,
+                      const lfr_face *d, float iou_min)
+{
+    float iou = iou_box(px1, py1, px2, py2, d);
+    if (iou >= iou_min || s->pub.missed == 0) return iou;
+    float tw = px2 - px1, dw = d->x2 - d->x1;
+    if (!(tw > 0 && dw > 0) || dw > 2 * tw || tw > 2 * dw) return 0;
+    float dx = (px1 + px2 - d->x1 - d->x2) / 2, dy = (py1 + py2 - d->y1 - d->y2) / 2;
+    float dist = sqrtf(dx * dx + dy * dy) / fmaxf(tw, dw);
+    /* Below iou_min so that true overlaps are preferred in the greedy order. */
+    return dist < 1.0f ? iou_min * (1.0f - dist) * 0.99f + 1e-6f : 0;
+}
+
 static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo, float hi,
                      int *track_matched)
 {
@@ -106,8 +124,8 @@ static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo,
         float px2 = s->pub.x2 + s->vx2, py2 = s->pub.y2 + s->vy2;
         for (int d = 0; d < n_dets; d++) {
             if (t->det_used[d] || dets[d].score < lo || dets[d].score >= hi) continue;
-            float iou = iou_box(px1, py1, px2, py2, &dets[d]);
-            if (iou >= t->p.iou_min) c[nc++] = (candidate){iou, i, d};
+            float a = affinity(s, px1, py1, px2, py2, &dets[d], t->p.iou_min);
+            if (a > 0 && (a >= t->p.iou_min || s->pub.missed > 0)) c[nc++] = (candidate){a, i, d};
         }
     }
     qsort(c, (size_t)nc, sizeof *c, by_iou_desc);
@@ -168,6 +186,12 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
             s->pub.y1 += s->vy1;
             s->pub.x2 += s->vx2;
             s->pub.y2 += s->vy2;
+            /* A face hidden for a while has probably slowed or stopped:
+             * let the prediction settle instead of flying off. */
+            s->vx1 *= 0.7f;
+            s->vy1 *= 0.7f;
+            s->vx2 *= 0.7f;
+            s->vy2 *= 0.7f;
             if (s->pub.missed > t->p.max_missed || !s->pub.confirmed) {
                 t->ended[t->n_ended++] = s->pub.id;
                 continue;

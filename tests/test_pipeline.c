@@ -1,0 +1,471 @@
+/* tests/test_pipeline.c - tracking and the live pipeline on real videos:
+ * the tracker's rules, OTB Girl, the Hamilton watchlist, zero alerts on
+ * strangers, a corrupt video, a dropped stream, and PRI-1 wiping. */
+#include "testutil.h"
+
+#include "lfr/pipeline.h"
+
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static lfr_ctx *ctx;
+static lfr_runtime *rt;
+static lfr_engine *engine;     /* live: one pass */
+static lfr_engine *enrol_eng;  /* stills: with the mirror image */
+
+static int setup(void **state)
+{
+    (void)state;
+    if (lfr_ctx_new(&ctx) || lfr_runtime_new(ctx, NULL, &rt)) return -1;
+    lfr_engine_params p = lfr_engine_default_params();
+    p.model_dir = test_model_dir();
+    if (lfr_engine_new(ctx, rt, &p, &engine)) return -1;
+    p.embed_flip = 1;
+    return lfr_engine_new(ctx, rt, &p, &enrol_eng);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lfr_engine_free(engine);
+    lfr_engine_free(enrol_eng);
+    lfr_runtime_free(rt);
+    lfr_ctx_free(ctx);
+    return 0;
+}
+
+static lfr_face box(float x, float y, float w, float score)
+{
+    return (lfr_face){.x1 = x, .y1 = y, .x2 = x + w, .y2 = y + w, .score = score};
+}
+
+static void test_tracker_rules(void **state)
+{
+    (void)state;
+    lfr_tracker_params tp = lfr_tracker_default_params();
+    assert_true(tp.high_score == 0.8f && tp.low_score == 0.5f && tp.min_hits == 2 &&
+                tp.max_missed == 25 && tp.max_tracks == 256);
+    lfr_tracker *t = NULL;
+    assert_int_equal(lfr_tracker_new(ctx, NULL, &t), LFR_OK);
+    int n = 0, n_end = 0;
+    const lfr_track *tr;
+    /* A face moving right 6 px a frame keeps one id; two faces crossing
+     * paths vertically apart keep theirs. */
+    int id_a = -1, id_b = -1;
+    for (int f = 0; f < 40; f++) {
+        lfr_face d[2] = {box(10 + 6 * f, 50, 40, 0.95f), box(300 - 6 * f, 150, 40, 0.9f)};
+        assert_int_equal(lfr_tracker_update(ctx, t, d, 2), LFR_OK);
+        tr = lfr_tracker_tracks(t, &n);
+        assert_int_equal(n, 2);
+        for (int i = 0; i < n; i++) {
+            int *id = tr[i].det_index == 0 ? &id_a : &id_b;
+            if (*id < 0) *id = tr[i].id;
+            assert_int_equal(tr[i].id, *id);
+            if (f >= 1) assert_true(tr[i].confirmed);
+        }
+    }
+    assert_true(id_a != id_b);
+    /* Missed frames: the track coasts on its prediction and is matched
+     * again where the face reappears. */
+    for (int f = 40; f < 45; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), LFR_OK);
+    lfr_face again = box(10 + 6 * 45, 50, 40, 0.95f);
+    assert_int_equal(lfr_tracker_update(ctx, t, &again, 1), LFR_OK);
+    tr = lfr_tracker_tracks(t, &n);
+    int found = 0;
+    for (int i = 0; i < n; i++) found |= tr[i].id == id_a && tr[i].det_index == 0;
+    assert_true(found);
+    /* After max_missed frames without it, a track ends. */
+    for (int f = 0; f <= tp.max_missed; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), 0);
+    tr = lfr_tracker_tracks(t, &n);
+    assert_int_equal(n, 0);
+    /* A weak detection neither starts a track... */
+    lfr_face weak = box(500, 500, 40, 0.6f);
+    assert_int_equal(lfr_tracker_update(ctx, t, &weak, 1), LFR_OK);
+    tr = lfr_tracker_tracks(t, &n);
+    assert_int_equal(n, 0);
+    /* ...nor does a single confident one live on unconfirmed. */
+    lfr_face once = box(500, 500, 40, 0.9f);
+    assert_int_equal(lfr_tracker_update(ctx, t, &once, 1), LFR_OK);
+    tr = lfr_tracker_tracks(t, &n);
+    assert_int_equal(n, 1);
+    assert_false(tr[0].confirmed);
+    int stray = tr[0].id;
+    assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), LFR_OK);
+    const int *ended = lfr_tracker_ended(t, &n_end);
+    assert_int_equal(n_end, 1);
+    assert_int_equal(ended[0], stray);
+    /* A weak detection does extend a confirmed track (a face turning). */
+    lfr_face a1 = box(100, 100, 40, 0.95f), a2 = box(103, 100, 40, 0.95f), a3 = box(106, 100, 40, 0.55f);
+    lfr_tracker_update(ctx, t, &a1, 1);
+    lfr_tracker_update(ctx, t, &a2, 1);
+    lfr_tracker_update(ctx, t, &a3, 1);
+    tr = lfr_tracker_tracks(t, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(tr[0].det_index, 0);
+    assert_int_equal(tr[0].hits, 3);
+    lfr_tracker_finish(t);
+    lfr_tracker_ended(t, &n_end);
+    assert_int_equal(n_end, 1);
+    lfr_tracker_free(t);
+    lfr_tracker_params bad = tp;
+    bad.low_score = 0.9f;
+    assert_int_equal(lfr_tracker_new(ctx, &bad, &t), LFR_EINVAL);
+}
+
+/* OTB Girl: 500 frames of one face turning and occluded, with ground-truth
+ * boxes: detection recall and how long one track id holds the face. */
+static void test_otb_girl(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("video/otb_girl/girl_25fps.mp4");
+    FILE *gt = fopen(test_data_path("video/otb_girl/Girl/groundtruth_rect.txt"), "r");
+    assert_non_null(gt);
+    lfr_video *v = NULL;
+    assert_int_equal(lfr_video_open(ctx, test_data_path("video/otb_girl/girl_25fps.mp4"), NULL, &v),
+                     LFR_OK);
+    lfr_tracker *t = NULL;
+    assert_int_equal(lfr_tracker_new(ctx, NULL, &t), LFR_OK);
+    int frames = 0, detected = 0, ids[600], n_ids = 0;
+    for (;;) {
+        lfr_image *img = NULL;
+        lfr_frame_info info;
+        int rc = lfr_video_next(ctx, v, 5000, &img, &info);
+        if (rc == LFR_EEND) break;
+        assert_int_equal(rc, LFR_OK);
+        assert_non_null(img);
+        float gx, gy, gw, gh;
+        assert_int_equal(fscanf(gt, "%f%*[ \t,]%f%*[ \t,]%f%*[ \t,]%f", &gx, &gy, &gw, &gh), 4);
+        lfr_face *faces = NULL;
+        int n = 0;
+        /* The frames are 128x96: run the detector at 2.5x. */
+        assert_int_equal(lfr_engine_detect_at(ctx, engine, img, 320, 240, 0.5f, &faces, &n), 0);
+        assert_int_equal(lfr_tracker_update(ctx, t, faces, n), LFR_OK);
+        lfr_face g = {.x1 = gx, .y1 = gy, .x2 = gx + gw, .y2 = gy + gh};
+        int n_tr = 0;
+        const lfr_track *tr = lfr_tracker_tracks(t, &n_tr);
+        for (int i = 0; i < n; i++) {
+            if (lfr_face_iou(&g, &faces[i]) < 0.3f) continue;
+            detected++;
+            for (int k = 0; k < n_tr; k++)
+                if (tr[k].det_index == i && n_ids < 600) ids[n_ids++] = tr[k].id;
+            break;
+        }
+        lfr_free(faces);
+        lfr_image_free(img);
+        frames++;
+    }
+    fclose(gt);
+    /* The id that held the face longest. */
+    int best = 0;
+    for (int i = 0; i < n_ids; i++) {
+        int c = 0;
+        for (int j = 0; j < n_ids; j++) c += ids[j] == ids[i];
+        if (c > best) best = c;
+    }
+    print_message("OTB Girl: %d frames, face detected (IoU >= 0.3) in %d (%.1f%%); one track id "
+                  "through %d of them (%.1f%%); %d tracks started\n",
+                  frames, detected, 100.0 * detected / frames, best, 100.0 * best / detected,
+                  lfr_tracker_started(t));
+    assert_int_equal(frames, 500);
+    assert_true(detected >= frames * 6 / 10);
+    assert_true(best * 10 >= detected * 9);
+    lfr_tracker_free(t);
+    lfr_video_free(v);
+}
+
+typedef struct alerts {
+    int n;
+    char who[64][LFR_ID_MAX];
+    int crop_ok;
+} alerts;
+
+static void collect(const lfr_alert *a, void *arg)
+{
+    alerts *al = arg;
+    if (al->n < 64) snprintf(al->who[al->n], LFR_ID_MAX, "%s", a->identity);
+    al->n++;
+    /* The crop is a JPEG (SOI marker). */
+    al->crop_ok += a->crop_jpeg_len > 100 && a->crop_jpeg[0] == 0xFF && a->crop_jpeg[1] == 0xD8;
+}
+
+typedef struct wipes {
+    long calls, nonzero;
+} wipes;
+
+static void check_wiped(const void *buf, size_t len, void *arg)
+{
+    wipes *w = arg;
+    w->calls++;
+    const uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++)
+        if (b[i]) {
+            w->nonzero++;
+            break;
+        }
+}
+
+static lfr_gallery *enrol(const char **ids, const char **rel_paths, int n)
+{
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = lfr_engine_embedding_size(engine);
+    gp.model = "mobilefacenet-512";
+    lfr_gallery *g = NULL;
+    assert_int_equal(lfr_gallery_new(ctx, &gp, &g), LFR_OK);
+    float emb[512];
+    for (int i = 0; i < n; i++) {
+        lfr_image *img = NULL;
+        assert_int_equal(lfr_image_load(ctx, test_data_path(rel_paths[i]), NULL, &img), LFR_OK);
+        assert_int_equal(lfr_engine_embed_main(ctx, enrol_eng, img, emb, NULL, NULL), LFR_OK);
+        lfr_image_free(img);
+        int rc = lfr_gallery_add(ctx, g, ids[i], emb, 1);
+        assert_true(rc == LFR_OK);
+    }
+    return g;
+}
+
+static lfr_pipeline_stats run_video(lfr_gallery *g, const char *rel, alerts *al, wipes *w)
+{
+    lfr_pipeline *p = NULL;
+    assert_int_equal(lfr_pipeline_new(ctx, engine, g, NULL, collect, al, &p), LFR_OK);
+    if (w) lfr_pipeline_set_wipe_probe(p, check_wiped, w);
+    assert_int_equal(lfr_pipeline_add_source(ctx, p, "cam1", test_data_path(rel), NULL), LFR_OK);
+    int rc = lfr_pipeline_run(ctx, p);
+    if (rc) fail_msg("%s: %s", rel, lfr_errmsg(ctx));
+    lfr_pipeline_stats st;
+    lfr_pipeline_stats_get(p, &st);
+    lfr_pipeline_free(p);
+    return st;
+}
+
+/* Hamilton with its two enrolment photos: alerts for the performer shown,
+ * none naming anyone else; every template wiped after its comparison. */
+static void test_hamilton_watchlist(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("video/face_recognition_hamilton/short_hamilton_clip.mp4");
+    const char *ids[2] = {"lin-manuel-miranda", "alex-lacamoire"};
+    const char *photos[2] = {"video/face_recognition_hamilton/lin-manuel-miranda.png",
+                             "video/face_recognition_hamilton/alex-lacamoire.png"};
+    lfr_gallery *g = enrol(ids, photos, 2);
+    alerts al = {0};
+    wipes w = {0, 0};
+    lfr_pipeline_stats st =
+        run_video(g, "video/face_recognition_hamilton/short_hamilton_clip.mp4", &al, &w);
+    print_message("Hamilton: %lld frames, %lld faces, %lld tracks, %lld templates, %d alerts\n",
+                  (long long)st.frames_processed, (long long)st.faces_detected,
+                  (long long)st.tracks, (long long)st.templates_compared, al.n);
+    assert_int_equal(st.frames_processed, 275);
+    assert_true(al.n >= 1);
+    for (int i = 0; i < al.n && i < 64; i++) assert_string_equal(al.who[i], "lin-manuel-miranda");
+    assert_int_equal(al.crop_ok, al.n);
+    /* PRI-1: each template buffer was zero right after its comparison. */
+    assert_int_equal(w.calls, st.templates_compared);
+    assert_true(w.calls > 0);
+    assert_int_equal(w.nonzero, 0);
+    lfr_gallery_free(g);
+}
+
+/* Strangers: the walking clip and the crowd clip against the 8 BBT
+ * characters give no alert. */
+static void test_no_alerts_for_strangers(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/face_api_js_bbt/manifest.csv");
+    FILE *f = fopen(test_data_path("samples/face_api_js_bbt/manifest.csv"), "r");
+    assert_non_null(f);
+    char line[512], paths[64][300], ids_buf[64][64];
+    const char *ids[64], *rels[64];
+    int n = 0;
+    while (fgets(line, sizeof line, f) && n < 64) {
+        char rel[256], id[64];
+        if (sscanf(line, "%255[^,],%63[^\r\n]", rel, id) != 2 || !strcmp(rel, "path")) continue;
+        snprintf(paths[n], sizeof paths[n], "samples/face_api_js_bbt/%s", rel);
+        snprintf(ids_buf[n], sizeof ids_buf[n], "%.40s-%d", id, n);
+        ids[n] = ids_buf[n];
+        rels[n] = paths[n];
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, 40);
+    lfr_gallery *g = enrol(ids, rels, n);
+    const char *clips[2] = {"video/facenet_pytorch/video.mp4",
+                            "video/dlib_mot20/MOT20-05-raw_even_shorter.mp4"};
+    for (int c = 0; c < 2; c++) {
+        alerts al = {0};
+        lfr_pipeline_stats st = run_video(g, clips[c], &al, NULL);
+        print_message("%s: %lld frames, %lld faces, %lld tracks, %lld templates, %d alerts\n",
+                      clips[c], (long long)st.frames_processed, (long long)st.faces_detected,
+                      (long long)st.tracks, (long long)st.templates_compared, al.n);
+        assert_true(st.frames_processed > 0);
+        assert_int_equal(al.n, 0);
+    }
+    lfr_gallery_free(g);
+}
+
+static void test_corrupt_and_missing_video(void **state)
+{
+    (void)state;
+    lfr_video *v = (lfr_video *)1;
+    assert_int_equal(lfr_video_open(ctx, "/nonexistent/clip.mp4", NULL, &v), LFR_ENOENT);
+    assert_null(v);
+    const char *junk = test_tmp_path("junk.mp4");
+    char path[4096];
+    snprintf(path, sizeof path, "%s", junk);
+    test_write_file(path, "this is not a video at all, just words and more words", 54);
+    v = (lfr_video *)1;
+    int rc = lfr_video_open(ctx, path, NULL, &v);
+    print_message("junk: %s\n", lfr_errmsg(ctx));
+    assert_true(rc == LFR_EFORMAT);
+    assert_null(v);
+    assert_non_null(strstr(lfr_errmsg(ctx), "junk.mp4"));
+    if (!test_data_path("video/facenet_pytorch/video.mp4")) return;
+    /* A video cut in the middle: frames up to the cut, then a clear end or
+     * error, never a crash. */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(lfr_read_file(ctx, test_data_path("video/facenet_pytorch/video.mp4"),
+                                   (size_t)1 << 30, &bytes, &len),
+                     LFR_OK);
+    snprintf(path, sizeof path, "%s", test_tmp_path("cut.mp4"));
+    test_write_file(path, bytes, len / 3);
+    lfr_free(bytes);
+    rc = lfr_video_open(ctx, path, NULL, &v);
+    print_message("cut mp4 open: %s\n", rc ? lfr_errmsg(ctx) : "ok");
+    if (rc == LFR_OK) {
+        int frames = 0;
+        for (;;) {
+            lfr_image *img = NULL;
+            rc = lfr_video_next(ctx, v, 5000, &img, NULL);
+            if (rc || !img) break;
+            frames++;
+            lfr_image_free(img);
+        }
+        print_message("cut mp4: %d frames, then %s\n", frames, lfr_errmsg(ctx));
+        assert_true(rc == LFR_EEND || rc == LFR_EFORMAT || rc == LFR_EIO);
+        lfr_video_free(v);
+    } else {
+        assert_true(rc == LFR_EFORMAT);
+    }
+}
+
+/* Serves a file over HTTP with a local ffmpeg; returns its pid. */
+static pid_t serve(const char *file, int port)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/live.ts", port);
+    char *argv[] = {"ffmpeg", "-nostdin", "-loglevel", "quiet", "-re", "-stream_loop", "-1",
+                    "-i", (char *)file, "-c", "copy", "-f", "mpegts", "-listen", "1", url, NULL};
+    pid_t pid;
+    if (posix_spawnp(&pid, "ffmpeg", NULL, NULL, argv, environ)) return -1;
+    return pid;
+}
+
+/* A live stream that drops is reconnected without restarting anything. */
+static void test_dropped_stream_reconnects(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("video/face_api_js/video.mp4");
+    if (system("command -v ffmpeg >/dev/null 2>&1") != 0) {
+        print_message("skipped: no ffmpeg program\n");
+        skip();
+    }
+    int port = 20000 + (int)(getpid() % 20000);
+    const char *file = test_data_path("video/facenet_pytorch/video.mp4");
+    char file_copy[4096];
+    snprintf(file_copy, sizeof file_copy, "%s", file);
+    pid_t server = serve(file_copy, port);
+    assert_true(server > 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/live.ts", port);
+    lfr_video_params vp = lfr_video_default_params();
+    vp.reconnect_min_ms = 100;
+    vp.reconnect_max_ms = 400;
+    vp.open_timeout_ms = 2000;
+    lfr_video *v = NULL;
+    assert_int_equal(lfr_video_open(ctx, url, &vp, &v), LFR_OK);
+    int before = 0, after = 0;
+    int64_t deadline = lfr_now_us() + 20 * 1000000LL;
+    while (before < 10 && lfr_now_us() < deadline) {
+        lfr_image *img = NULL;
+        assert_int_equal(lfr_video_next(ctx, v, 500, &img, NULL), LFR_OK);
+        if (img) before++;
+        lfr_image_free(img);
+    }
+    assert_int_equal(before, 10);
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    /* The source notices, says so, and keeps trying. */
+    deadline = lfr_now_us() + 10 * 1000000LL;
+    lfr_camera_state s;
+    char msg[512];
+    while ((s = lfr_video_state(v, msg, sizeof msg)) != LFR_CAM_RECONNECTING &&
+           lfr_now_us() < deadline) {
+        lfr_image *img = NULL;
+        lfr_video_next(ctx, v, 100, &img, NULL);
+        lfr_image_free(img);
+    }
+    print_message("after the drop: %s: %s\n", lfr_camera_state_name(s), msg);
+    assert_int_equal(s, LFR_CAM_RECONNECTING);
+    server = serve(file_copy, port);
+    assert_true(server > 0);
+    deadline = lfr_now_us() + 20 * 1000000LL;
+    while (after < 10 && lfr_now_us() < deadline) {
+        lfr_image *img = NULL;
+        assert_int_equal(lfr_video_next(ctx, v, 500, &img, NULL), LFR_OK);
+        if (img) after++;
+        lfr_image_free(img);
+    }
+    lfr_video_stats vs;
+    lfr_video_stats_get(v, &vs);
+    print_message("frames before %d, after %d; reconnects %lld\n", before, after,
+                  (long long)vs.reconnects);
+    assert_int_equal(after, 10);
+    assert_true(vs.reconnects >= 1);
+    assert_int_equal(lfr_video_state(v, NULL, 0), LFR_CAM_RUNNING);
+    lfr_video_free(v);
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+}
+
+/* A folder of images is a source too, in name order, every frame. */
+static void test_folder_source(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("video/otb_girl/Girl/img");
+    lfr_video *v = NULL;
+    assert_int_equal(lfr_video_open(ctx, test_data_path("video/otb_girl/Girl/img"), NULL, &v), 0);
+    int n = 0;
+    lfr_image *img = NULL;
+    lfr_frame_info info;
+    while (lfr_video_next(ctx, v, 5000, &img, &info) == LFR_OK && img) {
+        assert_int_equal(info.index, n);
+        assert_int_equal(img->width, 128);
+        n++;
+        lfr_image_free(img);
+    }
+    assert_int_equal(lfr_errcode(ctx), LFR_EEND);
+    assert_int_equal(n, 500);
+    lfr_video_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tracker_rules),
+        cmocka_unit_test(test_otb_girl),
+        cmocka_unit_test(test_hamilton_watchlist),
+        cmocka_unit_test(test_no_alerts_for_strangers),
+        cmocka_unit_test(test_corrupt_and_missing_video),
+        cmocka_unit_test(test_dropped_stream_reconnects),
+        cmocka_unit_test(test_folder_source),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
