@@ -22,7 +22,7 @@ typedef struct lfr_tracker_params {
     float low_score;  /* weaker ones only extend tracks; below this ignored (0.5) */
     float iou_min;    /* least overlap with the predicted box to match (0.3) */
     int min_hits;     /* matches before a track is confirmed (2) */
-    int max_missed;   /* frames without a match before a track ends (25) */
+    int max_missed;   /* frames without a match before a track ends (75: 3 s at 25 fps) */
     int max_tracks;   /* live tracks at most (256) */
 } lfr_tracker_params;
 

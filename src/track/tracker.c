@@ -31,7 +31,7 @@ lfr_tracker_params lfr_tracker_default_params(void)
                                 .low_score = 0.5f,
                                 .iou_min = 0.3f,
                                 .min_hits = 2,
-                                .max_missed = 25,
+                                .max_missed = 75,
                                 .max_tracks = 256};
 }
 
