@@ -103,6 +103,25 @@ EOF
   # A truncated real JPEG is refused, not half-read.
   head -c 3000 "$obama" >"$tmp/cut.jpg"
   expect 3 "cut.jpg" -- detect "$tmp/cut.jpg"
+  # PRI-1: a run over passers-by writes no file at all and opens no
+  # connection (strace sees every open for writing, rename, unlink, connect).
+  if command -v strace >/dev/null 2>&1 && strace -f -qq -o /dev/null true 2>/dev/null; then
+    ham="$data/video/face_recognition_hamilton"
+    (cd "$tmp" && strace -f -qq -e trace=open,openat,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate,ftruncate,connect \
+      -o "$tmp/trace" "$lfr" watch --source "$data/video/facenet_pytorch/video.mp4" --watchlist "$ham" --json >"$tmp/watch" 2>"$tmp/err")
+    rc=$?
+    writes=$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|creat\(|rename|unlink|mkdir|truncate|connect\(' "$tmp/trace" | grep -v '/dev/null' | head -3)
+    if [ $rc -eq 0 ] && [ -z "$writes" ] && grep -q '"type":"summary"' "$tmp/watch" && ! grep -q '"type":"alert"' "$tmp/watch"; then
+      ok
+    else
+      bad "PRI-1: lfr watch over strangers wrote or connected: rc=$rc ${writes:-} $(head -c 300 "$tmp/err")"
+    fi
+  else
+    echo "skipped: PRI-1 file-write check (strace unavailable)"
+  fi
+  # lfr watch: usage and a missing source.
+  expect 2 "needs --watchlist" -- watch --source x.mp4
+  expect 4 "no-such.mp4" -- watch --source "$tmp/no-such.mp4" --watchlist "$data/video/face_recognition_hamilton"
 else
   echo "skipped: data-dependent CLI checks ($data absent)"
 fi

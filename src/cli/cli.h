@@ -71,6 +71,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int bench_search(int argc, char **argv);
+int bench_pipeline(int argc, char **argv);
 int eval_fmr(int argc, char **argv);
 int eval_identify(int argc, char **argv);
 

@@ -119,8 +119,9 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
 int cmd_bench(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "search")) return bench_search(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "pipeline")) return bench_pipeline(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "engine") != 0)
-        return cli_usage("bench", "expected 'engine' or 'search'");
+        return cli_usage("bench", "expected 'engine', 'search' or 'pipeline'");
     return bench_engine(argc - 1, argv + 1);
 }
 

@@ -16,6 +16,8 @@
 
 typedef struct track_state {
     int id;
+    int views;          /* frames this track was considered */
+    float best_box_px;  /* face width of the best view embedded */
     float best_quality; /* of the last view embedded; 0: none yet */
     int embeds, votes;
     char vote_identity[LFR_ID_MAX];
@@ -238,6 +240,11 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     track_state *s = state_of(c, t->id);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
     if (s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
+    /* Landmarks cost a network run per face per frame; a view is worth a
+     * look when the face has grown (closer to the camera) or, now and then,
+     * in case the pose has improved at the same size. */
+    float box_px = f->x2 - f->x1;
+    if (s->embeds > 0 && box_px < s->best_box_px * 1.05f && s->views++ % 5) return LFR_OK;
     int rc = lfr_engine_landmarks(ctx, p->engine, frame, f);
     if (rc) return rc;
     float q = view_quality(&p->p, &f->quality);
@@ -252,6 +259,7 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         if (p->wipe_probe) p->wipe_probe(tpl, (size_t)dim * sizeof(float), p->wipe_arg);
         if (rc == LFR_OK) {
             s->best_quality = q;
+            s->best_box_px = box_px;
             s->embeds++;
             pthread_mutex_lock(&p->lock);
             p->stats.templates_compared++;

@@ -7,6 +7,7 @@
 
 #include <onnxruntime_c_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define API(rt) ((const OrtApi *)(rt)->api)
@@ -46,6 +47,12 @@ int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out
     if (p->intra_op_threads < 1 || p->intra_op_threads > 64)
         return lfr_fail(ctx, LFR_EINVAL, "intra_op_threads: %d is outside 1..64",
                         p->intra_op_threads);
+    /* This ONNX Runtime build carries Microsoft's telemetry: it keeps an
+     * event database and a device id under ~/.cache/Microsoft and would
+     * upload them. Nothing may leave or be written by an LFR system that
+     * police did not ask for (REQUIREMENTS PRI-1, SEC-4): it is switched
+     * off before the environment exists, and again through the API. */
+    setenv("ORT_DISABLE_TELEMETRY", "1", 1);
     const OrtApi *api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
     if (!api)
         return lfr_fail(ctx, LFR_ERUNTIME,
@@ -61,6 +68,8 @@ int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out
                           "creating the runtime");
     if (rc) goto fail;
     rt->env = env;
+    rc = status_check(ctx, api, api->DisableTelemetryEvents(env), "disabling telemetry");
+    if (rc) goto fail;
     rc = status_check(ctx, api, api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mem),
                       "creating the runtime");
     if (rc) goto fail;

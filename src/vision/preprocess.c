@@ -68,6 +68,65 @@ static int resize_inside(const lfr_image *img, float x0, float y0, float sx, flo
     return 1;
 }
 
+/* Exactly half size (1080p to 540p): the mean of each 2x2 block, which is
+ * both faster than bilinear taps and free of aliasing. */
+static void halve_inside(const lfr_image *img, int x0, int y0, int out_w, int out_h,
+                         const manifest *m, const int *order, float *tensor)
+{
+    size_t plane = (size_t)out_w * (size_t)out_h, row = (size_t)img->width * 3;
+    for (int y = 0; y < out_h; y++) {
+        const uint8_t *r0 = img->rgb + (size_t)(y0 + 2 * y) * row + (size_t)x0 * 3;
+        const uint8_t *r1 = r0 + row;
+        for (int x = 0; x < out_w; x++) {
+            const uint8_t *a = r0 + (size_t)x * 6, *b = r1 + (size_t)x * 6;
+            float v[3];
+            for (int c = 0; c < 3; c++) v[c] = (float)(a[c] + a[c + 3] + b[c] + b[c + 3]) * 0.25f;
+            put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, v);
+        }
+    }
+}
+
+/* Shrinking by more than 2 inside the image: each output pixel is the mean
+ * of the source pixels its area covers (a box filter), with the column
+ * spans computed once. Returns 0 if it cannot allocate. */
+static int shrink_inside(const lfr_image *img, float x0, float y0, float sx, float sy, int out_w,
+                         int out_h, const manifest *m, const int *order, float *tensor)
+{
+    int *xa = lfr_alloc((size_t)out_w * 2 * sizeof *xa);
+    if (!xa) return 0;
+    for (int x = 0; x < out_w; x++) {
+        int a = (int)(x0 + x * sx), b = (int)(x0 + (x + 1) * sx);
+        if (b <= a) b = a + 1;
+        if (b > img->width) b = img->width;
+        if (a >= b) a = b - 1;
+        xa[2 * x] = a;
+        xa[2 * x + 1] = b;
+    }
+    size_t plane = (size_t)out_w * (size_t)out_h, row = (size_t)img->width * 3;
+    for (int y = 0; y < out_h; y++) {
+        int ya = (int)(y0 + y * sy), yb = (int)(y0 + (y + 1) * sy);
+        if (yb <= ya) yb = ya + 1;
+        if (yb > img->height) yb = img->height;
+        if (ya >= yb) ya = yb - 1;
+        for (int x = 0; x < out_w; x++) {
+            uint32_t acc[3] = {0, 0, 0};
+            for (int yy = ya; yy < yb; yy++) {
+                const uint8_t *p = img->rgb + (size_t)yy * row + (size_t)xa[2 * x] * 3;
+                for (int xx = xa[2 * x]; xx < xa[2 * x + 1]; xx++, p += 3) {
+                    acc[0] += p[0];
+                    acc[1] += p[1];
+                    acc[2] += p[2];
+                }
+            }
+            float inv = 1.0f / (float)((yb - ya) * (xa[2 * x + 1] - xa[2 * x]));
+            float v[3] = {acc[0] * inv, acc[1] * inv, acc[2] * inv};
+            put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, v);
+        }
+    }
+    lfr_free(xa);
+    return 1;
+}
+
 void preprocess_region(const lfr_image *img, float x0, float y0, float w, float h, int out_w,
                        int out_h, const manifest *m, float *tensor)
 {
@@ -82,8 +141,15 @@ void preprocess_region(const lfr_image *img, float x0, float y0, float w, float 
     if (taps_x > 4) taps_x = 4;
     if (taps_y > 4) taps_y = 4;
     int inside = x0 >= 0 && y0 >= 0 && x0 + w <= (float)img->width && y0 + h <= (float)img->height;
+    if (inside && sx == 2.0f && sy == 2.0f && x0 == (float)(int)x0 && y0 == (float)(int)y0) {
+        halve_inside(img, (int)x0, (int)y0, out_w, out_h, m, order, tensor);
+        return;
+    }
     if (inside && taps_x == 1 && taps_y == 1 &&
         resize_inside(img, x0, y0, sx, sy, out_w, out_h, m, order, tensor))
+        return;
+    if (inside && sx >= 1.0f && sy >= 1.0f &&
+        shrink_inside(img, x0, y0, sx, sy, out_w, out_h, m, order, tensor))
         return;
     float norm = 1.0f / (float)(taps_x * taps_y);
     for (int y = 0; y < out_h; y++) {
