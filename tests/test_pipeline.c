@@ -52,7 +52,8 @@ static void test_tracker_rules(void **state)
     (void)state;
     lfr_tracker_params tp = lfr_tracker_default_params();
     assert_true(tp.high_score == 0.8f && tp.low_score == 0.5f && tp.min_hits == 2 &&
-                tp.max_missed == 75 && tp.max_tracks == 256);
+                tp.max_missed == 75 && tp.max_tracks == 256 && tp.appearance_min == 0.85f &&
+                tp.rejoin_widths == 6.0f);
     lfr_tracker *t = NULL;
     assert_int_equal(lfr_tracker_new(ctx, NULL, &t), LFR_OK);
     int n = 0, n_end = 0;
@@ -62,7 +63,7 @@ static void test_tracker_rules(void **state)
     int id_a = -1, id_b = -1;
     for (int f = 0; f < 40; f++) {
         lfr_face d[2] = {box(10 + 6 * f, 50, 40, 0.95f), box(300 - 6 * f, 150, 40, 0.9f)};
-        assert_int_equal(lfr_tracker_update(ctx, t, d, 2), LFR_OK);
+        assert_int_equal(lfr_tracker_update(ctx, t, d, 2, NULL), LFR_OK);
         tr = lfr_tracker_tracks(t, &n);
         assert_int_equal(n, 2);
         for (int i = 0; i < n; i++) {
@@ -75,38 +76,38 @@ static void test_tracker_rules(void **state)
     assert_true(id_a != id_b);
     /* Missed frames: the track coasts on its prediction and is matched
      * again where the face reappears. */
-    for (int f = 40; f < 45; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), LFR_OK);
+    for (int f = 40; f < 45; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0, NULL), LFR_OK);
     lfr_face again = box(10 + 6 * 45, 50, 40, 0.95f);
-    assert_int_equal(lfr_tracker_update(ctx, t, &again, 1), LFR_OK);
+    assert_int_equal(lfr_tracker_update(ctx, t, &again, 1, NULL), LFR_OK);
     tr = lfr_tracker_tracks(t, &n);
     int found = 0;
     for (int i = 0; i < n; i++) found |= tr[i].id == id_a && tr[i].det_index == 0;
     assert_true(found);
     /* After max_missed frames without it, a track ends. */
-    for (int f = 0; f <= tp.max_missed; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), 0);
+    for (int f = 0; f <= tp.max_missed; f++) assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0, NULL), 0);
     tr = lfr_tracker_tracks(t, &n);
     assert_int_equal(n, 0);
     /* A weak detection neither starts a track... */
     lfr_face weak = box(500, 500, 40, 0.6f);
-    assert_int_equal(lfr_tracker_update(ctx, t, &weak, 1), LFR_OK);
+    assert_int_equal(lfr_tracker_update(ctx, t, &weak, 1, NULL), LFR_OK);
     tr = lfr_tracker_tracks(t, &n);
     assert_int_equal(n, 0);
     /* ...nor does a single confident one live on unconfirmed. */
     lfr_face once = box(500, 500, 40, 0.9f);
-    assert_int_equal(lfr_tracker_update(ctx, t, &once, 1), LFR_OK);
+    assert_int_equal(lfr_tracker_update(ctx, t, &once, 1, NULL), LFR_OK);
     tr = lfr_tracker_tracks(t, &n);
     assert_int_equal(n, 1);
     assert_false(tr[0].confirmed);
     int stray = tr[0].id;
-    assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0), LFR_OK);
+    assert_int_equal(lfr_tracker_update(ctx, t, NULL, 0, NULL), LFR_OK);
     const int *ended = lfr_tracker_ended(t, &n_end);
     assert_int_equal(n_end, 1);
     assert_int_equal(ended[0], stray);
     /* A weak detection does extend a confirmed track (a face turning). */
     lfr_face a1 = box(100, 100, 40, 0.95f), a2 = box(103, 100, 40, 0.95f), a3 = box(106, 100, 40, 0.55f);
-    lfr_tracker_update(ctx, t, &a1, 1);
-    lfr_tracker_update(ctx, t, &a2, 1);
-    lfr_tracker_update(ctx, t, &a3, 1);
+    lfr_tracker_update(ctx, t, &a1, 1, NULL);
+    lfr_tracker_update(ctx, t, &a2, 1, NULL);
+    lfr_tracker_update(ctx, t, &a3, 1, NULL);
     tr = lfr_tracker_tracks(t, &n);
     assert_int_equal(n, 1);
     assert_int_equal(tr[0].det_index, 0);
@@ -147,7 +148,10 @@ static void test_otb_girl(void **state)
         int n = 0;
         /* The frames are 128x96: run the detector at 2.5x. */
         assert_int_equal(lfr_engine_detect_at(ctx, engine, img, 320, 240, 0.5f, &faces, &n), 0);
-        assert_int_equal(lfr_tracker_update(ctx, t, faces, n), LFR_OK);
+        float app[16 * LFR_APPEARANCE_DIM];
+        for (int i = 0; i < n && i < 16; i++) lfr_appearance(img, &faces[i], app + i * LFR_APPEARANCE_DIM);
+        assert_true(n <= 16);
+        assert_int_equal(lfr_tracker_update(ctx, t, faces, n, app), LFR_OK);
         lfr_face g = {.x1 = gx, .y1 = gy, .x2 = gx + gw, .y2 = gy + gh};
         int n_tr = 0;
         const lfr_track *tr = lfr_tracker_tracks(t, &n_tr);
@@ -176,12 +180,10 @@ static void test_otb_girl(void **state)
                   lfr_tracker_started(t));
     assert_int_equal(frames, 500);
     assert_true(detected >= frames * 7 / 10);
-    /* Measured 57%: the girl turns her back for 19 and then 72 frames and
-     * her face comes back 2.5 face widths away, which a tracker that uses
-     * position alone cannot bridge (the issue asks 90%; appearance
-     * re-identification is still to do, see the issue note). This floor
-     * guards what position tracking achieves. */
-    assert_true(best * 2 >= detected);
+    /* The girl turns her back for 19 and then 72 frames and her face comes
+     * back 2.5 face widths away: position alone gives 57%, re-joining by
+     * colour appearance keeps one id. */
+    assert_true(best * 10 >= detected * 9);
     lfr_tracker_free(t);
     lfr_video_free(v);
 }

@@ -299,7 +299,15 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     int n = 0;
     int rc = lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score,
                                   &faces, &n);
-    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, faces, n);
+    float *app = NULL;
+    if (rc == LFR_OK && n > 0) {
+        app = lfr_alloc((size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
+        if (!app) rc = lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+        for (int i = 0; app && i < n; i++)
+            lfr_appearance(frame, &faces[i], app + (size_t)i * LFR_APPEARANCE_DIM);
+    }
+    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, faces, n, app);
+    if (app) lfr_wipe_free(app, (size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
     if (rc == LFR_OK) {
         int n_tracks = 0, n_ended = 0;
         const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);

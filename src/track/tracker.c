@@ -9,6 +9,8 @@
 typedef struct track_state {
     lfr_track pub;
     float vx1, vy1, vx2, vy2; /* box velocity per frame, smoothed */
+    float app[LFR_APPEARANCE_DIM]; /* smoothed colour histogram; all 0: none */
+    int has_app;
 } track_state;
 
 struct lfr_tracker {
@@ -22,7 +24,29 @@ struct lfr_tracker {
     /* per-update scratch */
     int *det_used;
     int det_cap;
+    const float *app; /* this update's detection appearances, or NULL */
 };
+
+static void take_appearance(lfr_tracker *t, track_state *s, int det)
+{
+    if (!t->app) return;
+    const float *a = t->app + (size_t)det * LFR_APPEARANCE_DIM;
+    float norm = 0;
+    for (int k = 0; k < LFR_APPEARANCE_DIM; k++) {
+        s->app[k] = s->has_app ? 0.8f * s->app[k] + 0.2f * a[k] : a[k];
+        norm += s->app[k] * s->app[k];
+    }
+    norm = norm > 0 ? 1.0f / sqrtf(norm) : 0;
+    for (int k = 0; k < LFR_APPEARANCE_DIM; k++) s->app[k] *= norm;
+    s->has_app = 1;
+}
+
+static float app_similarity(const track_state *s, const float *a)
+{
+    float d = 0;
+    for (int k = 0; k < LFR_APPEARANCE_DIM; k++) d += s->app[k] * a[k];
+    return d;
+}
 
 lfr_tracker_params lfr_tracker_default_params(void)
 {
@@ -32,7 +56,9 @@ lfr_tracker_params lfr_tracker_default_params(void)
                                 .iou_min = 0.3f,
                                 .min_hits = 2,
                                 .max_missed = 75,
-                                .max_tracks = 256};
+                                .max_tracks = 256,
+                                .appearance_min = 0.85f,
+                                .rejoin_widths = 6.0f};
 }
 
 int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out)
@@ -42,7 +68,8 @@ int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out
     if (!p) p = &d;
     if (!(p->low_score > 0 && p->low_score <= p->high_score && p->high_score <= 1) ||
         !(p->iou_min > 0 && p->iou_min < 1) || p->min_hits < 1 || p->max_missed < 0 ||
-        p->max_tracks < 1 || p->max_tracks > 100000)
+        p->max_tracks < 1 || p->max_tracks > 100000 || !(p->appearance_min > 0) ||
+        p->appearance_min > 1 || p->rejoin_widths < 0)
         return lfr_fail(ctx, LFR_EINVAL, "tracker parameters out of range");
     lfr_tracker *t = lfr_calloc(1, sizeof *t);
     if (!t) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
@@ -64,7 +91,7 @@ int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out
 void lfr_tracker_free(lfr_tracker *t)
 {
     if (!t) return;
-    lfr_free(t->tracks);
+    lfr_wipe_free(t->tracks, (size_t)t->cap * sizeof *t->tracks);
     lfr_free(t->view);
     lfr_free(t->ended);
     lfr_free(t->det_used);
@@ -151,12 +178,53 @@ static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo,
         s->pub.missed = 0;
         s->pub.det_index = d;
         if (s->pub.hits >= t->p.min_hits) s->pub.confirmed = 1;
+        take_appearance(t, s, d);
     }
     lfr_free(c);
     return 0;
 }
 
-int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n_dets)
+/* A confident detection that matched nothing by position may be a lost
+ * track's face coming back after the person turned away: re-join the most
+ * similar lost track in colour, if close enough and similar enough. */
+static void rejoin_lost(lfr_tracker *t, const lfr_face *dets, int n_dets, int *track_matched)
+{
+    if (!t->app) return;
+    for (int d = 0; d < n_dets; d++) {
+        if (t->det_used[d] || dets[d].score < t->p.high_score) continue;
+        const float *a = t->app + (size_t)d * LFR_APPEARANCE_DIM;
+        float dw = dets[d].x2 - dets[d].x1;
+        float dcx = (dets[d].x1 + dets[d].x2) / 2, dcy = (dets[d].y1 + dets[d].y2) / 2;
+        int best = -1;
+        float best_sim = t->p.appearance_min;
+        for (int i = 0; i < t->n; i++) {
+            track_state *s = &t->tracks[i];
+            if (track_matched[i] || !s->pub.confirmed || !s->has_app || s->pub.missed == 0) continue;
+            float tw = s->pub.x2 - s->pub.x1;
+            if (dw > 2 * tw || tw > 2 * dw) continue;
+            float dx = (s->pub.x1 + s->pub.x2) / 2 - dcx, dy = (s->pub.y1 + s->pub.y2) / 2 - dcy;
+            if (sqrtf(dx * dx + dy * dy) > t->p.rejoin_widths * fmaxf(tw, dw)) continue;
+            float sim = app_similarity(s, a);
+            if (sim > best_sim) best_sim = sim, best = i;
+        }
+        if (best < 0) continue;
+        track_state *s = &t->tracks[best];
+        track_matched[best] = 1;
+        t->det_used[d] = 1;
+        s->vx1 = s->vy1 = s->vx2 = s->vy2 = 0;
+        s->pub.x1 = dets[d].x1;
+        s->pub.y1 = dets[d].y1;
+        s->pub.x2 = dets[d].x2;
+        s->pub.y2 = dets[d].y2;
+        s->pub.hits++;
+        s->pub.missed = 0;
+        s->pub.det_index = d;
+        take_appearance(t, s, d);
+    }
+}
+
+int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n_dets,
+                       const float *appearance)
 {
     if (n_dets < 0) return lfr_fail(ctx, LFR_EINVAL, "tracker: negative detection count");
     if (n_dets > t->det_cap) {
@@ -170,11 +238,14 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
     if (n_dets) memset(t->det_used, 0, (size_t)n_dets * sizeof *t->det_used);
     t->n_ended = 0;
     for (int i = 0; i < t->n; i++) t->tracks[i].pub.det_index = -1;
+    t->app = appearance;
     if (associate(t, dets, n_dets, t->p.high_score, 2.0f, matched) ||
         associate(t, dets, n_dets, t->p.low_score, t->p.high_score, matched)) {
         lfr_free(matched);
+        t->app = NULL;
         return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
     }
+    rejoin_lost(t, dets, n_dets, matched);
     /* Unmatched tracks coast on their prediction, then end. Unconfirmed
      * ones end at the first miss: one stray detection is not a person. */
     int w = 0;
@@ -199,6 +270,7 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
         }
         t->tracks[w++] = *s;
     }
+    if (w < t->n) lfr_wipe(&t->tracks[w], (size_t)(t->n - w) * sizeof *t->tracks);
     t->n = w;
     lfr_free(matched);
     /* Confident detections left over start tracks. */
@@ -214,7 +286,9 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
         s->pub.hits = 1;
         s->pub.det_index = d;
         s->pub.confirmed = t->p.min_hits <= 1;
+        take_appearance(t, s, d);
     }
+    t->app = NULL;
     for (int i = 0; i < t->n; i++) t->view[i] = t->tracks[i].pub;
     return LFR_OK;
 }
