@@ -99,6 +99,13 @@ void lfr_engine_free(lfr_engine *e);
 int lfr_engine_embedding_size(const lfr_engine *e);
 /* The embedder manifest's same/different threshold on cosine similarity. */
 float lfr_engine_threshold(const lfr_engine *e);
+/* The threshold at which the embedder's measured false match rate is fmr,
+ * interpolated on log(FMR) between the manifest's operating points
+ * (REQUIREMENTS ACC-1). LFR_ENOENT if the manifest has none; LFR_ELIMIT if
+ * fmr is beyond the points measured (the data cannot support it). */
+int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, float *threshold);
+/* The inverse: the measured FMR at a threshold (interpolated likewise). */
+int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double *fmr);
 const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind);
 
 /* Finds every face of a still image at the scales its size calls for, with

@@ -5,6 +5,7 @@
 #include "lfr/pipeline.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,39 @@ static void print_alert(const lfr_alert *a, void *arg)
     fflush(stdout);
 }
 
+/* The threshold for a target false alert rate per face passing, from the
+ * embedder's measured operating points: FPIR = 1 - (1 - FMR)^N for N people
+ * on the watchlist, never below the embedder's 1:1 threshold. */
+static int choose_threshold(lfr_ctx *ctx, const lfr_engine *e, int n_people, double rate,
+                            lfr_pipeline_params *pp)
+{
+    double fmr = -expm1(log1p(-rate) / n_people);
+    float t = 0;
+    int rc = lfr_engine_threshold_for_fmr(ctx, e, fmr, &t);
+    if (rc == LFR_ELIMIT) {
+        /* Beyond the measured points: the nearest end of them. */
+        rc = lfr_engine_threshold_for_fmr(ctx, e, fmr < 1e-3 ? 1e-7 : 1e-3, &t);
+        fprintf(stderr, "lfr watch: warning: FMR %.1e for %d people is beyond the measured "
+                        "operating points; using threshold %.3f\n",
+                fmr, n_people, t);
+    }
+    if (rc == LFR_ENOENT) {
+        fprintf(stderr, "lfr watch: warning: %s; using threshold %.3f\n", lfr_errmsg(ctx),
+                pp->threshold);
+        return EXIT_OK;
+    }
+    if (rc) return cli_fail_ctx("watch", ctx, rc);
+    if (t < lfr_engine_threshold(e)) t = lfr_engine_threshold(e);
+    pp->threshold = t;
+    pp->vote_threshold = t - 0.05f;
+    double fmr_at = fmr;
+    lfr_engine_fmr_at(ctx, e, t, &fmr_at);
+    fprintf(stderr, "lfr watch: threshold %.3f: measured FMR %.1e, so about %.2f false alerts per "
+                    "1,000 faces with %d people on the watchlist\n",
+            t, fmr_at, 1000.0 * -expm1(n_people * log1p(-fmr_at)), n_people);
+    return EXIT_OK;
+}
+
 int cmd_watch(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -61,13 +95,15 @@ int cmd_watch(int argc, char **argv)
                                          {"models", required_argument, NULL, 'm'},
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"detect-size", required_argument, NULL, 'd'},
+                                         {"false-alert-rate", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     const char *sources[MAX_SOURCES], *watchlist = NULL;
     int n_sources = 0, realtime = 0, c;
     printer pr = {0, 0};
     engine_opts eo = {0};
     lfr_pipeline_params pp = lfr_pipeline_default_params();
-    double v;
+    double v, false_alert_rate = 1e-3;
+    int threshold_given = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j': pr.json = 1; break;
@@ -85,6 +121,11 @@ int cmd_watch(int argc, char **argv)
                 return cli_usage("watch", "--threshold needs a number in [-1, 1]");
             pp.threshold = (float)v;
             pp.vote_threshold = (float)v - 0.05f;
+            threshold_given = 1;
+            break;
+        case 'R':
+            if (cli_parse_float(optarg, 1e-9, 0.1, &false_alert_rate))
+                return cli_usage("watch", "--false-alert-rate needs a number in [1e-9, 0.1]");
             break;
         case 'd':
             if (cli_parse_int(optarg, 64, 4096, &pp.detect_long_side_px))
@@ -118,6 +159,9 @@ int cmd_watch(int argc, char **argv)
     }
     eo.flip = 0;
     if ((status = cli_engine_open("watch", ctx, &eo, &rt2, &engine))) goto done;
+    if (!threshold_given && (status = choose_threshold(ctx, engine, lfr_gallery_identities(g),
+                                                       false_alert_rate, &pp)))
+        goto done;
     if ((rc = lfr_pipeline_new(ctx, engine, g, &pp, print_alert, &pr, &p))) {
         status = cli_fail_ctx("watch", ctx, rc);
         goto done;

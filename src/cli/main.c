@@ -27,7 +27,8 @@ const cli_command cli_commands[] = {
      "time); --no-flip embeds it once, as live video does.\n"},
     {"watch", cmd_watch, "run the live pipeline over video sources against a watchlist",
      "usage: lfr watch --source SRC [--source SRC2 ...] --watchlist DIR_OR_MANIFEST\n"
-     "         [--threshold T] [--realtime] [--json] [--detect-size PX] [--models DIR]\n"
+     "         [--threshold T | --false-alert-rate R] [--realtime] [--json]\n"
+     "         [--detect-size PX] [--models DIR]\n"
      "SRC: a video file, an rtsp:// or http:// stream, a webcam (/dev/video0) or a\n"
      "folder of images. The watchlist folder holds one image file or sub-folder of\n"
      "images per person (the name is the identity); a manifest is a CSV of\n"
@@ -35,7 +36,9 @@ const cli_command cli_commands[] = {
      "and a summary; with --json one JSON object per line. Files are read as fast\n"
      "as they can be processed unless --realtime paces them at their frame rate.\n"
      "Faces that match nobody are wiped right after comparison; nothing of them\n"
-     "is written anywhere.\n"},
+     "is written anywhere. Without --threshold, the threshold is chosen from the\n"
+     "embedder's measured operating points so that about R of the faces passing\n"
+     "(default 0.001: one in 1,000) raise a false alert with this watchlist's size.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N]\n"

@@ -294,3 +294,51 @@ int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *im
     lfr_free(faces);
     return rc;
 }
+
+static int need_points(lfr_ctx *ctx, const manifest *m)
+{
+    if (m->n_points_op >= 2) return LFR_OK;
+    return lfr_fail(ctx, LFR_ENOENT,
+                    "model '%s' has no measured operating points (run lfr eval fmr "
+                    "--update-manifest)",
+                    m->name);
+}
+
+int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, float *threshold)
+{
+    const manifest *m = &e->embedder->man;
+    int rc = need_points(ctx, m);
+    if (rc) return rc;
+    int n = m->n_points_op;
+    if (!(fmr <= m->op_fmr[0] && fmr >= m->op_fmr[n - 1]))
+        return lfr_fail(ctx, LFR_ELIMIT, "FMR %.1e is outside the measured range %.0e .. %.0e of '%s'",
+                        fmr, m->op_fmr[n - 1], m->op_fmr[0], m->name);
+    for (int i = 1; i < n; i++) {
+        if (fmr < m->op_fmr[i]) continue;
+        double f = (log(fmr) - log(m->op_fmr[i - 1])) / (log(m->op_fmr[i]) - log(m->op_fmr[i - 1]));
+        *threshold = (float)(m->op_threshold[i - 1] + f * (m->op_threshold[i] - m->op_threshold[i - 1]));
+        return LFR_OK;
+    }
+    *threshold = (float)m->op_threshold[n - 1];
+    return LFR_OK;
+}
+
+int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double *fmr)
+{
+    const manifest *m = &e->embedder->man;
+    int rc = need_points(ctx, m);
+    if (rc) return rc;
+    int n = m->n_points_op;
+    if (threshold < m->op_threshold[0] || threshold > m->op_threshold[n - 1])
+        return lfr_fail(ctx, LFR_ELIMIT,
+                        "threshold %.3f is outside the measured range %.3f .. %.3f of '%s'",
+                        threshold, m->op_threshold[0], m->op_threshold[n - 1], m->name);
+    for (int i = 1; i < n; i++) {
+        if (threshold > m->op_threshold[i]) continue;
+        double f = (threshold - m->op_threshold[i - 1]) / (m->op_threshold[i] - m->op_threshold[i - 1]);
+        *fmr = exp(log(m->op_fmr[i - 1]) + f * (log(m->op_fmr[i]) - log(m->op_fmr[i - 1])));
+        return LFR_OK;
+    }
+    *fmr = m->op_fmr[n - 1];
+    return LFR_OK;
+}

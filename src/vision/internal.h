@@ -40,6 +40,9 @@ typedef struct manifest {
     int n_align_points;
     float align_points[MANIFEST_MAX_POINTS][2];
     float threshold;
+    /* measured operating points, by falling FMR (empty if not measured) */
+    int n_points_op;
+    double op_fmr[16], op_threshold[16];
 } manifest;
 
 /* Parses DIR/NAME.json (or NAME if it ends in .json) into m; *model_path

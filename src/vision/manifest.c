@@ -162,6 +162,28 @@ static void read_points(reader *r, json_t *arr, manifest *m)
     }
 }
 
+/* Optional: what `lfr eval fmr --update-manifest` measured. */
+static void read_operating_points(reader *r, json_t *op, manifest *m)
+{
+    if (!op) return;
+    json_t *pts = get(r, op, "points", 1);
+    size_t n = json_array_size(pts);
+    if (!json_is_array(pts) || n > 16) {
+        bad(r, "operating_points.points", "must be an array of at most 16 points");
+        return;
+    }
+    for (size_t i = 0; i < n && r->rc == LFR_OK; i++) {
+        json_t *p = json_array_get(pts, i);
+        double fmr = get_number(r, p, "fmr", 1, 1e-12, 1, 0);
+        double t = get_number(r, p, "threshold", 1, -1, 1, 0);
+        if (i > 0 && !(fmr < m->op_fmr[i - 1] && t >= m->op_threshold[i - 1]))
+            bad(r, "operating_points.points", "must go down in FMR and up in threshold");
+        m->op_fmr[i] = fmr;
+        m->op_threshold[i] = t;
+    }
+    if (r->rc == LFR_OK) m->n_points_op = (int)n;
+}
+
 static void read_manifest(reader *r, json_t *root, manifest *m)
 {
     if (!json_is_object(root)) {
@@ -198,6 +220,7 @@ static void read_manifest(reader *r, json_t *root, manifest *m)
         m->threshold = get_number(r, root, "threshold", 1, -1, 1, 0.4);
         json_t *al = get(r, root, "alignment", 1);
         if (al) read_points(r, al, m);
+        read_operating_points(r, get(r, root, "operating_points", 0), m);
         if (m->input_w == 0) bad(r, "input", "an embedder needs a fixed input size");
     } else {
         bad(r, "kind", "must be \"detector\", \"landmarks\" or \"embedder\"");
