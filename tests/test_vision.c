@@ -553,6 +553,15 @@ static void test_bad_models_refused(void **state)
              "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258");
     write_text("wrongnet.json", text);
     expect_load_error("wrongnet", LFR_EMODEL, "does not match");
+    /* Operating points out of order are refused. */
+    snprintf(text, sizeof text, good, "landmarks.onnx",
+             "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258");
+    char *brace = strrchr(text, '}');
+    snprintf(brace, sizeof text - (size_t)(brace - text),
+             ", \"operating_points\": {\"points\": [{\"fmr\": 1e-6, \"threshold\": 0.6}, "
+             "{\"fmr\": 1e-3, \"threshold\": 0.3}]}}\n");
+    write_text("badpoints.json", text);
+    expect_load_error("badpoints", LFR_EMODEL, "operating_points");
     /* The engine refuses a detector where an embedder belongs. */
     lfr_engine_params p = lfr_engine_default_params();
     p.model_dir = test_model_dir();
@@ -584,6 +593,27 @@ static void test_engine_alloc_faults(void **state)
         assert_int_equal(rc, LFR_ENOMEM);
         assert_null(e);
     }
+}
+
+/* The measured operating points in the embedder's manifest give the
+ * threshold for an FMR and back, and refuse what was not measured. */
+static void test_operating_points(void **state)
+{
+    (void)state;
+    float t = 0;
+    double fmr = 0;
+    assert_int_equal(lfr_engine_threshold_for_fmr(ctx, engine, 1e-6, &t), LFR_OK);
+    assert_true(t > 0.5f && t < 0.7f);
+    assert_int_equal(lfr_engine_fmr_at(ctx, engine, t, &fmr), LFR_OK);
+    assert_true(fabs(log10(fmr) + 6) < 1e-3);
+    float t5 = 0;
+    assert_int_equal(lfr_engine_threshold_for_fmr(ctx, engine, 1e-5, &t5), LFR_OK);
+    assert_true(t5 < t);
+    assert_int_equal(lfr_engine_threshold_for_fmr(ctx, engine, 3e-6, &t5), LFR_OK);
+    assert_true(t5 < t);
+    assert_int_equal(lfr_engine_threshold_for_fmr(ctx, engine, 1e-9, &t), LFR_ELIMIT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "outside the measured range"));
+    assert_int_equal(lfr_engine_fmr_at(ctx, engine, 0.99f, &fmr), LFR_ELIMIT);
 }
 
 typedef struct thread_arg {
@@ -640,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_bad_models_refused),
         cmocka_unit_test(test_engine_alloc_faults),
         cmocka_unit_test(test_engine_shared_by_threads),
+        cmocka_unit_test(test_operating_points),
     };
     return cmocka_run_group_tests(tests, setup_engine, teardown_engine);
 }

@@ -15,7 +15,7 @@
 
 /* Changes whenever the engine's output for the same models changes (face
  * choice, landmarks, pre-processing), so caches of embeddings expire. */
-#define LFR_ENGINE_REVISION "2"
+#define LFR_ENGINE_REVISION "3"
 
 #include "lfr/base.h"
 #include "lfr/media.h"
@@ -126,9 +126,9 @@ int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img
  * aligned crop is wiped before return. */
 int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
                      const lfr_face *face, float *out);
-/* Detects, picks the main face and embeds it. The main face is the largest
- * of the faces whose box holds the image's centre, or the largest face if
- * none does: labelled photos (LFW) are centred on their subject, who is not
+/* Detects, picks the main face and embeds it. The main face is the largest,
+ * with a face whose box holds the image's centre counted at four times its
+ * area: labelled photos (LFW) are centred on their subject, who is not
  * always the biggest face in them. LFR_ENOFACE when the image has none. face may be
  * NULL; n_faces (may be NULL) gets how many faces were found. */
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,

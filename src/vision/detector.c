@@ -97,14 +97,28 @@ float lfr_face_iou(const lfr_face *a, const lfr_face *b)
     return ua > 0 ? inter / ua : 0.0f;
 }
 
+/* Share of a's area inside b. */
+static float inside_share(const lfr_face *a, const lfr_face *b)
+{
+    float ix = fminf(a->x2, b->x2) - fmaxf(a->x1, b->x1);
+    float iy = fminf(a->y2, b->y2) - fmaxf(a->y1, b->y1);
+    float area = (a->x2 - a->x1) * (a->y2 - a->y1);
+    return ix > 0 && iy > 0 && area > 0 ? ix * iy / area : 0.0f;
+}
+
 int faces_nms(lfr_face *faces, int n, float iou_max)
 {
     if (n > 1) qsort(faces, (size_t)n, sizeof *faces, by_score_desc);
     int kept = 0;
     for (int i = 0; i < n; i++) {
         int keep = 1;
+        /* Besides overlapping boxes, drop one lying mostly inside a better
+         * box: a face filling more than the detector's largest prior comes
+         * out as a whole-face box plus boxes on its parts (chin, mouth). */
         for (int j = 0; j < kept && keep; j++)
-            if (lfr_face_iou(&faces[i], &faces[j]) > iou_max) keep = 0;
+            if (lfr_face_iou(&faces[i], &faces[j]) > iou_max ||
+                inside_share(&faces[i], &faces[j]) > 0.8f)
+                keep = 0;
         if (keep) faces[kept++] = faces[i];
     }
     return kept;

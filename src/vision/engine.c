@@ -275,18 +275,19 @@ int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *im
     if (rc) return rc;
     if (n_faces) *n_faces = n;
     if (n == 0) return lfr_fail(ctx, LFR_ENOFACE, "no face found");
+    /* A face holding the centre counts four times its area: it wins unless
+     * another face is twice as wide, so a small false detection that
+     * happens to sit on the centre does not beat the real face. */
     float cx = img->width / 2.0f, cy = img->height / 2.0f;
-    int best = -1, best_centred = 0;
+    int best = 0;
+    float best_weight = -1;
     for (int i = 0; i < n; i++) {
         const lfr_face *f = &faces[i];
         int centred = f->x1 <= cx && cx <= f->x2 && f->y1 <= cy && cy <= f->y2;
-        float area = (f->x2 - f->x1) * (f->y2 - f->y1);
-        float best_area = best < 0 ? -1
-                                   : (faces[best].x2 - faces[best].x1) *
-                                         (faces[best].y2 - faces[best].y1);
-        if (best < 0 || centred > best_centred || (centred == best_centred && area > best_area)) {
+        float weight = (f->x2 - f->x1) * (f->y2 - f->y1) * (centred ? 4.0f : 1.0f);
+        if (weight > best_weight) {
             best = i;
-            best_centred = centred;
+            best_weight = weight;
         }
     }
     rc = lfr_engine_embed(ctx, e, img, &faces[best], out);
