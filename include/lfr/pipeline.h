@@ -75,6 +75,12 @@ void lfr_pipeline_stop(lfr_pipeline *p);
 void lfr_pipeline_stats_get(lfr_pipeline *p, lfr_pipeline_stats *out);
 void lfr_pipeline_free(lfr_pipeline *p);
 
+/* Called on the camera's thread whenever a source changes state
+ * (connecting, running, reconnecting, ended, failed), with its message. */
+typedef void (*lfr_camera_fn)(const char *camera, lfr_camera_state state, const char *msg,
+                              void *arg);
+void lfr_pipeline_set_camera_callback(lfr_pipeline *p, lfr_camera_fn fn, void *arg);
+
 /* Test hook (PRI-1): called with each template buffer right after it has
  * been wiped, so a test can check every byte is zero. */
 typedef void (*lfr_wipe_probe_fn)(const void *buf, size_t len, void *arg);

@@ -85,6 +85,18 @@ static int choose_threshold(lfr_ctx *ctx, const lfr_engine *e, int n_people, dou
     return EXIT_OK;
 }
 
+static void print_camera(const char *camera, lfr_camera_state state, const char *msg, void *arg)
+{
+    printer *pr = arg;
+    if (pr->json)
+        cli_print_json(json_pack("{s:s,s:s,s:s,s:s}", "type", "camera", "camera", camera, "state",
+                                 lfr_camera_state_name(state), "message", msg));
+    else
+        fprintf(stderr, "lfr watch: camera %s: %s%s%s\n", camera, lfr_camera_state_name(state),
+                *msg ? ": " : "", msg);
+    fflush(stdout);
+}
+
 int cmd_watch(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -166,6 +178,7 @@ int cmd_watch(int argc, char **argv)
         status = cli_fail_ctx("watch", ctx, rc);
         goto done;
     }
+    lfr_pipeline_set_camera_callback(p, print_camera, &pr);
     for (int i = 0; i < n_sources; i++) {
         char cam[32];
         snprintf(cam, sizeof cam, "cam%d", i + 1);

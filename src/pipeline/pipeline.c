@@ -39,6 +39,7 @@ typedef struct camera {
     int rc;
     char msg[1024];
     int64_t dropped_seen;
+    int last_state; /* reported to on_camera; -1 none yet */
 } camera;
 
 struct lfr_pipeline {
@@ -49,6 +50,8 @@ struct lfr_pipeline {
     void *alert_arg;
     lfr_wipe_probe_fn wipe_probe;
     void *wipe_arg;
+    lfr_camera_fn on_camera;
+    void *camera_arg;
     camera *cams;
     int n_cams;
     atomic_int stop;
@@ -118,6 +121,7 @@ int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id
     c->url = lfr_strdup(url);
     if (!c->url) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
     c->vp = vp ? *vp : lfr_video_default_params();
+    c->last_state = -1;
     p->n_cams++;
     return LFR_OK;
 }
@@ -126,6 +130,25 @@ void lfr_pipeline_set_wipe_probe(lfr_pipeline *p, lfr_wipe_probe_fn fn, void *ar
 {
     p->wipe_probe = fn;
     p->wipe_arg = arg;
+}
+
+void lfr_pipeline_set_camera_callback(lfr_pipeline *p, lfr_camera_fn fn, void *arg)
+{
+    p->on_camera = fn;
+    p->camera_arg = arg;
+}
+
+static void report_state(camera *c)
+{
+    lfr_pipeline *p = c->p;
+    if (!p->on_camera) return;
+    char msg[512];
+    lfr_camera_state s = lfr_video_state(c->video, msg, sizeof msg);
+    if ((int)s == c->last_state) return;
+    c->last_state = (int)s;
+    pthread_mutex_lock(&p->lock);
+    p->on_camera(c->id, s, msg, p->camera_arg);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void lfr_pipeline_stop(lfr_pipeline *p)
@@ -350,6 +373,7 @@ static void *camera_thread(void *arg)
         lfr_image *frame = NULL;
         lfr_frame_info info;
         int rc = lfr_video_next(ctx, c->video, 200, &frame, &info);
+        report_state(c);
         if (rc == LFR_EEND) break;
         if (rc) {
             c->rc = rc;
