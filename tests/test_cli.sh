@@ -40,6 +40,12 @@ grep -q "usage: lfr detect" "$tmp/out" && ok || bad "detect --help prints usage"
 expect 0 "" -- version
 grep -q "onnxruntime 1\." "$tmp/out" && ok || bad "version names onnxruntime"
 
+# The audit chain: a fresh database verifies; a missing folder is an error.
+expect 0 "" -- audit verify --db "$tmp/audit.db"
+grep -q "intact, 0 records" "$tmp/out" && ok || bad "audit verify on a new database: $(cat "$tmp/out")"
+expect 4 "no-such-dir" -- audit verify --db "$tmp/no-such-dir/x.db"
+expect 2 "expected 'verify' or 'export'" -- audit frobnicate
+
 # Bad image files: named in the message, exit 3 (bad data) or 4 (I/O).
 printf '' >"$tmp/empty.jpg"
 printf 'hello, I am not an image\n' >"$tmp/text.png"

@@ -63,7 +63,11 @@ int cli_parse_float(const char *s, double lo, double hi, double *out);
 /* A watchlist folder or CSV manifest, embedded into a new gallery. */
 int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out);
 
+/* The database: --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db. */
+const char *cli_db_path(const char *given);
+
 int cmd_version(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_detect(int argc, char **argv);

@@ -39,6 +39,13 @@ const cli_command cli_commands[] = {
      "is written anywhere. Without --threshold, the threshold is chosen from the\n"
      "embedder's measured operating points so that about R of the faces passing\n"
      "(default 0.001: one in 1,000) raise a false alert with this watchlist's size.\n"},
+    {"audit", cmd_audit, "verify or export the tamper-evident audit log",
+     "usage: lfr audit verify [--db PATH] [--json]\n"
+     "       lfr audit export [--db PATH]\n"
+     "verify: checks the hash chain of every record and names the first that does\n"
+     "not verify (exit 1), or says it is intact (exit 0). export: every record as\n"
+     "a JSON line. The database is --db, else $LFR_DB, else\n"
+     "~/.local/share/openlfr/lfr.db.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N]\n"
