@@ -30,7 +30,7 @@ static int teardown(void **state)
 static lfr_store *fresh(const char *name, char *path, size_t len)
 {
     snprintf(path, len, "%s", test_tmp_path(name));
-    char cmd[4200];
+    char cmd[12400];
     snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
     assert_int_equal(system(cmd), 0);
     lfr_store *s = NULL;

@@ -18,6 +18,40 @@ const char *const store_migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+
+    /* 2: users (SEC-1) and deployments (DEP-1..10). */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  roles INTEGER NOT NULL,"
+    "  rank INTEGER NOT NULL DEFAULT 0,"
+    "  password_hash TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE deployments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'draft',"
+    "  fields TEXT NOT NULL DEFAULT '{}',"      /* the DEP-4 record, JSON */
+    "  created_by INTEGER NOT NULL REFERENCES users(id),"
+    "  authorised_by INTEGER REFERENCES users(id),"
+    "  authorised_ms INTEGER,"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  ratify_by_ms INTEGER,"
+    "  ratified_by INTEGER REFERENCES users(id),"
+    "  frozen_hash TEXT,"
+    "  started_ms INTEGER,"
+    "  ended_ms INTEGER,"
+    "  end_reason TEXT,"
+    "  reviewed_by INTEGER REFERENCES users(id),"
+    "  reviewed_ms INTEGER);"
+    "CREATE TABLE locations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  name TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  sensitive INTEGER NOT NULL DEFAULT 0,"
+    "  sensitive_justification TEXT);",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

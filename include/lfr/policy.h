@@ -1,0 +1,132 @@
+/* lfr/policy.h - the rules of REQUIREMENTS sections 1, 2, 3 and 7, enforced
+ * on the store: users and roles, deployments and their lifecycle.
+ *
+ * Every call takes the acting user, already authenticated with
+ * lfr_policy_login, and checks what that user may do; every change is
+ * written together with its audit record in one transaction, so both happen
+ * or neither. A refused call changes nothing and says which rule refused.
+ *
+ * Threads: a policy wraps one store connection: one thread at a time.
+ */
+#ifndef LFR_POLICY_H
+#define LFR_POLICY_H
+
+#include <jansson.h>
+
+#include "lfr/audit.h"
+#include "lfr/store.h"
+
+/* Roles (SEC-1); a user may hold several, within separation of duties. */
+enum {
+    LFR_ROLE_APPLICANT = 1 << 0,
+    LFR_ROLE_AUTHORISER = 1 << 1, /* authorising officer (with a rank) */
+    LFR_ROLE_REVIEWER = 1 << 2,   /* watchlist reviewer */
+    LFR_ROLE_OPERATOR = 1 << 3,
+    LFR_ROLE_ENGAGEMENT = 1 << 4, /* engagement officer */
+    LFR_ROLE_AUDITOR = 1 << 5,    /* auditor / data protection officer */
+    LFR_ROLE_OVERSIGHT = 1 << 6,  /* read-only aggregates, never a face */
+    LFR_ROLE_ADMIN = 1 << 7,      /* users and settings, never a face */
+};
+
+/* Parses "applicant,authoriser" into a mask; -1 for an unknown name. */
+int lfr_roles_parse(const char *list);
+/* Writes the names of a mask, comma-separated. */
+void lfr_roles_format(int roles, char *buf, size_t len);
+/* Police ranks in order; 0 = none. Parses "superintendent" etc.; -1 if
+ * unknown. */
+int lfr_rank_parse(const char *name);
+const char *lfr_rank_name(int rank);
+
+typedef struct lfr_policy_config {
+    int min_rank;           /* to authorise (default superintendent) */
+    int urgent_rank;        /* to authorise on the urgent route (inspector) */
+    int ratify_hours;       /* urgent authorisations must be ratified within (24) */
+    double threshold_floor; /* the validated floor of the model in use (DEP-6) */
+    double max_false_alerts_per_1000; /* DEP-7 ceiling (1.0, as South Wales 2018) */
+    int max_watchlist;      /* WL-7 (10,000) */
+    /* FMR of the model at a threshold, from its measured operating points;
+     * < 0 if unknown. NULL: DEP-7 cannot be checked and authorising refuses. */
+    double (*fmr_at)(double threshold, void *arg);
+    void *fmr_arg;
+} lfr_policy_config;
+
+lfr_policy_config lfr_policy_default_config(void);
+
+typedef struct lfr_policy lfr_policy;
+
+/* The policy borrows the store; cfg is copied. */
+int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out);
+void lfr_policy_free(lfr_policy *p);
+
+/* An authenticated user. */
+typedef struct lfr_actor {
+    int64_t id;
+    char name[64];
+    int roles;
+    int rank;
+} lfr_actor;
+
+/* Checks name and password (argon2id) of an enabled user. LFR_EINVAL for a
+ * wrong name or password (one message for both). */
+int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
+                     lfr_actor *out);
+
+/* Adds a user (administrators only; the very first user must be an
+ * administrator and is added with actor NULL). Refuses role mixes that
+ * break separation of duties (an administrator or oversight user with face
+ * access), an authorising officer without a rank, a password under 12
+ * characters. */
+int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                 int roles, int rank, const char *password);
+int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
+/* Users as a JSON array (no password hashes). Administrators and auditors. */
+int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+
+/* Deployments (DEP-1..10). Times are Unix milliseconds. */
+int lfr_deployment_create(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                          int64_t *id);
+/* Sets one field of a draft's DEP-4 record, validated (see the field list
+ * in policy/fields.c). The threshold of an authorised or live deployment
+ * may be changed by its authorising officer only, never below the floor. */
+int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                       const char *field, const char *value);
+int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                                const char *name, const char *reason, int sensitive,
+                                const char *justification);
+int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id);
+/* Authorises at now_ms: checks role, rank (or the urgent route), that the
+ * officer did not apply, every mandatory field, the window, the threshold
+ * floor and the expected false alerts; freezes the record and audits its
+ * hash. */
+int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                             int urgent, int64_t now_ms);
+int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          int64_t now_ms);
+int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                         int64_t now_ms);
+/* LFR_OK only while live, inside [start, end) and not past an urgent
+ * ratification deadline (DEP-5): the camera pipelines ask before each
+ * frame batch. */
+int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t now_ms);
+int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                        const char *reason, int64_t now_ms);
+int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                           const char *reason, int64_t now_ms);
+int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          const char *reason, int64_t now_ms);
+/* Post-deployment sign-off by the authorising officer (PUB-2). */
+int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          int64_t now_ms);
+/* Ends what must end by now_ms: live deployments past their end time, and
+ * urgent ones not ratified in time. Audited as acts of "system". */
+int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended);
+/* The deployment as JSON (record, state, times, locations); audited as a
+ * view. */
+int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                        json_t **out);
+int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+
+/* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
+int64_t lfr_parse_time_utc(const char *s);
+
+#endif

@@ -1,0 +1,638 @@
+/* policy/deployments.c - the deployment lifecycle (DEP-1..10):
+ * draft -> submitted -> authorised -> live -> ended -> reviewed, with
+ * suspended and cancelled, each transition an audited act of a named user. */
+#include "internal.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct deployment {
+    int64_t id;
+    char name[128];
+    char state[16];
+    json_t *fields; /* owned */
+    int64_t created_by, authorised_by, ratified_by;
+    int64_t ratify_by_ms;
+    int urgent;
+} deployment;
+
+static void deployment_clear(deployment *d)
+{
+    json_decref(d->fields);
+    memset(d, 0, sizeof *d);
+}
+
+static int load(lfr_ctx *ctx, lfr_policy *p, int64_t id, deployment *d)
+{
+    memset(d, 0, sizeof *d);
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT name, state, fields, created_by, ifnull(authorised_by, 0), "
+                              "ifnull(ratified_by, 0), ifnull(ratify_by_ms, 0), urgent FROM "
+                              "deployments WHERE id = ?",
+                              &st);
+    if (rc) return rc;
+    if ((rc = lfr_stmt_bind_int64(ctx, st, 1, id))) goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no deployment %lld", (long long)id);
+    if (rc < 0) goto done;
+    d->id = id;
+    snprintf(d->name, sizeof d->name, "%s", lfr_stmt_text(st, 0));
+    snprintf(d->state, sizeof d->state, "%s", lfr_stmt_text(st, 1));
+    json_error_t err;
+    d->fields = json_loads(lfr_stmt_text(st, 2), 0, &err);
+    d->created_by = lfr_stmt_int64(st, 3);
+    d->authorised_by = lfr_stmt_int64(st, 4);
+    d->ratified_by = lfr_stmt_int64(st, 5);
+    d->ratify_by_ms = lfr_stmt_int64(st, 6);
+    d->urgent = (int)lfr_stmt_int64(st, 7);
+    rc = d->fields ? LFR_OK
+                   : lfr_fail(ctx, LFR_EFORMAT, "deployment %lld: damaged record", (long long)id);
+done:
+    lfr_stmt_free(st);
+    return rc;
+}
+
+/* Runs one UPDATE of a deployment with text/integer parameters: fmt lists
+ * the binds ('s' text, 'i' int64) after the id. */
+static int update(lfr_ctx *ctx, lfr_policy *p, int64_t id, const char *sql, const char *fmt, ...)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
+    if (rc) return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    int i = 1;
+    for (const char *f = fmt; *f && !rc; f++, i++) {
+        if (*f == 's') rc = lfr_stmt_bind_text(ctx, st, i, va_arg(ap, const char *));
+        else rc = lfr_stmt_bind_int64(ctx, st, i, va_arg(ap, int64_t));
+    }
+    va_end(ap);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, i, id);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
+static int state_is(lfr_ctx *ctx, const deployment *d, const char *allowed, const char *what)
+{
+    /* allowed: space-separated states */
+    char buf[128];
+    snprintf(buf, sizeof buf, " %s ", allowed);
+    char key[24];
+    snprintf(key, sizeof key, " %s ", d->state);
+    if (strstr(buf, key)) return LFR_OK;
+    return lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: cannot %s (allowed when %s)",
+                    (long long)d->id, d->state, what, allowed);
+}
+
+static int set_state(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment *d,
+                     const char *state, const char *action, json_t *details)
+{
+    int rc = update(ctx, p, d->id, "UPDATE deployments SET state = ? WHERE id = ?", "s", state);
+    if (rc) {
+        json_decref(details);
+        return rc;
+    }
+    if (!details) details = json_object();
+    json_object_set_new(details, "from", json_string(d->state));
+    json_object_set_new(details, "to", json_string(state));
+    snprintf(d->state, sizeof d->state, "%s", state);
+    return audit(ctx, p, actor, action, d->id, "deployment", details);
+}
+
+int lfr_deployment_create(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                          int64_t *id)
+{
+    *id = 0;
+    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "creating a deployment");
+    if (rc) return rc;
+    if (!name || !*name || strlen(name) > 120)
+        return lfr_fail(ctx, LFR_EINVAL, "a deployment needs a name of 1-120 characters");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s,
+                               "INSERT INTO deployments (name, created_by) VALUES (?, ?)", &st)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 1, name)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 2, actor->id)))
+        goto done;
+    if ((rc = lfr_stmt_step(ctx, st)) < 0) goto done;
+    *id = lfr_store_last_id(p->s);
+    rc = audit(ctx, p, actor, "deployment.create", *id, "deployment",
+               json_pack("{s:s}", "name", name));
+done:
+    lfr_stmt_free(st);
+    rc = finish(ctx, p, rc);
+    if (rc) *id = 0;
+    return rc;
+}
+
+static int save_fields(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
+{
+    char *text = json_dumps(d->fields, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    int rc = update(ctx, p, d->id, "UPDATE deployments SET fields = ? WHERE id = ?", "s", text);
+    free(text);
+    return rc;
+}
+
+int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                       const char *field, const char *value)
+{
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    int threshold = field && !strcmp(field, "threshold");
+    if (!strcmp(d.state, "draft")) {
+        if (actor && actor->id != d.created_by)
+            rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "changing a draft");
+        if (!rc && (!actor || actor->id != d.created_by))
+            rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created a draft may change it");
+    } else if (threshold && (!strcmp(d.state, "authorised") || !strcmp(d.state, "live"))) {
+        /* DEP-6: after authorisation only its officer may move it. */
+        if (!actor || actor->id != d.authorised_by)
+            rc = lfr_fail(ctx, LFR_EINVAL,
+                          "the threshold of an authorised deployment may be changed by its "
+                          "authorising officer only (DEP-6)");
+    } else {
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "deployment %lld is %s: its record is frozen (an extension or change is a "
+                      "new authorisation)",
+                      (long long)id, d.state);
+    }
+    json_t *old = NULL;
+    if (!rc) {
+        old = json_incref(json_object_get(d.fields, field ? field : ""));
+        rc = field_set(ctx, &p->cfg, d.fields, field, value);
+    }
+    if (!rc) rc = save_fields(ctx, p, &d);
+    if (!rc)
+        rc = audit(ctx, p, actor, threshold && strcmp(d.state, "draft") ? "deployment.threshold"
+                                                                         : "deployment.set",
+                   id, "deployment",
+                   json_pack("{s:s,s:O?,s:O}", "field", field, "old", old,
+                             "new", json_object_get(d.fields, field)));
+    json_decref(old);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                                const char *name, const char *reason, int sensitive,
+                                const char *justification)
+{
+    if (!name || !*name || strlen(name) > 200 || !reason || !*reason || strlen(reason) > 4000)
+        return lfr_fail(ctx, LFR_EINVAL, "a location needs a name and a reason (DEP-4)");
+    if (sensitive && (!justification || strlen(justification) < 20))
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "location %s is sensitive (a place of worship, school, protest): it needs "
+                        "a written justification of at least 20 characters (DEP-8)",
+                        name);
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "draft", "add a location")) && (!actor || actor->id != d.created_by))
+        rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created a draft may change it");
+    lfr_stmt *st = NULL;
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "INSERT INTO locations (deployment_id, name, reason, sensitive, "
+                                "sensitive_justification) VALUES (?,?,?,?,?)",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, id)) && !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 3, reason)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 4, sensitive != 0)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 5, sensitive ? justification : NULL)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc)
+        rc = audit(ctx, p, actor, "deployment.location", id, "deployment",
+                   json_pack("{s:s,s:s,s:b}", "name", name, "reason", reason, "sensitive",
+                             sensitive != 0));
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+static int count_locations(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t *n)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, "SELECT count(*) FROM locations WHERE deployment_id = ?",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    *n = rc == 1 ? lfr_stmt_int64(st, 0) : 0;
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
+/* Everything DEP-4 asks before submission and authorisation. */
+static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
+{
+    const char *missing = field_missing(d->fields);
+    if (missing)
+        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld: mandatory field '%s' is empty (DEP-4)",
+                        (long long)d->id, missing);
+    int64_t n = 0;
+    int rc = count_locations(ctx, p, d->id, &n);
+    if (rc) return rc;
+    if (n == 0) return lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no location (DEP-4)", (long long)d->id);
+    int64_t start = json_integer_value(json_object_get(d->fields, "start"));
+    int64_t end = json_integer_value(json_object_get(d->fields, "end"));
+    if (end <= start) return lfr_fail(ctx, LFR_EINVAL, "deployment %lld ends before it starts", (long long)d->id);
+    return LFR_OK;
+}
+
+int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id)
+{
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "draft", "submit")) && (!actor || actor->id != d.created_by))
+        rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created it may submit it");
+    if (!rc) rc = check_complete(ctx, p, &d);
+    if (!rc) rc = set_state(ctx, p, actor, &d, "submitted", "deployment.submit", NULL);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+/* DEP-7: faces x FPIR(watchlist size, FMR at the threshold), per 1,000. */
+static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment *d, json_t *details)
+{
+    if (!p->cfg.fmr_at)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "the model's measured operating points are unknown, so the expected "
+                        "false alerts cannot be shown (DEP-7): refusing to authorise");
+    double t = json_real_value(json_object_get(d->fields, "threshold"));
+    double fmr = p->cfg.fmr_at(t, p->cfg.fmr_arg);
+    if (fmr < 0)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "threshold %.3f is outside the model's measured operating points (DEP-7)",
+                        t);
+    double n = (double)json_integer_value(json_object_get(d->fields, "watchlist_size"));
+    double faces = (double)json_integer_value(json_object_get(d->fields, "expected_footfall"));
+    double fpir = -expm1(n * log1p(-fmr));
+    double expected = faces * fpir, per_1000 = 1000.0 * fpir;
+    json_object_set_new(details, "fmr_at_threshold", json_real(fmr));
+    json_object_set_new(details, "expected_false_alerts", json_real(expected));
+    json_object_set_new(details, "false_alerts_per_1000_faces", json_real(per_1000));
+    if (per_1000 > p->cfg.max_false_alerts_per_1000)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "expected %.1f false alerts (%.2f per 1,000 faces) with %.0f people at "
+                        "threshold %.3f: over the ceiling of %.2f per 1,000 (DEP-7); raise the "
+                        "threshold or shrink the watchlist",
+                        expected, per_1000, n, t, p->cfg.max_false_alerts_per_1000);
+    return LFR_OK;
+}
+
+/* The frozen record: its canonical JSON (sorted keys) with the locations,
+ * hashed with BLAKE2b-256. */
+static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment *d, char hex[65])
+{
+    json_t *rec = json_pack("{s:I,s:s,s:O,s:[]}", "id", (json_int_t)d->id, "name", d->name,
+                            "fields", d->fields, "locations");
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT name, reason, sensitive, ifnull(sensitive_justification,'') "
+                              "FROM locations WHERE deployment_id = ? ORDER BY id",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, d->id);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        json_array_append_new(json_object_get(rec, "locations"),
+                              json_pack("{s:s,s:s,s:b,s:s}", "name", lfr_stmt_text(st, 0),
+                                        "reason", lfr_stmt_text(st, 1), "sensitive",
+                                        (int)lfr_stmt_int64(st, 2), "justification",
+                                        lfr_stmt_text(st, 3)));
+        rc = 0;
+    }
+    lfr_stmt_free(st);
+    if (rc < 0) {
+        json_decref(rec);
+        return rc;
+    }
+    char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(rec);
+    if (!text) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text), NULL, 0);
+    free(text);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    return LFR_OK;
+}
+
+int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                             int urgent, int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "authorising a deployment");
+    if (rc) return rc;
+    int need = urgent ? p->cfg.urgent_rank : p->cfg.min_rank;
+    if (actor->rank < need)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "%s is a %s: %s authorisation needs at least a %s (DEP-3)", actor->name,
+                        lfr_rank_name(actor->rank), urgent ? "urgent" : "an",
+                        lfr_rank_name(need));
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    json_t *details = json_object();
+    char hex[65];
+    if (!(rc = state_is(ctx, &d, "submitted", "authorise")) && d.created_by == actor->id)
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "%s applied for this deployment and may not also authorise it (separation "
+                      "of duties)",
+                      actor->name);
+    if (!rc) rc = check_complete(ctx, p, &d);
+    int64_t end = json_integer_value(json_object_get(d.fields, "end"));
+    if (!rc && end <= now_ms)
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld would end before it is authorised", (long long)id);
+    double t = json_real_value(json_object_get(d.fields, "threshold"));
+    if (!rc && t < p->cfg.threshold_floor)
+        rc = lfr_fail(ctx, LFR_EINVAL, "threshold %.3f is below the validated floor %.3f (DEP-6)",
+                      t, p->cfg.threshold_floor);
+    json_int_t size = json_integer_value(json_object_get(d.fields, "watchlist_size"));
+    if (!rc && size > p->cfg.max_watchlist)
+        rc = lfr_fail(ctx, LFR_EINVAL, "a watchlist of %lld is over the maximum of %d (WL-7)",
+                      (long long)size, p->cfg.max_watchlist);
+    if (!rc) rc = check_false_alerts(ctx, p, &d, details);
+    if (!rc) rc = freeze(ctx, p, &d, hex);
+    int64_t ratify_by = urgent ? now_ms + (int64_t)p->cfg.ratify_hours * 3600 * 1000 : 0;
+    if (!rc)
+        rc = update(ctx, p, id,
+                    "UPDATE deployments SET authorised_by = ?, authorised_ms = ?, urgent = ?, "
+                    "ratify_by_ms = ?, frozen_hash = ? WHERE id = ?",
+                    "iiiis", actor->id, now_ms, (int64_t)(urgent != 0), ratify_by, hex);
+    if (!rc) {
+        json_object_set_new(details, "frozen_hash", json_string(hex));
+        json_object_set_new(details, "urgent", json_boolean(urgent));
+        if (urgent) json_object_set_new(details, "ratify_by_ms", json_integer(ratify_by));
+        rc = set_state(ctx, p, actor, &d, "authorised", "deployment.authorise", details);
+        details = NULL;
+    }
+    json_decref(details);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "ratifying an urgent authorisation");
+    if (rc) return rc;
+    if (actor->rank < p->cfg.min_rank)
+        return lfr_fail(ctx, LFR_EINVAL, "ratifying needs at least a %s (DEP-3)",
+                        lfr_rank_name(p->cfg.min_rank));
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "authorised live", "ratify")) && (!d.urgent || d.ratified_by))
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no urgent authorisation to ratify", (long long)id);
+    if (!rc && now_ms > d.ratify_by_ms)
+        rc = lfr_fail(ctx, LFR_EINVAL, "the ratification deadline of deployment %lld has passed", (long long)id);
+    if (!rc) rc = update(ctx, p, id, "UPDATE deployments SET ratified_by = ? WHERE id = ?", "i", actor->id);
+    if (!rc) rc = audit(ctx, p, actor, "deployment.ratify", id, "deployment", NULL);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+static int in_window(const deployment *d, int64_t now_ms)
+{
+    int64_t start = json_integer_value(json_object_get(d->fields, "start"));
+    int64_t end = json_integer_value(json_object_get(d->fields, "end"));
+    return now_ms >= start && now_ms < end;
+}
+
+static int ratification_lapsed(const deployment *d, int64_t now_ms)
+{
+    return d->urgent && !d->ratified_by && now_ms > d->ratify_by_ms;
+}
+
+int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                         int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "starting a deployment");
+    if (rc) return rc;
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    int resuming = !strcmp(d.state, "suspended");
+    if (!(rc = state_is(ctx, &d, "authorised suspended", "start")) && !in_window(&d, now_ms))
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "deployment %lld is outside its authorised window (DEP-5): no face may be "
+                      "processed now",
+                      (long long)id);
+    if (!rc && ratification_lapsed(&d, now_ms))
+        rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
+    if (!rc && resuming && actor->id != d.authorised_by)
+        rc = lfr_fail(ctx, LFR_EINVAL, "only the authorising officer may resume a suspended deployment");
+    if (!rc && !resuming)
+        rc = update(ctx, p, id, "UPDATE deployments SET started_ms = ? WHERE id = ?", "i", now_ms);
+    if (!rc) rc = set_state(ctx, p, actor, &d, "live", resuming ? "deployment.resume" : "deployment.start", NULL);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t now_ms)
+{
+    deployment d;
+    int rc = load(ctx, p, id, &d);
+    if (rc) return rc;
+    if (strcmp(d.state, "live"))
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s, not live: no processing (DEP-1)",
+                      (long long)id, d.state);
+    else if (!in_window(&d, now_ms))
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is outside its window: no processing (DEP-5)",
+                      (long long)id);
+    else if (ratification_lapsed(&d, now_ms))
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld: urgent authorisation not ratified (DEP-3)",
+                      (long long)id);
+    deployment_clear(&d);
+    return rc;
+}
+
+/* Ends a deployment (DEP-10): the actual end time and reason. */
+static int end_deployment(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment *d,
+                          const char *state, const char *action, const char *reason, int64_t now_ms)
+{
+    int rc = update(ctx, p, d->id, "UPDATE deployments SET ended_ms = ?, end_reason = ? WHERE id = ?",
+                    "is", now_ms, reason);
+    if (!rc) rc = set_state(ctx, p, actor, d, state, action, json_pack("{s:s,s:I}", "reason", reason,
+                                                                        "ended_ms", (json_int_t)now_ms));
+    return rc;
+}
+
+static int check_reason(lfr_ctx *ctx, const char *reason)
+{
+    if (!reason || !*reason || strlen(reason) > 2000)
+        return lfr_fail(ctx, LFR_EINVAL, "a reason of 1-2000 characters is required");
+    return LFR_OK;
+}
+
+int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                        const char *reason, int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "stopping a deployment");
+    if (!rc) rc = check_reason(ctx, reason);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "live suspended", "stop")))
+        rc = end_deployment(ctx, p, actor, &d, "ended", "deployment.stop", reason, now_ms);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                           const char *reason, int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "suspending a deployment");
+    if (!rc) rc = check_reason(ctx, reason);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "live", "suspend")) && actor->id != d.authorised_by)
+        rc = lfr_fail(ctx, LFR_EINVAL, "only the authorising officer may suspend it (DEP-9)");
+    if (!rc)
+        rc = set_state(ctx, p, actor, &d, "suspended", "deployment.suspend",
+                       json_pack("{s:s,s:I}", "reason", reason, "at_ms", (json_int_t)now_ms));
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          const char *reason, int64_t now_ms)
+{
+    int rc = check_reason(ctx, reason);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    rc = state_is(ctx, &d, "draft submitted authorised live suspended", "cancel");
+    /* A draft or submission may be withdrawn by its applicant; from
+     * authorisation on, only the authorising officer cancels (DEP-9). */
+    int early = !strcmp(d.state, "draft") || !strcmp(d.state, "submitted");
+    if (!rc && !(actor && ((early && actor->id == d.created_by) ||
+                           ((actor->roles & LFR_ROLE_AUTHORISER) &&
+                            (d.authorised_by == 0 || actor->id == d.authorised_by)))))
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "%s may not cancel deployment %lld (the applicant before authorisation, "
+                      "the authorising officer after)",
+                      actor ? actor->name : "nobody", (long long)id);
+    if (!rc) rc = end_deployment(ctx, p, actor, &d, "cancelled", "deployment.cancel", reason, now_ms);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "signing off a review");
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    if (!(rc = state_is(ctx, &d, "ended", "sign off the review")) && actor->id != d.authorised_by)
+        rc = lfr_fail(ctx, LFR_EINVAL, "the review is signed off by the authorising officer (PUB-2)");
+    if (!rc)
+        rc = update(ctx, p, id, "UPDATE deployments SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?",
+                    "ii", actor->id, now_ms);
+    if (!rc) rc = set_state(ctx, p, actor, &d, "reviewed", "deployment.review", NULL);
+    deployment_clear(&d);
+    return finish(ctx, p, rc);
+}
+
+int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended)
+{
+    *n_ended = 0;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id FROM deployments WHERE state IN ('live','suspended','authorised')",
+                              &st);
+    if (rc) return rc;
+    int64_t ids[1024];
+    int n = 0;
+    while (n < 1024 && (rc = lfr_stmt_step(ctx, st)) == 1) ids[n++] = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    if (rc < 0) return rc;
+    for (int i = 0; i < n; i++) {
+        if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+        deployment d;
+        if ((rc = load(ctx, p, ids[i], &d))) return finish(ctx, p, rc);
+        int64_t end = json_integer_value(json_object_get(d.fields, "end"));
+        const char *why = now_ms >= end ? "end time reached (DEP-5)"
+                          : ratification_lapsed(&d, now_ms)
+                              ? "urgent authorisation not ratified in time (DEP-3)"
+                              : NULL;
+        if (why) {
+            rc = end_deployment(ctx, p, NULL, &d, !strcmp(d.state, "authorised") ? "cancelled" : "ended",
+                                "deployment.auto_end", why, now_ms);
+            if (!rc) (*n_ended)++;
+        }
+        deployment_clear(&d);
+        if ((rc = finish(ctx, p, rc))) return rc;
+    }
+    return LFR_OK;
+}
+
+static int can_view(lfr_ctx *ctx, const lfr_actor *actor)
+{
+    return need_role(ctx, actor,
+                     LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER |
+                         LFR_ROLE_OPERATOR | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
+                     "viewing deployments");
+}
+
+int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                        json_t **out)
+{
+    *out = NULL;
+    int rc = can_view(ctx, actor);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    deployment d;
+    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    json_t *doc = json_pack("{s:I,s:s,s:s,s:O,s:b,s:[]}", "id", (json_int_t)id, "name", d.name,
+                            "state", d.state, "record", d.fields, "urgent", d.urgent, "locations");
+    lfr_stmt *st = NULL;
+    rc = lfr_stmt_prepare(ctx, p->s,
+                          "SELECT name, reason, sensitive FROM locations WHERE deployment_id = ? "
+                          "ORDER BY id",
+                          &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        json_array_append_new(json_object_get(doc, "locations"),
+                              json_pack("{s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0), "reason",
+                                        lfr_stmt_text(st, 1), "sensitive",
+                                        (int)lfr_stmt_int64(st, 2)));
+        rc = 0;
+    }
+    lfr_stmt_free(st);
+    if (rc >= 0) rc = audit(ctx, p, actor, "deployment.view", id, "deployment", NULL);
+    deployment_clear(&d);
+    rc = finish(ctx, p, rc < 0 ? rc : LFR_OK);
+    if (rc) json_decref(doc);
+    else *out = doc;
+    return rc;
+}
+
+int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)
+{
+    *out = NULL;
+    int rc = can_view(ctx, actor);
+    if (rc) return rc;
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "SELECT id, name, state FROM deployments ORDER BY id", &st)))
+        return rc;
+    json_t *arr = json_array();
+    while ((rc = lfr_stmt_step(ctx, st)) == 1)
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)lfr_stmt_int64(st, 0),
+                                             "name", lfr_stmt_text(st, 1), "state",
+                                             lfr_stmt_text(st, 2)));
+    lfr_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return LFR_OK;
+}

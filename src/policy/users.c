@@ -1,0 +1,282 @@
+/* policy/users.c - named users, roles, ranks and passwords (SEC-1, SEC-3). */
+#include "internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static const char *role_names[] = {"applicant", "authoriser", "reviewer", "operator",
+                                   "engagement", "auditor", "oversight", "admin"};
+#define N_ROLES 8
+
+static const char *rank_names[] = {"none", "constable", "sergeant", "inspector",
+                                   "chief_inspector", "superintendent", "chief_superintendent",
+                                   "assistant_chief_constable", "deputy_chief_constable",
+                                   "chief_constable"};
+#define N_RANKS 10
+
+/* Roles that see faces: an administrator or an overseer must hold none. */
+#define FACE_ROLES                                                                                 \
+    (LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_OPERATOR |           \
+     LFR_ROLE_ENGAGEMENT)
+
+int lfr_roles_parse(const char *list)
+{
+    int roles = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int found = -1;
+        for (int i = 0; i < N_ROLES; i++)
+            if (!strcmp(tok, role_names[i])) found = i;
+        if (found < 0) return -1;
+        roles |= 1 << found;
+    }
+    return roles;
+}
+
+void lfr_roles_format(int roles, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < N_ROLES; i++) {
+        if (!(roles & (1 << i))) continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", used ? "," : "", role_names[i]);
+    }
+}
+
+int lfr_rank_parse(const char *name)
+{
+    for (int i = 0; i < N_RANKS; i++)
+        if (!strcmp(name, rank_names[i])) return i;
+    return -1;
+}
+
+const char *lfr_rank_name(int rank)
+{
+    return rank >= 0 && rank < N_RANKS ? rank_names[rank] : "unknown";
+}
+
+lfr_policy_config lfr_policy_default_config(void)
+{
+    /* Keep in step with the comments in lfr/policy.h. */
+    return (lfr_policy_config){.min_rank = 5,
+                               .urgent_rank = 3,
+                               .ratify_hours = 24,
+                               .threshold_floor = 0.0,
+                               .max_false_alerts_per_1000 = 1.0,
+                               .max_watchlist = 10000,
+                               .fmr_at = NULL,
+                               .fmr_arg = NULL};
+}
+
+int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out)
+{
+    *out = NULL;
+    lfr_policy_config d = lfr_policy_default_config();
+    if (!cfg) cfg = &d;
+    if (cfg->min_rank < 1 || cfg->min_rank >= N_RANKS || cfg->urgent_rank < 1 ||
+        cfg->urgent_rank > cfg->min_rank || cfg->ratify_hours < 1 ||
+        !(cfg->max_false_alerts_per_1000 > 0) || cfg->max_watchlist < 1)
+        return lfr_fail(ctx, LFR_EINVAL, "policy configuration out of range");
+    if (sodium_init() < 0) return lfr_fail(ctx, LFR_EINTERNAL, "libsodium cannot start");
+    lfr_policy *p = lfr_calloc(1, sizeof *p);
+    if (!p) return lfr_fail(ctx, LFR_ENOMEM, "policy: out of memory");
+    p->s = s;
+    p->cfg = *cfg;
+    *out = p;
+    return LFR_OK;
+}
+
+void lfr_policy_free(lfr_policy *p)
+{
+    lfr_free(p);
+}
+
+int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
+{
+    if (actor && (actor->roles & any)) return LFR_OK;
+    char names[128];
+    lfr_roles_format(any, names, sizeof names);
+    return lfr_fail(ctx, LFR_EINVAL, "%s: %s may not do this (needs the role %s)", what,
+                    actor ? actor->name : "nobody", names);
+}
+
+int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
+          const char *kind, json_t *details)
+{
+    char object[96];
+    snprintf(object, sizeof object, "%s/%lld", kind, (long long)id);
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    int rc = lfr_audit_append(ctx, p->s, actor ? actor->name : "system", action, object, text);
+    free(text);
+    return rc;
+}
+
+int finish(lfr_ctx *ctx, lfr_policy *p, int rc)
+{
+    if (rc == LFR_OK) rc = lfr_store_commit(ctx, p->s);
+    if (rc != LFR_OK) lfr_store_rollback(p->s);
+    return rc;
+}
+
+static int count_users(lfr_ctx *ctx, lfr_policy *p, int64_t *n)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, "SELECT count(*) FROM users", &st);
+    if (rc) return rc;
+    rc = lfr_stmt_step(ctx, st);
+    *n = rc == 1 ? lfr_stmt_int64(st, 0) : 0;
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
+static int valid_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 63) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(name[i] == '.' || name[i] == '_' || name[i] == '-' ||
+              (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                 int roles, int rank, const char *password)
+{
+    if (!name || !valid_name(name))
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "user name must be 1-63 characters of a-z, 0-9, '.', '_' or '-'");
+    if (roles <= 0 || roles >= (1 << N_ROLES)) return lfr_fail(ctx, LFR_EINVAL, "user %s: no roles", name);
+    if ((roles & (LFR_ROLE_ADMIN | LFR_ROLE_OVERSIGHT)) && (roles & FACE_ROLES))
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "user %s: an administrator or oversight user may not also hold a role "
+                        "that sees faces (separation of duties, SEC-1)",
+                        name);
+    if ((roles & LFR_ROLE_AUTHORISER) && rank < 1)
+        return lfr_fail(ctx, LFR_EINVAL, "user %s: an authorising officer needs a rank", name);
+    if (rank < 0 || rank >= N_RANKS) return lfr_fail(ctx, LFR_EINVAL, "user %s: unknown rank", name);
+    if (!password || strlen(password) < 12 || strlen(password) > 1024)
+        return lfr_fail(ctx, LFR_EINVAL, "user %s: the password must be 12 to 1024 characters", name);
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    int64_t n_users = 0;
+    if ((rc = count_users(ctx, p, &n_users))) return finish(ctx, p, rc);
+    if (n_users == 0) {
+        if (actor || !(roles & LFR_ROLE_ADMIN))
+            return finish(ctx, p, lfr_fail(ctx, LFR_EINVAL,
+                                           "the first user must be an administrator, added "
+                                           "without an acting user"));
+    } else if ((rc = need_role(ctx, actor, LFR_ROLE_ADMIN, "adding a user"))) {
+        return finish(ctx, p, rc);
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return finish(ctx, p, lfr_fail(ctx, LFR_ENOMEM, "user %s: cannot hash the password", name));
+    lfr_stmt *st = NULL;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    if ((rc = lfr_stmt_prepare(ctx, p->s,
+                               "INSERT INTO users (name, roles, rank, password_hash, created_ms) "
+                               "VALUES (?,?,?,?,?)",
+                               &st)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 1, name)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 2, roles)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 3, rank)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 4, hash)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 5, (int64_t)tv.tv_sec * 1000)))
+        goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc == LFR_EINVAL) lfr_fail(ctx, LFR_EINVAL, "user %s already exists", name);
+    if (rc >= 0) {
+        char role_text[128];
+        lfr_roles_format(roles, role_text, sizeof role_text);
+        rc = audit(ctx, p, actor, "user.create", lfr_store_last_id(p->s), "user",
+                   json_pack("{s:s,s:s,s:s}", "name", name, "roles", role_text, "rank",
+                             lfr_rank_name(rank)));
+    }
+done:
+    sodium_memzero(hash, sizeof hash);
+    lfr_stmt_free(st);
+    return finish(ctx, p, rc);
+}
+
+int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
+                     lfr_actor *out)
+{
+    memset(out, 0, sizeof *out);
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id, roles, rank, password_hash, disabled FROM users WHERE "
+                              "name = ?",
+                              &st);
+    if (rc) return rc;
+    if ((rc = lfr_stmt_bind_text(ctx, st, 1, name ? name : ""))) goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc < 0) goto done;
+    /* One answer for a wrong name and a wrong password. */
+    if (rc == 0 || !password || lfr_stmt_int64(st, 4) ||
+        crypto_pwhash_str_verify(lfr_stmt_text(st, 3), password, strlen(password)) != 0) {
+        rc = lfr_fail(ctx, LFR_EINVAL, "login: wrong user name or password, or user disabled");
+        goto done;
+    }
+    out->id = lfr_stmt_int64(st, 0);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->roles = (int)lfr_stmt_int64(st, 1);
+    out->rank = (int)lfr_stmt_int64(st, 2);
+    rc = LFR_OK;
+done:
+    lfr_stmt_free(st);
+    return rc;
+}
+
+int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_ADMIN, "disabling a user");
+    if (rc) return rc;
+    if (!strcmp(actor->name, name))
+        return lfr_fail(ctx, LFR_EINVAL, "an administrator may not disable themselves");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET disabled = 1 WHERE name = ?", &st)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 1, name)))
+        goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc >= 0 && lfr_store_changes(p->s) == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
+    else if (rc >= 0) rc = audit(ctx, p, actor, "user.disable", 0, "user", json_pack("{s:s}", "name", name));
+done:
+    lfr_stmt_free(st);
+    return finish(ctx, p, rc);
+}
+
+int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)
+{
+    *out = NULL;
+    int rc = need_role(ctx, actor, LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR, "listing users");
+    if (rc) return rc;
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s,
+                               "SELECT name, roles, rank, disabled FROM users ORDER BY name", &st)))
+        return rc;
+    json_t *arr = json_array();
+    while ((rc = lfr_stmt_step(ctx, st)) == 1) {
+        char roles[128];
+        lfr_roles_format((int)lfr_stmt_int64(st, 1), roles, sizeof roles);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0),
+                                             "roles", roles, "rank",
+                                             lfr_rank_name((int)lfr_stmt_int64(st, 2)), "disabled",
+                                             (int)lfr_stmt_int64(st, 3)));
+    }
+    lfr_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return LFR_OK;
+}

@@ -1,0 +1,297 @@
+/* tests/test_policy.c - each MUST rule of users and deployments, attacked:
+ * rank, separation of duties, mandatory fields, the window, the threshold
+ * floor, the false-alert ceiling, frozen records, bad input; every act in
+ * the audit chain. */
+#include "testutil.h"
+
+#include "lfr/policy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOUR_MS (3600LL * 1000)
+#define PW "correct horse battery"
+
+static lfr_ctx *ctx;
+static lfr_store *store;
+static lfr_policy *pol;
+static lfr_actor admin, applicant, supt, inspector, operator_, auditor;
+static int64_t t0; /* 2026-12-01T09:00Z */
+
+/* The model's FMR at a threshold: log-linear through (0.35, 1e-3) and
+ * (0.57, 1e-6), like the measured MobileFaceNet. */
+static double fake_fmr(double t, void *arg)
+{
+    (void)arg;
+    if (t < 0.3 || t > 0.8) return -1;
+    return pow(10.0, -3.0 - (t - 0.35) / 0.22 * 3.0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (lfr_ctx_new(&ctx)) return -1;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", test_tmp_path("policy.db"));
+    char cmd[12400];
+    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+    if (system(cmd) != 0 || lfr_store_open(ctx, path, &store)) return -1;
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.threshold_floor = 0.45;
+    cfg.fmr_at = fake_fmr;
+    cfg.max_watchlist = 5000;
+    if (lfr_policy_new(ctx, store, &cfg, &pol)) return -1;
+    if (lfr_user_add(ctx, pol, NULL, "admin", LFR_ROLE_ADMIN, 0, PW)) return -1;
+    if (lfr_policy_login(ctx, pol, "admin", PW, &admin)) return -1;
+    struct {
+        const char *name;
+        int roles, rank;
+    } users[] = {{"pc.smith", LFR_ROLE_APPLICANT, 1},
+                 {"supt.jones", LFR_ROLE_AUTHORISER, 5},
+                 {"insp.patel", LFR_ROLE_AUTHORISER, 3},
+                 {"op.brown", LFR_ROLE_OPERATOR, 1},
+                 {"dpo.green", LFR_ROLE_AUDITOR, 0}};
+    for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
+        if (lfr_user_add(ctx, pol, &admin, users[i].name, users[i].roles, users[i].rank, PW)) {
+            fprintf(stderr, "%s\n", lfr_errmsg(ctx));
+            return -1;
+        }
+    lfr_policy_login(ctx, pol, "pc.smith", PW, &applicant);
+    lfr_policy_login(ctx, pol, "supt.jones", PW, &supt);
+    lfr_policy_login(ctx, pol, "insp.patel", PW, &inspector);
+    lfr_policy_login(ctx, pol, "op.brown", PW, &operator_);
+    lfr_policy_login(ctx, pol, "dpo.green", PW, &auditor);
+    t0 = lfr_parse_time_utc("2026-12-01T09:00Z");
+    return t0 > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lfr_policy_free(pol);
+    lfr_store_close(store);
+    lfr_ctx_free(ctx);
+    return 0;
+}
+
+/* A complete draft by the applicant, submitted unless told not to. */
+static int64_t complete_draft(int submit, const char *threshold, const char *size)
+{
+    int64_t id = 0;
+    assert_int_equal(lfr_deployment_create(ctx, pol, &applicant, "Op Lantern", &id), LFR_OK);
+    const char *kv[][2] = {{"purpose", "locate people wanted on warrant in the city centre"},
+                           {"intelligence_case", "reports 2026/114-118"},
+                           {"necessity", "serious offences; footfall; time-limited"},
+                           {"less_intrusive", "patrols tried for six weeks without result"},
+                           {"start", "2026-12-01T09:00Z"},
+                           {"end", "2026-12-01T17:00:00Z"},
+                           {"watchlist_criteria", "wanted for offences carrying 2+ years"},
+                           {"watchlist_categories", "wanted by the courts; suspects"},
+                           {"watchlist_size", size},
+                           {"threshold", threshold},
+                           {"engagement_plan", "two engagement officers per camera"},
+                           {"public_notice", "force website and signs at each location"},
+                           {"dpia_ref", "DPIA-2026-07"},
+                           {"equality_ref", "EIA-2026-07"},
+                           {"community_ref", "CIA-2026-07"},
+                           {"pcc_informed", "yes"},
+                           {"expected_footfall", "15000"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        int rc = lfr_deployment_set(ctx, pol, &applicant, id, kv[i][0], kv[i][1]);
+        if (rc) fail_msg("%s: %s", kv[i][0], lfr_errmsg(ctx));
+    }
+    assert_int_equal(lfr_deployment_add_location(ctx, pol, &applicant, id, "Queen Street",
+                                                 "main shopping street, highest footfall", 0,
+                                                 NULL),
+                     LFR_OK);
+    if (submit) assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, id), LFR_OK);
+    return id;
+}
+
+static void expect(int rc, int code, const char *needle)
+{
+    if (rc != code) fail_msg("got %s (%s), expected %s", lfr_err_name(rc), lfr_errmsg(ctx), lfr_err_name(code));
+    if (needle && !strstr(lfr_errmsg(ctx), needle))
+        fail_msg("message '%s' lacks '%s'", lfr_errmsg(ctx), needle);
+}
+
+static void test_users_and_roles(void **state)
+{
+    (void)state;
+    lfr_actor a;
+    expect(lfr_policy_login(ctx, pol, "admin", "wrong password!!", &a), LFR_EINVAL, "wrong");
+    expect(lfr_policy_login(ctx, pol, "nobody", PW, &a), LFR_EINVAL, "wrong");
+    /* Separation of duties: an administrator never sees faces. */
+    expect(lfr_user_add(ctx, pol, &admin, "x.admin", LFR_ROLE_ADMIN | LFR_ROLE_OPERATOR, 0, PW),
+           LFR_EINVAL, "separation of duties");
+    expect(lfr_user_add(ctx, pol, &admin, "x.ao", LFR_ROLE_AUTHORISER, 0, PW), LFR_EINVAL, "rank");
+    expect(lfr_user_add(ctx, pol, &admin, "x.short", LFR_ROLE_OPERATOR, 0, "short"), LFR_EINVAL,
+           "password");
+    expect(lfr_user_add(ctx, pol, &admin, "Robert'); DROP TABLE users;--", LFR_ROLE_OPERATOR, 0, PW),
+           LFR_EINVAL, "user name");
+    expect(lfr_user_add(ctx, pol, &operator_, "x.op", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
+           "admin");
+    expect(lfr_user_add(ctx, pol, &admin, "pc.smith", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
+           "already exists");
+    /* A disabled user cannot log in. */
+    assert_int_equal(lfr_user_add(ctx, pol, &admin, "pc.leaver", LFR_ROLE_OPERATOR, 1, PW), LFR_OK);
+    assert_int_equal(lfr_user_disable(ctx, pol, &admin, "pc.leaver"), LFR_OK);
+    expect(lfr_policy_login(ctx, pol, "pc.leaver", PW, &a), LFR_EINVAL, "disabled");
+    json_t *list = NULL;
+    expect(lfr_user_list(ctx, pol, &operator_, &list), LFR_EINVAL, NULL);
+    assert_int_equal(lfr_user_list(ctx, pol, &auditor, &list), LFR_OK);
+    assert_true(json_array_size(list) >= 7);
+    char *text = json_dumps(list, 0);
+    assert_null(strstr(text, "argon2")); /* no hashes leave the store */
+    free(text);
+    json_decref(list);
+}
+
+static void test_authorisation_rules(void **state)
+{
+    (void)state;
+    int64_t id = complete_draft(1, "0.6", "1000");
+    /* Below rank; not an authorising officer; the applicant. */
+    expect(lfr_deployment_authorise(ctx, pol, &inspector, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+           "superintendent");
+    expect(lfr_deployment_authorise(ctx, pol, &operator_, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+           "authoriser");
+    lfr_actor both = supt;
+    both.id = applicant.id; /* the same person applying and authorising */
+    expect(lfr_deployment_authorise(ctx, pol, &both, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+           "separation of duties");
+    /* Not yet authorised: no processing, no start. */
+    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 + HOUR_MS), LFR_EINVAL, "submitted");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, id, 0, t0 - HOUR_MS), LFR_OK, NULL);
+    /* The record is frozen now. */
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "something else"), LFR_EINVAL,
+           "frozen");
+    /* The threshold: only its officer, never below the floor. */
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.65"), LFR_EINVAL,
+           "authorising officer");
+    expect(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.40"), LFR_EINVAL, "floor");
+    assert_int_equal(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.65"), LFR_OK);
+    /* The window (DEP-5). */
+    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 - 60000), LFR_EINVAL, "window");
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, id, t0 + 60000), LFR_OK);
+    assert_int_equal(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS), LFR_OK);
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 8 * HOUR_MS), LFR_EINVAL, "window");
+    /* Suspend and cancel: the authorising officer only (DEP-9). */
+    expect(lfr_deployment_suspend(ctx, pol, &inspector, id, "disorder", t0 + HOUR_MS), LFR_EINVAL,
+           "authorising officer");
+    assert_int_equal(lfr_deployment_suspend(ctx, pol, &supt, id, "disorder nearby", t0 + HOUR_MS), 0);
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS + 1), LFR_EINVAL, "suspended");
+    assert_int_equal(lfr_deployment_start(ctx, pol, &supt, id, t0 + 2 * HOUR_MS), LFR_OK);
+    /* At its end time the deployment ends by itself. */
+    int n = 0;
+    assert_int_equal(lfr_policy_tick(ctx, pol, t0 + 3 * HOUR_MS, &n), LFR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(lfr_policy_tick(ctx, pol, t0 + 8 * HOUR_MS, &n), LFR_OK);
+    assert_int_equal(n, 1);
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 3 * HOUR_MS), LFR_EINVAL, "ended");
+    /* Review: signed off by the authorising officer only. */
+    expect(lfr_deployment_review(ctx, pol, &inspector, id, t0 + 24 * HOUR_MS), LFR_EINVAL, "PUB-2");
+    assert_int_equal(lfr_deployment_review(ctx, pol, &supt, id, t0 + 24 * HOUR_MS), LFR_OK);
+    json_t *doc = NULL;
+    assert_int_equal(lfr_deployment_show(ctx, pol, &auditor, id, &doc), LFR_OK);
+    assert_string_equal(json_string_value(json_object_get(doc, "state")), "reviewed");
+    json_decref(doc);
+}
+
+static void test_mandatory_fields_and_limits(void **state)
+{
+    (void)state;
+    /* An empty mandatory field: refused at submission, naming it. */
+    int64_t id = 0;
+    assert_int_equal(lfr_deployment_create(ctx, pol, &applicant, "Op Half", &id), LFR_OK);
+    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "a purpose"), LFR_OK);
+    expect(lfr_deployment_submit(ctx, pol, &applicant, id), LFR_EINVAL, "mandatory field");
+    /* No public notice and no exemption. */
+    int64_t id2 = complete_draft(0, "0.6", "1000");
+    (void)id2;
+    /* Threshold below the floor, watchlist over the maximum, DEP-7. */
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.2"), LFR_EINVAL, "DEP-6");
+    int64_t big = complete_draft(1, "0.6", "6000");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, big, 0, t0 - HOUR_MS), LFR_EINVAL, "WL-7");
+    /* 5,000 people at 0.46 (FMR ~3e-5): ~15% false alerts per face. */
+    int64_t noisy = complete_draft(1, "0.46", "5000");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, noisy, 0, t0 - HOUR_MS), LFR_EINVAL, "DEP-7");
+    /* A sensitive location needs a written justification (DEP-8). */
+    expect(lfr_deployment_add_location(ctx, pol, &applicant, id, "St Mary's", "near the market",
+                                       1, "because"),
+           LFR_EINVAL, "DEP-8");
+    /* Bad input changes nothing and says why. */
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "start", "2026-02-31T09:00Z"), LFR_EINVAL,
+           "UTC time");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "start", "tomorrow"), LFR_EINVAL, "UTC time");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "colour", "blue"), LFR_EINVAL, "no deployment field");
+    char big_text[5000];
+    memset(big_text, 'a', sizeof big_text - 1);
+    big_text[sizeof big_text - 1] = '\0';
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", big_text), LFR_EINVAL, "at most");
+    expect(lfr_deployment_submit(ctx, pol, &applicant, 999999), LFR_ENOENT, "no deployment");
+    /* SQL metacharacters are plain text. */
+    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, id, "purpose",
+                                        "x'); DELETE FROM deployments; --"),
+                     LFR_OK);
+    json_t *doc = NULL;
+    assert_int_equal(lfr_deployment_show(ctx, pol, &applicant, id, &doc), LFR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "record"), "purpose")),
+                        "x'); DELETE FROM deployments; --");
+    /* The refused start times left no trace. */
+    assert_null(json_object_get(json_object_get(doc, "record"), "start"));
+    json_decref(doc);
+    /* Only its applicant edits a draft. */
+    expect(lfr_deployment_set(ctx, pol, &operator_, id, "purpose", "mine now"), LFR_EINVAL, NULL);
+}
+
+static void test_urgent_route(void **state)
+{
+    (void)state;
+    int64_t id = complete_draft(1, "0.6", "1000");
+    /* An inspector may authorise urgently; it must be ratified in 24 h. */
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &inspector, id, 1, t0 - HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, id, t0), LFR_OK);
+    expect(lfr_deployment_ratify(ctx, pol, &inspector, id, t0), LFR_EINVAL, "superintendent");
+    int64_t id2 = complete_draft(1, "0.6", "1000");
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &inspector, id2, 1, t0 - 30 * HOUR_MS), 0);
+    /* Not ratified by its deadline: stopped. */
+    expect(lfr_deployment_start(ctx, pol, &operator_, id2, t0 + 60000), LFR_EINVAL, "ratified");
+    assert_int_equal(lfr_deployment_ratify(ctx, pol, &supt, id, t0 + HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_may_process(ctx, pol, id, t0 + 2 * HOUR_MS), LFR_OK);
+}
+
+static void test_audit_trail(void **state)
+{
+    (void)state;
+    lfr_audit_report r;
+    assert_int_equal(lfr_audit_verify(ctx, store, &r), LFR_OK);
+    print_message("audit: %lld records, chain %s\n", (long long)r.records,
+                  r.first_bad_seq ? "BROKEN" : "intact");
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_true(r.records > 50);
+    /* Every authorisation recorded its frozen hash. */
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, store,
+                                      "SELECT count(*) FROM audit_log WHERE action = "
+                                      "'deployment.authorise' AND details LIKE '%frozen_hash%'",
+                                      &st),
+                     LFR_OK);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_true(lfr_stmt_int64(st, 0) >= 3);
+    lfr_stmt_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_users_and_roles),
+        cmocka_unit_test(test_authorisation_rules),
+        cmocka_unit_test(test_mandatory_fields_and_limits),
+        cmocka_unit_test(test_urgent_route),
+        cmocka_unit_test(test_audit_trail),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
