@@ -106,6 +106,9 @@ float lfr_engine_threshold(const lfr_engine *e);
 int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, float *threshold);
 /* The inverse: the measured FMR at a threshold (interpolated likewise). */
 int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double *fmr);
+/* The same on an embedder model alone (no engine needed). */
+int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *m, double fmr, float *threshold);
+int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *m, float threshold, double *fmr);
 const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind);
 
 /* Finds every face of a still image at the scales its size calls for, with

@@ -68,6 +68,8 @@ const char *cli_db_path(const char *given);
 
 int cmd_version(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_deployment(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_detect(int argc, char **argv);

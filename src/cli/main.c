@@ -39,6 +39,34 @@ const cli_command cli_commands[] = {
      "is written anywhere. Without --threshold, the threshold is chosen from the\n"
      "embedder's measured operating points so that about R of the faces passing\n"
      "(default 0.001: one in 1,000) raise a false alert with this watchlist's size.\n"},
+    {"user", cmd_user, "add, list or disable users",
+     "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"
+     "       lfr user list --as USER [--json]\n"
+     "       lfr user disable NAME --as ADMIN\n"
+     "Roles: applicant, authoriser, reviewer, operator, engagement, auditor,\n"
+     "oversight, admin. Ranks: constable, sergeant, inspector, chief_inspector,\n"
+     "superintendent, chief_superintendent, assistant_chief_constable,\n"
+     "deputy_chief_constable, chief_constable. The acting user's password is read\n"
+     "from $LFR_PASSWORD, a new user's from $LFR_NEW_PASSWORD. The first user,\n"
+     "an administrator, is added without --as.\n"},
+    {"deployment", cmd_deployment, "run a deployment from draft to reviewed",
+     "usage: lfr deployment ACTION ... --as USER [--db PATH]\n"
+     "  create NAME                    a draft (applicant); prints its id\n"
+     "  set ID FIELD VALUE             one field of the authorisation record (DEP-4)\n"
+     "  location ID NAME REASON [--sensitive JUSTIFICATION]\n"
+     "  submit ID                      by its applicant, when complete\n"
+     "  authorise ID [--urgent]        authorising officer of the rank (DEP-3)\n"
+     "  ratify ID                      an urgent authorisation, by a superintendent\n"
+     "  start ID                       inside the authorised window (DEP-5)\n"
+     "  stop|suspend|cancel ID --reason TEXT\n"
+     "  review ID                      sign-off by the authorising officer\n"
+     "  show ID [--json] | list [--json]\n"
+     "  tick                           end what is past its end time\n"
+     "Fields: purpose, intelligence_case, necessity, less_intrusive, start, end\n"
+     "(UTC, 2026-12-01T09:00Z), watchlist_criteria, watchlist_categories,\n"
+     "watchlist_size, threshold, engagement_plan, public_notice (or\n"
+     "critical_threat_exemption and exemption_approved_by), dpia_ref,\n"
+     "equality_ref, community_ref, pcc_informed (yes), expected_footfall.\n"},
     {"audit", cmd_audit, "verify or export the tamper-evident audit log",
      "usage: lfr audit verify [--db PATH] [--json]\n"
      "       lfr audit export [--db PATH]\n"

@@ -307,7 +307,17 @@ static int need_points(lfr_ctx *ctx, const manifest *m)
 
 int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, float *threshold)
 {
-    const manifest *m = &e->embedder->man;
+    return lfr_model_threshold_for_fmr(ctx, e->embedder, fmr, threshold);
+}
+
+int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double *fmr)
+{
+    return lfr_model_fmr_at(ctx, e->embedder, threshold, fmr);
+}
+
+int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *model, double fmr, float *threshold)
+{
+    const manifest *m = &model->man;
     int rc = need_points(ctx, m);
     if (rc) return rc;
     int n = m->n_points_op;
@@ -324,9 +334,9 @@ int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, 
     return LFR_OK;
 }
 
-int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double *fmr)
+int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *model, float threshold, double *fmr)
 {
-    const manifest *m = &e->embedder->man;
+    const manifest *m = &model->man;
     int rc = need_points(ctx, m);
     if (rc) return rc;
     int n = m->n_points_op;

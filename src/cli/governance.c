@@ -1,0 +1,97 @@
+/* cli/governance.c - what the governance commands share: the database, the
+ * policy configured from the model's measured operating points, and the
+ * acting user, authenticated. */
+#include "governance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+int64_t gov_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static double model_fmr(double t, void *arg)
+{
+    lfr_ctx *ctx = NULL;
+    double fmr = -1;
+    if (lfr_ctx_new(&ctx) == LFR_OK) {
+        if (lfr_model_fmr_at(ctx, arg, (float)t, &fmr) != LFR_OK) fmr = -1;
+        lfr_ctx_free(ctx);
+    }
+    return fmr;
+}
+
+/* Creates the database folder (0700: it holds personal data). */
+static void make_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        mkdir(dir, 0700);
+        *p = '/';
+    }
+}
+
+int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int need_actor,
+             const char *as)
+{
+    memset(g, 0, sizeof *g);
+    g->cmd = cmd;
+    if (lfr_ctx_new(&g->ctx)) return cli_fail(cmd, LFR_ENOMEM, "out of memory");
+    db = cli_db_path(db);
+    make_parent(db);
+    int rc = lfr_store_open(g->ctx, db, &g->store);
+    if (rc) return cli_fail_ctx(cmd, g->ctx, rc);
+    lfr_policy_config cfg = lfr_policy_default_config();
+    /* The embedder's measured operating points set the threshold floor and
+     * let DEP-7 estimate false alerts. Until a group-balanced floor has been
+     * validated (ACC-1), the floor is the threshold of FMR 1e-6. */
+    rc = lfr_runtime_new(g->ctx, NULL, &g->rt);
+    if (rc == LFR_OK)
+        rc = lfr_model_load(g->ctx, g->rt, model_dir, lfr_engine_default_params().embedder,
+                            &g->embedder);
+    float floor = 0;
+    if (rc == LFR_OK) rc = lfr_model_threshold_for_fmr(g->ctx, g->embedder, 1e-6, &floor);
+    if (rc == LFR_OK) {
+        cfg.threshold_floor = floor;
+        cfg.fmr_at = model_fmr;
+        cfg.fmr_arg = g->embedder;
+    } else {
+        fprintf(stderr, "lfr %s: warning: %s; authorisation will be refused (DEP-6, DEP-7)\n",
+                cmd, lfr_errmsg(g->ctx));
+    }
+    if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol))) return cli_fail_ctx(cmd, g->ctx, rc);
+    if (!need_actor) return EXIT_OK;
+    if (!as) return cli_usage(cmd, "the acting user must be given with --as NAME");
+    const char *pw = getenv("LFR_PASSWORD");
+    if (!pw) return cli_fail(cmd, LFR_EINVAL, "set LFR_PASSWORD to the password of %s", as);
+    if ((rc = lfr_policy_login(g->ctx, g->pol, as, pw, &g->actor))) return gov_fail(g, rc);
+    g->have_actor = 1;
+    return EXIT_OK;
+}
+
+void gov_close(gov *g)
+{
+    lfr_policy_free(g->pol);
+    lfr_store_close(g->store);
+    lfr_model_free(g->embedder);
+    lfr_runtime_free(g->rt);
+    lfr_ctx_free(g->ctx);
+}
+
+int gov_fail(gov *g, int rc)
+{
+    int status = cli_fail_ctx(g->cmd, g->ctx, rc);
+    if (rc == LFR_EINVAL) return EXIT_NO;    /* a rule refused */
+    if (rc == LFR_ENOENT) return EXIT_DATA;  /* no such user, deployment */
+    return status;
+}

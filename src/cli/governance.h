@@ -1,0 +1,31 @@
+/* cli/governance.h - private to the command line: shared set-up of the
+ * governance commands (user, deployment). */
+#ifndef LFR_CLI_GOVERNANCE_H
+#define LFR_CLI_GOVERNANCE_H
+
+#include "cli.h"
+#include "lfr/policy.h"
+
+typedef struct gov {
+    const char *cmd;
+    lfr_ctx *ctx;
+    lfr_store *store;
+    lfr_runtime *rt;
+    lfr_model *embedder;
+    lfr_policy *pol;
+    lfr_actor actor;
+    int have_actor;
+} gov;
+
+/* Opens the database and the policy and, when need_actor, logs in `as`
+ * with the password in $LFR_PASSWORD. Returns an exit code (0: ready);
+ * gov_close in every case. */
+int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int need_actor,
+             const char *as);
+void gov_close(gov *g);
+/* Reports a refused or failed call: a rule that refused (LFR_EINVAL) exits
+ * 1, "ran, the answer is no"; an unknown id 3, bad input; others as usual. */
+int gov_fail(gov *g, int rc);
+int64_t gov_now_ms(void);
+
+#endif

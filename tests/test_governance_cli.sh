@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# tests/test_governance_cli.sh - a deployment run from draft to reviewed by
+# a script, as the issue asks, with the refusals a script would meet.
+# Usage: test_governance_cli.sh PATH_TO_LFR
+set -u
+lfr=$1
+tmp=$(mktemp -d "${LFR_TEST_TMP:-/tmp}/gov.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export LFR_DB="$tmp/lfr.db"
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# run CODE NEEDLE USER -- ARGS: exit code CODE, NEEDLE in stdout+stderr.
+run() {
+  local code=$1 needle=$2 user=$3
+  shift 4
+  LFR_PASSWORD="pw-$user-0123456789" "$lfr" "$@" >"$tmp/out" 2>&1
+  local rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "lfr $* (as $user): exit $rc, expected $code: $(head -c 400 "$tmp/out")"
+  elif [ -n "$needle" ] && ! grep -q -- "$needle" "$tmp/out"; then bad "lfr $*: output lacks '$needle': $(head -c 400 "$tmp/out")"
+  else ok; fi
+}
+adduser() { # NAME ROLES RANK
+  LFR_PASSWORD="pw-admin-0123456789" LFR_NEW_PASSWORD="pw-$1-0123456789" \
+    "$lfr" user add "$1" --roles "$2" --rank "$3" --as admin >"$tmp/out" 2>&1 && ok || bad "user add $1: $(cat "$tmp/out")"
+}
+
+LFR_NEW_PASSWORD="pw-admin-0123456789" "$lfr" user add admin --roles admin >"$tmp/out" 2>&1 && ok || bad "first admin: $(cat "$tmp/out")"
+adduser pc.smith applicant constable
+adduser supt.jones authoriser superintendent
+adduser insp.patel authoriser inspector
+adduser op.brown operator constable
+LFR_NEW_PASSWORD=pw-x.y-0123456789 run 1 "separation of duties" admin -- user add x.y --roles admin,operator --as admin
+run 1 "wrong user name or password" nobody -- deployment list --as admin
+
+now=$(date -u +%s)
+start=$(date -u -d "@$((now - 3600))" +%Y-%m-%dT%H:%MZ)
+end=$(date -u -d "@$((now + 7200))" +%Y-%m-%dT%H:%MZ)
+LFR_PASSWORD="pw-pc.smith-0123456789" "$lfr" deployment create "Op Lantern" --as pc.smith >"$tmp/id" 2>&1 && ok || bad "create: $(cat "$tmp/id")"
+id=$(cat "$tmp/id")
+set_field() { run 0 "" pc.smith -- deployment set "$id" "$1" "$2" --as pc.smith; }
+set_field purpose "locate people wanted on warrant"
+set_field intelligence_case "reports 2026/114-118"
+set_field necessity "serious offences, limited time and place"
+set_field less_intrusive "patrols tried for six weeks"
+set_field start "$start"
+set_field end "$end"
+set_field watchlist_criteria "wanted for offences carrying 2+ years"
+set_field watchlist_categories "wanted by the courts"
+set_field watchlist_size 500
+set_field threshold 0.62
+set_field engagement_plan "two engagement officers per camera"
+set_field dpia_ref DPIA-7
+set_field equality_ref EIA-7
+set_field community_ref CIA-7
+set_field pcc_informed yes
+set_field expected_footfall 15000
+run 1 "DEP-6" pc.smith -- deployment set "$id" threshold 0.2 --as pc.smith
+run 1 "not a UTC time" pc.smith -- deployment set "$id" start "next tuesday" --as pc.smith
+run 0 "" pc.smith -- deployment location "$id" "Queen Street" "highest footfall in the centre" --as pc.smith
+run 1 "public_notice" pc.smith -- deployment submit "$id" --as pc.smith
+set_field public_notice "force website and signs"
+run 0 "" pc.smith -- deployment submit "$id" --as pc.smith
+run 1 "superintendent" insp.patel -- deployment authorise "$id" --as insp.patel
+run 1 "authoriser" op.brown -- deployment authorise "$id" --as op.brown
+run 1 "submitted" op.brown -- deployment start "$id" --as op.brown
+run 0 "" supt.jones -- deployment authorise "$id" --as supt.jones
+run 1 "frozen" pc.smith -- deployment set "$id" purpose "changed" --as pc.smith
+run 0 "" op.brown -- deployment start "$id" --as op.brown
+run 0 '"state": "live"' op.brown -- deployment show "$id" --as op.brown
+run 2 "needs --reason" op.brown -- deployment stop "$id" --as op.brown
+run 0 "" op.brown -- deployment stop "$id" --reason "crowd dispersed" --as op.brown
+run 1 "PUB-2" insp.patel -- deployment review "$id" --as insp.patel
+run 0 "" supt.jones -- deployment review "$id" --as supt.jones
+run 3 "no deployment 999" supt.jones -- deployment show 999 --as supt.jones
+run 2 "not a deployment id" supt.jones -- deployment show "1; DROP TABLE deployments" --as supt.jones
+run 0 "intact" admin -- audit verify
+run 0 '"action":"deployment.authorise"' admin -- audit export
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
