@@ -8,6 +8,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +19,10 @@
 static lfr_ctx *ctx;
 static lfr_store *store;
 static lfr_policy *pol;
-static lfr_actor admin, applicant, supt, inspector, operator_, auditor;
+static lfr_actor admin, applicant, supt, inspector, operator_, auditor, reviewer, supt_reviewer;
+static lfr_runtime *rt;
+static lfr_engine *engine;
+static unsigned char key[32];
 static int64_t t0; /* 2026-12-01T09:00Z */
 
 /* The model's FMR at a threshold: log-linear through (0.35, 1e-3) and
@@ -38,7 +43,12 @@ static int setup(void **state)
     char cmd[12400];
     snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
     if (system(cmd) != 0 || lfr_store_open(ctx, path, &store)) return -1;
+    char key_path[4096];
+    snprintf(key_path, sizeof key_path, "%s", test_tmp_path("watchlist.key"));
+    unlink(key_path);
+    if (lfr_policy_load_key(ctx, key_path, key)) return -1;
     lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
     cfg.threshold_floor = 0.45;
     cfg.fmr_at = fake_fmr;
     cfg.max_watchlist = 5000;
@@ -52,7 +62,9 @@ static int setup(void **state)
                  {"supt.jones", LFR_ROLE_AUTHORISER, 5},
                  {"insp.patel", LFR_ROLE_AUTHORISER, 3},
                  {"op.brown", LFR_ROLE_OPERATOR, 1},
-                 {"dpo.green", LFR_ROLE_AUDITOR, 0}};
+                 {"dpo.green", LFR_ROLE_AUDITOR, 0},
+                 {"sgt.white", LFR_ROLE_REVIEWER, 2},
+                 {"supt.grey", LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER, 5}};
     for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
         if (lfr_user_add(ctx, pol, &admin, users[i].name, users[i].roles, users[i].rank, PW)) {
             fprintf(stderr, "%s\n", lfr_errmsg(ctx));
@@ -63,6 +75,12 @@ static int setup(void **state)
     lfr_policy_login(ctx, pol, "insp.patel", PW, &inspector);
     lfr_policy_login(ctx, pol, "op.brown", PW, &operator_);
     lfr_policy_login(ctx, pol, "dpo.green", PW, &auditor);
+    lfr_policy_login(ctx, pol, "sgt.white", PW, &reviewer);
+    lfr_policy_login(ctx, pol, "supt.grey", PW, &supt_reviewer);
+    lfr_engine_params ep = lfr_engine_default_params();
+    ep.model_dir = test_model_dir();
+    ep.embed_flip = 1;
+    if (lfr_runtime_new(ctx, NULL, &rt) || lfr_engine_new(ctx, rt, &ep, &engine)) return -1;
     t0 = lfr_parse_time_utc("2026-12-01T09:00Z");
     return t0 > 0 ? 0 : -1;
 }
@@ -72,6 +90,8 @@ static int teardown(void **state)
     (void)state;
     lfr_policy_free(pol);
     lfr_store_close(store);
+    lfr_engine_free(engine);
+    lfr_runtime_free(rt);
     lfr_ctx_free(ctx);
     return 0;
 }
@@ -284,6 +304,185 @@ static void test_audit_trail(void **state)
     lfr_stmt_free(st);
 }
 
+static uint8_t *photo(const char *rel, size_t *len)
+{
+    uint8_t *b = NULL;
+    const char *path = test_data_path(rel);
+    assert_non_null(path);
+    assert_int_equal(lfr_read_file(ctx, path, 64 << 20, &b, len), LFR_OK);
+    return b;
+}
+
+#define KNN "samples/face_recognition_examples/examples/knn_examples/train/"
+
+static lfr_watchlist_entry entry(const char *who, const char *category)
+{
+    return (lfr_watchlist_entry){.person_ref = who,
+                                 .category = category,
+                                 .reason = "wanted on warrant for robbery, seen in the area",
+                                 .source = "custody image 2024/5531",
+                                 .legal_basis = "PACE 1984 s.64A custody image",
+                                 .photo_date = "2024-03-01",
+                                 .extra_justification = NULL,
+                                 .child = 0};
+}
+
+static int64_t add(int64_t dep, lfr_watchlist_entry e, const char *rel, int code, const char *needle,
+                   json_t **flags)
+{
+    size_t len = 0;
+    uint8_t *b = photo(rel, &len);
+    int64_t id = 0;
+    json_t *f = NULL;
+    int rc = lfr_watchlist_add(ctx, pol, &applicant, dep, &e, engine, b, len,
+                               lfr_parse_time_utc("2026-11-28T12:00Z"), &id, &f);
+    lfr_free(b);
+    expect(rc, code, needle);
+    if (flags) *flags = f;
+    else json_decref(f);
+    return id;
+}
+
+static int has_flag(json_t *flags, const char *name)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(flags, i, f) if (!strcmp(json_string_value(json_object_get(f, "flag")), name)) return 1;
+    return 0;
+}
+
+static void test_watchlists(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "obama/obama.jpg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    /* WL-3: provenance; WL-2: the force's categories. */
+    lfr_watchlist_entry e = entry("PNC 01/234567A", "wanted");
+    e.source = "";
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "source", NULL);
+    e = entry("PNC 01/234567A", "celebrity");
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "WL-2", NULL);
+    e = entry("PNC 01/234567A", "wanted");
+    e.photo_date = "2031-01-01";
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "photo_date", NULL);
+    /* WL-5: exactly one usable face. */
+    add(dep, entry("PNC 02", "wanted"), "samples/face_recognition_examples/examples/two_people.jpg",
+        LFR_EINVAL, "faces found, exactly one", NULL);
+    add(dep, entry("PNC 02", "wanted"), "samples/face_recognition_examples/examples/obama-240p.jpg",
+        LFR_EINVAL, "WL-5", NULL);
+    int64_t a = add(dep, entry("PNC 01/234567A", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    /* The same face under another name is flagged. */
+    json_t *flags = NULL;
+    int64_t b = add(dep, entry("PNC 09/999", "suspect"), "samples/face_recognition_examples/examples/obama-720p.jpg",
+                    LFR_OK, NULL, &flags);
+    assert_true(has_flag(flags, "looks_like_another_entry"));
+    json_decref(flags);
+    /* An old photo is flagged; over 10 years it needs a justification. */
+    e = entry("PNC 03", "wanted");
+    e.photo_date = "2019-01-01";
+    int64_t c = add(dep, e, "samples/facenet_pytorch/data/test_images/kate_siegel/1.jpg", LFR_OK,
+                    NULL, &flags);
+    assert_true(has_flag(flags, "old_photo"));
+    json_decref(flags);
+    e.photo_date = "2010-01-01";
+    add(dep, e, "samples/facenet_pytorch/data/test_images/paul_rudd/1.jpg", LFR_EINVAL,
+        "justification", NULL);
+    /* A face turned away is refused with the measure that failed. */
+    add(dep, entry("PNC 05", "wanted"), KNN "kit_harington/john2.jpeg", LFR_EINVAL, "yaw", NULL);
+    /* WL-2: a victim needs a justification, then a second approval. */
+    e = entry("victim V1", "victim");
+    add(dep, e, KNN "kit_harington/john1.jpeg", LFR_EINVAL, "extra written justification", NULL);
+    e.extra_justification = "at risk: police need to find and safeguard her urgently";
+    int64_t v = add(dep, e, KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    /* WL-6: a child; the approval comes from a superintendent. */
+    e = entry("child C1", "missing_at_risk");
+    e.child = 1;
+    add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_EINVAL, "WL-6", NULL);
+    e.extra_justification = "missing from care for three days, at risk of exploitation";
+    int64_t ch = add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_OK,
+                     NULL, NULL);
+    expect(lfr_watchlist_approve(ctx, pol, &reviewer, ch), LFR_EINVAL, "WL-6");
+    assert_int_equal(lfr_watchlist_approve(ctx, pol, &supt_reviewer, ch), LFR_OK);
+    /* The photo is stored encrypted: no JPEG marker in the row. */
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, store, "SELECT photo FROM watchlist_entries WHERE id = ?", &st), 0);
+    lfr_stmt_bind_int64(ctx, st, 1, a);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    size_t n = 0;
+    const uint8_t *blob = lfr_stmt_blob(st, 0, &n);
+    assert_true(n > 1000);
+    int plain = 0;
+    for (size_t i = 0; i + 2 < n; i++) plain |= blob[i] == 0xFF && blob[i + 1] == 0xD8 && blob[i + 2] == 0xFF;
+    assert_false(plain);
+    lfr_stmt_free(st);
+    /* Authorisation waits for review (WL-4) and second approvals (WL-2). */
+    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, dep, "public_notice", "website"), 0);
+    assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL, "WL-4");
+    int64_t all[] = {a, b, c, v, ch};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, all[i], t0 - 2 * HOUR_MS), 0);
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL, "second approval");
+    expect(lfr_watchlist_approve(ctx, pol, &applicant, v), LFR_EINVAL, NULL);
+    assert_int_equal(lfr_watchlist_approve(ctx, pol, &reviewer, v), LFR_OK);
+    /* The reviewer may not be the authorising officer (WL-4). */
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &supt_reviewer, c, t0 - 2 * HOUR_MS), LFR_OK);
+    expect(lfr_deployment_authorise(ctx, pol, &supt_reviewer, dep, 0, t0 - HOUR_MS), LFR_EINVAL,
+           "may not also authorise");
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, c, t0 - 2 * HOUR_MS), LFR_OK);
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
+    /* WL-1: the list is closed once authorised. */
+    add(dep, entry("PNC 04", "wanted"), KNN "kit_harington/john1.jpeg", LFR_EINVAL, "WL-1", NULL);
+    /* WL-8: at the end, photos and templates go; the nominal record stays. */
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
+    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "done", t0 + HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_stmt_prepare(ctx, store,
+                                      "SELECT count(*), sum(photo IS NULL AND template IS NULL AND "
+                                      "destroyed_ms IS NOT NULL) FROM watchlist_entries WHERE "
+                                      "deployment_id = ?",
+                                      &st),
+                     0);
+    lfr_stmt_bind_int64(ctx, st, 1, dep);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_int_equal(lfr_stmt_int64(st, 0), 5);
+    assert_int_equal(lfr_stmt_int64(st, 1), 5);
+    lfr_stmt_free(st);
+    json_t *sar = NULL;
+    expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EINVAL, "auditor");
+    assert_int_equal(lfr_sar_lookup(ctx, pol, &auditor, "PNC 01/234567A", &sar), LFR_OK);
+    assert_int_equal(json_array_size(sar), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sar, 0), "category")), "wanted");
+    json_decref(sar);
+}
+
+/* WL-7 and the key file's permissions. */
+static void test_watchlist_limits(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
+    cfg.max_watchlist = 1;
+    lfr_policy *small = NULL;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &small), LFR_OK);
+    lfr_policy *saved = pol;
+    pol = small;
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    add(dep, entry("P1", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    add(dep, entry("P2", "wanted"), KNN "obama/obama.jpg", LFR_EINVAL, "WL-7", NULL);
+    pol = saved;
+    lfr_policy_free(small);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", test_tmp_path("open.key"));
+    test_write_file(path, key, 32);
+    chmod(path, 0644);
+    unsigned char k2[32];
+    expect(lfr_policy_load_key(ctx, path, k2), LFR_EINVAL, "readable by others");
+    struct stat st;
+    assert_int_equal(stat(test_tmp_path("watchlist.key"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +490,8 @@ int main(void)
         cmocka_unit_test(test_authorisation_rules),
         cmocka_unit_test(test_mandatory_fields_and_limits),
         cmocka_unit_test(test_urgent_route),
+        cmocka_unit_test(test_watchlists),
+        cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_audit_trail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,6 +15,7 @@
 
 #include "lfr/audit.h"
 #include "lfr/store.h"
+#include "lfr/vision.h"
 
 /* Roles (SEC-1); a user may hold several, within separation of duties. */
 enum {
@@ -48,7 +49,23 @@ typedef struct lfr_policy_config {
      * < 0 if unknown. NULL: DEP-7 cannot be checked and authorising refuses. */
     double (*fmr_at)(double threshold, void *arg);
     void *fmr_arg;
+    /* Watchlist photos and templates are encrypted with this 32-byte key
+     * (libsodium secretbox), read from a file outside the database that must
+     * be mode 0600 (lfr_policy_load_key). NULL: watchlists refuse photos. */
+    const unsigned char *key;
+    /* The enrolment quality gate (WL-5). */
+    float min_eye_px;       /* 40 */
+    float max_yaw_deg;      /* 20 */
+    float max_pitch_deg;    /* 20 */
+    float min_sharpness;    /* 30 */
+    int photo_warn_years;   /* 5: older photos are flagged */
+    int photo_max_years;    /* 10: older ones need a justification */
+    float duplicate_cos;    /* 0.6: entries this alike are flagged as the same person */
 } lfr_policy_config;
+
+/* Reads (creating with a random key if absent) the 32-byte watchlist key.
+ * Refuses a file readable by anyone but its owner. */
+int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32]);
 
 lfr_policy_config lfr_policy_default_config(void);
 
@@ -125,6 +142,44 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended);
 int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         json_t **out);
 int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+
+/* Watchlists (WL-1..8). Categories: wanted, suspect, bail_or_order,
+ * missing_at_risk, risk_of_harm, associate, witness, victim. */
+typedef struct lfr_watchlist_entry {
+    const char *person_ref;   /* the nominal record: who (name or PNC id) */
+    const char *category;
+    const char *reason;       /* why necessary and proportionate for this deployment */
+    const char *source;       /* where the image comes from */
+    const char *legal_basis;  /* images lawfully held by police */
+    const char *photo_date;   /* YYYY-MM-DD */
+    const char *extra_justification; /* associates, witnesses, victims, old photos, children */
+    int child;                /* under 18 */
+} lfr_watchlist_entry;
+
+/* Adds an entry to a draft or submitted deployment's watchlist: checks the
+ * record (WL-2, WL-3, WL-6), runs the engine's quality gate on the photo
+ * (exactly one usable face, WL-5) and compares it with the other entries
+ * (near-duplicates are flagged in *flags, a JSON array, owned). The photo
+ * and template are stored encrypted. */
+int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                      const lfr_watchlist_entry *e, const lfr_engine *engine,
+                      const uint8_t *photo, size_t photo_len, int64_t now_ms, int64_t *id,
+                      json_t **flags);
+/* Second approval of an associate, witness or victim entry (WL-2), or of a
+ * child (WL-6: at least a superintendent), by someone other than who added
+ * it. */
+int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry);
+/* Review attestation (WL-4) by a watchlist reviewer. */
+int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
+                         int64_t now_ms);
+int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
+                         int64_t now_ms);
+int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                       json_t **out);
+/* Subject access (WL-8): every watchlist a person was on, when, in which
+ * category, from the nominal records. Auditors only; audited. */
+int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *person_ref,
+                   json_t **out);
 
 /* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
 int64_t lfr_parse_time_utc(const char *s);

@@ -357,6 +357,7 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (!rc && size > p->cfg.max_watchlist)
         rc = lfr_fail(ctx, LFR_EINVAL, "a watchlist of %lld is over the maximum of %d (WL-7)",
                       (long long)size, p->cfg.max_watchlist);
+    if (!rc) rc = watchlist_ready(ctx, p, id, actor, size);
     if (!rc) rc = check_false_alerts(ctx, p, &d, details);
     if (!rc) rc = freeze(ctx, p, &d, hex);
     int64_t ratify_by = urgent ? now_ms + (int64_t)p->cfg.ratify_hours * 3600 * 1000 : 0;
@@ -459,6 +460,8 @@ static int end_deployment(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, d
 {
     int rc = update(ctx, p, d->id, "UPDATE deployments SET ended_ms = ?, end_reason = ? WHERE id = ?",
                     "is", now_ms, reason);
+    /* WL-8: the watchlist's photos and templates go with the deployment. */
+    if (!rc) rc = watchlist_destroy(ctx, p, d->id, now_ms);
     if (!rc) rc = set_state(ctx, p, actor, d, state, action, json_pack("{s:s,s:I}", "reason", reason,
                                                                         "ended_ms", (json_int_t)now_ms));
     return rc;

@@ -7,7 +7,18 @@
 struct lfr_policy {
     lfr_store *s;
     lfr_policy_config cfg;
+    unsigned char key[32];
+    int have_key;
 };
+
+/* Ends a deployment's watchlist (WL-8): photos and templates destroyed,
+ * nominal records kept. Inside the caller's transaction. */
+int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms);
+/* Refuses authorisation while the watchlist is not ready: unreviewed
+ * entries, a reviewer who is the authorising officer, missing second
+ * approvals, more entries than planned. */
+int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_actor *ao,
+                    int64_t planned_size);
 
 /* Fails unless actor holds one of the roles in `any`. */
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);

@@ -69,7 +69,15 @@ lfr_policy_config lfr_policy_default_config(void)
                                .max_false_alerts_per_1000 = 1.0,
                                .max_watchlist = 10000,
                                .fmr_at = NULL,
-                               .fmr_arg = NULL};
+                               .fmr_arg = NULL,
+                               .key = NULL,
+                               .min_eye_px = 40.0f,
+                               .max_yaw_deg = 20.0f,
+                               .max_pitch_deg = 20.0f,
+                               .min_sharpness = 30.0f,
+                               .photo_warn_years = 5,
+                               .photo_max_years = 10,
+                               .duplicate_cos = 0.6f};
 }
 
 int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out)
@@ -86,13 +94,18 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     if (!p) return lfr_fail(ctx, LFR_ENOMEM, "policy: out of memory");
     p->s = s;
     p->cfg = *cfg;
+    if (cfg->key) {
+        memcpy(p->key, cfg->key, sizeof p->key);
+        p->have_key = 1;
+        p->cfg.key = NULL; /* the copy above is the one used */
+    }
     *out = p;
     return LFR_OK;
 }
 
 void lfr_policy_free(lfr_policy *p)
 {
-    lfr_free(p);
+    lfr_wipe_free(p, sizeof *p);
 }
 
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)

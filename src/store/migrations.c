@@ -52,6 +52,33 @@ const char *const store_migrations[] = {
     "  reason TEXT NOT NULL,"
     "  sensitive INTEGER NOT NULL DEFAULT 0,"
     "  sensitive_justification TEXT);",
+
+    /* 3: watchlists (WL-1..8). The photo and template are encrypted with a
+     * key kept outside the database; when the deployment ends they are
+     * destroyed and only the nominal record stays (for subject access). */
+    "CREATE TABLE watchlist_entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  person_ref TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  legal_basis TEXT NOT NULL,"
+    "  photo_date TEXT NOT NULL,"
+    "  extra_justification TEXT,"
+    "  child INTEGER NOT NULL DEFAULT 0,"
+    "  added_by INTEGER NOT NULL REFERENCES users(id),"
+    "  added_ms INTEGER NOT NULL,"
+    "  second_approved_by INTEGER REFERENCES users(id),"
+    "  reviewed_by INTEGER REFERENCES users(id),"
+    "  reviewed_ms INTEGER,"
+    "  quality TEXT NOT NULL DEFAULT '{}',"
+    "  flags TEXT NOT NULL DEFAULT '[]',"
+    "  photo BLOB,"
+    "  template BLOB,"
+    "  destroyed_ms INTEGER);"
+    "CREATE INDEX watchlist_by_deployment ON watchlist_entries(deployment_id);"
+    "CREATE INDEX watchlist_by_person ON watchlist_entries(person_ref);",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -135,6 +135,10 @@ static int pyramid(const lfr_engine *e, const lfr_image *img, float scales[8])
     return n;
 }
 
+/* Widest face (in network input pixels) a level is trusted with: below
+ * UltraFace's largest prior of 256 px, with a margin. */
+#define MAX_WHOLE_FACE_PX 200.0f
+
 static int input_side(const manifest *m, int img_side, float s, int fixed)
 {
     if (m->input_w) return fixed;
@@ -159,6 +163,14 @@ int lfr_engine_detect(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, l
                           input_side(m, img->height, scales[i], m->input_h), e->p.detect_score_min,
                           &level, &n_level);
         if (rc) goto fail;
+        /* A face wider than the detector's largest prior comes out cut into
+         * pieces (DESIGN.md); a coarser level sees it whole, so a level
+         * keeps only the faces it can see whole, the coarsest all. */
+        int kept = 0;
+        for (int k = 0; k < n_level; k++)
+            if (i == n_scales - 1 || (level[k].x2 - level[k].x1) * scales[i] <= MAX_WHOLE_FACE_PX)
+                level[kept++] = level[k];
+        n_level = kept;
         if (n_level) {
             lfr_face *grown = lfr_realloc(all, (size_t)(n_all + n_level) * sizeof *all);
             if (!grown) {
