@@ -19,7 +19,8 @@
 static lfr_ctx *ctx;
 static lfr_store *store;
 static lfr_policy *pol;
-static lfr_actor admin, applicant, supt, inspector, operator_, auditor, reviewer, supt_reviewer;
+static lfr_actor admin, applicant, supt, inspector, operator_, auditor, reviewer, supt_reviewer,
+    engager;
 static lfr_runtime *rt;
 static lfr_engine *engine;
 static unsigned char key[32];
@@ -64,7 +65,8 @@ static int setup(void **state)
                  {"op.brown", LFR_ROLE_OPERATOR, 1},
                  {"dpo.green", LFR_ROLE_AUDITOR, 0},
                  {"sgt.white", LFR_ROLE_REVIEWER, 2},
-                 {"supt.grey", LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER, 5}};
+                 {"supt.grey", LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER, 5},
+                 {"pc.black", LFR_ROLE_ENGAGEMENT, 1}};
     for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
         if (lfr_user_add(ctx, pol, &admin, users[i].name, users[i].roles, users[i].rank, PW)) {
             fprintf(stderr, "%s\n", lfr_errmsg(ctx));
@@ -77,6 +79,7 @@ static int setup(void **state)
     lfr_policy_login(ctx, pol, "dpo.green", PW, &auditor);
     lfr_policy_login(ctx, pol, "sgt.white", PW, &reviewer);
     lfr_policy_login(ctx, pol, "supt.grey", PW, &supt_reviewer);
+    lfr_policy_login(ctx, pol, "pc.black", PW, &engager);
     lfr_engine_params ep = lfr_engine_default_params();
     ep.model_dir = test_model_dir();
     ep.embed_flip = 1;
@@ -455,6 +458,64 @@ static void test_watchlists(void **state)
     json_decref(sar);
 }
 
+/* Alerts: recorded only for a live deployment, decided by an operator,
+ * closed with an outcome (HIL-2), deleted after the retention period. */
+static void test_alerts_and_retention(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    int64_t e = add(dep, entry("PNC 77", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    lfr_alert_record a = {.deployment = dep, .entry = e, .camera = "cam1", .time_ms = t0 + 60000,
+                          .track_id = 4, .score = 0.71, .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-jpeg",
+                          .crop_len = 9};
+    int64_t id = 0;
+    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "not live");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &id), LFR_OK);
+    a.entry = 999999;
+    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "watchlist");
+    a.entry = e;
+    int64_t first = 0, second = 0;
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &first), LFR_OK);
+    a.time_ms = t0 + 120000;
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &second), LFR_OK);
+    /* HIL-2: an outcome follows a decision to engage; an operator decides. */
+    expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "arrest", 300, NULL, t0 + HOUR_MS),
+           LFR_EINVAL, "decision to engage");
+    expect(lfr_alert_decide(ctx, pol, &engager, first, 1, t0 + HOUR_MS), LFR_EINVAL, "operator");
+    assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, first, 1, t0 + HOUR_MS), LFR_OK);
+    expect(lfr_alert_decide(ctx, pol, &operator_, first, 0, t0 + HOUR_MS), LFR_EINVAL, "already");
+    expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "shot", 300, NULL, t0 + HOUR_MS),
+           LFR_EINVAL, "HIL-2");
+    assert_int_equal(lfr_alert_outcome(ctx, pol, &engager, first, 1, "words_of_advice", 240, "White",
+                                       t0 + HOUR_MS),
+                     LFR_OK);
+    assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, second, 0, t0 + HOUR_MS), LFR_OK);
+    /* Retention: nothing before 31 days; everything after, each audited. */
+    int n = 0;
+    expect(lfr_policy_retention(ctx, pol, t0, 90, &n), LFR_EINVAL, "PRI-3");
+    assert_int_equal(lfr_policy_retention(ctx, pol, t0 + 30LL * 24 * HOUR_MS, 31, &n), LFR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(lfr_policy_retention(ctx, pol, t0 + 32LL * 24 * HOUR_MS, 31, &n), LFR_OK);
+    assert_true(n >= 3);
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, store,
+                                      "SELECT (SELECT count(*) FROM alerts), (SELECT count(*) FROM "
+                                      "outcomes), (SELECT count(*) FROM audit_log WHERE action = "
+                                      "'alert.delete')",
+                                      &st),
+                     0);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_int_equal(lfr_stmt_int64(st, 0), 0);
+    assert_int_equal(lfr_stmt_int64(st, 1), 0);
+    assert_int_equal(lfr_stmt_int64(st, 2), n);
+    lfr_stmt_free(st);
+}
+
 /* WL-7 and the key file's permissions. */
 static void test_watchlist_limits(void **state)
 {
@@ -492,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_urgent_route),
         cmocka_unit_test(test_watchlists),
         cmocka_unit_test(test_watchlist_limits),
+        cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_audit_trail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

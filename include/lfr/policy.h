@@ -181,6 +181,38 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
 int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *person_ref,
                    json_t **out);
 
+/* Alerts (HIL-1, HIL-2): a possible match, never a decision (PRI-4). */
+typedef struct lfr_alert_record {
+    int64_t deployment, entry; /* the watchlist entry matched */
+    const char *camera;
+    int64_t time_ms;
+    int track_id;
+    double score;
+    const char *quality_json; /* may be NULL */
+    const uint8_t *crop_jpeg; /* the probe face; stored encrypted */
+    size_t crop_len;
+} lfr_alert_record;
+
+/* Records an alert of a live deployment (as "system", the pipeline). */
+int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a, int64_t *id);
+/* The operator's decision: engage = 0 closes it as a false alert ("no
+ * match"), 1 sends an engagement officer. */
+int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                     int engage, int64_t now_ms);
+/* The engagement officer's outcome (HIL-2); closes the alert. action: arrest,
+ * other_action, safeguarding, words_of_advice, no_further_action,
+ * person_not_found. group: the officer-recorded demographic group (PUB-6),
+ * or NULL. */
+int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                      int identity_confirmed, const char *action, int engagement_seconds,
+                      const char *group, int64_t now_ms);
+
+/* Retention (PRI-3): deletes alert data older than retention_days and the
+ * photos and templates of ended deployments' watchlists (WL-8), each
+ * deletion audited. */
+int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
+                         int *n_alerts_deleted);
+
 /* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
 int64_t lfr_parse_time_utc(const char *s);
 

@@ -11,6 +11,10 @@ struct lfr_policy {
     int have_key;
 };
 
+/* nonce || secretbox(plain) with the policy's key, into a new buffer. */
+int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
+                size_t *out_len);
+
 /* Ends a deployment's watchlist (WL-8): photos and templates destroyed,
  * nominal records kept. Inside the caller's transaction. */
 int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms);

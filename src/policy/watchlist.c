@@ -55,8 +55,7 @@ int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
     return rc;
 }
 
-/* nonce || secretbox(plain) into a new buffer. */
-static int seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
+int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
                 size_t *out_len)
 {
     *out_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
@@ -282,8 +281,8 @@ int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         goto done;
     }
     if ((rc = compare_entries(ctx, p, deployment, e->person_ref, tpl, dim, flags)) ||
-        (rc = seal(ctx, p, photo, photo_len, &photo_box, &photo_box_len)) ||
-        (rc = seal(ctx, p, tpl, (size_t)dim * sizeof(float), &tpl_box, &tpl_box_len)))
+        (rc = policy_seal(ctx, p, photo, photo_len, &photo_box, &photo_box_len)) ||
+        (rc = policy_seal(ctx, p, tpl, (size_t)dim * sizeof(float), &tpl_box, &tpl_box_len)))
         goto done;
     char *quality_text = json_dumps(quality, JSON_COMPACT | JSON_SORT_KEYS);
     char *flags_text = json_dumps(flags, JSON_COMPACT);

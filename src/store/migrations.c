@@ -79,6 +79,34 @@ const char *const store_migrations[] = {
     "  destroyed_ms INTEGER);"
     "CREATE INDEX watchlist_by_deployment ON watchlist_entries(deployment_id);"
     "CREATE INDEX watchlist_by_person ON watchlist_entries(person_ref);",
+
+    /* 4: alerts and their outcomes (HIL-1, HIL-2), kept for the retention
+     * period (PRI-3) and then deleted by the system. The crop is encrypted
+     * like watchlist photos (PRI-5). */
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  entry_id INTEGER NOT NULL REFERENCES watchlist_entries(id),"
+    "  camera TEXT NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  track_id INTEGER NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  quality TEXT NOT NULL DEFAULT '{}',"
+    "  crop BLOB,"
+    "  status TEXT NOT NULL DEFAULT 'open'"
+    "    CHECK (status IN ('open','no_match','engage','closed')),"
+    "  decided_by INTEGER REFERENCES users(id),"
+    "  decided_ms INTEGER);"
+    "CREATE TABLE outcomes ("
+    "  alert_id INTEGER PRIMARY KEY REFERENCES alerts(id) ON DELETE CASCADE,"
+    "  recorded_by INTEGER NOT NULL REFERENCES users(id),"
+    "  recorded_ms INTEGER NOT NULL,"
+    "  identity_confirmed INTEGER NOT NULL,"
+    "  action TEXT NOT NULL CHECK (action IN ('arrest','other_action','safeguarding',"
+    "    'words_of_advice','no_further_action','person_not_found')),"
+    "  engagement_seconds INTEGER NOT NULL,"
+    "  recorded_group TEXT);"
+    "CREATE INDEX alerts_by_time ON alerts(time_ms);",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

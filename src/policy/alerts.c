@@ -1,0 +1,203 @@
+/* policy/alerts.c - alerts, the human decision on each (HIL-2), and the
+ * retention that deletes them (PRI-3). */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+static const char *actions[] = {"arrest",          "other_action",      "safeguarding",
+                                "words_of_advice", "no_further_action", "person_not_found"};
+
+int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a, int64_t *id)
+{
+    *id = 0;
+    if (!a->camera || !*a->camera || strlen(a->camera) > 63 || !(a->score >= -1 && a->score <= 1))
+        return lfr_fail(ctx, LFR_EINVAL, "alert: camera id or score out of range");
+    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "alert: no key to store the crop encrypted");
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    /* Only a live deployment alerts (DEP-1, DEP-5). */
+    if ((rc = lfr_deployment_may_process(ctx, p, a->deployment, a->time_ms))) return finish(ctx, p, rc);
+    uint8_t *box = NULL;
+    size_t box_len = 0;
+    lfr_stmt *st = NULL;
+    if (a->crop_jpeg && a->crop_len) rc = policy_seal(ctx, p, a->crop_jpeg, a->crop_len, &box, &box_len);
+    if (!rc)
+        rc = lfr_stmt_prepare(ctx, p->s,
+                              "INSERT INTO alerts (deployment_id, entry_id, camera, time_ms, "
+                              "track_id, score, quality, crop) SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
+                              "(SELECT 1 FROM watchlist_entries WHERE id = ? AND deployment_id = ? "
+                              "AND destroyed_ms IS NULL)",
+                              &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, a->deployment)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, a->entry)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 3, a->camera)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 4, a->time_ms)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 5, a->track_id)) &&
+        !(rc = lfr_stmt_bind_double(ctx, st, 6, a->score)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 7, a->quality_json ? a->quality_json : "{}")) &&
+        !(rc = (box ? lfr_stmt_bind_blob(ctx, st, 8, box, box_len)
+                    : lfr_stmt_bind_text(ctx, st, 8, NULL))) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->entry)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 10, a->deployment)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    if (!rc && lfr_store_changes(p->s) != 1)
+        rc = lfr_fail(ctx, LFR_EINVAL, "alert: entry %lld is not on deployment %lld's watchlist",
+                      (long long)a->entry, (long long)a->deployment);
+    if (!rc) {
+        *id = lfr_store_last_id(p->s);
+        rc = audit(ctx, p, NULL, "alert.create", *id, "alert",
+                   json_pack("{s:I,s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment, "entry",
+                             (json_int_t)a->entry, "camera", a->camera, "score", a->score));
+    }
+    lfr_stmt_free(st);
+    lfr_free(box);
+    rc = finish(ctx, p, rc);
+    if (rc) *id = 0;
+    return rc;
+}
+
+static int alert_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, char *status, size_t len)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, "SELECT status FROM alerts WHERE id = ?", &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, alert);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no alert %lld", (long long)alert);
+    if (rc == 1) {
+        snprintf(status, len, "%s", lfr_stmt_text(st, 0));
+        rc = LFR_OK;
+    }
+    lfr_stmt_free(st);
+    return rc;
+}
+
+static int set_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, const char *status,
+                      const lfr_actor *actor, int64_t now_ms)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "UPDATE alerts SET status = ?, decided_by = ifnull(decided_by, ?), "
+                              "decided_ms = ifnull(decided_ms, ?) WHERE id = ?",
+                              &st);
+    if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, status)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, actor->id)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 3, now_ms)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 4, alert)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    return rc;
+}
+
+int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                     int engage, int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "deciding on an alert");
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    char status[16];
+    if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "open"))
+        rc = lfr_fail(ctx, LFR_EINVAL, "alert %lld is already %s", (long long)alert, status);
+    if (!rc) rc = set_status(ctx, p, alert, engage ? "engage" : "no_match", actor, now_ms);
+    if (!rc)
+        rc = audit(ctx, p, actor, engage ? "alert.engage" : "alert.no_match", alert, "alert", NULL);
+    return finish(ctx, p, rc);
+}
+
+int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                      int identity_confirmed, const char *action, int engagement_seconds,
+                      const char *group, int64_t now_ms)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_ENGAGEMENT, "recording an outcome");
+    if (rc) return rc;
+    int known = 0;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) known |= action && !strcmp(action, actions[i]);
+    if (!known)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "outcome: action must be arrest, other_action, safeguarding, "
+                        "words_of_advice, no_further_action or person_not_found (HIL-2)");
+    if (engagement_seconds < 0 || engagement_seconds > 24 * 3600)
+        return lfr_fail(ctx, LFR_EINVAL, "outcome: engagement time out of range");
+    if (group && (strlen(group) > 40 || !*group)) return lfr_fail(ctx, LFR_EINVAL, "outcome: group too long");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    char status[16];
+    if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "engage"))
+        rc = lfr_fail(ctx, LFR_EINVAL, "alert %lld is %s: an outcome follows a decision to engage",
+                      (long long)alert, status);
+    lfr_stmt *st = NULL;
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "INSERT INTO outcomes (alert_id, recorded_by, recorded_ms, "
+                                "identity_confirmed, action, engagement_seconds, recorded_group) "
+                                "VALUES (?,?,?,?,?,?,?)",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, alert)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, actor->id)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 3, now_ms)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 4, identity_confirmed != 0)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 5, action)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 6, engagement_seconds)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 7, group)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc) rc = set_status(ctx, p, alert, "closed", actor, now_ms);
+    if (!rc)
+        rc = audit(ctx, p, actor, "alert.outcome", alert, "alert",
+                   json_pack("{s:b,s:s,s:i}", "identity_confirmed", identity_confirmed, "action",
+                             action, "engagement_seconds", engagement_seconds));
+    return finish(ctx, p, rc);
+}
+
+int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
+                         int *n_alerts_deleted)
+{
+    *n_alerts_deleted = 0;
+    if (retention_days < 1 || retention_days > 31)
+        return lfr_fail(ctx, LFR_EINVAL, "retention must be 1 to 31 days (PRI-3)");
+    int64_t cutoff = now_ms - (int64_t)retention_days * DAY_MS;
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    /* Each deleted alert is audited by id before it goes. */
+    lfr_stmt *st = NULL;
+    int64_t ids[512];
+    int n = 0;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s, "SELECT id FROM alerts WHERE time_ms < ? LIMIT 512", &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, cutoff)))
+        while ((rc = lfr_stmt_step(ctx, st)) == 1) ids[n++] = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    st = NULL;
+    if (rc < 0) return finish(ctx, p, rc);
+    rc = LFR_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        if (!(rc = lfr_stmt_prepare(ctx, p->s, "DELETE FROM alerts WHERE id = ?", &st)) &&
+            !(rc = lfr_stmt_bind_int64(ctx, st, 1, ids[i])))
+            rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+        lfr_stmt_free(st);
+        st = NULL;
+        if (!rc)
+            rc = audit(ctx, p, NULL, "alert.delete", ids[i], "alert",
+                       json_pack("{s:s,s:i}", "reason", "retention period over (PRI-3)", "days",
+                                 retention_days));
+    }
+    /* Watchlists of ended deployments, should any remain (WL-8). */
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "SELECT DISTINCT w.deployment_id FROM watchlist_entries w JOIN "
+                                "deployments d ON d.id = w.deployment_id WHERE w.destroyed_ms IS "
+                                "NULL AND d.state IN ('ended','reviewed','cancelled')",
+                                &st))) {
+        int64_t deps[256];
+        int nd = 0;
+        while (nd < 256 && (rc = lfr_stmt_step(ctx, st)) == 1) deps[nd++] = lfr_stmt_int64(st, 0);
+        lfr_stmt_free(st);
+        rc = rc < 0 ? rc : LFR_OK;
+        for (int i = 0; i < nd && !rc; i++) rc = watchlist_destroy(ctx, p, deps[i], now_ms);
+    }
+    if (!rc) *n_alerts_deleted = n;
+    rc = finish(ctx, p, rc);
+    if (rc) *n_alerts_deleted = 0;
+    /* More than one batch waiting: the next run takes the rest. */
+    return rc;
+}
