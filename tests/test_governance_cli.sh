@@ -32,6 +32,9 @@ adduser pc.smith applicant constable
 adduser supt.jones authoriser superintendent
 adduser insp.patel authoriser inspector
 adduser op.brown operator constable
+adduser sgt.white reviewer sergeant
+adduser dpo.green auditor none
+data=${LFR_DATA:-../shared/data}
 LFR_NEW_PASSWORD=pw-x.y-0123456789 run 1 "separation of duties" admin -- user add x.y --roles admin,operator --as admin
 run 1 "wrong user name or password" nobody -- deployment list --as admin
 
@@ -62,7 +65,23 @@ run 1 "not a UTC time" pc.smith -- deployment set "$id" start "next tuesday" --a
 run 0 "" pc.smith -- deployment location "$id" "Queen Street" "highest footfall in the centre" --as pc.smith
 run 1 "public_notice" pc.smith -- deployment submit "$id" --as pc.smith
 set_field public_notice "force website and signs"
-run 0 "" pc.smith -- deployment submit "$id" --as pc.smith
+photo="$data/samples/facenet_pytorch/data/test_images/kate_siegel/1.jpg"
+if [ -f "$photo" ]; then
+  wl() { run "$1" "$2" pc.smith -- watchlist add "$id" "$3" --person "PNC 01/2345" --category "$4" \
+    --reason "wanted on warrant for robbery" --source "custody image 2024/5531" \
+    --legal-basis "PACE s.64A" --photo-date 2024-03-01 --as pc.smith; }
+  wl 1 "WL-2" "$photo" celebrity
+  wl 1 "faces found" "$data/samples/face_recognition_examples/examples/two_people.jpg" wanted
+  wl 0 '"entry"' "$photo" wanted
+  entry=$(sed -n 's/.*"entry": \([0-9]*\).*/\1/p' "$tmp/out")
+  run 0 "" pc.smith -- deployment submit "$id" --as pc.smith
+  run 1 "WL-4" supt.jones -- deployment authorise "$id" --as supt.jones
+  run 1 "reviewer" pc.smith -- watchlist review "$entry" --as pc.smith
+  run 0 "" sgt.white -- watchlist review "$entry" --as sgt.white
+else
+  echo "skipped: watchlist CLI checks ($data absent)"
+  run 0 "" pc.smith -- deployment submit "$id" --as pc.smith
+fi
 run 1 "superintendent" insp.patel -- deployment authorise "$id" --as insp.patel
 run 1 "authoriser" op.brown -- deployment authorise "$id" --as op.brown
 run 1 "submitted" op.brown -- deployment start "$id" --as op.brown
@@ -76,6 +95,12 @@ run 1 "PUB-2" insp.patel -- deployment review "$id" --as insp.patel
 run 0 "" supt.jones -- deployment review "$id" --as supt.jones
 run 3 "no deployment 999" supt.jones -- deployment show 999 --as supt.jones
 run 2 "not a deployment id" supt.jones -- deployment show "1; DROP TABLE deployments" --as supt.jones
+if [ -f "$photo" ]; then
+  run 0 '"category": "wanted"' dpo.green -- sar lookup "PNC 01/2345" --as dpo.green
+  run 1 "auditor" op.brown -- sar lookup "PNC 01/2345" --as op.brown
+  run 0 '"destroyed": true' sgt.white -- watchlist list "$id" --as sgt.white
+fi
+run 0 "alerts past 31 days deleted" admin -- retention run
 run 0 "intact" admin -- audit verify
 run 0 '"action":"deployment.authorise"' admin -- audit export
 

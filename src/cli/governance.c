@@ -69,6 +69,13 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
         fprintf(stderr, "lfr %s: warning: %s; authorisation will be refused (DEP-6, DEP-7)\n",
                 cmd, lfr_errmsg(g->ctx));
     }
+    /* The watchlist key lives beside the database, outside it (0600). */
+    char key_path[4200];
+    const char *env_key = getenv("LFR_KEY");
+    if (env_key && *env_key) snprintf(key_path, sizeof key_path, "%s", env_key);
+    else snprintf(key_path, sizeof key_path, "%s.key", db);
+    if ((rc = lfr_policy_load_key(g->ctx, key_path, g->key))) return cli_fail_ctx(cmd, g->ctx, rc);
+    cfg.key = g->key;
     if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol))) return cli_fail_ctx(cmd, g->ctx, rc);
     if (!need_actor) return EXIT_OK;
     if (!as) return cli_usage(cmd, "the acting user must be given with --as NAME");
@@ -81,6 +88,7 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
 
 void gov_close(gov *g)
 {
+    lfr_wipe(g->key, sizeof g->key);
     lfr_policy_free(g->pol);
     lfr_store_close(g->store);
     lfr_model_free(g->embedder);

@@ -67,6 +67,22 @@ const cli_command cli_commands[] = {
      "watchlist_size, threshold, engagement_plan, public_notice (or\n"
      "critical_threat_exemption and exemption_approved_by), dpia_ref,\n"
      "equality_ref, community_ref, pcc_informed (yes), expected_footfall.\n"},
+    {"watchlist", cmd_watchlist, "build a deployment's watchlist, review and approve entries",
+     "usage: lfr watchlist add DEPLOYMENT PHOTO --person REF --category CAT --reason TEXT\n"
+     "         --source TEXT --legal-basis TEXT --photo-date YYYY-MM-DD\n"
+     "         [--justification TEXT] [--child] --as APPLICANT\n"
+     "       lfr watchlist approve|review|remove ENTRY --as USER\n"
+     "       lfr watchlist list DEPLOYMENT --as USER [--json]\n"
+     "Categories: wanted, suspect, bail_or_order, missing_at_risk, risk_of_harm,\n"
+     "associate, witness, victim (the last three need --justification and a second\n"
+     "approval; children need --child, a justification and a superintendent's\n"
+     "approval). The photo must show exactly one usable face (size, pose,\n"
+     "sharpness, exposure); it is stored encrypted with the key in $LFR_KEY (default:\n"
+     "the database path + '.key', created 0600).\n"},
+    {"sar", cmd_sar, "subject access: was this person on a watchlist",
+     "usage: lfr sar lookup PERSON_REF --as AUDITOR [--json]\n"},
+    {"retention", cmd_retention, "end what is past its time and delete data past retention",
+     "usage: lfr retention run [--days N]   (default 31, at most 31: PRI-3)\n"},
     {"audit", cmd_audit, "verify or export the tamper-evident audit log",
      "usage: lfr audit verify [--db PATH] [--json]\n"
      "       lfr audit export [--db PATH]\n"
