@@ -26,6 +26,13 @@ static size_t image_bytes(const lfr_image *img)
 
 int lfr_image_new(lfr_ctx *ctx, int w, int h, lfr_image **out)
 {
+    int rc = lfr_media_image_alloc(ctx, w, h, out);
+    if (rc == LFR_OK) memset((*out)->rgb, 0, image_bytes(*out));
+    return rc;
+}
+
+int lfr_media_image_alloc(lfr_ctx *ctx, int w, int h, lfr_image **out)
+{
     *out = NULL;
     if (w < 1 || h < 1) return lfr_fail(ctx, LFR_EINVAL, "image: invalid size %dx%d", w, h);
     if ((size_t)w > SIZE_MAX / 3 / (size_t)h)
@@ -34,7 +41,7 @@ int lfr_image_new(lfr_ctx *ctx, int w, int h, lfr_image **out)
     if (!img) return lfr_fail(ctx, LFR_ENOMEM, "image: out of memory");
     img->width = w;
     img->height = h;
-    img->rgb = lfr_calloc(image_bytes(img), 1);
+    img->rgb = lfr_alloc(image_bytes(img));
     if (!img->rgb) {
         lfr_free(img);
         return lfr_fail(ctx, LFR_ENOMEM, "image: cannot allocate %dx%d pixels", w, h);

@@ -250,7 +250,7 @@ static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
         f->rgb_h = fr->height;
     }
     lfr_image *img = NULL;
-    if (lfr_image_new(NULL, fr->width, fr->height, &img)) {
+    if (lfr_media_image_alloc(NULL, fr->width, fr->height, &img)) {
         snprintf(err, err_len, "out of memory for a %dx%d frame", fr->width, fr->height);
         return LFR_ENOMEM;
     }

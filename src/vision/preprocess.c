@@ -74,14 +74,31 @@ static void halve_inside(const lfr_image *img, int x0, int y0, int out_w, int ou
                          const manifest *m, const int *order, float *tensor)
 {
     size_t plane = (size_t)out_w * (size_t)out_h, row = (size_t)img->width * 3;
+    if (m->colour == COLOUR_GREY) {
+        for (int y = 0; y < out_h; y++) {
+            const uint8_t *r0 = img->rgb + (size_t)(y0 + 2 * y) * row + (size_t)x0 * 3;
+            for (int x = 0; x < out_w; x++) {
+                const uint8_t *a = r0 + (size_t)x * 6, *b = a + row;
+                float v[3];
+                for (int c = 0; c < 3; c++) v[c] = (float)(a[c] + a[c + 3] + b[c] + b[c + 3]) * 0.25f;
+                put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, v);
+            }
+        }
+        return;
+    }
+    /* Colour: the sum of four pixels scaled straight into each plane. */
+    float k = 0.25f * m->scale, off = -m->mean * m->scale;
+    float *dst[3];
+    for (int c = 0; c < 3; c++) dst[order[c]] = tensor + (size_t)c * plane;
     for (int y = 0; y < out_h; y++) {
-        const uint8_t *r0 = img->rgb + (size_t)(y0 + 2 * y) * row + (size_t)x0 * 3;
-        const uint8_t *r1 = r0 + row;
-        for (int x = 0; x < out_w; x++) {
-            const uint8_t *a = r0 + (size_t)x * 6, *b = r1 + (size_t)x * 6;
-            float v[3];
-            for (int c = 0; c < 3; c++) v[c] = (float)(a[c] + a[c + 3] + b[c] + b[c + 3]) * 0.25f;
-            put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, v);
+        const uint8_t *a = img->rgb + (size_t)(y0 + 2 * y) * row + (size_t)x0 * 3;
+        const uint8_t *b = a + row;
+        float *d0 = dst[0] + (size_t)y * out_w, *d1 = dst[1] + (size_t)y * out_w,
+              *d2 = dst[2] + (size_t)y * out_w;
+        for (int x = 0; x < out_w; x++, a += 6, b += 6) {
+            d0[x] = (float)(a[0] + a[3] + b[0] + b[3]) * k + off;
+            d1[x] = (float)(a[1] + a[4] + b[1] + b[4]) * k + off;
+            d2[x] = (float)(a[2] + a[5] + b[2] + b[5]) * k + off;
         }
     }
 }
