@@ -5,6 +5,7 @@
 #include "lfr/eval.h"
 #include "lfr/pipeline.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,11 @@
 
 #define SYN_W 1280
 #define SYN_H 720
-#define SYN_COLS 7
+#define SYN_COLS 5
 #define SYN_ROWS 4
 #define SYN_TILE 150
-#define SYN_HOLD 12 /* frames a person stays in a tile */
+#define SYN_SHIFT 100 /* successive people in a cell alternate sides by this */
+#define SYN_HOLD 10   /* frames a person stays in a cell */
 
 static double cpu_seconds(void)
 {
@@ -28,9 +30,10 @@ static double cpu_seconds(void)
            ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Writes n frames of SYN_COLS x SYN_ROWS LFW faces into dir as JPEG; each
- * tile shows a new person every SYN_HOLD frames, staggered, so new tracks
- * start all the time. */
+/* Writes n frames of SYN_COLS x SYN_ROWS cells of LFW faces into dir as
+ * JPEG; each cell shows a new person every SYN_HOLD frames (staggered),
+ * alternately on its left and right side, so that every person is a new
+ * track to follow, embed and search. */
 static int make_synthetic(lfr_ctx *ctx, const char *lfw, const char *dir, int n_frames)
 {
     lfr_labelled *set = NULL;
@@ -39,8 +42,7 @@ static int make_synthetic(lfr_ctx *ctx, const char *lfw, const char *dir, int n_
     lfr_image *frame = NULL;
     if ((rc = lfr_image_new(ctx, SYN_W, SYN_H, &frame))) goto done;
     int n_tiles = SYN_COLS * SYN_ROWS;
-    int gap_x = (SYN_W - SYN_COLS * SYN_TILE) / (SYN_COLS + 1);
-    int gap_y = (SYN_H - SYN_ROWS * SYN_TILE) / (SYN_ROWS + 1);
+    int cell_w = SYN_W / SYN_COLS, cell_h = SYN_H / SYN_ROWS;
     for (int f = 0; f < n_frames && !rc; f++) {
         memset(frame->rgb, 90, (size_t)SYN_W * SYN_H * 3);
         for (int t = 0; t < n_tiles && !rc; t++) {
@@ -49,8 +51,9 @@ static int make_synthetic(lfr_ctx *ctx, const char *lfw, const char *dir, int n_
             lfr_image *face = NULL;
             rc = lfr_image_load(ctx, set->paths[(person * 7919) % set->n], NULL, &face);
             if (rc) break;
-            int ox = gap_x + (t % SYN_COLS) * (SYN_TILE + gap_x) + (f % SYN_HOLD);
-            int oy = gap_y + (t / SYN_COLS) * (SYN_TILE + gap_y);
+            int side = ((f + phase) / SYN_HOLD) % 2;
+            int ox = (t % SYN_COLS) * cell_w + side * SYN_SHIFT + (f + phase) % SYN_HOLD;
+            int oy = (t / SYN_COLS) * cell_h + (cell_h - SYN_TILE) / 2;
             for (int y = 0; y < face->height && y < SYN_TILE && oy + y < SYN_H; y++) {
                 int w = face->width < SYN_TILE ? face->width : SYN_TILE;
                 if (ox + w > SYN_W) w = SYN_W - ox;
@@ -78,8 +81,9 @@ int bench_pipeline(int argc, char **argv)
                                          {"watchlist", required_argument, NULL, 'w'},
                                          {"detect-size", required_argument, NULL, 'd'},
                                          {"models", required_argument, NULL, 'm'},
+                                         {"frames-dir", required_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
-    const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL;
+    const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL, *keep = NULL;
     int json = 0, n_frames = 250, detect = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -88,6 +92,7 @@ int bench_pipeline(int argc, char **argv)
         case 'L': lfw = optarg; break;
         case 'w': watchlist = optarg; break;
         case 'm': model_dir = optarg; break;
+        case 'F': keep = optarg; break;
         case 'n':
             if (cli_parse_int(optarg, 10, 100000, &n_frames))
                 return cli_usage("bench", "--frames needs a number 10..100000");
@@ -100,6 +105,8 @@ int bench_pipeline(int argc, char **argv)
         }
     }
     if (!source == !lfw) return cli_usage("bench", "pipeline needs --source FILE or --synthetic-lfw DIR");
+    if (keep && mkdir(keep, 0700) && errno != EEXIST)
+        return cli_fail("bench", LFR_EIO, "%s: %s", keep, strerror(errno));
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("bench", LFR_ENOMEM, "out of memory");
     char tmp[] = "/tmp/lfr-bench-XXXXXX";
@@ -108,17 +115,21 @@ int bench_pipeline(int argc, char **argv)
     if (lfw) {
         /* LFW research photos, not live faces: written for the run, then
          * removed. */
-        if (!mkdtemp(tmp)) {
+        if (keep) {
+            snprintf(tmp, sizeof tmp, "%.20s", "");
+        } else if (!mkdtemp(tmp)) {
             status = cli_fail("bench", LFR_EIO, "cannot make a temporary folder");
             goto done;
+        } else {
+            made_tmp = 1;
         }
-        made_tmp = 1;
-        int rc = make_synthetic(ctx, lfw, tmp, n_frames);
+        const char *dir = keep ? keep : tmp;
+        int rc = make_synthetic(ctx, lfw, dir, n_frames);
         if (rc) {
             status = cli_fail_ctx("bench", ctx, rc);
             goto done;
         }
-        source = tmp;
+        source = dir;
     }
     for (int threads = 1; threads <= 2 && !status; threads++) {
         engine_opts eo = {.model_dir = model_dir, .threads = threads, .flip = 1};

@@ -121,7 +121,7 @@ const cli_command cli_commands[] = {
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"
      "       lfr bench pipeline (--source FILE | --synthetic-lfw DIR [--frames N])\n"
-     "         [--watchlist W] [--detect-size PX] [--json]\n"
+     "         [--watchlist W] [--detect-size PX] [--frames-dir DIR] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x480 and 1920x1080 and\n"
      "alignment+embedding ms per face, with N intra-op threads (default: both 1\n"
      "and 2) and with 2 images in parallel on 2 threads.\n"
@@ -130,8 +130,8 @@ const cli_command cli_commands[] = {
      "re-rank, beside a scalar loop and OpenBLAS sgemv/sgemm on the same data,\n"
      "1 thread; checks that int8 + re-rank gives the float search's top-1.\n"
      "pipeline: the live pipeline over a file as fast as it goes, or over a\n"
-     "synthetic stream of 28 LFW faces per 1280x720 frame, each tile changing\n"
-     "person every 12 frames: fps, faces/s, new tracks/s, embeddings/s, latency\n"
+     "synthetic stream of 20 LFW faces per 1280x720 frame, each changing for a\n"
+     "new person every 10 frames: fps, faces/s, new tracks/s, embeddings/s, latency\n"
      "p50/p95/p99 and CPU use, with 1 and 2 ONNX Runtime threads.\n"},
     {NULL, NULL, NULL, NULL},
 };

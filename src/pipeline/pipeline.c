@@ -262,6 +262,15 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     lfr_pipeline *p = c->p;
     track_state *s = state_of(c, t->id);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    if (t->rejoined) {
+        /* Found again after a gap: it may be someone else, so its views
+         * are judged afresh (the alerts it raised still stand). */
+        s->best_quality = 0;
+        s->best_box_px = 0;
+        s->embeds = 0;
+        s->votes = 0;
+        s->vote_identity[0] = '\0';
+    }
     if (s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
     /* Landmarks cost a network run per face per frame; a view is worth a
      * look when the face has grown (closer to the camera) or, now and then,

@@ -32,7 +32,10 @@ void lfr_appearance(const lfr_image *img, const lfr_face *f, float out[LFR_APPEA
                 else hue = (r - g) / d + 4.0f;
             }
             float sat = mx > 1e-6f ? d / mx : 0;
-            int hb = (int)(hue / 6.0f * HUE_BINS), sb = (int)(sat * SAT_BINS);
+            /* Greys and near-blacks carry no hue: left out, so a plain
+             * background or shadow does not make two heads look alike. */
+            if (sat < 0.12f || mx < 0.12f) continue;
+            int hb = (int)(hue / 6.0f * HUE_BINS), sb = (int)((sat - 0.12f) / 0.88f * SAT_BINS);
             if (hb >= HUE_BINS) hb = HUE_BINS - 1;
             if (sb >= SAT_BINS) sb = SAT_BINS - 1;
             out[hb * SAT_BINS + sb] += 1.0f;

@@ -58,7 +58,7 @@ lfr_tracker_params lfr_tracker_default_params(void)
                                 .max_missed = 75,
                                 .max_tracks = 256,
                                 .appearance_min = 0.85f,
-                                .rejoin_widths = 6.0f};
+                                .rejoin_widths = 3.0f};
 }
 
 int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out)
@@ -163,6 +163,8 @@ static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo,
         t->det_used[d] = 1;
         track_state *s = &t->tracks[i];
         const lfr_face *f = &dets[d];
+        /* After a gap, someone else may have stepped into the same place. */
+        s->pub.rejoined = s->pub.missed > 2;
         /* Exponential smoothing keeps one jittery box from flinging the
          * prediction. */
         const float a = 0.5f;
@@ -219,6 +221,7 @@ static void rejoin_lost(lfr_tracker *t, const lfr_face *dets, int n_dets, int *t
         s->pub.hits++;
         s->pub.missed = 0;
         s->pub.det_index = d;
+        s->pub.rejoined = 1;
         take_appearance(t, s, d);
     }
 }
@@ -237,7 +240,10 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
     if (!matched) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
     if (n_dets) memset(t->det_used, 0, (size_t)n_dets * sizeof *t->det_used);
     t->n_ended = 0;
-    for (int i = 0; i < t->n; i++) t->tracks[i].pub.det_index = -1;
+    for (int i = 0; i < t->n; i++) {
+        t->tracks[i].pub.det_index = -1;
+        t->tracks[i].pub.rejoined = 0;
+    }
     t->app = appearance;
     if (associate(t, dets, n_dets, t->p.high_score, 2.0f, matched) ||
         associate(t, dets, n_dets, t->p.low_score, t->p.high_score, matched)) {
