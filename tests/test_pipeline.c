@@ -53,7 +53,7 @@ static void test_tracker_rules(void **state)
     lfr_tracker_params tp = lfr_tracker_default_params();
     assert_true(tp.high_score == 0.8f && tp.low_score == 0.5f && tp.min_hits == 2 &&
                 tp.max_missed == 75 && tp.max_tracks == 256 && tp.appearance_min == 0.85f &&
-                tp.rejoin_widths == 6.0f);
+                tp.rejoin_widths == 3.0f);
     lfr_tracker *t = NULL;
     assert_int_equal(lfr_tracker_new(ctx, NULL, &t), LFR_OK);
     int n = 0, n_end = 0;

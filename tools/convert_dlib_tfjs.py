@@ -109,7 +109,7 @@ def read_weights(manifest_raw, bin_raw):
         raise BadModel("the weight group must name one .bin file and list its weights")
     weights, at = {}, 0
     for e in entries:
-        if not isinstance(e, dict) or not isinstance(e.get("name"), str) or not isinstance(e.get("shape"), list):
+        if not (isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("shape"), list)):
             raise BadModel("malformed weight entry %r" % (e,))
         name, shape = e["name"], e["shape"]
         if not all(isinstance(d, int) and d > 0 for d in shape):
@@ -127,7 +127,8 @@ def read_weights(manifest_raw, bin_raw):
             v = np.frombuffer(bin_raw, dtype="<f4", count=n, offset=at).astype(np.float32)
         else:
             qdt = {"uint8": "u1", "uint16": "<u2"}.get(q.get("dtype") if isinstance(q, dict) else None)
-            if qdt is None or not isinstance(q.get("scale"), (int, float)) or not isinstance(q.get("min"), (int, float)):
+            numbers = qdt and all(isinstance(q.get(f), (int, float)) for f in ("scale", "min"))
+            if not numbers:
                 raise BadModel("%s: unsupported quantization %r" % (name, q))
             size = np.dtype(qdt).itemsize * n
             if at + size > len(bin_raw):
@@ -227,24 +228,10 @@ class Builder:
         return self.nodes, self.inits
 
 
-def main():
-    if len(sys.argv) != 4:
-        fail("usage: convert_dlib_tfjs.py WEIGHTS_MANIFEST.json WEIGHTS.bin DST.onnx")
-    man_path, bin_path, dst = sys.argv[1:]
-    raws = []
-    for p in (man_path, bin_path):
-        try:
-            raws.append(open(p, "rb").read())
-        except OSError as e:
-            fail("%s: cannot read (%s)" % (p, e.strerror))
-    man_raw, bin_raw = raws
-    try:
-        weights = read_weights(man_raw, bin_raw)
-        nodes, inits = Builder(weights).build()
-    except BadModel as e:
-        fail("%s, %s: not the face-api.js face recognition weights this tool expects (%s)"
-             % (man_path, os.path.basename(bin_path), e))
-
+def build_model(man_raw, bin_raw):
+    """The ONNX model for the manifest's and the .bin's bytes; raises BadModel
+    if they are not the expected weights."""
+    nodes, inits = Builder(read_weights(man_raw, bin_raw)).build()
     inp = helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, SIZE, SIZE])
     out = helper.make_tensor_value_info("embedding", onnx.TensorProto.FLOAT, [1, EMBEDDING])
     # Weights stay initializers only, never graph inputs: ORT folds them as
@@ -258,6 +245,24 @@ def main():
                  ("openlfr.source_manifest_sha256", hashlib.sha256(man_raw).hexdigest())):
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    if len(sys.argv) != 4:
+        fail("usage: convert_dlib_tfjs.py WEIGHTS_MANIFEST.json WEIGHTS.bin DST.onnx")
+    man_path, bin_path, dst = sys.argv[1:]
+    raws = []
+    for p in (man_path, bin_path):
+        try:
+            raws.append(open(p, "rb").read())
+        except OSError as e:
+            fail("%s: cannot read (%s)" % (p, e.strerror))
+    try:
+        model = build_model(*raws)
+    except BadModel as e:
+        fail("%s, %s: not the face-api.js face recognition weights this tool expects (%s)"
+             % (man_path, os.path.basename(bin_path), e))
     try:
         onnx.save(model, dst)
     except OSError as e:

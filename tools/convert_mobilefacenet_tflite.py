@@ -231,7 +231,8 @@ class Converter:
         elif v.ndim == 4:
             v = v.transpose(0, 3, 1, 2)
         else:
-            raise BadModel("constant %s of shape %s cannot be laid out for NCHW" % (self.t[k]["name"], list(v.shape)))
+            raise BadModel("constant %s of shape %s cannot be laid out for NCHW"
+                           % (self.t[k]["name"], list(v.shape)))
         return self.init(self.t[k]["name"], v)
 
     def out_name(self, k):
@@ -241,7 +242,8 @@ class Converter:
         return name
 
     def emit(self, op_type, inputs, outputs, **attrs):
-        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=self.unique(op_type + "_" + outputs[0]), **attrs))
+        name = self.unique(op_type + "_" + outputs[0])
+        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
 
     def activation(self, fused, pre, k):
         """Output of an op with a fused activation: pre is its raw result's name."""
@@ -298,7 +300,8 @@ class Converter:
     def convert(self):
         t = self.t
         (k_in,), (k_out,) = self.io
-        if t[k_in]["type"] != FLOAT32 or len(t[k_in]["shape"]) != 4 or t[k_in]["shape"][1:] != [SIZE, SIZE, 3]:
+        ishape = t[k_in]["shape"]
+        if t[k_in]["type"] != FLOAT32 or len(ishape) != 4 or ishape[1:] != [SIZE, SIZE, 3]:
             raise BadModel("input must be float32 [N,%d,%d,3], is %s" % (SIZE, SIZE, t[k_in]["shape"]))
         batch = t[k_in]["shape"][0]
         if t[k_out]["type"] != FLOAT32 or t[k_out]["shape"] != [batch, EMBEDDING]:
@@ -359,7 +362,8 @@ class Converter:
             padding, sw, sh, fused, dw, dh = (o.scalar(0, "b"), o.scalar(1, "i"), o.scalar(2, "i"),
                                               o.scalar(3, "b"), o.scalar(4, "i", 1), o.scalar(5, "i", 1))
             if wv.ndim != 4 or wv.shape[3] != ishape[3]:
-                raise BadModel("convolution %s: weights %s do not fit input %s" % (t[k]["name"], list(wv.shape), ishape))
+                raise BadModel("convolution %s: weights %s do not fit input %s"
+                               % (t[k]["name"], list(wv.shape), ishape))
             onnx_w = wv.transpose(0, 3, 1, 2)  # [O,KH,KW,I] -> [O,I,KH,KW]
             group = 1
         else:
@@ -367,7 +371,8 @@ class Converter:
                                                     o.scalar(3, "i"), o.scalar(4, "b"), o.scalar(5, "i", 1),
                                                     o.scalar(6, "i", 1))
             if wv.ndim != 4 or wv.shape[0] != 1 or wv.shape[3] != ishape[3] * max(mult, 1):
-                raise BadModel("depthwise convolution %s: weights %s do not fit input %s" % (t[k]["name"], list(wv.shape), ishape))
+                raise BadModel("depthwise convolution %s: weights %s do not fit input %s"
+                               % (t[k]["name"], list(wv.shape), ishape))
             onnx_w = wv.transpose(3, 0, 1, 2)  # [1,KH,KW,C*M] -> [C*M,1,KH,KW]
             group = ishape[3]
         if sw < 1 or sh < 1 or dw < 1 or dh < 1:
@@ -383,7 +388,8 @@ class Converter:
         oh = (ishape[1] + pt + pb - (kh - 1) * dh - 1) // sh + 1
         ow = (ishape[2] + pl + pr - (kw - 1) * dw - 1) // sw + 1
         if [oh, ow, onnx_w.shape[0]] != oshape[1:]:
-            raise BadModel("convolution %s: computed output [%d,%d,%d], file says %s" % (t[k]["name"], oh, ow, onnx_w.shape[0], oshape))
+            raise BadModel("convolution %s: computed output [%d,%d,%d], file says %s"
+                           % (t[k]["name"], oh, ow, onnx_w.shape[0], oshape))
         inputs = [self.act(x), self.init(t[w]["name"], onnx_w)]
         if b >= 0:
             bv = const_value(t[b]).astype(np.float32)
@@ -412,22 +418,13 @@ class Converter:
         self.emit("Reshape", [src, shape], [self.out_name(k)])
 
 
-def main():
-    if len(sys.argv) != 3:
-        fail("usage: convert_mobilefacenet_tflite.py SRC.tflite DST.onnx")
-    src, dst = sys.argv[1], sys.argv[2]
-    try:
-        raw = open(src, "rb").read()
-    except OSError as e:
-        fail("%s: cannot read (%s)" % (src, e.strerror))
-    try:
-        tensors, ops, io = read_tflite(raw)
-        if len(io[0]) != 1 or len(io[1]) != 1:
-            raise BadModel("expected one input and one output")
-        nodes, inits = Converter(tensors, ops, io).convert()
-    except (BadModel, struct.error, ValueError, IndexError, UnicodeDecodeError) as e:
-        fail("%s: not the MobileFaceNet TFLite model this tool expects (%s)" % (src, e))
-
+def build_model(raw):
+    """The ONNX model for a TFLite file's bytes; raises BadModel (or a
+    struct/index error on a corrupt file) if it is not the expected network."""
+    tensors, ops, io = read_tflite(raw)
+    if len(io[0]) != 1 or len(io[1]) != 1:
+        raise BadModel("expected one input and one output")
+    nodes, inits = Converter(tensors, ops, io).convert()
     inp = helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, SIZE, SIZE])
     out = helper.make_tensor_value_info("embedding", onnx.TensorProto.FLOAT, [1, EMBEDDING])
     # Weights stay initializers only, never graph inputs: ORT folds them as
@@ -440,6 +437,21 @@ def main():
                  ("openlfr.source_sha256", hashlib.sha256(raw).hexdigest())):
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    if len(sys.argv) != 3:
+        fail("usage: convert_mobilefacenet_tflite.py SRC.tflite DST.onnx")
+    src, dst = sys.argv[1], sys.argv[2]
+    try:
+        raw = open(src, "rb").read()
+    except OSError as e:
+        fail("%s: cannot read (%s)" % (src, e.strerror))
+    try:
+        model = build_model(raw)
+    except (BadModel, struct.error, ValueError, IndexError, UnicodeDecodeError) as e:
+        fail("%s: not the MobileFaceNet TFLite model this tool expects (%s)" % (src, e))
     try:
         onnx.save(model, dst)
     except OSError as e:

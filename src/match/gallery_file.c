@@ -143,7 +143,7 @@ int lfr_gallery_load(lfr_ctx *ctx, const char *path, const lfr_gallery_params *p
         goto done;
     }
     reader r = {data + 8, len - 8 - sizeof digest};
-    uint32_t version, dim, n_ids;
+    uint32_t version = 0, dim = 0, n_ids = 0;
     char model[LFR_ID_MAX];
     take_u32(&r, &version);
     take_u32(&r, &dim);
