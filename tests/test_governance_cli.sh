@@ -91,6 +91,7 @@ run 0 "" op.brown -- deployment start "$id" --as op.brown
 run 0 '"state": "live"' op.brown -- deployment show "$id" --as op.brown
 run 2 "needs --reason" op.brown -- deployment stop "$id" --as op.brown
 run 0 "" op.brown -- deployment stop "$id" --reason "crowd dispersed" --as op.brown
+run 0 '"end_reason": "crowd dispersed"' supt.jones -- deployment report "$id" --as supt.jones
 run 1 "PUB-2" insp.patel -- deployment review "$id" --as insp.patel
 run 0 "" supt.jones -- deployment review "$id" --as supt.jones
 run 3 "no deployment 999" supt.jones -- deployment show 999 --as supt.jones

@@ -495,6 +495,24 @@ static void test_alerts_and_retention(void **state)
                                        t0 + HOUR_MS),
                      LFR_OK);
     assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, second, 0, t0 + HOUR_MS), LFR_OK);
+    /* The closing report (DEP-10): after the end, aggregates only. */
+    json_t *report = NULL;
+    expect(lfr_deployment_report(ctx, pol, &supt, dep, &report), LFR_EINVAL, "follows its end");
+    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", t0 + 2 * HOUR_MS), 0);
+    expect(lfr_deployment_report(ctx, pol, &operator_, dep, &report), LFR_EINVAL, NULL);
+    assert_int_equal(lfr_deployment_report(ctx, pol, &auditor, dep, &report), LFR_OK);
+    assert_int_equal(json_integer_value(json_object_get(report, "alerts")), 3);
+    json_t *by = json_object_get(report, "alerts_by_decision");
+    assert_int_equal(json_integer_value(json_object_get(by, "closed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by, "no_match")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by, "open")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "outcomes"), "words_of_advice")), 1);
+    assert_int_equal(json_integer_value(json_object_get(report, "engagement_seconds_total")), 240);
+    assert_string_equal(json_string_value(json_object_get(report, "end_reason")), "shift over");
+    char *text = json_dumps(report, 0);
+    assert_null(strstr(text, "PNC 77")); /* no identity in a report */
+    free(text);
+    json_decref(report);
     /* Retention: nothing before 31 days; everything after, each audited. */
     int n = 0;
     expect(lfr_policy_retention(ctx, pol, t0, 90, &n), LFR_EINVAL, "PRI-3");

@@ -142,6 +142,12 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended);
 int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         json_t **out);
 int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+/* The closing report of an ended deployment (DEP-10): planned against
+ * actual times, the end reason, the watchlist by category, alerts by
+ * decision and outcome, engagement durations. Aggregates only: no face, no
+ * identity. Audited as an export. */
+int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          json_t **out);
 
 /* Watchlists (WL-1..8). Categories: wanted, suspect, bail_or_order,
  * missing_at_risk, risk_of_harm, associate, witness, victim. */

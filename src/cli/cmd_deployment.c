@@ -64,6 +64,7 @@ int cmd_deployment(int argc, char **argv)
                  {"cancel", 1, "cancel ID --reason TEXT"},
                  {"review", 1, "review ID"},
                  {"show", 1, "show ID"},
+                 {"report", 1, "report ID"},
                  {"list", 0, "list"},
                  {"tick", 0, "tick"}};
     int known = -1;
@@ -114,6 +115,8 @@ int cmd_deployment(int argc, char **argv)
         rc = lfr_deployment_review(g.ctx, g.pol, a, id, now);
     } else if (!strcmp(verb, "show")) {
         rc = lfr_deployment_show(g.ctx, g.pol, a, id, &doc);
+    } else if (!strcmp(verb, "report")) {
+        rc = lfr_deployment_report(g.ctx, g.pol, a, id, &doc);
     } else if (!strcmp(verb, "list")) {
         rc = lfr_deployment_list(g.ctx, g.pol, a, &doc);
     } else {

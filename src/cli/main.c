@@ -61,6 +61,7 @@ const cli_command cli_commands[] = {
      "  stop|suspend|cancel ID --reason TEXT\n"
      "  review ID                      sign-off by the authorising officer\n"
      "  show ID [--json] | list [--json]\n"
+     "  report ID [--json]             closing report of an ended deployment (DEP-10)\n"
      "  tick                           end what is past its end time\n"
      "Fields: purpose, intelligence_case, necessity, less_intrusive, start, end\n"
      "(UTC, 2026-12-01T09:00Z), watchlist_criteria, watchlist_categories,\n"

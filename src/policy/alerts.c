@@ -201,3 +201,107 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
     /* More than one batch waiting: the next run takes the rest. */
     return rc;
 }
+
+/* One integer from a query with the deployment id as its only parameter. */
+static int64_t count_of(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id)
+{
+    lfr_stmt *st = NULL;
+    int64_t v = -1;
+    if (!lfr_stmt_prepare(ctx, p->s, sql, &st) && !lfr_stmt_bind_int64(ctx, st, 1, id) &&
+        lfr_stmt_step(ctx, st) == 1)
+        v = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    return v;
+}
+
+/* Rows of (label, count) from a grouped query, as a JSON object. */
+static json_t *counts_by(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id)
+{
+    json_t *obj = json_object();
+    lfr_stmt *st = NULL;
+    if (!lfr_stmt_prepare(ctx, p->s, sql, &st) && !lfr_stmt_bind_int64(ctx, st, 1, id))
+        while (lfr_stmt_step(ctx, st) == 1)
+            json_object_set_new(obj, lfr_stmt_text(st, 0), json_integer(lfr_stmt_int64(st, 1)));
+    lfr_stmt_free(st);
+    return obj;
+}
+
+int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                          json_t **out)
+{
+    *out = NULL;
+    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
+                       "a closing report");
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    json_t *doc = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s,
+                               "SELECT name, state, fields, ifnull(started_ms,0), ifnull(ended_ms,0), "
+                               "ifnull(end_reason,''), urgent, ifnull(frozen_hash,'') FROM "
+                               "deployments WHERE id = ?",
+                               &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, id)))
+        goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no deployment %lld", (long long)id);
+    if (rc < 0) goto done;
+    const char *state = lfr_stmt_text(st, 1);
+    if (strcmp(state, "ended") && strcmp(state, "reviewed") && strcmp(state, "cancelled")) {
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: the closing report follows its end",
+                      (long long)id, state);
+        goto done;
+    }
+    json_error_t err;
+    json_t *fields = json_loads(lfr_stmt_text(st, 2), 0, &err);
+    if (!fields) fields = json_object();
+    doc = json_pack("{s:I,s:s,s:s,s:s,s:b,s:{s:O?,s:O?,s:I,s:I},s:s,s:{s:O?,s:O?,s:O?}}", "id",
+                    (json_int_t)id, "name", lfr_stmt_text(st, 0), "state", state, "frozen_hash",
+                    lfr_stmt_text(st, 7), "urgent", (int)lfr_stmt_int64(st, 6), "times",
+                    "planned_start_ms", json_object_get(fields, "start"), "planned_end_ms",
+                    json_object_get(fields, "end"), "actual_start_ms",
+                    (json_int_t)lfr_stmt_int64(st, 3), "actual_end_ms",
+                    (json_int_t)lfr_stmt_int64(st, 4), "end_reason", lfr_stmt_text(st, 5),
+                    "authorised", "threshold", json_object_get(fields, "threshold"),
+                    "watchlist_size", json_object_get(fields, "watchlist_size"),
+                    "expected_footfall", json_object_get(fields, "expected_footfall"));
+    json_decref(fields);
+    lfr_stmt_free(st);
+    st = NULL;
+    json_object_set_new(doc, "watchlist_by_category",
+                        counts_by(ctx, p,
+                                  "SELECT category, count(*) FROM watchlist_entries WHERE "
+                                  "deployment_id = ? GROUP BY category ORDER BY category",
+                                  id));
+    json_object_set_new(doc, "alerts",
+                        json_integer(count_of(ctx, p, "SELECT count(*) FROM alerts WHERE deployment_id = ?", id)));
+    json_object_set_new(doc, "alerts_by_decision",
+                        counts_by(ctx, p,
+                                  "SELECT status, count(*) FROM alerts WHERE deployment_id = ? "
+                                  "GROUP BY status ORDER BY status",
+                                  id));
+    json_object_set_new(doc, "outcomes",
+                        counts_by(ctx, p,
+                                  "SELECT o.action, count(*) FROM outcomes o JOIN alerts a ON "
+                                  "a.id = o.alert_id WHERE a.deployment_id = ? GROUP BY o.action "
+                                  "ORDER BY o.action",
+                                  id));
+    json_object_set_new(doc, "identity_confirmed",
+                        json_integer(count_of(ctx, p,
+                                              "SELECT count(*) FROM outcomes o JOIN alerts a ON "
+                                              "a.id = o.alert_id WHERE a.deployment_id = ? AND "
+                                              "o.identity_confirmed",
+                                              id)));
+    json_object_set_new(doc, "engagement_seconds_total",
+                        json_integer(count_of(ctx, p,
+                                              "SELECT ifnull(sum(o.engagement_seconds),0) FROM "
+                                              "outcomes o JOIN alerts a ON a.id = o.alert_id "
+                                              "WHERE a.deployment_id = ?",
+                                              id)));
+    rc = audit(ctx, p, actor, "deployment.report", id, "deployment", NULL);
+done:
+    lfr_stmt_free(st);
+    rc = finish(ctx, p, rc < 0 || rc > 0 ? rc : LFR_OK);
+    if (rc) json_decref(doc);
+    else *out = doc;
+    return rc;
+}
