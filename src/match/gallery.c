@@ -410,6 +410,7 @@ static int heap_top_identities(const lfr_gallery *g, row_heap *h, int k, lfr_mat
 
 typedef struct search_scratch {
     row_heap heap;
+    float q_step, q_l1; /* int8: the probe's quantisation step and L1 norm */
     scored_row *order;
     float *block; /* BLOCK_ROWS scores */
     int32_t *dots;
@@ -427,6 +428,7 @@ static void scratch_free(search_scratch *s)
     lfr_free(s->dots);
     lfr_wipe_free(s->q8, 2048);
     lfr_free(s->cand);
+    memset(s, 0, sizeof *s); /* freeing twice is then harmless */
 }
 
 static int scratch_init(search_scratch *s, int heap_cap)
@@ -463,32 +465,48 @@ static int push_candidate(search_scratch *s, int row)
  * bound of its float score, so rows whose upper bound falls below the k-th
  * identity's lower bound cannot be in the result; the rest are re-scored in
  * float. */
-static int search_int8(const lfr_gallery *g, const match_kernels *kern, const float *probe,
-                       search_scratch *s)
+/* Exact search by int8 screening: each row's int8 score is within a proven
+ * bound of its float score, so rows whose upper bound falls below the k-th
+ * identity's lower bound cannot be in the result; the rest are re-scored in
+ * float. In three steps, so a batch can screen each block of rows for all
+ * its probes while the block is in cache. */
+static void int8_begin(const lfr_gallery *g, const float *probe, search_scratch *s)
 {
-    float q_l1 = 0;
-    float q_step = quantize(probe, g->dim, g->dim8, s->q8, NULL, NULL);
-    for (int i = 0; i < g->dim; i++) q_l1 += fabsf(probe[i]);
-    row_heap *h = &s->heap;
-    h->n = 0;
+    s->q_step = quantize(probe, g->dim, g->dim8, s->q8, NULL, NULL);
+    s->q_l1 = 0;
+    for (int i = 0; i < g->dim; i++) s->q_l1 += fabsf(probe[i]);
+    s->heap.n = 0;
     s->n_cand = 0;
-    for (int r0 = 0; r0 < g->n_rows; r0 += BLOCK_ROWS) {
-        int nb = g->n_rows - r0 < BLOCK_ROWS ? g->n_rows - r0 : BLOCK_ROWS;
-        kern->dot_i8(s->q8, g->rows8 + (size_t)r0 * g->dim8, g->sum8 + r0, nb, g->dim8, s->dots);
-        for (int i = 0; i < nb; i++) {
-            int r = r0 + i;
-            float approx = q_step * g->scale8[r] * (float)s->dots[i];
-            /* |q.t - approx| <= |q|_1 step_t / 2 + step_q |t8 step_t|_1 / 2;
-             * the small constant covers float rounding of these sums. */
-            float bound = 0.5f * (q_l1 * g->scale8[r] + q_step * g->l1_8[r]) + 1e-4f;
-            float floor = heap_floor(h);
-            if (approx + bound < floor) continue;
-            if (approx - bound > floor) heap_push(h, approx - bound, r);
-            if (push_candidate(s, r)) return -1;
+}
+
+static int int8_block(const lfr_gallery *g, const match_kernels *kern, search_scratch *s, int r0,
+                      int nb)
+{
+    row_heap *h = &s->heap;
+    kern->dot_i8(s->q8, g->rows8 + (size_t)r0 * g->dim8, g->sum8 + r0, nb, g->dim8, s->dots);
+    float floor = heap_floor(h);
+    for (int i = 0; i < nb; i++) {
+        int r = r0 + i;
+        float approx = s->q_step * g->scale8[r] * (float)s->dots[i];
+        /* |q.t - approx| <= |q|_1 step_t / 2 + step_q |t8 step_t|_1 / 2;
+         * the small constant covers float rounding of these sums. */
+        float bound = 0.5f * (s->q_l1 * g->scale8[r] + s->q_step * g->l1_8[r]) + 1e-4f;
+        if (approx + bound < floor) continue;
+        if (approx - bound > floor) {
+            heap_push(h, approx - bound, r);
+            floor = heap_floor(h);
         }
+        if (push_candidate(s, r)) return -1;
     }
-    /* Candidates passed against the heap's floor at the time, which only
-     * rises and never exceeds the k-th identity's lower bound. */
+    return 0;
+}
+
+/* Candidates passed against the heap's floor at the time, which only rises
+ * and never exceeds the k-th identity's lower bound: re-score them. */
+static void int8_finish(const lfr_gallery *g, const match_kernels *kern, const float *probe,
+                        search_scratch *s)
+{
+    row_heap *h = &s->heap;
     h->n = 0;
     for (int c = 0; c < s->n_cand; c++) {
         int r = s->cand[c];
@@ -496,32 +514,27 @@ static int search_int8(const lfr_gallery *g, const match_kernels *kern, const fl
         kern->dot_f32(probe, g->rows + (size_t)r * g->dim, 1, g->dim, &exact);
         heap_push(h, exact, r);
     }
-    return 0;
 }
 
-static void search_float(const lfr_gallery *g, const match_kernels *kern, const float *probe,
-                         search_scratch *s)
+static void float_block(const lfr_gallery *g, const match_kernels *kern, const float *probe,
+                        search_scratch *s, int r0, int nb)
 {
     row_heap *h = &s->heap;
-    h->n = 0;
-    for (int r0 = 0; r0 < g->n_rows; r0 += BLOCK_ROWS) {
-        int nb = g->n_rows - r0 < BLOCK_ROWS ? g->n_rows - r0 : BLOCK_ROWS;
-        kern->dot_f32(probe, g->rows + (size_t)r0 * g->dim, nb, g->dim, s->block);
-        float floor = heap_floor(h);
-        for (int i = 0; i < nb; i++)
-            if (s->block[i] > floor) {
-                heap_push(h, s->block[i], r0 + i);
-                floor = heap_floor(h);
-            }
-    }
+    kern->dot_f32(probe, g->rows + (size_t)r0 * g->dim, nb, g->dim, s->block);
+    float floor = heap_floor(h);
+    for (int i = 0; i < nb; i++)
+        if (s->block[i] > floor) {
+            heap_push(h, s->block[i], r0 + i);
+            floor = heap_floor(h);
+        }
 }
 
 int lfr_gallery_search_batch(lfr_ctx *ctx, lfr_gallery *g, const float *probes, int n, int k,
                              lfr_match *out, int *n_out)
 {
-    if (n < 1 || k < 1 || k > 10000)
-        return lfr_fail(ctx, LFR_EINVAL, "gallery search: %d probes, k %d (k must be 1..10000)",
-                        n, k);
+    if (n < 1 || n > 4096 || k < 1 || k > 10000)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "gallery search: %d probes (1..4096), k %d (k must be 1..10000)", n, k);
     for (int i = 0; i < n; i++) {
         int rc = check_template(ctx, "probe", probes + (size_t)i * g->dim, g->dim, i);
         if (rc) return rc;
@@ -529,62 +542,36 @@ int lfr_gallery_search_batch(lfr_ctx *ctx, lfr_gallery *g, const float *probes, 
     const match_kernels *kern = match_kernels_get();
     pthread_rwlock_rdlock(&g->lock);
     int heap_cap = k * (g->max_tpl > 0 ? g->max_tpl : 1);
-    int rc = LFR_OK;
-    if (g->n_rows == 0) {
-        for (int i = 0; i < n; i++) n_out[i] = 0;
-        goto done;
-    }
-    if (g->p.quantize_int8 || n == 1) {
-        search_scratch s;
-        if (scratch_init(&s, heap_cap)) {
-            rc = lfr_fail(ctx, LFR_ENOMEM, "gallery search: out of memory");
-            goto done;
-        }
-        for (int i = 0; i < n && !rc; i++) {
-            const float *q = probes + (size_t)i * g->dim;
-            if (g->p.quantize_int8) {
-                if (search_int8(g, kern, q, &s))
-                    rc = lfr_fail(ctx, LFR_ENOMEM, "gallery search: out of memory");
-            } else {
-                search_float(g, kern, q, &s);
-            }
-            if (!rc) n_out[i] = heap_top_identities(g, &s.heap, k, out + (size_t)i * k, s.order);
-        }
-        scratch_free(&s);
-        goto done;
-    }
-    /* Float batch: each block of rows is scored against every probe while
-     * it is in cache, so the gallery is read once per batch. */
+    int rc = LFR_OK, q8 = g->p.quantize_int8;
     search_scratch *s = lfr_calloc((size_t)n, sizeof *s);
     int ok = s != NULL;
     for (int i = 0; ok && i < n; i++)
-        if (scratch_init(&s[i], heap_cap)) ok = 0, s[i].heap.score = NULL;
+        if (scratch_init(&s[i], heap_cap)) ok = 0;
     if (!ok) {
-        for (int i = 0; s && i < n; i++) scratch_free(&s[i]);
-        lfr_free(s);
         rc = lfr_fail(ctx, LFR_ENOMEM, "gallery search: out of memory");
         goto done;
     }
-    for (int r0 = 0; r0 < g->n_rows; r0 += BLOCK_ROWS) {
+    for (int i = 0; i < n; i++) {
+        s[i].heap.n = 0;
+        if (q8) int8_begin(g, probes + (size_t)i * g->dim, &s[i]);
+    }
+    /* Each block of rows is scored against every probe while it is in
+     * cache, so the gallery is read once per batch. */
+    for (int r0 = 0; r0 < g->n_rows && !rc; r0 += BLOCK_ROWS) {
         int nb = g->n_rows - r0 < BLOCK_ROWS ? g->n_rows - r0 : BLOCK_ROWS;
-        for (int i = 0; i < n; i++) {
-            kern->dot_f32(probes + (size_t)i * g->dim, g->rows + (size_t)r0 * g->dim, nb, g->dim,
-                          s[i].block);
-            row_heap *h = &s[i].heap;
-            float floor = heap_floor(h);
-            for (int j = 0; j < nb; j++)
-                if (s[i].block[j] > floor) {
-                    heap_push(h, s[i].block[j], r0 + j);
-                    floor = heap_floor(h);
-                }
+        for (int i = 0; i < n && !rc; i++) {
+            if (!q8) float_block(g, kern, probes + (size_t)i * g->dim, &s[i], r0, nb);
+            else if (int8_block(g, kern, &s[i], r0, nb))
+                rc = lfr_fail(ctx, LFR_ENOMEM, "gallery search: out of memory");
         }
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && !rc; i++) {
+        if (q8) int8_finish(g, kern, probes + (size_t)i * g->dim, &s[i]);
         n_out[i] = heap_top_identities(g, &s[i].heap, k, out + (size_t)i * k, s[i].order);
-        scratch_free(&s[i]);
     }
-    lfr_free(s);
 done:
+    for (int i = 0; s && i < n; i++) scratch_free(&s[i]);
+    lfr_free(s);
     pthread_rwlock_unlock(&g->lock);
     return rc;
 }
