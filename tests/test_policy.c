@@ -8,7 +8,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,6 +564,76 @@ static void test_watchlist_limits(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* A process killed (SIGKILL) in the middle of policy writes leaves a
+ * database that opens, whose deployments match their audit records, with an
+ * intact chain. */
+static void test_killed_during_writes(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", test_tmp_path("policy_kill.db"));
+    char cmd[12400];
+    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+    assert_int_equal(system(cmd), 0);
+    for (int round = 0; round < 3; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            lfr_ctx *c = NULL;
+            lfr_store *s = NULL;
+            lfr_policy *p = NULL;
+            lfr_actor a;
+            if (lfr_ctx_new(&c) || lfr_store_open(c, path, &s) || lfr_policy_new(c, s, NULL, &p))
+                _exit(3);
+            if (lfr_policy_login(c, p, "pc.smith", PW, &a)) {
+                lfr_actor adm;
+                if (lfr_user_add(c, p, NULL, "admin", LFR_ROLE_ADMIN, 0, PW) ||
+                    lfr_policy_login(c, p, "admin", PW, &adm) ||
+                    lfr_user_add(c, p, &adm, "pc.smith", LFR_ROLE_APPLICANT, 1, PW) ||
+                    lfr_policy_login(c, p, "pc.smith", PW, &a))
+                    _exit(4);
+            }
+            for (;;) {
+                int64_t id = 0;
+                if (lfr_deployment_create(c, p, &a, "Op Kill", &id) ||
+                    lfr_deployment_set(c, p, &a, id, "purpose", "a purpose long enough") ||
+                    lfr_deployment_set(c, p, &a, id, "watchlist_size", "100"))
+                    _exit(5);
+            }
+        }
+        usleep(900000 + 300000 * round); /* past the argon2 hashing of the first run */
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        lfr_store *s = NULL;
+        assert_int_equal(lfr_store_open(ctx, path, &s), LFR_OK);
+        lfr_audit_report r;
+        assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
+        assert_int_equal(r.first_bad_seq, 0);
+        /* Every deployment in the table has its audited creation, and every
+         * audited creation its deployment: no half-written act. */
+        lfr_stmt *st = NULL;
+        assert_int_equal(lfr_stmt_prepare(ctx, s,
+                                          "SELECT (SELECT count(*) FROM deployments), (SELECT "
+                                          "count(*) FROM audit_log WHERE action = "
+                                          "'deployment.create'), (SELECT count(*) FROM audit_log "
+                                          "WHERE action = 'deployment.set')",
+                                          &st),
+                         0);
+        assert_int_equal(lfr_stmt_step(ctx, st), 1);
+        int64_t deps = lfr_stmt_int64(st, 0), created = lfr_stmt_int64(st, 1);
+        print_message("round %d: %lld deployments, %lld audited creations, %lld audited sets, "
+                      "chain intact over %lld records\n",
+                      round, (long long)deps, (long long)created, (long long)lfr_stmt_int64(st, 2),
+                      (long long)r.records);
+        assert_true(deps > 0);
+        assert_int_equal(deps, created);
+        lfr_stmt_free(st);
+        lfr_store_close(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_audit_trail),
+        cmocka_unit_test(test_killed_during_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
