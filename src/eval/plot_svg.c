@@ -104,14 +104,16 @@ static int identify_curve(const lfr_identify_result *id, double *x, double *y, i
     return n;
 }
 
-static void histograms(FILE *f, const lfr_fmr_result *r)
+/* Two score histograms (200 bins over [-1, 1]) drawn as shares. */
+static void histograms(FILE *f, const long *hist_a, long n_a, const char *label_a,
+                       const long *hist_b, long n_b, const char *label_b)
 {
     /* Scores from -0.4 to 1.0: bins 60..199 of the 200 over [-1, 1]. */
     const int b0 = 60, b1 = 200;
     double max_g = 0, max_i = 0;
     for (int b = b0; b < b1; b++) {
-        double g = r->n_genuine ? (double)r->hist_genuine[b] / r->n_genuine : 0;
-        double i = r->n_impostor ? (double)r->hist_impostor[b] / r->n_impostor : 0;
+        double g = n_a ? (double)hist_a[b] / n_a : 0;
+        double i = n_b ? (double)hist_b[b] / n_b : 0;
         if (g > max_g) max_g = g;
         if (i > max_i) max_i = i;
     }
@@ -125,9 +127,8 @@ static void histograms(FILE *f, const lfr_fmr_result *r)
         fprintf(f, "<polyline fill='%s' fill-opacity='0.35' stroke='%s' points='%d,%d ",
                 colours[which], colours[which], HX0, DY1);
         for (int b = b0; b < b1; b++) {
-            double v = which == 0 ? (r->n_genuine ? (double)r->hist_genuine[b] / r->n_genuine : 0)
-                                  : (r->n_impostor ? (double)r->hist_impostor[b] / r->n_impostor
-                                                   : 0);
+            double v = which == 0 ? (n_a ? (double)hist_a[b] / n_a : 0)
+                                  : (n_b ? (double)hist_b[b] / n_b : 0);
             double y = DY1 - v / top * (DY1 - DY0 - 10);
             fprintf(f, "%.1f,%.1f %.1f,%.1f ", HX0 + (b - b0) * bw, y, HX0 + (b - b0 + 1) * bw, y);
         }
@@ -141,10 +142,10 @@ static void histograms(FILE *f, const lfr_fmr_result *r)
     fprintf(f, "<text x='%d' y='%d' text-anchor='middle'>cosine similarity (share of pairs per "
                "0.01)</text>\n",
             (HX0 + HX1) / 2, DY1 + 40);
-    fprintf(f, "<text x='%d' y='%d' fill='%s'>same person (%ld pairs)</text>\n", HX0 + 10, DY0 + 20,
-            colours[0], r->n_genuine);
-    fprintf(f, "<text x='%d' y='%d' fill='%s'>different people (%ld pairs)</text>\n", HX0 + 10,
-            DY0 + 40, colours[1], r->n_impostor);
+    fprintf(f, "<text x='%d' y='%d' fill='%s'>%s (%ld)</text>\n", HX0 + 10, DY0 + 20,
+            colours[0], label_a, n_a);
+    fprintf(f, "<text x='%d' y='%d' fill='%s'>%s (%ld)</text>\n", HX0 + 10, DY0 + 40, colours[1],
+            label_b, n_b);
 }
 
 int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fmr_result *fmr,
@@ -197,7 +198,23 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
                    "FPIR)</text>\n",
                 DX0 + 10, DY0 + 20 + 18 * legend++, id->n_gallery);
     }
-    if (fmr) histograms(f, fmr);
+    if (fmr) {
+        histograms(f, fmr->hist_genuine, fmr->n_genuine, "same person, pairs", fmr->hist_impostor,
+                   fmr->n_impostor, "different people, pairs");
+    } else if (id) {
+        /* The top score of each search: mated (when the mate is first) and
+         * non-mated. */
+        long hm[200] = {0}, hn[200] = {0}, nm = 0, nn = 0;
+        for (int p = 0; p < id->n_probes; p++) {
+            float sc = id->probe_score[p];
+            if (!(sc >= -1.0f)) continue;
+            int b = (int)((sc + 1.0f) * 100.0f);
+            if (b > 199) b = 199;
+            if (id->probe_mated[p]) hm[b]++, nm++;
+            else hn[b]++, nn++;
+        }
+        histograms(f, hm, nm, "mated searches, mate first", hn, nn, "non-mated searches, top score");
+    }
     fprintf(f, "</svg>\n");
     if (fclose(f)) return lfr_fail(ctx, LFR_EIO, "%s: write failed", path);
     return LFR_OK;
