@@ -162,12 +162,13 @@ static int bench_engine(int argc, char **argv)
     }
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("bench", LFR_ENOMEM, "out of memory");
-    lfr_image *src = NULL, *frames[3] = {NULL, NULL, NULL};
-    static const int sizes[3][2] = {{320, 240}, {640, 480}, {1920, 1080}};
+    enum { N_SIZES = 5 };
+    lfr_image *src = NULL, *frames[N_SIZES] = {NULL};
+    static const int sizes[N_SIZES][2] = {{320, 240}, {640, 360}, {640, 480}, {960, 540}, {1920, 1080}};
     json_t *results = json_array();
     int status = EXIT_OK;
     int rc = lfr_image_load(ctx, image, NULL, &src);
-    for (int i = 0; i < 3 && !rc; i++)
+    for (int i = 0; i < N_SIZES && !rc; i++)
         rc = lfr_image_resize(ctx, src, sizes[i][0], sizes[i][1], &frames[i]);
     if (rc) {
         status = cli_fail_ctx("bench", ctx, rc);
@@ -183,7 +184,7 @@ static int bench_engine(int argc, char **argv)
         if ((status = cli_engine_open("bench", ctx, &eo, &rt, &engine))) goto done;
         lfr_face *faces = NULL;
         int n = 0;
-        rc = lfr_engine_detect(ctx, engine, frames[1], &faces, &n);
+        rc = lfr_engine_detect(ctx, engine, frames[2], &faces, &n);
         if (rc || n == 0) {
             status = rc ? cli_fail_ctx("bench", ctx, rc)
                         : cli_fail("bench", LFR_ENOFACE, "%s: no face to embed", image);
@@ -194,11 +195,10 @@ static int bench_engine(int argc, char **argv)
             const char *name;
             int what;
             const lfr_image *frame;
-        } cases[] = {{"detect 320x240", 0, frames[0]},
-                     {"detect 640x480", 0, frames[1]},
-                     {"detect 1920x1080", 0, frames[2]},
-                     {"landmarks per face", 1, frames[1]},
-                     {"align+embed per face", 2, frames[1]}};
+        } cases[] = {{"detect 320x240", 0, frames[0]},     {"detect 640x360", 0, frames[1]},
+                     {"detect 640x480", 0, frames[2]},     {"detect 960x540", 0, frames[3]},
+                     {"detect 1920x1080", 0, frames[4]},   {"landmarks per face", 1, frames[2]},
+                     {"align+embed per face", 2, frames[2]}};
         for (size_t k = 0; k < sizeof cases / sizeof cases[0] && !status; k++) {
             for (int parallel = 1; parallel <= 2 && !status; parallel++) {
                 /* Two images at once only makes sense with one thread each. */
@@ -234,7 +234,7 @@ static int bench_engine(int argc, char **argv)
     }
 done:
     json_decref(results);
-    for (int i = 0; i < 3; i++) lfr_image_free(frames[i]);
+    for (int i = 0; i < N_SIZES; i++) lfr_image_free(frames[i]);
     lfr_image_free(src);
     lfr_ctx_free(ctx);
     return status;
