@@ -274,6 +274,43 @@ static void test_labelled_files(void **state)
     assert_non_null(strstr(lfr_errmsg(ctx), ":2:"));
 }
 
+/* Fusion: the fused cosine is the weighted mean of the models' cosines,
+ * each weighted by 1 / its impostor spread. */
+static void test_fusion(void **state)
+{
+    (void)state;
+    float a[3 * 2] = {1, 0, 0.6f, 0.8f, 0, 1};     /* model A, 3 images, 2-d */
+    float b[3 * 3] = {1, 0, 0, 0, 1, 0, 0.8f, 0, 0.6f}; /* model B, 3-d */
+    uint8_t fa[3] = {1, 1, 1}, fb[3] = {1, 1, 0};
+    const float *emb[2] = {a, b};
+    const uint8_t *found[2] = {fa, fb};
+    int dims[2] = {2, 3};
+    double sd[2] = {0.5, 0.25};
+    float out[3 * 5];
+    uint8_t fo[3];
+    assert_int_equal(lfr_fuse(ctx, 2, emb, dims, sd, found, 3, out, fo), LFR_OK);
+    assert_int_equal(fo[0], 1);
+    assert_int_equal(fo[2], 0); /* B found no face in image 2 */
+    float self = lfr_cosine(out, out, 5);
+    assert_true(fabsf(self - 1.0f) < 1e-5f);
+    double ca = 0.6, cb = 0.0; /* images 0 and 1 */
+    double want = (ca / 0.5 + cb / 0.25) / (1 / 0.5 + 1 / 0.25);
+    assert_true(fabs(lfr_cosine(out, out + 5, 5) - want) < 1e-5);
+    const float *one[1] = {a};
+    assert_int_equal(lfr_fuse(ctx, 1, one, dims, sd, found, 3, out, fo), LFR_EINVAL);
+    /* The spread of impostor scores over pairs. */
+    lfr_pair pairs[3] = {{0, 1, 0, 0}, {0, 2, 0, 0}, {1, 2, 1, 0}};
+    lfr_pairs p = {NULL, 3, pairs, 3, 1};
+    double spread = 0;
+    assert_int_equal(lfr_impostor_sd(ctx, &p, a, fa, 2, &spread), LFR_EINVAL); /* 2 pairs: too few */
+    lfr_pair many[20];
+    for (int i = 0; i < 20; i++) many[i] = (lfr_pair){0, i % 2 ? 1 : 2, 0, 0};
+    lfr_pairs q = {NULL, 3, many, 20, 1};
+    assert_int_equal(lfr_impostor_sd(ctx, &q, a, fa, 2, &spread), LFR_OK);
+    /* scores alternate 0.6 and 0: sample sd of ten each */
+    assert_true(fabs(spread - 0.3 * sqrt(20.0 / 19.0)) < 1e-6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_pairs_file_errors),
         cmocka_unit_test(test_verify_protocol),
         cmocka_unit_test(test_labelled_files),
+        cmocka_unit_test(test_fusion),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

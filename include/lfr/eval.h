@@ -26,7 +26,8 @@ typedef struct lfr_pairs {
     int n_folds;
 } lfr_pairs;
 
-/* Reads LFW's pairs.txt format (first line "folds pairs_per_class", then
+/* Reads LFW's pairs.txt format (first line "folds pairs_per_class", or just
+ * "pairs_per_class" for one fold as in View 1's pairsDevTrain.txt, then
  * per fold the same pairs "name i j" and the different pairs "name i name
  * j"), resolving images as DIR/images/NAME/NAME_NNNN.jpg. limit > 0 keeps
  * the first limit pairs of each class in each fold. LFR_EFORMAT with the line
@@ -202,5 +203,19 @@ int lfr_eval_groups(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, con
  * against FPIR when id is not NULL; log axes) and the score histograms. */
 int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fmr_result *fmr,
                  const lfr_identify_result *id);
+
+/* Score-level fusion of several embedders. Each model's cosine is divided by
+ * the spread (standard deviation) of its impostor scores on calibration
+ * pairs that are not test pairs (LFW View 1), and the fused score is their
+ * mean. Because every embedding has unit length, that is the dot product of
+ * the concatenated embeddings each scaled by sqrt(1 / (M sd_m)), up to a
+ * constant factor, so every protocol runs on the fused vectors unchanged. */
+int lfr_impostor_sd(lfr_ctx *ctx, const lfr_pairs *pairs, const float *emb,
+                    const uint8_t *found, int dim, double *sd);
+/* out: n x sum(dims) floats, unit length; found_out[i] = 1 only if every
+ * model found a face in image i. */
+int lfr_fuse(lfr_ctx *ctx, int n_models, const float *const *emb, const int *dims,
+             const double *sd, const uint8_t *const *found, int n, float *out,
+             uint8_t *found_out);
 
 #endif

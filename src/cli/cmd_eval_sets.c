@@ -12,7 +12,7 @@
 
 typedef struct set_opts {
     engine_opts eo;
-    const char *lfw, *merge, *cache, *groups, *plot;
+    const char *lfw, *merge, *cache, *groups, *plot, *fuse;
     double threshold; /* for --groups; < -1: the embedder's threshold */
     int json, threads, update_manifest;
 } set_opts;
@@ -31,6 +31,7 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
                                          {"groups", required_argument, NULL, 'G'},
                                          {"threshold", required_argument, NULL, 'T'},
                                          {"plot", required_argument, NULL, 'P'},
+                                         {"fuse", required_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->eo.flip = 1;
@@ -49,6 +50,7 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
         case 'U': o->update_manifest = 1; break;
         case 'G': o->groups = optarg; break;
         case 'P': o->plot = optarg; break;
+        case 'F': o->fuse = optarg; break;
         case 'T':
             if (cli_parse_float(optarg, -1, 1, &o->threshold))
                 return cli_usage("eval", "--threshold needs a number in [-1, 1]");
@@ -64,6 +66,10 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
     if (optind != argc) return cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (o->update_manifest && strcmp(what, "fmr"))
         return cli_usage("eval", "--update-manifest is for 'fmr'");
+    if (o->fuse && (o->update_manifest || o->eo.embedder))
+        return cli_usage("eval", "--fuse names its models; no --embedder or --update-manifest");
+    if (o->fuse && o->groups && o->threshold < -1)
+        return cli_usage("eval", "with --fuse, --groups needs --threshold (fused scores have their own scale)");
     return EXIT_OK;
 }
 
@@ -84,6 +90,7 @@ typedef struct loaded {
     uint8_t *found;
     size_t emb_bytes;
     int dim;
+    char fused_name[128]; /* "fusion of a,b" when fusing; then engine is NULL */
 } loaded;
 
 static void unload(loaded *l)
@@ -95,12 +102,94 @@ static void unload(loaded *l)
     lfr_ctx_free(l->ctx);
 }
 
+/* Embeds paths with one embedder into a new array (owned), with an
+ * optional cache file. */
+static int embed_with(const set_opts *o, lfr_ctx *ctx, const char *model, char *const *paths,
+                      int n, const char *cache, float **emb, uint8_t **found, int *dim)
+{
+    engine_opts eo = o->eo;
+    eo.embedder = model;
+    lfr_runtime *rt = NULL;
+    lfr_engine *e = NULL;
+    int status = cli_engine_open("eval", ctx, &eo, &rt, &e);
+    if (status) return status;
+    *dim = lfr_engine_embedding_size(e);
+    *emb = lfr_alloc((size_t)n * (size_t)*dim * sizeof(float));
+    *found = lfr_calloc((size_t)n, 1);
+    int cached = 0, rc = LFR_ENOMEM;
+    if (*emb && *found)
+        rc = lfr_embed_paths_cached(ctx, e, o->eo.flip, paths, n, o->threads, cache, *emb, *found,
+                                    o->json ? NULL : show_progress, NULL, &cached);
+    cli_engine_close(rt, e);
+    return rc ? cli_fail("eval", rc, "%s: %s", model, lfr_errmsg(ctx)) : EXIT_OK;
+}
+
+/* --fuse A,B[,C]: each model embeds the set and View 1's dev pairs (the
+ * calibration, never the test pairs), then the fused vectors replace the
+ * embeddings. */
+static int load_fused(const set_opts *o, loaded *l)
+{
+    char list[256], *save = NULL, *names[4];
+    int n_models = 0;
+    snprintf(list, sizeof list, "%s", o->fuse);
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (n_models < 4) names[n_models++] = t;
+    if (n_models < 2) return cli_usage("eval", "--fuse needs 2 to 4 model names, comma-separated");
+    char dev_path[4096];
+    snprintf(dev_path, sizeof dev_path, "%s/pairsDevTrain.txt", o->lfw);
+    lfr_pairs *dev = NULL;
+    int rc = lfr_pairs_load_lfw(l->ctx, o->lfw, dev_path, 0, &dev);
+    if (rc) return cli_fail_ctx("eval", l->ctx, rc);
+    float *emb[4] = {NULL}, *dev_emb = NULL;
+    uint8_t *found[4] = {NULL}, *dev_found = NULL;
+    int dims[4] = {0}, status = EXIT_OK;
+    double sd[4];
+    for (int m = 0; m < n_models && !status; m++) {
+        char cache[4200], dev_cache[4300];
+        if (o->cache) snprintf(cache, sizeof cache, "%s.%s", o->cache, names[m]);
+        if (o->cache) snprintf(dev_cache, sizeof dev_cache, "%s.%s.dev", o->cache, names[m]);
+        status = embed_with(o, l->ctx, names[m], l->set->paths, l->set->n, o->cache ? cache : NULL,
+                            &emb[m], &found[m], &dims[m]);
+        int dev_dim = 0;
+        if (!status)
+            status = embed_with(o, l->ctx, names[m], dev->paths, dev->n_paths,
+                                o->cache ? dev_cache : NULL, &dev_emb, &dev_found, &dev_dim);
+        if (!status && (rc = lfr_impostor_sd(l->ctx, dev, dev_emb, dev_found, dev_dim, &sd[m])))
+            status = cli_fail_ctx("eval", l->ctx, rc);
+        if (!status && !o->json)
+            fprintf(stderr, "lfr eval: %s: impostor spread on View 1 dev pairs %.4f\n", names[m], sd[m]);
+        lfr_free(dev_emb);
+        lfr_free(dev_found);
+        dev_emb = NULL;
+        dev_found = NULL;
+    }
+    if (!status) {
+        l->dim = 0;
+        for (int m = 0; m < n_models; m++) l->dim += dims[m];
+        l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);
+        l->emb = lfr_alloc(l->emb_bytes);
+        l->found = lfr_calloc((size_t)l->set->n, 1);
+        if (!l->emb || !l->found) status = cli_fail("eval", LFR_ENOMEM, "out of memory");
+        else if ((rc = lfr_fuse(l->ctx, n_models, (const float *const *)emb, dims, sd,
+                                (const uint8_t *const *)found, l->set->n, l->emb, l->found)))
+            status = cli_fail_ctx("eval", l->ctx, rc);
+        snprintf(l->fused_name, sizeof l->fused_name, "fusion of %.100s", o->fuse);
+    }
+    for (int m = 0; m < n_models; m++) {
+        lfr_free(emb[m]);
+        lfr_free(found[m]);
+    }
+    lfr_pairs_free(dev);
+    return status;
+}
+
 static int load_and_embed(const set_opts *o, loaded *l)
 {
     memset(l, 0, sizeof *l);
     if (lfr_ctx_new(&l->ctx)) return cli_fail("eval", LFR_ENOMEM, "out of memory");
     int rc = lfr_labelled_load_lfw(l->ctx, o->lfw, o->merge, &l->set);
     if (rc) return cli_fail_ctx("eval", l->ctx, rc);
+    if (o->fuse) return load_fused(o, l);
     int status = cli_engine_open("eval", l->ctx, &o->eo, &l->rt, &l->engine);
     if (status) return status;
     l->dim = lfr_engine_embedding_size(l->engine);
@@ -119,6 +208,7 @@ static int load_and_embed(const set_opts *o, loaded *l)
 
 static const char *model_of(const loaded *l)
 {
+    if (l->fused_name[0]) return l->fused_name;
     return lfr_model_name(lfr_engine_model(l->engine, LFR_MODEL_EMBEDDER));
 }
 
@@ -324,7 +414,7 @@ int eval_fmr(int argc, char **argv)
         if (o.groups && (status = report_groups(&o, &l, NULL, NULL))) goto done;
     }
     if (o.plot) {
-        char title[256];
+        char title[512];
         snprintf(title, sizeof title, "%s%s on LFW: every pair (%ld genuine, %ld impostor)",
                  model_of(&l), o.eo.flip ? " + mirror" : "", r->n_genuine, r->n_impostor);
         if ((rc = lfr_plot_svg(l.ctx, o.plot, title, r, NULL))) {
@@ -401,7 +491,7 @@ int eval_identify(int argc, char **argv)
         if (o.groups) status = report_groups(&o, &l, &r, NULL);
     }
     if (!status && o.plot) {
-        char title[256];
+        char title[512];
         snprintf(title, sizeof title, "%s%s on LFW: open-set identification", model_of(&l),
                  o.eo.flip ? " + mirror" : "");
         rc = lfr_plot_svg(l.ctx, o.plot, title, NULL, &r);

@@ -97,7 +97,8 @@ const cli_command cli_commands[] = {
      "       lfr eval fmr --lfw DIR [--merge FILE] [--embeddings CACHE] [--update-manifest]\n"
      "         [--json] [--models DIR] [--embedder NAME] [--no-flip] [--threads N]\n"
      "       lfr eval identify --lfw DIR [--merge FILE] [--embeddings CACHE] [...]\n"
-     "       (fmr and identify also take --groups FILE [--threshold T] --plot FILE.svg)\n"
+     "       (fmr and identify also take --groups FILE [--threshold T] --plot FILE.svg\n"
+     "        and --fuse A,B[,C])\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
@@ -117,7 +118,9 @@ const cli_command cli_commands[] = {
      "--groups FILE (lfw/groups/lfw_identity_groups.csv): the rates by perceived\n"
      "sex and ethnicity group at --threshold T (default: the embedder's), each\n"
      "with its count and Wilson 95% interval. --plot FILE.svg: DET curve and\n"
-     "score histograms.\n"},
+     "score histograms. --fuse A,B[,C]: score-level fusion of those embedders,\n"
+     "each model's cosine divided by the spread of its impostor scores on LFW\n"
+     "View 1's dev pairs (never the test pairs), then averaged.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"

@@ -95,9 +95,17 @@ int lfr_pairs_load_lfw(lfr_ctx *ctx, const char *lfw_dir, const char *pairs_file
     char *save = NULL;
     char *line = strtok_r((char *)text, "\n", &save);
     int folds = 0, per_class = 0, line_no = 1;
-    if (!line || sscanf(line, "%d %d", &folds, &per_class) != 2 || folds < 1 || folds > 10 ||
-        per_class < 1 || (long)folds * per_class * 2 > LFW_MAX_PAIRS) {
-        rc = lfr_fail(ctx, LFR_EFORMAT, "%s:1: expected 'FOLDS PAIRS' (folds 1..10)", pairs_file);
+    /* View 2 starts "10 300" (folds, pairs per class); View 1's dev files
+     * just "1100" (one fold). */
+    int fields = line ? sscanf(line, "%d %d", &folds, &per_class) : 0;
+    if (fields == 1) {
+        per_class = folds;
+        folds = 1;
+    }
+    if (fields < 1 || folds < 1 || folds > 10 || per_class < 1 ||
+        (long)folds * per_class * 2 > LFW_MAX_PAIRS) {
+        rc = lfr_fail(ctx, LFR_EFORMAT, "%s:1: expected 'FOLDS PAIRS' (folds 1..10) or 'PAIRS'",
+                      pairs_file);
         goto fail;
     }
     p->n_folds = folds;
