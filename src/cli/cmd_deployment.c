@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < 1) return -1;
-    *id = v;
-    return 0;
-}
-
 int cmd_deployment(int argc, char **argv)
 {
     if (argc < 2) return cli_usage("deployment", "expected an action");
@@ -74,7 +64,7 @@ int cmd_deployment(int argc, char **argv)
     if (n_args != verbs[known].n_args)
         return cli_usage("deployment", "usage: lfr deployment %s --as USER", verbs[known].usage);
     int64_t id = 0;
-    if (verbs[known].n_args > 0 && strcmp(verb, "create") && parse_id(args[0], &id))
+    if (verbs[known].n_args > 0 && strcmp(verb, "create") && gov_parse_id(args[0], &id))
         return cli_usage("deployment", "'%s' is not a deployment id", args[0]);
     int tick = !strcmp(verb, "tick");
     gov g;

@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < 1) return -1;
-    *id = v;
-    return 0;
-}
-
 static void print_doc(json_t *doc, int json)
 {
     if (json) {
@@ -72,7 +62,7 @@ int cmd_watchlist(int argc, char **argv)
                                            "--source S --legal-basis L --photo-date YYYY-MM-DD"
                                          : "%s ID", verb);
     int64_t id = 0;
-    if (parse_id(args[0], &id)) return cli_usage("watchlist", "'%s' is not an id", args[0]);
+    if (gov_parse_id(args[0], &id)) return cli_usage("watchlist", "'%s' is not an id", args[0]);
     gov g;
     int status = gov_open("watchlist", &g, db, models, 1, as);
     lfr_runtime *rt = NULL;

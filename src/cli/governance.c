@@ -10,6 +10,16 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+int gov_parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 1) return -1;
+    *id = v;
+    return 0;
+}
+
 int64_t gov_now_ms(void)
 {
     struct timeval tv;

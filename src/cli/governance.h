@@ -28,5 +28,7 @@ void gov_close(gov *g);
  * 1, "ran, the answer is no"; an unknown id 3, bad input; others as usual. */
 int gov_fail(gov *g, int rc);
 int64_t gov_now_ms(void);
+/* A positive decimal id; 0 on success, -1 if s is anything else. */
+int gov_parse_id(const char *s, int64_t *id);
 
 #endif
