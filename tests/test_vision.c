@@ -641,6 +641,22 @@ static void *embed_thread(void *p)
 }
 
 /* One engine, two threads at once: the same results as one thread. */
+/* ONNX Runtime's own tensors (the feature maps of a face) go through the
+ * wiping allocator: embedding a face wipes at least its input and output. */
+static void test_runtime_memory_wiped(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/face_recognition_examples/examples/biden.jpg");
+    lfr_image *img = load("samples/face_recognition_examples/examples/biden.jpg");
+    size_t before = lfr_runtime_wiped_bytes(rt);
+    float emb[512];
+    assert_int_equal(lfr_engine_embed_main(ctx, engine, img, emb, NULL, NULL), LFR_OK);
+    size_t wiped = lfr_runtime_wiped_bytes(rt) - before;
+    print_message("ONNX Runtime memory wiped for one still: %zu bytes\n", wiped);
+    assert_true(wiped >= 3 * 112 * 112 * sizeof(float));
+    lfr_image_free(img);
+}
+
 static void test_engine_shared_by_threads(void **state)
 {
     (void)state;
@@ -674,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_bad_models_refused),
         cmocka_unit_test(test_engine_alloc_faults),
         cmocka_unit_test(test_engine_shared_by_threads),
+        cmocka_unit_test(test_runtime_memory_wiped),
         cmocka_unit_test(test_operating_points),
     };
     return cmocka_run_group_tests(tests, setup_engine, teardown_engine);

@@ -36,6 +36,9 @@ lfr_runtime_params lfr_runtime_default_params(void);
  * start (message from ORT). */
 int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out);
 void lfr_runtime_free(lfr_runtime *rt);
+/* Bytes of ONNX Runtime's tensor memory wiped on release so far: every
+ * session allocates through a wiping allocator (PRI-1). For tests. */
+size_t lfr_runtime_wiped_bytes(const lfr_runtime *rt);
 /* Version string of the ONNX Runtime library in use (static). */
 const char *lfr_runtime_ort_version(void);
 

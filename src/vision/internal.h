@@ -54,6 +54,8 @@ struct lfr_runtime {
     const void *api; /* const OrtApi * */
     void *env;       /* OrtEnv * */
     void *mem_info;  /* OrtMemoryInfo * for CPU tensors */
+    void *wiping;    /* the OrtAllocator every session uses (ort.c) */
+    void *alloc_info; /* OrtMemoryInfo of that allocator */
     int intra_op_threads;
 };
 

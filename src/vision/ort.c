@@ -8,6 +8,8 @@
 #include <onnxruntime_c_api.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define API(rt) ((const OrtApi *)(rt)->api)
@@ -27,6 +29,95 @@ static int status_check(lfr_ctx *ctx, const OrtApi *api, OrtStatus *status, cons
     int rc = lfr_fail(ctx, LFR_ERUNTIME, "%s: onnxruntime: %s", what, api->GetErrorMessage(status));
     api->ReleaseStatus(status);
     return rc;
+}
+
+/* ONNX Runtime keeps the intermediate tensors of a network (feature maps of
+ * a face) in its own memory. Sessions are made to allocate through this
+ * allocator instead, which wipes every block when ORT frees it, so nothing
+ * derived from a passer-by's face outlives the run (REQUIREMENTS PRI-1). */
+#define CACHED_BLOCKS 48 /* wiped blocks kept for reuse */
+
+typedef struct wiping_allocator {
+    OrtAllocator base; /* first: ORT sees an OrtAllocator */
+    const OrtMemoryInfo *info;
+    atomic_size_t wiped; /* bytes wiped so far, for tests */
+    /* Blocks already wiped, kept so the next run reuses them instead of
+     * paying fresh pages (ORT's own arena did that before). Guarded by lock. */
+    pthread_mutex_t lock;
+    uint8_t *cache[CACHED_BLOCKS];
+    int n_cached;
+} wiping_allocator;
+
+#define BLOCK_HEADER 64 /* keeps MLAS's 64-byte alignment and holds the size */
+
+static size_t block_size(const uint8_t *block)
+{
+    size_t total;
+    memcpy(&total, block, sizeof total);
+    return total;
+}
+
+static void *ORT_API_CALL wiping_alloc(OrtAllocator *self, size_t size)
+{
+    wiping_allocator *wa = (wiping_allocator *)self;
+    if (size > SIZE_MAX - BLOCK_HEADER - 63) return NULL;
+    size_t total = (size + BLOCK_HEADER + 63) / 64 * 64;
+    uint8_t *p = NULL;
+    pthread_mutex_lock(&wa->lock);
+    /* The smallest cached block that fits without wasting over half. */
+    int best = -1;
+    for (int i = 0; i < wa->n_cached; i++) {
+        size_t have = block_size(wa->cache[i]);
+        if (have >= total && have <= 2 * total &&
+            (best < 0 || have < block_size(wa->cache[best])))
+            best = i;
+    }
+    if (best >= 0) {
+        p = wa->cache[best];
+        wa->cache[best] = wa->cache[--wa->n_cached];
+    }
+    pthread_mutex_unlock(&wa->lock);
+    if (!p) {
+        p = aligned_alloc(64, total);
+        if (!p) return NULL;
+        memcpy(p, &total, sizeof total);
+    }
+    return p + BLOCK_HEADER;
+}
+
+static void ORT_API_CALL wiping_free(OrtAllocator *self, void *ptr)
+{
+    wiping_allocator *wa = (wiping_allocator *)self;
+    if (!ptr) return;
+    uint8_t *p = (uint8_t *)ptr - BLOCK_HEADER;
+    size_t total = block_size(p);
+    lfr_wipe(p + BLOCK_HEADER, total - BLOCK_HEADER);
+    atomic_fetch_add(&wa->wiped, total);
+    pthread_mutex_lock(&wa->lock);
+    if (wa->n_cached < CACHED_BLOCKS) {
+        wa->cache[wa->n_cached++] = p;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&wa->lock);
+    free(p);
+}
+
+static void wiping_allocator_free(wiping_allocator *wa)
+{
+    if (!wa) return;
+    for (int i = 0; i < wa->n_cached; i++) free(wa->cache[i]);
+    pthread_mutex_destroy(&wa->lock);
+    lfr_free(wa);
+}
+
+size_t lfr_runtime_wiped_bytes(const lfr_runtime *rt)
+{
+    return rt->wiping ? atomic_load(&((wiping_allocator *)rt->wiping)->wiped) : 0;
+}
+
+static const OrtMemoryInfo *ORT_API_CALL wiping_info(const OrtAllocator *self)
+{
+    return ((const wiping_allocator *)self)->info;
 }
 
 lfr_runtime_params lfr_runtime_default_params(void)
@@ -74,6 +165,30 @@ int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out
                       "creating the runtime");
     if (rc) goto fail;
     rt->mem_info = mem;
+    /* Register the wiping allocator for CPU memory with the environment;
+     * sessions opt in with session.use_env_allocators. */
+    OrtMemoryInfo *alloc_info = NULL;
+    rc = status_check(ctx, api,
+                      api->CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &alloc_info),
+                      "creating the runtime");
+    if (rc) goto fail;
+    rt->alloc_info = alloc_info;
+    wiping_allocator *wa = lfr_calloc(1, sizeof *wa);
+    if (!wa) {
+        rc = lfr_fail(ctx, LFR_ENOMEM, "runtime: out of memory");
+        goto fail;
+    }
+    pthread_mutex_init(&wa->lock, NULL);
+    wa->base.version = ORT_API_VERSION;
+    wa->base.Alloc = wiping_alloc;
+    wa->base.Free = wiping_free;
+    wa->base.Info = wiping_info;
+    wa->base.Reserve = wiping_alloc;
+    wa->info = alloc_info;
+    rt->wiping = wa;
+    rc = status_check(ctx, api, api->RegisterAllocator(env, &wa->base),
+                      "registering the wiping allocator");
+    if (rc) goto fail;
     *out = rt;
     return LFR_OK;
 fail:
@@ -84,8 +199,12 @@ fail:
 void lfr_runtime_free(lfr_runtime *rt)
 {
     if (!rt) return;
+    if (rt->env && rt->alloc_info && rt->wiping)
+        succeeded(API(rt), API(rt)->UnregisterAllocator(rt->env, rt->alloc_info));
     if (rt->mem_info) API(rt)->ReleaseMemoryInfo(rt->mem_info);
     if (rt->env) API(rt)->ReleaseEnv(rt->env);
+    if (rt->alloc_info) API(rt)->ReleaseMemoryInfo(rt->alloc_info);
+    wiping_allocator_free(rt->wiping);
     lfr_free(rt);
 }
 
@@ -113,6 +232,10 @@ int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t 
          * slower on x86 unless flushed to zero. */
         (rc = status_check(ctx, api,
                            api->AddSessionConfigEntry(so, "session.set_denormal_as_zero", "1"),
+                           what)) ||
+        /* Every tensor through the wiping allocator (see above). */
+        (rc = status_check(ctx, api,
+                           api->AddSessionConfigEntry(so, "session.use_env_allocators", "1"),
                            what)))
         goto done;
     rc = status_check(ctx, api, api->CreateSessionFromArray(rt->env, bytes, len, so, &session),
