@@ -46,6 +46,17 @@ typedef struct engine_opts {
     int flip; /* embed the mean of the face and its mirror */
 } engine_opts;
 
+/* Several embedders fused (lfr eval --fuse): each embeds paths and LFW
+ * View 1's dev pairs, which calibrate it. *out (n x *dim floats) and
+ * *found are owned (lfr_free). Returns an exit code, printing the error. */
+typedef struct fuse_opts {
+    const char *lfw, *models, *cache; /* models: "a,b[,c]"; cache may be NULL */
+    engine_opts eo;
+    int threads, json;
+} fuse_opts;
+int cli_fuse_paths(lfr_ctx *ctx, const fuse_opts *f, char *const *paths, int n, float **out,
+                   uint8_t **found, int *dim);
+
 /* Opens runtime + engine with the options; on failure prints and returns an
  * exit code (else 0). */
 int cli_engine_open(const char *cmd, lfr_ctx *ctx, const engine_opts *o, lfr_runtime **rt,

@@ -22,9 +22,10 @@ static int eval_verify(int argc, char **argv)
                                          {"threads", required_argument, NULL, 't'},
                                          {"limit", required_argument, NULL, 'n'},
                                          {"no-flip", no_argument, NULL, 'f'},
+                                         {"fuse", required_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
     engine_opts eo = {.flip = 1}; /* stills: mirror-averaged embedding */
-    const char *lfw = NULL;
+    const char *lfw = NULL, *fuse = NULL;
     int json = 0, threads = 2, limit = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -33,6 +34,7 @@ static int eval_verify(int argc, char **argv)
         case 'm': eo.model_dir = optarg; break;
         case 'e': eo.embedder = optarg; break;
         case 'f': eo.flip = 0; break;
+        case 'F': fuse = optarg; break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &threads))
                 return cli_usage("eval", "--threads needs a number 1..64");
@@ -45,6 +47,7 @@ static int eval_verify(int argc, char **argv)
         }
     }
     if (!lfw) return cli_usage("eval", "verify needs --lfw DIR");
+    if (fuse && eo.embedder) return cli_usage("eval", "--fuse names its models; no --embedder");
     if (optind != argc) return cli_usage("eval", "unexpected argument '%s'", argv[optind]);
 
     lfr_ctx *ctx = NULL;
@@ -60,23 +63,36 @@ static int eval_verify(int argc, char **argv)
     int rc = lfr_pairs_load_lfw(ctx, lfw, pairs_path, limit, &pairs);
     int status = rc ? cli_fail_ctx("eval", ctx, rc) : EXIT_OK;
     if (status) goto done;
-    if ((status = cli_engine_open("eval", ctx, &eo, &rt, &engine))) goto done;
-    int dim = lfr_engine_embedding_size(engine);
-    emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);
-    emb = lfr_alloc(emb_bytes);
-    found = lfr_calloc((size_t)pairs->n_paths, 1);
+    int dim = 0;
+    int64_t t0 = lfr_now_us();
+    char model[128];
+    if (fuse) {
+        fuse_opts f = {.lfw = lfw, .models = fuse, .eo = eo, .threads = threads, .json = json};
+        if ((status = cli_fuse_paths(ctx, &f, pairs->paths, pairs->n_paths, &emb, &found, &dim)))
+            goto done;
+        emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);
+        snprintf(model, sizeof model, "fusion of %.100s", fuse);
+    } else {
+        if ((status = cli_engine_open("eval", ctx, &eo, &rt, &engine))) goto done;
+        dim = lfr_engine_embedding_size(engine);
+        emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);
+        emb = lfr_alloc(emb_bytes);
+        found = lfr_calloc((size_t)pairs->n_paths, 1);
+        snprintf(model, sizeof model, "%s", lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)));
+    }
     scores = lfr_calloc((size_t)pairs->n_pairs, sizeof(float));
     failed = lfr_calloc((size_t)pairs->n_pairs, 1);
     if (!emb || !found || !scores || !failed) {
         status = cli_fail("eval", LFR_ENOMEM, "out of memory");
         goto done;
     }
-    int64_t t0 = lfr_now_us();
-    rc = lfr_embed_paths(ctx, engine, pairs->paths, pairs->n_paths, threads, emb, found,
-                         json ? NULL : show_progress, NULL);
-    if (rc) {
-        status = cli_fail_ctx("eval", ctx, rc);
-        goto done;
+    if (!fuse) {
+        rc = lfr_embed_paths(ctx, engine, pairs->paths, pairs->n_paths, threads, emb, found,
+                             json ? NULL : show_progress, NULL);
+        if (rc) {
+            status = cli_fail_ctx("eval", ctx, rc);
+            goto done;
+        }
     }
     double secs = (double)(lfr_now_us() - t0) / 1e6;
     int no_face = 0;
@@ -92,7 +108,7 @@ static int eval_verify(int argc, char **argv)
         status = cli_fail_ctx("eval", ctx, rc);
         goto done;
     }
-    const char *model = lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER));
+
     if (json) {
         json_t *folds = json_array();
         for (int f = 0; f < pairs->n_folds; f++)

@@ -102,85 +102,16 @@ static void unload(loaded *l)
     lfr_ctx_free(l->ctx);
 }
 
-/* Embeds paths with one embedder into a new array (owned), with an
- * optional cache file. */
-static int embed_with(const set_opts *o, lfr_ctx *ctx, const char *model, char *const *paths,
-                      int n, const char *cache, float **emb, uint8_t **found, int *dim)
-{
-    engine_opts eo = o->eo;
-    eo.embedder = model;
-    lfr_runtime *rt = NULL;
-    lfr_engine *e = NULL;
-    int status = cli_engine_open("eval", ctx, &eo, &rt, &e);
-    if (status) return status;
-    *dim = lfr_engine_embedding_size(e);
-    *emb = lfr_alloc((size_t)n * (size_t)*dim * sizeof(float));
-    *found = lfr_calloc((size_t)n, 1);
-    int cached = 0, rc = LFR_ENOMEM;
-    if (*emb && *found)
-        rc = lfr_embed_paths_cached(ctx, e, o->eo.flip, paths, n, o->threads, cache, *emb, *found,
-                                    o->json ? NULL : show_progress, NULL, &cached);
-    cli_engine_close(rt, e);
-    return rc ? cli_fail("eval", rc, "%s: %s", model, lfr_errmsg(ctx)) : EXIT_OK;
-}
-
-/* --fuse A,B[,C]: each model embeds the set and View 1's dev pairs (the
- * calibration, never the test pairs), then the fused vectors replace the
- * embeddings. */
+/* --fuse A,B[,C]: the fused vectors replace the embeddings. */
 static int load_fused(const set_opts *o, loaded *l)
 {
-    char list[256], *save = NULL, *names[4];
-    int n_models = 0;
-    snprintf(list, sizeof list, "%s", o->fuse);
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (n_models < 4) names[n_models++] = t;
-    if (n_models < 2) return cli_usage("eval", "--fuse needs 2 to 4 model names, comma-separated");
-    char dev_path[4096];
-    snprintf(dev_path, sizeof dev_path, "%s/pairsDevTrain.txt", o->lfw);
-    lfr_pairs *dev = NULL;
-    int rc = lfr_pairs_load_lfw(l->ctx, o->lfw, dev_path, 0, &dev);
-    if (rc) return cli_fail_ctx("eval", l->ctx, rc);
-    float *emb[4] = {NULL}, *dev_emb = NULL;
-    uint8_t *found[4] = {NULL}, *dev_found = NULL;
-    int dims[4] = {0}, status = EXIT_OK;
-    double sd[4];
-    for (int m = 0; m < n_models && !status; m++) {
-        char cache[4200], dev_cache[4300];
-        if (o->cache) snprintf(cache, sizeof cache, "%s.%s", o->cache, names[m]);
-        if (o->cache) snprintf(dev_cache, sizeof dev_cache, "%s.%s.dev", o->cache, names[m]);
-        status = embed_with(o, l->ctx, names[m], l->set->paths, l->set->n, o->cache ? cache : NULL,
-                            &emb[m], &found[m], &dims[m]);
-        int dev_dim = 0;
-        if (!status)
-            status = embed_with(o, l->ctx, names[m], dev->paths, dev->n_paths,
-                                o->cache ? dev_cache : NULL, &dev_emb, &dev_found, &dev_dim);
-        if (!status && (rc = lfr_impostor_sd(l->ctx, dev, dev_emb, dev_found, dev_dim, &sd[m])))
-            status = cli_fail_ctx("eval", l->ctx, rc);
-        if (!status && !o->json)
-            fprintf(stderr, "lfr eval: %s: impostor spread on View 1 dev pairs %.4f\n", names[m], sd[m]);
-        lfr_free(dev_emb);
-        lfr_free(dev_found);
-        dev_emb = NULL;
-        dev_found = NULL;
-    }
-    if (!status) {
-        l->dim = 0;
-        for (int m = 0; m < n_models; m++) l->dim += dims[m];
-        l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);
-        l->emb = lfr_alloc(l->emb_bytes);
-        l->found = lfr_calloc((size_t)l->set->n, 1);
-        if (!l->emb || !l->found) status = cli_fail("eval", LFR_ENOMEM, "out of memory");
-        else if ((rc = lfr_fuse(l->ctx, n_models, (const float *const *)emb, dims, sd,
-                                (const uint8_t *const *)found, l->set->n, l->emb, l->found)))
-            status = cli_fail_ctx("eval", l->ctx, rc);
-        snprintf(l->fused_name, sizeof l->fused_name, "fusion of %.100s", o->fuse);
-    }
-    for (int m = 0; m < n_models; m++) {
-        lfr_free(emb[m]);
-        lfr_free(found[m]);
-    }
-    lfr_pairs_free(dev);
-    return status;
+    fuse_opts f = {.lfw = o->lfw, .models = o->fuse, .cache = o->cache, .eo = o->eo,
+                   .threads = o->threads, .json = o->json};
+    int status = cli_fuse_paths(l->ctx, &f, l->set->paths, l->set->n, &l->emb, &l->found, &l->dim);
+    if (status) return status;
+    l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);
+    snprintf(l->fused_name, sizeof l->fused_name, "fusion of %.100s", o->fuse);
+    return EXIT_OK;
 }
 
 static int load_and_embed(const set_opts *o, loaded *l)

@@ -93,7 +93,7 @@ const cli_command cli_commands[] = {
      "~/.local/share/openlfr/lfr.db.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
-     "         [--no-flip] [--threads N] [--limit N]\n"
+     "         [--no-flip] [--threads N] [--limit N] [--fuse A,B[,C]]\n"
      "       lfr eval fmr --lfw DIR [--merge FILE] [--embeddings CACHE] [--update-manifest]\n"
      "         [--json] [--models DIR] [--embedder NAME] [--no-flip] [--threads N]\n"
      "       lfr eval identify --lfw DIR [--merge FILE] [--embeddings CACHE] [...]\n"
