@@ -90,17 +90,13 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
         cases[i].n = 0;
         if (lfr_ctx_new(&cases[i].ctx)) rc = LFR_ENOMEM;
     }
-    int64_t t0 = lfr_now_us();
     for (int i = 0; i < parallel && !rc; i++) pthread_create(&tid[i], NULL, bench_thread, &cases[i]);
     for (int i = 0; i < parallel && !rc; i++) pthread_join(tid[i], NULL);
-    double wall = (double)(lfr_now_us() - t0) / 1e6;
-    int total = 0;
     for (int i = 0; i < parallel; i++) {
         if (!rc && cases[i].rc) {
             rc = cases[i].rc;
             fprintf(stderr, "lfr bench: error: %s\n", lfr_errmsg(cases[i].ctx));
         }
-        total += cases[i].n;
     }
     if (!rc) {
         *t = summarise(cases[0].ms, cases[0].n);
@@ -108,8 +104,6 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
         double timed = 0;
         for (int i = 0; i < cases[0].n; i++) timed += cases[0].ms[i];
         *per_sec = parallel * cases[0].n / (timed / 1000.0);
-        (void)wall;
-        (void)total;
     }
     for (int i = 0; i < parallel; i++) lfr_ctx_free(cases[i].ctx);
     free(cases);

@@ -104,6 +104,6 @@ int landmarks_run(lfr_ctx *ctx, const lfr_model *lm, const lfr_image *img, lfr_f
 
 /* Fills face->quality from its box and points; grey64 is the 64x64 grey crop
  * (0-255) the landmark model saw, or NULL to skip sharpness and exposure. */
-void quality_measure(const lfr_image *img, lfr_face *face, const float *grey64);
+void quality_measure(lfr_face *face, const float *grey64);
 
 #endif

@@ -97,9 +97,9 @@ int landmarks_run(lfr_ctx *ctx, const lfr_model *lm, const lfr_image *img, lfr_f
         /* Quality reads the grey crop of the direct pass, as 0-255 levels. */
         if (m->input_w == LM_GREY_SIDE && m->input_h == LM_GREY_SIDE) {
             for (size_t i = 0; i < n_in; i++) input[i] = input[i] / m->scale + m->mean;
-            quality_measure(img, face, input);
+            quality_measure(face, input);
         } else {
-            quality_measure(img, face, NULL);
+            quality_measure(face, NULL);
         }
     }
     lfr_wipe_free(input, n_in * sizeof(float));

@@ -14,9 +14,8 @@
 #define NOSE_DEPTH 0.55f      /* nose tip depth / inter-eye distance */
 #define NOSE_REST_RATIO 0.495f /* nose between eye line and mouth line, frontal face */
 
-void quality_measure(const lfr_image *img, lfr_face *face, const float *grey64)
+void quality_measure(lfr_face *face, const float *grey64)
 {
-    (void)img;
     lfr_face_quality *q = &face->quality;
     const float(*p)[2] = (const float(*)[2])face->points;
     float ex = p[1][0] - p[0][0], ey = p[1][1] - p[0][1];
