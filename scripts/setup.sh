@@ -8,6 +8,7 @@
 # 3. Model files unpacked and checked, the resolution-free detector derived
 #    offline by tools/convert_ultraface_anysize.py, and the manifests from
 #    models/ copied beside them.
+# 4. playwright-core from npm, for the console's tests in Debian's chromium.
 #
 # Idempotent: a second run checks and does nothing else. Nothing is fetched at
 # build, test or run time. Exits non-zero, saying what failed, on any problem.
@@ -26,7 +27,8 @@ apt_packages=(
   build-essential cmake pkg-config clang
   libcmocka-dev libturbojpeg0-dev libspng-dev libsodium-dev libjansson-dev libopenblas-dev libsqlite3-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev ffmpeg strace
-  python3 python3-onnx python3-numpy
+  libmicrohttpd-dev python3 python3-onnx python3-numpy
+  chromium fonts-dejavu-core wrk curl
 )
 
 install_debian_packages() {
@@ -186,6 +188,22 @@ install_converted_embedders() {
   fi
 }
 
+# playwright-core (no dependencies of its own) drives Debian's chromium in the
+# console's browser tests; unpacked as a node module under the cache.
+install_playwright() {
+  local dir=$cache/node/node_modules/playwright-core
+  if [ -f "$dir/.sha256" ] && [ "$(cat "$dir/.sha256")" = "$PLAYWRIGHT_SHA256" ]; then
+    say "playwright-core 1.65.1: present"
+    return
+  fi
+  fetch_npm playwright-core 1.65.1 "$PLAYWRIGHT_SHA256"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  tar -xzf "$FETCHED" -C "$dir" --strip-components=1 || die "$FETCHED: cannot unpack"
+  echo "$PLAYWRIGHT_SHA256" >"$dir/.sha256"
+  say "playwright-core installed in $dir"
+}
+
 # manifest_sum FILE: the sha256 the manifests in models/ record for FILE.
 manifest_sum() {
   local s
@@ -194,10 +212,12 @@ manifest_sum() {
   echo "$s"
 }
 
+PLAYWRIGHT_SHA256=6f5a60be62a4fddfbe7d10c448d8fbd54547da3358f2f8a04211440471ee863e
 ORT_LIB_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 mkdir -p "$dl"
 install_debian_packages
 install_onnxruntime
 install_models
 install_converted_embedders
+install_playwright
 say "done: cache $cache"

@@ -156,7 +156,7 @@ static void test_users_and_roles(void **state)
            "password");
     expect(lfr_user_add(ctx, pol, &admin, "Robert'); DROP TABLE users;--", LFR_ROLE_OPERATOR, 0, PW),
            LFR_EINVAL, "user name");
-    expect(lfr_user_add(ctx, pol, &operator_, "x.op", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
+    expect(lfr_user_add(ctx, pol, &operator_, "x.op", LFR_ROLE_OPERATOR, 0, PW), LFR_EPERM,
            "admin");
     expect(lfr_user_add(ctx, pol, &admin, "pc.smith", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
            "already exists");
@@ -165,7 +165,7 @@ static void test_users_and_roles(void **state)
     assert_int_equal(lfr_user_disable(ctx, pol, &admin, "pc.leaver"), LFR_OK);
     expect(lfr_policy_login(ctx, pol, "pc.leaver", PW, &a), LFR_EINVAL, "disabled");
     json_t *list = NULL;
-    expect(lfr_user_list(ctx, pol, &operator_, &list), LFR_EINVAL, NULL);
+    expect(lfr_user_list(ctx, pol, &operator_, &list), LFR_EPERM, NULL);
     assert_int_equal(lfr_user_list(ctx, pol, &auditor, &list), LFR_OK);
     assert_true(json_array_size(list) >= 7);
     char *text = json_dumps(list, 0);
@@ -179,13 +179,13 @@ static void test_authorisation_rules(void **state)
     (void)state;
     int64_t id = complete_draft(1, "0.6", "1000");
     /* Below rank; not an authorising officer; the applicant. */
-    expect(lfr_deployment_authorise(ctx, pol, &inspector, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &inspector, id, 0, t0 - HOUR_MS), LFR_EPERM,
            "superintendent");
-    expect(lfr_deployment_authorise(ctx, pol, &operator_, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &operator_, id, 0, t0 - HOUR_MS), LFR_EPERM,
            "authoriser");
     lfr_actor both = supt;
     both.id = applicant.id; /* the same person applying and authorising */
-    expect(lfr_deployment_authorise(ctx, pol, &both, id, 0, t0 - HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &both, id, 0, t0 - HOUR_MS), LFR_EPERM,
            "separation of duties");
     /* Not yet authorised: no processing, no start. */
     expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 + HOUR_MS), LFR_EINVAL, "submitted");
@@ -194,7 +194,7 @@ static void test_authorisation_rules(void **state)
     expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "something else"), LFR_EINVAL,
            "frozen");
     /* The threshold: only its officer, never below the floor. */
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.65"), LFR_EINVAL,
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.65"), LFR_EPERM,
            "authorising officer");
     expect(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.40"), LFR_EINVAL, "floor");
     assert_int_equal(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.65"), LFR_OK);
@@ -269,7 +269,7 @@ static void test_mandatory_fields_and_limits(void **state)
     assert_null(json_object_get(json_object_get(doc, "record"), "start"));
     json_decref(doc);
     /* Only its applicant edits a draft. */
-    expect(lfr_deployment_set(ctx, pol, &operator_, id, "purpose", "mine now"), LFR_EINVAL, NULL);
+    expect(lfr_deployment_set(ctx, pol, &operator_, id, "purpose", "mine now"), LFR_EPERM, NULL);
 }
 
 static void test_urgent_route(void **state)
@@ -406,7 +406,7 @@ static void test_watchlists(void **state)
     e.extra_justification = "missing from care for three days, at risk of exploitation";
     int64_t ch = add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_OK,
                      NULL, NULL);
-    expect(lfr_watchlist_approve(ctx, pol, &reviewer, ch), LFR_EINVAL, "WL-6");
+    expect(lfr_watchlist_approve(ctx, pol, &reviewer, ch), LFR_EPERM, "WL-6");
     assert_int_equal(lfr_watchlist_approve(ctx, pol, &supt_reviewer, ch), LFR_OK);
     /* The photo is stored encrypted: no JPEG marker in the row. */
     lfr_stmt *st = NULL;
@@ -428,11 +428,11 @@ static void test_watchlists(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, all[i], t0 - 2 * HOUR_MS), 0);
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL, "second approval");
-    expect(lfr_watchlist_approve(ctx, pol, &applicant, v), LFR_EINVAL, NULL);
+    expect(lfr_watchlist_approve(ctx, pol, &applicant, v), LFR_EPERM, NULL);
     assert_int_equal(lfr_watchlist_approve(ctx, pol, &reviewer, v), LFR_OK);
     /* The reviewer may not be the authorising officer (WL-4). */
     assert_int_equal(lfr_watchlist_review(ctx, pol, &supt_reviewer, c, t0 - 2 * HOUR_MS), LFR_OK);
-    expect(lfr_deployment_authorise(ctx, pol, &supt_reviewer, dep, 0, t0 - HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &supt_reviewer, dep, 0, t0 - HOUR_MS), LFR_EPERM,
            "may not also authorise");
     assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, c, t0 - 2 * HOUR_MS), LFR_OK);
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
@@ -453,7 +453,7 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_stmt_int64(st, 1), 5);
     lfr_stmt_free(st);
     json_t *sar = NULL;
-    expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EINVAL, "auditor");
+    expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EPERM, "auditor");
     assert_int_equal(lfr_sar_lookup(ctx, pol, &auditor, "PNC 01/234567A", &sar), LFR_OK);
     assert_int_equal(json_array_size(sar), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(sar, 0), "category")), "wanted");
@@ -468,8 +468,26 @@ static void test_alerts_and_retention(void **state)
     TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
     int64_t dep = complete_draft(0, "0.6", "1000");
     int64_t e = add(dep, entry("PNC 77", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    /* Cameras belong to the application: its applicant adds them to the draft. */
+    expect(lfr_camera_add(ctx, pol, &operator_, dep, "cam1", "rtsp://10.0.0.5/1", "gate"), LFR_EPERM,
+           "applicant");
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam\n1", "rtsp://10.0.0.5/1", ""), LFR_EINVAL,
+           "control");
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", "gate"), 0);
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
+           "already");
+    /* Unreviewed entries are never searched. */
+    lfr_gallery *g = NULL;
+    assert_int_equal(lfr_watchlist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
+    assert_int_equal(lfr_gallery_identities(g), 0);
+    lfr_gallery_free(g);
     assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_watchlist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
+    assert_int_equal(lfr_gallery_identities(g), 1);
+    lfr_gallery_free(g);
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam2", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
+           "draft");
     lfr_alert_record a = {.deployment = dep, .entry = e, .camera = "cam1", .time_ms = t0 + 60000,
                           .track_id = 4, .score = 0.71, .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-jpeg",
                           .crop_len = 9};
@@ -478,6 +496,7 @@ static void test_alerts_and_retention(void **state)
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
     assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &id), LFR_OK);
+    int64_t still_open = id;
     a.entry = 999999;
     expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "watchlist");
     a.entry = e;
@@ -488,7 +507,7 @@ static void test_alerts_and_retention(void **state)
     /* HIL-2: an outcome follows a decision to engage; an operator decides. */
     expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "arrest", 300, NULL, t0 + HOUR_MS),
            LFR_EINVAL, "decision to engage");
-    expect(lfr_alert_decide(ctx, pol, &engager, first, 1, t0 + HOUR_MS), LFR_EINVAL, "operator");
+    expect(lfr_alert_decide(ctx, pol, &engager, first, 1, t0 + HOUR_MS), LFR_EPERM, "operator");
     assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, first, 1, t0 + HOUR_MS), LFR_OK);
     expect(lfr_alert_decide(ctx, pol, &operator_, first, 0, t0 + HOUR_MS), LFR_EINVAL, "already");
     expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "shot", 300, NULL, t0 + HOUR_MS),
@@ -497,11 +516,49 @@ static void test_alerts_and_retention(void **state)
                                        t0 + HOUR_MS),
                      LFR_OK);
     assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, second, 0, t0 + HOUR_MS), LFR_OK);
+    /* HIL-1: what the operator sees; the faces only to operators and
+     * engagement officers, each look audited. */
+    json_t *alerts = NULL;
+    expect(lfr_alert_list(ctx, pol, &admin, dep, NULL, 0, &alerts), LFR_EPERM, NULL);
+    expect(lfr_alert_list(ctx, pol, &operator_, dep, "maybe", 0, &alerts), LFR_EINVAL, "status");
+    assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, "open", 0, &alerts), LFR_OK);
+    assert_int_equal(json_array_size(alerts), 1);
+    json_t *row = json_array_get(alerts, 0);
+    assert_int_equal(json_integer_value(json_object_get(row, "id")), still_open);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(row, "entry"), "category")),
+                        "wanted");
+    json_decref(alerts);
+    assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, NULL, first, &alerts), LFR_OK);
+    assert_int_equal(json_array_size(alerts), 1); /* only ids after `first` */
+    json_decref(alerts);
+    assert_int_equal(lfr_alert_show(ctx, pol, &engager, first, &alerts), LFR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(alerts, "outcome"), "action")),
+                        "words_of_advice");
+    json_decref(alerts);
+    uint8_t *img = NULL;
+    size_t img_len = 0;
+    expect(lfr_alert_image(ctx, pol, &admin, first, 0, &img, &img_len), LFR_EPERM, NULL);
+    expect(lfr_alert_image(ctx, pol, &auditor, first, 0, &img, &img_len), LFR_EPERM, NULL);
+    assert_int_equal(lfr_alert_image(ctx, pol, &operator_, first, 0, &img, &img_len), LFR_OK);
+    assert_int_equal(img_len, 9);
+    assert_memory_equal(img, "\xff\xd8\xff-jpeg", 9);
+    lfr_wipe_free(img, img_len);
+    assert_int_equal(lfr_alert_image(ctx, pol, &operator_, first, 1, &img, &img_len), LFR_OK);
+    assert_true(img_len > 1000 && img[0] == 0xff && img[1] == 0xd8); /* the uploaded JPEG */
+    lfr_wipe_free(img, img_len);
+    /* Counts from the pipelines, summed per camera. */
+    assert_int_equal(lfr_deployment_count(ctx, pol, dep, "cam1", 100, 7, 9, t0 + HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_count(ctx, pol, dep, "cam1", 50, 3, 4, t0 + HOUR_MS), LFR_OK);
+    expect(lfr_deployment_count(ctx, pol, dep, "cam1", -1, 0, 0, t0), LFR_EINVAL, "negative");
+    assert_int_equal(lfr_camera_list(ctx, pol, &operator_, dep, &alerts), LFR_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(alerts, 0), "faces")), 10);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(alerts, 0), "frames")), 150);
+    json_decref(alerts);
     /* The closing report (DEP-10): after the end, aggregates only. */
     json_t *report = NULL;
     expect(lfr_deployment_report(ctx, pol, &supt, dep, &report), LFR_EINVAL, "follows its end");
     assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", t0 + 2 * HOUR_MS), 0);
-    expect(lfr_deployment_report(ctx, pol, &operator_, dep, &report), LFR_EINVAL, NULL);
+    expect(lfr_deployment_report(ctx, pol, &operator_, dep, &report), LFR_EPERM, NULL);
     assert_int_equal(lfr_deployment_report(ctx, pol, &auditor, dep, &report), LFR_OK);
     assert_int_equal(json_integer_value(json_object_get(report, "alerts")), 3);
     json_t *by = json_object_get(report, "alerts_by_decision");
@@ -510,10 +567,10 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(json_integer_value(json_object_get(by, "open")), 1);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "outcomes"), "words_of_advice")), 1);
     assert_int_equal(json_integer_value(json_object_get(report, "engagement_seconds_total")), 240);
+    assert_int_equal(json_integer_value(json_object_get(report, "faces_processed")), 10);
     assert_string_equal(json_string_value(json_object_get(report, "end_reason")), "shift over");
     char *text = json_dumps(report, 0);
     assert_null(strstr(text, "PNC 77")); /* no identity in a report */
-    free(text);
     json_decref(report);
     /* Retention: nothing before 31 days; everything after, each audited. */
     int n = 0;
@@ -534,6 +591,26 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_stmt_int64(st, 1), 0);
     assert_int_equal(lfr_stmt_int64(st, 2), n);
     lfr_stmt_free(st);
+    /* The published figures outlive the data behind them. */
+    assert_int_equal(lfr_deployment_report(ctx, pol, &auditor, dep, &report), LFR_OK);
+    char *after = json_dumps(report, 0);
+    json_decref(report);
+    assert_string_equal(after, text);
+    free(after);
+    free(text);
+    /* The auditor reads the log, newest first; the look is audited too. */
+    json_t *log = NULL;
+    expect(lfr_audit_list(ctx, pol, &operator_, 0, 10, &log), LFR_EPERM, NULL);
+    expect(lfr_audit_list(ctx, pol, &auditor, 0, 0, &log), LFR_EINVAL, "limit");
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, 0, 5, &log), LFR_OK);
+    assert_int_equal(json_array_size(log), 5);
+    int64_t newest = json_integer_value(json_object_get(json_array_get(log, 0), "seq"));
+    assert_true(newest > json_integer_value(json_object_get(json_array_get(log, 4), "seq")));
+    json_decref(log);
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, 0, 1, &log), LFR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "action")),
+                        "audit.view");
+    json_decref(log);
 }
 
 /* WL-7 and the key file's permissions. */

@@ -24,7 +24,8 @@
     X(ERUNTIME, -8, "neural network runtime failure")                                              \
     X(ENOFACE, -9, "no face found")                                                                \
     X(EINTERNAL, -10, "internal error")                                                            \
-    X(EEND, -11, "end of stream")
+    X(EEND, -11, "end of stream")                                                                  \
+    X(EPERM, -12, "not permitted for this user")
 
 typedef enum {
 #define LFR_ERR_ENUM(name, value, text) LFR_##name = value,

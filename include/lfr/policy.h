@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "lfr/audit.h"
+#include "lfr/match.h"
 #include "lfr/store.h"
 #include "lfr/vision.h"
 
@@ -218,6 +219,50 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
  * deletion audited. */
 int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
                          int *n_alerts_deleted);
+
+/* Cameras (part of the application: added to a draft by its applicant).
+ * source: a file, rtsp://, http(s):// URL, /dev/video*, or a folder of
+ * images. */
+int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   const char *name, const char *source, const char *location);
+/* The cameras with their counts so far: [{name, source, location, frames,
+ * faces, compared}]. actor NULL: the system (the server's runner). */
+int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                    json_t **out);
+/* Adds a camera's counts since its last report (the system, from the
+ * pipeline): frames processed, faces seen (one per track), templates
+ * compared. Aggregates only (PRI-1); the published figures rest on them. */
+int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
+                         int64_t frames, int64_t faces, int64_t compared, int64_t now_ms);
+/* The reviewed watchlist of a deployment as a gallery for the engine's
+ * embedder (ids are the entry ids in decimal). Refuses templates of
+ * another model. The caller frees it, which wipes it. */
+int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                          lfr_gallery **out);
+/* A watchlist photo (JPEG/PNG as uploaded), for its applicant, reviewer and
+ * authorising officer; audited. The caller wipes and frees it. */
+int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
+                        uint8_t **jpeg, size_t *len);
+
+/* Alerts as operators, engagement officers and auditors see them (HIL-1):
+ * id, deployment, camera, time, score, status, the entry (person_ref,
+ * category, reason, photo_date) and the outcome. deployment 0: all; status
+ * NULL: any; only ids above after_id (at most 500). */
+int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   const char *status, int64_t after_id, json_t **out);
+/* One alert; audited as a view. */
+int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                   json_t **out);
+/* The captured face (watchlist_photo 0) or the watchlist photo (1) of an
+ * alert, for operators and engagement officers only; audited. The caller
+ * wipes and frees it. */
+int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                    int watchlist_photo, uint8_t **jpeg, size_t *len);
+
+/* Audit records newest first, before seq (<= 0: from the newest), for
+ * auditors; the look is itself audited. */
+int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
+                   int limit, json_t **out);
 
 /* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
 int64_t lfr_parse_time_utc(const char *s);

@@ -273,29 +273,36 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                                   "deployment_id = ? GROUP BY category ORDER BY category",
                                   id));
     json_object_set_new(doc, "alerts",
-                        json_integer(count_of(ctx, p, "SELECT count(*) FROM alerts WHERE deployment_id = ?", id)));
+                        json_integer(count_of(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
+    json_object_set_new(doc, "faces_processed",
+                        json_integer(count_of(ctx, p,
+                                              "SELECT ifnull(sum(faces),0) FROM camera_counts "
+                                              "WHERE deployment_id = ?",
+                                              id)));
+    json_object_set_new(doc, "templates_compared",
+                        json_integer(count_of(ctx, p,
+                                              "SELECT ifnull(sum(compared),0) FROM camera_counts "
+                                              "WHERE deployment_id = ?",
+                                              id)));
     json_object_set_new(doc, "alerts_by_decision",
                         counts_by(ctx, p,
-                                  "SELECT status, count(*) FROM alerts WHERE deployment_id = ? "
+                                  "SELECT status, count(*) FROM alert_facts WHERE deployment_id = ? "
                                   "GROUP BY status ORDER BY status",
                                   id));
     json_object_set_new(doc, "outcomes",
                         counts_by(ctx, p,
-                                  "SELECT o.action, count(*) FROM outcomes o JOIN alerts a ON "
-                                  "a.id = o.alert_id WHERE a.deployment_id = ? GROUP BY o.action "
-                                  "ORDER BY o.action",
+                                  "SELECT action, count(*) FROM alert_facts WHERE deployment_id = ? "
+                                  "AND action IS NOT NULL GROUP BY action ORDER BY action",
                                   id));
     json_object_set_new(doc, "identity_confirmed",
                         json_integer(count_of(ctx, p,
-                                              "SELECT count(*) FROM outcomes o JOIN alerts a ON "
-                                              "a.id = o.alert_id WHERE a.deployment_id = ? AND "
-                                              "o.identity_confirmed",
+                                              "SELECT count(*) FROM alert_facts WHERE "
+                                              "deployment_id = ? AND identity_confirmed",
                                               id)));
     json_object_set_new(doc, "engagement_seconds_total",
                         json_integer(count_of(ctx, p,
-                                              "SELECT ifnull(sum(o.engagement_seconds),0) FROM "
-                                              "outcomes o JOIN alerts a ON a.id = o.alert_id "
-                                              "WHERE a.deployment_id = ?",
+                                              "SELECT ifnull(sum(engagement_seconds),0) FROM "
+                                              "alert_facts WHERE deployment_id = ?",
                                               id)));
     rc = audit(ctx, p, actor, "deployment.report", id, "deployment", NULL);
 done:

@@ -150,11 +150,11 @@ int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
         if (actor && actor->id != d.created_by)
             rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "changing a draft");
         if (!rc && (!actor || actor->id != d.created_by))
-            rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created a draft may change it");
+            rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
     } else if (threshold && (!strcmp(d.state, "authorised") || !strcmp(d.state, "live"))) {
         /* DEP-6: after authorisation only its officer may move it. */
         if (!actor || actor->id != d.authorised_by)
-            rc = lfr_fail(ctx, LFR_EINVAL,
+            rc = lfr_fail(ctx, LFR_EPERM,
                           "the threshold of an authorised deployment may be changed by its "
                           "authorising officer only (DEP-6)");
     } else {
@@ -196,7 +196,7 @@ int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *ac
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "draft", "add a location")) && (!actor || actor->id != d.created_by))
-        rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created a draft may change it");
+        rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
     lfr_stmt *st = NULL;
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
@@ -253,7 +253,7 @@ int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "draft", "submit")) && (!actor || actor->id != d.created_by))
-        rc = lfr_fail(ctx, LFR_EINVAL, "only the applicant who created it may submit it");
+        rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created it may submit it");
     if (!rc) rc = check_complete(ctx, p, &d);
     if (!rc) rc = set_state(ctx, p, actor, &d, "submitted", "deployment.submit", NULL);
     deployment_clear(&d);
@@ -331,7 +331,7 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (rc) return rc;
     int need = urgent ? p->cfg.urgent_rank : p->cfg.min_rank;
     if (actor->rank < need)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EPERM,
                         "%s is a %s: %s authorisation needs at least a %s (DEP-3)", actor->name,
                         lfr_rank_name(actor->rank), urgent ? "urgent" : "an",
                         lfr_rank_name(need));
@@ -341,7 +341,7 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     json_t *details = json_object();
     char hex[65];
     if (!(rc = state_is(ctx, &d, "submitted", "authorise")) && d.created_by == actor->id)
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EPERM,
                       "%s applied for this deployment and may not also authorise it (separation "
                       "of duties)",
                       actor->name);
@@ -519,7 +519,7 @@ int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     if (!rc && !(actor && ((early && actor->id == d.created_by) ||
                            ((actor->roles & LFR_ROLE_AUTHORISER) &&
                             (d.authorised_by == 0 || actor->id == d.authorised_by)))))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EPERM,
                       "%s may not cancel deployment %lld (the applicant before authorisation, "
                       "the authorising officer after)",
                       actor ? actor->name : "nobody", (long long)id);

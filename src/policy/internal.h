@@ -15,6 +15,13 @@ struct lfr_policy {
 int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
                 size_t *out_len);
 
+/* Opens a sealed box whose plain text must be exactly plain_n bytes; 0 on
+ * success, -1 for a wrong size, key or a damaged box. */
+int policy_open(const lfr_policy *p, const uint8_t *box, size_t n, void *plain, size_t plain_n);
+/* Opens a sealed box of any size into a new buffer (*plain, *plain_n). */
+int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, size_t n,
+                      uint8_t **plain, size_t *plain_n);
+
 /* Ends a deployment's watchlist (WL-8): photos and templates destroyed,
  * nominal records kept. Inside the caller's transaction. */
 int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms);

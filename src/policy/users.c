@@ -113,7 +113,7 @@ int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
     if (actor && (actor->roles & any)) return LFR_OK;
     char names[128];
     lfr_roles_format(any, names, sizeof names);
-    return lfr_fail(ctx, LFR_EINVAL, "%s: %s may not do this (needs the role %s)", what,
+    return lfr_fail(ctx, LFR_EPERM, "%s: %s may not do this (needs the role %s)", what,
                     actor ? actor->name : "nobody", names);
 }
 

@@ -55,6 +55,32 @@ int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
     return rc;
 }
 
+int policy_open(const lfr_policy *p, const uint8_t *box, size_t n, void *plain, size_t plain_n)
+{
+    if (!p->have_key || n != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_n)
+        return -1;
+    return crypto_secretbox_open_easy(plain, box + crypto_secretbox_NONCEBYTES,
+                                      n - crypto_secretbox_NONCEBYTES, box, p->key);
+}
+
+int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, size_t n,
+                      uint8_t **plain, size_t *plain_n)
+{
+    *plain = NULL;
+    *plain_n = 0;
+    size_t overhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+    if (n <= overhead) return lfr_fail(ctx, LFR_EFORMAT, "a sealed image is damaged");
+    uint8_t *buf = lfr_alloc(n - overhead);
+    if (!buf) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if (policy_open(p, box, n, buf, n - overhead)) {
+        lfr_free(buf);
+        return lfr_fail(ctx, LFR_EFORMAT, "a sealed image does not open with this key");
+    }
+    *plain = buf;
+    *plain_n = n - overhead;
+    return LFR_OK;
+}
+
 int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
                 size_t *out_len)
 {
@@ -187,9 +213,7 @@ static int compare_entries(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, cons
         rc = 0;
         size_t n = 0;
         const uint8_t *box = lfr_stmt_blob(st, 2, &n);
-        if (n != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + (size_t)dim * sizeof(float) ||
-            crypto_secretbox_open_easy((unsigned char *)other, box + crypto_secretbox_NONCEBYTES,
-                                       n - crypto_secretbox_NONCEBYTES, box, p->key))
+        if (policy_open(p, box, n, other, (size_t)dim * sizeof(float)))
             continue; /* another model's template, or another key: not comparable */
         float s = lfr_cosine(tpl, other, dim);
         if (s >= p->cfg.duplicate_cos)
@@ -391,9 +415,9 @@ int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     if (!needs_second_approval(r.category) && !r.child)
         rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld needs no second approval", (long long)entry);
     else if (actor->id == r.added_by)
-        rc = lfr_fail(ctx, LFR_EINVAL, "the second approval must come from someone else (WL-2)");
+        rc = lfr_fail(ctx, LFR_EPERM, "the second approval must come from someone else (WL-2)");
     else if (r.child && actor->rank < p->cfg.min_rank)
-        rc = lfr_fail(ctx, LFR_EINVAL, "a child's entry is approved at %s rank or above (WL-6)",
+        rc = lfr_fail(ctx, LFR_EPERM, "a child's entry is approved at %s rank or above (WL-6)",
                       lfr_rank_name(p->cfg.min_rank));
     if (!rc)
         rc = entry_update(ctx, p, entry,
@@ -472,7 +496,7 @@ int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_a
         if (reviewer == 0)
             rc = lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld has not been reviewed (WL-4)", (long long)id);
         else if (reviewer == ao->id)
-            rc = lfr_fail(ctx, LFR_EINVAL,
+            rc = lfr_fail(ctx, LFR_EPERM,
                           "watchlist entry %lld was reviewed by %s, who may not also authorise (WL-4)",
                           (long long)id, ao->name);
         else if ((needs_second_approval(lfr_stmt_text(st, 1)) || lfr_stmt_int64(st, 2)) && !second)

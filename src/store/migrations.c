@@ -107,6 +107,55 @@ const char *const store_migrations[] = {
     "  engagement_seconds INTEGER NOT NULL,"
     "  recorded_group TEXT);"
     "CREATE INDEX alerts_by_time ON alerts(time_ms);",
+
+    /* 5: what the server needs to run deployments and what the published
+     * figures (PUB-3, PUB-4, PUB-6) are computed from. A deployment's cameras
+     * are part of its application. Counts are aggregates of the pipelines.
+     * alert_facts keeps one anonymous row per alert (no face, no entry, no
+     * person) that outlives the alert's deletion at the end of retention, so
+     * the published figures do not change when the data behind them goes. */
+    "CREATE TABLE cameras ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  name TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  location TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (deployment_id, name));"
+    "CREATE TABLE camera_counts ("
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  camera TEXT NOT NULL,"
+    "  frames INTEGER NOT NULL DEFAULT 0,"
+    "  faces INTEGER NOT NULL DEFAULT 0,"     /* faces seen: one per track */
+    "  compared INTEGER NOT NULL DEFAULT 0,"  /* templates compared with the watchlist */
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (deployment_id, camera));"
+    "CREATE TABLE alert_facts ("
+    "  alert_id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  camera TEXT NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'open',"
+    "  identity_confirmed INTEGER,"
+    "  action TEXT,"
+    "  engagement_seconds INTEGER,"
+    "  recorded_group TEXT);"
+    "INSERT INTO alert_facts SELECT a.id, a.deployment_id, a.camera, a.time_ms, w.category, "
+    "  a.score, a.status, o.identity_confirmed, o.action, o.engagement_seconds, o.recorded_group "
+    "  FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id "
+    "  LEFT JOIN outcomes o ON o.alert_id = a.id;"
+    "CREATE INDEX alert_facts_by_deployment ON alert_facts(deployment_id);"
+    "CREATE TRIGGER alert_facts_new AFTER INSERT ON alerts BEGIN"
+    "  INSERT INTO alert_facts (alert_id, deployment_id, camera, time_ms, category, score, status)"
+    "  SELECT NEW.id, NEW.deployment_id, NEW.camera, NEW.time_ms, w.category, NEW.score, NEW.status"
+    "  FROM watchlist_entries w WHERE w.id = NEW.entry_id; END;"
+    "CREATE TRIGGER alert_facts_status AFTER UPDATE OF status ON alerts BEGIN"
+    "  UPDATE alert_facts SET status = NEW.status WHERE alert_id = NEW.id; END;"
+    "CREATE TRIGGER alert_facts_outcome AFTER INSERT ON outcomes BEGIN"
+    "  UPDATE alert_facts SET identity_confirmed = NEW.identity_confirmed, action = NEW.action,"
+    "  engagement_seconds = NEW.engagement_seconds, recorded_group = NEW.recorded_group"
+    "  WHERE alert_id = NEW.alert_id; END;",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

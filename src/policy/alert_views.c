@@ -1,0 +1,162 @@
+/* policy/alert_views.c - what operators and engagement officers see of an
+ * alert (HIL-1): the match, its watchlist entry's category and reason, the
+ * age of the photo, and the two faces side by side. Every look at a face is
+ * audited (SEC-2); administrators and oversight never get one (SEC-1,
+ * PUB-5). */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FACE_ROLES (LFR_ROLE_OPERATOR | LFR_ROLE_ENGAGEMENT)
+
+static const char alert_columns[] =
+    "SELECT a.id, a.deployment_id, a.camera, a.time_ms, a.track_id, a.score, a.status, "
+    "w.id, w.person_ref, w.category, w.reason, w.photo_date, a.crop IS NOT NULL, a.quality, "
+    "o.identity_confirmed, o.action, o.engagement_seconds, ifnull(o.recorded_group,''), "
+    "d.name FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id JOIN deployments d ON "
+    "d.id = a.deployment_id LEFT JOIN outcomes o ON o.alert_id = a.id ";
+
+static json_t *alert_row(lfr_stmt *st)
+{
+    json_error_t err;
+    json_t *quality = json_loads(lfr_stmt_text(st, 13), 0, &err);
+    json_t *row = json_pack(
+        "{s:I,s:I,s:s,s:s,s:I,s:i,s:f,s:s,s:{s:I,s:s,s:s,s:s,s:s},s:b,s:o}", "id",
+        (json_int_t)lfr_stmt_int64(st, 0), "deployment", (json_int_t)lfr_stmt_int64(st, 1),
+        "deployment_name", lfr_stmt_text(st, 18), "camera", lfr_stmt_text(st, 2), "time_ms",
+        (json_int_t)lfr_stmt_int64(st, 3), "track", (int)lfr_stmt_int64(st, 4), "score",
+        lfr_stmt_double(st, 5), "status", lfr_stmt_text(st, 6), "entry", "id",
+        (json_int_t)lfr_stmt_int64(st, 7), "person_ref", lfr_stmt_text(st, 8), "category",
+        lfr_stmt_text(st, 9), "reason", lfr_stmt_text(st, 10), "photo_date", lfr_stmt_text(st, 11),
+        "has_crop", (int)lfr_stmt_int64(st, 12), "quality", quality ? quality : json_object());
+    if (row && !lfr_stmt_is_null(st, 15))
+        json_object_set_new(row, "outcome",
+                            json_pack("{s:b,s:s,s:I,s:s}", "identity_confirmed",
+                                      (int)lfr_stmt_int64(st, 14), "action", lfr_stmt_text(st, 15),
+                                      "engagement_seconds", (json_int_t)lfr_stmt_int64(st, 16),
+                                      "group", lfr_stmt_text(st, 17)));
+    return row;
+}
+
+int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   const char *status, int64_t after_id, json_t **out)
+{
+    *out = NULL;
+    int rc = need_role(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "listing alerts");
+    if (rc) return rc;
+    if (status && strcmp(status, "open") && strcmp(status, "engage") &&
+        strcmp(status, "no_match") && strcmp(status, "closed"))
+        return lfr_fail(ctx, LFR_EINVAL, "alerts: status is open, engage, no_match or closed");
+    char sql[sizeof alert_columns + 256];
+    snprintf(sql, sizeof sql,
+             "%sWHERE (?1 = 0 OR a.deployment_id = ?1) AND (?2 IS NULL OR a.status = ?2) AND "
+             "a.id > ?3 ORDER BY a.id LIMIT 500",
+             alert_columns);
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 2, status)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 3, after_id))) {
+        lfr_stmt_free(st);
+        return rc;
+    }
+    json_t *arr = json_array();
+    while ((rc = lfr_stmt_step(ctx, st)) == 1)
+        json_array_append_new(arr, alert_row(st));
+    lfr_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return LFR_OK;
+}
+
+int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, json_t **out)
+{
+    *out = NULL;
+    int rc = need_role(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "viewing an alert");
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    char sql[sizeof alert_columns + 32];
+    snprintf(sql, sizeof sql, "%sWHERE a.id = ?", alert_columns);
+    lfr_stmt *st = NULL;
+    json_t *row = NULL;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, alert)))
+        rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no alert %lld", (long long)alert);
+    if (rc == 1) {
+        row = alert_row(st);
+        rc = row ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    }
+    lfr_stmt_free(st);
+    if (!rc) rc = audit(ctx, p, actor, "alert.view", alert, "alert", NULL);
+    rc = finish(ctx, p, rc);
+    if (rc)
+        json_decref(row);
+    else
+        *out = row;
+    return rc;
+}
+
+/* Opens one sealed image selected by sql (one row, one blob column, the
+ * object id as its only parameter), auditing the view. */
+static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *sql,
+                      int64_t id, const char *action, const char *kind, uint8_t **jpeg, size_t *len)
+{
+    *jpeg = NULL;
+    *len = 0;
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    lfr_stmt *st = NULL;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, id)))
+        rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no %s %lld", kind, (long long)id);
+    if (rc == 1) {
+        size_t n = 0;
+        const uint8_t *box = lfr_stmt_blob(st, 0, &n);
+        rc = box ? policy_open_alloc(ctx, p, box, n, jpeg, len)
+                 : lfr_fail(ctx, LFR_ENOENT,
+                            "%s %lld: the image was deleted (retention or end of "
+                            "deployment)",
+                            kind, (long long)id);
+    }
+    lfr_stmt_free(st);
+    if (!rc) rc = audit(ctx, p, actor, action, id, kind, NULL);
+    rc = finish(ctx, p, rc);
+    if (rc && *jpeg) {
+        lfr_wipe_free(*jpeg, *len);
+        *jpeg = NULL;
+        *len = 0;
+    }
+    return rc;
+}
+
+int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                    int watchlist_photo, uint8_t **jpeg, size_t *len)
+{
+    *jpeg = NULL;
+    *len = 0;
+    int rc = need_role(ctx, actor, FACE_ROLES, "seeing an alert's faces");
+    if (rc) return rc;
+    return open_image(ctx, p, actor,
+                      watchlist_photo ? "SELECT w.photo FROM alerts a JOIN watchlist_entries w ON "
+                                        "w.id = a.entry_id WHERE a.id = ?"
+                                      : "SELECT crop FROM alerts WHERE id = ?",
+                      alert, watchlist_photo ? "alert.view_photo" : "alert.view_crop", "alert",
+                      jpeg, len);
+}
+
+int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
+                        uint8_t **jpeg, size_t *len)
+{
+    *jpeg = NULL;
+    *len = 0;
+    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
+                       "seeing a watchlist photo");
+    if (rc) return rc;
+    return open_image(ctx, p, actor, "SELECT photo FROM watchlist_entries WHERE id = ?", entry,
+                      "watchlist.view_photo", "watchlist_entry", jpeg, len);
+}

@@ -1,0 +1,43 @@
+/* policy/audit_view.c - the audit log as the auditor's console shows it
+ * (SEC-2): pages of records, newest first, each look itself audited. */
+#include "internal.h"
+
+#include <stdio.h>
+
+int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
+                   int limit, json_t **out)
+{
+    *out = NULL;
+    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "reading the audit log");
+    if (rc) return rc;
+    if (limit < 1 || limit > 1000) return lfr_fail(ctx, LFR_EINVAL, "audit: limit is 1 to 1000");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    json_t *arr = json_array();
+    if (!(rc =
+              lfr_stmt_prepare(ctx, p->s,
+                               "SELECT seq, time_ms, actor, action, object, details FROM audit_log "
+                               "WHERE (?1 <= 0 OR seq < ?1) ORDER BY seq DESC LIMIT ?2",
+                               &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, before_seq)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, limit)))
+        while ((rc = lfr_stmt_step(ctx, st)) == 1) {
+            json_error_t err;
+            json_t *details = json_loads(lfr_stmt_text(st, 5), 0, &err);
+            json_array_append_new(
+                arr,
+                json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "seq", (json_int_t)lfr_stmt_int64(st, 0),
+                          "time_ms", (json_int_t)lfr_stmt_int64(st, 1), "actor",
+                          lfr_stmt_text(st, 2), "action", lfr_stmt_text(st, 3), "object",
+                          lfr_stmt_text(st, 4), "details", details ? details : json_object()));
+        }
+    lfr_stmt_free(st);
+    if (rc >= 0)
+        rc = audit(ctx, p, actor, "audit.view", before_seq > 0 ? before_seq : 0, "audit_log", NULL);
+    rc = finish(ctx, p, rc < 0 ? rc : LFR_OK);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}

@@ -1,0 +1,178 @@
+/* policy/live.c - what a running deployment needs from the store: its
+ * cameras, its watchlist as a gallery, and the aggregate counts its
+ * pipelines report (faces seen, templates compared), which the published
+ * figures rest on. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lfr/match.h"
+
+static int check_name(lfr_ctx *ctx, const char *what, const char *v, size_t max)
+{
+    if (!v || !*v) return lfr_fail(ctx, LFR_EINVAL, "%s: empty", what);
+    if (strlen(v) > max)
+        return lfr_fail(ctx, LFR_EINVAL, "%s: longer than %zu characters", what, max);
+    for (const char *c = v; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            return lfr_fail(ctx, LFR_EINVAL, "%s: control characters are not allowed", what);
+    return LFR_OK;
+}
+
+int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   const char *name, const char *source, const char *location)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
+    if (!rc) rc = check_name(ctx, "camera name", name, 63);
+    if (!rc) rc = check_name(ctx, "camera source", source, 1000);
+    if (!rc && location && *location) rc = check_name(ctx, "camera location", location, 200);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    /* Only the applicant's own draft: the cameras are part of what is authorised. */
+    rc = lfr_stmt_prepare(ctx, p->s, "SELECT state, created_by FROM deployments WHERE id = ?", &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no deployment %lld", (long long)deployment);
+    if (rc == 1) {
+        rc = LFR_OK;
+        if (strcmp(lfr_stmt_text(st, 0), "draft"))
+            rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: cameras are added to a draft",
+                          (long long)deployment, lfr_stmt_text(st, 0));
+        else if (lfr_stmt_int64(st, 1) != actor->id)
+            rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
+    }
+    lfr_stmt_free(st);
+    st = NULL;
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "INSERT INTO cameras (deployment_id, name, source, location) "
+                                "VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 3, source)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 4, location ? location : "")))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc && lfr_store_changes(p->s) != 1)
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld already has a camera named '%s'",
+                      (long long)deployment, name);
+    if (!rc)
+        rc = audit(ctx, p, actor, "camera.add", deployment, "deployment",
+                   json_pack("{s:s,s:s}", "camera", name, "location", location ? location : ""));
+    return finish(ctx, p, rc);
+}
+
+int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                    json_t **out)
+{
+    *out = NULL;
+    int rc = actor ? need_role(ctx, actor,
+                               LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR |
+                                   LFR_ROLE_AUDITOR | LFR_ROLE_ADMIN,
+                               "listing cameras")
+                   : LFR_OK;
+    if (rc) return rc;
+    lfr_stmt *st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s,
+                               "SELECT c.name, c.source, c.location, ifnull(k.frames,0), "
+                               "ifnull(k.faces,0), ifnull(k.compared,0) FROM cameras c LEFT JOIN "
+                               "camera_counts k ON k.deployment_id = c.deployment_id AND k.camera "
+                               "= c.name WHERE c.deployment_id = ? ORDER BY c.id",
+                               &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment))) {
+        lfr_stmt_free(st);
+        return rc;
+    }
+    json_t *arr = json_array();
+    while ((rc = lfr_stmt_step(ctx, st)) == 1)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name",
+                                             lfr_stmt_text(st, 0), "source", lfr_stmt_text(st, 1),
+                                             "location", lfr_stmt_text(st, 2), "frames",
+                                             (json_int_t)lfr_stmt_int64(st, 3), "faces",
+                                             (json_int_t)lfr_stmt_int64(st, 4), "compared",
+                                             (json_int_t)lfr_stmt_int64(st, 5)));
+    lfr_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return LFR_OK;
+}
+
+int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
+                         int64_t frames, int64_t faces, int64_t compared, int64_t now_ms)
+{
+    if (frames < 0 || faces < 0 || compared < 0)
+        return lfr_fail(ctx, LFR_EINVAL, "counts: negative increments");
+    lfr_stmt *st = NULL;
+    int rc =
+        lfr_stmt_prepare(ctx, p->s,
+                         "INSERT INTO camera_counts (deployment_id, camera, frames, faces, "
+                         "compared, updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+                         "frames = frames + excluded.frames, faces = faces + excluded.faces, "
+                         "compared = compared + excluded.compared, updated_ms = "
+                         "excluded.updated_ms",
+                         &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, camera)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 3, frames)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 4, faces)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 5, compared)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 6, now_ms)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    return rc;
+}
+
+int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                          lfr_gallery **out)
+{
+    *out = NULL;
+    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "watchlist: no key to open the templates");
+    int dim = lfr_engine_embedding_size(engine);
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = dim;
+    gp.model = lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER));
+    gp.quantize_int8 = 1;
+    lfr_gallery *g = NULL;
+    int rc = lfr_gallery_new(ctx, &gp, &g);
+    if (rc) return rc;
+    size_t tpl_bytes = (size_t)dim * sizeof(float);
+    float *tpl = lfr_alloc(tpl_bytes);
+    lfr_stmt *st = NULL;
+    if (!tpl) rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    /* Only what was reviewed (WL-4) and not destroyed is searched. */
+    if (!rc && !(rc = lfr_stmt_prepare(
+                     ctx, p->s,
+                     "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? "
+                     "AND destroyed_ms IS NULL AND reviewed_by IS NOT NULL AND template "
+                     "IS NOT NULL ORDER BY id",
+                     &st)))
+        rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        int64_t id = lfr_stmt_int64(st, 0);
+        size_t n = 0;
+        const uint8_t *box = lfr_stmt_blob(st, 1, &n);
+        if (policy_open(p, box, n, tpl, tpl_bytes)) {
+            rc = lfr_fail(ctx, LFR_EMODEL,
+                          "watchlist entry %lld: its template does not open as a %d-d template of "
+                          "%s (enrolled with another model or key): enrol it again",
+                          (long long)id, dim, gp.model);
+            break;
+        }
+        char ident[LFR_ID_MAX];
+        snprintf(ident, sizeof ident, "%lld", (long long)id);
+        rc = lfr_gallery_add(ctx, g, ident, tpl, 1);
+    }
+    lfr_stmt_free(st);
+    if (tpl) lfr_wipe_free(tpl, tpl_bytes);
+    if (rc < 0 || rc > 0) {
+        lfr_gallery_free(g);
+        return rc;
+    }
+    *out = g;
+    return LFR_OK;
+}
