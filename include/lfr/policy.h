@@ -108,6 +108,9 @@ int lfr_deployment_create(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, c
  * may be changed by its authorising officer only, never below the floor. */
 int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                        const char *field, const char *value);
+/* The DEP-4 fields: [{name, kind (text, time, threshold, count, yesno),
+ * mandatory, meaning}], for forms. New reference. */
+json_t *lfr_deployment_fields(void);
 int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                                 const char *name, const char *reason, int sensitive,
                                 const char *justification);
@@ -138,8 +141,9 @@ int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 /* Ends what must end by now_ms: live deployments past their end time, and
  * urgent ones not ratified in time. Audited as acts of "system". */
 int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended);
-/* The deployment as JSON (record, state, times, locations); audited as a
- * view. */
+/* The deployment as JSON: record, state, locations, who applied and
+ * authorised, times, the threshold floor and false alert ceiling, and the
+ * expected false alerts (DEP-7) once the record allows; audited as a view. */
 int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         json_t **out);
 int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);

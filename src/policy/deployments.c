@@ -66,8 +66,10 @@ static int update(lfr_ctx *ctx, lfr_policy *p, int64_t id, const char *sql, cons
     va_start(ap, fmt);
     int i = 1;
     for (const char *f = fmt; *f && !rc; f++, i++) {
-        if (*f == 's') rc = lfr_stmt_bind_text(ctx, st, i, va_arg(ap, const char *));
-        else rc = lfr_stmt_bind_int64(ctx, st, i, va_arg(ap, int64_t));
+        if (*f == 's')
+            rc = lfr_stmt_bind_text(ctx, st, i, va_arg(ap, const char *));
+        else
+            rc = lfr_stmt_bind_int64(ctx, st, i, va_arg(ap, int64_t));
     }
     va_end(ap);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, i, id);
@@ -170,11 +172,12 @@ int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     }
     if (!rc) rc = save_fields(ctx, p, &d);
     if (!rc)
-        rc = audit(ctx, p, actor, threshold && strcmp(d.state, "draft") ? "deployment.threshold"
-                                                                         : "deployment.set",
-                   id, "deployment",
-                   json_pack("{s:s,s:O?,s:O}", "field", field, "old", old,
-                             "new", json_object_get(d.fields, field)));
+        rc =
+            audit(ctx, p, actor,
+                  threshold && strcmp(d.state, "draft") ? "deployment.threshold" : "deployment.set",
+                  id, "deployment",
+                  json_pack("{s:s,s:O?,s:O}", "field", field, "old", old, "new",
+                            json_object_get(d.fields, field)));
     json_decref(old);
     deployment_clear(&d);
     return finish(ctx, p, rc);
@@ -195,7 +198,8 @@ int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *ac
     if (rc) return rc;
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
-    if (!(rc = state_is(ctx, &d, "draft", "add a location")) && (!actor || actor->id != d.created_by))
+    if (!(rc = state_is(ctx, &d, "draft", "add a location")) &&
+        (!actor || actor->id != d.created_by))
         rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
     lfr_stmt *st = NULL;
     if (!rc &&
@@ -203,7 +207,8 @@ int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *ac
                                 "INSERT INTO locations (deployment_id, name, reason, sensitive, "
                                 "sensitive_justification) VALUES (?,?,?,?,?)",
                                 &st)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 1, id)) && !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, id)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 3, reason)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 4, sensitive != 0)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 5, sensitive ? justification : NULL)))
@@ -220,8 +225,8 @@ int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *ac
 static int count_locations(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t *n)
 {
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s, "SELECT count(*) FROM locations WHERE deployment_id = ?",
-                              &st);
+    int rc =
+        lfr_stmt_prepare(ctx, p->s, "SELECT count(*) FROM locations WHERE deployment_id = ?", &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     if (!rc) rc = lfr_stmt_step(ctx, st);
     *n = rc == 1 ? lfr_stmt_int64(st, 0) : 0;
@@ -239,10 +244,13 @@ static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
     int64_t n = 0;
     int rc = count_locations(ctx, p, d->id, &n);
     if (rc) return rc;
-    if (n == 0) return lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no location (DEP-4)", (long long)d->id);
+    if (n == 0)
+        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no location (DEP-4)",
+                        (long long)d->id);
     int64_t start = json_integer_value(json_object_get(d->fields, "start"));
     int64_t end = json_integer_value(json_object_get(d->fields, "end"));
-    if (end <= start) return lfr_fail(ctx, LFR_EINVAL, "deployment %lld ends before it starts", (long long)d->id);
+    if (end <= start)
+        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld ends before it starts", (long long)d->id);
     return LFR_OK;
 }
 
@@ -261,6 +269,25 @@ int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 }
 
 /* DEP-7: faces x FPIR(watchlist size, FMR at the threshold), per 1,000. */
+/* DEP-7: the expected false alerts of a record, into details. Returns the
+ * false alerts per 1,000 faces, or -1 when the operating points are
+ * unknown or do not cover the threshold. */
+static double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details)
+{
+    json_t *threshold = json_object_get(fields, "threshold");
+    if (!p->cfg.fmr_at || !json_is_number(threshold)) return -1;
+    double t = json_number_value(threshold);
+    double fmr = p->cfg.fmr_at(t, p->cfg.fmr_arg);
+    if (fmr < 0) return -1;
+    double n = (double)json_integer_value(json_object_get(fields, "watchlist_size"));
+    double faces = (double)json_integer_value(json_object_get(fields, "expected_footfall"));
+    double fpir = -expm1(n * log1p(-fmr));
+    json_object_set_new(details, "fmr_at_threshold", json_real(fmr));
+    json_object_set_new(details, "expected_false_alerts", json_real(faces * fpir));
+    json_object_set_new(details, "false_alerts_per_1000_faces", json_real(1000.0 * fpir));
+    return 1000.0 * fpir;
+}
+
 static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment *d, json_t *details)
 {
     if (!p->cfg.fmr_at)
@@ -268,24 +295,20 @@ static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment *d, 
                         "the model's measured operating points are unknown, so the expected "
                         "false alerts cannot be shown (DEP-7): refusing to authorise");
     double t = json_real_value(json_object_get(d->fields, "threshold"));
-    double fmr = p->cfg.fmr_at(t, p->cfg.fmr_arg);
-    if (fmr < 0)
+    double per_1000 = estimate_false_alerts(p, d->fields, details);
+    if (per_1000 < 0)
         return lfr_fail(ctx, LFR_EINVAL,
                         "threshold %.3f is outside the model's measured operating points (DEP-7)",
                         t);
-    double n = (double)json_integer_value(json_object_get(d->fields, "watchlist_size"));
-    double faces = (double)json_integer_value(json_object_get(d->fields, "expected_footfall"));
-    double fpir = -expm1(n * log1p(-fmr));
-    double expected = faces * fpir, per_1000 = 1000.0 * fpir;
-    json_object_set_new(details, "fmr_at_threshold", json_real(fmr));
-    json_object_set_new(details, "expected_false_alerts", json_real(expected));
-    json_object_set_new(details, "false_alerts_per_1000_faces", json_real(per_1000));
     if (per_1000 > p->cfg.max_false_alerts_per_1000)
         return lfr_fail(ctx, LFR_EINVAL,
-                        "expected %.1f false alerts (%.2f per 1,000 faces) with %.0f people at "
+                        "expected %.1f false alerts (%.2f per 1,000 faces) with %lld people at "
                         "threshold %.3f: over the ceiling of %.2f per 1,000 (DEP-7); raise the "
                         "threshold or shrink the watchlist",
-                        expected, per_1000, n, t, p->cfg.max_false_alerts_per_1000);
+                        json_real_value(json_object_get(details, "expected_false_alerts")),
+                        per_1000,
+                        (long long)json_integer_value(json_object_get(d->fields, "watchlist_size")),
+                        t, p->cfg.max_false_alerts_per_1000);
     return LFR_OK;
 }
 
@@ -303,8 +326,8 @@ static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment *d, char hex[65]
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, d->id);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         json_array_append_new(json_object_get(rec, "locations"),
-                              json_pack("{s:s,s:s,s:b,s:s}", "name", lfr_stmt_text(st, 0),
-                                        "reason", lfr_stmt_text(st, 1), "sensitive",
+                              json_pack("{s:s,s:s,s:b,s:s}", "name", lfr_stmt_text(st, 0), "reason",
+                                        lfr_stmt_text(st, 1), "sensitive",
                                         (int)lfr_stmt_int64(st, 2), "justification",
                                         lfr_stmt_text(st, 3)));
         rc = 0;
@@ -331,9 +354,8 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (rc) return rc;
     int need = urgent ? p->cfg.urgent_rank : p->cfg.min_rank;
     if (actor->rank < need)
-        return lfr_fail(ctx, LFR_EPERM,
-                        "%s is a %s: %s authorisation needs at least a %s (DEP-3)", actor->name,
-                        lfr_rank_name(actor->rank), urgent ? "urgent" : "an",
+        return lfr_fail(ctx, LFR_EPERM, "%s is a %s: %s authorisation needs at least a %s (DEP-3)",
+                        actor->name, lfr_rank_name(actor->rank), urgent ? "urgent" : "an",
                         lfr_rank_name(need));
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment d;
@@ -348,7 +370,8 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (!rc) rc = check_complete(ctx, p, &d);
     int64_t end = json_integer_value(json_object_get(d.fields, "end"));
     if (!rc && end <= now_ms)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld would end before it is authorised", (long long)id);
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld would end before it is authorised",
+                      (long long)id);
     double t = json_real_value(json_object_get(d.fields, "threshold"));
     if (!rc && t < p->cfg.threshold_floor)
         rc = lfr_fail(ctx, LFR_EINVAL, "threshold %.3f is below the validated floor %.3f (DEP-6)",
@@ -390,10 +413,14 @@ int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "authorised live", "ratify")) && (!d.urgent || d.ratified_by))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no urgent authorisation to ratify", (long long)id);
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no urgent authorisation to ratify",
+                      (long long)id);
     if (!rc && now_ms > d.ratify_by_ms)
-        rc = lfr_fail(ctx, LFR_EINVAL, "the ratification deadline of deployment %lld has passed", (long long)id);
-    if (!rc) rc = update(ctx, p, id, "UPDATE deployments SET ratified_by = ? WHERE id = ?", "i", actor->id);
+        rc = lfr_fail(ctx, LFR_EINVAL, "the ratification deadline of deployment %lld has passed",
+                      (long long)id);
+    if (!rc)
+        rc = update(ctx, p, id, "UPDATE deployments SET ratified_by = ? WHERE id = ?", "i",
+                    actor->id);
     if (!rc) rc = audit(ctx, p, actor, "deployment.ratify", id, "deployment", NULL);
     deployment_clear(&d);
     return finish(ctx, p, rc);
@@ -414,7 +441,8 @@ static int ratification_lapsed(const deployment *d, int64_t now_ms)
 int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                          int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "starting a deployment");
+    int rc =
+        need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "starting a deployment");
     if (rc) return rc;
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment d;
@@ -428,10 +456,13 @@ int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     if (!rc && ratification_lapsed(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
     if (!rc && resuming && actor->id != d.authorised_by)
-        rc = lfr_fail(ctx, LFR_EINVAL, "only the authorising officer may resume a suspended deployment");
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "only the authorising officer may resume a suspended deployment");
     if (!rc && !resuming)
         rc = update(ctx, p, id, "UPDATE deployments SET started_ms = ? WHERE id = ?", "i", now_ms);
-    if (!rc) rc = set_state(ctx, p, actor, &d, "live", resuming ? "deployment.resume" : "deployment.start", NULL);
+    if (!rc)
+        rc = set_state(ctx, p, actor, &d, "live",
+                       resuming ? "deployment.resume" : "deployment.start", NULL);
     deployment_clear(&d);
     return finish(ctx, p, rc);
 }
@@ -445,8 +476,9 @@ int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t 
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s, not live: no processing (DEP-1)",
                       (long long)id, d.state);
     else if (!in_window(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is outside its window: no processing (DEP-5)",
-                      (long long)id);
+        rc =
+            lfr_fail(ctx, LFR_EINVAL,
+                     "deployment %lld is outside its window: no processing (DEP-5)", (long long)id);
     else if (ratification_lapsed(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld: urgent authorisation not ratified (DEP-3)",
                       (long long)id);
@@ -458,12 +490,14 @@ int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t 
 static int end_deployment(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment *d,
                           const char *state, const char *action, const char *reason, int64_t now_ms)
 {
-    int rc = update(ctx, p, d->id, "UPDATE deployments SET ended_ms = ?, end_reason = ? WHERE id = ?",
-                    "is", now_ms, reason);
+    int rc =
+        update(ctx, p, d->id, "UPDATE deployments SET ended_ms = ?, end_reason = ? WHERE id = ?",
+               "is", now_ms, reason);
     /* WL-8: the watchlist's photos and templates go with the deployment. */
     if (!rc) rc = watchlist_destroy(ctx, p, d->id, now_ms);
-    if (!rc) rc = set_state(ctx, p, actor, d, state, action, json_pack("{s:s,s:I}", "reason", reason,
-                                                                        "ended_ms", (json_int_t)now_ms));
+    if (!rc)
+        rc = set_state(ctx, p, actor, d, state, action,
+                       json_pack("{s:s,s:I}", "reason", reason, "ended_ms", (json_int_t)now_ms));
     return rc;
 }
 
@@ -477,7 +511,8 @@ static int check_reason(lfr_ctx *ctx, const char *reason)
 int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         const char *reason, int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "stopping a deployment");
+    int rc =
+        need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "stopping a deployment");
     if (!rc) rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment d;
@@ -523,7 +558,8 @@ int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                       "%s may not cancel deployment %lld (the applicant before authorisation, "
                       "the authorising officer after)",
                       actor ? actor->name : "nobody", (long long)id);
-    if (!rc) rc = end_deployment(ctx, p, actor, &d, "cancelled", "deployment.cancel", reason, now_ms);
+    if (!rc)
+        rc = end_deployment(ctx, p, actor, &d, "cancelled", "deployment.cancel", reason, now_ms);
     deployment_clear(&d);
     return finish(ctx, p, rc);
 }
@@ -536,10 +572,12 @@ int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "ended", "sign off the review")) && actor->id != d.authorised_by)
-        rc = lfr_fail(ctx, LFR_EINVAL, "the review is signed off by the authorising officer (PUB-2)");
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "the review is signed off by the authorising officer (PUB-2)");
     if (!rc)
-        rc = update(ctx, p, id, "UPDATE deployments SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?",
-                    "ii", actor->id, now_ms);
+        rc = update(ctx, p, id,
+                    "UPDATE deployments SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?", "ii",
+                    actor->id, now_ms);
     if (!rc) rc = set_state(ctx, p, actor, &d, "reviewed", "deployment.review", NULL);
     deployment_clear(&d);
     return finish(ctx, p, rc);
@@ -549,13 +587,14 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended)
 {
     *n_ended = 0;
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT id FROM deployments WHERE state IN ('live','suspended','authorised')",
-                              &st);
+    int rc = lfr_stmt_prepare(
+        ctx, p->s, "SELECT id FROM deployments WHERE state IN ('live','suspended','authorised')",
+        &st);
     if (rc) return rc;
     int64_t ids[1024];
     int n = 0;
-    while (n < 1024 && (rc = lfr_stmt_step(ctx, st)) == 1) ids[n++] = lfr_stmt_int64(st, 0);
+    while (n < 1024 && (rc = lfr_stmt_step(ctx, st)) == 1)
+        ids[n++] = lfr_stmt_int64(st, 0);
     lfr_stmt_free(st);
     if (rc < 0) return rc;
     for (int i = 0; i < n; i++) {
@@ -568,7 +607,8 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended)
                               ? "urgent authorisation not ratified in time (DEP-3)"
                               : NULL;
         if (why) {
-            rc = end_deployment(ctx, p, NULL, &d, !strcmp(d.state, "authorised") ? "cancelled" : "ended",
+            rc = end_deployment(ctx, p, NULL, &d,
+                                !strcmp(d.state, "authorised") ? "cancelled" : "ended",
                                 "deployment.auto_end", why, now_ms);
             if (!rc) (*n_ended)++;
         }
@@ -586,6 +626,35 @@ static int can_view(lfr_ctx *ctx, const lfr_actor *actor)
                      "viewing deployments");
 }
 
+/* Who applied, authorised and ratified, and when it ran, into doc. */
+static int people_and_times(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(
+        ctx, p->s,
+        "SELECT c.name, a.name, r.name, d.authorised_ms, d.ratify_by_ms, d.started_ms, d.ended_ms, "
+        "d.end_reason, d.reviewed_ms, d.frozen_hash FROM deployments d JOIN users c ON c.id = "
+        "d.created_by LEFT JOIN users a ON a.id = d.authorised_by LEFT JOIN users r ON r.id = "
+        "d.ratified_by WHERE d.id = ?",
+        &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
+    if (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        static const char *const keys[] = {
+            "applicant",  "authorised_by", "ratified_by", "authorised_ms", "ratify_by_ms",
+            "started_ms", "ended_ms",      "end_reason",  "reviewed_ms",   "frozen_hash"};
+        for (int i = 0; i < 10; i++) {
+            if (lfr_stmt_is_null(st, i)) continue;
+            int text = i < 3 || i == 7 || i == 9;
+            json_object_set_new(doc, keys[i],
+                                text ? json_string(lfr_stmt_text(st, i))
+                                     : json_integer(lfr_stmt_int64(st, i)));
+        }
+        rc = LFR_OK;
+    }
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
 int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         json_t **out)
 {
@@ -594,13 +663,23 @@ int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment d;
     if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
-    json_t *doc = json_pack("{s:I,s:s,s:s,s:O,s:b,s:[]}", "id", (json_int_t)id, "name", d.name,
-                            "state", d.state, "record", d.fields, "urgent", d.urgent, "locations");
+    json_t *doc = json_pack("{s:I,s:s,s:s,s:O,s:b,s:[],s:{s:f,s:f}}", "id", (json_int_t)id, "name",
+                            d.name, "state", d.state, "record", d.fields, "urgent", d.urgent,
+                            "locations", "limits", "threshold_floor", p->cfg.threshold_floor,
+                            "max_false_alerts_per_1000", p->cfg.max_false_alerts_per_1000);
+    /* What the authorising officer weighs (DEP-7), as soon as it can be known. */
+    json_t *expected = json_object();
+    if (estimate_false_alerts(p, d.fields, expected) >= 0)
+        json_object_set(doc, "expected", expected);
+    json_decref(expected);
+    rc = people_and_times(ctx, p, id, doc);
     lfr_stmt *st = NULL;
-    rc = lfr_stmt_prepare(ctx, p->s,
-                          "SELECT name, reason, sensitive FROM locations WHERE deployment_id = ? "
-                          "ORDER BY id",
-                          &st);
+    if (!rc)
+        rc = lfr_stmt_prepare(
+            ctx, p->s,
+            "SELECT name, reason, sensitive FROM locations WHERE deployment_id = ? "
+            "ORDER BY id",
+            &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         json_array_append_new(json_object_get(doc, "locations"),
@@ -613,8 +692,10 @@ int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
     if (rc >= 0) rc = audit(ctx, p, actor, "deployment.view", id, "deployment", NULL);
     deployment_clear(&d);
     rc = finish(ctx, p, rc < 0 ? rc : LFR_OK);
-    if (rc) json_decref(doc);
-    else *out = doc;
+    if (rc)
+        json_decref(doc);
+    else
+        *out = doc;
     return rc;
 }
 
@@ -624,13 +705,14 @@ int lfr_deployment_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, jso
     int rc = can_view(ctx, actor);
     if (rc) return rc;
     lfr_stmt *st = NULL;
-    if ((rc = lfr_stmt_prepare(ctx, p->s, "SELECT id, name, state FROM deployments ORDER BY id", &st)))
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "SELECT id, name, state FROM deployments ORDER BY id",
+                               &st)))
         return rc;
     json_t *arr = json_array();
     while ((rc = lfr_stmt_step(ctx, st)) == 1)
-        json_array_append_new(arr, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)lfr_stmt_int64(st, 0),
-                                             "name", lfr_stmt_text(st, 1), "state",
-                                             lfr_stmt_text(st, 2)));
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:s}", "id",
+                                             (json_int_t)lfr_stmt_int64(st, 0), "name",
+                                             lfr_stmt_text(st, 1), "state", lfr_stmt_text(st, 2)));
     lfr_stmt_free(st);
     if (rc < 0) {
         json_decref(arr);

@@ -60,8 +60,12 @@ int64_t lfr_parse_time_utc(const char *s)
     if (y < 2000 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
         sec > 59 || h < 0 || mi < 0 || sec < 0)
         return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     /* timegm normalises 31 February into March: refuse such dates. */
     struct tm back;
@@ -134,6 +138,17 @@ int field_set(lfr_ctx *ctx, const lfr_policy_config *cfg, json_t *record, const 
     if (!v || json_object_set_new(record, name, v))
         return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", name);
     return LFR_OK;
+}
+
+json_t *lfr_deployment_fields(void)
+{
+    static const char *const kinds[] = {"text", "time", "threshold", "count", "yesno"};
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < N_FIELDS; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:s}", "name", fields[i].name, "kind",
+                                             kinds[fields[i].kind], "mandatory",
+                                             fields[i].mandatory, "meaning", fields[i].meaning));
+    return arr;
 }
 
 const char *field_missing(const json_t *record)
