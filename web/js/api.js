@@ -1,0 +1,68 @@
+// api.js - the JSON API of `lfr serve` (docs/api.md): fetch with the
+// session cookie, the CSRF token on every state-changing request, and one
+// error type carrying the server's {"error": {"code", "message"}}.
+
+let csrf = null;
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function setCsrf(token) {
+  csrf = token || null;
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body === undefined ? {} : body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', 'The server cannot be reached: ' + e.message);
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = data && data.error;
+    const code = (err && err.code) || 'http_' + res.status;
+    const message = (err && err.message) || `${res.status} ${res.statusText || 'error'}`;
+    const e = new ApiError(res.status, code, message);
+    if (res.status === 401 && path !== '/api/login' && path !== '/api/me')
+      window.dispatchEvent(new CustomEvent('lfr-unauthenticated'));
+    throw e;
+  }
+  return data;
+}
+
+export const get = (path) => request('GET', path);
+export const post = (path, body) => request('POST', path, body);
+
+// Reads a File as base64 (without the data: prefix).
+export function fileToBase64(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => {
+      const s = String(r.result);
+      resolve(s.slice(s.indexOf(',') + 1));
+    };
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}

@@ -1,0 +1,148 @@
+// ui.js - small DOM helpers. Server data only ever goes in as text
+// (textContent), never as HTML.
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'value') el.value = v;
+      else if (k === 'checked') el.checked = !!v;
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+let uid = 0;
+export const newId = (p) => `${p}-${++uid}`;
+
+// "2026-12-01 09:00 UTC" from Unix ms.
+export function fmtTime(ms, seconds = false) {
+  if (ms === undefined || ms === null) return '';
+  const d = new Date(ms);
+  if (isNaN(d)) return '';
+  const s = d.toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, seconds ? 19 : 16)} UTC`;
+}
+
+// "2026-12-01T09:00Z" (the form the API takes) from Unix ms.
+export function isoMinute(ms) {
+  return new Date(ms).toISOString().slice(0, 16) + 'Z';
+}
+
+// How long ago a YYYY-MM-DD photo was taken, in words (HIL-1).
+export function photoAge(date, now = Date.now()) {
+  if (!date) return 'date unknown';
+  const t = Date.parse(date + 'T00:00:00Z');
+  if (isNaN(t)) return 'date unknown';
+  const months = Math.floor((now - t) / (30.44 * 24 * 3600 * 1000));
+  if (months < 1) return 'under a month old';
+  if (months < 12) return `${months} month${months === 1 ? '' : 's'} old`;
+  const y = Math.floor(months / 12);
+  const m = months % 12;
+  return `${y} year${y === 1 ? '' : 's'}` + (m ? ` ${m} month${m === 1 ? '' : 's'}` : '') + ' old';
+}
+
+export function fmtNumber(x, digits = 2) {
+  if (typeof x !== 'number' || !isFinite(x)) return String(x ?? '');
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
+  return Number.isInteger(x) ? x.toLocaleString('en-GB') : x.toFixed(digits);
+}
+
+export const label = (s) => String(s).replace(/_/g, ' ');
+
+// A message box for errors ({"error": {"code", "message"}}) or notes.
+export function messageBox() {
+  const el = h('div', { class: 'msg', role: 'status', 'aria-live': 'polite', hidden: true });
+  el.show = (text, kind = 'error') => {
+    el.className = `msg msg-${kind}`;
+    el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    el.textContent = text;
+    el.hidden = false;
+  };
+  el.error = (e) => el.show(errorText(e), 'error');
+  el.ok = (text) => el.show(text, 'ok');
+  el.hide = () => {
+    el.hidden = true;
+    el.textContent = '';
+  };
+  return el;
+}
+
+export function errorText(e) {
+  if (e && e.code) return `${e.message} (${e.code})`;
+  return e && e.message ? e.message : String(e);
+}
+
+// Runs fn with the button disabled, showing errors in box.
+export async function busy(button, box, fn) {
+  if (button) button.disabled = true;
+  if (box) box.hide();
+  try {
+    return await fn();
+  } catch (e) {
+    if (box) box.error(e);
+    else throw e;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+// Renders any JSON value readably: objects as definition lists, arrays of
+// objects as tables. For aggregates (oversight, reports).
+export function renderJson(v, depth = 0) {
+  if (v === null || v === undefined) return h('span', { class: 'muted' }, '-');
+  if (typeof v === 'number') return h('span', { class: 'num' }, fmtNumber(v, 4));
+  if (typeof v === 'boolean') return document.createTextNode(v ? 'yes' : 'no');
+  if (typeof v !== 'object') return document.createTextNode(String(v));
+  if (Array.isArray(v)) {
+    if (v.length === 0) return h('span', { class: 'muted' }, 'none');
+    if (v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const cols = [...new Set(v.flatMap((x) => Object.keys(x)))];
+      return h('div', { class: 'table-wrap' },
+        h('table', { class: 'data' },
+          h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, label(c))))),
+          h('tbody', null, v.map((row) => h('tr', null, cols.map((c) => h('td', null, renderJson(row[c], depth + 1))))))));
+    }
+    return h('ul', { class: 'plain' }, v.map((x) => h('li', null, renderJson(x, depth + 1))));
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return h('span', { class: 'muted' }, 'none');
+  return h('dl', { class: depth ? 'kv nested' : 'kv' },
+    keys.map((k) => [h('dt', null, label(k)), h('dd', null, renderJson(v[k], depth + 1))]));
+}
+
+export const STATE_TEXT = {
+  draft: 'Draft',
+  submitted: 'Submitted',
+  authorised: 'Authorised',
+  live: 'Live',
+  suspended: 'Suspended',
+  ended: 'Ended',
+  reviewed: 'Reviewed',
+  cancelled: 'Cancelled',
+};
+
+export function stateBadge(state) {
+  return h('span', { class: `badge state-${state}` }, STATE_TEXT[state] || state);
+}
