@@ -73,6 +73,10 @@ int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p);
 /* Asks a running pipeline to stop; safe from any thread or a signal. */
 void lfr_pipeline_stop(lfr_pipeline *p);
 void lfr_pipeline_stats_get(lfr_pipeline *p, lfr_pipeline_stats *out);
+/* One camera's counts (frames decoded, processed and dropped, faces
+ * detected, tracks, templates compared, alerts), while running or after;
+ * LFR_ENOENT for an unknown camera. Latencies are pipeline-wide only. */
+int lfr_pipeline_camera_stats(lfr_pipeline *p, const char *camera_id, lfr_pipeline_stats *out);
 void lfr_pipeline_free(lfr_pipeline *p);
 
 /* Called on the camera's thread whenever a source changes state

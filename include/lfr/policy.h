@@ -69,6 +69,10 @@ typedef struct lfr_policy_config {
 int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32]);
 
 lfr_policy_config lfr_policy_default_config(void);
+/* Takes the threshold floor (DEP-6) and the false match rates (DEP-7) from
+ * the embedder's measured operating points; the model must outlive the
+ * policy. Fails, changing nothing, for a model without them. */
+int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_model *embedder);
 
 typedef struct lfr_policy lfr_policy;
 
@@ -243,6 +247,14 @@ int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
  * another model. The caller frees it, which wipes it. */
 int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                           lfr_gallery **out);
+/* The deployments whose cameras must run now: live, inside their window,
+ * ratified in time (DEP-5), with their authorised thresholds. */
+typedef struct lfr_running {
+    int64_t id;
+    double threshold;
+} lfr_running;
+int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
+                            int *n);
 /* A watchlist photo (JPEG/PNG as uploaded), for its applicant, reviewer and
  * authorising officer; audited. The caller wipes and frees it. */
 int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
@@ -267,6 +279,9 @@ int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
  * auditors; the look is itself audited. */
 int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
                    int limit, json_t **out);
+
+/* Verifies the audit chain for an auditor (lfr_audit_verify), audited. */
+int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_audit_report *report);
 
 /* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
 int64_t lfr_parse_time_utc(const char *s);

@@ -77,6 +77,7 @@ int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_
 /* The database: --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db. */
 const char *cli_db_path(const char *given);
 
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);

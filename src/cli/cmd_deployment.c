@@ -19,21 +19,41 @@ int cmd_deployment(int argc, char **argv)
                                          {"sensitive", required_argument, NULL, 's'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"models", required_argument, NULL, 'm'},
+                                         {"location", required_argument, NULL, 'l'},
                                          {NULL, 0, NULL, 0}};
-    const char *db = NULL, *as = NULL, *reason = NULL, *sensitive = NULL, *models = NULL;
+    const char *db = NULL, *as = NULL, *reason = NULL, *sensitive = NULL, *models = NULL,
+               *location = NULL;
     int urgent = 0, json = 0, c;
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'a': as = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'u': urgent = 1; break;
-        case 's': sensitive = optarg; break;
-        case 'j': json = 1; break;
-        case 'm': models = optarg; break;
-        default: return cli_usage("deployment", "unknown option");
+        case 'd':
+            db = optarg;
+            break;
+        case 'a':
+            as = optarg;
+            break;
+        case 'r':
+            reason = optarg;
+            break;
+        case 'u':
+            urgent = 1;
+            break;
+        case 's':
+            sensitive = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            models = optarg;
+            break;
+        case 'l':
+            location = optarg;
+            break;
+        default:
+            return cli_usage("deployment", "unknown option");
         }
     }
     int n_args = argc - optind;
@@ -45,6 +65,7 @@ int cmd_deployment(int argc, char **argv)
     } verbs[] = {{"create", 1, "create NAME"},
                  {"set", 3, "set ID FIELD VALUE"},
                  {"location", 3, "location ID NAME REASON [--sensitive JUSTIFICATION]"},
+                 {"camera", 3, "camera ID NAME SOURCE [--location NAME]"},
                  {"submit", 1, "submit ID"},
                  {"authorise", 1, "authorise ID [--urgent]"},
                  {"ratify", 1, "ratify ID"},
@@ -85,6 +106,8 @@ int cmd_deployment(int argc, char **argv)
     } else if (!strcmp(verb, "location")) {
         rc = lfr_deployment_add_location(g.ctx, g.pol, a, id, args[1], args[2], sensitive != NULL,
                                          sensitive);
+    } else if (!strcmp(verb, "camera")) {
+        rc = lfr_camera_add(g.ctx, g.pol, a, id, args[1], args[2], location);
     } else if (!strcmp(verb, "submit")) {
         rc = lfr_deployment_submit(g.ctx, g.pol, a, id);
     } else if (!strcmp(verb, "authorise")) {

@@ -27,19 +27,7 @@ int64_t gov_now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static double model_fmr(double t, void *arg)
-{
-    lfr_ctx *ctx = NULL;
-    double fmr = -1;
-    if (lfr_ctx_new(&ctx) == LFR_OK) {
-        if (lfr_model_fmr_at(ctx, arg, (float)t, &fmr) != LFR_OK) fmr = -1;
-        lfr_ctx_free(ctx);
-    }
-    return fmr;
-}
-
-/* Creates the database folder (0700: it holds personal data). */
-static void make_parent(const char *path)
+void gov_make_parent(const char *path)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
@@ -51,6 +39,15 @@ static void make_parent(const char *path)
     }
 }
 
+void gov_key_path(const char *db, char *buf, size_t len)
+{
+    const char *env_key = getenv("LFR_KEY");
+    if (env_key && *env_key)
+        snprintf(buf, len, "%s", env_key);
+    else
+        snprintf(buf, len, "%s.key", db);
+}
+
 int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int need_actor,
              const char *as)
 {
@@ -58,35 +55,25 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
     g->cmd = cmd;
     if (lfr_ctx_new(&g->ctx)) return cli_fail(cmd, LFR_ENOMEM, "out of memory");
     db = cli_db_path(db);
-    make_parent(db);
+    gov_make_parent(db);
     int rc = lfr_store_open(g->ctx, db, &g->store);
     if (rc) return cli_fail_ctx(cmd, g->ctx, rc);
     lfr_policy_config cfg = lfr_policy_default_config();
-    /* The embedder's measured operating points set the threshold floor and
-     * let DEP-7 estimate false alerts. Until a group-balanced floor has been
-     * validated (ACC-1), the floor is the threshold of FMR 1e-6. */
     rc = lfr_runtime_new(g->ctx, NULL, &g->rt);
     if (rc == LFR_OK)
         rc = lfr_model_load(g->ctx, g->rt, model_dir, lfr_engine_default_params().embedder,
                             &g->embedder);
-    float floor = 0;
-    if (rc == LFR_OK) rc = lfr_model_threshold_for_fmr(g->ctx, g->embedder, 1e-6, &floor);
-    if (rc == LFR_OK) {
-        cfg.threshold_floor = floor;
-        cfg.fmr_at = model_fmr;
-        cfg.fmr_arg = g->embedder;
-    } else {
-        fprintf(stderr, "lfr %s: warning: %s; authorisation will be refused (DEP-6, DEP-7)\n",
-                cmd, lfr_errmsg(g->ctx));
-    }
+    if (rc == LFR_OK) rc = lfr_policy_config_use_model(g->ctx, &cfg, g->embedder);
+    if (rc != LFR_OK)
+        fprintf(stderr, "lfr %s: warning: %s; authorisation will be refused (DEP-6, DEP-7)\n", cmd,
+                lfr_errmsg(g->ctx));
     /* The watchlist key lives beside the database, outside it (0600). */
     char key_path[4200];
-    const char *env_key = getenv("LFR_KEY");
-    if (env_key && *env_key) snprintf(key_path, sizeof key_path, "%s", env_key);
-    else snprintf(key_path, sizeof key_path, "%s.key", db);
+    gov_key_path(db, key_path, sizeof key_path);
     if ((rc = lfr_policy_load_key(g->ctx, key_path, g->key))) return cli_fail_ctx(cmd, g->ctx, rc);
     cfg.key = g->key;
-    if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol))) return cli_fail_ctx(cmd, g->ctx, rc);
+    if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol)))
+        return cli_fail_ctx(cmd, g->ctx, rc);
     if (!need_actor) return EXIT_OK;
     if (!as) return cli_usage(cmd, "the acting user must be given with --as NAME");
     const char *pw = getenv("LFR_PASSWORD");
@@ -110,6 +97,6 @@ int gov_fail(gov *g, int rc)
 {
     int status = cli_fail_ctx(g->cmd, g->ctx, rc);
     if (rc == LFR_EINVAL || rc == LFR_EPERM) return EXIT_NO; /* a rule refused */
-    if (rc == LFR_ENOENT) return EXIT_DATA;  /* no such user, deployment */
+    if (rc == LFR_ENOENT) return EXIT_DATA;                  /* no such user, deployment */
     return status;
 }

@@ -28,6 +28,10 @@ void gov_close(gov *g);
  * 1, "ran, the answer is no"; an unknown id 3, bad input; others as usual. */
 int gov_fail(gov *g, int rc);
 int64_t gov_now_ms(void);
+/* Creates the database's folder (0700: it holds personal data). */
+void gov_make_parent(const char *db);
+/* The watchlist key file: $LFR_KEY, else beside the database. */
+void gov_key_path(const char *db, char *buf, size_t len);
 /* A positive decimal id; 0 on success, -1 if s is anything else. */
 int gov_parse_id(const char *s, int64_t *id);
 

@@ -5,6 +5,17 @@
 #include <string.h>
 
 const cli_command cli_commands[] = {
+    {"serve", cmd_serve, "the server: operator console, JSON API, live deployments' cameras",
+     "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
+     "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
+     "         [--retention-days N] [--tick-ms MS]\n"
+     "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
+     "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
+     "inside its authorised window and stops them at its end, when suspended or\n"
+     "stopped; deletes alert data after the retention period (31 days) at start\n"
+     "and hourly. On a database without users it creates the administrator\n"
+     "'admin' and prints a one-time password (or takes it from the file). Prints\n"
+     "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
      "usage: lfr version [--json]\n"},
     {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",
@@ -54,6 +65,7 @@ const cli_command cli_commands[] = {
      "  create NAME                    a draft (applicant); prints its id\n"
      "  set ID FIELD VALUE             one field of the authorisation record (DEP-4)\n"
      "  location ID NAME REASON [--sensitive JUSTIFICATION]\n"
+     "  camera ID NAME SOURCE [--location NAME]   a camera (file, rtsp://, /dev/video0)\n"
      "  submit ID                      by its applicant, when complete\n"
      "  authorise ID [--urgent]        authorising officer of the rank (DEP-3)\n"
      "  ratify ID                      an urgent authorisation, by a superintendent\n"

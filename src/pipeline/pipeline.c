@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-#define MAX_ALERTED 8           /* identities a single track may alert for */
+#define MAX_ALERTED 8 /* identities a single track may alert for */
 #define LATENCY_SAMPLES 65536
 
 typedef struct track_state {
@@ -39,7 +39,8 @@ typedef struct camera {
     int rc;
     char msg[1024];
     int64_t dropped_seen;
-    int last_state; /* reported to on_camera; -1 none yet */
+    int last_state;           /* reported to on_camera; -1 none yet */
+    lfr_pipeline_stats stats; /* this camera's share, under the pipeline's lock */
 } camera;
 
 struct lfr_pipeline {
@@ -90,7 +91,8 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
         p->max_embeds_per_track < 1 || p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
         return lfr_fail(ctx, LFR_EINVAL, "pipeline parameters out of range");
     if (lfr_gallery_dim(gallery) != lfr_engine_embedding_size(engine))
-        return lfr_fail(ctx, LFR_EMODEL, "the watchlist holds %d-d templates, the engine makes %d-d",
+        return lfr_fail(ctx, LFR_EMODEL,
+                        "the watchlist holds %d-d templates, the engine makes %d-d",
                         lfr_gallery_dim(gallery), lfr_engine_embedding_size(engine));
     lfr_pipeline *pl = lfr_calloc(1, sizeof *pl);
     if (!pl || !(pl->latency = lfr_alloc(LATENCY_SAMPLES * sizeof(int64_t)))) {
@@ -107,8 +109,8 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
     return LFR_OK;
 }
 
-int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id,
-                            const char *url, const lfr_video_params *vp)
+int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id, const char *url,
+                            const lfr_video_params *vp)
 {
     if (!camera_id || !*camera_id || strlen(camera_id) >= LFR_ID_MAX)
         return lfr_fail(ctx, LFR_EINVAL, "camera id must be 1..%d bytes", LFR_ID_MAX - 1);
@@ -219,9 +221,8 @@ static int encode_crop(lfr_ctx *ctx, const lfr_image *frame, const lfr_face *f, 
     return rc;
 }
 
-static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame,
-                        const lfr_frame_info *info, const lfr_track *t, const lfr_face *f,
-                        const lfr_match *m, int votes)
+static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lfr_frame_info *info,
+                        const lfr_track *t, const lfr_face *f, const lfr_match *m, int votes)
 {
     lfr_pipeline *p = c->p;
     uint8_t *jpeg = NULL;
@@ -249,6 +250,7 @@ static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     snprintf(a.identity, sizeof a.identity, "%s", m->identity);
     pthread_mutex_lock(&p->lock);
     p->stats.alerts++;
+    c->stats.alerts++;
     if (p->on_alert) p->on_alert(&a, p->alert_arg);
     pthread_mutex_unlock(&p->lock);
     if (jpeg) lfr_wipe_free(jpeg, len);
@@ -256,8 +258,8 @@ static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame,
 
 /* Embeds one view of a track, searches, decides, and wipes the template. */
 static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
-                         const lfr_frame_info *info, const lfr_track *t, lfr_face *f,
-                         float *tpl, int dim)
+                         const lfr_frame_info *info, const lfr_track *t, lfr_face *f, float *tpl,
+                         int dim)
 {
     lfr_pipeline *p = c->p;
     track_state *s = state_of(c, t->id);
@@ -295,6 +297,7 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
             s->embeds++;
             pthread_mutex_lock(&p->lock);
             p->stats.templates_compared++;
+            c->stats.templates_compared++;
             pthread_mutex_unlock(&p->lock);
             if (n > 0 && m.score_cos >= p->p.vote_threshold) {
                 if (strcmp(s->vote_identity, m.identity) != 0) {
@@ -323,14 +326,15 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
 {
     lfr_pipeline *p = c->p;
     int long_side = frame->width > frame->height ? frame->width : frame->height;
-    float s = long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
+    float s =
+        long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
     int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
     if (in_w < 16) in_w = 16;
     if (in_h < 16) in_h = 16;
     lfr_face *faces = NULL;
     int n = 0;
-    int rc = lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score,
-                                  &faces, &n);
+    int rc =
+        lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score, &faces, &n);
     float *app = NULL;
     if (rc == LFR_OK && n > 0) {
         app = lfr_alloc((size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
@@ -349,7 +353,8 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
             rc = consider_view(c, ctx, frame, info, t, &faces[t->det_index], tpl, dim);
         }
         const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
-        for (int i = 0; i < n_ended; i++) forget_track(c, ended[i]);
+        for (int i = 0; i < n_ended; i++)
+            forget_track(c, ended[i]);
     }
     if (faces) lfr_wipe_free(faces, (size_t)n * sizeof *faces);
     int64_t latency = lfr_now_us() - info->captured_us;
@@ -359,6 +364,11 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     p->stats.frames_processed++;
     p->stats.faces_detected += n;
     p->stats.frames_dropped += vs.dropped - c->dropped_seen;
+    c->stats.frames_processed++;
+    c->stats.faces_detected += n;
+    c->stats.frames_dropped = vs.dropped;
+    c->stats.frames_decoded = vs.decoded;
+    c->stats.tracks = lfr_tracker_started(c->tracker);
     c->dropped_seen = vs.dropped;
     p->latency[p->n_latency++ % LATENCY_SAMPLES] = latency;
     pthread_mutex_unlock(&p->lock);
@@ -401,7 +411,8 @@ static void *camera_thread(void *arg)
     lfr_tracker_finish(c->tracker);
     int n_ended = 0;
     const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
-    for (int i = 0; i < n_ended; i++) forget_track(c, ended[i]);
+    for (int i = 0; i < n_ended; i++)
+        forget_track(c, ended[i]);
     lfr_wipe_free(tpl, (size_t)dim * sizeof(float));
     lfr_ctx_free(ctx);
     return NULL;
@@ -468,6 +479,21 @@ void lfr_pipeline_stats_get(lfr_pipeline *p, lfr_pipeline_stats *out)
         out->latency_p99_us = copy[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
         lfr_free(copy);
     }
+}
+
+int lfr_pipeline_camera_stats(lfr_pipeline *p, const char *camera_id, lfr_pipeline_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < p->n_cams; i++) {
+        if (strcmp(p->cams[i].id, camera_id)) continue;
+        pthread_mutex_lock(&p->lock);
+        *out = p->cams[i].stats;
+        int64_t end = p->ended_us ? p->ended_us : lfr_now_us();
+        out->seconds = p->started_us ? (double)(end - p->started_us) / 1e6 : 0;
+        pthread_mutex_unlock(&p->lock);
+        return LFR_OK;
+    }
+    return LFR_ENOENT;
 }
 
 void lfr_pipeline_free(lfr_pipeline *p)

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
                    int limit, json_t **out)
@@ -40,4 +41,16 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     else
         *out = arr;
     return rc;
+}
+
+int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_audit_report *report)
+{
+    memset(report, 0, sizeof *report);
+    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "verifying the audit log");
+    if (rc || (rc = lfr_audit_verify(ctx, p->s, report))) return rc;
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    rc = audit(ctx, p, actor, "audit.verify", 0, "audit_log",
+               json_pack("{s:I,s:I}", "records", (json_int_t)report->records, "first_bad",
+                         (json_int_t)report->first_bad_seq));
+    return finish(ctx, p, rc);
 }

@@ -176,3 +176,29 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
     *out = g;
     return LFR_OK;
 }
+
+int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
+                            int *n)
+{
+    *n = 0;
+    lfr_stmt *st = NULL;
+    int rc =
+        lfr_stmt_prepare(ctx, p->s, "SELECT id, fields FROM deployments WHERE state = 'live'", &st);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        rc = 0;
+        int64_t id = lfr_stmt_int64(st, 0);
+        json_error_t err;
+        json_t *fields = json_loads(lfr_stmt_text(st, 1), 0, &err);
+        json_t *t = json_object_get(fields, "threshold");
+        /* Inside its window and, if urgent, ratified in time (DEP-5). */
+        if (json_is_number(t) && *n < max &&
+            lfr_deployment_may_process(ctx, p, id, now_ms) == LFR_OK) {
+            out[*n].id = id;
+            out[*n].threshold = json_number_value(t);
+            (*n)++;
+        }
+        json_decref(fields);
+    }
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}

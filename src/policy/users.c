@@ -80,6 +80,30 @@ lfr_policy_config lfr_policy_default_config(void)
                                .duplicate_cos = 0.6f};
 }
 
+static double model_fmr(double t, void *arg)
+{
+    lfr_ctx *ctx = NULL;
+    double fmr = -1;
+    if (lfr_ctx_new(&ctx) == LFR_OK) {
+        if (lfr_model_fmr_at(ctx, arg, (float)t, &fmr) != LFR_OK) fmr = -1;
+        lfr_ctx_free(ctx);
+    }
+    return fmr;
+}
+
+int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_model *embedder)
+{
+    /* Until a group-balanced floor has been validated (ACC-1), the floor
+     * is the threshold of FMR 1e-6. */
+    float floor = 0;
+    int rc = lfr_model_threshold_for_fmr(ctx, embedder, 1e-6, &floor);
+    if (rc) return rc;
+    cfg->threshold_floor = floor;
+    cfg->fmr_at = model_fmr;
+    cfg->fmr_arg = (void *)embedder;
+    return LFR_OK;
+}
+
 int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out)
 {
     *out = NULL;

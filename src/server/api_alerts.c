@@ -1,0 +1,151 @@
+/* server/api_alerts.c - the alert queue (HIL-1), the operator's decision
+ * and the engagement officer's outcome (HIL-2), the event stream that
+ * brings new alerts without reloading, and the auditor's log views. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A non-negative integer query argument; -1 if malformed, def if absent. */
+static int64_t query_int(request *r, const char *name, int64_t def)
+{
+    const char *v = query_arg(r, name);
+    if (!v || !*v) return def;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || n < 0 || v[0] == '+' || v[0] == '-') return -1;
+    return n;
+}
+
+enum MHD_Result api_alerts_list(request *r)
+{
+    int64_t deployment = query_int(r, "deployment", 0), after = query_int(r, "after", 0);
+    if (deployment < 0 || after < 0)
+        return reply_error(r, 400, "bad_request", "deployment and after are non-negative integers");
+    const char *status = query_arg(r, "status");
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_alert_list(r->ctx, r->srv->policy, &r->sess.actor, deployment,
+                            status && *status ? status : NULL, after, &list);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+enum MHD_Result api_alert_show(request *r)
+{
+    json_t *doc = NULL;
+    db_lock(r);
+    int rc = lfr_alert_show(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &doc);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
+}
+
+enum MHD_Result api_alert_crop(request *r)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    db_lock(r);
+    int rc = lfr_alert_image(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], 0, &img, &len);
+    db_unlock(r);
+    return reply_image(r, rc, img, len);
+}
+
+enum MHD_Result api_alert_photo(request *r)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    db_lock(r);
+    int rc = lfr_alert_image(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], 1, &img, &len);
+    db_unlock(r);
+    return reply_image(r, rc, img, len);
+}
+
+/* Tells every console that an alert changed, so queues stay in step. */
+static enum MHD_Result alert_changed(request *r, int rc, const char *status)
+{
+    if (rc) return reply_rc(r, rc);
+    events_publish(r->srv->events, "alert_update",
+                   json_pack("{s:I,s:s}", "id", (json_int_t)r->ids[0], "status", status));
+    return reply_ok(r);
+}
+
+enum MHD_Result api_alert_decision(request *r)
+{
+    static const body_field spec[] = {{"engage", JSON_TRUE, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    int engage = json_is_true(json_object_get(body, "engage"));
+    json_decref(body);
+    db_lock(r);
+    int rc = lfr_alert_decide(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], engage,
+                              server_now_ms());
+    db_unlock(r);
+    return alert_changed(r, rc, engage ? "engage" : "no_match");
+}
+
+enum MHD_Result api_alert_outcome(request *r)
+{
+    static const body_field spec[] = {{"identity_confirmed", JSON_TRUE, 1},
+                                      {"action", JSON_STRING, 1},
+                                      {"engagement_seconds", JSON_INTEGER, 1},
+                                      {"group", JSON_STRING, 0},
+                                      {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    json_int_t seconds = json_integer_value(json_object_get(body, "engagement_seconds"));
+    const char *group = body_str(body, "group");
+    db_lock(r);
+    int rc = lfr_alert_outcome(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
+                               json_is_true(json_object_get(body, "identity_confirmed")),
+                               body_str(body, "action"),
+                               seconds < 0 || seconds > 86400 ? -1 : (int)seconds,
+                               group && *group ? group : NULL, server_now_ms());
+    db_unlock(r);
+    json_decref(body);
+    return alert_changed(r, rc, "closed");
+}
+
+enum MHD_Result api_events(request *r)
+{
+    /* The stream carries alerts: for those who act on them. */
+    if (!(r->sess.actor.roles & (LFR_ROLE_OPERATOR | LFR_ROLE_ENGAGEMENT)))
+        return reply_error(r, 403, "forbidden",
+                           "the event stream is for operators and engagement officers");
+    struct MHD_Response *resp = events_response(r->srv->events, r->srv, r->sess.token);
+    if (!resp) return reply_error(r, 500, "internal", "out of memory");
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    return ret;
+}
+
+enum MHD_Result api_audit_list(request *r)
+{
+    int64_t before = query_int(r, "before", 0), limit = query_int(r, "limit", 100);
+    if (before < 0 || limit < 0)
+        return reply_error(r, 400, "bad_request", "before and limit are non-negative integers");
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_audit_list(r->ctx, r->srv->policy, &r->sess.actor, before,
+                            limit > 1000 ? 1001 : (int)limit, &list);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+enum MHD_Result api_audit_verify(request *r)
+{
+    lfr_audit_report rep;
+    db_lock(r);
+    int rc = lfr_audit_check(r->ctx, r->srv->policy, &r->sess.actor, &rep);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    return reply_json(r, 200,
+                      json_pack("{s:b,s:I,s:I,s:s}", "ok", rep.first_bad_seq == 0, "records",
+                                (json_int_t)rep.records, "first_bad", (json_int_t)rep.first_bad_seq,
+                                "problem", rep.problem));
+}

@@ -1,0 +1,137 @@
+/* server/api_auth.c - logging in and out, who am I, and the
+ * administrator's user management. */
+#include "internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "applicant,operator" as a JSON array. */
+static json_t *roles_array(const char *csv)
+{
+    json_t *arr = json_array();
+    while (arr && csv && *csv) {
+        size_t len = strcspn(csv, ",");
+        json_array_append_new(arr, json_stringn(csv, len));
+        csv += len + (csv[len] == ',');
+    }
+    return arr;
+}
+
+static json_t *whoami(const session *s)
+{
+    char roles[128];
+    lfr_roles_format(s->actor.roles, roles, sizeof roles);
+    return json_pack("{s:{s:s,s:o,s:s},s:s}", "user", "name", s->actor.name, "roles",
+                     roles_array(roles), "rank", lfr_rank_name(s->actor.rank), "csrf", s->csrf);
+}
+
+enum MHD_Result api_login(request *r)
+{
+    static const body_field spec[] = {
+        {"name", JSON_STRING, 1}, {"password", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    const char *name = body_str(body, "name");
+    enum MHD_Result ret;
+    int wait = strlen(name) < 64 ? sessions_locked(r->srv->sessions, name) : 0;
+    if (wait) {
+        ret = reply_error(r, 429, "locked",
+                          "too many failed logins for this name: try again in %d seconds", wait);
+        json_decref(body);
+        return ret;
+    }
+    lfr_actor actor;
+    db_lock(r);
+    int rc = lfr_policy_login(r->ctx, r->srv->policy, name, body_str(body, "password"), &actor);
+    db_unlock(r);
+    if (strlen(name) < 64) sessions_login_result(r->srv->sessions, name, rc == LFR_OK);
+    json_decref(body);
+    if (rc == LFR_EINVAL) return reply_error(r, 401, "unauthenticated", "%s", lfr_errmsg(r->ctx));
+    if (rc) return reply_rc(r, rc);
+    session s;
+    sessions_open(r->srv->sessions, &actor, &s);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie,
+             "lfr_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", s.token,
+             r->srv->cfg.session_hours * 3600, r->srv->cfg.tls_cert ? "; Secure" : "");
+    ret = reply_json_header(r, 200, whoami(&s), "Set-Cookie", cookie);
+    sodium_memzero(cookie, sizeof cookie);
+    sodium_memzero(&s, sizeof s);
+    return ret;
+}
+
+enum MHD_Result api_logout(request *r)
+{
+    sessions_close(r->srv->sessions, r->sess.token);
+    return reply_ok(r);
+}
+
+enum MHD_Result api_me(request *r)
+{
+    return reply_json(r, 200, whoami(&r->sess));
+}
+
+enum MHD_Result api_users_list(request *r)
+{
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_user_list(r->ctx, r->srv->policy, &r->sess.actor, &list);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    size_t i;
+    json_t *u;
+    json_array_foreach(list, i, u)
+    {
+        json_object_set_new(u, "roles",
+                            roles_array(json_string_value(json_object_get(u, "roles"))));
+    }
+    return reply_json(r, 200, list);
+}
+
+enum MHD_Result api_users_add(request *r)
+{
+    static const body_field spec[] = {{"name", JSON_STRING, 1},
+                                      {"roles", JSON_ARRAY, 1},
+                                      {"rank", JSON_STRING, 0},
+                                      {"password", JSON_STRING, 1},
+                                      {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    int roles = 0, rank = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(body, "roles"), i, v)
+    {
+        int one = json_is_string(v) ? lfr_roles_parse(json_string_value(v)) : -1;
+        if (one <= 0 || strchr(json_string_value(v), ',')) {
+            json_decref(body);
+            return reply_error(r, 400, "bad_request",
+                               "roles: each one of applicant, authoriser, reviewer, operator, "
+                               "engagement, auditor, oversight, admin");
+        }
+        roles |= one;
+    }
+    const char *rank_name = body_str(body, "rank");
+    if (rank_name && (rank = lfr_rank_parse(rank_name)) < 0) {
+        json_decref(body);
+        return reply_error(r, 400, "bad_request", "rank: unknown rank '%.40s'", rank_name);
+    }
+    db_lock(r);
+    int rc = lfr_user_add(r->ctx, r->srv->policy, &r->sess.actor, body_str(body, "name"), roles,
+                          rank, body_str(body, "password"));
+    db_unlock(r);
+    json_decref(body);
+    if (rc) return reply_rc(r, rc);
+    return reply_json(r, 201, json_pack("{s:b}", "ok", 1));
+}
+
+enum MHD_Result api_users_disable(request *r)
+{
+    db_lock(r);
+    int rc = lfr_user_disable(r->ctx, r->srv->policy, &r->sess.actor, r->name);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    sessions_close_user(r->srv->sessions, r->name);
+    return reply_ok(r);
+}

@@ -1,0 +1,221 @@
+/* server/api_deployments.c - deployments over HTTP: the application form,
+ * its locations and cameras, and each step of the lifecycle (DEP-1..10).
+ * Every rule is the policy's; this file turns requests into its calls. */
+#include "internal.h"
+
+#include <string.h>
+
+typedef int (*timed_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, int64_t);
+typedef int (*reasoned_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, const char *,
+                             int64_t);
+
+/* After a change of state the runner looks at once, and listeners hear. */
+static enum MHD_Result state_changed(request *r, int rc)
+{
+    if (rc) return reply_rc(r, rc);
+    runner_wake(r->srv->runner);
+    events_publish(r->srv->events, "deployment", json_pack("{s:I}", "id", (json_int_t)r->ids[0]));
+    return reply_ok(r);
+}
+
+static enum MHD_Result timed(request *r, timed_step step)
+{
+    db_lock(r);
+    int rc = step(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], server_now_ms());
+    db_unlock(r);
+    return state_changed(r, rc);
+}
+
+static enum MHD_Result reasoned(request *r, reasoned_step step)
+{
+    static const body_field spec[] = {{"reason", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc = step(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], body_str(body, "reason"),
+                  server_now_ms());
+    db_unlock(r);
+    json_decref(body);
+    return state_changed(r, rc);
+}
+
+enum MHD_Result api_fields(request *r)
+{
+    return reply_json(r, 200, lfr_deployment_fields());
+}
+
+enum MHD_Result api_deployments_list(request *r)
+{
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_deployment_list(r->ctx, r->srv->policy, &r->sess.actor, &list);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+enum MHD_Result api_deployments_create(request *r)
+{
+    static const body_field spec[] = {{"name", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    int64_t id = 0;
+    db_lock(r);
+    int rc =
+        lfr_deployment_create(r->ctx, r->srv->policy, &r->sess.actor, body_str(body, "name"), &id);
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+enum MHD_Result api_deployment_show(request *r)
+{
+    json_t *doc = NULL, *cameras = NULL;
+    db_lock(r);
+    int rc = lfr_deployment_show(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &doc);
+    /* Roles that may see the deployment but not its cameras get it without. */
+    if (!rc && lfr_camera_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &cameras) == 0)
+        json_object_set_new(doc, "cameras", cameras);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
+}
+
+enum MHD_Result api_deployment_set(request *r)
+{
+    static const body_field spec[] = {
+        {"field", JSON_STRING, 1}, {"value", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc = lfr_deployment_set(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
+                                body_str(body, "field"), body_str(body, "value"));
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}
+
+enum MHD_Result api_deployment_location(request *r)
+{
+    static const body_field spec[] = {{"name", JSON_STRING, 1},
+                                      {"reason", JSON_STRING, 1},
+                                      {"sensitive", JSON_TRUE, 0},
+                                      {"justification", JSON_STRING, 0},
+                                      {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc = lfr_deployment_add_location(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
+                                         body_str(body, "name"), body_str(body, "reason"),
+                                         json_is_true(json_object_get(body, "sensitive")),
+                                         body_str(body, "justification"));
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_json(r, 201, json_pack("{s:b}", "ok", 1));
+}
+
+enum MHD_Result api_deployment_camera(request *r)
+{
+    static const body_field spec[] = {{"name", JSON_STRING, 1},
+                                      {"source", JSON_STRING, 1},
+                                      {"location", JSON_STRING, 0},
+                                      {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc =
+        lfr_camera_add(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], body_str(body, "name"),
+                       body_str(body, "source"), body_str(body, "location"));
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_json(r, 201, json_pack("{s:b}", "ok", 1));
+}
+
+enum MHD_Result api_deployment_submit(request *r)
+{
+    db_lock(r);
+    int rc = lfr_deployment_submit(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0]);
+    db_unlock(r);
+    return state_changed(r, rc);
+}
+
+enum MHD_Result api_deployment_authorise(request *r)
+{
+    static const body_field spec[] = {{"urgent", JSON_TRUE, 0}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc =
+        lfr_deployment_authorise(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
+                                 json_is_true(json_object_get(body, "urgent")), server_now_ms());
+    db_unlock(r);
+    json_decref(body);
+    return state_changed(r, rc);
+}
+
+enum MHD_Result api_deployment_ratify(request *r)
+{
+    return timed(r, lfr_deployment_ratify);
+}
+
+enum MHD_Result api_deployment_start(request *r)
+{
+    return timed(r, lfr_deployment_start);
+}
+
+enum MHD_Result api_deployment_review(request *r)
+{
+    return timed(r, lfr_deployment_review);
+}
+
+enum MHD_Result api_deployment_stop(request *r)
+{
+    return reasoned(r, lfr_deployment_stop);
+}
+
+enum MHD_Result api_deployment_suspend(request *r)
+{
+    return reasoned(r, lfr_deployment_suspend);
+}
+
+enum MHD_Result api_deployment_cancel(request *r)
+{
+    return reasoned(r, lfr_deployment_cancel);
+}
+
+enum MHD_Result api_deployment_report(request *r)
+{
+    json_t *doc = NULL;
+    db_lock(r);
+    int rc = lfr_deployment_report(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &doc);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
+}
+
+enum MHD_Result api_deployment_monitor(request *r)
+{
+    /* The camera list is the permission check: the monitor shows no more. */
+    json_t *cameras = NULL;
+    db_lock(r);
+    int rc = lfr_camera_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &cameras);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    json_t *doc = runner_monitor(r->srv->runner, r->ids[0]);
+    /* Cameras not running (yet, or any more) still show with their totals. */
+    json_t *live = json_object_get(doc, "cameras");
+    size_t i, j;
+    json_t *c, *l;
+    json_array_foreach(cameras, i, c)
+    {
+        json_object_del(c, "source");
+        int running = 0;
+        json_array_foreach(live, j, l)
+        {
+            running |= json_equal(json_object_get(l, "name"), json_object_get(c, "name"));
+        }
+        if (!running) {
+            json_object_set_new(c, "state", json_string("stopped"));
+            json_array_append(live, c);
+        }
+    }
+    json_decref(cameras);
+    return reply_json(r, 200, doc);
+}

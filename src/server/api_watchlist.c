@@ -1,0 +1,108 @@
+/* server/api_watchlist.c - building and reviewing a deployment's watchlist
+ * (WL-1..8) over HTTP. Photos arrive as base64 in JSON, so one strict parser
+ * checks every byte of the request. */
+#include "internal.h"
+
+#include <sodium.h>
+#include <string.h>
+
+typedef int (*entry_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, int64_t);
+
+enum MHD_Result api_watchlist_list(request *r)
+{
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_watchlist_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &list);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+enum MHD_Result api_watchlist_add(request *r)
+{
+    static const body_field spec[] = {{"person_ref", JSON_STRING, 1},
+                                      {"category", JSON_STRING, 1},
+                                      {"reason", JSON_STRING, 1},
+                                      {"source", JSON_STRING, 1},
+                                      {"legal_basis", JSON_STRING, 1},
+                                      {"photo_date", JSON_STRING, 1},
+                                      {"extra_justification", JSON_STRING, 0},
+                                      {"child", JSON_TRUE, 0},
+                                      {"photo_base64", JSON_STRING, 1},
+                                      {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    const char *b64 = body_str(body, "photo_base64");
+    size_t b64_len = strlen(b64), len = 0;
+    uint8_t *photo = lfr_alloc(b64_len / 4 * 3 + 3);
+    enum MHD_Result ret;
+    if (!photo) {
+        json_decref(body);
+        return reply_error(r, 500, "internal", "out of memory");
+    }
+    if (sodium_base642bin(photo, b64_len / 4 * 3 + 3, b64, b64_len, NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        len == 0) {
+        ret = reply_error(r, 400, "bad_request", "photo_base64 is not base64");
+        goto done;
+    }
+    lfr_watchlist_entry e = {.person_ref = body_str(body, "person_ref"),
+                             .category = body_str(body, "category"),
+                             .reason = body_str(body, "reason"),
+                             .source = body_str(body, "source"),
+                             .legal_basis = body_str(body, "legal_basis"),
+                             .photo_date = body_str(body, "photo_date"),
+                             .extra_justification = body_str(body, "extra_justification"),
+                             .child = json_is_true(json_object_get(body, "child"))};
+    int64_t id = 0;
+    json_t *flags = NULL;
+    db_lock(r);
+    int rc = lfr_watchlist_add(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &e,
+                               r->srv->engine, photo, len, server_now_ms(), &id, &flags);
+    db_unlock(r);
+    ret = rc ? reply_rc(r, rc)
+             : reply_json(r, 201,
+                          json_pack("{s:I,s:o}", "id", (json_int_t)id, "flags",
+                                    flags ? flags : json_array()));
+done:
+    lfr_wipe_free(photo, b64_len / 4 * 3 + 3);
+    /* The request body held the photo too. */
+    sodium_memzero(r->body, r->body_len);
+    json_decref(body);
+    return ret;
+}
+
+enum MHD_Result api_watchlist_photo(request *r)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    db_lock(r);
+    int rc = lfr_watchlist_photo(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &img, &len);
+    db_unlock(r);
+    return reply_image(r, rc, img, len);
+}
+
+static enum MHD_Result entry_step_reply(request *r, entry_step step)
+{
+    db_lock(r);
+    int rc = step(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], server_now_ms());
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}
+
+enum MHD_Result api_watchlist_review(request *r)
+{
+    return entry_step_reply(r, lfr_watchlist_review);
+}
+
+enum MHD_Result api_watchlist_remove(request *r)
+{
+    return entry_step_reply(r, lfr_watchlist_remove);
+}
+
+enum MHD_Result api_watchlist_approve(request *r)
+{
+    db_lock(r);
+    int rc = lfr_watchlist_approve(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0]);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}

@@ -1,0 +1,186 @@
+/* server/internal.h - private to the server module. */
+#ifndef LFR_SERVER_INTERNAL_H
+#define LFR_SERVER_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lfr/pipeline.h"
+#include "lfr/server.h"
+
+/* ---- sessions (session.c) ---- */
+
+typedef struct session_table session_table;
+
+typedef struct session {
+    char token[65]; /* cookie value */
+    char csrf[65];
+    lfr_actor actor;
+    int64_t created_ms, seen_ms;
+} session;
+
+int sessions_new(session_table **out, int max_age_ms, int idle_ms);
+void sessions_free(session_table *t);
+/* Creates a session for actor; the new session is copied to *out. */
+int sessions_open(session_table *t, const lfr_actor *actor, session *out);
+/* Finds a live session by token, refreshing its idle time; 0 if found. */
+int sessions_find(session_table *t, const char *token, session *out);
+void sessions_close(session_table *t, const char *token);
+/* Ends every session of a user (disabled). */
+void sessions_close_user(session_table *t, const char *name);
+/* Login throttling by user name: 0 if the name may try now, else the
+ * seconds until it may. */
+int sessions_locked(session_table *t, const char *name);
+void sessions_login_result(session_table *t, const char *name, int ok);
+
+/* ---- server-sent events (events.c) ---- */
+
+typedef struct event_hub event_hub;
+
+int events_new(event_hub **out);
+void events_free(event_hub *h);
+/* Publishes one event (type: alert, camera, deployment) to every listener. */
+void events_publish(event_hub *h, const char *type, json_t *data /* stolen */);
+/* Wakes every listener so it can notice the server stopping. */
+void events_shutdown(event_hub *h);
+/* A streaming response for a listener whose session token is given. */
+struct MHD_Response *events_response(event_hub *h, struct lfr_server *srv, const char *token);
+
+/* ---- live deployments (runner.c) ---- */
+
+typedef struct runner runner;
+
+int runner_new(lfr_ctx *ctx, struct lfr_server *srv, runner **out);
+/* Asks the runner to look again now (after start, stop, suspend...). */
+void runner_wake(runner *r);
+void runner_free(runner *r); /* stops every pipeline */
+/* The monitor view of a deployment: {running, cameras: [...], ...}. */
+json_t *runner_monitor(runner *r, int64_t deployment);
+/* Prometheus lines for every running camera. */
+void runner_metrics(runner *r, FILE *out);
+
+/* ---- the server ---- */
+
+struct lfr_server {
+    lfr_server_config cfg;
+    char *db_path, *key_path, *web_dir, *model_dir; /* owned copies */
+    struct MHD_Daemon *daemon;
+    int port;
+    lfr_runtime *rt;
+    lfr_engine *engine;
+    lfr_store *store;
+    lfr_policy *policy;
+    unsigned char key[32];
+    pthread_mutex_t db_lock; /* one policy call at a time */
+    session_table *sessions;
+    event_hub *events;
+    runner *runner;
+    atomic_int stopping;
+    atomic_llong requests_by_class[6]; /* responses by status / 100 */
+    char *tls_cert_pem, *tls_key_pem;
+};
+
+/* ---- requests (request.c) ---- */
+
+typedef struct request {
+    struct lfr_server *srv;
+    struct MHD_Connection *conn;
+    const char *method, *url;
+    char *body;
+    size_t body_len, body_cap, body_limit;
+    int too_large;
+    session sess;
+    int have_session;
+    int64_t ids[2]; /* numeric path parts, in order */
+    char name[64];  /* a name path part */
+    lfr_ctx *ctx;
+    int replied;
+} request;
+
+/* Responses; each queues exactly one and returns MHD_YES/NO for MHD. */
+enum MHD_Result reply_json(request *r, unsigned status, json_t *body /* stolen */);
+/* The same with one more header (a cookie). */
+enum MHD_Result reply_json_header(request *r, unsigned status, json_t *body, const char *header,
+                                  const char *value);
+enum MHD_Result reply_error(request *r, unsigned status, const char *code, const char *fmt, ...);
+/* Maps a library error (message in r->ctx) to a status and error body. */
+enum MHD_Result reply_rc(request *r, int rc);
+enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const void *data,
+                            size_t len);
+enum MHD_Result reply_ok(request *r); /* 200 {"ok": true} */
+/* An image decrypted from the store (or the error rc), wiped after. */
+enum MHD_Result reply_image(request *r, int rc, uint8_t *img, size_t len);
+
+/* Strict JSON bodies: an object whose keys are all in the spec, with the
+ * required ones present and each of its type. Replies 400 (or 415) itself
+ * and returns NULL on any fault. */
+typedef struct body_field {
+    const char *name;
+    int type; /* JSON_STRING, JSON_INTEGER, JSON_TRUE (any boolean), JSON_ARRAY, JSON_NULL (any) */
+    int required;
+} body_field;
+json_t *body_object(request *r, const body_field *spec);
+/* A string member of a validated body, or NULL. */
+const char *body_str(json_t *body, const char *name);
+/* A query argument, or NULL. */
+const char *query_arg(request *r, const char *name);
+
+/* The database, under the lock. */
+void db_lock(request *r);
+void db_unlock(request *r);
+int64_t server_now_ms(void);
+
+/* ---- handlers (api_*.c), dispatched by routes.c ---- */
+
+typedef enum MHD_Result (*handler_fn)(request *r);
+
+/* Dispatches an authenticated or public API request. */
+enum MHD_Result routes_dispatch(request *r);
+
+enum MHD_Result api_login(request *r);
+enum MHD_Result api_logout(request *r);
+enum MHD_Result api_me(request *r);
+enum MHD_Result api_users_list(request *r);
+enum MHD_Result api_users_add(request *r);
+enum MHD_Result api_users_disable(request *r);
+
+enum MHD_Result api_fields(request *r);
+enum MHD_Result api_deployments_list(request *r);
+enum MHD_Result api_deployments_create(request *r);
+enum MHD_Result api_deployment_show(request *r);
+enum MHD_Result api_deployment_set(request *r);
+enum MHD_Result api_deployment_location(request *r);
+enum MHD_Result api_deployment_camera(request *r);
+enum MHD_Result api_deployment_submit(request *r);
+enum MHD_Result api_deployment_authorise(request *r);
+enum MHD_Result api_deployment_ratify(request *r);
+enum MHD_Result api_deployment_start(request *r);
+enum MHD_Result api_deployment_stop(request *r);
+enum MHD_Result api_deployment_suspend(request *r);
+enum MHD_Result api_deployment_cancel(request *r);
+enum MHD_Result api_deployment_review(request *r);
+enum MHD_Result api_deployment_report(request *r);
+enum MHD_Result api_deployment_monitor(request *r);
+
+enum MHD_Result api_watchlist_list(request *r);
+enum MHD_Result api_watchlist_add(request *r);
+enum MHD_Result api_watchlist_photo(request *r);
+enum MHD_Result api_watchlist_review(request *r);
+enum MHD_Result api_watchlist_approve(request *r);
+enum MHD_Result api_watchlist_remove(request *r);
+
+enum MHD_Result api_alerts_list(request *r);
+enum MHD_Result api_alert_show(request *r);
+enum MHD_Result api_alert_crop(request *r);
+enum MHD_Result api_alert_photo(request *r);
+enum MHD_Result api_alert_decision(request *r);
+enum MHD_Result api_alert_outcome(request *r);
+enum MHD_Result api_events(request *r);
+
+enum MHD_Result api_audit_list(request *r);
+enum MHD_Result api_audit_verify(request *r);
+enum MHD_Result api_metrics(request *r);
+
+#endif

@@ -1,0 +1,507 @@
+/* server/runner.c - runs live deployments. Once a tick (and at once when an
+ * officer starts, stops or suspends one) it ends what must end (end times,
+ * lapsed urgent authorisations), applies retention at start and hourly, and
+ * makes the running pipelines match the deployments that may process now:
+ * a pipeline starts with its deployment's reviewed watchlist and authorised
+ * threshold, and stops, wiping its gallery, the moment that deployment may
+ * no longer process. Pipeline counts go to the database every tick. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_LIVE 32
+#define MAX_CAMERAS 16
+#define RETENTION_EVERY_MS (3600 * 1000)
+
+typedef struct camera_view {
+    char name[LFR_ID_MAX];
+    char state[16];
+    char message[256];
+    lfr_pipeline_stats reported; /* counts already written to the database */
+    lfr_pipeline_stats last;     /* at the previous tick, for rates */
+    double fps;
+} camera_view;
+
+typedef struct live {
+    struct runner *r;
+    int64_t deployment;
+    lfr_pipeline *pipeline;
+    lfr_gallery *gallery;
+    pthread_t thread;
+    atomic_int done;
+    int rc;
+    char msg[512];
+    camera_view cams[MAX_CAMERAS];
+    int n_cams;
+    int64_t last_tick_ms;
+    double latency_p50_s, latency_p95_s; /* at the last tick */
+} live;
+
+/* An alert waiting to be recorded. Camera threads hand alerts over while
+ * holding their pipeline's lock, so they must not wait for the database:
+ * the runner records them, woken at once. */
+typedef struct pending_alert {
+    int64_t deployment, time_ms;
+    char camera[LFR_ID_MAX], identity[LFR_ID_MAX];
+    int track_id;
+    double score;
+    lfr_face_quality quality;
+    uint8_t *crop;
+    size_t crop_len;
+} pending_alert;
+
+#define MAX_PENDING 1024
+
+struct runner {
+    struct lfr_server *srv;
+    lfr_ctx *ctx; /* the runner thread's */
+    pthread_t thread;
+    int started;
+    pthread_mutex_t lock; /* guards lives, cams' views, stop, woken */
+    pthread_cond_t wake;
+    int stop, woken;
+    live *lives[MAX_LIVE];
+    int n_lives;
+    int64_t ended_by_themselves[256]; /* pipelines that ran to their end: not restarted */
+    int n_ended;
+    int64_t last_retention_ms;
+    pthread_mutex_t queue_lock; /* a leaf: nothing else is taken under it */
+    pending_alert queue[MAX_PENDING];
+    int n_queued;
+};
+
+static camera_view *view_of(live *l, const char *camera)
+{
+    for (int i = 0; i < l->n_cams; i++)
+        if (!strcmp(l->cams[i].name, camera)) return &l->cams[i];
+    return NULL;
+}
+
+static void on_camera(const char *camera, lfr_camera_state state, const char *msg, void *arg)
+{
+    live *l = arg;
+    pthread_mutex_lock(&l->r->lock);
+    camera_view *v = view_of(l, camera);
+    if (v) {
+        snprintf(v->state, sizeof v->state, "%s", lfr_camera_state_name(state));
+        snprintf(v->message, sizeof v->message, "%s", msg ? msg : "");
+    }
+    pthread_mutex_unlock(&l->r->lock);
+    events_publish(l->r->srv->events, "camera",
+                   json_pack("{s:I,s:s,s:s,s:s}", "deployment", (json_int_t)l->deployment, "camera",
+                             camera, "state", lfr_camera_state_name(state), "message",
+                             msg ? msg : ""));
+}
+
+/* An alert from a camera thread (under its pipeline's lock): queued. */
+static void on_alert(const lfr_alert *a, void *arg)
+{
+    live *l = arg;
+    runner *r = l->r;
+    uint8_t *crop = a->crop_jpeg_len ? lfr_alloc(a->crop_jpeg_len) : NULL;
+    if (crop) memcpy(crop, a->crop_jpeg, a->crop_jpeg_len);
+    pthread_mutex_lock(&r->queue_lock);
+    if (r->n_queued < MAX_PENDING) {
+        pending_alert *q = &r->queue[r->n_queued++];
+        q->deployment = l->deployment;
+        q->time_ms = a->time_unix_ms;
+        snprintf(q->camera, sizeof q->camera, "%s", a->camera);
+        snprintf(q->identity, sizeof q->identity, "%s", a->identity);
+        q->track_id = a->track_id;
+        q->score = a->score_cos;
+        q->quality = a->quality;
+        q->crop = crop;
+        q->crop_len = crop ? a->crop_jpeg_len : 0;
+        crop = NULL;
+    } else {
+        fprintf(stderr, "lfr serve: deployment %lld: alert queue full, an alert was lost\n",
+                (long long)l->deployment);
+    }
+    pthread_mutex_unlock(&r->queue_lock);
+    if (crop) lfr_wipe_free(crop, a->crop_jpeg_len);
+    runner_wake(r);
+}
+
+/* Records the queued alerts (crops sealed) and announces them; the
+ * database lock is held. The policy refuses an alert whose deployment has
+ * stopped in the meantime. */
+static void record_alerts(runner *r)
+{
+    struct lfr_server *srv = r->srv;
+    for (;;) {
+        pending_alert q;
+        pthread_mutex_lock(&r->queue_lock);
+        int have = r->n_queued > 0;
+        if (have) {
+            q = r->queue[0];
+            memmove(r->queue, r->queue + 1, (size_t)(--r->n_queued) * sizeof q);
+        }
+        pthread_mutex_unlock(&r->queue_lock);
+        if (!have) return;
+        json_t *qj = json_pack("{s:f,s:f,s:f,s:f}", "eye_distance_px", q.quality.eye_distance_px,
+                               "yaw_deg", q.quality.yaw_deg, "pitch_deg", q.quality.pitch_deg,
+                               "sharpness", q.quality.sharpness);
+        char *qtext = qj ? json_dumps(qj, JSON_COMPACT) : NULL;
+        json_decref(qj);
+        lfr_alert_record rec = {.deployment = q.deployment,
+                                .entry = strtoll(q.identity, NULL, 10),
+                                .camera = q.camera,
+                                .time_ms = q.time_ms,
+                                .track_id = q.track_id,
+                                .score = q.score,
+                                .quality_json = qtext,
+                                .crop_jpeg = q.crop,
+                                .crop_len = q.crop_len};
+        int64_t id = 0;
+        if (lfr_alert_record_new(r->ctx, srv->policy, &rec, &id))
+            fprintf(stderr, "lfr serve: deployment %lld: alert not recorded: %s\n",
+                    (long long)q.deployment, lfr_errmsg(r->ctx));
+        else
+            events_publish(srv->events, "alert",
+                           json_pack("{s:I,s:I,s:s,s:I,s:f}", "id", (json_int_t)id, "deployment",
+                                     (json_int_t)q.deployment, "camera", q.camera, "time_ms",
+                                     (json_int_t)q.time_ms, "score", q.score));
+        free(qtext);
+        if (q.crop) lfr_wipe_free(q.crop, q.crop_len);
+    }
+}
+
+static void *pipeline_thread(void *arg)
+{
+    live *l = arg;
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx) == LFR_OK) {
+        l->rc = lfr_pipeline_run(ctx, l->pipeline);
+        if (l->rc) snprintf(l->msg, sizeof l->msg, "%s", lfr_errmsg(ctx));
+        lfr_ctx_free(ctx);
+    }
+    atomic_store(&l->done, 1);
+    runner_wake(l->r);
+    return NULL;
+}
+
+/* Writes the counts since the last flush; the database lock is held. */
+static void flush_counts(runner *r, live *l, int64_t now)
+{
+    for (int i = 0; i < l->n_cams; i++) {
+        camera_view *v = &l->cams[i];
+        lfr_pipeline_stats s;
+        if (lfr_pipeline_camera_stats(l->pipeline, v->name, &s)) continue;
+        int64_t frames = s.frames_processed - v->reported.frames_processed;
+        int64_t faces = s.tracks - v->reported.tracks;
+        int64_t compared = s.templates_compared - v->reported.templates_compared;
+        if ((frames || faces || compared) &&
+            lfr_deployment_count(r->ctx, r->srv->policy, l->deployment, v->name, frames, faces,
+                                 compared, now) == LFR_OK)
+            v->reported = s;
+        double dt = l->last_tick_ms ? (double)(now - l->last_tick_ms) / 1000.0 : 0;
+        pthread_mutex_lock(&r->lock);
+        if (dt > 0) v->fps = (double)(s.frames_processed - v->last.frames_processed) / dt;
+        v->last = s;
+        pthread_mutex_unlock(&r->lock);
+    }
+    lfr_pipeline_stats all;
+    lfr_pipeline_stats_get(l->pipeline, &all);
+    pthread_mutex_lock(&r->lock);
+    l->latency_p50_s = (double)all.latency_p50_us / 1e6;
+    l->latency_p95_s = (double)all.latency_p95_us / 1e6;
+    pthread_mutex_unlock(&r->lock);
+    l->last_tick_ms = now;
+}
+
+static void live_free(live *l)
+{
+    if (!l) return;
+    lfr_pipeline_free(l->pipeline);
+    lfr_gallery_free(l->gallery); /* wipes the templates */
+    lfr_free(l);
+}
+
+/* Starts a deployment's pipeline; the database lock is held. */
+static int live_start(runner *r, const lfr_running *d, live **out)
+{
+    lfr_ctx *ctx = r->ctx;
+    struct lfr_server *srv = r->srv;
+    *out = NULL;
+    json_t *cameras = NULL;
+    live *l = lfr_calloc(1, sizeof *l);
+    if (!l) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    l->r = r;
+    l->deployment = d->id;
+    int rc = lfr_camera_list(ctx, srv->policy, NULL, d->id, &cameras);
+    if (!rc && json_array_size(cameras) == 0)
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no cameras", (long long)d->id);
+    if (!rc && json_array_size(cameras) > MAX_CAMERAS)
+        rc = lfr_fail(ctx, LFR_ELIMIT, "deployment %lld has more than %d cameras", (long long)d->id,
+                      MAX_CAMERAS);
+    if (!rc) rc = lfr_watchlist_gallery(ctx, srv->policy, d->id, srv->engine, &l->gallery);
+    lfr_pipeline_params pp = lfr_pipeline_default_params();
+    /* The authorised threshold is a floor for every alert (DEP-6): votes
+     * may add consistency, never lower it. */
+    pp.threshold = (float)d->threshold;
+    pp.vote_threshold = (float)d->threshold;
+    if (!rc) rc = lfr_pipeline_new(ctx, srv->engine, l->gallery, &pp, on_alert, l, &l->pipeline);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cameras, i, c)
+    {
+        if (rc) break;
+        const char *name = json_string_value(json_object_get(c, "name"));
+        lfr_video_params vp = lfr_video_default_params();
+        vp.realtime = 1; /* a file source plays at its own pace, like a camera */
+        rc = lfr_pipeline_add_source(ctx, l->pipeline, name,
+                                     json_string_value(json_object_get(c, "source")), &vp);
+        camera_view *v = &l->cams[l->n_cams++];
+        snprintf(v->name, sizeof v->name, "%s", name);
+        snprintf(v->state, sizeof v->state, "connecting");
+    }
+    json_decref(cameras);
+    if (!rc) {
+        lfr_pipeline_set_camera_callback(l->pipeline, on_camera, l);
+        if (pthread_create(&l->thread, NULL, pipeline_thread, l))
+            rc = lfr_fail(ctx, LFR_ENOMEM, "cannot start a pipeline thread");
+    }
+    if (rc) {
+        live_free(l);
+        return rc;
+    }
+    *out = l;
+    return LFR_OK;
+}
+
+/* Stops and joins a pipeline, writes its last counts; db lock held. */
+static void live_stop(runner *r, live *l, int64_t now)
+{
+    lfr_pipeline_stop(l->pipeline);
+    pthread_join(l->thread, NULL);
+    flush_counts(r, l, now);
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n_lives; i++)
+        if (r->lives[i] == l) r->lives[i] = r->lives[--r->n_lives];
+    pthread_mutex_unlock(&r->lock);
+    events_publish(r->srv->events, "deployment",
+                   json_pack("{s:I,s:b}", "id", (json_int_t)l->deployment, "running", 0));
+    live_free(l);
+}
+
+static int ended_by_itself(runner *r, int64_t id)
+{
+    for (int i = 0; i < r->n_ended; i++)
+        if (r->ended_by_themselves[i] == id) return 1;
+    return 0;
+}
+
+static void tick(runner *r)
+{
+    struct lfr_server *srv = r->srv;
+    int64_t now = server_now_ms();
+    pthread_mutex_lock(&srv->db_lock);
+    record_alerts(r);
+    int n_ended = 0;
+    if (lfr_policy_tick(r->ctx, srv->policy, now, &n_ended))
+        fprintf(stderr, "lfr serve: tick: %s\n", lfr_errmsg(r->ctx));
+    if (now - r->last_retention_ms >= RETENTION_EVERY_MS) {
+        int n = 0;
+        if (lfr_policy_retention(r->ctx, srv->policy, now, srv->cfg.retention_days, &n))
+            fprintf(stderr, "lfr serve: retention: %s\n", lfr_errmsg(r->ctx));
+        else if (n)
+            fprintf(stderr, "lfr serve: retention: %d alerts deleted\n", n);
+        r->last_retention_ms = now;
+    }
+    lfr_running running[MAX_LIVE];
+    int n_running = 0;
+    if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
+        fprintf(stderr, "lfr serve: %s\n", lfr_errmsg(r->ctx));
+    /* Stop what may no longer run, and what ran to its end. */
+    for (int i = r->n_lives - 1; i >= 0; i--) {
+        live *l = r->lives[i];
+        int wanted = 0;
+        for (int j = 0; j < n_running; j++)
+            wanted |= running[j].id == l->deployment;
+        if (wanted && !atomic_load(&l->done)) continue;
+        if (atomic_load(&l->done) && r->n_ended < 256) {
+            r->ended_by_themselves[r->n_ended++] = l->deployment;
+            if (l->rc)
+                fprintf(stderr, "lfr serve: deployment %lld: pipeline stopped: %s\n",
+                        (long long)l->deployment, l->msg);
+        }
+        live_stop(r, l, now);
+    }
+    /* Start what should run and does not. */
+    for (int j = 0; j < n_running; j++) {
+        int have = ended_by_itself(r, running[j].id);
+        for (int i = 0; i < r->n_lives; i++)
+            have |= r->lives[i]->deployment == running[j].id;
+        if (have) continue;
+        live *l = NULL;
+        if (live_start(r, &running[j], &l)) {
+            fprintf(stderr, "lfr serve: deployment %lld: cannot start: %s\n",
+                    (long long)running[j].id, lfr_errmsg(r->ctx));
+            if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = running[j].id;
+            continue;
+        }
+        pthread_mutex_lock(&r->lock);
+        r->lives[r->n_lives++] = l;
+        pthread_mutex_unlock(&r->lock);
+        events_publish(srv->events, "deployment",
+                       json_pack("{s:I,s:b}", "id", (json_int_t)l->deployment, "running", 1));
+    }
+    for (int i = 0; i < r->n_lives; i++)
+        flush_counts(r, r->lives[i], now);
+    record_alerts(r);
+    pthread_mutex_unlock(&srv->db_lock);
+    if (n_ended) events_publish(srv->events, "deployment", json_pack("{s:i}", "ended", n_ended));
+}
+
+static void *runner_thread(void *arg)
+{
+    runner *r = arg;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stop) {
+        pthread_mutex_unlock(&r->lock);
+        tick(r);
+        pthread_mutex_lock(&r->lock);
+        if (r->woken || r->stop) {
+            r->woken = 0;
+            continue;
+        }
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        int64_t ns = deadline.tv_nsec + (int64_t)r->srv->cfg.tick_ms * 1000000;
+        deadline.tv_sec += ns / 1000000000;
+        deadline.tv_nsec = ns % 1000000000;
+        while (!r->woken && !r->stop)
+            if (pthread_cond_timedwait(&r->wake, &r->lock, &deadline)) break;
+        r->woken = 0;
+    }
+    pthread_mutex_unlock(&r->lock);
+    /* Shutting down: every pipeline stops, every gallery is wiped. */
+    pthread_mutex_lock(&r->srv->db_lock);
+    int64_t now = server_now_ms();
+    while (r->n_lives)
+        live_stop(r, r->lives[r->n_lives - 1], now);
+    record_alerts(r);
+    pthread_mutex_unlock(&r->srv->db_lock);
+    return NULL;
+}
+
+int runner_new(lfr_ctx *ctx, struct lfr_server *srv, runner **out)
+{
+    *out = NULL;
+    runner *r = lfr_calloc(1, sizeof *r);
+    if (!r || lfr_ctx_new(&r->ctx)) {
+        lfr_free(r);
+        return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    }
+    r->srv = srv;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->queue_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    /* Retention runs at start (PRI-3), then hourly. */
+    r->last_retention_ms = 0;
+    if (pthread_create(&r->thread, NULL, runner_thread, r)) {
+        runner_free(r);
+        return lfr_fail(ctx, LFR_ENOMEM, "cannot start the runner thread");
+    }
+    r->started = 1;
+    *out = r;
+    return LFR_OK;
+}
+
+void runner_wake(runner *r)
+{
+    if (!r) return;
+    pthread_mutex_lock(&r->lock);
+    r->woken = 1;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+}
+
+void runner_free(runner *r)
+{
+    if (!r) return;
+    if (r->started) {
+        pthread_mutex_lock(&r->lock);
+        r->stop = 1;
+        pthread_cond_signal(&r->wake);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->thread, NULL);
+    }
+    for (int i = 0; i < r->n_queued; i++)
+        if (r->queue[i].crop) lfr_wipe_free(r->queue[i].crop, r->queue[i].crop_len);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->queue_lock);
+    pthread_mutex_destroy(&r->lock);
+    lfr_ctx_free(r->ctx);
+    lfr_free(r);
+}
+
+json_t *runner_monitor(runner *r, int64_t deployment)
+{
+    json_t *doc =
+        json_pack("{s:I,s:b,s:[],s:I,s:f}", "deployment", (json_int_t)deployment, "running", 0,
+                  "cameras", "faces_total", (json_int_t)0, "latency_p95_ms", 0.0);
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n_lives; i++) {
+        live *l = r->lives[i];
+        if (l->deployment != deployment) continue;
+        json_object_set_new(doc, "running", json_true());
+        json_int_t faces = 0;
+        for (int k = 0; k < l->n_cams; k++) {
+            camera_view *v = &l->cams[k];
+            json_array_append_new(
+                json_object_get(doc, "cameras"),
+                json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I}", "name", v->name, "state",
+                          v->state, "message", v->message, "fps", v->fps, "frames",
+                          (json_int_t)v->last.frames_processed, "faces", (json_int_t)v->last.tracks,
+                          "faces_detected", (json_int_t)v->last.faces_detected, "compared",
+                          (json_int_t)v->last.templates_compared, "alerts",
+                          (json_int_t)v->last.alerts));
+            faces += v->last.tracks;
+        }
+        json_object_set_new(doc, "faces_total", json_integer(faces));
+        json_object_set_new(doc, "latency_p95_ms", json_real(l->latency_p95_s * 1000.0));
+    }
+    pthread_mutex_unlock(&r->lock);
+    return doc;
+}
+
+void runner_metrics(runner *r, FILE *out)
+{
+    pthread_mutex_lock(&r->lock);
+    static const char *const heads[] = {
+        "# TYPE lfr_camera_frames_total counter", "# TYPE lfr_camera_faces_total counter",
+        "# TYPE lfr_camera_alerts_total counter", "# TYPE lfr_camera_fps gauge"};
+    for (int m = 0; m < 4; m++) {
+        fprintf(out, "%s\n", heads[m]);
+        for (int i = 0; i < r->n_lives; i++)
+            for (int k = 0; k < r->lives[i]->n_cams; k++) {
+                camera_view *v = &r->lives[i]->cams[k];
+                const char *name = m == 0   ? "frames_total"
+                                   : m == 1 ? "faces_total"
+                                   : m == 2 ? "alerts_total"
+                                            : "fps";
+                double value = m == 0   ? (double)v->last.frames_processed
+                               : m == 1 ? (double)v->last.tracks
+                               : m == 2 ? (double)v->last.alerts
+                                        : v->fps;
+                fprintf(out, "lfr_camera_%s{deployment=\"%lld\",camera=\"%s\"} %g\n", name,
+                        (long long)r->lives[i]->deployment, v->name, value);
+            }
+    }
+    fprintf(out, "# TYPE lfr_pipeline_latency_seconds gauge\n");
+    for (int i = 0; i < r->n_lives; i++) {
+        fprintf(out, "lfr_pipeline_latency_seconds{deployment=\"%lld\",quantile=\"0.5\"} %g\n",
+                (long long)r->lives[i]->deployment, r->lives[i]->latency_p50_s);
+        fprintf(out, "lfr_pipeline_latency_seconds{deployment=\"%lld\",quantile=\"0.95\"} %g\n",
+                (long long)r->lives[i]->deployment, r->lives[i]->latency_p95_s);
+    }
+    pthread_mutex_unlock(&r->lock);
+}

@@ -1,0 +1,370 @@
+/* server/server.c - the HTTP server: libmicrohttpd with a thread per
+ * connection (server-sent event streams block in their threads), request
+ * bodies gathered within their limits, the API dispatched by routes.c, the
+ * console's static files, and /metrics. Also the server's life: opening the
+ * database and the engine, the first administrator, and shutting down. */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+lfr_server_config lfr_server_default_config(void)
+{
+    return (lfr_server_config){.listen = "127.0.0.1:8080",
+                               .retention_days = 31,
+                               .session_hours = 8,
+                               .session_idle_minutes = 30,
+                               .max_body_bytes = 1 << 20,
+                               .max_upload_bytes = 12 << 20,
+                               .tick_ms = 1000};
+}
+
+/* ---- static files ---- */
+
+static const char *content_type(const char *path)
+{
+    static const char *const types[][2] = {{".html", "text/html; charset=utf-8"},
+                                           {".css", "text/css; charset=utf-8"},
+                                           {".js", "text/javascript; charset=utf-8"},
+                                           {".mjs", "text/javascript; charset=utf-8"},
+                                           {".svg", "image/svg+xml"},
+                                           {".png", "image/png"},
+                                           {".ico", "image/x-icon"},
+                                           {".json", "application/json"},
+                                           {".webmanifest", "application/manifest+json"}};
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(dot, types[i][0])) return types[i][1];
+    return NULL;
+}
+
+/* Only plain names under the web folder: no "..", no hidden files, no
+ * characters a path could play tricks with. */
+static int safe_path(const char *url)
+{
+    if (url[0] != '/' || strlen(url) > 200) return 0;
+    for (const char *c = url; *c; c++) {
+        int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                 *c == '/' || *c == '-' || *c == '_' || *c == '.';
+        if (!ok) return 0;
+        if (*c == '.' && c[-1] == '/') return 0;
+    }
+    return 1;
+}
+
+static enum MHD_Result serve_static(request *r)
+{
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+        return reply_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
+    const char *url = !strcmp(r->url, "/") ? "/index.html" : r->url;
+    const char *type = safe_path(url) ? content_type(url) : NULL;
+    if (!type) return reply_error(r, 404, "not_found", "no such file: %.100s", r->url);
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s", r->srv->web_dir, url);
+    size_t len = 0;
+    uint8_t *data = NULL;
+    lfr_ctx *ctx = r->ctx;
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode) || lfr_read_file(ctx, path, 8 << 20, &data, &len))
+        return reply_error(r, 404, "not_found", "no such file: %.100s", r->url);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_COPY);
+    lfr_free(data);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                            "base-uri 'none'; form-action 'self'");
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    atomic_fetch_add(&r->srv->requests_by_class[2], 1);
+    return ret;
+}
+
+enum MHD_Result api_metrics(request *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return reply_error(r, 500, "internal", "out of memory");
+    fprintf(f, "# TYPE lfr_http_responses_total counter\n");
+    for (int c = 1; c < 6; c++)
+        fprintf(f, "lfr_http_responses_total{class=\"%dxx\"} %lld\n", c,
+                (long long)atomic_load(&r->srv->requests_by_class[c]));
+    runner_metrics(r->srv->runner, f);
+    fclose(f);
+    enum MHD_Result ret = reply_bytes(r, 200, "text/plain; version=0.0.4", text, len);
+    free(text);
+    return ret;
+}
+
+/* ---- requests ---- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct lfr_server *srv = cls;
+    request *r = *con_cls;
+    if (!r) {
+        r = lfr_calloc(1, sizeof *r);
+        if (!r || lfr_ctx_new(&r->ctx)) {
+            lfr_free(r);
+            return MHD_NO;
+        }
+        r->srv = srv;
+        r->conn = conn;
+        r->method = method;
+        r->url = url;
+        /* Watchlist uploads carry a photo; everything else is small. */
+        size_t n = strlen(url);
+        r->body_limit = n > 10 && !strcmp(url + n - 10, "/watchlist")
+                            ? (size_t)srv->cfg.max_upload_bytes
+                            : (size_t)srv->cfg.max_body_bytes;
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > r->body_limit)
+            return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->replied || r->too_large) return MHD_YES;
+        if (r->body_len + n > r->body_limit) {
+            r->too_large = 1; /* chunked: discovered as it comes */
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = (r->body_len + n + 1) * 2;
+            if (cap > r->body_limit + 1) cap = r->body_limit + 1;
+            char *grown = lfr_alloc(cap);
+            if (!grown) return MHD_NO;
+            if (r->body) memcpy(grown, r->body, r->body_len);
+            if (r->body) lfr_wipe_free(r->body, r->body_cap);
+            r->body = grown;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (r->replied) return MHD_YES;
+    if (r->too_large)
+        return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
+    if (!strncmp(url, "/api/", 5)) return routes_dispatch(r);
+    if (!strcmp(url, "/metrics")) return api_metrics(r);
+    return serve_static(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)conn;
+    (void)why;
+    request *r = *con_cls;
+    if (!r) return;
+    /* Bodies may hold photos and passwords. */
+    if (r->body) lfr_wipe_free(r->body, r->body_cap);
+    sodium_memzero(&r->sess, sizeof r->sess);
+    lfr_ctx_free(r->ctx);
+    lfr_free(r);
+    *con_cls = NULL;
+}
+
+/* ---- life ---- */
+
+static char *copy(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int parse_listen(lfr_ctx *ctx, const char *listen, struct sockaddr_in *sa)
+{
+    char host[64];
+    unsigned port = 0;
+    int n = 0;
+    memset(sa, 0, sizeof *sa);
+    if (sscanf(listen, "%63[^:]:%u%n", host, &port, &n) != 2 || listen[n] || port > 65535 ||
+        inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "listen address '%s': expected IPv4:PORT like 127.0.0.1:8080", listen);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    return LFR_OK;
+}
+
+/* The first start: an administrator, with a one-time password. */
+static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password, char **shown)
+{
+    *shown = NULL;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, s->store, "SELECT count(*) FROM users", &st);
+    int64_t users = rc == LFR_OK && lfr_stmt_step(ctx, st) == 1 ? lfr_stmt_int64(st, 0) : -1;
+    lfr_stmt_free(st);
+    if (users < 0) return rc ? rc : lfr_errcode(ctx);
+    if (users > 0) return LFR_OK;
+    char generated[40];
+    if (!password) {
+        unsigned char raw[18];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(generated, sizeof generated, raw, sizeof raw,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        sodium_memzero(raw, sizeof raw);
+        password = generated;
+    }
+    rc = lfr_user_add(ctx, s->policy, NULL, "admin", LFR_ROLE_ADMIN, 0, password);
+    if (rc == LFR_OK && password == generated && !(*shown = strdup(generated)))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    sodium_memzero(generated, sizeof generated);
+    return rc;
+}
+
+int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin_password,
+                   char **new_admin_password, lfr_server **out)
+{
+    *out = NULL;
+    *new_admin_password = NULL;
+    if (!cfg->db_path || !cfg->web_dir)
+        return lfr_fail(ctx, LFR_EINVAL, "serve: no database or web folder");
+    if (!cfg->tls_cert != !cfg->tls_key)
+        return lfr_fail(ctx, LFR_EINVAL, "serve: TLS needs both a certificate and a key");
+    if (cfg->retention_days < 1 || cfg->retention_days > 31)
+        return lfr_fail(ctx, LFR_EINVAL, "serve: retention must be 1 to 31 days (PRI-3)");
+    struct sockaddr_in sa;
+    int rc = parse_listen(ctx, cfg->listen, &sa);
+    if (rc) return rc;
+    struct lfr_server *s = lfr_calloc(1, sizeof *s);
+    if (!s) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    s->cfg = *cfg;
+    s->db_path = copy(cfg->db_path);
+    s->web_dir = copy(cfg->web_dir);
+    s->model_dir = copy(cfg->model_dir);
+    char key_path[4200];
+    snprintf(key_path, sizeof key_path, "%s%s", cfg->key_path ? cfg->key_path : cfg->db_path,
+             cfg->key_path ? "" : ".key");
+    s->key_path = copy(key_path);
+    pthread_mutex_init(&s->db_lock, NULL);
+    lfr_policy_config pc = lfr_policy_default_config();
+    lfr_engine_params ep = lfr_engine_default_params();
+    ep.model_dir = s->model_dir;
+    size_t len = 0;
+    if ((rc = lfr_runtime_new(ctx, NULL, &s->rt)) ||
+        (rc = lfr_engine_new(ctx, s->rt, &ep, &s->engine)))
+        goto fail;
+    /* DEP-6 and DEP-7 come from the embedder's measured operating points. */
+    if ((rc = lfr_policy_config_use_model(ctx, &pc,
+                                          lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER))))
+        goto fail;
+    if ((rc = lfr_store_open(ctx, s->db_path, &s->store)) ||
+        (rc = lfr_policy_load_key(ctx, s->key_path, s->key)))
+        goto fail;
+    pc.key = s->key;
+    if ((rc = lfr_policy_new(ctx, s->store, &pc, &s->policy)) ||
+        (rc = first_admin(ctx, s, admin_password, new_admin_password)))
+        goto fail;
+    if (sessions_new(&s->sessions, cfg->session_hours * 3600 * 1000,
+                     cfg->session_idle_minutes * 60 * 1000) ||
+        events_new(&s->events)) {
+        rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (cfg->tls_cert) {
+        uint8_t *pem = NULL;
+        /* lfr_read_file leaves a byte after the data: room for the NUL. */
+        if ((rc = lfr_read_file(ctx, cfg->tls_cert, 1 << 20, &pem, &len))) goto fail;
+        pem[len] = '\0';
+        s->tls_cert_pem = (char *)pem;
+        if ((rc = lfr_read_file(ctx, cfg->tls_key, 1 << 20, &pem, &len))) goto fail;
+        pem[len] = '\0';
+        s->tls_key_pem = (char *)pem;
+    }
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_ERROR_LOG | (cfg->tls_cert ? MHD_USE_TLS : 0);
+    s->daemon = cfg->tls_cert
+                    ? MHD_start_daemon(
+                          flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
+                          512U, MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_HTTPS_MEM_CERT,
+                          s->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem, MHD_OPTION_END)
+                    : MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                                       &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                       MHD_OPTION_CONNECTION_LIMIT, 512U,
+                                       MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
+    if (!s->daemon) {
+        rc = lfr_fail(ctx, LFR_EIO, "serve: cannot listen on %s (in use, or not allowed)",
+                      cfg->listen);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    if ((rc = runner_new(ctx, s, &s->runner))) goto fail;
+    *out = s;
+    return LFR_OK;
+fail:
+    if (*new_admin_password) {
+        sodium_memzero(*new_admin_password, strlen(*new_admin_password));
+        free(*new_admin_password);
+        *new_admin_password = NULL;
+    }
+    lfr_server_free(s);
+    return rc;
+}
+
+int lfr_server_port(const lfr_server *s)
+{
+    return s->port;
+}
+
+int lfr_server_run(lfr_ctx *ctx, lfr_server *s)
+{
+    (void)ctx;
+    /* Polled, so that lfr_server_stop can be a signal handler's one store. */
+    const struct timespec pause = {0, 100 * 1000 * 1000};
+    while (!atomic_load(&s->stopping))
+        nanosleep(&pause, NULL);
+    return LFR_OK;
+}
+
+void lfr_server_stop(lfr_server *s)
+{
+    atomic_store(&s->stopping, 1);
+}
+
+void lfr_server_free(lfr_server *s)
+{
+    if (!s) return;
+    atomic_store(&s->stopping, 1);
+    if (s->events) events_shutdown(s->events);
+    runner_free(s->runner);
+    if (s->daemon) MHD_stop_daemon(s->daemon);
+    events_free(s->events);
+    sessions_free(s->sessions);
+    lfr_policy_free(s->policy);
+    lfr_store_close(s->store);
+    lfr_engine_free(s->engine);
+    lfr_runtime_free(s->rt);
+    sodium_memzero(s->key, sizeof s->key);
+    if (s->tls_key_pem) lfr_wipe_free(s->tls_key_pem, strlen(s->tls_key_pem));
+    lfr_free(s->tls_cert_pem);
+    free(s->db_path);
+    free(s->key_path);
+    free(s->web_dir);
+    free(s->model_dir);
+    pthread_mutex_destroy(&s->db_lock);
+    lfr_free(s);
+}

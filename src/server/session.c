@@ -1,0 +1,192 @@
+/* server/session.c - login sessions (SEC-3: they expire, absolutely and
+ * when idle), their CSRF tokens, and the lock-out of a user name after
+ * repeated failed logins. Kept in memory: a restart logs everyone out. */
+#include "internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SESSIONS 1024
+#define MAX_THROTTLED 4096
+#define LOCK_AFTER_FAILURES 5
+#define LOCK_MS (5 * 60 * 1000)
+
+typedef struct throttle {
+    char name[64];
+    int failures;
+    int64_t locked_until_ms, last_ms;
+} throttle;
+
+struct session_table {
+    pthread_mutex_t lock;
+    session sessions[MAX_SESSIONS];
+    int n;
+    throttle throttled[MAX_THROTTLED];
+    int n_throttled;
+    int max_age_ms, idle_ms;
+};
+
+int sessions_new(session_table **out, int max_age_ms, int idle_ms)
+{
+    session_table *t = lfr_calloc(1, sizeof *t);
+    if (!t) return LFR_ENOMEM;
+    pthread_mutex_init(&t->lock, NULL);
+    t->max_age_ms = max_age_ms;
+    t->idle_ms = idle_ms;
+    *out = t;
+    return LFR_OK;
+}
+
+void sessions_free(session_table *t)
+{
+    if (!t) return;
+    pthread_mutex_destroy(&t->lock);
+    lfr_wipe_free(t, sizeof *t);
+}
+
+static void random_hex(char out[65])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(out, 65, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+}
+
+static int expired(const session_table *t, const session *s, int64_t now)
+{
+    return now - s->created_ms > t->max_age_ms || now - s->seen_ms > t->idle_ms;
+}
+
+/* Drops expired sessions; under the lock. */
+static void sweep(session_table *t, int64_t now)
+{
+    for (int i = 0; i < t->n;) {
+        if (expired(t, &t->sessions[i], now)) {
+            t->sessions[i] = t->sessions[--t->n];
+            sodium_memzero(&t->sessions[t->n], sizeof(session));
+        } else {
+            i++;
+        }
+    }
+}
+
+int sessions_open(session_table *t, const lfr_actor *actor, session *out)
+{
+    int64_t now = server_now_ms();
+    pthread_mutex_lock(&t->lock);
+    sweep(t, now);
+    if (t->n == MAX_SESSIONS) {
+        /* Full of live sessions: the one idle longest gives way. */
+        int oldest = 0;
+        for (int i = 1; i < t->n; i++)
+            if (t->sessions[i].seen_ms < t->sessions[oldest].seen_ms) oldest = i;
+        t->sessions[oldest] = t->sessions[--t->n];
+    }
+    session *s = &t->sessions[t->n++];
+    memset(s, 0, sizeof *s);
+    random_hex(s->token);
+    random_hex(s->csrf);
+    s->actor = *actor;
+    s->created_ms = s->seen_ms = now;
+    *out = *s;
+    pthread_mutex_unlock(&t->lock);
+    return LFR_OK;
+}
+
+int sessions_find(session_table *t, const char *token, session *out)
+{
+    if (!token || strlen(token) != 64) return -1;
+    int64_t now = server_now_ms();
+    int found = -1;
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < t->n; i++) {
+        session *s = &t->sessions[i];
+        /* Constant time, so timing does not reveal how much of a token matched. */
+        if (sodium_memcmp(s->token, token, 64) == 0) {
+            if (!expired(t, s, now)) {
+                s->seen_ms = now;
+                *out = *s;
+                found = 0;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return found;
+}
+
+void sessions_close(session_table *t, const char *token)
+{
+    if (!token || strlen(token) != 64) return;
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < t->n; i++)
+        if (sodium_memcmp(t->sessions[i].token, token, 64) == 0) {
+            t->sessions[i] = t->sessions[--t->n];
+            sodium_memzero(&t->sessions[t->n], sizeof(session));
+            break;
+        }
+    pthread_mutex_unlock(&t->lock);
+}
+
+void sessions_close_user(session_table *t, const char *name)
+{
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < t->n;) {
+        if (!strcmp(t->sessions[i].actor.name, name)) {
+            t->sessions[i] = t->sessions[--t->n];
+            sodium_memzero(&t->sessions[t->n], sizeof(session));
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+static throttle *throttle_of(session_table *t, const char *name, int create, int64_t now)
+{
+    for (int i = 0; i < t->n_throttled; i++)
+        if (!strcmp(t->throttled[i].name, name)) return &t->throttled[i];
+    if (!create) return NULL;
+    if (t->n_throttled == MAX_THROTTLED) {
+        /* Forget the entry left alone longest, so a flood of made-up names
+         * cannot grow memory or evict a name under attack right now. */
+        int oldest = 0;
+        for (int i = 1; i < t->n_throttled; i++)
+            if (t->throttled[i].last_ms < t->throttled[oldest].last_ms) oldest = i;
+        t->throttled[oldest] = t->throttled[--t->n_throttled];
+    }
+    throttle *th = &t->throttled[t->n_throttled++];
+    memset(th, 0, sizeof *th);
+    snprintf(th->name, sizeof th->name, "%s", name);
+    th->last_ms = now;
+    return th;
+}
+
+int sessions_locked(session_table *t, const char *name)
+{
+    int64_t now = server_now_ms();
+    pthread_mutex_lock(&t->lock);
+    throttle *th = throttle_of(t, name, 0, now);
+    int wait =
+        th && th->locked_until_ms > now ? (int)((th->locked_until_ms - now + 999) / 1000) : 0;
+    pthread_mutex_unlock(&t->lock);
+    return wait;
+}
+
+void sessions_login_result(session_table *t, const char *name, int ok)
+{
+    int64_t now = server_now_ms();
+    pthread_mutex_lock(&t->lock);
+    throttle *th = throttle_of(t, name, !ok, now);
+    if (th && ok) {
+        *th = t->throttled[--t->n_throttled];
+    } else if (th) {
+        th->last_ms = now;
+        if (++th->failures >= LOCK_AFTER_FAILURES) {
+            th->locked_until_ms = now + LOCK_MS;
+            th->failures = 0;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+}
