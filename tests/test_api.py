@@ -1,0 +1,388 @@
+"""tests/test_api.py - the JSON API of `lfr serve` over real HTTP on
+127.0.0.1, against a real database: the role rules of SEC-1 (each forbidden
+request gets 403 and changes nothing in the database), malformed, oversized
+and cross-site requests, sessions and the lock-out, and a live deployment
+whose camera raises an alert that reaches the event stream, is decided and
+gets its outcome.
+
+Usage: python3 -m unittest tests/test_api.py, with LFR_BIN (the lfr binary),
+LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them.
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from datetime import datetime, timedelta, timezone
+
+LFR = os.environ.get("LFR_BIN", "build/lfr")
+DATA = os.environ.get("LFR_DATA", "../shared/data")
+PHOTO = os.path.join(DATA, "samples/facenet_pytorch/data/test_images/kate_siegel/1.jpg")
+PW = {
+    "admin": "admin-password-0123",
+    "pc.smith": "pw-pc.smith-0123456789",
+    "supt.jones": "pw-supt.jones-0123456789",
+    "sgt.white": "pw-sgt.white-0123456789",
+    "op.brown": "pw-op.brown-0123456789",
+    "pc.green": "pw-pc.green-0123456789",
+    "dpo.grey": "pw-dpo.grey-0123456789",
+    "pcc.black": "pw-pcc.black-0123456789",
+}
+USERS = [
+    ("pc.smith", ["applicant"], None),
+    ("supt.jones", ["authoriser"], "superintendent"),
+    ("sgt.white", ["reviewer"], "sergeant"),
+    ("op.brown", ["operator"], None),
+    ("pc.green", ["engagement"], None),
+    ("dpo.grey", ["auditor"], None),
+    ("pcc.black", ["oversight"], None),
+]
+
+
+def utc(dt):
+    return dt.strftime("%Y-%m-%dT%H:%MZ")
+
+
+class Client:
+    """One browser: a session cookie and its CSRF token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, body=None, raw=None, headers=None, csrf=True):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        h = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if csrf and self.csrf and method != "GET":
+            h["X-CSRF-Token"] = self.csrf
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        payload = resp.read()
+        cookie = resp.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";")[0]
+        conn.close()
+        ctype = resp.getheader("Content-Type") or ""
+        doc = json.loads(payload) if ctype.startswith("application/json") and payload else payload
+        return resp.status, doc, resp
+
+    def login(self, name, password=None):
+        status, doc, resp = self.request(
+            "POST", "/api/login", {"name": name, "password": password or PW[name]})
+        if status == 200:
+            self.csrf = doc["csrf"]
+        return status, doc, resp
+
+
+class ApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="api.")
+        cls.db = os.path.join(cls.tmp, "lfr.db")
+        with open(os.path.join(cls.tmp, "pw"), "w") as f:
+            f.write(PW["admin"] + "\n")
+        cls.log = open(os.path.join(cls.tmp, "server.log"), "w")
+        cls.server = subprocess.Popen(
+            [LFR, "serve", "--listen", "127.0.0.1:0", "--db", cls.db, "--tick-ms", "200",
+             "--admin-password-file", os.path.join(cls.tmp, "pw")],
+            stdout=subprocess.PIPE, stderr=cls.log, text=True)
+        line = cls.server.stdout.readline()
+        if not line.startswith("listening on port "):
+            cls.server.kill()
+            raise RuntimeError("lfr serve did not start: " + cls.server_log())
+        cls.port = int(line.split()[-1])
+        cls.admin = Client(cls.port)
+        assert cls.admin.login("admin")[0] == 200
+        for name, roles, rank in USERS:
+            status, doc, _ = cls.admin.request(
+                "POST", "/api/users", {"name": name, "roles": roles, "rank": rank, "password": PW[name]})
+            assert status == 201, doc
+        cls.c = {}
+        for name, _, _ in USERS:
+            cls.c[name] = Client(cls.port)
+            assert cls.c[name].login(name)[0] == 200
+
+    @classmethod
+    def server_log(cls):
+        cls.log.flush()
+        with open(os.path.join(cls.tmp, "server.log")) as f:
+            return f.read()[-3000:]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        try:
+            # A clean stop: cameras, then the listener; exit status 0.
+            assert cls.server.wait(timeout=30) == 0, cls.server_log()
+        finally:
+            cls.server.kill()
+            cls.server.stdout.close()
+            cls.log.close()
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def digest(self):
+        """Every row of every table: what "changes nothing" is checked on."""
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        h = hashlib.sha256()
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+            for row in con.execute("SELECT * FROM %s ORDER BY rowid" % table):
+                h.update(repr(row).encode())
+        con.close()
+        return h.hexdigest()
+
+    def expect(self, client, method, path, body, status, code=None):
+        got, doc, _ = client.request(method, path, body)
+        self.assertEqual(got, status, "%s %s: %s" % (method, path, doc))
+        if code:
+            self.assertEqual(doc["error"]["code"], code, doc)
+            self.assertTrue(doc["error"]["message"])
+        return doc
+
+    def draft(self, name="Op Lantern", threshold="0.75", camera_source=None):
+        """A complete draft with one reviewed watchlist entry."""
+        a = self.c["pc.smith"]
+        dep = self.expect(a, "POST", "/api/deployments", {"name": name}, 201)["id"]
+        now = datetime.now(timezone.utc)
+        fields = {
+            "purpose": "locate people wanted on warrant", "intelligence_case": "reports 2026/114",
+            "necessity": "serious offences", "less_intrusive": "patrols tried",
+            "start": utc(now - timedelta(minutes=5)), "end": utc(now + timedelta(hours=2)),
+            "watchlist_criteria": "wanted", "watchlist_categories": "wanted",
+            "watchlist_size": "10", "threshold": threshold, "engagement_plan": "two officers",
+            "public_notice": "force website", "dpia_ref": "DPIA-7", "equality_ref": "EIA-7",
+            "community_ref": "CIA-7", "pcc_informed": "yes", "expected_footfall": "2000"}
+        for k, v in fields.items():
+            self.expect(a, "POST", "/api/deployments/%d/fields" % dep, {"field": k, "value": v}, 200)
+        self.expect(a, "POST", "/api/deployments/%d/locations" % dep,
+                    {"name": "Queen Street", "reason": "footfall"}, 201)
+        if camera_source:
+            self.expect(a, "POST", "/api/deployments/%d/cameras" % dep,
+                        {"name": "cam1", "source": camera_source, "location": "Queen Street"}, 201)
+        with open(PHOTO, "rb") as f:
+            photo = base64.b64encode(f.read()).decode()
+        entry = self.expect(a, "POST", "/api/deployments/%d/watchlist" % dep, {
+            "person_ref": "PNC 01/2345", "category": "wanted", "reason": "wanted on warrant",
+            "source": "custody image", "legal_basis": "PACE s.64A", "photo_date": "2024-03-01",
+            "photo_base64": photo}, 201)["id"]
+        self.expect(self.c["sgt.white"], "POST", "/api/watchlist/%d/review" % entry, None, 200)
+        return dep, entry
+
+    def test_forbidden_requests_change_nothing(self):
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        dep, entry = self.draft("Op Roles")
+        c = self.c
+        forbidden = [
+            (c["op.brown"], "POST", "/api/deployments", {"name": "mine"}),
+            (c["pcc.black"], "POST", "/api/deployments", {"name": "mine"}),
+            (c["supt.jones"], "POST", "/api/deployments/%d/fields" % dep, {"field": "purpose", "value": "x"}),
+            (c["op.brown"], "POST", "/api/deployments/%d/cameras" % dep, {"name": "c9", "source": "x"}),
+            (c["pc.smith"], "POST", "/api/deployments/%d/authorise" % dep, {}),
+            (c["sgt.white"], "POST", "/api/deployments/%d/authorise" % dep, {}),
+            (c["pc.smith"], "POST", "/api/watchlist/%d/review" % entry, None),
+            (c["admin"] if False else self.admin, "GET", "/api/watchlist/%d/photo" % entry, None),
+            (c["op.brown"], "GET", "/api/watchlist/%d/photo" % entry, None),
+            (c["pcc.black"], "GET", "/api/deployments/%d/watchlist" % dep, None),
+            (c["op.brown"], "GET", "/api/users", None),
+            (c["dpo.grey"], "POST", "/api/users", {"name": "x.y", "roles": ["operator"], "password": "long-enough-pw-1"}),
+            (self.admin, "GET", "/api/alerts", None),
+            (c["pcc.black"], "GET", "/api/alerts", None),
+            (c["op.brown"], "GET", "/api/audit", None),
+            (c["pcc.black"], "GET", "/api/audit/verify", None),
+            (self.admin, "GET", "/api/events", None),
+            (c["pc.smith"], "POST", "/api/deployments/%d/review" % dep, None),
+        ]
+        for client, method, path, body in forbidden:
+            before = self.digest()
+            self.expect(client, method, path, body, 403, "forbidden")
+            self.assertEqual(self.digest(), before, "%s %s changed the database" % (method, path))
+        # Separation of duties: the administrator may not also hold face roles.
+        before = self.digest()
+        self.expect(self.admin, "POST", "/api/users",
+                    {"name": "x.z", "roles": ["admin", "operator"], "password": "long-enough-pw-1"},
+                    400, "invalid")
+        self.assertEqual(self.digest(), before)
+
+    def test_malformed_oversized_and_cross_site(self):
+        a = self.c["pc.smith"]
+        before = self.digest()
+        cases = [
+            (b'{"name": "x"', "application/json", 400, "bad_request"),     # cut short
+            (b'{"name": "x"} trailing', "application/json", 400, "bad_request"),
+            (b'{"name": "x", "name": "y"}', "application/json", 400, "bad_request"),
+            (b'{"name": 5}', "application/json", 400, "bad_request"),      # wrong type
+            (b'{"name": "x", "colour": 1}', "application/json", 400, "bad_request"),
+            (b'[]', "application/json", 400, "bad_request"),
+            (b'{}', "application/json", 400, "bad_request"),               # missing field
+            (b'{"name": "\\u0000"}', "application/json", 400, "bad_request"),
+            (b'\xff\xfe{}', "application/json", 400, "bad_request"),
+            (b'name=x', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        ]
+        for raw, ctype, status, code in cases:
+            got, doc, _ = a.request("POST", "/api/deployments", raw=raw, headers={"Content-Type": ctype})
+            self.assertEqual(got, status, (raw[:40], doc))
+            self.assertEqual(doc["error"]["code"], code)
+        # Oversized: refused on its Content-Length before the body is read,
+        # or, sent in chunks without one, once it passes the limit.
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(("POST /api/deployments HTTP/1.1\r\nHost: x\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n"
+                   "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                   % (a.cookie, a.csrf, 64 << 20)).encode())
+        self.assertIn(b" 413 ", s.recv(4096).split(b"\r\n")[0] + b" ")
+        s.close()
+        chunk = b"x" * 65536
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20)) + b"0\r\n\r\n"
+        got, doc, _ = a.request("POST", "/api/deployments", raw=body,
+                                headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        self.assertEqual((got, doc["error"]["code"]), (413, "too_large"))
+        # A deployment id that is not a positive number is no path at all.
+        for path in ("/api/deployments/0", "/api/deployments/-1", "/api/deployments/1x",
+                     "/api/deployments/99999999999999999999", "/api/nothing"):
+            self.expect(a, "GET", path, None, 404, "not_found")
+        self.expect(a, "DELETE", "/api/deployments", None, 405, "method_not_allowed")
+        self.expect(a, "GET", "/api/deployments/424242", None, 404, "not_found")
+        # CSRF: a state-changing request without the token, or with another's.
+        got, doc, _ = a.request("POST", "/api/deployments", {"name": "x"}, csrf=False)
+        self.assertEqual((got, doc["error"]["code"]), (403, "csrf"))
+        got, doc, _ = a.request("POST", "/api/deployments", {"name": "x"},
+                                headers={"X-CSRF-Token": self.c["op.brown"].csrf}, csrf=False)
+        self.assertEqual((got, doc["error"]["code"]), (403, "csrf"))
+        self.assertEqual(self.digest(), before)
+        # No session at all; static files refuse paths outside the console.
+        anon = Client(self.port)
+        self.expect(anon, "GET", "/api/deployments", None, 401, "unauthenticated")
+        for path in ("/../README.md", "/.git/config", "/%2e%2e/x.html", "/index.html?x=1"):
+            got, _, _ = anon.request("GET", path)
+            self.assertIn(got, (200, 404) if "index" in path else (404,), path)
+        # Many slow bodies at once do not stop others being served.
+        socks = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100\r\n\r\n{")
+            socks.append(s)
+        self.expect(a, "GET", "/api/me", None, 200)
+        for s in socks:
+            s.close()
+
+    def test_sessions_and_lockout(self):
+        c = Client(self.port)
+        self.assertEqual(c.login("op.brown")[0], 200)
+        got, _, resp = c.login("op.brown")
+        cookie = resp.getheader("Set-Cookie")
+        for attr in ("HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="):
+            self.assertIn(attr, cookie)
+        self.expect(c, "POST", "/api/logout", None, 200)
+        self.expect(c, "GET", "/api/me", None, 401, "unauthenticated")
+        # Five wrong passwords lock the name, even for the right one after.
+        v = Client(self.port)
+        self.assertEqual(v.login("pcc.black", "wrong password here")[0], 401)
+        for _ in range(4):
+            v.login("pcc.black", "wrong password here")
+        got, doc, _ = v.login("pcc.black")
+        self.assertEqual((got, doc["error"]["code"]), (429, "locked"))
+        # Other names are not affected.
+        self.assertEqual(Client(self.port).login("dpo.grey")[0], 200)
+
+    def test_live_deployment_alert_to_outcome(self):
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        # The camera: a folder of frames showing the watchlisted person.
+        frames = os.path.join(self.tmp, "frames")
+        os.makedirs(frames, exist_ok=True)
+        for i in range(12):
+            shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
+        dep, entry = self.draft("Op Live", camera_source=frames)
+        c = self.c
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        shown = self.expect(c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)
+        self.assertIn("expected_false_alerts", shown["expected"])
+        self.assertIn("threshold_floor", shown["limits"])
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        # Listen to the event stream before starting, as the console does.
+        events = []
+        stream_ready = threading.Event()
+
+        def listen():
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            conn.request("GET", "/api/events", headers={"Cookie": c["op.brown"].cookie})
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.getheader("Content-Type") == "text/event-stream"
+            stream_ready.set()
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                line = resp.fp.readline().decode()
+                if line.startswith("event: "):
+                    events.append(line[7:].strip())
+                if "alert" in events:
+                    break
+            conn.close()
+
+        t = threading.Thread(target=listen, daemon=True)
+        t.start()
+        self.assertTrue(stream_ready.wait(30))
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        t.join(70)
+        self.assertIn("alert", events, "no alert event; server log: " + self.server_log())
+        alerts = self.expect(c["op.brown"], "GET", "/api/alerts?deployment=%d&status=open" % dep, None, 200)
+        self.assertEqual(len(alerts), 1)  # one per track and identity (HIL-3)
+        alert = alerts[0]
+        self.assertEqual(alert["entry"]["id"], entry)
+        self.assertGreaterEqual(alert["score"], 0.75)
+        # HIL-1: both faces, to the operator; never to the administrator.
+        got, img, resp = c["op.brown"].request("GET", "/api/alerts/%d/crop" % alert["id"])
+        self.assertEqual((got, resp.getheader("Content-Type"), img[:2]), (200, "image/jpeg", b"\xff\xd8"))
+        got, img, _ = c["op.brown"].request("GET", "/api/alerts/%d/photo" % alert["id"])
+        self.assertEqual(got, 200)
+        self.expect(self.admin, "GET", "/api/alerts/%d/crop" % alert["id"], None, 403, "forbidden")
+        monitor = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+        self.assertEqual(monitor["cameras"][0]["name"], "cam1")
+        # HIL-2: the operator decides, the engagement officer records.
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/decision" % alert["id"], {"engage": True}, 403)
+        self.expect(c["op.brown"], "POST", "/api/alerts/%d/outcome" % alert["id"], {
+            "identity_confirmed": True, "action": "arrest", "engagement_seconds": 60}, 403)
+        self.expect(c["op.brown"], "POST", "/api/alerts/%d/decision" % alert["id"], {"engage": True}, 200)
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/outcome" % alert["id"], {
+            "identity_confirmed": True, "action": "teleport", "engagement_seconds": 60}, 400, "invalid")
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/outcome" % alert["id"], {
+            "identity_confirmed": True, "action": "words_of_advice", "engagement_seconds": 240,
+            "group": "White"}, 200)
+        # Stopping ends the cameras at once, and the watchlist is destroyed.
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/stop" % dep, {"reason": "done"}, 200)
+        time.sleep(1.0)
+        self.assertFalse(self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)["running"])
+        wl = self.expect(c["sgt.white"], "GET", "/api/deployments/%d/watchlist" % dep, None, 200)
+        self.assertTrue(wl[0]["destroyed"])
+        report = self.expect(c["supt.jones"], "GET", "/api/deployments/%d/report" % dep, None, 200)
+        self.assertEqual(report["alerts"], 1)
+        self.assertGreaterEqual(report["faces_processed"], 1)
+        self.assertEqual(report["outcomes"], {"words_of_advice": 1})
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/review" % dep, None, 200)
+        # The auditor sees every step, and the chain holds.
+        log = self.expect(c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
+        actions = {r["action"] for r in log}
+        for a in ("alert.create", "alert.view_crop", "alert.engage", "alert.outcome",
+                  "deployment.start", "deployment.stop", "watchlist.destroy"):
+            self.assertIn(a, actions)
+        self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])
+        metrics = c["op.brown"].request("GET", "/metrics")[1].decode()
+        self.assertIn("lfr_http_responses_total", metrics)
+
+
+if __name__ == "__main__":
+    unittest.main()
