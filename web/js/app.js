@@ -82,7 +82,7 @@ function openEvents() {
     }
     window.dispatchEvent(new CustomEvent('lfr-event', { detail: { type, data } }));
   });
-  ['alert', 'camera', 'deployment'].forEach(relay);
+  ['alert', 'alert_update', 'camera', 'deployment'].forEach(relay);
   es.onopen = () => setLive(true);
   es.onerror = () => setLive(es.readyState === EventSource.OPEN);
 }
@@ -151,7 +151,12 @@ async function route() {
   main.focus({ preventScroll: true });
 }
 
+// Where each role starts: operators at the alert queue, engagement officers
+// at their engagements, overseers at the aggregates.
 function home() {
+  if (hasRole('operator')) return 'alerts';
+  if (hasRole('engagement')) return 'engage';
+  if (hasRole('oversight') && !hasRole('auditor')) return 'oversight';
   const p = PAGES.find(allowed);
   return p ? p.id : 'login';
 }

@@ -22,7 +22,7 @@ export function alertFacts(a) {
     h('dt', null, 'Person'), h('dd', null, h('strong', null, e.person_ref || '?')),
     h('dt', null, 'Category'), h('dd', null, categoryText(e.category || '?')),
     h('dt', null, 'Reason on list'), h('dd', null, e.reason || '-'),
-    h('dt', null, 'Score'), h('dd', { class: 'num' }, typeof a.score === 'number' ? a.score.toFixed(3) : '?'),
+    h('dt', null, 'Score'), h('dd', { class: 'score' }, typeof a.score === 'number' ? a.score.toFixed(3) : '?'),
     h('dt', null, 'Camera'), h('dd', null, a.camera),
     h('dt', null, 'Time'), h('dd', null, fmtTime(a.time_ms, true)),
     h('dt', null, 'Photo taken'), h('dd', null, `${e.photo_date || '?'} (${photoAge(e.photo_date)})`),
@@ -108,9 +108,28 @@ export async function renderAlerts(root, ctx) {
   renderRecent();
   update();
 
+  // An event may carry the whole alert row or only its id (and status):
+  // what is missing is fetched with the list.
+  let loading = null;
+  const reload = () => (loading = loading || load().catch((e) => box.error(e)).finally(() => (loading = null)));
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
-    if (type === 'alert' && data && data.id) place(data, true);
+    if (!data || !data.id) return;
+    if (type === 'alert') {
+      if (data.status && data.entry) place(data, true);
+      else reload().then(() => {
+        const el = document.getElementById(`alert-${data.id}`);
+        if (el && open.has(data.id)) {
+          el.classList.add('fresh');
+          const a = open.get(data.id);
+          announce.textContent = `New alert ${a.id}: possible match for ${a.entry ? a.entry.person_ref : 'a watchlist entry'} at camera ${a.camera}`;
+        }
+      });
+    } else if (type === 'alert_update' && data.status) {
+      const known = open.get(data.id) || recent.get(data.id);
+      if (known) place({ ...known, status: data.status });
+      else reload();
+    }
   };
   window.addEventListener('lfr-event', onEvent);
   // A fallback for a dropped stream: look again every 20 s.

@@ -358,7 +358,7 @@ async function authorise(body, ctx, d, refresh) {
       });
     });
     act.append(h('h3', null, 'While it runs'), tf,
-      d.state === 'live' ? reasonForm('suspend', 'Suspend', (r) => api.post(`/api/deployments/${d.id}/suspend`, { reason: r }), refresh) : null,
+      ...(d.state === 'live' ? [reasonForm('suspend', 'Suspend', (r) => api.post(`/api/deployments/${d.id}/suspend`, { reason: r }), refresh)] : []),
       reasonForm('cancel', 'Cancel', (r) => api.post(`/api/deployments/${d.id}/cancel`, { reason: r }), refresh));
   }
   if (d.state === 'ended') act.appendChild(signOff(d, refresh, box));

@@ -1,7 +1,7 @@
 // The engagement officer's view (HIL-2, HIL-4), made for a phone: the
 // alerts the operator sent, the plain warning, and the outcome form.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy } from '../ui.js';
+import { h, messageBox, busy } from '../ui.js';
 import { facePair, alertFacts } from './alerts.js';
 
 export const WARNING = 'Possible match - verify identity; this is not by itself a reason to arrest';
@@ -21,7 +21,8 @@ export async function renderEngage(root, ctx) {
   const box = messageBox();
   const list = h('div', { id: 'engage-list' });
   const empty = h('p', { class: 'muted', id: 'engage-empty' }, 'No engagement is waiting. Alerts the operator sends to you appear here by themselves.');
-  root.append(h('div', { class: 'page-head' }, h('h1', null, 'Engagements')), box, empty, list);
+  const done = h('div', { id: 'engage-done' });
+  root.append(h('div', { class: 'page-head' }, h('h1', null, 'Engagements')), box, done, empty, list);
   const shown = new Map();
 
   const update = () => {
@@ -79,7 +80,8 @@ export async function renderEngage(root, ctx) {
           engagement_seconds: Math.round(m * 60 + s), group: group.value || null,
         });
         shown.delete(id);
-        el.replaceWith(h('div', { class: 'msg msg-ok', role: 'status', id: `alert-${id}-done` }, `Outcome of alert ${id} recorded; the alert is closed.`));
+        el.remove();
+        done.prepend(h('div', { class: 'msg msg-ok', role: 'status', id: `alert-${id}-done` }, `Outcome of alert ${id} recorded; the alert is closed.`));
         update();
       });
     });
@@ -117,7 +119,10 @@ export async function renderEngage(root, ctx) {
   update();
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
-    if (type === 'alert' && data && data.id) place(data);
+    if (!data || !data.id || (type !== 'alert' && type !== 'alert_update')) return;
+    if (data.status && data.entry) place(data);
+    else if (data.status === 'closed' || data.status === 'no_match') place({ id: data.id, status: data.status });
+    else load().catch(() => {});
   };
   window.addEventListener('lfr-event', onEvent);
   // The stream may not carry the operator's decision: look every 5 s too.

@@ -173,6 +173,6 @@ function showVerdict(el, ok, text, flags) {
   clear(el);
   el.className = `verdict ${ok ? 'accepted' : 'refused'}`;
   el.setAttribute('role', ok ? 'status' : 'alert');
-  el.append(h('strong', null, text), flagList(flags));
+  el.append(...[h('strong', null, text), flagList(flags)].filter(Boolean));
   el.hidden = false;
 }
