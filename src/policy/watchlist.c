@@ -158,13 +158,21 @@ static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engin
     int rc = lfr_image_decode(ctx, photo, len, NULL, &img);
     if (rc) return lfr_fail_prefix(ctx, "watchlist photo");
     if ((rc = lfr_engine_detect(ctx, engine, img, &faces, &n))) goto done;
-    /* Faces under a third of the largest one's width are background specks
-     * or false detections; any other face makes the photo ambiguous. */
+    /* Another face makes the photo ambiguous, unless it is under a third of
+     * the largest one's width (a background speck), an uncertain detection
+     * (a hand, a pattern), or centred inside the main face (a false box on
+     * its forehead): a person's face cannot hold another's. */
     int main_face = 0, n_real = 0;
     for (int i = 1; i < n; i++)
         if (faces[i].x2 - faces[i].x1 > faces[main_face].x2 - faces[main_face].x1) main_face = i;
-    for (int i = 0; i < n; i++)
-        n_real += 3 * (faces[i].x2 - faces[i].x1) >= faces[main_face].x2 - faces[main_face].x1;
+    const lfr_face *m = &faces[main_face];
+    for (int i = 0; i < n; i++) {
+        const lfr_face *f = &faces[i];
+        float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
+        int inside = i != main_face && cx > m->x1 && cx < m->x2 && cy > m->y1 && cy < m->y2;
+        n_real += i == main_face ||
+                  (3 * (f->x2 - f->x1) >= m->x2 - m->x1 && f->score >= 0.9f && !inside);
+    }
     if (n_real != 1) {
         rc = lfr_fail(ctx, LFR_EINVAL,
                       "watchlist photo: %d faces found, exactly one is needed (WL-5)", n_real);
