@@ -97,6 +97,7 @@ function setLive(ok) {
   live.hidden = false;
   live.className = ok ? 'live on' : 'live off';
   live.textContent = ok ? 'Live updates on' : 'Live updates reconnecting…';
+  live.title = live.textContent;
 }
 
 export function setCount(page, n) {

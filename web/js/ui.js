@@ -110,8 +110,9 @@ export async function busy(button, box, fn) {
 
 // Renders any JSON value readably: objects as definition lists, arrays of
 // objects as tables. For aggregates (oversight, reports).
-export function renderJson(v, depth = 0) {
+export function renderJson(v, depth = 0, key = '') {
   if (v === null || v === undefined) return h('span', { class: 'muted' }, '-');
+  if (typeof v === 'number' && /_ms$/.test(key)) return document.createTextNode(fmtTime(v, true));
   if (typeof v === 'number') return h('span', { class: 'num' }, fmtNumber(v, 4));
   if (typeof v === 'boolean') return document.createTextNode(v ? 'yes' : 'no');
   if (typeof v !== 'object') return document.createTextNode(String(v));
@@ -122,14 +123,14 @@ export function renderJson(v, depth = 0) {
       return h('div', { class: 'table-wrap' },
         h('table', { class: 'data' },
           h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, label(c))))),
-          h('tbody', null, v.map((row) => h('tr', null, cols.map((c) => h('td', null, renderJson(row[c], depth + 1))))))));
+          h('tbody', null, v.map((row) => h('tr', null, cols.map((c) => h('td', null, renderJson(row[c], depth + 1, c))))))));
     }
     return h('ul', { class: 'plain' }, v.map((x) => h('li', null, renderJson(x, depth + 1))));
   }
   const keys = Object.keys(v);
   if (keys.length === 0) return h('span', { class: 'muted' }, 'none');
   return h('dl', { class: depth ? 'kv nested' : 'kv' },
-    keys.map((k) => [h('dt', null, label(k)), h('dd', null, renderJson(v[k], depth + 1))]));
+    keys.map((k) => [h('dt', null, label(k.replace(/_ms$/, ''))), h('dd', null, renderJson(v[k], depth + 1, k))]));
 }
 
 export const STATE_TEXT = {

@@ -401,7 +401,7 @@ async function monitor(body, ctx, d, refresh) {
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
   body.appendChild(h('div', { class: 'card', id: 'monitor' }, h('h2', null, 'Cameras'), summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'camera-table' },
-      h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Faces', 'Compared', 'Alerts'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Faces', 'Compared', 'Alerts'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c)))),
       table)), updated));
 
   let prev = null;
