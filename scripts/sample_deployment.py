@@ -13,12 +13,11 @@ them before any real use). Prints what it did, and each user's name.
 """
 import argparse
 import base64
-import http.client
-import json
 import os
 import sys
-import urllib.parse
 from datetime import datetime, timedelta, timezone
+
+from lfr_api import Session, complete_record
 
 SAMPLE_PASSWORD = "sample-password-123"
 USERS = [
@@ -30,37 +29,6 @@ USERS = [
     ("dpo.grey", ["auditor"], None),
     ("pcc.black", ["oversight"], None),
 ]
-
-
-class Session:
-    def __init__(self, url):
-        u = urllib.parse.urlparse(url)
-        self.host, self.port = u.hostname, u.port or 80
-        self.cookie = self.csrf = None
-
-    def call(self, method, path, body=None):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        headers = {}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if self.csrf and method != "GET":
-            headers["X-CSRF-Token"] = self.csrf
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        resp = conn.getresponse()
-        data = resp.read()
-        if resp.getheader("Set-Cookie"):
-            self.cookie = resp.getheader("Set-Cookie").split(";")[0]
-        conn.close()
-        doc = json.loads(data) if data else None
-        if resp.status >= 300:
-            raise RuntimeError("%s %s: %d %s" % (method, path, resp.status, doc))
-        return doc
-
-    def login(self, name, password):
-        self.csrf = self.call("POST", "/api/login", {"name": name, "password": password})["csrf"]
-        return self
 
 
 def main():
@@ -93,22 +61,8 @@ def main():
     dep = app.call("POST", "/api/deployments", {"name": "Op Hamilton (sample)"})["id"]
     floor = app.call("GET", "/api/deployments/%d" % dep)["limits"]["threshold_floor"]
     now = datetime.now(timezone.utc)
-    fields = {
-        "purpose": "sample: locate two people wanted on warrant at the theatre",
-        "intelligence_case": "sample intelligence report 2026/001",
-        "necessity": "sample: serious offences, a single evening",
-        "less_intrusive": "sample: officers at the doors could not cover the crowd",
-        "start": (now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ"),
-        "end": (now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%MZ"),
-        "watchlist_criteria": "wanted on warrant for offences carrying 2+ years",
-        "watchlist_categories": "wanted",
-        "watchlist_size": "2",
-        "threshold": "%.3f" % (floor + 0.0005),
-        "engagement_plan": "two engagement officers by the camera",
-        "public_notice": "force website and signs at each entrance",
-        "dpia_ref": "DPIA-SAMPLE", "equality_ref": "EIA-SAMPLE", "community_ref": "CIA-SAMPLE",
-        "pcc_informed": "yes", "expected_footfall": "2000",
-    }
+    fields = complete_record(now - timedelta(minutes=1), now + timedelta(hours=4),
+                             "%.3f" % (floor + 0.0005), 2)
     for k, v in fields.items():
         app.call("POST", "/api/deployments/%d/fields" % dep, {"field": k, "value": v})
     app.call("POST", "/api/deployments/%d/locations" % dep,

@@ -11,7 +11,6 @@ LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them.
 import base64
 import hashlib
 import http.client
-import json
 import os
 import shutil
 import socket
@@ -20,8 +19,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import sys
 import unittest
 from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../scripts"))
+import lfr_api  # noqa: E402
 
 LFR = os.environ.get("LFR_BIN", "build/lfr")
 DATA = os.environ.get("LFR_DATA", "../shared/data")
@@ -47,41 +50,13 @@ USERS = [
 ]
 
 
-def utc(dt):
-    return dt.strftime("%Y-%m-%dT%H:%MZ")
-
-
-class Client:
-    """One browser: a session cookie and its CSRF token."""
+class Client(lfr_api.Session):
+    """One browser; try_login reports failures instead of raising."""
 
     def __init__(self, port):
-        self.port = port
-        self.cookie = None
-        self.csrf = None
+        super().__init__("127.0.0.1:%d" % port)
 
-    def request(self, method, path, body=None, raw=None, headers=None, csrf=True):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        h = dict(headers or {})
-        data = raw
-        if body is not None:
-            data = json.dumps(body).encode()
-            h.setdefault("Content-Type", "application/json")
-        if self.cookie:
-            h["Cookie"] = self.cookie
-        if csrf and self.csrf and method != "GET":
-            h["X-CSRF-Token"] = self.csrf
-        conn.request(method, path, body=data, headers=h)
-        resp = conn.getresponse()
-        payload = resp.read()
-        cookie = resp.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";")[0]
-        conn.close()
-        ctype = resp.getheader("Content-Type") or ""
-        doc = json.loads(payload) if ctype.startswith("application/json") and payload else payload
-        return resp.status, doc, resp
-
-    def login(self, name, password=None):
+    def try_login(self, name, password=None):
         status, doc, resp = self.request(
             "POST", "/api/login", {"name": name, "password": password or PW[name]})
         if status == 200:
@@ -107,7 +82,7 @@ class ApiTest(unittest.TestCase):
             raise RuntimeError("lfr serve did not start: " + cls.server_log())
         cls.port = int(line.split()[-1])
         cls.admin = Client(cls.port)
-        assert cls.admin.login("admin")[0] == 200
+        assert cls.admin.try_login("admin")[0] == 200
         for name, roles, rank in USERS:
             status, doc, _ = cls.admin.request(
                 "POST", "/api/users", {"name": name, "roles": roles, "rank": rank, "password": PW[name]})
@@ -115,7 +90,7 @@ class ApiTest(unittest.TestCase):
         cls.c = {}
         for name, _, _ in USERS:
             cls.c[name] = Client(cls.port)
-            assert cls.c[name].login(name)[0] == 200
+            assert cls.c[name].try_login(name)[0] == 200
 
     @classmethod
     def server_log(cls):
@@ -158,14 +133,8 @@ class ApiTest(unittest.TestCase):
         a = self.c["pc.smith"]
         dep = self.expect(a, "POST", "/api/deployments", {"name": name}, 201)["id"]
         now = datetime.now(timezone.utc)
-        fields = {
-            "purpose": "locate people wanted on warrant", "intelligence_case": "reports 2026/114",
-            "necessity": "serious offences", "less_intrusive": "patrols tried",
-            "start": utc(now - timedelta(minutes=5)), "end": utc(now + timedelta(hours=2)),
-            "watchlist_criteria": "wanted", "watchlist_categories": "wanted",
-            "watchlist_size": "10", "threshold": threshold, "engagement_plan": "two officers",
-            "public_notice": "force website", "dpia_ref": "DPIA-7", "equality_ref": "EIA-7",
-            "community_ref": "CIA-7", "pcc_informed": "yes", "expected_footfall": "2000"}
+        fields = lfr_api.complete_record(now - timedelta(minutes=5), now + timedelta(hours=2),
+                                         threshold, 10)
         for k, v in fields.items():
             self.expect(a, "POST", "/api/deployments/%d/fields" % dep, {"field": k, "value": v}, 200)
         self.expect(a, "POST", "/api/deployments/%d/locations" % dep,
@@ -282,8 +251,8 @@ class ApiTest(unittest.TestCase):
 
     def test_sessions_and_lockout(self):
         c = Client(self.port)
-        self.assertEqual(c.login("op.brown")[0], 200)
-        got, _, resp = c.login("op.brown")
+        self.assertEqual(c.try_login("op.brown")[0], 200)
+        got, _, resp = c.try_login("op.brown")
         cookie = resp.getheader("Set-Cookie")
         for attr in ("HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="):
             self.assertIn(attr, cookie)
@@ -291,13 +260,13 @@ class ApiTest(unittest.TestCase):
         self.expect(c, "GET", "/api/me", None, 401, "unauthenticated")
         # Five wrong passwords lock the name, even for the right one after.
         v = Client(self.port)
-        self.assertEqual(v.login("pcc.black", "wrong password here")[0], 401)
+        self.assertEqual(v.try_login("pcc.black", "wrong password here")[0], 401)
         for _ in range(4):
-            v.login("pcc.black", "wrong password here")
-        got, doc, _ = v.login("pcc.black")
+            v.try_login("pcc.black", "wrong password here")
+        got, doc, _ = v.try_login("pcc.black")
         self.assertEqual((got, doc["error"]["code"]), (429, "locked"))
         # Other names are not affected.
-        self.assertEqual(Client(self.port).login("dpo.grey")[0], 200)
+        self.assertEqual(Client(self.port).try_login("dpo.grey")[0], 200)
 
     def test_live_deployment_alert_to_outcome(self):
         if not os.path.exists(PHOTO):

@@ -458,9 +458,10 @@ json_t *runner_monitor(runner *r, int64_t deployment)
             camera_view *v = &l->cams[k];
             json_array_append_new(
                 json_object_get(doc, "cameras"),
-                json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I}", "name", v->name, "state",
+                json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "name", v->name, "state",
                           v->state, "message", v->message, "fps", v->fps, "frames",
-                          (json_int_t)v->last.frames_processed, "faces", (json_int_t)v->last.tracks,
+                          (json_int_t)v->last.frames_processed, "dropped",
+                          (json_int_t)v->last.frames_dropped, "faces", (json_int_t)v->last.tracks,
                           "faces_detected", (json_int_t)v->last.faces_detected, "compared",
                           (json_int_t)v->last.templates_compared, "alerts",
                           (json_int_t)v->last.alerts));

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""scripts/bench_server.py - the server under load: does `lfr serve` keep
+serving the API while a camera pipeline runs, and does the pipeline keep its
+frame rate while the API is loaded? (issue 7's acceptance.)
+
+It starts `lfr serve` on a fresh database, sets up a live deployment through
+the API whose camera plays a clip looped to LOOPS times its length at its own
+frame rate, and runs it twice: once alone, once with `wrk` hammering the API
+(GET /api/deployments, a database read under the session of an operator)
+from another process for the whole run. Prints a Markdown table: requests
+per second and latency percentiles from wrk; frames processed and dropped,
+frames per second and p95 pipeline latency from the server's monitor.
+
+Usage: scripts/bench_server.py [--lfr build/lfr] [--clip VIDEO] [--loops 6]
+           [--connections 32] [--data ../shared/data]
+"""
+import argparse
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+from lfr_api import Session, complete_record
+
+PW = "bench-password-123"
+
+
+def looped_clip(src, loops, out):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", src,
+                    "-c", "copy", out], check=True)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                            "csv=p=0", out], check=True, capture_output=True, text=True)
+    return float(probe.stdout.strip())
+
+
+def live_deployment(url, name, clip, photo):
+    app = Session(url).login("applicant", PW)
+    dep = app.call("POST", "/api/deployments", {"name": name})["id"]
+    floor = app.call("GET", "/api/deployments/%d" % dep)["limits"]["threshold_floor"]
+    now = datetime.now(timezone.utc)
+    for k, v in complete_record(now - timedelta(minutes=1), now + timedelta(hours=1),
+                                "%.3f" % (floor + 0.05), 1).items():
+        app.call("POST", "/api/deployments/%d/fields" % dep, {"field": k, "value": v})
+    app.call("POST", "/api/deployments/%d/locations" % dep, {"name": "gate", "reason": "footfall"})
+    app.call("POST", "/api/deployments/%d/cameras" % dep, {"name": "cam1", "source": clip})
+    with open(photo, "rb") as f:
+        entry = app.call("POST", "/api/deployments/%d/watchlist" % dep, {
+            "person_ref": "BENCH 1", "category": "wanted", "reason": "benchmark",
+            "source": "benchmark", "legal_basis": "benchmark", "photo_date": "2025-01-01",
+            "photo_base64": base64.b64encode(f.read()).decode()})["id"]
+    Session(url).login("reviewer", PW).call("POST", "/api/watchlist/%d/review" % entry)
+    app.call("POST", "/api/deployments/%d/submit" % dep)
+    Session(url).login("authoriser", PW).call("POST", "/api/deployments/%d/authorise" % dep, {})
+    return dep
+
+
+def run_once(url, dep, duration, wrk_args):
+    op = Session(url).login("operator", PW)
+    wrk = None
+    if wrk_args is not None:
+        wrk = subprocess.Popen(["wrk", "--latency", "-d", "%ds" % int(duration), "-H",
+                                "Cookie: " + op.cookie] + wrk_args + [url + "/api/deployments"],
+                               stdout=subprocess.PIPE, text=True)
+    op.call("POST", "/api/deployments/%d/start" % dep)
+    p95, dropped = 0.0, 0
+    t0 = time.time()
+    while time.time() - t0 < duration * 3 + 30:
+        m = op.call("GET", "/api/deployments/%d/monitor" % dep)
+        if m["running"]:
+            p95, dropped = m["latency_p95_ms"], m["cameras"][0]["dropped"]
+        elif time.time() - t0 > 3:
+            break
+        time.sleep(0.5)
+    cam = dict(m["cameras"][0], dropped=dropped)
+    out = wrk.communicate()[0] if wrk else ""
+    return cam, p95, out
+
+
+def wrk_figures(out):
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
+    return (float(rps.group(1)) if rps else 0.0), pct
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lfr", default=os.path.join(here, "../build/lfr"))
+    ap.add_argument("--data", default=os.path.join(here, "../../shared/data"))
+    ap.add_argument("--clip", default="video/facenet_pytorch/video.mp4")
+    ap.add_argument("--loops", type=int, default=6)
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+    photo = os.path.join(args.data, "samples/facenet_pytorch/data/test_images/kate_siegel/1.jpg")
+    if not shutil.which("wrk"):
+        sys.exit("bench_server: wrk is not installed (scripts/setup.sh installs it)")
+    tmp = tempfile.mkdtemp(prefix="lfr-bench-server.")
+    server = None
+    try:
+        clip = os.path.join(tmp, "clip.mp4")
+        duration = looped_clip(os.path.join(args.data, args.clip), args.loops, clip)
+        with open(os.path.join(tmp, "pw"), "w") as f:
+            f.write(PW + "\n")
+        log = open(os.path.join(tmp, "server.log"), "w")
+        server = subprocess.Popen([args.lfr, "serve", "--listen", "127.0.0.1:0", "--db",
+                                   os.path.join(tmp, "lfr.db"), "--admin-password-file",
+                                   os.path.join(tmp, "pw")], stdout=subprocess.PIPE, stderr=log,
+                                  text=True)
+        url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
+        admin = Session(url).login("admin", PW)
+        for name, roles, rank in (("applicant", ["applicant"], None),
+                                  ("authoriser", ["authoriser"], "superintendent"),
+                                  ("reviewer", ["reviewer"], "sergeant"),
+                                  ("operator", ["operator"], None)):
+            admin.call("POST", "/api/users", {"name": name, "roles": roles, "rank": rank, "password": PW})
+        rows = []
+        for label, wrk_args in (("alone", None),
+                                ("under wrk", ["-t", "2", "-c", str(args.connections)])):
+            dep = live_deployment(url, "bench " + label, clip, photo)
+            cam, p95, out = run_once(url, dep, duration, wrk_args)
+            rps, pct = wrk_figures(out)
+            rows.append((label, cam, p95, rps, pct))
+        print("clip: %s looped %dx (%.1f s); wrk: 2 threads, %d connections, GET /api/deployments"
+              % (args.clip, args.loops, duration, args.connections))
+        print("| run | frames processed | dropped | pipeline fps | p95 latency | API req/s | p50 | p90 | p99 |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for label, cam, p95, rps, pct in rows:
+            print("| %s | %d | %d | %.1f | %.0f ms | %s | %s | %s | %s |" % (
+                label, cam["frames"], cam["dropped"], cam["frames"] / duration, p95,
+                "%.0f" % rps if rps else "-", pct.get("50", "-"), pct.get("90", "-"),
+                pct.get("99", "-")))
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=60)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
