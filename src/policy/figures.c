@@ -245,14 +245,14 @@ static int counts(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
                       id, doc, alerts);
     lfr_stmt *st = NULL;
     if (!rc)
-        rc = query(ctx, p,
-                   "SELECT sum(action = ?2), sum(action IS NULL AND status IN ('engage','closed')) "
-                   "FROM alert_facts WHERE deployment_id = ?1",
-                   id, &st);
+        rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT sum(action = ?2), sum(action IS NULL AND status IN "
+                              "('engage','closed')) FROM alert_facts WHERE deployment_id = ?1",
+                              &st);
     /* Every action, with its zeros: a published table keeps its rows. */
     for (size_t i = 0; !rc && i < sizeof actions / sizeof actions[0]; i++) {
-        if ((rc = lfr_stmt_reset(ctx, st)) || (rc = lfr_stmt_bind_text(ctx, st, 2, actions[i])) ||
-            (rc = lfr_stmt_step(ctx, st)) < 0)
+        if ((rc = lfr_stmt_reset(ctx, st)) || (rc = lfr_stmt_bind_int64(ctx, st, 1, id)) ||
+            (rc = lfr_stmt_bind_text(ctx, st, 2, actions[i])) || (rc = lfr_stmt_step(ctx, st)) < 0)
             break;
         json_object_set_new(outcomes, actions[i], json_integer(lfr_stmt_int64(st, 0)));
         if (i == 0)
