@@ -103,8 +103,8 @@ static int64_t authorised(const char *name, const char *start, const char *end, 
                                  .photo_date = "2024-03-01"};
         int64_t entry = 0;
         json_t *flags = NULL;
-        int rc = lfr_watchlist_add(ctx, pol, &applicant, id, &e, engine, b, len,
-                                   t0 - 100 * HOUR_MS, &entry, &flags);
+        int rc = lfr_watchlist_add(ctx, pol, &applicant, id, &e, engine, b, len, t0 - 100 * HOUR_MS,
+                                   &entry, &flags);
         lfr_free(b);
         json_decref(flags);
         ok(rc);
@@ -228,13 +228,14 @@ static void test_build(void **state)
     const struct {
         const char *action, *group;
         int seconds;
-    } found[] = {{"arrest", "White", 300},         {"arrest", "White", 240},
-                 {"arrest", "Black", 600},         {"words_of_advice", "White", 120},
+    } found[] = {{"arrest", "White", 300},          {"arrest", "White", 240},
+                 {"arrest", "Black", 600},          {"words_of_advice", "White", 120},
                  {"words_of_advice", "Black", 180}, {"safeguarding", "White", 420}};
     for (int i = 0; i < 6; i++)
         alert(dep_a, at += 60000, 'e', 1, found[i].action, found[i].seconds, found[i].group);
     /* False: closed as no match, or someone else was stopped. */
-    for (int i = 0; i < 5; i++) alert(dep_a, at += 60000, 'n', 0, NULL, 0, NULL);
+    for (int i = 0; i < 5; i++)
+        alert(dep_a, at += 60000, 'n', 0, NULL, 0, NULL);
     alert(dep_a, at += 60000, 'e', 0, "no_further_action", 60, "Asian");
     alert(dep_a, at += 60000, 'e', 0, "no_further_action", 90, "Asian");
     /* Not verified: never decided; the person was not found. */
@@ -377,8 +378,8 @@ static void csv_map(const char *csv, int key_fields, map *m)
             if (line++ > 0) {
                 char key[1400] = "";
                 for (int i = 0; i < key_fields; i++)
-                    snprintf(key + strlen(key), sizeof key - strlen(key), "%s%.300s",
-                             i ? "/" : "", fields[i]);
+                    snprintf(key + strlen(key), sizeof key - strlen(key), "%s%.300s", i ? "/" : "",
+                             fields[i]);
                 map_put(m, key, fields[key_fields]);
             }
             nf = 0;
@@ -392,10 +393,14 @@ static void csv_map(const char *csv, int key_fields, map *m)
 
 static void json_text(const json_t *v, char *out, size_t len)
 {
-    if (json_is_integer(v)) snprintf(out, len, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) snprintf(out, len, "%.6g", json_real_value(v));
-    else if (json_is_string(v)) snprintf(out, len, "%s", json_string_value(v));
-    else snprintf(out, len, "%s", "");
+    if (json_is_integer(v))
+        snprintf(out, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, len, "%.6g", json_real_value(v));
+    else if (json_is_string(v))
+        snprintf(out, len, "%s", json_string_value(v));
+    else
+        snprintf(out, len, "%s", "");
 }
 
 /* Flattens a JSON object's scalar members, prefix/key (sep between). */
@@ -406,8 +411,10 @@ static void json_map(const json_t *obj, const char *prefix, char sep, map *m)
     json_object_foreach((json_t *)obj, k, v)
     {
         char key[200];
-        if (*prefix) snprintf(key, sizeof key, "%s%c%s", prefix, sep, k);
-        else snprintf(key, sizeof key, "%s", k);
+        if (*prefix)
+            snprintf(key, sizeof key, "%s%c%s", prefix, sep, k);
+        else
+            snprintf(key, sizeof key, "%s", k);
         if (json_is_object(v)) {
             json_map(v, key, sep, m);
         } else if (!json_is_array(v)) {
@@ -445,7 +452,7 @@ static void expect_field(const map *m, const char *key, const char *want)
 /* Nothing of a face or a watchlist identity, nor an officer's name. */
 static void no_identity(const char *text, int officers_too)
 {
-    static const char *const banned[] = {"PNC 11", "PNC 22", "PNC 33", "person_ref", "<img",
+    static const char *const banned[] = {"PNC 11",     "PNC 22", "PNC 33",   "person_ref", "<img",
                                          "data:image", "base64", "\xff\xd8", "-crop"};
     for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
         if (strstr(text, banned[i])) fail_msg("output holds '%s'", banned[i]);
@@ -552,7 +559,8 @@ static void test_exemption(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "true_alerts")), "<5");
     assert_string_equal(json_string_value(json_object_get(j, "false_alerts")), "<5");
     assert_int_equal(json_integer_value(json_object_get(j, "unverified_alerts")), 0);
-    assert_string_equal(json_string_value(json_object_get(j, "false_alerts_per_1000_faces")), "[c]");
+    assert_string_equal(json_string_value(json_object_get(j, "false_alerts_per_1000_faces")),
+                        "[c]");
     assert_non_null(strstr(html.text, "No advance notice was published"));
     /* The name is escaped wherever it goes into HTML. */
     assert_non_null(strstr(html.text, "Op Beacon &lt;b&gt;&amp;amp; &quot;x&quot;"));
@@ -570,11 +578,16 @@ static void test_notice(void **state)
     doc html = get(lfr_report_notice(ctx, pol, &admin, dep_a, LFR_REPORT_HTML, &t, &n), &t, &n);
     doc text = get(lfr_report_notice(ctx, pol, &oversight, dep_a, LFR_REPORT_TEXT, &t, &n), &t, &n);
     save("report_notice.html", &html);
-    const char *both[] = {"Queen Street", "Central Station forecourt",
-                          "Tuesday 1 December 2026, 09:00 UTC", "Tuesday 1 December 2026, 17:00 UTC",
+    const char *both[] = {"Queen Street",
+                          "Central Station forecourt",
+                          "Tuesday 1 December 2026, 09:00 UTC",
+                          "Tuesday 1 December 2026, 17:00 UTC",
                           "locate people wanted on warrant in the city centre",
-                          "Wanted by the courts; suspects", "at most 50 people", "DPIA-2026-07",
-                          "deleted at once", "subject access request"};
+                          "Wanted by the courts; suspects",
+                          "at most 50 people",
+                          "DPIA-2026-07",
+                          "deleted at once",
+                          "subject access request"};
     for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
         if (!strstr(html.text, both[i])) fail_msg("html notice lacks '%s'", both[i]);
         if (!strstr(text.text, both[i])) fail_msg("text notice lacks '%s'", both[i]);
@@ -586,7 +599,8 @@ static void test_notice(void **state)
     lfr_free(text.text);
     /* Published before it goes live, so once authorised: the live one has
      * it; a draft has not. */
-    doc live = get(lfr_report_notice(ctx, pol, &applicant, dep_live, LFR_REPORT_TEXT, &t, &n), &t, &n);
+    doc live =
+        get(lfr_report_notice(ctx, pol, &applicant, dep_live, LFR_REPORT_TEXT, &t, &n), &t, &n);
     lfr_free(live.text);
     int64_t draft = 0;
     ok(lfr_deployment_create(ctx, pol, &applicant, "Op Draft", &draft));
@@ -602,11 +616,14 @@ static void test_review(void **state)
     char *t = NULL;
     size_t n = 0;
     /* Not for publication: authorising officers, auditors, oversight. */
-    expect(lfr_report_review(ctx, pol, &applicant, dep_a, LFR_REPORT_HTML, &t, &n), LFR_EPERM, NULL);
-    expect(lfr_report_review(ctx, pol, &operator_, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
+    expect(lfr_report_review(ctx, pol, &applicant, dep_a, LFR_REPORT_HTML, &t, &n), LFR_EPERM,
+           NULL);
+    expect(lfr_report_review(ctx, pol, &operator_, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM,
+           NULL);
     expect(lfr_report_review(ctx, pol, &admin, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
     expect(lfr_report_review(ctx, pol, NULL, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
-    expect(lfr_report_review(ctx, pol, &supt, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL, "html, json");
+    expect(lfr_report_review(ctx, pol, &supt, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL,
+           "html, json");
     expect(lfr_report_review(ctx, pol, &supt, dep_live, LFR_REPORT_JSON, &t, &n), LFR_EINVAL,
            "follows its end");
     doc js = get(lfr_report_review(ctx, pol, &auditor, dep_a, LFR_REPORT_JSON, &t, &n), &t, &n);
@@ -646,8 +663,8 @@ static void test_review(void **state)
     expect_field(&mj, "expected.false_alerts_observed", "7");
     /* DEP-7: 50 people at FMR(0.6) = 10^(-3 - 0.25/0.22*3). */
     double fmr = pow(10.0, -3.0 - 0.25 / 0.22 * 3.0), fpir = -expm1(50 * log1p(-fmr));
-    double per_1000 = json_number_value(json_object_get(json_object_get(j, "expected"),
-                                                        "false_alerts_per_1000_faces"));
+    double per_1000 = json_number_value(
+        json_object_get(json_object_get(j, "expected"), "false_alerts_per_1000_faces"));
     assert_true(fabs(per_1000 - round(1000 * fpir * 1e4) / 1e4) < 1e-9);
     char want[64];
     snprintf(want, sizeof want, "%.6g", round(15000 * fpir * 100) / 100);
@@ -678,11 +695,14 @@ static void test_review(void **state)
 static void test_summary(void **state)
 {
     (void)state;
-    int64_t from = lfr_parse_time_utc("2026-01-01T00:00Z"), to = lfr_parse_time_utc("2027-01-01T00:00Z");
+    int64_t from = lfr_parse_time_utc("2026-01-01T00:00Z"),
+            to = lfr_parse_time_utc("2027-01-01T00:00Z");
     char *t = NULL;
     size_t n = 0;
-    doc html = get(lfr_report_summary(ctx, pol, &oversight, from, to, LFR_REPORT_HTML, &t, &n), &t, &n);
-    doc csv = get(lfr_report_summary(ctx, pol, &applicant, from, to, LFR_REPORT_CSV, &t, &n), &t, &n);
+    doc html =
+        get(lfr_report_summary(ctx, pol, &oversight, from, to, LFR_REPORT_HTML, &t, &n), &t, &n);
+    doc csv =
+        get(lfr_report_summary(ctx, pol, &applicant, from, to, LFR_REPORT_CSV, &t, &n), &t, &n);
     doc js = get(lfr_report_summary(ctx, pol, &admin, from, to, LFR_REPORT_JSON, &t, &n), &t, &n);
     save("report_summary.html", &html);
     json_error_t err;
@@ -731,8 +751,10 @@ static void test_summary(void **state)
      * intervals; the true share rests on a hidden count, so it is hidden. */
     expect_field(&mj, "rate/all/false_alerts_per_1000_faces", "0.4211");
     double lo, hi, z = 1.959963984540054, p = 8.0 / 17, nn = 17;
-    lo = (p + z * z / (2 * nn) - z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))) / (1 + z * z / nn);
-    hi = (p + z * z / (2 * nn) + z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))) / (1 + z * z / nn);
+    lo = (p + z * z / (2 * nn) - z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))) /
+         (1 + z * z / nn);
+    hi = (p + z * z / (2 * nn) + z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))) /
+         (1 + z * z / nn);
     char want[32];
     snprintf(want, sizeof want, "%.6g", round(lo * 1e4) / 1e4);
     expect_field(&mj, "rate/all/false_alert_share_lo", want);
@@ -787,8 +809,8 @@ static void test_oversight(void **state)
     json_t *audit = json_object_get(o, "audit");
     assert_true(json_is_true(json_object_get(audit, "chain_intact")));
     assert_true(json_integer_value(json_object_get(audit, "records")) > 50);
-    assert_true(json_integer_value(json_object_get(json_object_get(audit, "by_action"),
-                                                   "report.export")) >= 5);
+    assert_true(json_integer_value(
+                    json_object_get(json_object_get(audit, "by_action"), "report.export")) >= 5);
     free(text);
     json_decref(o);
     /* Every document was audited as an export. */
@@ -822,10 +844,10 @@ static void test_render(void **state)
         print_message("skipped: %s absent, no PNGs rendered\n", CHROMIUM);
         skip();
     }
-    static const char *const docs[][2] = {{"report_notice", "1280,1500"},
+    static const char *const docs[][2] = {{"report_notice", "1280,1560"},
                                           {"report_record", "1280,2300"},
-                                          {"report_review", "1280,2900"},
-                                          {"report_summary", "1280,3000"}};
+                                          {"report_review", "1280,2300"},
+                                          {"report_summary", "1280,2950"}};
     char profile[4096];
     snprintf(profile, sizeof profile, "%s", test_tmp_path("chromium-profile"));
     for (int i = 0; i < 4; i++) {

@@ -24,23 +24,23 @@ static int write_out(const char *path, const char *text, size_t len)
     FILE *f = path ? fopen(path, "wb") : stdout;
     if (!f) return cli_fail("report", LFR_EIO, "%s: cannot open for writing", path);
     int bad = fwrite(text, 1, len, f) != len;
-    if (path) bad |= fclose(f) != 0;
-    else bad |= fflush(f) != 0;
+    if (path)
+        bad |= fclose(f) != 0;
+    else
+        bad |= fflush(f) != 0;
     return bad ? cli_fail("report", LFR_EIO, "%s: write failed", path ? path : "stdout") : EXIT_OK;
 }
 
 int cmd_report(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("report", "expected notice, review, record, summary or oversight");
+    if (argc < 2)
+        return cli_usage("report", "expected notice, review, record, summary or oversight");
     const char *verb = argv[1];
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"as", required_argument, NULL, 'a'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"from", required_argument, NULL, 'F'},
-                                         {"to", required_argument, NULL, 'T'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},     {"as", required_argument, NULL, 'a'},
+        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+        {"models", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     const char *db = NULL, *as = NULL, *fmt = NULL, *path = NULL, *from_s = NULL, *to_s = NULL,
                *models = NULL;
     int c;
@@ -48,20 +48,35 @@ int cmd_report(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'a': as = optarg; break;
-        case 'f': fmt = optarg; break;
-        case 'o': path = optarg; break;
-        case 'F': from_s = optarg; break;
-        case 'T': to_s = optarg; break;
-        case 'm': models = optarg; break;
-        default: return cli_usage("report", "unknown option");
+        case 'd':
+            db = optarg;
+            break;
+        case 'a':
+            as = optarg;
+            break;
+        case 'f':
+            fmt = optarg;
+            break;
+        case 'o':
+            path = optarg;
+            break;
+        case 'F':
+            from_s = optarg;
+            break;
+        case 'T':
+            to_s = optarg;
+            break;
+        case 'm':
+            models = optarg;
+            break;
+        default:
+            return cli_usage("report", "unknown option");
         }
     }
     int n_args = argc - optind;
     char **args = argv + optind;
-    int per_deployment = !strcmp(verb, "notice") || !strcmp(verb, "review") ||
-                         !strcmp(verb, "record");
+    int per_deployment =
+        !strcmp(verb, "notice") || !strcmp(verb, "review") || !strcmp(verb, "record");
     int summary = !strcmp(verb, "summary"), oversight = !strcmp(verb, "oversight");
     if (!per_deployment && !summary && !oversight)
         return cli_usage("report", "unknown document '%s'", verb);
@@ -76,8 +91,8 @@ int cmd_report(int argc, char **argv)
         if (from < 0 || to < 0)
             return cli_usage("report", "summary needs --from and --to as YYYY-MM-DD (UTC)");
     }
-    lfr_report_format format = per_deployment && !strcmp(verb, "notice") ? LFR_REPORT_TEXT
-                                                                          : LFR_REPORT_HTML;
+    lfr_report_format format =
+        per_deployment && !strcmp(verb, "notice") ? LFR_REPORT_TEXT : LFR_REPORT_HTML;
     if (oversight) format = LFR_REPORT_JSON;
     if (fmt && lfr_report_format_parse(fmt, &format))
         return cli_usage("report", "--format is html, text, csv or json");
@@ -104,7 +119,8 @@ int cmd_report(int argc, char **argv)
         json_t *doc = NULL;
         rc = lfr_report_oversight(g.ctx, g.pol, &g.actor, &doc);
         if (!rc) {
-            char *dump = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            char *dump =
+                json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
             text = dump ? lfr_strdup(dump) : NULL;
             len = text ? strlen(text) : 0;
             free(dump);
@@ -112,8 +128,10 @@ int cmd_report(int argc, char **argv)
             if (!text) rc = lfr_fail(g.ctx, LFR_ENOMEM, "out of memory");
         }
     }
-    if (rc) status = gov_fail(&g, rc);
-    else status = write_out(path, text, len);
+    if (rc)
+        status = gov_fail(&g, rc);
+    else
+        status = write_out(path, text, len);
     lfr_free(text);
     gov_close(&g);
     return status;

@@ -16,7 +16,7 @@
 
 #define IS_TRUE "(identity_confirmed = 1)"
 #define IS_FALSE                                                                                   \
-    "(status = 'no_match' OR (status = 'closed' AND identity_confirmed = 0 AND action <> "        \
+    "(status = 'no_match' OR (status = 'closed' AND identity_confirmed = 0 AND action <> "         \
     "'person_not_found'))"
 
 /* Everyone with a login may ask; what each document shows is decided by
@@ -26,8 +26,8 @@
 static const char *const actions[] = {"arrest",          "other_action",      "safeguarding",
                                       "words_of_advice", "no_further_action", "person_not_found"};
 
-int lfr_deployment_record_model(lfr_ctx *ctx, lfr_policy *p, int64_t deployment,
-                                const char *model, int64_t now_ms)
+int lfr_deployment_record_model(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *model,
+                                int64_t now_ms)
 {
     if (!model || !*model || strlen(model) > 120)
         return lfr_fail(ctx, LFR_EINVAL, "model: a name of 1-120 characters");
@@ -164,10 +164,9 @@ static int lists(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
                    "ORDER BY id",
                    id, &st);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
-        json_array_append_new(locations,
-                              json_pack("{s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0), "reason",
-                                        lfr_stmt_text(st, 1), "sensitive",
-                                        (int)lfr_stmt_int64(st, 2)));
+        json_array_append_new(locations, json_pack("{s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0),
+                                                   "reason", lfr_stmt_text(st, 1), "sensitive",
+                                                   (int)lfr_stmt_int64(st, 2)));
         rc = LFR_OK;
     }
     lfr_stmt_free(st);
@@ -189,8 +188,7 @@ static int lists(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
                "category ORDER BY category",
                id, &st);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
-        json_object_set_new(by_category, lfr_stmt_text(st, 0),
-                            json_integer(lfr_stmt_int64(st, 1)));
+        json_object_set_new(by_category, lfr_stmt_text(st, 0), json_integer(lfr_stmt_int64(st, 1)));
         rc = LFR_OK;
     }
     lfr_stmt_free(st);
@@ -275,8 +273,10 @@ static int figures_of(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t **out)
     int rc = doc ? head(ctx, p, id, doc) : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     if (!rc) rc = lists(ctx, p, id, doc);
     if (!rc) rc = counts(ctx, p, id, doc);
-    if (rc) json_decref(doc);
-    else *out = doc;
+    if (rc)
+        json_decref(doc);
+    else
+        *out = doc;
     return rc;
 }
 
@@ -294,8 +294,10 @@ int lfr_deployment_figures(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, 
         rc = audit(ctx, p, actor, "report.export", id, "deployment",
                    json_pack("{s:s}", "document", document));
     rc = finish(ctx, p, rc);
-    if (rc) json_decref(doc);
-    else *out = doc;
+    if (rc)
+        json_decref(doc);
+    else
+        *out = doc;
     return rc;
 }
 
@@ -331,8 +333,10 @@ int lfr_figures_period(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                    json_pack("{s:I,s:I,s:I}", "from_ms", (json_int_t)from_ms, "to_ms",
                              (json_int_t)to_ms, "deployments", (json_int_t)json_array_size(arr)));
     rc = finish(ctx, p, rc);
-    if (rc) json_decref(arr);
-    else *out = arr;
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
     return rc;
 }
 
@@ -364,13 +368,16 @@ int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_
         rc = doc ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     }
     if (!rc)
-        rc = row_into(ctx, p, "SELECT ifnull(min(time_ms),0), ifnull(max(time_ms),0) FROM "
-                              "audit_log WHERE ?1 = ?1",
+        rc = row_into(ctx, p,
+                      "SELECT ifnull(min(time_ms),0), ifnull(max(time_ms),0) FROM "
+                      "audit_log WHERE ?1 = ?1",
                       0, doc, (const char *const[]){"first_ms", "last_ms", NULL});
     if (!rc) rc = audit(ctx, p, actor, "audit.summary", 0, "audit_log", NULL);
     json_decref(by_action);
     rc = finish(ctx, p, rc);
-    if (rc) json_decref(doc);
-    else *out = doc;
+    if (rc)
+        json_decref(doc);
+    else
+        *out = doc;
     return rc;
 }

@@ -6,9 +6,8 @@
 #include <string.h>
 
 static const char *const format_names[] = {"html", "text", "csv", "json"};
-static const char *const content_types[] = {"text/html; charset=utf-8",
-                                            "text/plain; charset=utf-8", "text/csv; charset=utf-8",
-                                            "application/json"};
+static const char *const content_types[] = {"text/html; charset=utf-8", "text/plain; charset=utf-8",
+                                            "text/csv; charset=utf-8", "application/json"};
 
 int lfr_report_format_parse(const char *name, lfr_report_format *out)
 {
@@ -49,9 +48,10 @@ int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const 
 int report_over(lfr_ctx *ctx, const json_t *fig, const char *what)
 {
     const char *state = json_string_value(json_object_get(fig, "state"));
-    int over = state && (!strcmp(state, "ended") || !strcmp(state, "reviewed") ||
-                         (!strcmp(state, "cancelled") &&
-                          json_is_integer(json_object_get(fig, "started_ms"))));
+    int over =
+        state &&
+        (!strcmp(state, "ended") || !strcmp(state, "reviewed") ||
+         (!strcmp(state, "cancelled") && json_is_integer(json_object_get(fig, "started_ms"))));
     if (over) return LFR_OK;
     return lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: the %s follows its end",
                     (long long)json_integer_value(json_object_get(fig, "id")),

@@ -29,7 +29,7 @@ void buf_free(buf *b);
  * null empty. */
 void value_text(const json_t *v, char *out, size_t len);
 /* The same for a person to read: thousands separated, percentages for
- * fields whose name ends in _share, "-" for null. */
+ * fields named *_share*, UTC times as "1 Dec 2026 09:00", "-" for null. */
 void value_human(const char *field, const json_t *v, char *out, size_t len);
 
 /* Statistical disclosure control (PUB-3): counts of one table that add up

@@ -26,8 +26,8 @@ static void make_notice(const json_t *fig, notice *n)
     time_long(json_object_get(rec, "end"), to, sizeof to);
     const json_t *locs = json_object_get(fig, "locations");
     const char *first = json_string_value(json_object_get(json_array_get(locs, 0), "name"));
-    snprintf(n->title, sizeof n->title, "Live facial recognition in use: %s%s",
-             first ? first : "", json_array_size(locs) > 1 ? " and nearby" : "");
+    snprintf(n->title, sizeof n->title, "Live facial recognition in use: %s%s", first ? first : "",
+             json_array_size(locs) > 1 ? " and nearby" : "");
     snprintf(n->when, sizeof n->when, "From %s until %s.", from, to);
     snprintf(n->short_text, sizeof n->short_text,
              "Police will use live facial recognition at %s%s from %s until %s, to %s. Faces "
@@ -66,9 +66,10 @@ static void text_notice(buf *b, const json_t *fig, const notice *n)
                (long long)json_integer_value(json_object_get(rec, "watchlist_size")),
                json_string_value(json_object_get(rec, "watchlist_criteria")));
     buf_printf(b, "\nWHAT HAPPENS TO YOUR FACE\n%s\n\nYOUR RIGHTS\n%s\n", how_it_works, rights);
-    buf_printf(b, "\nFIND OUT MORE\nDeployment number: %lld\nHow the public is told: %s\n"
-                  "Data protection impact assessment: %s\nEquality impact assessment: %s\n"
-                  "Community impact assessment: %s\n",
+    buf_printf(b,
+               "\nFIND OUT MORE\nDeployment number: %lld\nHow the public is told: %s\n"
+               "Data protection impact assessment: %s\nEquality impact assessment: %s\n"
+               "Community impact assessment: %s\n",
                (long long)json_integer_value(json_object_get(fig, "id")),
                json_string_value(json_object_get(rec, "public_notice")),
                json_string_value(json_object_get(rec, "dpia_ref")),
@@ -111,8 +112,9 @@ static void html_notice(buf *b, const json_t *fig, const notice *n)
     para(b, "Why", json_string_value(json_object_get(rec, "purpose")));
     buf_printf(b, "<h2>Who we are looking for</h2>\n<p>");
     buf_html(b, json_string_value(json_object_get(rec, "watchlist_categories")));
-    buf_printf(b, ". The watchlist was drawn up for this deployment alone and holds at most "
-                  "%lld people, chosen by these criteria: ",
+    buf_printf(b,
+               ". The watchlist was drawn up for this deployment alone and holds at most "
+               "%lld people, chosen by these criteria: ",
                (long long)json_integer_value(json_object_get(rec, "watchlist_size")));
     buf_html(b, json_string_value(json_object_get(rec, "watchlist_criteria")));
     buf_printf(b, ". Each entry was reviewed by a second officer before the deployment was "
@@ -125,7 +127,8 @@ static void html_notice(buf *b, const json_t *fig, const notice *n)
                                           {"dpia_ref", "Data protection impact assessment"},
                                           {"equality_ref", "Equality impact assessment"},
                                           {"community_ref", "Community impact assessment"}};
-    for (int r = 0; r < 4; r++) html_figure_row(b, refs[r][0], refs[r][1], json_object_get(rec, refs[r][0]));
+    for (int r = 0; r < 4; r++)
+        html_figure_row(b, refs[r][0], refs[r][1], json_object_get(rec, refs[r][0]));
     buf_printf(b, "</tbody></table>\n<p class=\"muted\">After the deployment the force publishes "
                   "its record: how many faces were processed, the alerts, and what followed "
                   "them.</p>\n</section>\n");
@@ -162,8 +165,10 @@ int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     notice n;
     make_notice(fig, &n);
     buf b = {0};
-    if (format == LFR_REPORT_HTML) html_notice(&b, fig, &n);
-    else text_notice(&b, fig, &n);
+    if (format == LFR_REPORT_HTML)
+        html_notice(&b, fig, &n);
+    else
+        text_notice(&b, fig, &n);
     json_decref(fig);
     return buf_take(ctx, &b, out, len);
 }

@@ -10,12 +10,16 @@
 /* One deployment's exact counts, without names. */
 static json_t *oversight_row(const json_t *fig)
 {
-    static const char *const keep[] = {"id",          "name",         "state",     "started_ms",
-                                       "ended_ms",    "reviewed_ms",  "cameras",   "faces",
-                                       "alerts",      "true_alerts",  "false_alerts",
-                                       "unverified_alerts", "no_match", "engaged", "open",
-                                       "awaiting_outcome",  "outcomes", "watchlist_by_category",
-                                       "models",      "expected"};
+    static const char *const keep[] = {"id",           "name",
+                                       "state",        "started_ms",
+                                       "ended_ms",     "reviewed_ms",
+                                       "cameras",      "faces",
+                                       "alerts",       "true_alerts",
+                                       "false_alerts", "unverified_alerts",
+                                       "no_match",     "engaged",
+                                       "open",         "awaiting_outcome",
+                                       "outcomes",     "watchlist_by_category",
+                                       "models",       "expected"};
     json_t *row = json_object();
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         json_t *v = json_object_get(fig, keep[i]);
@@ -53,9 +57,9 @@ int lfr_report_oversight(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, js
     }
     json_array_foreach(figs, i, x) json_array_append_new(rows, oversight_row(x));
     json_decref(totals_row(figs, &exact));
-    json_t *doc = json_pack("{s:o,s:O,s:o,s:o,s:o,s:o}", "deployments_by_state", by_state,
-                            "totals", exact, "rates", rates_of(exact, 0, 0), "deployments", rows,
-                            "groups", groups_of(figs, 0), "audit", audit);
+    json_t *doc = json_pack("{s:o,s:O,s:o,s:o,s:o,s:o}", "deployments_by_state", by_state, "totals",
+                            exact, "rates", rates_of(exact, 0, 0), "deployments", rows, "groups",
+                            groups_of(figs, 0), "audit", audit);
     json_decref(exact);
     json_decref(list);
     json_decref(figs);

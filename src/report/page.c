@@ -29,9 +29,10 @@ static const char css[] =
     "text-transform:uppercase;letter-spacing:.04em}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "tbody th{font-weight:normal;color:#3b4658;width:46%}"
+    "td[data-k$='/date']{white-space:nowrap}"
     "tr.total td,tr.total th{font-weight:600;border-top:2px solid #c9d0db}"
     ".facts{display:flex;flex-wrap:wrap;gap:12px;margin:14px 0}"
-    ".fact{flex:1 1 150px;background:#f4f6f9;border-left:4px solid #2a6f97;padding:10px 14px}"
+    ".fact{flex:1 1 120px;background:#f4f6f9;border-left:4px solid #2a6f97;padding:10px 14px}"
     ".fact b{display:block;font-size:24px;color:#14213d;font-variant-numeric:tabular-nums}"
     ".fact span{font-size:13px;color:#4c5668}"
     ".notice{background:#fff7e0;border-left:4px solid #e0a100;padding:10px 14px;margin:12px 0}"
@@ -48,8 +49,9 @@ void page_begin(buf *b, const char *title, const char *kind, const char *subtitl
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<title>");
     buf_html(b, title);
-    buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<header>\n"
-                  "<div class=\"kind\">",
+    buf_printf(b,
+               "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<header>\n"
+               "<div class=\"kind\">",
                css);
     buf_html(b, kind);
     buf_printf(b, "</div>\n<h1>");
@@ -100,10 +102,26 @@ void html_figure_row(buf *b, const char *key, const char *label, const json_t *v
 
 static const char *const palette[] = {"#2a6f97", "#c0392b", "#8a94a6", "#2e8b57", "#e0a100"};
 
+/* A label cut to what fits left of the bars, at a character boundary. */
+static void label_fitted(buf *b, const char *label)
+{
+    char s[LABEL_W / 9 + 8];
+    size_t n = strlen(label), max = LABEL_W / 9;
+    if (n <= max) {
+        buf_html(b, label);
+        return;
+    }
+    while (max > 0 && ((unsigned char)label[max] & 0xC0) == 0x80)
+        max--;
+    snprintf(s, sizeof s, "%.*s\xe2\x80\xa6", (int)max, label);
+    buf_html(b, s);
+}
+
 void svg_bars(buf *b, const char *title, const bar *bars, int n)
 {
     double max = 0;
-    for (int i = 0; i < n; i++) max = fmax(max, bars[i].value);
+    for (int i = 0; i < n; i++)
+        max = fmax(max, bars[i].value);
     int h = 44 + n * ROW_H + 10, x0 = LABEL_W, x1 = CHART_W - 110;
     buf_printf(b,
                "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -120,12 +138,12 @@ void svg_bars(buf *b, const char *title, const bar *bars, int n)
         double w = max > 0 ? bars[i].value / max * (x1 - x0) : 0;
         buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#3b4658\">", x0 - 10,
                    y + 17);
-        buf_html(b, bars[i].label);
+        label_fitted(b, bars[i].label);
         buf_printf(b,
                    "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
                    "rx=\"2\"/>\n<text x=\"%.1f\" y=\"%d\" fill=\"#1d2430\">",
-                   x0, y + 3, w, ROW_H - 8,
-                   bars[i].colour ? bars[i].colour : palette[0], x0 + w + 8, y + 17);
+                   x0, y + 3, w, ROW_H - 8, bars[i].colour ? bars[i].colour : palette[0],
+                   x0 + w + 8, y + 17);
         buf_html(b, bars[i].text);
         buf_printf(b, "</text>\n");
     }
@@ -161,8 +179,8 @@ void svg_intervals(buf *b, const char *title, const interval *iv, int n, double 
         buf_printf(b, "</text>\n");
         if (iv[i].hidden) {
             buf_printf(b,
-                       "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-style=\"italic\">fewer "
-                       "than 5 alerts: not shown</text>\n",
+                       "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-style=\"italic\">a count "
+                       "under 5: not shown</text>\n",
                        x0 + 8, cy + 5);
             continue;
         }

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const categories[] = {"wanted",       "suspect",   "bail_or_order",
+static const char *const categories[] = {"wanted",          "suspect",      "bail_or_order",
                                          "missing_at_risk", "risk_of_harm", "associate",
-                                         "witness",      "victim"};
+                                         "witness",         "victim"};
 static const char *const actions[] = {"arrest",          "other_action",      "safeguarding",
                                       "words_of_advice", "no_further_action", "person_not_found",
                                       "awaiting_outcome"};
@@ -89,8 +89,8 @@ static void publish_counts(const json_t *fig, json_t *row)
     json_object_set_new(row, "faces_processed", suppress_count(faces));
     json_object_set_new(row, "alerts", suppress_count(alerts));
     int64_t kinds[3] = {count(fig, "true_alerts"), f, count(fig, "unverified_alerts")};
-    table(row, "", (const char *const[]){"true_alerts", "false_alerts", "unverified_alerts"},
-          kinds, 3, alerts);
+    table(row, "", (const char *const[]){"true_alerts", "false_alerts", "unverified_alerts"}, kinds,
+          3, alerts);
     /* A rate shows what its count hides. */
     int hide = is_suppressed(json_object_get(row, "false_alerts"));
     json_object_set_new(row, "false_alerts_per_1000_faces",
@@ -168,9 +168,9 @@ json_t *record_row(const json_t *fig)
 
 json_t *totals_row(const json_t *figs, json_t **exact)
 {
-    static const char *const sums[] = {"faces",     "alerts",  "true_alerts",
-                                       "false_alerts", "unverified_alerts", "engaged",
-                                       "awaiting_outcome"};
+    static const char *const sums[] = {
+        "faces",   "alerts",          "true_alerts", "false_alerts", "unverified_alerts",
+        "engaged", "awaiting_outcome"};
     json_t *tot = json_pack("{s:{},s:{}}", "watchlist_by_category", "outcomes");
     size_t i;
     json_t *fig;
@@ -187,8 +187,8 @@ json_t *totals_row(const json_t *figs, json_t **exact)
                 json_object_set_new(
                     into, names[o][k],
                     json_integer(json_integer_value(json_object_get(into, names[o][k])) +
-                                 json_integer_value(json_object_get(
-                                     json_object_get(fig, objs[o]), names[o][k]))));
+                                 json_integer_value(
+                                     json_object_get(json_object_get(fig, objs[o]), names[o][k]))));
         }
     }
     json_t *row = json_object();
@@ -204,7 +204,8 @@ static void html_record(buf *b, const json_t *fig, const json_t *row)
     time_long(json_object_get(fig, "started_ms"), when, sizeof when);
     snprintf(sub, sizeof sub, "Deployment %lld \xc2\xb7 %s", (long long)count(fig, "id"), when);
     char title[200];
-    snprintf(title, sizeof title, "%s: published record", json_string_value(json_object_get(fig, "name")));
+    snprintf(title, sizeof title, "%s: published record",
+             json_string_value(json_object_get(fig, "name")));
     page_begin(b, title, "Live facial recognition \xc2\xb7 deployment record (PUB-3)", sub);
     buf_printf(b, "<section>\n<div class=\"facts\">");
     static const char *const key_facts[][2] = {{"faces_processed", "faces processed"},
@@ -219,8 +220,8 @@ static void html_record(buf *b, const json_t *fig, const json_t *row)
         buf_printf(b, "</b><span>%s</span></div>", key_facts[i][1]);
     }
     buf_printf(b, "</div>\n");
-    const char *exemption =
-        json_string_value(json_object_get(json_object_get(fig, "record"), "critical_threat_exemption"));
+    const char *exemption = json_string_value(
+        json_object_get(json_object_get(fig, "record"), "critical_threat_exemption"));
     if (exemption) {
         buf_printf(b, "<p class=\"notice\"><strong>No advance notice was published.</strong> A "
                       "critical threat exemption was recorded: ");
@@ -283,8 +284,10 @@ int lfr_report_record(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         csv_record(&b, row);
     } else {
         char *text = json_dumps(row, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text) buf_printf(&b, "%s\n", text);
-        else b.oom = 1;
+        if (text)
+            buf_printf(&b, "%s\n", text);
+        else
+            b.oom = 1;
         free(text);
     }
     json_decref(row);

@@ -27,10 +27,11 @@ static json_t *durations(const json_t *seconds)
 {
     size_t n = json_array_size(seconds);
     json_int_t total = 0;
-    for (size_t i = 0; i < n; i++) total += json_integer_value(json_array_get(seconds, i));
+    for (size_t i = 0; i < n; i++)
+        total += json_integer_value(json_array_get(seconds, i));
     if (n == 0)
-        return json_pack("{s:i,s:i,s:n,s:n,s:n}", "engagements_timed", 0, "total_s", 0,
-                         "median_s", "shortest_s", "longest_s");
+        return json_pack("{s:i,s:i,s:n,s:n,s:n}", "engagements_timed", 0, "total_s", 0, "median_s",
+                         "shortest_s", "longest_s");
     double median = n % 2 ? (double)json_integer_value(json_array_get(seconds, n / 2))
                           : 0.5 * (double)(json_integer_value(json_array_get(seconds, n / 2 - 1)) +
                                            json_integer_value(json_array_get(seconds, n / 2)));
@@ -61,13 +62,14 @@ static json_t *points(const json_t *fig, const json_t *planned, const json_t *ac
     if (json_is_true(json_object_get(fig, "urgent")))
         json_array_append_new(arr, json_string("It was authorised on the urgent route (DEP-3)."));
     if (count(fig, "open") > 0) {
-        snprintf(s, sizeof s, "%lld alert(s) were never decided by an operator (HIL-2).",
-                 (long long)count(fig, "open"));
+        snprintf(s, sizeof s, "%lld alert%s never decided by an operator (HIL-2).",
+                 (long long)count(fig, "open"), count(fig, "open") == 1 ? " was" : "s were");
         json_array_append_new(arr, json_string(s));
     }
     if (count(fig, "awaiting_outcome") > 0) {
-        snprintf(s, sizeof s, "%lld engagement(s) have no recorded outcome (HIL-2).",
-                 (long long)count(fig, "awaiting_outcome"));
+        snprintf(s, sizeof s, "%lld engagement%s no recorded outcome (HIL-2).",
+                 (long long)count(fig, "awaiting_outcome"),
+                 count(fig, "awaiting_outcome") == 1 ? " has" : "s have");
         json_array_append_new(arr, json_string(s));
     }
     int64_t faces = count(fig, "faces"), footfall = count(planned, "expected_footfall");
@@ -86,7 +88,8 @@ static json_t *points(const json_t *fig, const json_t *planned, const json_t *ac
     const json_t *exp_rate = json_object_get(expected, "false_alerts_per_1000_faces");
     const json_t *obs_rate = json_object_get(actual, "false_alerts_per_1000_faces");
     if (json_is_number(exp_rate) && json_is_number(obs_rate) &&
-        json_number_value(obs_rate) > json_number_value(exp_rate) && count(fig, "false_alerts") > 0) {
+        json_number_value(obs_rate) > json_number_value(exp_rate) &&
+        count(fig, "false_alerts") > 0) {
         snprintf(s, sizeof s,
                  "False alerts ran at %.3g per 1,000 faces against %.3g expected at "
                  "authorisation (DEP-7): review the threshold and the watchlist's photos.",
@@ -107,20 +110,21 @@ static json_t *review_doc(const json_t *fig)
     int64_t faces = count(fig, "faces"), entries = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)json_object_get(fig, "watchlist_by_category"), k, v)
-        entries += json_integer_value(v);
+    json_object_foreach((json_t *)json_object_get(fig, "watchlist_by_category"), k, v) entries +=
+        json_integer_value(v);
     json_t *planned = json_pack(
         "{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "start_ms", json_object_get(rec, "start"), "end_ms",
         json_object_get(rec, "end"), "watchlist_size", json_object_get(rec, "watchlist_size"),
         "threshold", json_object_get(rec, "threshold"), "expected_footfall",
         json_object_get(rec, "expected_footfall"), "watchlist_categories",
         json_object_get(rec, "watchlist_categories"));
-    json_t *actual = json_pack(
-        "{s:O,s:O,s:O,s:I,s:I,s:I,s:I,s:o}", "start_ms", json_object_get(fig, "started_ms"),
-        "end_ms", json_object_get(fig, "ended_ms"), "end_reason", json_object_get(fig, "end_reason"),
-        "watchlist_entries", (json_int_t)entries, "cameras", (json_int_t)count(fig, "cameras"),
-        "frames", (json_int_t)count(fig, "frames"), "faces_processed", (json_int_t)faces,
-        "false_alerts_per_1000_faces", per_1000(count(fig, "false_alerts"), faces));
+    json_t *actual =
+        json_pack("{s:O,s:O,s:O,s:I,s:I,s:I,s:I,s:o}", "start_ms",
+                  json_object_get(fig, "started_ms"), "end_ms", json_object_get(fig, "ended_ms"),
+                  "end_reason", json_object_get(fig, "end_reason"), "watchlist_entries",
+                  (json_int_t)entries, "cameras", (json_int_t)count(fig, "cameras"), "frames",
+                  (json_int_t)count(fig, "frames"), "faces_processed", (json_int_t)faces,
+                  "false_alerts_per_1000_faces", per_1000(count(fig, "false_alerts"), faces));
     json_t *expected = json_object();
     if (exp) {
         double rate = json_number_value(json_object_get(exp, "false_alerts_per_1000_faces"));
@@ -143,22 +147,23 @@ static json_t *review_doc(const json_t *fig)
                  : json_pack("{s:s,s:O}", "state", "awaiting sign-off by the authorising officer",
                              "by", json_object_get(fig, "authorised_by"));
     json_t *alerts = json_object();
-    static const char *const akeys[] = {"alerts",    "true_alerts", "false_alerts",
-                                        "unverified_alerts", "open", "no_match",
-                                        "engaged",   "closed",      "awaiting_outcome"};
+    static const char *const akeys[] = {
+        "alerts",   "true_alerts", "false_alerts", "unverified_alerts", "open",
+        "no_match", "engaged",     "closed",       "awaiting_outcome"};
     for (size_t i = 0; i < sizeof akeys / sizeof akeys[0]; i++)
         json_object_set_new(alerts, akeys[i], json_integer(count(fig, akeys[i])));
-    json_t *doc = json_pack(
-        "{s:I,s:s,s:s,s:s,s:o,s:O?,s:O,s:o,s:o,s:O,s:o,s:O,s:o,s:O,s:o,s:O}", "id",
-        (json_int_t)count(fig, "id"), "name", json_string_value(json_object_get(fig, "name")),
-        "state", json_string_value(json_object_get(fig, "state")), "frozen_hash",
-        json_string_value(json_object_get(fig, "frozen_hash")), "sign_off", sign_off,
-        "purpose", json_object_get(rec, "purpose"), "locations", json_object_get(fig, "locations"),
-        "planned", planned, "actual", actual, "watchlist_by_category",
-        json_object_get(fig, "watchlist_by_category"), "alerts", alerts, "outcomes",
-        json_object_get(fig, "outcomes"), "engagement", durations(json_object_get(fig, "engagement_seconds")),
-        "models", json_object_get(fig, "models"), "expected", expected, "groups",
-        json_object_get(fig, "groups"));
+    json_t *doc = json_pack("{s:I,s:s,s:s,s:s,s:o,s:O?,s:O,s:o,s:o,s:O,s:o,s:O,s:o,s:O,s:o,s:O}",
+                            "id", (json_int_t)count(fig, "id"), "name",
+                            json_string_value(json_object_get(fig, "name")), "state",
+                            json_string_value(json_object_get(fig, "state")), "frozen_hash",
+                            json_string_value(json_object_get(fig, "frozen_hash")), "sign_off",
+                            sign_off, "purpose", json_object_get(rec, "purpose"), "locations",
+                            json_object_get(fig, "locations"), "planned", planned, "actual", actual,
+                            "watchlist_by_category", json_object_get(fig, "watchlist_by_category"),
+                            "alerts", alerts, "outcomes", json_object_get(fig, "outcomes"),
+                            "engagement", durations(json_object_get(fig, "engagement_seconds")),
+                            "models", json_object_get(fig, "models"), "expected", expected,
+                            "groups", json_object_get(fig, "groups"));
     if (doc) json_object_set_new(doc, "points_for_review", points(fig, planned, actual, expected));
     return doc;
 }
@@ -171,8 +176,10 @@ static void duration_text(const json_t *v, char *out, size_t len)
         return;
     }
     long s = lround(json_number_value(v));
-    if (s >= 3600) snprintf(out, len, "%ld h %02ld min", s / 3600, s % 3600 / 60);
-    else snprintf(out, len, "%ld min %02ld s", s / 60, s % 60);
+    if (s >= 3600)
+        snprintf(out, len, "%ld h %02ld min", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, len, "%ld min %02ld s", s / 60, s % 60);
 }
 
 /* A row of planned | actual, each cell keyed by its JSON path. */
@@ -189,7 +196,7 @@ static void compare_row(buf *b, const char *label, const char *pkey, const json_
             char t[80], raw[32];
             time_short(vals[i], t, sizeof t);
             value_text(vals[i], raw, sizeof raw);
-            buf_printf(b, "<td data-k=\"%s\" data-v=\"%s\">", keys[i], raw);
+            buf_printf(b, "<td class=\"n\" data-k=\"%s\" data-v=\"%s\">", keys[i], raw);
             buf_html(b, t);
             buf_printf(b, "</td>");
         } else {
@@ -201,9 +208,10 @@ static void compare_row(buf *b, const char *label, const char *pkey, const json_
 
 static void html_review(buf *b, const json_t *doc)
 {
-    const json_t *planned = json_object_get(doc, "planned"), *actual = json_object_get(doc, "actual"),
-                 *alerts = json_object_get(doc, "alerts"), *exp = json_object_get(doc, "expected"),
-                 *eng = json_object_get(doc, "engagement"), *so = json_object_get(doc, "sign_off");
+    const json_t *planned = json_object_get(doc, "planned"),
+                 *actual = json_object_get(doc, "actual"), *alerts = json_object_get(doc, "alerts"),
+                 *exp = json_object_get(doc, "expected"), *eng = json_object_get(doc, "engagement"),
+                 *so = json_object_get(doc, "sign_off");
     char title[200], sub[200];
     snprintf(title, sizeof title, "%s: post-deployment review",
              json_string_value(json_object_get(doc, "name")));
@@ -226,8 +234,8 @@ static void html_review(buf *b, const json_t *doc)
     }
     buf_printf(b, ".</p>\n<p><strong>Purpose:</strong> ");
     buf_html(b, json_string_value(json_object_get(doc, "purpose")));
-    buf_printf(b, "</p>\n<h2>Planned and actual</h2>\n<table><thead><tr><th></th><th>Authorised"
-                  "</th><th>Actual</th></tr></thead><tbody>\n");
+    buf_printf(b, "</p>\n<h2>Planned and actual</h2>\n<table><thead><tr><th></th><th class=\"n\">"
+                  "Authorised</th><th class=\"n\">Actual</th></tr></thead><tbody>\n");
     compare_row(b, "Start (UTC)", "planned.start_ms", json_object_get(planned, "start_ms"),
                 "actual.start_ms", json_object_get(actual, "start_ms"), 1);
     compare_row(b, "End (UTC)", "planned.end_ms", json_object_get(planned, "end_ms"),
@@ -284,15 +292,14 @@ static void html_review(buf *b, const json_t *doc)
     }
     svg_bars(b, "Alerts by result", bars, 3);
     buf_printf(b, "<table><tbody>\n");
-    static const char *const rows[][2] = {
-        {"alerts", "Alerts"},
-        {"true_alerts", "True alerts"},
-        {"false_alerts", "False alerts"},
-        {"unverified_alerts", "Not verified"},
-        {"no_match", "Closed by the operator as no match"},
-        {"engaged", "Engagements"},
-        {"open", "Never decided"},
-        {"awaiting_outcome", "Engaged, no outcome recorded"}};
+    static const char *const rows[][2] = {{"alerts", "Alerts"},
+                                          {"true_alerts", "True alerts"},
+                                          {"false_alerts", "False alerts"},
+                                          {"unverified_alerts", "Not verified"},
+                                          {"no_match", "Closed by the operator as no match"},
+                                          {"engaged", "Engagements"},
+                                          {"open", "Never decided"},
+                                          {"awaiting_outcome", "Engaged, no outcome recorded"}};
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         char key[64];
         snprintf(key, sizeof key, "alerts.%s", rows[r][0]);
@@ -313,7 +320,8 @@ static void html_review(buf *b, const json_t *doc)
     }
     char d[4][40];
     static const char *const dk[] = {"median_s", "shortest_s", "longest_s", "total_s"};
-    for (int q = 0; q < 4; q++) duration_text(json_object_get(eng, dk[q]), d[q], sizeof d[q]);
+    for (int q = 0; q < 4; q++)
+        duration_text(json_object_get(eng, dk[q]), d[q], sizeof d[q]);
     buf_printf(b, "</tbody></table>\n<h2>Engagement durations</h2>\n<table><tbody>\n");
     html_figure_row(b, "engagement.engagements_timed", "Engagements timed",
                     json_object_get(eng, "engagements_timed"));
@@ -321,19 +329,25 @@ static void html_review(buf *b, const json_t *doc)
     for (int q = 0; q < 4; q++) {
         char raw[32];
         value_text(json_object_get(eng, dk[q]), raw, sizeof raw);
-        buf_printf(b, "<tr><th>%s</th><td class=\"n\" data-k=\"engagement.%s\" data-v=\"%s\">%s"
-                      "</td></tr>\n",
+        buf_printf(b,
+                   "<tr><th>%s</th><td class=\"n\" data-k=\"engagement.%s\" data-v=\"%s\">%s"
+                   "</td></tr>\n",
                    dl[q], dk[q], raw, d[q]);
     }
     buf_printf(b, "</tbody></table>\n<h2>Watchlist by category</h2>\n<table><tbody>\n");
     json_object_foreach((json_t *)json_object_get(doc, "watchlist_by_category"), k, v)
     {
-        char key[64];
+        char key[64], field[64];
         snprintf(key, sizeof key, "watchlist_by_category.%s", k);
-        html_figure_row(b, key, k, v);
+        snprintf(field, sizeof field, "watchlist_%s", k);
+        const char *label = k;
+        for (int f = 0; f < n_record_fields; f++)
+            if (!strcmp(record_fields[f].key, field)) label = record_fields[f].label;
+        html_figure_row(b, key, label, v);
     }
-    buf_printf(b, "</tbody></table>\n<p class=\"muted\">Record hash at authorisation: %s</p>\n"
-                  "</section>\n",
+    buf_printf(b,
+               "</tbody></table>\n<p class=\"muted\">Record hash at authorisation: %s</p>\n"
+               "</section>\n",
                json_string_value(json_object_get(doc, "frozen_hash")));
     page_end(b, "Post-deployment review under REQUIREMENTS PUB-2. Exact counts: not for "
                 "publication; the published record suppresses small counts.");
@@ -363,8 +377,10 @@ int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         html_review(&b, doc);
     } else {
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text) buf_printf(&b, "%s\n", text);
-        else b.oom = 1;
+        if (text)
+            buf_printf(&b, "%s\n", text);
+        else
+            b.oom = 1;
         free(text);
     }
     json_decref(doc);

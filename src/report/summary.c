@@ -19,9 +19,9 @@ static void rate(json_t *into, const char *name, int64_t k, int64_t n, double sc
     for (int i = 0; i < 3; i++) {
         snprintf(key, sizeof key, "%s%s", name, suffix[i]);
         json_object_set_new(into, key,
-                            n == 0  ? json_null()
-                            : hide  ? json_string(SUPPRESS_SECONDARY)
-                                    : rounded(v[i] * scale, 4));
+                            n == 0 ? json_null()
+                            : hide ? json_string(SUPPRESS_SECONDARY)
+                                   : rounded(v[i] * scale, 4));
     }
 }
 
@@ -106,8 +106,7 @@ static json_t *summary_doc(const json_t *figs, int64_t from_ms, int64_t to_ms)
                      groups_of(figs, 1));
 }
 
-static void csv_line(buf *b, const char *table, const char *row, const char *field,
-                     const json_t *v)
+static void csv_line(buf *b, const char *table, const char *row, const char *field, const json_t *v)
 {
     char text[4200];
     value_text(v, text, sizeof text);
@@ -126,7 +125,8 @@ static void csv_object(buf *b, const char *table, const char *row, const json_t 
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) if (!skip || strcmp(k, skip)) csv_line(b, table, row, k, v);
+    json_object_foreach((json_t *)obj, k, v) if (!skip || strcmp(k, skip))
+        csv_line(b, table, row, k, v);
 }
 
 static void csv_summary(buf *b, const json_t *doc)
@@ -175,7 +175,8 @@ static double number(const json_t *v)
 static void html_summary(buf *b, const json_t *doc)
 {
     const json_t *period = json_object_get(doc, "period"), *totals = json_object_get(doc, "totals"),
-                 *rates = json_object_get(doc, "rates"), *rows = json_object_get(doc, "deployments"),
+                 *rates = json_object_get(doc, "rates"),
+                 *rows = json_object_get(doc, "deployments"),
                  *groups = json_object_get(doc, "groups");
     char sub[200];
     snprintf(sub, sizeof sub, "Deployments that went live from %.10s to %.10s (the end excluded)",
@@ -236,7 +237,8 @@ static void html_summary(buf *b, const json_t *doc)
     svg_bars(b, "All alerts in the period, by result", kb, 3);
 
     buf_printf(b, "<h2>Totals</h2>\n<table><tbody>\n");
-    html_figure_row(b, "total/all/deployments", "Deployments", json_object_get(totals, "deployments"));
+    html_figure_row(b, "total/all/deployments", "Deployments",
+                    json_object_get(totals, "deployments"));
     for (int i = 0; i < n_record_fields; i++) {
         const json_t *v = json_object_get(totals, record_fields[i].key);
         if (!v) continue;
@@ -254,17 +256,19 @@ static void html_summary(buf *b, const json_t *doc)
                   "<th>Area</th><th class=\"n\">Faces</th><th class=\"n\">Alerts</th>"
                   "<th class=\"n\">True</th><th class=\"n\">False</th><th class=\"n\">Arrests</th>"
                   "</tr></thead><tbody>\n");
-    static const char *const cols[] = {"date",        "name",         "area",          "faces_processed",
-                                       "alerts",      "true_alerts",  "false_alerts",  "outcome_arrest"};
+    static const char *const cols[] = {"date",   "name",        "area",         "faces_processed",
+                                       "alerts", "true_alerts", "false_alerts", "outcome_arrest"};
     for (int i = 0; i < n; i++) {
         const json_t *r = json_array_get(rows, (size_t)i);
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
         buf_printf(b, "<tr>");
-        for (int c = 0; c < 8; c++) cell(b, "deployment", id, cols[c], json_object_get(r, cols[c]));
+        for (int c = 0; c < 8; c++)
+            cell(b, "deployment", id, cols[c], json_object_get(r, cols[c]));
         buf_printf(b, "</tr>\n");
     }
-    if (n == 0) buf_printf(b, "<tr><td colspan=\"8\">No deployment went live in this period.</td></tr>\n");
+    if (n == 0)
+        buf_printf(b, "<tr><td colspan=\"8\">No deployment went live in this period.</td></tr>\n");
     buf_printf(b, "</tbody></table>\n");
 
     buf_printf(b, "<h2>Equality monitoring</h2>\n<p>For each alert the engagement officer "
@@ -289,21 +293,27 @@ static void html_summary(buf *b, const json_t *doc)
         buf_printf(b, "</th>");
         static const char *const gc[] = {"true_alerts", "false_alerts", "false_share",
                                          "false_share_lo", "false_share_hi"};
-        for (int c = 0; c < 5; c++) cell(b, "group", name, gc[c], json_object_get(g, gc[c]));
+        for (int c = 0; c < 5; c++)
+            cell(b, "group", name, gc[c], json_object_get(g, gc[c]));
         buf_printf(b, "</tr>\n");
         if (iv) {
             const json_t *share = json_object_get(g, "false_share");
-            iv[gi] = (interval){name, number(share), number(json_object_get(g, "false_share_lo")),
-                                number(json_object_get(g, "false_share_hi")),
-                                !json_is_number(share)};
+            iv[gi] =
+                (interval){name, number(share), number(json_object_get(g, "false_share_lo")),
+                           number(json_object_get(g, "false_share_hi")), !json_is_number(share)};
             if (json_is_number(share) && number(json_object_get(g, "false_share_hi")) > max)
                 max = number(json_object_get(g, "false_share_hi"));
         }
     }
     if (ng == 0) buf_printf(b, "<tr><td colspan=\"6\">No alert in this period.</td></tr>\n");
     buf_printf(b, "</tbody></table>\n");
-    if (!iv) b->oom = 1;
-    else if (ng > 0) svg_intervals(b, "False alerts as a share of alerts, by recorded group", iv, ng, max > 0.5 ? 1.0 : max > 0.25 ? 0.5 : 0.25);
+    if (!iv)
+        b->oom = 1;
+    else if (ng > 0)
+        svg_intervals(b, "False alerts as a share of alerts, by recorded group", iv, ng,
+                      max > 0.5    ? 1.0
+                      : max > 0.25 ? 0.5
+                                   : 0.25);
     buf_printf(b, "<p class=\"muted\">A true alert is one where the officer confirmed the "
                   "person's identity; a false alert one the operator closed as no match, or "
                   "where the person stopped was someone else. Counts from 1 to 4 are shown as "
@@ -339,8 +349,10 @@ int lfr_report_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
         csv_summary(&b, doc);
     } else {
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text) buf_printf(&b, "%s\n", text);
-        else b.oom = 1;
+        if (text)
+            buf_printf(&b, "%s\n", text);
+        else
+            b.oom = 1;
         free(text);
     }
     json_decref(doc);

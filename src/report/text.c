@@ -16,7 +16,8 @@ static int grow(buf *b, size_t need)
     if (b->oom) return -1;
     if (b->len + need + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + need + 1) cap *= 2;
+    while (cap < b->len + need + 1)
+        cap *= 2;
     char *p = cap <= BUF_MAX ? lfr_realloc(b->p, cap) : NULL;
     if (!p) {
         b->oom = 1;
@@ -52,12 +53,23 @@ void buf_html(buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': put(b, "&amp;", 5); break;
-        case '<': put(b, "&lt;", 4); break;
-        case '>': put(b, "&gt;", 4); break;
-        case '"': put(b, "&quot;", 6); break;
-        case '\'': put(b, "&#39;", 5); break;
-        default: put(b, s, 1);
+        case '&':
+            put(b, "&amp;", 5);
+            break;
+        case '<':
+            put(b, "&lt;", 4);
+            break;
+        case '>':
+            put(b, "&gt;", 4);
+            break;
+        case '"':
+            put(b, "&quot;", 6);
+            break;
+        case '\'':
+            put(b, "&#39;", 5);
+            break;
+        default:
+            put(b, s, 1);
         }
     }
 }
@@ -131,14 +143,17 @@ static void thousands(long long n, char *out, size_t len)
 
 void value_human(const char *field, const json_t *v, char *out, size_t len)
 {
-    size_t fl = strlen(field);
     if (json_is_null(v) || !v)
         snprintf(out, len, "-");
     else if (json_is_integer(v))
         thousands((long long)json_integer_value(v), out, len);
-    else if (json_is_real(v) && fl > 6 && !strcmp(field + fl - 6, "_share"))
-        snprintf(out, len, "%.1f%%", 100.0 * json_real_value(v));
-    else
+    else if (json_is_number(v) && strstr(field, "_share"))
+        snprintf(out, len, "%.1f%%", 100.0 * json_number_value(v));
+    else if (json_is_string(v) && lfr_parse_time_utc(json_string_value(v)) > 0) {
+        json_t *ms = json_integer(lfr_parse_time_utc(json_string_value(v)));
+        time_short(ms, out, len);
+        json_decref(ms);
+    } else
         value_text(v, out, len);
 }
 
