@@ -94,6 +94,17 @@ run 0 "" op.brown -- deployment stop "$id" --reason "crowd dispersed" --as op.br
 run 0 '"end_reason": "crowd dispersed"' supt.jones -- deployment report "$id" --as supt.jones
 run 1 "PUB-2" insp.patel -- deployment review "$id" --as insp.patel
 run 0 "" supt.jones -- deployment review "$id" --as supt.jones
+# The documents of section 5 (tests/test_report.c checks their figures).
+run 0 "Live facial recognition in use: Queen Street" pc.smith -- report notice "$id" --as pc.smith
+run 0 '"advance_notice": "published"' op.brown -- report record "$id" --format json --as op.brown
+run 0 "field,value" op.brown -- report record "$id" --format csv --as op.brown
+run 0 "signed off" supt.jones -- report review "$id" --format json --as supt.jones
+run 1 "authoriser" op.brown -- report review "$id" --as op.brown
+run 0 "" dpo.green -- report summary --from 2000-01-01 --to 2200-01-01 --out "$tmp/summary.html" --as dpo.green
+grep -q "<svg" "$tmp/summary.html" && ok || bad "report summary --out wrote no charts"
+run 2 "--format" dpo.green -- report record "$id" --format pdf --as dpo.green
+run 1 "html, csv, json" dpo.green -- report record "$id" --format text --as dpo.green
+run 0 '"chain_intact": true' dpo.green -- report oversight --as dpo.green
 run 3 "no deployment 999" supt.jones -- deployment show 999 --as supt.jones
 run 2 "not a deployment id" supt.jones -- deployment show "1; DROP TABLE deployments" --as supt.jones
 if [ -f "$photo" ]; then

@@ -283,6 +283,41 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
 /* Verifies the audit chain for an auditor (lfr_audit_verify), audited. */
 int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_audit_report *report);
 
+/* Published figures (PUB-1..6), see policy/figures.c. Aggregates only: no
+ * face, no watchlist identity. */
+
+/* Records the embedder a deployment's pipelines run with (the system, when
+ * its cameras start): the model version of its published record (PUB-3).
+ * Audited the first time for each model. */
+int lfr_deployment_record_model(lfr_ctx *ctx, lfr_policy *p, int64_t deployment,
+                                const char *model, int64_t now_ms);
+/* The figures of one deployment as JSON: id, name, state, urgent, record
+ * (its public DEP-4 fields: purpose, watchlist_criteria,
+ * watchlist_categories, start, end, watchlist_size, threshold,
+ * expected_footfall, public_notice or critical_threat_exemption and
+ * exemption_approved_by, dpia_ref, equality_ref, community_ref),
+ * authorised_by, reviewed_by (user names), authorised_ms, started_ms,
+ * ended_ms, reviewed_ms (null until then), end_reason, frozen_hash,
+ * expected (DEP-7, when the operating points cover the threshold),
+ * locations, models, watchlist_by_category, cameras, frames, faces,
+ * compared, alerts, true_alerts, false_alerts, unverified_alerts, open,
+ * no_match, engaged, closed, awaiting_outcome, outcomes (each action),
+ * engagement_seconds (sorted), groups [{group, true, false}] (PUB-6; ""
+ * = not recorded). Exact counts: the report module suppresses what it
+ * publishes. Any user with a login; audited as an export of `document`. */
+int lfr_deployment_figures(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
+                           const char *document, json_t **out);
+/* The figures of every deployment that went live in [from_ms, to_ms) and
+ * is over (ended, reviewed, cancelled), in order of going live: a JSON
+ * array. Audited once. */
+int lfr_figures_period(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t from_ms,
+                       int64_t to_ms, json_t **out);
+/* The audit log in aggregate for oversight (PUB-5): records, whether the
+ * chain verifies (chain_intact, first_bad_seq, problem), first_ms, last_ms,
+ * and counts by action; never a record's details. Oversight and auditors;
+ * audited. */
+int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+
 /* "2026-12-01T09:00:00Z" (or without seconds) to Unix ms; -1 if malformed. */
 int64_t lfr_parse_time_utc(const char *s);
 

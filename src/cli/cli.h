@@ -82,6 +82,7 @@ int cmd_version(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_deployment(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_sar(int argc, char **argv);
 int cmd_retention(int argc, char **argv);

@@ -92,6 +92,25 @@ const cli_command cli_commands[] = {
      "approval). The photo must show exactly one usable face (size, pose,\n"
      "sharpness, exposure); it is stored encrypted with the key in $LFR_KEY (default:\n"
      "the database path + '.key', created 0600).\n"},
+    {"report", cmd_report, "public notice, review, published record, summary, oversight data",
+     "usage: lfr report notice|review|record ID --as USER [--format F] [--out FILE]\n"
+     "       lfr report summary --from YYYY-MM-DD --to YYYY-MM-DD --as USER [--format F]\n"
+     "         [--out FILE]\n"
+     "       lfr report oversight --as USER [--out FILE]\n"
+     "The documents of REQUIREMENTS section 5, made from the audited records:\n"
+     "  notice   public notice before going live (PUB-1): text (default) or html;\n"
+     "           refused when the critical threat exemption was recorded\n"
+     "  review   post-deployment review against the authorisation, with its sign-off\n"
+     "           state (PUB-2): html (default) or json; authorising officers,\n"
+     "           auditors and oversight\n"
+     "  record   published deployment record (PUB-3): html (default), csv or json\n"
+     "  summary  deployments that went live in [from, to) with false alert rates and\n"
+     "           equality monitoring, Wilson 95% intervals, charts (PUB-4, PUB-6):\n"
+     "           html (default), csv or json\n"
+     "  oversight  aggregates and the audit log in aggregate, as json (PUB-5);\n"
+     "           oversight and auditors\n"
+     "Published documents (notice, record, summary) show counts of 1-4 as <5. No\n"
+     "document carries a face or a watchlist identity; each is audited as an export.\n"},
     {"sar", cmd_sar, "subject access: was this person on a watchlist",
      "usage: lfr sar lookup PERSON_REF --as AUDITOR [--json]\n"},
     {"retention", cmd_retention, "end what is past its time and delete data past retention",

@@ -269,10 +269,7 @@ int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 }
 
 /* DEP-7: faces x FPIR(watchlist size, FMR at the threshold), per 1,000. */
-/* DEP-7: the expected false alerts of a record, into details. Returns the
- * false alerts per 1,000 faces, or -1 when the operating points are
- * unknown or do not cover the threshold. */
-static double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details)
+double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details)
 {
     json_t *threshold = json_object_get(fields, "threshold");
     if (!p->cfg.fmr_at || !json_is_number(threshold)) return -1;

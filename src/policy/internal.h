@@ -39,6 +39,12 @@ int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *actio
 /* Ends the transaction: commit when rc is LFR_OK, else roll back. */
 int finish(lfr_ctx *ctx, lfr_policy *p, int rc);
 
+/* DEP-7: the expected false alerts of a record (fmr_at_threshold,
+ * expected_false_alerts, false_alerts_per_1000_faces) into details. Returns
+ * the false alerts per 1,000 faces, or -1 when the operating points are
+ * unknown or do not cover the threshold. */
+double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details);
+
 /* Validates and stores one DEP-4 field into the record. */
 int field_set(lfr_ctx *ctx, const lfr_policy_config *cfg, json_t *record, const char *field,
               const char *value);

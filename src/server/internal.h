@@ -183,4 +183,10 @@ enum MHD_Result api_audit_list(request *r);
 enum MHD_Result api_audit_verify(request *r);
 enum MHD_Result api_metrics(request *r);
 
+enum MHD_Result api_report_notice(request *r);
+enum MHD_Result api_report_review(request *r);
+enum MHD_Result api_report_record(request *r);
+enum MHD_Result api_report_summary(request *r);
+enum MHD_Result api_oversight(request *r);
+
 #endif

@@ -55,6 +55,11 @@ static const route routes[] = {
     {"GET", "/api/events", api_events, 0},
     {"GET", "/api/audit", api_audit_list, 0},
     {"GET", "/api/audit/verify", api_audit_verify, 0},
+    {"GET", "/api/deployments/#/notice", api_report_notice, 0},
+    {"GET", "/api/deployments/#/review-report", api_report_review, 0},
+    {"GET", "/api/deployments/#/record", api_report_record, 0},
+    {"GET", "/api/reports/summary", api_report_summary, 0},
+    {"GET", "/api/oversight", api_oversight, 0},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

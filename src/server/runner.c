@@ -238,6 +238,11 @@ static int live_start(runner *r, const lfr_running *d, live **out)
         rc = lfr_fail(ctx, LFR_ELIMIT, "deployment %lld has more than %d cameras", (long long)d->id,
                       MAX_CAMERAS);
     if (!rc) rc = lfr_watchlist_gallery(ctx, srv->policy, d->id, srv->engine, &l->gallery);
+    /* The model version of the published record (PUB-3). */
+    if (!rc)
+        rc = lfr_deployment_record_model(
+            ctx, srv->policy, d->id,
+            lfr_model_name(lfr_engine_model(srv->engine, LFR_MODEL_EMBEDDER)), server_now_ms());
     lfr_pipeline_params pp = lfr_pipeline_default_params();
     /* The authorised threshold is a floor for every alert (DEP-6): votes
      * may add consistency, never lower it. */

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 lfr_server_config lfr_server_default_config(void)
@@ -119,6 +122,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct lfr_server *srv = cls;
     request *r = *con_cls;
     if (!r) {
+        /* Cameras first: on a small machine a flood of API requests must
+         * not starve the pipelines, so connection threads run at a lower
+         * priority (each connection has its own thread). */
+        static _Thread_local int niced;
+        if (!niced) {
+            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+            niced = 1;
+        }
         r = lfr_calloc(1, sizeof *r);
         if (!r || lfr_ctx_new(&r->ctx)) {
             lfr_free(r);

@@ -156,6 +156,14 @@ const char *const store_migrations[] = {
     "  UPDATE alert_facts SET identity_confirmed = NEW.identity_confirmed, action = NEW.action,"
     "  engagement_seconds = NEW.engagement_seconds, recorded_group = NEW.recorded_group"
     "  WHERE alert_id = NEW.alert_id; END;",
+
+    /* 6: the embedders a deployment's pipelines ran with: the model version
+     * its published record names (PUB-3). */
+    "CREATE TABLE deployment_models ("
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  model TEXT NOT NULL,"
+    "  first_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (deployment_id, model));",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

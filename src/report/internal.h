@@ -1,0 +1,123 @@
+/* report/internal.h - private to the report module: a growing text buffer
+ * with HTML and CSV escaping, the statistics and disclosure control of
+ * published figures, the page shell and the SVG charts. */
+#ifndef LFR_REPORT_INTERNAL_H
+#define LFR_REPORT_INTERNAL_H
+
+#include "lfr/report.h"
+
+/* Text being written; on allocation failure it stops growing and remembers
+ * it, so writers check once at the end (buf_take). */
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} buf;
+
+void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text with &, <, >, " and ' escaped: everything interpolated into HTML. */
+void buf_html(buf *b, const char *s);
+/* One CSV field: quoted when it holds a comma, quote or line break. */
+void buf_csv(buf *b, const char *s);
+/* Hands the text over (*out owned, lfr_free), or fails with LFR_ENOMEM;
+ * frees the buffer either way. */
+int buf_take(lfr_ctx *ctx, buf *b, char **out, size_t *len);
+void buf_free(buf *b);
+
+/* A published value as text: integers plain, reals with up to 6
+ * significant digits, strings (a suppressed "<5" or "[c]") as they are,
+ * null empty. */
+void value_text(const json_t *v, char *out, size_t len);
+/* The same for a person to read: thousands separated, percentages for
+ * fields named *_share*, UTC times as "1 Dec 2026 09:00", "-" for null. */
+void value_human(const char *field, const json_t *v, char *out, size_t len);
+
+/* Statistical disclosure control (PUB-3): counts of one table that add up
+ * to a published total. Cells of 1-4 become "<5"; if then exactly one cell
+ * is hidden and the total is shown, the smallest other cell becomes "[c]"
+ * so the first cannot be worked out by subtraction. n <= 16. Returns new
+ * JSON values into out (integers or those strings). */
+#define SUPPRESS_SMALL "<5"
+#define SUPPRESS_SECONDARY "[c]"
+void suppress_table(const int64_t *counts, int n, int64_t total, json_t **out);
+/* A total on its own: "<5" for 1-4. */
+json_t *suppress_count(int64_t n);
+/* Whether a published value was suppressed. */
+int is_suppressed(const json_t *v);
+
+/* Wilson score interval (95%) of k successes in n; lo = hi = 0 for n = 0. */
+void wilson95(int64_t k, int64_t n, double *lo, double *hi);
+/* x rounded to `digits` decimals, as a JSON real. */
+json_t *rounded(double x, int digits);
+
+/* Times as people read them: "Tuesday 1 December 2026, 09:00 UTC" (with
+ * the weekday) or "1 Dec 2026 09:00"; "-" for null. */
+void time_long(const json_t *ms, char *out, size_t len);
+void time_short(const json_t *ms, char *out, size_t len);
+/* ISO 8601 UTC ("2026-12-01T09:00Z") of a ms value, "" for null. */
+void time_iso(const json_t *ms, char *out, size_t len);
+
+/* The page shell: <!doctype html> with the stylesheet, a title bar naming
+ * the document and the REQUIREMENTS id; page_end closes it with a footer. */
+void page_begin(buf *b, const char *title, const char *kind, const char *subtitle);
+void page_end(buf *b, const char *footer);
+/* A table row of one published figure: label, and the value in a cell
+ * carrying data-k (the key the CSV and JSON use) and data-v (the value as
+ * they write it), shown as value_human. */
+void html_figure_row(buf *b, const char *key, const char *label, const json_t *v);
+/* One such cell: <td data-k data-v>human</td>; field picks the human form. */
+void html_cell(buf *b, const char *key, const char *field, const json_t *v);
+
+/* SVG charts (inline in the HTML). */
+typedef struct bar {
+    const char *label;
+    double value;       /* drawn length */
+    const char *text;   /* the value as printed beside it */
+    const char *colour; /* NULL: the default */
+} bar;
+/* Horizontal bars scaled to the largest value. */
+void svg_bars(buf *b, const char *title, const bar *bars, int n);
+/* Proportions with their 95% intervals on a 0..max axis (percent). */
+typedef struct interval {
+    const char *label;
+    double p, lo, hi;
+    int hidden; /* suppressed: a note instead of a bar */
+} interval;
+void svg_intervals(buf *b, const char *title, const interval *iv, int n, double max);
+
+/* Checks that the actor holds one of the roles. */
+int report_need(lfr_ctx *ctx, const lfr_actor *actor, int roles, const char *what);
+/* Refuses a format the document does not come in ("html, text"). */
+int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const char *what);
+#define FMT_BIT(f) (1u << (f))
+/* Whether a deployment's figures show it is over (ended, reviewed or
+ * cancelled after going live); else fails with LFR_EINVAL. */
+int report_over(lfr_ctx *ctx, const json_t *fig, const char *what);
+
+/* The published row of a deployment (PUB-3): an ordered flat object of
+ * field -> value, small counts suppressed. Shared by the record and the
+ * summary so both publish the same figures. */
+json_t *record_row(const json_t *fig);
+/* The fields of a published row with their labels and sections, in order. */
+typedef struct record_field {
+    const char *key;
+    const char *label;
+    const char *section;
+} record_field;
+extern const record_field record_fields[];
+extern const int n_record_fields;
+/* The published totals of several deployments' figures (the same fields
+ * as a row, plus "deployments"); *exact gets the unsuppressed sums (owned),
+ * for the rates and for oversight. */
+json_t *totals_row(const json_t *figs, json_t **exact);
+/* Rates over exact sums (PUB-4): false alerts per 1,000 faces and as a
+ * share of alerts, true alerts as a share, each with its Wilson 95%
+ * interval (_lo, _hi); when hide, every rate whose count the published
+ * totals suppressed is "[c]". */
+json_t *rates_of(const json_t *exact, int hide_false, int hide_true);
+/* True and false alerts by officer-recorded group over the figures
+ * (PUB-6): [{group, true_alerts, false_alerts, false_share, _lo, _hi}],
+ * with small counts suppressed when `suppress`. */
+json_t *groups_of(const json_t *figs, int suppress);
+
+#endif

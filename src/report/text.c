@@ -1,0 +1,194 @@
+/* report/text.c - writing documents: a growing buffer, HTML and CSV
+ * escaping, and published values and times as text. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Documents stay far below this; a larger one is a bug, not input. */
+#define BUF_MAX (64u << 20)
+
+static int grow(buf *b, size_t need)
+{
+    if (b->oom) return -1;
+    if (b->len + need + 1 <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + need + 1)
+        cap *= 2;
+    char *p = cap <= BUF_MAX ? lfr_realloc(b->p, cap) : NULL;
+    if (!p) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || grow(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (grow(b, n)) return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void buf_html(buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            put(b, "&amp;", 5);
+            break;
+        case '<':
+            put(b, "&lt;", 4);
+            break;
+        case '>':
+            put(b, "&gt;", 4);
+            break;
+        case '"':
+            put(b, "&quot;", 6);
+            break;
+        case '\'':
+            put(b, "&#39;", 5);
+            break;
+        default:
+            put(b, s, 1);
+        }
+    }
+}
+
+void buf_csv(buf *b, const char *s)
+{
+    if (!s) s = "";
+    /* A leading =, +, - or @ would run as a formula in a spreadsheet. */
+    int formula = strchr("=+-@", *s) && *s && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+    if (!strpbrk(s, ",\"\r\n") && !formula) {
+        put(b, s, strlen(s));
+        return;
+    }
+    put(b, "\"", 1);
+    if (formula) put(b, "'", 1);
+    for (; *s; s++) {
+        if (*s == '"') put(b, "\"", 1);
+        put(b, s, 1);
+    }
+    put(b, "\"", 1);
+}
+
+int buf_take(lfr_ctx *ctx, buf *b, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (b->oom || grow(b, 0)) {
+        buf_free(b);
+        return lfr_fail(ctx, LFR_ENOMEM, "report: out of memory");
+    }
+    b->p[b->len] = '\0';
+    *out = b->p;
+    *len = b->len;
+    memset(b, 0, sizeof *b);
+    return LFR_OK;
+}
+
+void buf_free(buf *b)
+{
+    lfr_free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void value_text(const json_t *v, char *out, size_t len)
+{
+    if (json_is_integer(v))
+        snprintf(out, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, len, "%.6g", json_real_value(v));
+    else if (json_is_string(v))
+        snprintf(out, len, "%s", json_string_value(v));
+    else if (json_is_boolean(v))
+        snprintf(out, len, "%s", json_is_true(v) ? "yes" : "no");
+    else
+        snprintf(out, len, "%s", "");
+}
+
+/* 1234567 -> "1,234,567". */
+static void thousands(long long n, char *out, size_t len)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", n < 0 ? -n : n);
+    size_t nd = strlen(digits), o = 0;
+    if (n < 0 && o + 1 < len) out[o++] = '-';
+    for (size_t i = 0; i < nd && o + 2 < len; i++) {
+        out[o++] = digits[i];
+        if ((nd - i - 1) % 3 == 0 && i + 1 < nd) out[o++] = ',';
+    }
+    out[o] = '\0';
+}
+
+void value_human(const char *field, const json_t *v, char *out, size_t len)
+{
+    if (json_is_null(v) || !v)
+        snprintf(out, len, "-");
+    else if (json_is_integer(v))
+        thousands((long long)json_integer_value(v), out, len);
+    else if (json_is_number(v) && strstr(field, "_share"))
+        snprintf(out, len, "%.1f%%", 100.0 * json_number_value(v));
+    else if (json_is_string(v) && lfr_parse_time_utc(json_string_value(v)) > 0) {
+        json_t *ms = json_integer(lfr_parse_time_utc(json_string_value(v)));
+        time_short(ms, out, len);
+        json_decref(ms);
+    } else
+        value_text(v, out, len);
+}
+
+static int to_tm(const json_t *ms, struct tm *tm)
+{
+    if (!json_is_integer(ms)) return -1;
+    time_t t = (time_t)(json_integer_value(ms) / 1000);
+    return gmtime_r(&t, tm) ? 0 : -1;
+}
+
+void time_long(const json_t *ms, char *out, size_t len)
+{
+    struct tm tm;
+    if (to_tm(ms, &tm) || !strftime(out, len, "%A %e %B %Y, %H:%M UTC", &tm))
+        snprintf(out, len, "-");
+    /* %e pads single-digit days with a space. */
+    char *sp = strstr(out, "  ");
+    if (sp) memmove(sp, sp + 1, strlen(sp));
+}
+
+void time_short(const json_t *ms, char *out, size_t len)
+{
+    struct tm tm;
+    if (to_tm(ms, &tm) || !strftime(out, len, "%e %b %Y %H:%M", &tm)) snprintf(out, len, "-");
+    if (out[0] == ' ') memmove(out, out + 1, strlen(out));
+}
+
+void time_iso(const json_t *ms, char *out, size_t len)
+{
+    struct tm tm;
+    if (to_tm(ms, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%MZ", &tm)) snprintf(out, len, "%s", "");
+}
+
+json_t *rounded(double x, int digits)
+{
+    double s = pow(10, digits);
+    return json_real(round(x * s) / s);
+}
