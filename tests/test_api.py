@@ -11,6 +11,7 @@ LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them.
 import base64
 import hashlib
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -342,6 +343,24 @@ class ApiTest(unittest.TestCase):
         self.assertGreaterEqual(report["faces_processed"], 1)
         self.assertEqual(report["outcomes"], {"words_of_advice": 1})
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/review" % dep, None, 200)
+        # The documents of section 5, each to whom it is for, never a face.
+        got, html, resp = c["pcc.black"].request("GET", "/api/deployments/%d/record" % dep)
+        self.assertEqual((got, resp.getheader("Content-Type")), (200, "text/html; charset=utf-8"))
+        got, csv, _ = c["pcc.black"].request("GET", "/api/deployments/%d/record?format=csv" % dep)
+        self.assertEqual(got, 200)
+        self.assertNotIn(b"PNC 01/2345", html + csv)
+        self.expect(c["pcc.black"], "GET", "/api/deployments/%d/record?format=pdf" % dep, None, 400)
+        self.expect(c["op.brown"], "GET", "/api/deployments/%d/review-report" % dep, None, 403, "forbidden")
+        got, _, _ = c["supt.jones"].request("GET", "/api/deployments/%d/review-report?format=json" % dep)
+        self.assertEqual(got, 200)
+        oversight = self.expect(c["pcc.black"], "GET", "/api/oversight", None, 200)
+        self.assertNotIn("PNC 01/2345", json.dumps(oversight))
+        self.expect(c["op.brown"], "GET", "/api/oversight", None, 403, "forbidden")
+        day = datetime.now(timezone.utc)
+        got, _, _ = c["pcc.black"].request("GET", "/api/reports/summary?format=json&from=%s&to=%s" % (
+            (day - timedelta(days=1)).strftime("%Y-%m-%d"), (day + timedelta(days=1)).strftime("%Y-%m-%d")))
+        self.assertEqual(got, 200)
+        self.expect(c["pcc.black"], "GET", "/api/reports/summary?from=2026-13-01&to=x", None, 400)
         # The auditor sees every step, and the chain holds.
         log = self.expect(c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
         actions = {r["action"] for r in log}
