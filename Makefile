@@ -1,13 +1,17 @@
-# OpenLFR: the two commands of the README, and the CI builds.
-#   make run IMAGE=photo.jpg   set up, build, and find the faces in a photo
+# OpenLFR: the commands of the README, and the CI builds.
+#   make serve                 set up, build, and start the server
 #   make test                  set up, build, and run the whole test suite
+#   make sample                a sample deployment on the running server
+#   make run IMAGE=photo.jpg   set up, build, and find the faces in a photo
 # Everything is built with CMake; this file only chains the steps.
 
 IMAGE ?= ../shared/data/samples/face_recognition_examples/examples/two_people.jpg
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test asan-test fuzz clean
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all setup build run serve sample test asan-test fuzz clean
 
 all: build
 
@@ -20,6 +24,15 @@ build: setup
 
 run: build
 	./build/lfr detect "$(IMAGE)"
+
+# The first start creates the administrator with the password kept here.
+serve: build
+	@test -s build/admin-password || \
+	  (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' > build/admin-password)
+	./build/lfr serve --listen $(LISTEN) --admin-password-file build/admin-password
+
+sample:
+	./scripts/sample_deployment.py --url http://$(LISTEN) --admin-password-file build/admin-password --start
 
 test: build
 	cd build && ctest --output-on-failure -j$(JOBS)
