@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -370,6 +371,49 @@ class ApiTest(unittest.TestCase):
         self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])
         metrics = c["op.brown"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)
+
+
+
+class TlsTest(unittest.TestCase):
+    """With a certificate and key the server speaks only HTTPS, and its
+    session cookie is marked Secure."""
+
+    def test_https(self):
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl to make a certificate")
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="tls.")
+        cert, key, pw = (os.path.join(tmp, n) for n in ("cert.pem", "key.pem", "pw"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        with open(pw, "w") as f:
+            f.write(PW["admin"] + "\n")
+        server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db",
+                                   os.path.join(tmp, "lfr.db"), "--admin-password-file", pw,
+                                   "--cert", cert, "--key", key],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            port = int(server.stdout.readline().split()[-1])
+            ctx = ssl.create_default_context(cafile=cert)
+            conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+            conn.request("POST", "/api/login", json.dumps({"name": "admin", "password": PW["admin"]}),
+                         {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 200)
+            self.assertIn("Secure", resp.getheader("Set-Cookie"))
+            conn.close()
+            # Plain HTTP on the same port is not served.
+            plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            with self.assertRaises((http.client.HTTPException, ConnectionError, OSError)):
+                plain.request("GET", "/api/me")
+                plain.getresponse().read()
+            plain.close()
+        finally:
+            server.terminate()
+            self.assertEqual(server.wait(timeout=30), 0)
+            server.stdout.close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
