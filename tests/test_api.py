@@ -66,7 +66,9 @@ class Client(lfr_api.Session):
         return status, doc, resp
 
 
-class ApiTest(unittest.TestCase):
+class ServerCase(unittest.TestCase):
+    """A server on a fresh database with one user per role."""
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="api.")
@@ -153,6 +155,9 @@ class ApiTest(unittest.TestCase):
         self.expect(self.c["sgt.white"], "POST", "/api/watchlist/%d/review" % entry, None, 200)
         return dep, entry
 
+
+
+class ApiTest(ServerCase):
     def test_forbidden_requests_change_nothing(self):
         if not os.path.exists(PHOTO):
             self.skipTest("no data: " + PHOTO)
@@ -372,6 +377,49 @@ class ApiTest(unittest.TestCase):
         metrics = c["op.brown"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)
 
+
+
+class LifecycleTest(ServerCase):
+    """The cameras follow the deployment: a suspension stops them at once,
+    the end time stops them by itself and destroys the watchlist."""
+
+    def live(self, name, end_in_s):
+        clip = os.path.join(DATA, "video/facenet_pytorch/video.mp4")
+        if not os.path.exists(PHOTO) or not os.path.exists(clip):
+            self.skipTest("no data")
+        dep, entry = self.draft(name, camera_source=clip)
+        end = datetime.now(timezone.utc) + timedelta(seconds=end_in_s)
+        self.expect(self.c["pc.smith"], "POST", "/api/deployments/%d/fields" % dep,
+                    {"field": "end", "value": end.strftime("%Y-%m-%dT%H:%M:%SZ")}, 200)
+        self.expect(self.c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(self.c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        return dep
+
+    def wait_running(self, dep, running, within_s):
+        t0 = time.time()
+        while time.time() - t0 < within_s:
+            m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            if m["running"] == running:
+                return time.time() - t0
+            time.sleep(0.1)
+        self.fail("deployment %d: running is not %s after %.1f s" % (dep, running, within_s))
+
+    def test_suspend_stops_cameras_at_once(self):
+        dep = self.live("Op Suspend", 3600)
+        self.wait_running(dep, True, 10)
+        self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep,
+                    {"reason": "disorder"}, 200)
+        self.assertLess(self.wait_running(dep, False, 5), 2.0)
+
+    def test_end_time_stops_cameras_and_destroys_watchlist(self):
+        dep = self.live("Op Ends", 4)
+        self.wait_running(dep, True, 10)
+        self.wait_running(dep, False, 15)
+        shown = self.expect(self.c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)
+        self.assertEqual(shown["state"], "ended")
+        wl = self.expect(self.c["sgt.white"], "GET", "/api/deployments/%d/watchlist" % dep, None, 200)
+        self.assertTrue(all(e["destroyed"] for e in wl))
 
 
 class TlsTest(unittest.TestCase):
