@@ -453,7 +453,7 @@ int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     if (!rc && ratification_lapsed(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
     if (!rc && resuming && actor->id != d.authorised_by)
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EPERM,
                       "only the authorising officer may resume a suspended deployment");
     if (!rc && !resuming)
         rc = update(ctx, p, id, "UPDATE deployments SET started_ms = ? WHERE id = ?", "i", now_ms);
