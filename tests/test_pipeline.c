@@ -223,10 +223,11 @@ static lfr_gallery *enrol(const char **ids, const char **rel_paths, int n)
 {
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = lfr_engine_embedding_size(engine);
-    gp.model = "mobilefacenet-512";
+    gp.model = lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER));
     lfr_gallery *g = NULL;
     assert_int_equal(lfr_gallery_new(ctx, &gp, &g), LFR_OK);
-    float emb[512];
+    float emb[2048]; /* the default fusion's templates are 704 floats */
+    assert_true(gp.dim <= 2048);
     for (int i = 0; i < n; i++) {
         lfr_image *img = NULL;
         assert_int_equal(lfr_image_load(ctx, test_data_path(rel_paths[i]), NULL, &img), LFR_OK);

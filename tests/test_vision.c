@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for the largest template these tests embed (the default fusion's
+ * is 704 floats). */
+#define MAX_DIM 2048
+
 static lfr_ctx *ctx;
 static lfr_runtime *rt;
 static lfr_engine *engine;
@@ -52,13 +56,16 @@ static void test_default_params(void **state)
     lfr_engine_params p = lfr_engine_default_params();
     assert_string_equal(p.detector, "ultraface_anysize");
     assert_string_equal(p.landmarks, "landmark68");
-    assert_string_equal(p.embedder, "mobilefacenet512");
+    assert_string_equal(p.embedder, "fusion_512_192");
     assert_int_equal(p.detect_max_side_px, 1920);
     assert_int_equal(p.detect_min_side_px, 240);
     assert_int_equal(p.max_faces, 256);
     assert_int_equal(p.embed_flip, 0);
+    assert_int_equal(p.fusion_parallel, 1);
     assert_int_equal(lfr_runtime_default_params().intra_op_threads, 1);
-    assert_int_equal(lfr_engine_embedding_size(engine), 512);
+    /* The default embedder is the fusion of the 512-d and 192-d networks. */
+    assert_int_equal(lfr_engine_embedding_size(engine), 512 + 192);
+    assert_int_equal(lfr_model_n_members(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)), 2);
 }
 
 /* A known similarity applied to the reference points is recovered exactly,
@@ -464,7 +471,8 @@ static void test_no_face_and_tiny_images(void **state)
     assert_int_equal(lfr_engine_detect(ctx, engine, grey, &faces, &n), LFR_OK);
     assert_int_equal(n, 0);
     assert_null(faces);
-    float emb[512];
+    float emb[MAX_DIM];
+    assert_true(lfr_engine_embedding_size(engine) <= MAX_DIM);
     assert_int_equal(lfr_engine_embed_main(ctx, engine, grey, emb, NULL, NULL), LFR_ENOFACE);
     assert_int_equal(lfr_image_new(ctx, 1, 1, &tiny), LFR_OK);
     assert_int_equal(lfr_engine_detect(ctx, engine, tiny, &faces, &n), LFR_OK);
@@ -622,7 +630,7 @@ static void test_operating_points(void **state)
 
 typedef struct thread_arg {
     const lfr_image *img;
-    float emb[512];
+    float emb[MAX_DIM];
     int rc;
 } thread_arg;
 
@@ -649,7 +657,8 @@ static void test_runtime_memory_wiped(void **state)
     TEST_NEED_DATA("samples/face_recognition_examples/examples/biden.jpg");
     lfr_image *img = load("samples/face_recognition_examples/examples/biden.jpg");
     size_t before = lfr_runtime_wiped_bytes(rt);
-    float emb[512];
+    float emb[MAX_DIM];
+    assert_true(lfr_engine_embedding_size(engine) <= MAX_DIM);
     assert_int_equal(lfr_engine_embed_main(ctx, engine, img, emb, NULL, NULL), LFR_OK);
     size_t wiped = lfr_runtime_wiped_bytes(rt) - before;
     print_message("ONNX Runtime memory wiped for one still: %zu bytes\n", wiped);
@@ -662,7 +671,9 @@ static void test_engine_shared_by_threads(void **state)
     (void)state;
     TEST_NEED_DATA("samples/face_recognition_examples/examples/biden.jpg");
     lfr_image *img = load("samples/face_recognition_examples/examples/biden.jpg");
-    float ref[512];
+    float ref[MAX_DIM];
+    int dim = lfr_engine_embedding_size(engine);
+    assert_true(dim <= MAX_DIM);
     embed_main(img, ref);
     thread_arg args[2] = {{.img = img}, {.img = img}};
     pthread_t t[2];
@@ -670,7 +681,7 @@ static void test_engine_shared_by_threads(void **state)
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(args[i].rc, LFR_OK);
-        assert_true(lfr_cosine(ref, args[i].emb, 512) > 0.9999f);
+        assert_true(lfr_cosine(ref, args[i].emb, dim) > 0.9999f);
     }
     lfr_image_free(img);
 }

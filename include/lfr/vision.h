@@ -57,6 +57,21 @@ int lfr_model_load(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, const char *n
 void lfr_model_free(lfr_model *m);
 const char *lfr_model_name(const lfr_model *m);
 lfr_model_kind lfr_model_kind_of(const lfr_model *m);
+/* Floats in the model's embedding (0 for a detector or landmark model). */
+int lfr_model_embedding_size(const lfr_model *m);
+
+/* A fusion is an embedder whose manifest ("kind": "fusion") lists other
+ * embedders in the same folder, each with a weight calibrated on pairs
+ * apart from any test set (lfr eval ... --fuse; weights sum to 1). Its
+ * template is each member's L2-normalised embedding times sqrt(weight),
+ * concatenated, so the template has unit length and the cosine of two
+ * templates is the weighted mean of the members' cosines: the gallery,
+ * thresholds and operating points work on it unchanged. Loading a fusion
+ * loads its members (each checked as lfr_model_load does); a member that is
+ * itself a fusion is refused (LFR_EMODEL). */
+int lfr_model_n_members(const lfr_model *m); /* 0 for a single network */
+/* Member i (borrowed from m) and its weight; NULL if i is out of range. */
+const lfr_model *lfr_model_member(const lfr_model *m, int i, float *weight);
 /* Checks a manifest and its model file's checksum without creating an ORT
  * session (for `lfr doctor`). */
 int lfr_model_check(lfr_ctx *ctx, const char *dir, const char *name);
@@ -86,12 +101,15 @@ typedef struct lfr_engine_params {
     const char *model_dir;   /* NULL: lfr_default_model_dir */
     const char *detector;    /* manifest name (default "ultraface_anysize") */
     const char *landmarks;   /* default "landmark68" */
-    const char *embedder;    /* default "mobilefacenet512" */
+    const char *embedder;    /* a single embedder or a fusion (default "fusion_512_192") */
     int detect_max_side_px;  /* stills larger than this are scaled down first (default 1920) */
     int detect_min_side_px;  /* smaller stills are scaled up to this (default 240) */
     float detect_score_min;  /* 0: the manifest's threshold */
     int max_faces;           /* keep at most this many, highest score first (default 256) */
     int embed_flip;          /* also embed the mirror image and average (default 0) */
+    int fusion_parallel;     /* a fusion's members run on their own threads at once,
+                                one face's latency falls, throughput does not rise
+                                (default 1) */
 } lfr_engine_params;
 
 lfr_engine_params lfr_engine_default_params(void);
@@ -129,7 +147,10 @@ int lfr_engine_detect_at(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img
 int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, lfr_face *face);
 /* Aligns the face to the embedder's reference points and writes its
  * L2-normalised embedding (lfr_engine_embedding_size floats) to out. The
- * aligned crop is wiped before return. */
+ * aligned crop is wiped before return. A fusion aligns the face for each
+ * member (their reference points and sizes may differ) and, with
+ * fusion_parallel, runs member 0 on the calling thread and the others on
+ * threads of their own; their errors come back in ctx. */
 int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
                      const lfr_face *face, float *out);
 /* Detects, picks the main face and embeds it. The main face is the largest,
@@ -139,7 +160,8 @@ int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
  * NULL; n_faces (may be NULL) gets how many faces were found. */
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
                           lfr_face *face, int *n_faces);
-/* The aligned crop the embedder sees (a new image; wipe and free it). */
+/* The aligned crop the embedder sees (a new image; wipe and free it); for
+ * a fusion, the one its first member sees. */
 int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
                      const lfr_face *face, lfr_image **out);
 

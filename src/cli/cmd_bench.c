@@ -65,7 +65,8 @@ static void *bench_thread(void *arg)
 {
     bench_case *b = arg;
     float emb[8192];
-    for (int w = 0; w < 3 && !b->rc; w++) b->rc = run_once(b, emb);
+    for (int w = 0; w < 3 && !b->rc; w++)
+        b->rc = run_once(b, emb);
     int64_t end = lfr_now_us() + (int64_t)(b->seconds * 1e6);
     b->n = 0;
     while (!b->rc && b->n < 4096 && (b->n < 5 || lfr_now_us() < end)) {
@@ -90,8 +91,10 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
         cases[i].n = 0;
         if (lfr_ctx_new(&cases[i].ctx)) rc = LFR_ENOMEM;
     }
-    for (int i = 0; i < parallel && !rc; i++) pthread_create(&tid[i], NULL, bench_thread, &cases[i]);
-    for (int i = 0; i < parallel && !rc; i++) pthread_join(tid[i], NULL);
+    for (int i = 0; i < parallel && !rc; i++)
+        pthread_create(&tid[i], NULL, bench_thread, &cases[i]);
+    for (int i = 0; i < parallel && !rc; i++)
+        pthread_join(tid[i], NULL);
     for (int i = 0; i < parallel; i++) {
         if (!rc && cases[i].rc) {
             rc = cases[i].rc;
@@ -102,10 +105,12 @@ static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
         *t = summarise(cases[0].ms, cases[0].n);
         /* Throughput counts the timed runs only, over the time they took. */
         double timed = 0;
-        for (int i = 0; i < cases[0].n; i++) timed += cases[0].ms[i];
+        for (int i = 0; i < cases[0].n; i++)
+            timed += cases[0].ms[i];
         *per_sec = parallel * cases[0].n / (timed / 1000.0);
     }
-    for (int i = 0; i < parallel; i++) lfr_ctx_free(cases[i].ctx);
+    for (int i = 0; i < parallel; i++)
+        lfr_ctx_free(cases[i].ctx);
     free(cases);
     return rc;
 }
@@ -121,18 +126,19 @@ int cmd_bench(int argc, char **argv)
 
 static int bench_engine(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"seconds", required_argument, NULL, 's'},
-                                         {"image", required_argument, NULL, 'i'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},          {"threads", required_argument, NULL, 't'},
+        {"seconds", required_argument, NULL, 's'}, {"image", required_argument, NULL, 'i'},
+        {"models", required_argument, NULL, 'm'},  {"embedder", required_argument, NULL, 'e'},
+        {"model", required_argument, NULL, 'e'},   {NULL, 0, NULL, 0}};
     int json = 0, only_threads = 0, c;
     double seconds = 2.0;
-    const char *image = NULL, *model_dir = NULL;
+    const char *image = NULL, *model_dir = NULL, *embedder = NULL;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
+        case 'j':
+            json = 1;
+            break;
         case 't':
             if (cli_parse_int(optarg, 1, 8, &only_threads))
                 return cli_usage("bench", "--threads needs a number 1..8");
@@ -141,9 +147,17 @@ static int bench_engine(int argc, char **argv)
             if (cli_parse_float(optarg, 0.1, 600, &seconds))
                 return cli_usage("bench", "--seconds needs a number 0.1..600");
             break;
-        case 'i': image = optarg; break;
-        case 'm': model_dir = optarg; break;
-        default: return cli_usage("bench", "unknown option");
+        case 'i':
+            image = optarg;
+            break;
+        case 'm':
+            model_dir = optarg;
+            break;
+        case 'e':
+            embedder = optarg;
+            break;
+        default:
+            return cli_usage("bench", "unknown option");
         }
     }
     if (optind != argc) return cli_usage("bench", "unexpected argument '%s'", argv[optind]);
@@ -158,7 +172,8 @@ static int bench_engine(int argc, char **argv)
     if (lfr_ctx_new(&ctx)) return cli_fail("bench", LFR_ENOMEM, "out of memory");
     enum { N_SIZES = 5 };
     lfr_image *src = NULL, *frames[N_SIZES] = {NULL};
-    static const int sizes[N_SIZES][2] = {{320, 240}, {640, 360}, {640, 480}, {960, 540}, {1920, 1080}};
+    static const int sizes[N_SIZES][2] = {
+        {320, 240}, {640, 360}, {640, 480}, {960, 540}, {1920, 1080}};
     json_t *results = json_array();
     int status = EXIT_OK;
     int rc = lfr_image_load(ctx, image, NULL, &src);
@@ -168,20 +183,42 @@ static int bench_engine(int argc, char **argv)
         status = cli_fail_ctx("bench", ctx, rc);
         goto done;
     }
-    if (!json)
-        printf("lfr bench engine: %s, median of >= %.1f s per figure\n", image, seconds);
+    if (!json) printf("lfr bench engine: %s, median of >= %.1f s per figure\n", image, seconds);
     for (int threads = 1; threads <= 2; threads++) {
         if (only_threads && threads != only_threads) continue;
-        engine_opts eo = {.model_dir = model_dir, .threads = threads};
+        engine_opts eo = {.model_dir = model_dir, .embedder = embedder, .threads = threads};
         lfr_runtime *rt = NULL;
-        lfr_engine *engine = NULL;
+        lfr_engine *engine = NULL, *in_turn = NULL, *at_once = NULL;
         if ((status = cli_engine_open("bench", ctx, &eo, &rt, &engine))) goto done;
+        const lfr_model *emb = lfr_engine_model(engine, LFR_MODEL_EMBEDDER);
+        if (lfr_model_n_members(emb)) {
+            /* A fusion: its members in turn and at once, whatever the default. */
+            lfr_engine_params ep = lfr_engine_default_params();
+            ep.model_dir = model_dir;
+            ep.embedder = embedder ? embedder : ep.embedder;
+            ep.fusion_parallel = 0;
+            rc = lfr_engine_new(ctx, rt, &ep, &in_turn);
+            ep.fusion_parallel = 1;
+            if (!rc) rc = lfr_engine_new(ctx, rt, &ep, &at_once);
+            if (rc) {
+                status = cli_fail_ctx("bench", ctx, rc);
+                lfr_engine_free(in_turn);
+                cli_engine_close(rt, engine);
+                goto done;
+            }
+        }
+        if (!json)
+            printf("embedder %s (%d-d%s), %d intra-op thread%s\n", lfr_model_name(emb),
+                   lfr_engine_embedding_size(engine), lfr_model_n_members(emb) ? ", a fusion" : "",
+                   threads, threads > 1 ? "s" : "");
         lfr_face *faces = NULL;
         int n = 0;
         rc = lfr_engine_detect(ctx, engine, frames[2], &faces, &n);
         if (rc || n == 0) {
             status = rc ? cli_fail_ctx("bench", ctx, rc)
                         : cli_fail("bench", LFR_ENOFACE, "%s: no face to embed", image);
+            lfr_engine_free(in_turn);
+            lfr_engine_free(at_once);
             cli_engine_close(rt, engine);
             goto done;
         }
@@ -189,16 +226,26 @@ static int bench_engine(int argc, char **argv)
             const char *name;
             int what;
             const lfr_image *frame;
-        } cases[] = {{"detect 320x240", 0, frames[0]},     {"detect 640x360", 0, frames[1]},
-                     {"detect 640x480", 0, frames[2]},     {"detect 960x540", 0, frames[3]},
-                     {"detect 1920x1080", 0, frames[4]},   {"landmarks per face", 1, frames[2]},
-                     {"align+embed per face", 2, frames[2]}};
+            const lfr_engine *engine;
+        } cases[] = {{"detect 320x240", 0, frames[0], engine},
+                     {"detect 640x360", 0, frames[1], engine},
+                     {"detect 640x480", 0, frames[2], engine},
+                     {"detect 960x540", 0, frames[3], engine},
+                     {"detect 1920x1080", 0, frames[4], engine},
+                     {"landmarks per face", 1, frames[2], engine},
+                     {"align+embed per face", 2, frames[2], at_once ? NULL : engine},
+                     {"align+embed, at once", 2, frames[2], at_once},
+                     {"align+embed, in turn", 2, frames[2], in_turn}};
         for (size_t k = 0; k < sizeof cases / sizeof cases[0] && !status; k++) {
+            if (!cases[k].engine) continue; /* at once, in turn: only for a fusion */
             for (int parallel = 1; parallel <= 2 && !status; parallel++) {
                 /* Two images at once only makes sense with one thread each. */
                 if (parallel == 2 && threads != 1) continue;
-                bench_case proto = {.engine = engine, .frame = cases[k].frame, .face = &faces[0],
-                                    .what = cases[k].what, .seconds = seconds};
+                bench_case proto = {.engine = cases[k].engine,
+                                    .frame = cases[k].frame,
+                                    .face = &faces[0],
+                                    .what = cases[k].what,
+                                    .seconds = seconds};
                 timing t;
                 double per_sec = 0;
                 if ((rc = measure(&proto, parallel, &t, &per_sec))) {
@@ -207,18 +254,21 @@ static int bench_engine(int argc, char **argv)
                 }
                 if (json)
                     json_array_append_new(
-                        results, json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:i}", "case", cases[k].name,
-                                           "intra_op_threads", threads, "parallel", parallel,
-                                           "median_ms", t.median_ms, "p90_ms", t.p90_ms,
-                                           "per_second", per_sec, "runs", t.runs));
+                        results,
+                        json_pack("{s:s,s:s,s:i,s:i,s:f,s:f,s:f,s:i}", "case", cases[k].name,
+                                  "embedder", lfr_model_name(emb), "intra_op_threads", threads,
+                                  "parallel", parallel, "median_ms", t.median_ms, "p90_ms",
+                                  t.p90_ms, "per_second", per_sec, "runs", t.runs));
                 else
-                    printf("%-22s threads %d x %d: median %7.2f ms, p90 %7.2f ms, %7.1f/s "
+                    printf("%-24s threads %d x %d: median %7.2f ms, p90 %7.2f ms, %7.1f/s "
                            "(%d runs)\n",
                            cases[k].name, threads, parallel, t.median_ms, t.p90_ms, per_sec,
                            t.runs);
             }
         }
         lfr_free(faces);
+        lfr_engine_free(in_turn);
+        lfr_engine_free(at_once);
         cli_engine_close(rt, engine);
     }
     if (json && !status) {
@@ -228,7 +278,8 @@ static int bench_engine(int argc, char **argv)
     }
 done:
     json_decref(results);
-    for (int i = 0; i < N_SIZES; i++) lfr_image_free(frames[i]);
+    for (int i = 0; i < N_SIZES; i++)
+        lfr_image_free(frames[i]);
     lfr_image_free(src);
     lfr_ctx_free(ctx);
     return status;

@@ -19,6 +19,7 @@ static int eval_verify(int argc, char **argv)
                                          {"lfw", required_argument, NULL, 'l'},
                                          {"models", required_argument, NULL, 'm'},
                                          {"embedder", required_argument, NULL, 'e'},
+                                         {"model", required_argument, NULL, 'e'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"limit", required_argument, NULL, 'n'},
                                          {"no-flip", no_argument, NULL, 'f'},

@@ -23,6 +23,7 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
                                          {"lfw", required_argument, NULL, 'l'},
                                          {"models", required_argument, NULL, 'm'},
                                          {"embedder", required_argument, NULL, 'e'},
+                                         {"model", required_argument, NULL, 'e'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"no-flip", no_argument, NULL, 'f'},
                                          {"merge", required_argument, NULL, 'M'},

@@ -59,8 +59,8 @@ int cli_fuse_paths(lfr_ctx *ctx, const fuse_opts *f, char *const *paths, int n, 
         char cache[4200], dev_cache[4300];
         if (f->cache) snprintf(cache, sizeof cache, "%s.%s", f->cache, names[m]);
         if (f->cache) snprintf(dev_cache, sizeof dev_cache, "%s.%s.dev", f->cache, names[m]);
-        status = embed_with(ctx, f, names[m], paths, n, f->cache ? cache : NULL, &emb[m],
-                            &found[m], &dims[m]);
+        status = embed_with(ctx, f, names[m], paths, n, f->cache ? cache : NULL, &emb[m], &found[m],
+                            &dims[m]);
         int dev_dim = 0;
         if (!status)
             status = embed_with(ctx, f, names[m], dev->paths, dev->n_paths,
@@ -68,19 +68,29 @@ int cli_fuse_paths(lfr_ctx *ctx, const fuse_opts *f, char *const *paths, int n, 
         if (!status && (rc = lfr_impostor_sd(ctx, dev, dev_emb, dev_found, dev_dim, &sd[m])))
             status = cli_fail_ctx("eval", ctx, rc);
         if (!status && !f->json)
-            fprintf(stderr, "lfr eval: %s: impostor spread on View 1 dev pairs %.4f\n", names[m],
+            fprintf(stderr, "lfr eval: %s: impostor spread on View 1 dev pairs %.6f\n", names[m],
                     sd[m]);
         lfr_free(dev_emb);
         lfr_free(dev_found);
         dev_emb = NULL;
         dev_found = NULL;
     }
+    if (!status && !f->json) {
+        /* The weights a fusion manifest (models/fusion_*.json) records. */
+        double total = 0;
+        for (int m = 0; m < n_models; m++)
+            total += 1.0 / sd[m];
+        for (int m = 0; m < n_models; m++)
+            fprintf(stderr, "lfr eval: %s: fusion weight %.6f\n", names[m], 1.0 / sd[m] / total);
+    }
     if (!status) {
         int dim = 0;
-        for (int m = 0; m < n_models; m++) dim += dims[m];
+        for (int m = 0; m < n_models; m++)
+            dim += dims[m];
         *out = lfr_alloc((size_t)n * (size_t)dim * sizeof(float));
         *found_out = lfr_calloc((size_t)n, 1);
-        if (!*out || !*found_out) status = cli_fail("eval", LFR_ENOMEM, "out of memory");
+        if (!*out || !*found_out)
+            status = cli_fail("eval", LFR_ENOMEM, "out of memory");
         else if ((rc = lfr_fuse(ctx, n_models, (const float *const *)emb, dims, sd,
                                 (const uint8_t *const *)found, n, *out, *found_out)))
             status = cli_fail_ctx("eval", ctx, rc);

@@ -1,9 +1,12 @@
 /* vision/engine.c - the three networks together: faces of a still image at
- * the scales it needs, landmarks, alignment and embedding.
+ * the scales it needs, landmarks, alignment and embedding (one embedder, or
+ * a fusion of several whose members may run on threads of their own).
  */
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 struct lfr_engine {
@@ -20,12 +23,13 @@ lfr_engine_params lfr_engine_default_params(void)
         .model_dir = NULL,
         .detector = "ultraface_anysize",
         .landmarks = "landmark68",
-        .embedder = "mobilefacenet512",
+        .embedder = "fusion_512_192",
         .detect_max_side_px = 1920,
         .detect_min_side_px = 240,
         .detect_score_min = 0.0f,
         .max_faces = 256,
         .embed_flip = 0,
+        .fusion_parallel = 1,
     };
 }
 
@@ -57,7 +61,7 @@ int lfr_engine_new(lfr_ctx *ctx, lfr_runtime *rt, const lfr_engine_params *p, lf
         (rc = lfr_model_load(ctx, rt, p->model_dir, p->embedder, &e->embedder)) ||
         (rc = expect_kind(ctx, e->embedder, LFR_MODEL_EMBEDDER, "face embedder")))
         goto fail;
-    if (e->embedder->man.n_align_points != 5) {
+    if (!e->embedder->man.n_members && e->embedder->man.n_align_points != 5) {
         rc = lfr_fail(ctx, LFR_EMODEL, "model '%s': alignment needs 5 reference points, has %d",
                       e->embedder->man.name, e->embedder->man.n_align_points);
         goto fail;
@@ -94,7 +98,7 @@ float lfr_engine_threshold(const lfr_engine *e)
 
 const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind)
 {
-    return kind == LFR_MODEL_DETECTOR ? e->detector
+    return kind == LFR_MODEL_DETECTOR    ? e->detector
            : kind == LFR_MODEL_LANDMARKS ? e->landmarks
                                          : e->embedder;
 }
@@ -124,8 +128,10 @@ static int pyramid(const lfr_engine *e, const lfr_image *img, float scales[8])
     float big = (float)(img->width > img->height ? img->width : img->height);
     float small = (float)(img->width < img->height ? img->width : img->height);
     float s = 1.0f;
-    if (big > (float)e->p.detect_max_side_px) s = (float)e->p.detect_max_side_px / big;
-    else if (small < (float)e->p.detect_min_side_px) s = (float)e->p.detect_min_side_px / small;
+    if (big > (float)e->p.detect_max_side_px)
+        s = (float)e->p.detect_max_side_px / big;
+    else if (small < (float)e->p.detect_min_side_px)
+        s = (float)e->p.detect_min_side_px / small;
     int n = 0;
     scales[n++] = s;
     while (n < 8 && big * s > 400.0f) {
@@ -200,11 +206,12 @@ fail:
     return rc;
 }
 
-int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
-                     const lfr_face *face, lfr_image **out)
+/* The crop an embedder (a single network) sees. */
+static int align_for(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *img, const lfr_face *face,
+                     lfr_image **out)
 {
     *out = NULL;
-    const manifest *m = &e->embedder->man;
+    const manifest *m = &emb->man;
     lfr_affine map;
     int rc = lfr_similarity_fit(ctx, (const float(*)[2])face->points,
                                 (const float(*)[2])m->align_points, 5, &map);
@@ -219,13 +226,20 @@ int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
     return LFR_OK;
 }
 
+int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, const lfr_face *face,
+                     lfr_image **out)
+{
+    const lfr_model *emb = e->embedder->man.n_members ? e->embedder->members[0] : e->embedder;
+    return align_for(ctx, emb, img, face, out);
+}
+
 /* Runs the embedder on an aligned crop and adds the result into acc. */
 static int embed_crop(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *crop, float *tensor,
                       float *acc)
 {
     const manifest *m = &emb->man;
-    preprocess_region(crop, 0, 0, (float)crop->width, (float)crop->height, m->input_w,
-                      m->input_h, m, tensor);
+    preprocess_region(crop, 0, 0, (float)crop->width, (float)crop->height, m->input_w, m->input_h,
+                      m, tensor);
     int64_t shape[4] = {1, m->colour == COLOUR_GREY ? 1 : 3, m->input_h, m->input_w};
     ort_output out;
     int rc = ort_run(ctx, emb, tensor, shape, &out);
@@ -234,20 +248,36 @@ static int embed_crop(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *crop,
         rc = lfr_fail(ctx, LFR_EMODEL, "%s: produced %zu values, the manifest says %d", m->name,
                       out.count, m->embedding_size);
     else
-        for (int i = 0; i < m->embedding_size; i++) acc[i] += out.data[i];
+        for (int i = 0; i < m->embedding_size; i++)
+            acc[i] += out.data[i];
     ort_output_free(&out, 1);
     return rc;
 }
 
-int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
-                     const lfr_face *face, float *out)
+/* Multiplies v by scale / |v|; LFR_EMODEL for a zero or non-finite v. */
+static int normalise(lfr_ctx *ctx, const char *name, float *v, int dim, double scale)
 {
-    const manifest *m = &e->embedder->man;
+    double norm = 0;
+    for (int i = 0; i < dim; i++)
+        norm += (double)v[i] * v[i];
+    if (!(norm > 1e-12) || !isfinite(norm))
+        return lfr_fail(ctx, LFR_EMODEL, "%s: produced a zero or non-finite embedding", name);
+    float k = (float)(scale / sqrt(norm));
+    for (int i = 0; i < dim; i++)
+        v[i] *= k;
+    return LFR_OK;
+}
+
+/* One network's embedding of the face, times scale, L2 norm scale. */
+static int embed_single(lfr_ctx *ctx, const lfr_model *emb, int flip, const lfr_image *img,
+                        const lfr_face *face, double scale, float *out)
+{
+    const manifest *m = &emb->man;
     int dim = m->embedding_size;
     size_t tensor_len = (size_t)3 * (size_t)m->input_w * (size_t)m->input_h;
     lfr_image *crop = NULL, *mirror = NULL;
     float *tensor = NULL;
-    int rc = lfr_engine_align(ctx, e, img, face, &crop);
+    int rc = align_for(ctx, emb, img, face, &crop);
     if (rc) return rc;
     tensor = lfr_alloc(tensor_len * sizeof(float));
     if (!tensor) {
@@ -255,26 +285,93 @@ int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
         goto done;
     }
     memset(out, 0, (size_t)dim * sizeof(float));
-    if ((rc = embed_crop(ctx, e->embedder, crop, tensor, out))) goto done;
-    if (e->p.embed_flip) {
+    if ((rc = embed_crop(ctx, emb, crop, tensor, out))) goto done;
+    if (flip) {
         if ((rc = lfr_image_flip(ctx, crop, &mirror)) ||
-            (rc = embed_crop(ctx, e->embedder, mirror, tensor, out)))
+            (rc = embed_crop(ctx, emb, mirror, tensor, out)))
             goto done;
     }
-    double norm = 0;
-    for (int i = 0; i < dim; i++) norm += (double)out[i] * out[i];
-    if (!(norm > 1e-12) || !isfinite(norm)) {
-        rc = lfr_fail(ctx, LFR_EMODEL, "%s: produced a zero or non-finite embedding", m->name);
-        goto done;
-    }
-    float inv = (float)(1.0 / sqrt(norm));
-    for (int i = 0; i < dim; i++) out[i] *= inv;
+    rc = normalise(ctx, m->name, out, dim, scale);
 done:
     if (rc) lfr_wipe(out, (size_t)dim * sizeof(float));
     if (tensor) lfr_wipe_free(tensor, tensor_len * sizeof(float));
     lfr_image_free(mirror);
     lfr_image_free(crop);
     return rc;
+}
+
+/* One member of a fusion, on a thread of its own: its own ctx, its error
+ * copied out. */
+typedef struct member_job {
+    const lfr_model *emb;
+    int flip;
+    const lfr_image *img;
+    const lfr_face *face;
+    double scale;
+    float *out;
+    int rc;
+    char msg[512];
+} member_job;
+
+static void *member_thread(void *arg)
+{
+    member_job *j = arg;
+    lfr_ctx *c = NULL;
+    if (lfr_ctx_new(&c)) {
+        j->rc = LFR_ENOMEM;
+        snprintf(j->msg, sizeof j->msg, "embedding: out of memory");
+        return NULL;
+    }
+    j->rc = embed_single(c, j->emb, j->flip, j->img, j->face, j->scale, j->out);
+    if (j->rc) snprintf(j->msg, sizeof j->msg, "%s", lfr_errmsg(c));
+    lfr_ctx_free(c);
+    return NULL;
+}
+
+static int embed_fusion(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                        const lfr_face *face, float *out)
+{
+    const lfr_model *fu = e->embedder;
+    int n = fu->man.n_members;
+    member_job jobs[MANIFEST_MAX_MEMBERS];
+    pthread_t tid[MANIFEST_MAX_MEMBERS];
+    int started[MANIFEST_MAX_MEMBERS] = {0};
+    float *o = out;
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (member_job){.emb = fu->members[i],
+                               .flip = e->p.embed_flip,
+                               .img = img,
+                               .face = face,
+                               .scale = sqrt((double)fu->man.member_weight[i]),
+                               .out = o};
+        o += fu->members[i]->man.embedding_size;
+    }
+    /* Members 1.. on their own threads (or here if a thread cannot start),
+     * member 0 on this one. */
+    for (int i = 1; i < n && e->p.fusion_parallel; i++)
+        started[i] = pthread_create(&tid[i], NULL, member_thread, &jobs[i]) == 0;
+    int rc = embed_single(ctx, jobs[0].emb, jobs[0].flip, img, face, jobs[0].scale, jobs[0].out);
+    for (int i = 1; i < n; i++) {
+        if (started[i]) {
+            pthread_join(tid[i], NULL);
+            if (rc == LFR_OK && jobs[i].rc) rc = lfr_fail(ctx, jobs[i].rc, "%s", jobs[i].msg);
+        } else if (rc == LFR_OK) {
+            rc =
+                embed_single(ctx, jobs[i].emb, jobs[i].flip, img, face, jobs[i].scale, jobs[i].out);
+        }
+    }
+    /* The weights sum to 1, so the template has unit length already;
+     * normalising again only removes rounding. */
+    if (rc == LFR_OK) rc = normalise(ctx, fu->man.name, out, fu->man.embedding_size, 1.0);
+    if (rc) lfr_wipe(out, (size_t)fu->man.embedding_size * sizeof(float));
+    return rc;
+}
+
+int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, const lfr_face *face,
+                     float *out)
+{
+    if (e->embedder->man.n_members) return embed_fusion(ctx, e, img, face, out);
+    return embed_single(ctx, e->embedder, e->p.embed_flip, img, face, 1.0, out);
 }
 
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
@@ -334,12 +431,14 @@ int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *model, double fmr
     if (rc) return rc;
     int n = m->n_points_op;
     if (!(fmr <= m->op_fmr[0] && fmr >= m->op_fmr[n - 1]))
-        return lfr_fail(ctx, LFR_ELIMIT, "FMR %.1e is outside the measured range %.0e .. %.0e of '%s'",
-                        fmr, m->op_fmr[n - 1], m->op_fmr[0], m->name);
+        return lfr_fail(ctx, LFR_ELIMIT,
+                        "FMR %.1e is outside the measured range %.0e .. %.0e of '%s'", fmr,
+                        m->op_fmr[n - 1], m->op_fmr[0], m->name);
     for (int i = 1; i < n; i++) {
         if (fmr < m->op_fmr[i]) continue;
         double f = (log(fmr) - log(m->op_fmr[i - 1])) / (log(m->op_fmr[i]) - log(m->op_fmr[i - 1]));
-        *threshold = (float)(m->op_threshold[i - 1] + f * (m->op_threshold[i] - m->op_threshold[i - 1]));
+        *threshold =
+            (float)(m->op_threshold[i - 1] + f * (m->op_threshold[i] - m->op_threshold[i - 1]));
         return LFR_OK;
     }
     *threshold = (float)m->op_threshold[n - 1];
@@ -358,7 +457,8 @@ int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *model, float threshold, doub
                         threshold, m->op_threshold[0], m->op_threshold[n - 1], m->name);
     for (int i = 1; i < n; i++) {
         if (threshold > m->op_threshold[i]) continue;
-        double f = (threshold - m->op_threshold[i - 1]) / (m->op_threshold[i] - m->op_threshold[i - 1]);
+        double f =
+            (threshold - m->op_threshold[i - 1]) / (m->op_threshold[i] - m->op_threshold[i - 1]);
         *fmr = exp(log(m->op_fmr[i - 1]) + f * (log(m->op_fmr[i]) - log(m->op_fmr[i - 1])));
         return LFR_OK;
     }

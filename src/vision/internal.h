@@ -8,6 +8,7 @@
 #define MANIFEST_MAX_POINTS 8
 #define MANIFEST_MAX_LEVELS 8
 #define MANIFEST_MAX_SIZES 4
+#define MANIFEST_MAX_MEMBERS 4
 
 typedef enum { COLOUR_RGB, COLOUR_BGR, COLOUR_GREY } colour_order;
 typedef enum { DECODE_CORNERS, DECODE_PRIORS } box_decode;
@@ -43,10 +44,17 @@ typedef struct manifest {
     /* measured operating points, by falling FMR (empty if not measured) */
     int n_points_op;
     double op_fmr[16], op_threshold[16];
+    /* a fusion ("kind": "fusion"): an embedder made of other embedders'
+     * manifests, each embedding scaled by sqrt(weight) and concatenated;
+     * no file, input or alignment of its own (kind is LFR_MODEL_EMBEDDER) */
+    int n_members; /* 0: a single network */
+    char member_names[MANIFEST_MAX_MEMBERS][64];
+    float member_weight[MANIFEST_MAX_MEMBERS]; /* positive, summing to 1 */
 } manifest;
 
 /* Parses DIR/NAME.json (or NAME if it ends in .json) into m; *model_path
- * gets the .onnx path (owned). */
+ * gets the .onnx path (owned), or for a fusion the folder its members'
+ * manifests are looked up in. */
 int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
                   char **model_path);
 
@@ -62,7 +70,8 @@ struct lfr_runtime {
 struct lfr_model {
     manifest man;
     lfr_runtime *rt;
-    void *session; /* OrtSession * */
+    void *session;                             /* OrtSession *; NULL for a fusion */
+    lfr_model *members[MANIFEST_MAX_MEMBERS]; /* a fusion's embedders (owned) */
 };
 
 /* Creates an ORT session from model bytes already checked. */

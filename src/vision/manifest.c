@@ -71,13 +71,18 @@ static void read_input(reader *r, json_t *root, manifest *m)
     m->input_h = (int)get_number(r, in, "height", 1, 0, 4096, 0);
     char colour[16] = "";
     get_string(r, in, "colour", colour, sizeof colour);
-    if (!strcmp(colour, "rgb")) m->colour = COLOUR_RGB;
-    else if (!strcmp(colour, "bgr")) m->colour = COLOUR_BGR;
-    else if (!strcmp(colour, "grey")) m->colour = COLOUR_GREY;
-    else bad(r, "input.colour", "must be \"rgb\", \"bgr\" or \"grey\"");
+    if (!strcmp(colour, "rgb"))
+        m->colour = COLOUR_RGB;
+    else if (!strcmp(colour, "bgr"))
+        m->colour = COLOUR_BGR;
+    else if (!strcmp(colour, "grey"))
+        m->colour = COLOUR_GREY;
+    else
+        bad(r, "input.colour", "must be \"rgb\", \"bgr\" or \"grey\"");
     m->mean = get_number(r, in, "mean", 1, -1000, 1000, 0);
     m->scale = get_number(r, in, "scale", 1, 1e-6, 1000, 1);
-    if ((m->input_w == 0) != (m->input_h == 0)) bad(r, "input", "width and height must both be 0 or both set");
+    if ((m->input_w == 0) != (m->input_h == 0))
+        bad(r, "input", "width and height must both be 0 or both set");
 }
 
 static void read_outputs(reader *r, json_t *root, manifest *m, const char *a, const char *b)
@@ -184,6 +189,40 @@ static void read_operating_points(reader *r, json_t *op, manifest *m)
     if (r->rc == LFR_OK) m->n_points_op = (int)n;
 }
 
+/* A fusion: "members": [{"model": NAME, "weight": W}, ...], weights
+ * computed on calibration pairs apart from any test pairs (lfr/eval.h). */
+static void read_fusion(reader *r, json_t *root, manifest *m)
+{
+    m->kind = LFR_MODEL_EMBEDDER;
+    json_t *members = get(r, root, "members", 1);
+    size_t n = json_array_size(members);
+    if (!members) return;
+    if (!json_is_array(members) || n < 2 || n > MANIFEST_MAX_MEMBERS) {
+        bad(r, "members", "must be an array of 2..4 embedders");
+        return;
+    }
+    double sum = 0;
+    for (size_t i = 0; i < n && r->rc == LFR_OK; i++) {
+        json_t *mem = json_array_get(members, i);
+        get_string(r, mem, "model", m->member_names[i], sizeof m->member_names[i]);
+        m->member_weight[i] = get_number(r, mem, "weight", 1, 1e-6, 1e6, 1);
+        sum += m->member_weight[i];
+        if (r->rc == LFR_OK && strchr(m->member_names[i], '/'))
+            bad(r, "members.model", "must be a manifest name in the same folder, not a path");
+        for (size_t k = 0; k < i && r->rc == LFR_OK; k++)
+            if (!strcmp(m->member_names[k], m->member_names[i]))
+                bad(r, "members", "names the same model twice");
+    }
+    if (r->rc) return;
+    m->n_members = (int)n;
+    for (int i = 0; i < m->n_members; i++)
+        m->member_weight[i] = (float)(m->member_weight[i] / sum);
+    /* Checked against the members' sizes at load. */
+    m->embedding_size = (int)get_number(r, root, "embedding_size", 1, 2, 8192, 0);
+    m->threshold = get_number(r, root, "threshold", 1, -1, 1, 0.4);
+    read_operating_points(r, get(r, root, "operating_points", 0), m);
+}
+
 static void read_manifest(reader *r, json_t *root, manifest *m)
 {
     if (!json_is_object(root)) {
@@ -191,14 +230,17 @@ static void read_manifest(reader *r, json_t *root, manifest *m)
         return;
     }
     get_string(r, root, "name", m->name, sizeof m->name);
+    char kind[16] = "";
+    get_string(r, root, "kind", kind, sizeof kind);
+    if (r->rc == LFR_OK && !strcmp(kind, "fusion")) {
+        read_fusion(r, root, m);
+        return;
+    }
     get_string(r, root, "file", m->file, sizeof m->file);
     if (strchr(m->file, '/')) bad(r, "file", "must be a file name in the model folder, not a path");
     get_string(r, root, "sha256", m->sha256, sizeof m->sha256);
-    if (r->rc == LFR_OK &&
-        (strlen(m->sha256) != 64 || strspn(m->sha256, "0123456789abcdef") != 64))
+    if (r->rc == LFR_OK && (strlen(m->sha256) != 64 || strspn(m->sha256, "0123456789abcdef") != 64))
         bad(r, "sha256", "must be 64 lowercase hex digits");
-    char kind[16] = "";
-    get_string(r, root, "kind", kind, sizeof kind);
     read_input(r, root, m);
     if (r->rc) return;
     if (!strcmp(kind, "detector")) {
@@ -223,19 +265,19 @@ static void read_manifest(reader *r, json_t *root, manifest *m)
         read_operating_points(r, get(r, root, "operating_points", 0), m);
         if (m->input_w == 0) bad(r, "input", "an embedder needs a fixed input size");
     } else {
-        bad(r, "kind", "must be \"detector\", \"landmarks\" or \"embedder\"");
+        bad(r, "kind", "must be \"detector\", \"landmarks\", \"embedder\" or \"fusion\"");
     }
 }
 
-int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
-                  char **model_path)
+int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m, char **model_path)
 {
     *model_path = NULL;
     memset(m, 0, sizeof *m);
     char path[4096];
     size_t name_len = strlen(name);
     int is_file = name_len > 5 && !strcmp(name + name_len - 5, ".json");
-    if (is_file) snprintf(path, sizeof path, "%s", name);
+    if (is_file)
+        snprintf(path, sizeof path, "%s", name);
     else if (snprintf(path, sizeof path, "%s/%s.json", dir, name) >= (int)sizeof path)
         return lfr_fail(ctx, LFR_EINVAL, "%s: model folder path too long", dir);
 
@@ -244,8 +286,9 @@ int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
     int rc = lfr_read_file(ctx, path, MANIFEST_MAX_BYTES, &text, &len);
     if (rc) {
         if (rc == LFR_ENOENT)
-            lfr_fail_prefix(ctx, "model '%s' has no manifest (run scripts/setup.sh, or set "
-                                 "LFR_MODEL_DIR)",
+            lfr_fail_prefix(ctx,
+                            "model '%s' has no manifest (run scripts/setup.sh, or set "
+                            "LFR_MODEL_DIR)",
                             name);
         return rc;
     }
@@ -253,8 +296,8 @@ int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
     json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
     lfr_free(text);
     if (!root)
-        return lfr_fail(ctx, LFR_EMODEL, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-                        jerr.column, jerr.text);
+        return lfr_fail(ctx, LFR_EMODEL, "%s:%d:%d: invalid JSON: %s", path, jerr.line, jerr.column,
+                        jerr.text);
     reader r = {ctx, path, LFR_OK};
     read_manifest(&r, root, m);
     json_decref(root);
@@ -264,11 +307,16 @@ int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
     char model_dir[4096];
     snprintf(model_dir, sizeof model_dir, "%s", path);
     char *slash = strrchr(model_dir, '/');
-    if (slash) *slash = '\0';
-    else snprintf(model_dir, sizeof model_dir, ".");
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(model_dir, sizeof model_dir, ".");
     size_t need = strlen(model_dir) + 1 + strlen(m->file) + 1;
     *model_path = lfr_alloc(need);
     if (!*model_path) return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", path);
-    snprintf(*model_path, need, "%s/%s", model_dir, m->file);
+    if (m->n_members)
+        snprintf(*model_path, need, "%s", model_dir);
+    else
+        snprintf(*model_path, need, "%s/%s", model_dir, m->file);
     return LFR_OK;
 }

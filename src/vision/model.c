@@ -18,9 +18,12 @@ const char *lfr_default_model_dir(char *buf, size_t len)
     const char *dir = getenv("LFR_MODEL_DIR");
     const char *cache = getenv("LFR_CACHE");
     const char *home = getenv("HOME");
-    if (dir && *dir) snprintf(buf, len, "%s", dir);
-    else if (cache && *cache) snprintf(buf, len, "%s/models", cache);
-    else snprintf(buf, len, "%s/.cache/openlfr/models", home ? home : ".");
+    if (dir && *dir)
+        snprintf(buf, len, "%s", dir);
+    else if (cache && *cache)
+        snprintf(buf, len, "%s/models", cache);
+    else
+        snprintf(buf, len, "%s/.cache/openlfr/models", home ? home : ".");
     return buf;
 }
 
@@ -39,11 +42,11 @@ static int check_sum(lfr_ctx *ctx, const manifest *m, const char *path, const ui
     return LFR_OK;
 }
 
-static int read_checked(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
-                        char **path, uint8_t **bytes, size_t *len)
+static int read_checked(lfr_ctx *ctx, const char *dir, const char *name, manifest *m, char **path,
+                        uint8_t **bytes, size_t *len)
 {
     int rc = manifest_load(ctx, dir, name, m, path);
-    if (rc) return rc;
+    if (rc || m->n_members) return rc; /* a fusion has no file; its members do */
     rc = lfr_read_file(ctx, *path, MODEL_MAX_BYTES, bytes, len);
     if (rc) {
         if (rc == LFR_ENOENT)
@@ -51,6 +54,28 @@ static int read_checked(lfr_ctx *ctx, const char *dir, const char *name, manifes
         return rc;
     }
     return check_sum(ctx, m, *path, *bytes, *len);
+}
+
+/* A fusion's member must be a single embedder, not another fusion (which
+ * also rules out a fusion naming itself). */
+static int check_member(lfr_ctx *ctx, const manifest *fusion, const manifest *member)
+{
+    if (member->kind != LFR_MODEL_EMBEDDER || member->n_members)
+        return lfr_fail(ctx, LFR_EMODEL, "fusion '%s': member '%s' is not a single face embedder",
+                        fusion->name, member->name);
+    if (member->n_align_points != 5)
+        return lfr_fail(ctx, LFR_EMODEL,
+                        "fusion '%s': member '%s' has %d alignment points, needs 5", fusion->name,
+                        member->name, member->n_align_points);
+    return LFR_OK;
+}
+
+static int check_fusion_size(lfr_ctx *ctx, const manifest *m, int sum)
+{
+    if (sum == m->embedding_size) return LFR_OK;
+    return lfr_fail(ctx, LFR_EMODEL,
+                    "fusion '%s': embedding_size %d, but its members' embeddings add up to %d",
+                    m->name, m->embedding_size, sum);
 }
 
 int lfr_model_check(lfr_ctx *ctx, const char *dir, const char *name)
@@ -61,8 +86,46 @@ int lfr_model_check(lfr_ctx *ctx, const char *dir, const char *name)
     size_t len = 0;
     int rc = read_checked(ctx, dir, name, &m, &path, &bytes, &len);
     lfr_free(bytes);
+    int sum = 0;
+    for (int i = 0; rc == LFR_OK && i < m.n_members; i++) {
+        manifest mm;
+        char *mpath = NULL;
+        rc = read_checked(ctx, path, m.member_names[i], &mm, &mpath, &bytes, &len);
+        lfr_free(bytes);
+        lfr_free(mpath);
+        bytes = NULL;
+        if (rc == LFR_OK)
+            rc = check_member(ctx, &m, &mm);
+        else
+            lfr_fail_prefix(ctx, "fusion '%s'", m.name);
+        sum += mm.embedding_size;
+    }
+    if (rc == LFR_OK && m.n_members) rc = check_fusion_size(ctx, &m, sum);
     lfr_free(path);
     return rc;
+}
+
+static int load_members(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, lfr_model *m)
+{
+    int sum = 0, rc = LFR_OK;
+    for (int i = 0; i < m->man.n_members && rc == LFR_OK; i++) {
+        /* A member's manifest is read first: a fusion there is refused
+         * before it is loaded, so a fusion naming itself cannot recurse. */
+        manifest peek;
+        char *peek_path = NULL;
+        rc = manifest_load(ctx, dir, m->man.member_names[i], &peek, &peek_path);
+        lfr_free(peek_path);
+        if (rc == LFR_OK && peek.n_members) return check_member(ctx, &m->man, &peek);
+        if (rc == LFR_OK) rc = lfr_model_load(ctx, rt, dir, m->man.member_names[i], &m->members[i]);
+        if (rc) {
+            /* Out of memory stays itself; anything else names the fusion. */
+            if (rc != LFR_ENOMEM) lfr_fail_prefix(ctx, "fusion '%s'", m->man.name);
+            return rc;
+        }
+        rc = check_member(ctx, &m->man, &m->members[i]->man);
+        sum += m->members[i]->man.embedding_size;
+    }
+    return rc ? rc : check_fusion_size(ctx, &m->man, sum);
 }
 
 int lfr_model_load(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, const char *name,
@@ -79,10 +142,15 @@ int lfr_model_load(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, const char *n
     size_t len = 0;
     int rc = read_checked(ctx, dir, name, &m->man, &path, &bytes, &len);
     if (rc) goto fail;
-    rc = ort_session_new(ctx, rt, bytes, len, path, &m->session);
-    if (rc) goto fail;
-    rc = ort_check_io(ctx, m);
-    if (rc) goto fail;
+    if (m->man.n_members) {
+        /* A fusion: each member from the folder of the fusion's manifest. */
+        if ((rc = load_members(ctx, rt, path, m))) goto fail;
+    } else {
+        rc = ort_session_new(ctx, rt, bytes, len, path, &m->session);
+        if (rc) goto fail;
+        rc = ort_check_io(ctx, m);
+        if (rc) goto fail;
+    }
     lfr_free(bytes);
     lfr_free(path);
     *out = m;
@@ -97,7 +165,9 @@ fail:
 void lfr_model_free(lfr_model *m)
 {
     if (!m) return;
-    ort_session_free(m->rt, m->session);
+    for (int i = 0; i < MANIFEST_MAX_MEMBERS; i++)
+        lfr_model_free(m->members[i]);
+    if (m->session) ort_session_free(m->rt, m->session);
     lfr_free(m);
 }
 
@@ -109,4 +179,21 @@ const char *lfr_model_name(const lfr_model *m)
 lfr_model_kind lfr_model_kind_of(const lfr_model *m)
 {
     return m->man.kind;
+}
+
+int lfr_model_embedding_size(const lfr_model *m)
+{
+    return m->man.kind == LFR_MODEL_EMBEDDER ? m->man.embedding_size : 0;
+}
+
+int lfr_model_n_members(const lfr_model *m)
+{
+    return m->man.n_members;
+}
+
+const lfr_model *lfr_model_member(const lfr_model *m, int i, float *weight)
+{
+    if (i < 0 || i >= m->man.n_members) return NULL;
+    if (weight) *weight = m->man.member_weight[i];
+    return m->members[i];
 }
