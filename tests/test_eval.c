@@ -70,8 +70,10 @@ static void toy_init(toy *t, int n, const int *labels, int n_names, const float 
         t->label[i] = labels[i];
         t->found[i] = 1;
         double norm = 0;
-        for (int k = 0; k < 4; k++) norm += v[i][k] * v[i][k];
-        for (int k = 0; k < 4; k++) t->emb[i * 4 + k] = (float)(v[i][k] / sqrt(norm));
+        for (int k = 0; k < 4; k++)
+            norm += v[i][k] * v[i][k];
+        for (int k = 0; k < 4; k++)
+            t->emb[i * 4 + k] = (float)(v[i][k] / sqrt(norm));
     }
     for (int k = 0; k < n_names; k++) {
         snprintf(name_buf[k], sizeof name_buf[k], "P%d", k);
@@ -85,8 +87,8 @@ static void test_fmr_counts(void **state)
 {
     (void)state;
     const int labels[6] = {0, 0, 1, 1, 2, 2};
-    const float v[6][4] = {{1, 0, 0, 0}, {1, 0.2f, 0, 0}, {0, 1, 0, 0},
-                           {0, 1, 0.9f, 0}, {0, 0, 0, 1}, {0.6f, 0, 0, 1}};
+    const float v[6][4] = {{1, 0, 0, 0},    {1, 0.2f, 0, 0}, {0, 1, 0, 0},
+                           {0, 1, 0.9f, 0}, {0, 0, 0, 1},    {0.6f, 0, 0, 1}};
     toy t;
     toy_init(&t, 6, labels, 3, v);
     lfr_fmr_result r;
@@ -118,8 +120,8 @@ static void test_identify_counts(void **state)
 {
     (void)state;
     const int labels[6] = {0, 0, 1, 1, 2, 3};
-    const float v[6][4] = {{1, 0, 0, 0},     {1, 0.3f, 0, 0}, {0, 1, 0, 0},
-                           {0.9f, 1, 0, 0},  {0.5f, 0, 1, 0}, {0, 0, 0, 1}};
+    const float v[6][4] = {{1, 0, 0, 0},    {1, 0.3f, 0, 0}, {0, 1, 0, 0},
+                           {0.9f, 1, 0, 0}, {0.5f, 0, 1, 0}, {0, 0, 0, 1}};
     toy t;
     toy_init(&t, 6, labels, 4, v);
     lfr_identify_result r;
@@ -190,6 +192,90 @@ static void test_identify_counts(void **state)
 static void write_text(const char *name, const char *text)
 {
     test_write_file(test_tmp_path(name), text, strlen(text));
+}
+
+/* ACC-1: group A's people look alike (impostor cosines near 0.8), group
+ * B's do not (near 0). Below A's highest impostor score the two FMRs
+ * differ significantly; the floor is the first step above it. */
+static double gauss(unsigned *seed)
+{
+    double u = 0;
+    for (int k = 0; k < 12; k++) {
+        *seed = *seed * 1664525u + 1013904223u;
+        u += (double)(*seed >> 8) / (double)(1u << 24);
+    }
+    return u - 6;
+}
+
+static void test_group_floor(void **state)
+{
+    (void)state;
+    enum { N = 80, D = 64 };
+    static float emb[N * D];
+    static int label[N];
+    static char *paths[N], *names[N], name_buf[N][8];
+    uint8_t found[N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        double norm = 0;
+        for (int k = 0; k < D; k++) {
+            double v = gauss(&seed) / sqrt((double)D);
+            if (i < N / 2) v = 0.5 * v + (k == 0); /* A: around the first axis */
+            emb[i * D + k] = (float)v;
+            norm += v * v;
+        }
+        for (int k = 0; k < D; k++)
+            emb[i * D + k] = (float)(emb[i * D + k] / sqrt(norm));
+        label[i] = i;
+        found[i] = 1;
+        snprintf(name_buf[i], sizeof name_buf[i], "Q%d", i);
+        names[i] = paths[i] = name_buf[i];
+    }
+    lfr_labelled set = {paths, label, N, names, N, 0};
+    char csv[N * 16 + 32] = "identity,group\n";
+    for (int i = 0; i < N; i++)
+        snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "Q%d,%s\n", i, i < N / 2 ? "A" : "B");
+    test_write_file(test_tmp_path("floor.csv"), csv, strlen(csv));
+    lfr_groups *g = NULL;
+    assert_int_equal(lfr_groups_load(ctx, test_tmp_path("floor.csv"), "group", &set, &g), LFR_OK);
+    double top_a = -1;
+    for (int i = 0; i < N / 2; i++)
+        for (int j = i + 1; j < N / 2; j++) {
+            double dot = 0;
+            for (int k = 0; k < D; k++)
+                dot += emb[i * D + k] * emb[j * D + k];
+            if (dot > top_a) top_a = dot;
+        }
+    assert_true(top_a > 0.6 && top_a < 0.94);
+    lfr_group_floor *f = lfr_alloc(sizeof *f);
+    assert_int_equal(lfr_eval_group_floor(ctx, &set, emb, found, D, g, 0.0, 0.015, f), LFR_OK);
+    /* Significant up to just below the floor, nowhere from it on; the
+     * floor lies below A's highest impostor score, where a handful of
+     * A's pairs can no longer be told from none of B's. */
+    int at = (int)lround(f->floor / 0.015);
+    assert_true(at > 0 && at < LFR_FLOOR_STEPS);
+    assert_int_equal(f->steps[at - 1].significant, 1);
+    for (int s = at; s < f->n_steps; s++)
+        assert_int_equal(f->steps[s].significant, 0);
+    assert_true(f->floor < top_a && f->floor > 0.3);
+    /* The counts at one step, checked directly. */
+    const lfr_floor_step *st = &f->steps[30];
+    long reach = 0;
+    for (int i = 0; i < N / 2; i++)
+        for (int j = i + 1; j < N / 2; j++) {
+            double dot = 0;
+            for (int k = 0; k < D; k++)
+                dot += emb[i * D + k] * emb[j * D + k];
+            reach += (float)dot >= (float)st->threshold - 1e-6f;
+        }
+    assert_string_equal(st->highest, "A");
+    assert_true(labs(st->highest_fm - reach) <= 1);
+    assert_int_equal(st->highest_pairs, (N / 2) * (N / 2 - 1) / 2);
+    assert_string_equal(st->lowest, "B");
+    /* A sweep leaving [-1, 1] is refused. */
+    assert_int_equal(lfr_eval_group_floor(ctx, &set, emb, found, D, g, 0.5, 0.02, f), LFR_EINVAL);
+    lfr_free(f);
+    lfr_groups_free(g);
 }
 
 static void test_pairs_file_errors(void **state)
@@ -279,7 +365,7 @@ static void test_labelled_files(void **state)
 static void test_fusion(void **state)
 {
     (void)state;
-    float a[3 * 2] = {1, 0, 0.6f, 0.8f, 0, 1};     /* model A, 3 images, 2-d */
+    float a[3 * 2] = {1, 0, 0.6f, 0.8f, 0, 1};          /* model A, 3 images, 2-d */
     float b[3 * 3] = {1, 0, 0, 0, 1, 0, 0.8f, 0, 0.6f}; /* model B, 3-d */
     uint8_t fa[3] = {1, 1, 1}, fb[3] = {1, 1, 0};
     const float *emb[2] = {a, b};
@@ -302,9 +388,11 @@ static void test_fusion(void **state)
     lfr_pair pairs[3] = {{0, 1, 0, 0}, {0, 2, 0, 0}, {1, 2, 1, 0}};
     lfr_pairs p = {NULL, 3, pairs, 3, 1};
     double spread = 0;
-    assert_int_equal(lfr_impostor_sd(ctx, &p, a, fa, 2, &spread), LFR_EINVAL); /* 2 pairs: too few */
+    assert_int_equal(lfr_impostor_sd(ctx, &p, a, fa, 2, &spread),
+                     LFR_EINVAL); /* 2 pairs: too few */
     lfr_pair many[20];
-    for (int i = 0; i < 20; i++) many[i] = (lfr_pair){0, i % 2 ? 1 : 2, 0, 0};
+    for (int i = 0; i < 20; i++)
+        many[i] = (lfr_pair){0, i % 2 ? 1 : 2, 0, 0};
     lfr_pairs q = {NULL, 3, many, 20, 1};
     assert_int_equal(lfr_impostor_sd(ctx, &q, a, fa, 2, &spread), LFR_OK);
     /* scores alternate 0.6 and 0: sample sd of ten each */
@@ -322,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_verify_protocol),
         cmocka_unit_test(test_labelled_files),
         cmocka_unit_test(test_fusion),
+        cmocka_unit_test(test_group_floor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -199,6 +199,28 @@ int lfr_eval_groups(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, con
                     int dim, const lfr_groups *g, double threshold, const lfr_identify_result *id,
                     lfr_group_rates *out);
 
+/* The validated threshold floor (REQUIREMENTS ACC-1): a sweep of
+ * thresholds t_from, t_from + step, ... (LFR_FLOOR_STEPS of them); at each,
+ * the FMR within every group (impostor pairs of two people of the group)
+ * with its Wilson 95% interval. A step is significant when the intervals of
+ * two groups do not meet. The floor is the lowest threshold from which on,
+ * to the end of the sweep, no step is significant (< -1: none). */
+#define LFR_FLOOR_STEPS 64
+typedef struct lfr_floor_step {
+    double threshold;
+    int significant;
+    char highest[32], lowest[32]; /* the groups of highest and lowest FMR */
+    long highest_fm, highest_pairs, lowest_fm, lowest_pairs;
+} lfr_floor_step;
+typedef struct lfr_group_floor {
+    double floor;
+    int n_steps;
+    lfr_floor_step steps[LFR_FLOOR_STEPS];
+} lfr_group_floor;
+int lfr_eval_group_floor(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
+                         const uint8_t *found, int dim, const lfr_groups *g, double t_from,
+                         double step, lfr_group_floor *out);
+
 /* Writes an SVG of DET curves (FNMR against FMR when fmr is not NULL, FNIR
  * against FPIR when id is not NULL; log axes) and the score histograms. */
 int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fmr_result *fmr,

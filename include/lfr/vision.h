@@ -130,6 +130,10 @@ int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double
 /* The same on an embedder model alone (no engine needed). */
 int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *m, double fmr, float *threshold);
 int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *m, float threshold, double *fmr);
+/* The validated threshold floor of the manifest (ACC-1: the lowest
+ * threshold with no significant demographic differential, found by lfr eval
+ * fmr --find-floor); LFR_ENOENT if none was validated. */
+int lfr_model_threshold_floor(lfr_ctx *ctx, const lfr_model *m, float *floor);
 const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind);
 
 /* Finds every face of a still image at the scales its size calls for, with

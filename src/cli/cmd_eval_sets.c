@@ -14,7 +14,7 @@ typedef struct set_opts {
     engine_opts eo;
     const char *lfw, *merge, *cache, *groups, *plot, *fuse;
     double threshold; /* for --groups; < -1: the embedder's threshold */
-    int json, threads, update_manifest;
+    int json, threads, update_manifest, find_floor;
 } set_opts;
 
 static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
@@ -33,6 +33,7 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
                                          {"threshold", required_argument, NULL, 'T'},
                                          {"plot", required_argument, NULL, 'P'},
                                          {"fuse", required_argument, NULL, 'F'},
+                                         {"find-floor", no_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->eo.flip = 1;
@@ -41,17 +42,42 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': o->json = 1; break;
-        case 'l': o->lfw = optarg; break;
-        case 'm': o->eo.model_dir = optarg; break;
-        case 'e': o->eo.embedder = optarg; break;
-        case 'f': o->eo.flip = 0; break;
-        case 'M': o->merge = optarg; break;
-        case 'E': o->cache = optarg; break;
-        case 'U': o->update_manifest = 1; break;
-        case 'G': o->groups = optarg; break;
-        case 'P': o->plot = optarg; break;
-        case 'F': o->fuse = optarg; break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'l':
+            o->lfw = optarg;
+            break;
+        case 'm':
+            o->eo.model_dir = optarg;
+            break;
+        case 'e':
+            o->eo.embedder = optarg;
+            break;
+        case 'f':
+            o->eo.flip = 0;
+            break;
+        case 'M':
+            o->merge = optarg;
+            break;
+        case 'E':
+            o->cache = optarg;
+            break;
+        case 'U':
+            o->update_manifest = 1;
+            break;
+        case 'G':
+            o->groups = optarg;
+            break;
+        case 'P':
+            o->plot = optarg;
+            break;
+        case 'F':
+            o->fuse = optarg;
+            break;
+        case 'R':
+            o->find_floor = 1;
+            break;
         case 'T':
             if (cli_parse_float(optarg, -1, 1, &o->threshold))
                 return cli_usage("eval", "--threshold needs a number in [-1, 1]");
@@ -60,7 +86,8 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
             if (cli_parse_int(optarg, 1, 64, &o->threads))
                 return cli_usage("eval", "--threads needs a number 1..64");
             break;
-        default: return cli_usage("eval", "unknown option");
+        default:
+            return cli_usage("eval", "unknown option");
         }
     }
     if (!o->lfw) return cli_usage("eval", "%s needs --lfw DIR", what);
@@ -69,8 +96,11 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
         return cli_usage("eval", "--update-manifest is for 'fmr'");
     if (o->fuse && (o->update_manifest || o->eo.embedder))
         return cli_usage("eval", "--fuse names its models; no --embedder or --update-manifest");
+    if (o->find_floor && (strcmp(what, "fmr") || !o->groups))
+        return cli_usage("eval", "--find-floor is for 'fmr' with --groups");
     if (o->fuse && o->groups && o->threshold < -1)
-        return cli_usage("eval", "with --fuse, --groups needs --threshold (fused scores have their own scale)");
+        return cli_usage(
+            "eval", "with --fuse, --groups needs --threshold (fused scores have their own scale)");
     return EXIT_OK;
 }
 
@@ -106,8 +136,12 @@ static void unload(loaded *l)
 /* --fuse A,B[,C]: the fused vectors replace the embeddings. */
 static int load_fused(const set_opts *o, loaded *l)
 {
-    fuse_opts f = {.lfw = o->lfw, .models = o->fuse, .cache = o->cache, .eo = o->eo,
-                   .threads = o->threads, .json = o->json};
+    fuse_opts f = {.lfw = o->lfw,
+                   .models = o->fuse,
+                   .cache = o->cache,
+                   .eo = o->eo,
+                   .threads = o->threads,
+                   .json = o->json};
     int status = cli_fuse_paths(l->ctx, &f, l->set->paths, l->set->n, &l->emb, &l->found, &l->dim);
     if (status) return status;
     l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);
@@ -130,9 +164,9 @@ static int load_and_embed(const set_opts *o, loaded *l)
     l->found = lfr_calloc((size_t)l->set->n, 1);
     if (!l->emb || !l->found) return cli_fail("eval", LFR_ENOMEM, "out of memory");
     int cached = 0;
-    rc = lfr_embed_paths_cached(l->ctx, l->engine, o->eo.flip, l->set->paths, l->set->n,
-                                o->threads, o->cache, l->emb, l->found,
-                                o->json ? NULL : show_progress, NULL, &cached);
+    rc = lfr_embed_paths_cached(l->ctx, l->engine, o->eo.flip, l->set->paths, l->set->n, o->threads,
+                                o->cache, l->emb, l->found, o->json ? NULL : show_progress, NULL,
+                                &cached);
     if (rc) return cli_fail_ctx("eval", l->ctx, rc);
     if (cached && !o->json) fprintf(stderr, "lfr eval: embeddings read from %s\n", o->cache);
     return EXIT_OK;
@@ -154,10 +188,10 @@ static json_t *top_json(const loaded *l, const lfr_scored_pair *p, int n)
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
         char *a = l->set->paths[p[i].a], *b = l->set->paths[p[i].b];
-        json_array_append_new(arr, json_pack("{s:f,s:s,s:s,s:s,s:s}", "score", p[i].score,
-                                             "identity_a", name_of(l, p[i].a), "image_a",
-                                             basename(a), "identity_b", name_of(l, p[i].b),
-                                             "image_b", basename(b)));
+        json_array_append_new(arr,
+                              json_pack("{s:f,s:s,s:s,s:s,s:s}", "score", p[i].score, "identity_a",
+                                        name_of(l, p[i].a), "image_a", basename(a), "identity_b",
+                                        name_of(l, p[i].b), "image_b", basename(b)));
     }
     return arr;
 }
@@ -175,8 +209,10 @@ static void print_top(const loaded *l, const char *title, const lfr_scored_pair 
 static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_result *r)
 {
     char dir[4096], path[4400];
-    if (o->eo.model_dir) snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
-    else lfr_default_model_dir(dir, sizeof dir);
+    if (o->eo.model_dir)
+        snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
+    else
+        lfr_default_model_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s.json", dir,
              o->eo.embedder ? o->eo.embedder : lfr_engine_default_params().embedder);
     json_error_t err;
@@ -185,23 +221,23 @@ static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_res
     json_t *pts = json_array();
     for (int p = 0; p < 5; p++) {
         const lfr_fmr_point *pt = &r->points[p];
-        json_array_append_new(pts, json_pack("{s:f,s:f,s:I,s:f,s:I}", "fmr", pt->fmr_target,
-                                             "threshold", pt->threshold, "false_matches",
-                                             (json_int_t)pt->false_matches, "fnmr", pt->fnmr,
-                                             "false_non_matches",
-                                             (json_int_t)pt->false_non_matches));
+        json_array_append_new(
+            pts, json_pack("{s:f,s:f,s:I,s:f,s:I}", "fmr", pt->fmr_target, "threshold",
+                           pt->threshold, "false_matches", (json_int_t)pt->false_matches, "fnmr",
+                           pt->fnmr, "false_non_matches", (json_int_t)pt->false_non_matches));
     }
     char date[32];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    json_object_set_new(
-        m, "operating_points",
-        json_pack("{s:s,s:s,s:b,s:I,s:I,s:f,s:o}", "data",
-                  "LFW 150 px originals, every same- and cross-identity pair", "date", date,
-                  "flip", o->eo.flip, "genuine_pairs", (json_int_t)r->n_genuine, "impostor_pairs",
-                  (json_int_t)r->n_impostor, "threshold_fmr_1e-6", r->points[3].threshold,
-                  "points", pts));
-    int bad = json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_object_set_new(m, "operating_points",
+                        json_pack("{s:s,s:s,s:b,s:I,s:I,s:f,s:o}", "data",
+                                  "LFW 150 px originals, every same- and cross-identity pair",
+                                  "date", date, "flip", o->eo.flip, "genuine_pairs",
+                                  (json_int_t)r->n_genuine, "impostor_pairs",
+                                  (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
+                                  r->points[3].threshold, "points", pts));
+    int bad =
+        json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(m);
     if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
     if (!o->json) printf("operating points written to %s\n", path);
@@ -235,21 +271,21 @@ static int report_groups(const set_opts *o, const loaded *l, const lfr_identify_
             for (int k = 0; k < g->n_groups; k++) {
                 const lfr_group_rates *r = &rates[k];
                 json_array_append_new(
-                    arr, json_pack("{s:s,s:i,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,"
-                                   "s:f,s:f,s:I,s:I,s:f,s:f,s:f}",
-                                   "group", r->name, "identities", r->n_identities,
-                                   "impostor_pairs", (json_int_t)r->impostor_pairs,
-                                   "false_matches", (json_int_t)r->false_matches, "fmr", r->fmr,
-                                   "fmr_ci95_lo", r->fmr_lo, "fmr_ci95_hi", r->fmr_hi,
-                                   "genuine_pairs", (json_int_t)r->genuine_pairs,
-                                   "false_non_matches", (json_int_t)r->false_non_matches, "fnmr",
-                                   r->fnmr, "fnmr_ci95_lo", r->fnmr_lo, "fnmr_ci95_hi", r->fnmr_hi,
-                                   "nonmated", (json_int_t)r->nonmated, "false_positives",
-                                   (json_int_t)r->false_positives, "fpir", r->fpir, "fpir_ci95_lo",
-                                   r->fpir_lo, "fpir_ci95_hi", r->fpir_hi, "mated",
-                                   (json_int_t)r->mated, "false_negatives",
-                                   (json_int_t)r->false_negatives, "fnir", r->fnir,
-                                   "fnir_ci95_lo", r->fnir_lo, "fnir_ci95_hi", r->fnir_hi));
+                    arr,
+                    json_pack("{s:s,s:i,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f,"
+                              "s:f,s:f,s:I,s:I,s:f,s:f,s:f}",
+                              "group", r->name, "identities", r->n_identities, "impostor_pairs",
+                              (json_int_t)r->impostor_pairs, "false_matches",
+                              (json_int_t)r->false_matches, "fmr", r->fmr, "fmr_ci95_lo", r->fmr_lo,
+                              "fmr_ci95_hi", r->fmr_hi, "genuine_pairs",
+                              (json_int_t)r->genuine_pairs, "false_non_matches",
+                              (json_int_t)r->false_non_matches, "fnmr", r->fnmr, "fnmr_ci95_lo",
+                              r->fnmr_lo, "fnmr_ci95_hi", r->fnmr_hi, "nonmated",
+                              (json_int_t)r->nonmated, "false_positives",
+                              (json_int_t)r->false_positives, "fpir", r->fpir, "fpir_ci95_lo",
+                              r->fpir_lo, "fpir_ci95_hi", r->fpir_hi, "mated", (json_int_t)r->mated,
+                              "false_negatives", (json_int_t)r->false_negatives, "fnir", r->fnir,
+                              "fnir_ci95_lo", r->fnir_lo, "fnir_ci95_hi", r->fnir_hi));
             }
             json_object_set_new(json_out, columns[c],
                                 json_pack("{s:f,s:o,s:o}", "threshold", t, "groups", arr,
@@ -280,11 +316,102 @@ static int report_groups(const set_opts *o, const loaded *l, const lfr_identify_
                 }
                 printf("\n");
             }
-            if (isfinite(ratio)) printf("highest / lowest group FMR: %.2f\n", ratio);
-            else printf("highest / lowest group FMR: undefined (a group has no false match)\n");
+            if (isfinite(ratio))
+                printf("highest / lowest group FMR: %.2f\n", ratio);
+            else
+                printf("highest / lowest group FMR: undefined (a group has no false match)\n");
         }
         lfr_groups_free(g);
     }
+    return EXIT_OK;
+}
+
+/* ACC-1: the lowest threshold with no significant differential between
+ * groups, by sex and by ethnicity group, from the FMR 1e-3 threshold up in
+ * steps of 0.005. *floor: the higher of the two (< -1: none in the sweep). */
+static int find_floor(const set_opts *o, const loaded *l, const lfr_fmr_result *r, json_t *json_out,
+                      double *floor)
+{
+    static const char *columns[2] = {"sex", "group"};
+    *floor = -1;
+    json_t *steps = json_array();
+    for (int c = 0; c < 2 && *floor > -2; c++) {
+        lfr_groups *g = NULL;
+        lfr_group_floor *f = lfr_alloc(sizeof *f);
+        int rc = f ? lfr_groups_load(l->ctx, o->groups, columns[c], l->set, &g) : LFR_ENOMEM;
+        if (!rc)
+            rc = lfr_eval_group_floor(l->ctx, l->set, l->emb, l->found, l->dim, g,
+                                      r->points[0].threshold, 0.005, f);
+        lfr_groups_free(g);
+        if (rc) {
+            lfr_free(f);
+            json_decref(steps);
+            return cli_fail_ctx("eval", l->ctx, rc);
+        }
+        *floor = f->floor < -1 ? -2 : (f->floor > *floor ? f->floor : *floor);
+        if (!o->json)
+            printf("\nfloor by %s: FMR within groups at each threshold; * = two groups' 95%% "
+                   "intervals do not meet\n",
+                   columns[c]);
+        for (int s = 0; s < f->n_steps; s++) {
+            const lfr_floor_step *st = &f->steps[s];
+            json_array_append_new(
+                steps,
+                json_pack("{s:s,s:f,s:b,s:s,s:I,s:I,s:s,s:I,s:I}", "by", columns[c], "threshold",
+                          st->threshold, "significant", st->significant, "highest", st->highest,
+                          "highest_false_matches", (json_int_t)st->highest_fm, "highest_pairs",
+                          (json_int_t)st->highest_pairs, "lowest", st->lowest,
+                          "lowest_false_matches", (json_int_t)st->lowest_fm, "lowest_pairs",
+                          (json_int_t)st->lowest_pairs));
+            if (!o->json && s % 2 == 0)
+                printf("  %.3f %c highest %-6s %ld/%ld   lowest %-6s %ld/%ld\n", st->threshold,
+                       st->significant ? '*' : ' ', st->highest, st->highest_fm, st->highest_pairs,
+                       st->lowest, st->lowest_fm, st->lowest_pairs);
+        }
+        lfr_free(f);
+    }
+    if (json_out)
+        json_object_set_new(json_out, "floor_steps", steps);
+    else
+        json_decref(steps);
+    if (json_out)
+        json_object_set_new(json_out, "threshold_floor",
+                            *floor > -2 ? json_real(*floor) : json_null());
+    else if (*floor > -2)
+        printf("\nvalidated threshold floor (ACC-1): %.3f\n", *floor);
+    else
+        printf("\nno threshold in the sweep is free of a significant differential: no floor\n");
+    return EXIT_OK;
+}
+
+/* Records the floor and how it was found in the embedder's manifest. */
+static int update_manifest_floor(const set_opts *o, double floor)
+{
+    char dir[4096], path[4400];
+    if (o->eo.model_dir)
+        snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
+    else
+        lfr_default_model_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s.json", dir,
+             o->eo.embedder ? o->eo.embedder : lfr_engine_default_params().embedder);
+    json_error_t err;
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!m) return cli_fail("eval", LFR_EMODEL, "%s: %s", path, err.text);
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    json_object_set_new(
+        m, "threshold_floor",
+        json_pack(
+            "{s:f,s:s,s:s,s:s}", "threshold", floor, "rule",
+            "lowest threshold from which on no two groups (by perceived sex, by ethnicity "
+            "group) have FMR 95% Wilson intervals that do not meet (lfr eval fmr --find-floor)",
+            "data", "LFW 150 px originals, impostor pairs within each group", "date", date));
+    int bad =
+        json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(m);
+    if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
+    if (!o->json) printf("threshold floor written to %s\n", path);
     return EXIT_OK;
 }
 
@@ -312,17 +439,16 @@ int eval_fmr(int argc, char **argv)
                                pt->fmr_target, "threshold", pt->threshold, "false_matches",
                                (json_int_t)pt->false_matches, "fmr_ci95_lo", pt->fmr_lo,
                                "fmr_ci95_hi", pt->fmr_hi, "false_non_matches",
-                               (json_int_t)pt->false_non_matches, "fnmr", pt->fnmr,
-                               "fnmr_ci95_lo", pt->fnmr_lo, "fnmr_ci95_hi", pt->fnmr_hi));
+                               (json_int_t)pt->false_non_matches, "fnmr", pt->fnmr, "fnmr_ci95_lo",
+                               pt->fnmr_lo, "fnmr_ci95_hi", pt->fnmr_hi));
         }
-        json_t *doc = json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:f,s:o,s:o}", "protocol",
-                                "LFW all pairs", "model", model_of(&l), "flip", o.eo.flip,
-                                "images", r->n_images, "images_without_face", r->n_no_face,
-                                "merged_identities", l.set->n_merged, "genuine_pairs",
-                                (json_int_t)r->n_genuine, "impostor_pairs",
-                                (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
-                                r->points[3].threshold, "points", pts, "top_false_matches",
-                                top_json(&l, r->top_false, r->n_top_false));
+        json_t *doc = json_pack(
+            "{s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:f,s:o,s:o}", "protocol", "LFW all pairs", "model",
+            model_of(&l), "flip", o.eo.flip, "images", r->n_images, "images_without_face",
+            r->n_no_face, "merged_identities", l.set->n_merged, "genuine_pairs",
+            (json_int_t)r->n_genuine, "impostor_pairs", (json_int_t)r->n_impostor,
+            "threshold_fmr_1e-6", r->points[3].threshold, "points", pts, "top_false_matches",
+            top_json(&l, r->top_false, r->n_top_false));
         if (o.groups && (status = report_groups(&o, &l, NULL, doc))) {
             json_decref(doc);
             goto done;
@@ -336,10 +462,11 @@ int eval_fmr(int argc, char **argv)
         printf("FMR target  threshold  false matches (FMR, 95%% CI)              FNMR (95%% CI)\n");
         for (int p = 0; p < 5; p++) {
             const lfr_fmr_point *pt = &r->points[p];
-            printf("%-10.0e  %9.4f  %9ld of %ld [%.1e, %.1e]  %6.2f%% = %ld of %ld [%.2f%%, %.2f%%]\n",
-                   pt->fmr_target, pt->threshold, pt->false_matches, r->n_impostor, pt->fmr_lo,
-                   pt->fmr_hi, 100 * pt->fnmr, pt->false_non_matches, r->n_genuine,
-                   100 * pt->fnmr_lo, 100 * pt->fnmr_hi);
+            printf(
+                "%-10.0e  %9.4f  %9ld of %ld [%.1e, %.1e]  %6.2f%% = %ld of %ld [%.2f%%, %.2f%%]\n",
+                pt->fmr_target, pt->threshold, pt->false_matches, r->n_impostor, pt->fmr_lo,
+                pt->fmr_hi, 100 * pt->fnmr, pt->false_non_matches, r->n_genuine, 100 * pt->fnmr_lo,
+                100 * pt->fnmr_hi);
         }
         printf("\nthreshold at FMR = 1e-6: %.4f\n\n", r->points[3].threshold);
         print_top(&l, "highest-scoring impostor pairs", r->top_false, r->n_top_false);
@@ -355,6 +482,13 @@ int eval_fmr(int argc, char **argv)
         }
     }
     if (o.update_manifest) status = update_manifest(&o, &l, r);
+    if (o.find_floor && !status) {
+        double floor = -2;
+        json_t *doc = o.json ? json_object() : NULL;
+        status = find_floor(&o, &l, r, doc, &floor);
+        if (doc) cli_print_json(doc);
+        if (!status && o.update_manifest && floor > -2) status = update_manifest_floor(&o, floor);
+    }
 done:
     lfr_free(r);
     unload(&l);
@@ -391,17 +525,19 @@ int eval_identify(int argc, char **argv)
                                (json_int_t)pt->false_negatives, "fnir", pt->fnir, "fnir_ci95_lo",
                                pt->fnir_lo, "fnir_ci95_hi", pt->fnir_hi));
         }
-        json_t *doc = json_pack(
-            "{s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:I,s:f,s:f,s:f,s:o,s:o}", "protocol",
-            "LFW open-set: first photo of each person with 2+ enrolled", "model", model_of(&l),
-            "flip", o.eo.flip, "gallery", r.n_gallery, "mated_probes", r.n_mated,
-            "nonmated_probes", r.n_nonmated, "probes_without_face", r.n_no_face, "rank1_hits",
-            (json_int_t)r.rank1_hits, "rank1", r.rank1, "rank1_ci95_lo", r.rank1_lo,
-            "rank1_ci95_hi", r.rank1_hi, "points", pts, "top_false_positives",
-            top_json(&l, r.top_false, r.n_top_false));
+        json_t *doc =
+            json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:I,s:f,s:f,s:f,s:o,s:o}", "protocol",
+                      "LFW open-set: first photo of each person with 2+ enrolled", "model",
+                      model_of(&l), "flip", o.eo.flip, "gallery", r.n_gallery, "mated_probes",
+                      r.n_mated, "nonmated_probes", r.n_nonmated, "probes_without_face",
+                      r.n_no_face, "rank1_hits", (json_int_t)r.rank1_hits, "rank1", r.rank1,
+                      "rank1_ci95_lo", r.rank1_lo, "rank1_ci95_hi", r.rank1_hi, "points", pts,
+                      "top_false_positives", top_json(&l, r.top_false, r.n_top_false));
         if (o.groups) status = report_groups(&o, &l, &r, doc);
-        if (!status) cli_print_json(doc);
-        else json_decref(doc);
+        if (!status)
+            cli_print_json(doc);
+        else
+            json_decref(doc);
     } else {
         printf("LFW open-set identification: %s%s; gallery %d, mated probes %d, non-mated "
                "probes %d (%d without a face)\n",
@@ -412,10 +548,11 @@ int eval_identify(int argc, char **argv)
         printf("FPIR target  threshold  FPIR: false positives (95%% CI)       FNIR (95%% CI)\n");
         for (int p = 0; p < 3; p++) {
             const lfr_identify_point *pt = &r.points[p];
-            printf("%-11.0e  %9.4f  %5ld of %d [%.4f, %.4f]  %6.2f%% = %ld of %d [%.2f%%, %.2f%%]\n",
-                   pt->fpir_target, pt->threshold, pt->false_positives, r.n_nonmated, pt->fpir_lo,
-                   pt->fpir_hi, 100 * pt->fnir, pt->false_negatives, r.n_mated, 100 * pt->fnir_lo,
-                   100 * pt->fnir_hi);
+            printf(
+                "%-11.0e  %9.4f  %5ld of %d [%.4f, %.4f]  %6.2f%% = %ld of %d [%.2f%%, %.2f%%]\n",
+                pt->fpir_target, pt->threshold, pt->false_positives, r.n_nonmated, pt->fpir_lo,
+                pt->fpir_hi, 100 * pt->fnir, pt->false_negatives, r.n_mated, 100 * pt->fnir_lo,
+                100 * pt->fnir_hi);
         }
         printf("\n");
         print_top(&l, "highest-scoring non-mated searches (probe ~ enrolled)", r.top_false,

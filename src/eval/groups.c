@@ -2,6 +2,7 @@
  * National Physical Laboratory reports them (REQUIREMENTS ACC-1, ACC-2). */
 #include "lfr/eval.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +31,8 @@ static int split_csv(char *line, char **fields, int max)
                     *out++ = *in++;
                 }
             }
-            while (*in && *in != ',') in++;
+            while (*in && *in != ',')
+                in++;
             int more = *in == ',';
             *out = '\0';
             if (!more) break;
@@ -54,8 +56,8 @@ static int is_missing(const char *v)
     return !*v || !strcmp(v, "unknown") || !strcmp(v, "ambiguous") || !strcmp(v, "unlabelled");
 }
 
-int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column,
-                    const lfr_labelled *set, lfr_groups **out)
+int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column, const lfr_labelled *set,
+                    lfr_groups **out)
 {
     *out = NULL;
     uint8_t *text = NULL;
@@ -70,7 +72,8 @@ int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column,
         goto fail;
     }
     snprintf(g->column, sizeof g->column, "%s", column);
-    for (int i = 0; i < set->n_names; i++) g->group_of[i] = -1;
+    for (int i = 0; i < set->n_names; i++)
+        g->group_of[i] = -1;
     char *save = NULL, *fields[MAX_FIELDS];
     int id_col = -1, val_col = -1, line_no = 0;
     for (char *line = strtok_r((char *)text, "\n", &save); line;
@@ -149,7 +152,8 @@ int lfr_eval_groups(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, con
         lfr_free(seen);
         return lfr_fail(ctx, LFR_ENOMEM, "groups: out of memory");
     }
-    for (int k = 0; k < g->n_groups; k++) snprintf(out[k].name, sizeof out[k].name, "%s", g->names[k]);
+    for (int k = 0; k < g->n_groups; k++)
+        snprintf(out[k].name, sizeof out[k].name, "%s", g->names[k]);
     for (int i = 0; i < n; i++) {
         int li = set->label[i], gi = g->group_of[li];
         if (gi < 0) continue;
@@ -191,5 +195,80 @@ int lfr_eval_groups(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, con
     }
     lfr_free(scores);
     lfr_free(seen);
+    return LFR_OK;
+}
+
+/* Two rates differ significantly when their 95% intervals do not meet. */
+static int differ(long k1, long n1, long k2, long n2)
+{
+    double lo1, hi1, lo2, hi2;
+    lfr_wilson95(k1, n1, &lo1, &hi1);
+    lfr_wilson95(k2, n2, &lo2, &hi2);
+    return lo1 > hi2 || lo2 > hi1;
+}
+
+int lfr_eval_group_floor(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
+                         const uint8_t *found, int dim, const lfr_groups *g, double t_from,
+                         double step, lfr_group_floor *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!(step > 0) || t_from < -1 || t_from + step * (LFR_FLOOR_STEPS - 1) > 1.0 + 1e-9)
+        return lfr_fail(ctx, LFR_EINVAL, "floor: the sweep must stay within [-1, 1]");
+    /* One pass over the within-group impostor pairs: how many reach each
+     * threshold of the sweep, by group. */
+    long(*reach)[LFR_FLOOR_STEPS] = lfr_calloc(LFR_MAX_GROUPS, sizeof *reach);
+    long pairs[LFR_MAX_GROUPS] = {0};
+    float *scores = lfr_alloc((size_t)set->n * sizeof(float));
+    if (!reach || !scores) {
+        lfr_free(reach);
+        lfr_free(scores);
+        return lfr_fail(ctx, LFR_ENOMEM, "floor: out of memory");
+    }
+    for (int i = 0; i < set->n; i++) {
+        int li = set->label[i], gi = g->group_of[li], rest = set->n - i - 1;
+        if (gi < 0 || !found[i] || rest <= 0) continue;
+        lfr_dot_rows_f32(emb + (size_t)i * dim, emb + (size_t)(i + 1) * dim, rest, dim, scores);
+        for (int k = 0; k < rest; k++) {
+            int j = i + 1 + k, lj = set->label[j];
+            if (lj == li || g->group_of[lj] != gi || !found[j]) continue;
+            pairs[gi]++;
+            int top = (int)floor((scores[k] - t_from) / step);
+            if (top < 0) continue;
+            reach[gi][top < LFR_FLOOR_STEPS ? top : LFR_FLOOR_STEPS - 1]++;
+        }
+    }
+    /* From counts per step to counts at or above each step. */
+    for (int a = 0; a < g->n_groups; a++)
+        for (int s = LFR_FLOOR_STEPS - 2; s >= 0; s--)
+            reach[a][s] += reach[a][s + 1];
+    /* The floor is the lowest threshold from which on, up to the end of the
+     * sweep, no two groups' FMRs differ significantly. */
+    out->floor = -2;
+    int clear = 1;
+    for (int s = LFR_FLOOR_STEPS - 1; s >= 0; s--) {
+        lfr_floor_step *st = &out->steps[s];
+        st->threshold = t_from + step * s;
+        int hi = -1, lo = -1;
+        for (int a = 0; a < g->n_groups; a++) {
+            if (!pairs[a]) continue;
+            double fa = (double)reach[a][s] / (double)pairs[a];
+            if (hi < 0 || fa > (double)reach[hi][s] / (double)pairs[hi]) hi = a;
+            if (lo < 0 || fa < (double)reach[lo][s] / (double)pairs[lo]) lo = a;
+            for (int b = 0; b < a; b++)
+                if (pairs[b] && differ(reach[a][s], pairs[a], reach[b][s], pairs[b]))
+                    st->significant = 1;
+        }
+        if (hi >= 0) {
+            snprintf(st->highest, sizeof st->highest, "%s", g->names[hi]);
+            snprintf(st->lowest, sizeof st->lowest, "%s", g->names[lo]);
+            st->highest_fm = reach[hi][s], st->highest_pairs = pairs[hi];
+            st->lowest_fm = reach[lo][s], st->lowest_pairs = pairs[lo];
+        }
+        clear &= !st->significant;
+        if (clear) out->floor = st->threshold;
+    }
+    out->n_steps = LFR_FLOOR_STEPS;
+    lfr_free(reach);
+    lfr_free(scores);
     return LFR_OK;
 }

@@ -6,19 +6,25 @@
 #include <string.h>
 #include <sys/time.h>
 
-static const char *role_names[] = {"applicant", "authoriser", "reviewer", "operator",
-                                   "engagement", "auditor", "oversight", "admin"};
+static const char *role_names[] = {"applicant",  "authoriser", "reviewer",  "operator",
+                                   "engagement", "auditor",    "oversight", "admin"};
 #define N_ROLES 8
 
-static const char *rank_names[] = {"none", "constable", "sergeant", "inspector",
-                                   "chief_inspector", "superintendent", "chief_superintendent",
-                                   "assistant_chief_constable", "deputy_chief_constable",
+static const char *rank_names[] = {"none",
+                                   "constable",
+                                   "sergeant",
+                                   "inspector",
+                                   "chief_inspector",
+                                   "superintendent",
+                                   "chief_superintendent",
+                                   "assistant_chief_constable",
+                                   "deputy_chief_constable",
                                    "chief_constable"};
 #define N_RANKS 10
 
 /* Roles that see faces: an administrator or an overseer must hold none. */
 #define FACE_ROLES                                                                                 \
-    (LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_OPERATOR |           \
+    (LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_OPERATOR |            \
      LFR_ROLE_ENGAGEMENT)
 
 int lfr_roles_parse(const char *list)
@@ -93,11 +99,13 @@ static double model_fmr(double t, void *arg)
 
 int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_model *embedder)
 {
-    /* Until a group-balanced floor has been validated (ACC-1), the floor
-     * is the threshold of FMR 1e-6. */
-    float floor = 0;
-    int rc = lfr_model_threshold_for_fmr(ctx, embedder, 1e-6, &floor);
+    /* The validated floor (ACC-1); for a model without one, provisionally,
+     * the threshold of FMR 1e-6. Both need the operating points, which
+     * DEP-7 estimates from. */
+    float floor = 0, fmr_floor = 0;
+    int rc = lfr_model_threshold_for_fmr(ctx, embedder, 1e-6, &fmr_floor);
     if (rc) return rc;
+    if (lfr_model_threshold_floor(ctx, embedder, &floor)) floor = fmr_floor;
     cfg->threshold_floor = floor;
     cfg->fmr_at = model_fmr;
     cfg->fmr_arg = (void *)embedder;
@@ -182,13 +190,14 @@ static int valid_name(const char *name)
     return 1;
 }
 
-int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
-                 int roles, int rank, const char *password)
+int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name, int roles,
+                 int rank, const char *password)
 {
     if (!name || !valid_name(name))
         return lfr_fail(ctx, LFR_EINVAL,
                         "user name must be 1-63 characters of a-z, 0-9, '.', '_' or '-'");
-    if (roles <= 0 || roles >= (1 << N_ROLES)) return lfr_fail(ctx, LFR_EINVAL, "user %s: no roles", name);
+    if (roles <= 0 || roles >= (1 << N_ROLES))
+        return lfr_fail(ctx, LFR_EINVAL, "user %s: no roles", name);
     if ((roles & (LFR_ROLE_ADMIN | LFR_ROLE_OVERSIGHT)) && (roles & FACE_ROLES))
         return lfr_fail(ctx, LFR_EINVAL,
                         "user %s: an administrator or oversight user may not also hold a role "
@@ -196,18 +205,21 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
                         name);
     if ((roles & LFR_ROLE_AUTHORISER) && rank < 1)
         return lfr_fail(ctx, LFR_EINVAL, "user %s: an authorising officer needs a rank", name);
-    if (rank < 0 || rank >= N_RANKS) return lfr_fail(ctx, LFR_EINVAL, "user %s: unknown rank", name);
+    if (rank < 0 || rank >= N_RANKS)
+        return lfr_fail(ctx, LFR_EINVAL, "user %s: unknown rank", name);
     if (!password || strlen(password) < 12 || strlen(password) > 1024)
-        return lfr_fail(ctx, LFR_EINVAL, "user %s: the password must be 12 to 1024 characters", name);
+        return lfr_fail(ctx, LFR_EINVAL, "user %s: the password must be 12 to 1024 characters",
+                        name);
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
     int64_t n_users = 0;
     if ((rc = count_users(ctx, p, &n_users))) return finish(ctx, p, rc);
     if (n_users == 0) {
         if (actor || !(roles & LFR_ROLE_ADMIN))
-            return finish(ctx, p, lfr_fail(ctx, LFR_EINVAL,
-                                           "the first user must be an administrator, added "
-                                           "without an acting user"));
+            return finish(ctx, p,
+                          lfr_fail(ctx, LFR_EINVAL,
+                                   "the first user must be an administrator, added "
+                                   "without an acting user"));
     } else if ((rc = need_role(ctx, actor, LFR_ROLE_ADMIN, "adding a user"))) {
         return finish(ctx, p, rc);
     }
@@ -284,8 +296,10 @@ int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const 
         (rc = lfr_stmt_bind_text(ctx, st, 1, name)))
         goto done;
     rc = lfr_stmt_step(ctx, st);
-    if (rc >= 0 && lfr_store_changes(p->s) == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
-    else if (rc >= 0) rc = audit(ctx, p, actor, "user.disable", 0, "user", json_pack("{s:s}", "name", name));
+    if (rc >= 0 && lfr_store_changes(p->s) == 0)
+        rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
+    else if (rc >= 0)
+        rc = audit(ctx, p, actor, "user.disable", 0, "user", json_pack("{s:s}", "name", name));
 done:
     lfr_stmt_free(st);
     return finish(ctx, p, rc);
@@ -304,10 +318,10 @@ int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **
     while ((rc = lfr_stmt_step(ctx, st)) == 1) {
         char roles[128];
         lfr_roles_format((int)lfr_stmt_int64(st, 1), roles, sizeof roles);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0),
-                                             "roles", roles, "rank",
-                                             lfr_rank_name((int)lfr_stmt_int64(st, 2)), "disabled",
-                                             (int)lfr_stmt_int64(st, 3)));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:s,s:b}", "name", lfr_stmt_text(st, 0), "roles",
+                                        roles, "rank", lfr_rank_name((int)lfr_stmt_int64(st, 2)),
+                                        "disabled", (int)lfr_stmt_int64(st, 3)));
     }
     lfr_stmt_free(st);
     if (rc < 0) {

@@ -445,6 +445,17 @@ int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *model, double fmr
     return LFR_OK;
 }
 
+int lfr_model_threshold_floor(lfr_ctx *ctx, const lfr_model *model, float *floor)
+{
+    if (isnan(model->man.floor))
+        return lfr_fail(ctx, LFR_ENOENT,
+                        "model '%s' has no validated threshold floor (run lfr eval fmr --groups "
+                        "FILE --find-floor --update-manifest)",
+                        model->man.name);
+    *floor = (float)model->man.floor;
+    return LFR_OK;
+}
+
 int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *model, float threshold, double *fmr)
 {
     const manifest *m = &model->man;

@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -189,6 +190,15 @@ static void read_operating_points(reader *r, json_t *op, manifest *m)
     if (r->rc == LFR_OK) m->n_points_op = (int)n;
 }
 
+/* What evaluation measured: the operating points and, once validated, the
+ * threshold floor (ACC-1). */
+static void read_measured(reader *r, json_t *root, manifest *m)
+{
+    read_operating_points(r, get(r, root, "operating_points", 0), m);
+    json_t *floor = get(r, root, "threshold_floor", 0);
+    m->floor = floor ? get_number(r, floor, "threshold", 1, -1, 1, 0) : NAN;
+}
+
 /* A fusion: "members": [{"model": NAME, "weight": W}, ...], weights
  * computed on calibration pairs apart from any test pairs (lfr/eval.h). */
 static void read_fusion(reader *r, json_t *root, manifest *m)
@@ -220,7 +230,7 @@ static void read_fusion(reader *r, json_t *root, manifest *m)
     /* Checked against the members' sizes at load. */
     m->embedding_size = (int)get_number(r, root, "embedding_size", 1, 2, 8192, 0);
     m->threshold = get_number(r, root, "threshold", 1, -1, 1, 0.4);
-    read_operating_points(r, get(r, root, "operating_points", 0), m);
+    read_measured(r, root, m);
 }
 
 static void read_manifest(reader *r, json_t *root, manifest *m)
@@ -262,7 +272,7 @@ static void read_manifest(reader *r, json_t *root, manifest *m)
         m->threshold = get_number(r, root, "threshold", 1, -1, 1, 0.4);
         json_t *al = get(r, root, "alignment", 1);
         if (al) read_points(r, al, m);
-        read_operating_points(r, get(r, root, "operating_points", 0), m);
+        read_measured(r, root, m);
         if (m->input_w == 0) bad(r, "input", "an embedder needs a fixed input size");
     } else {
         bad(r, "kind", "must be \"detector\", \"landmarks\", \"embedder\" or \"fusion\"");
