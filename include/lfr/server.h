@@ -28,6 +28,11 @@ typedef struct lfr_server_config {
     int max_body_bytes;       /* JSON bodies (1 MiB) */
     int max_upload_bytes;     /* watchlist photo uploads (12 MiB) */
     int tick_ms;              /* runner period (1000) */
+    /* The threshold floor (DEP-6) a force validated for the model on its
+     * own data (ACC-1), replacing the model's; recorded in the audit log at
+     * every start. <= -2: the model's (its validated floor, else the
+     * threshold of FMR 1e-6). */
+    double threshold_floor;
 } lfr_server_config;
 
 lfr_server_config lfr_server_default_config(void);

@@ -41,6 +41,7 @@ int cmd_serve(int argc, char **argv)
                                          {"admin-password-file", required_argument, NULL, 'p'},
                                          {"retention-days", required_argument, NULL, 'r'},
                                          {"tick-ms", required_argument, NULL, 't'},
+                                         {"threshold-floor", required_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
     lfr_server_config cfg = lfr_server_default_config();
     cfg.web_dir = LFR_SOURCE_DIR "/web";
@@ -76,6 +77,10 @@ int cmd_serve(int argc, char **argv)
         case 't':
             if (cli_parse_int(optarg, 50, 60000, &cfg.tick_ms))
                 return cli_usage("serve", "--tick-ms is 50 to 60000");
+            break;
+        case 'f':
+            if (cli_parse_float(optarg, -1, 1, &cfg.threshold_floor))
+                return cli_usage("serve", "--threshold-floor is a number in [-1, 1]");
             break;
         default:
             return cli_usage("serve", "unknown option");

@@ -8,14 +8,16 @@ const cli_command cli_commands[] = {
     {"serve", cmd_serve, "the server: operator console, JSON API, live deployments' cameras",
      "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
-     "         [--retention-days N] [--tick-ms MS]\n"
+     "         [--retention-days N] [--tick-ms MS] [--threshold-floor T]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"
      "stopped; deletes alert data after the retention period (31 days) at start\n"
      "and hourly. On a database without users it creates the administrator\n"
      "'admin' and prints a one-time password (or takes it from the file). Prints\n"
-     "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"},
+     "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"
+     "--threshold-floor: the floor (DEP-6) your force validated for the model on\n"
+     "its own data (ACC-1), in place of the model's; audited at every start.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
      "usage: lfr version [--json]\n"},
     {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",

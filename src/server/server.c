@@ -25,7 +25,8 @@ lfr_server_config lfr_server_default_config(void)
                                .session_idle_minutes = 30,
                                .max_body_bytes = 1 << 20,
                                .max_upload_bytes = 12 << 20,
-                               .tick_ms = 1000};
+                               .tick_ms = 1000,
+                               .threshold_floor = -2};
 }
 
 /* ---- static files ---- */
@@ -285,6 +286,20 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         (rc = lfr_policy_load_key(ctx, s->key_path, s->key)))
         goto fail;
     pc.key = s->key;
+    if (cfg->threshold_floor > -2) {
+        if (cfg->threshold_floor < -1 || cfg->threshold_floor > 1) {
+            rc = lfr_fail(ctx, LFR_EINVAL, "serve: the threshold floor must be in [-1, 1]");
+            goto fail;
+        }
+        char details[256];
+        snprintf(details, sizeof details, "{\"floor\":%.4f,\"model\":\"%s\",\"model_floor\":%.4f}",
+                 cfg->threshold_floor,
+                 lfr_model_name(lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER)), pc.threshold_floor);
+        pc.threshold_floor = cfg->threshold_floor;
+        if ((rc = lfr_audit_append(ctx, s->store, "system", "settings.threshold_floor",
+                                   "settings/threshold_floor", details)))
+            goto fail;
+    }
     if ((rc = lfr_policy_new(ctx, s->store, &pc, &s->policy)) ||
         (rc = first_admin(ctx, s, admin_password, new_admin_password)))
         goto fail;

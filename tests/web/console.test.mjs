@@ -360,10 +360,15 @@ async function run() {
 
   // The clip plays at its own pace (about 9 s); wait for the alert while the
   // camera runs, and say why if none came.
-  const monitorOf = () => mon.evaluate(async (id) => (await fetch(`/api/deployments/${id}/monitor`)).json(), depId);
+  const opApi = new Client();
+  await opApi.login('op', PASSWORD);
+  const monitorOf = () => Promise.race([opApi.call('GET', `/api/deployments/${depId}/monitor`),
+    new Promise((_, rej) => setTimeout(() => rej(new Error('the server did not answer in 10 s')), 10000))]).catch((e) => e.message);
   try {
     await op.page.waitForSelector('#alert-queue li.alert-card', { timeout: 120000 });
   } catch (e) {
+    await shot(mon, 'fail-monitor').catch(() => {});
+    await shot(op.page, 'fail-queue').catch(() => {});
     throw new Error(`no alert reached the queue: monitor ${JSON.stringify(await monitorOf())}`);
   }
   assert.equal(await op.page.evaluate(() => window.__notReloaded), true, 'the queue was not reloaded');

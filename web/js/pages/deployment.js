@@ -401,7 +401,7 @@ async function monitor(body, ctx, d, refresh) {
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
   body.appendChild(h('div', { class: 'card', id: 'monitor' }, h('h2', null, 'Cameras'), summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'camera-table' },
-      h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Faces', 'Compared', 'Alerts'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c)))),
+      h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Dropped', 'Faces', 'Compared', 'Alerts'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c)))),
       table)), updated));
 
   let prev = null;
@@ -415,7 +415,7 @@ async function monitor(body, ctx, d, refresh) {
       const cams = m.cameras || [];
       const facesNow = cams.reduce((s, c) => s + (c.faces || 0), 0);
       const fps = cams.reduce((s, c) => s + (c.fps || 0), 0);
-      const faceRate = prev && now > prev.t ? (1000 * Math.max(0, facesNow - prev.faces)) / (now - prev.t) : null;
+      const faceRate = prev && now - prev.t >= 1000 ? (1000 * Math.max(0, facesNow - prev.faces)) / (now - prev.t) : null;
       clear(summary).append(
         figure('State', m.running ? 'running' : m.state || d.state, m.running ? 'cameras processing' : 'not processing', m.running ? 'good' : ''),
         figure('Frames per second', fmtNumber(fps, 1), 'all cameras'),
@@ -424,8 +424,8 @@ async function monitor(body, ctx, d, refresh) {
         figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'));
       const rates = {};
       for (const c of cams) {
-        const p = prev && prev.cams[c.name];
-        rates[c.name] = p && now > prev.t ? (1000 * Math.max(0, (c.faces || 0) - p)) / (now - prev.t) : null;
+        const p = prev ? prev.cams[c.name] : undefined;
+        rates[c.name] = p !== undefined && now - prev.t >= 1000 ? (1000 * Math.max(0, (c.faces || 0) - p)) / (now - prev.t) : null;
       }
       clear(table).append(...(cams.length ? cams.map((c) => h('tr', null,
         h('th', { scope: 'row' }, c.name),
@@ -433,10 +433,12 @@ async function monitor(body, ctx, d, refresh) {
         h('td', { class: 'num' }, fmtNumber(c.fps ?? 0, 1)),
         h('td', { class: 'num' }, rates[c.name] === null ? '…' : fmtNumber(rates[c.name], 1)),
         h('td', { class: 'num' }, fmtNumber(c.frames ?? 0, 0)),
-        h('td', { class: 'num' }, fmtNumber(c.faces ?? 0, 0)),
+        h('td', { class: 'num' }, c.dropped === undefined ? '-' : fmtNumber(c.dropped, 0)),
+        h('td', { class: 'num', dataset: { col: 'faces' } }, fmtNumber(c.faces ?? 0, 0)),
         h('td', { class: 'num' }, fmtNumber(c.compared ?? 0, 0)),
-        h('td', { class: 'num' }, fmtNumber(c.alerts ?? 0, 0)))) : [h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No camera.'))]));
-      prev = { t: now, faces: facesNow, cams: Object.fromEntries(cams.map((c) => [c.name, c.faces || 0])) };
+        h('td', { class: 'num' }, fmtNumber(c.alerts ?? 0, 0)))) : [h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No camera.'))]));
+      // Rates are measured over 1.5 s or more, not between two quick polls.
+      if (!prev || now - prev.t >= 1500) prev = { t: now, faces: facesNow, cams: Object.fromEntries(cams.map((c) => [c.name, c.faces || 0])) };
       updated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}`;
       if (m.state && m.state !== d.state) {
         stopped = true;

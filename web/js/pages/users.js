@@ -66,6 +66,7 @@ export async function renderUsers(root, ctx) {
       pw.value = '';
       name.value = '';
       checks.forEach((x) => (x.c.checked = false));
+      rank.value = 'none';
       box.ok('User added.');
       await load();
     });
