@@ -78,7 +78,7 @@ class ServerCase(unittest.TestCase):
         cls.log = open(os.path.join(cls.tmp, "server.log"), "w")
         cls.server = subprocess.Popen(
             [LFR, "serve", "--listen", "127.0.0.1:0", "--db", cls.db, "--tick-ms", "200",
-             "--admin-password-file", os.path.join(cls.tmp, "pw")],
+             "--admin-password-file", os.path.join(cls.tmp, "pw"), "--threshold-floor", "0.5"],
             stdout=subprocess.PIPE, stderr=cls.log, text=True)
         line = cls.server.stdout.readline()
         if not line.startswith("listening on port "):
@@ -288,7 +288,7 @@ class ApiTest(ServerCase):
         self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
         shown = self.expect(c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)
         self.assertIn("expected_false_alerts", shown["expected"])
-        self.assertIn("threshold_floor", shown["limits"])
+        self.assertAlmostEqual(shown["limits"]["threshold_floor"], 0.5)  # --threshold-floor
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
         # Listen to the event stream before starting, as the console does.
         events = []
@@ -371,7 +371,8 @@ class ApiTest(ServerCase):
         log = self.expect(c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
         actions = {r["action"] for r in log}
         for a in ("alert.create", "alert.view_crop", "alert.engage", "alert.outcome",
-                  "deployment.start", "deployment.stop", "watchlist.destroy"):
+                  "deployment.start", "deployment.stop", "watchlist.destroy",
+                  "settings.threshold_floor"):
             self.assertIn(a, actions)
         self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])
         metrics = c["op.brown"].request("GET", "/metrics")[1].decode()
