@@ -204,20 +204,48 @@ static void print_top(const loaded *l, const char *title, const lfr_scored_pair 
                basename(l->set->paths[p[i].b]));
 }
 
-/* Records the measured operating points in the embedder's manifest in the
- * model folder (REQUIREMENTS ACC-1). */
-static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_result *r)
+/* The embedder's manifest in the model folder, parsed; NULL after
+ * reporting the failure. */
+static json_t *manifest_open(const set_opts *o, char *path, size_t len)
 {
-    char dir[4096], path[4400];
+    char dir[4096];
     if (o->eo.model_dir)
         snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
     else
         lfr_default_model_dir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/%s.json", dir,
+    snprintf(path, len, "%s/%s.json", dir,
              o->eo.embedder ? o->eo.embedder : lfr_engine_default_params().embedder);
     json_error_t err;
     json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!m) return cli_fail("eval", LFR_EMODEL, "%s: %s", path, err.text);
+    if (!m) cli_fail("eval", LFR_EMODEL, "%s: %s", path, err.text);
+    return m;
+}
+
+/* Sets one measured entry of the manifest (dated), writes it back. */
+static int manifest_record(const set_opts *o, const char *key, json_t *value, const char *what)
+{
+    char path[4400], date[32];
+    json_t *m = manifest_open(o, path, sizeof path);
+    if (!m) {
+        json_decref(value);
+        return EXIT_ENV;
+    }
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    json_object_set_new(value, "date", json_string(date));
+    json_object_set_new(m, key, value);
+    int bad =
+        json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(m);
+    if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
+    if (!o->json) printf("%s written to %s\n", what, path);
+    return EXIT_OK;
+}
+
+/* Records the measured operating points in the embedder's manifest in the
+ * model folder (REQUIREMENTS ACC-1). */
+static int update_manifest(const set_opts *o, const lfr_fmr_result *r)
+{
     json_t *pts = json_array();
     for (int p = 0; p < 5; p++) {
         const lfr_fmr_point *pt = &r->points[p];
@@ -226,22 +254,13 @@ static int update_manifest(const set_opts *o, const loaded *l, const lfr_fmr_res
                            pt->threshold, "false_matches", (json_int_t)pt->false_matches, "fnmr",
                            pt->fnmr, "false_non_matches", (json_int_t)pt->false_non_matches));
     }
-    char date[32];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    json_object_set_new(m, "operating_points",
-                        json_pack("{s:s,s:s,s:b,s:I,s:I,s:f,s:o}", "data",
-                                  "LFW 150 px originals, every same- and cross-identity pair",
-                                  "date", date, "flip", o->eo.flip, "genuine_pairs",
-                                  (json_int_t)r->n_genuine, "impostor_pairs",
-                                  (json_int_t)r->n_impostor, "threshold_fmr_1e-6",
-                                  r->points[3].threshold, "points", pts));
-    int bad =
-        json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(m);
-    if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
-    if (!o->json) printf("operating points written to %s\n", path);
-    return EXIT_OK;
+    return manifest_record(o, "operating_points",
+                           json_pack("{s:s,s:b,s:I,s:I,s:f,s:o}", "data",
+                                     "LFW 150 px originals, every same- and cross-identity pair",
+                                     "flip", o->eo.flip, "genuine_pairs", (json_int_t)r->n_genuine,
+                                     "impostor_pairs", (json_int_t)r->n_impostor,
+                                     "threshold_fmr_1e-6", r->points[3].threshold, "points", pts),
+                           "operating points");
 }
 
 /* Rates by perceived sex and by ethnicity group at one threshold. */
@@ -387,32 +406,14 @@ static int find_floor(const set_opts *o, const loaded *l, const lfr_fmr_result *
 /* Records the floor and how it was found in the embedder's manifest. */
 static int update_manifest_floor(const set_opts *o, double floor)
 {
-    char dir[4096], path[4400];
-    if (o->eo.model_dir)
-        snprintf(dir, sizeof dir, "%s", o->eo.model_dir);
-    else
-        lfr_default_model_dir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/%s.json", dir,
-             o->eo.embedder ? o->eo.embedder : lfr_engine_default_params().embedder);
-    json_error_t err;
-    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!m) return cli_fail("eval", LFR_EMODEL, "%s: %s", path, err.text);
-    char date[32];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    json_object_set_new(
-        m, "threshold_floor",
+    return manifest_record(
+        o, "threshold_floor",
         json_pack(
-            "{s:f,s:s,s:s,s:s}", "threshold", floor, "rule",
+            "{s:f,s:s,s:s}", "threshold", floor, "rule",
             "lowest threshold from which on no two groups (by perceived sex, by ethnicity "
             "group) have FMR 95% Wilson intervals that do not meet (lfr eval fmr --find-floor)",
-            "data", "LFW 150 px originals, impostor pairs within each group", "date", date));
-    int bad =
-        json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(m);
-    if (bad) return cli_fail("eval", LFR_EIO, "%s: cannot write", path);
-    if (!o->json) printf("threshold floor written to %s\n", path);
-    return EXIT_OK;
+            "data", "LFW 150 px originals, impostor pairs within each group"),
+        "threshold floor");
 }
 
 int eval_fmr(int argc, char **argv)
@@ -481,7 +482,7 @@ int eval_fmr(int argc, char **argv)
             goto done;
         }
     }
-    if (o.update_manifest) status = update_manifest(&o, &l, r);
+    if (o.update_manifest) status = update_manifest(&o, r);
     if (o.find_floor && !status) {
         double floor = -2;
         json_t *doc = o.json ? json_object() : NULL;

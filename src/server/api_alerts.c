@@ -42,24 +42,25 @@ enum MHD_Result api_alert_show(request *r)
     return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
 }
 
-enum MHD_Result api_alert_crop(request *r)
+static enum MHD_Result alert_image(request *r, int watchlist_photo)
 {
     uint8_t *img = NULL;
     size_t len = 0;
     db_lock(r);
-    int rc = lfr_alert_image(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], 0, &img, &len);
+    int rc = lfr_alert_image(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], watchlist_photo,
+                             &img, &len);
     db_unlock(r);
     return reply_image(r, rc, img, len);
 }
 
+enum MHD_Result api_alert_crop(request *r)
+{
+    return alert_image(r, 0);
+}
+
 enum MHD_Result api_alert_photo(request *r)
 {
-    uint8_t *img = NULL;
-    size_t len = 0;
-    db_lock(r);
-    int rc = lfr_alert_image(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], 1, &img, &len);
-    db_unlock(r);
-    return reply_image(r, rc, img, len);
+    return alert_image(r, 1);
 }
 
 /* Tells every console that an alert changed, so queues stay in step. */
