@@ -225,6 +225,7 @@ async function run() {
   log(`deployment ${depId}`);
   const dep0 = await app.page.evaluate(async (id) => (await fetch(`/api/deployments/${id}`)).json(), depId);
   const floor = dep0.limits.threshold_floor;
+  log(`threshold floor ${floor}`);
 
   // Inline validation: a bad time and a threshold under the floor are refused beside the field.
   let v = await setField(app.page, 'start', 'next tuesday');
@@ -244,7 +245,7 @@ async function run() {
     watchlist_criteria: 'Wanted on warrant for serious offences, seen in the area in the last month.',
     watchlist_categories: 'wanted',
     watchlist_size: '2',
-    threshold: (Math.ceil(floor * 100) / 100).toFixed(2),
+    threshold: (Math.ceil(floor * 1000) / 1000).toFixed(3),
     engagement_plan: 'Two engagement officers at the main entrance verify identity before any action.',
     public_notice: 'Force website and social media the day before; signs at every entrance.',
     dpia_ref: 'DPIA-2026-17',

@@ -102,7 +102,7 @@ function fieldInput(f, id, value, describedBy) {
     case 'time':
       return h('input', { ...common, value, placeholder: '2026-12-01T09:00Z', inputmode: 'text', autocomplete: 'off', spellcheck: 'false', pattern: '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z' });
     case 'threshold':
-      return h('input', { ...common, value, type: 'number', step: '0.01', min: '-1', max: '1', inputmode: 'decimal' });
+      return h('input', { ...common, value, type: 'number', step: 'any', min: '-1', max: '1', inputmode: 'decimal' });
     case 'count':
       return h('input', { ...common, value, type: 'number', step: '1', min: '1', inputmode: 'numeric' });
     case 'yesno':
@@ -347,7 +347,7 @@ async function authorise(body, ctx, d, refresh) {
   }
   if (['authorised', 'live'].includes(d.state)) {
     const tid = newId('thr');
-    const t = h('input', { id: tid, type: 'number', step: '0.01', min: String(lim.threshold_floor ?? -1), max: '1', value: Number.isFinite(threshold) ? threshold : '' });
+    const t = h('input', { id: tid, type: 'number', step: 'any', min: String(lim.threshold_floor ?? -1), max: '1', value: Number.isFinite(threshold) ? threshold : '' });
     const tb = h('button', { type: 'submit', class: 'secondary' }, 'Change threshold');
     const tf = h('form', { class: 'row', novalidate: true }, h('div', { class: 'field' }, h('label', { for: tid }, 'Threshold (DEP-6, logged)'), t), h('div', { class: 'field' }, tb));
     tf.addEventListener('submit', (e) => {
