@@ -22,7 +22,7 @@ typedef struct camera_view {
     char message[256];
     lfr_pipeline_stats reported; /* counts already written to the database */
     lfr_pipeline_stats last;     /* at the previous tick, for rates */
-    double fps;
+    double fps, faces_per_s;     /* over the last tick */
 } camera_view;
 
 typedef struct live {
@@ -199,7 +199,10 @@ static void flush_counts(runner *r, live *l, int64_t now)
             v->reported = s;
         double dt = l->last_tick_ms ? (double)(now - l->last_tick_ms) / 1000.0 : 0;
         pthread_mutex_lock(&r->lock);
-        if (dt > 0) v->fps = (double)(s.frames_processed - v->last.frames_processed) / dt;
+        if (dt > 0) {
+            v->fps = (double)(s.frames_processed - v->last.frames_processed) / dt;
+            v->faces_per_s = (double)(s.faces_detected - v->last.faces_detected) / dt;
+        }
         v->last = s;
         pthread_mutex_unlock(&r->lock);
     }
@@ -463,9 +466,9 @@ json_t *runner_monitor(runner *r, int64_t deployment)
             camera_view *v = &l->cams[k];
             json_array_append_new(
                 json_object_get(doc, "cameras"),
-                json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "name", v->name, "state",
-                          v->state, "message", v->message, "fps", v->fps, "frames",
-                          (json_int_t)v->last.frames_processed, "dropped",
+                json_pack("{s:s,s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "name", v->name, "state",
+                          v->state, "message", v->message, "fps", v->fps, "faces_per_s",
+                          v->faces_per_s, "frames", (json_int_t)v->last.frames_processed, "dropped",
                           (json_int_t)v->last.frames_dropped, "faces", (json_int_t)v->last.tracks,
                           "faces_detected", (json_int_t)v->last.faces_detected, "compared",
                           (json_int_t)v->last.templates_compared, "alerts",
