@@ -58,6 +58,7 @@ const serverLog = fs.createWriteStream(path.join(tmp, 'server.log'));
 const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--db', path.join(tmp, 'lfr.db'),
   '--web', path.join(root, 'web'), '--admin-password-file', adminFile, '--tick-ms', '200'], {
   stdio: ['ignore', 'pipe', 'pipe'],
+  cwd: root, // as `make run` starts it (the server's matching differed from another folder)
   env: { ...process.env },
 });
 let serverExited = null;
@@ -359,18 +360,43 @@ async function run() {
   }, null, { timeout: 120000 });
   await shot(mon, '10-monitor');
 
-  // The clip plays at its own pace (about 9 s); wait for the alert while the
-  // camera runs, and say why if none came.
+  // The clip plays at its own pace (about 9 s) and the server drops frames
+  // when it falls behind, so on a busy machine a pass may bring no alert.
+  // Then the superintendent suspends and the operator starts it again
+  // (the clip plays from the start), up to three plays in all.
   const opApi = new Client();
   await opApi.login('op', PASSWORD);
   const monitorOf = () => Promise.race([opApi.call('GET', `/api/deployments/${depId}/monitor`),
-    new Promise((_, rej) => setTimeout(() => rej(new Error('the server did not answer in 10 s')), 10000))]).catch((e) => e.message);
-  try {
-    await op.page.waitForSelector('#alert-queue li.alert-card', { timeout: 120000 });
-  } catch (e) {
-    await shot(mon, 'fail-monitor').catch(() => {});
-    await shot(op.page, 'fail-queue').catch(() => {});
-    throw new Error(`no alert reached the queue: monitor ${JSON.stringify(await monitorOf())}`);
+    new Promise((_, rej) => setTimeout(() => rej(new Error('the server did not answer in 10 s')), 10000))]).catch((e) => ({ error: e.message }));
+  const played = (m) => !m.error && (m.running === false || (m.cameras || []).every((c) => ['stopped', 'ended', 'failed', 'error'].includes(c.state)));
+  for (let play = 1; ; play++) {
+    let last = null;
+    const got = await waitFor('an alert in the queue or the end of the clip', async () => {
+      if (await op.page.$('#alert-queue li.alert-card')) return 'alert';
+      last = await monitorOf();
+      if (played(last)) {
+        await op.page.waitForTimeout(3000); // an alert may still be on its way
+        return (await op.page.$('#alert-queue li.alert-card')) ? 'alert' : 'ended';
+      }
+      return null;
+    }, 120000, 500);
+    if (got === 'alert') break;
+    log(`play ${play}: no alert (monitor ${JSON.stringify(last)})`);
+    if (play === 3) {
+      await shot(mon, 'fail-monitor').catch(() => {});
+      await shot(op.page, 'fail-queue').catch(() => {});
+      throw new Error(`no alert reached the queue in ${play} plays of the clip: monitor ${JSON.stringify(last)}`);
+    }
+    await supt.page.goto(`${base}/#/deployments`);
+    await supt.page.goto(`${base}/#/deployments/${depId}/authorise`);
+    await supt.page.waitForSelector('#suspend-reason');
+    await supt.page.fill('#suspend-reason', 'Camera check: replay the clip');
+    await supt.page.click('#suspend-button');
+    await supt.page.waitForSelector('h1 .state-suspended');
+    await mon.waitForSelector('#start-button', { timeout: 20000 });
+    await mon.click('#start-button');
+    await mon.waitForSelector('h1 .state-live');
+    log(`play ${play + 1}: started again`);
   }
   assert.equal(await op.page.evaluate(() => window.__notReloaded), true, 'the queue was not reloaded');
   await op.page.waitForFunction(() => [...document.querySelectorAll('#alert-queue img.face')].slice(0, 2).every((i) => i.complete && i.naturalWidth > 0));

@@ -382,8 +382,8 @@ async function monitor(body, ctx, d, refresh) {
   const box = messageBox();
   const controls = h('div', { class: 'card', id: 'monitor-controls' }, h('h2', null, 'Deployment'), box);
   body.appendChild(controls);
-  if (d.state === 'authorised') {
-    const b = h('button', { type: 'button', id: 'start-button' }, 'Start deployment');
+  if (d.state === 'authorised' || d.state === 'suspended') {
+    const b = h('button', { type: 'button', id: 'start-button' }, d.state === 'suspended' ? 'Start again' : 'Start deployment');
     b.addEventListener('click', () => busy(b, box, async () => {
       await api.post(`/api/deployments/${d.id}/start`);
       await refresh();
@@ -405,6 +405,7 @@ async function monitor(body, ctx, d, refresh) {
       table)), updated));
 
   let prev = null;
+  let lastRunning = null;
   let timer = null;
   let stopped = false;
   const poll = async () => {
@@ -420,7 +421,7 @@ async function monitor(body, ctx, d, refresh) {
         figure('State', m.running ? 'running' : m.state || d.state, m.running ? 'cameras processing' : 'not processing', m.running ? 'good' : ''),
         figure('Frames per second', fmtNumber(fps, 1), 'all cameras'),
         figure('Faces per second', faceRate === null ? '…' : fmtNumber(faceRate, 1), 'all cameras'),
-        figure('Faces processed', fmtNumber(m.faces_total ?? facesNow, 0), 'so far, then deleted (PRI-1)'),
+        figure('Faces processed', fmtNumber(Math.max(m.faces_total || 0, facesNow), 0), 'so far, then deleted (PRI-1)'),
         figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'));
       const rates = {};
       for (const c of cams) {
@@ -440,7 +441,11 @@ async function monitor(body, ctx, d, refresh) {
       // Rates are measured over 1.5 s or more, not between two quick polls.
       if (!prev || now - prev.t >= 1500) prev = { t: now, faces: facesNow, cams: Object.fromEntries(cams.map((c) => [c.name, c.faces || 0])) };
       updated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}`;
-      if (m.state && m.state !== d.state) {
+      // The deployment changed state (or its cameras started or stopped):
+      // show it afresh with the controls that now apply.
+      const changed = (m.state && m.state !== d.state) || (lastRunning !== null && m.running !== lastRunning);
+      lastRunning = m.running;
+      if (changed) {
         stopped = true;
         refresh();
         return;
@@ -452,7 +457,11 @@ async function monitor(body, ctx, d, refresh) {
   };
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
-    if ((type === 'camera' && data.deployment === d.id) || (type === 'deployment' && data.id === d.id)) {
+    if (type === 'deployment' && (data.id === d.id || data.ended)) {
+      stopped = true;
+      clearTimeout(timer);
+      refresh();
+    } else if (type === 'camera' && data.deployment === d.id) {
       clearTimeout(timer);
       poll();
     }
