@@ -48,6 +48,7 @@ const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padS
 
 const tmp = fs.mkdtempSync(path.join(process.env.LFR_TEST_TMP || os.tmpdir(), 'lfr-web-'));
 fs.mkdirSync(screens, { recursive: true });
+for (const f of fs.readdirSync(screens)) if (/^fail-.*\.png$/.test(f)) fs.rmSync(path.join(screens, f));
 
 // ------------------------------------------------------------- the server
 
