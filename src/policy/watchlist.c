@@ -530,8 +530,8 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     lfr_stmt *st = NULL;
     if ((rc = lfr_stmt_prepare(ctx, p->s,
                                "SELECT id, person_ref, category, photo_date, reviewed_by IS NOT NULL, "
-                               "destroyed_ms IS NOT NULL, flags FROM watchlist_entries WHERE "
-                               "deployment_id = ? ORDER BY id",
+                               "destroyed_ms IS NOT NULL, flags, child, second_approved_by IS NOT "
+                               "NULL FROM watchlist_entries WHERE deployment_id = ? ORDER BY id",
                                &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment))) {
         lfr_stmt_free(st);
@@ -541,13 +541,16 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     while ((rc = lfr_stmt_step(ctx, st)) == 1) {
         json_error_t err;
         json_t *flags = json_loads(lfr_stmt_text(st, 6), 0, &err);
-        json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:b,s:b,s:o}", "id",
-                                             (json_int_t)lfr_stmt_int64(st, 0), "person_ref",
-                                             lfr_stmt_text(st, 1), "category", lfr_stmt_text(st, 2),
-                                             "photo_date", lfr_stmt_text(st, 3), "reviewed",
-                                             (int)lfr_stmt_int64(st, 4), "destroyed",
-                                             (int)lfr_stmt_int64(st, 5), "flags",
-                                             flags ? flags : json_array()));
+        int child = (int)lfr_stmt_int64(st, 7);
+        json_array_append_new(
+            arr, json_pack("{s:I,s:s,s:s,s:s,s:b,s:b,s:o,s:b,s:b,s:b}", "id",
+                           (json_int_t)lfr_stmt_int64(st, 0), "person_ref", lfr_stmt_text(st, 1),
+                           "category", lfr_stmt_text(st, 2), "photo_date", lfr_stmt_text(st, 3),
+                           "reviewed", (int)lfr_stmt_int64(st, 4), "destroyed",
+                           (int)lfr_stmt_int64(st, 5), "flags", flags ? flags : json_array(),
+                           "child", child, "needs_second_approval",
+                           child || needs_second_approval(lfr_stmt_text(st, 2)), "second_approved",
+                           (int)lfr_stmt_int64(st, 8)));
     }
     lfr_stmt_free(st);
     if (rc < 0) {
