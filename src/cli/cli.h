@@ -44,6 +44,8 @@ typedef struct engine_opts {
     const char *embedder;
     int threads;
     int flip; /* embed the mean of the face and its mirror */
+    int fusion_in_turn; /* a fusion's members one after the other: more faces
+                           per second when other threads keep the cores busy */
 } engine_opts;
 
 /* Several embedders fused (lfr eval --fuse): each embeds paths and LFW

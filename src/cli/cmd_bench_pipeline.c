@@ -81,18 +81,36 @@ int bench_pipeline(int argc, char **argv)
                                          {"watchlist", required_argument, NULL, 'w'},
                                          {"detect-size", required_argument, NULL, 'd'},
                                          {"models", required_argument, NULL, 'm'},
+                                         {"embedder", required_argument, NULL, 'e'},
+                                         {"model", required_argument, NULL, 'e'},
                                          {"frames-dir", required_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
     const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL, *keep = NULL;
+    const char *embedder = NULL;
     int json = 0, n_frames = 250, detect = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 's': source = optarg; break;
-        case 'L': lfw = optarg; break;
-        case 'w': watchlist = optarg; break;
-        case 'm': model_dir = optarg; break;
-        case 'F': keep = optarg; break;
+        case 'j':
+            json = 1;
+            break;
+        case 's':
+            source = optarg;
+            break;
+        case 'L':
+            lfw = optarg;
+            break;
+        case 'w':
+            watchlist = optarg;
+            break;
+        case 'm':
+            model_dir = optarg;
+            break;
+        case 'e':
+            embedder = optarg;
+            break;
+        case 'F':
+            keep = optarg;
+            break;
         case 'n':
             if (cli_parse_int(optarg, 10, 100000, &n_frames))
                 return cli_usage("bench", "--frames needs a number 10..100000");
@@ -101,10 +119,12 @@ int bench_pipeline(int argc, char **argv)
             if (cli_parse_int(optarg, 64, 4096, &detect))
                 return cli_usage("bench", "--detect-size needs a number of pixels 64..4096");
             break;
-        default: return cli_usage("bench", "unknown option");
+        default:
+            return cli_usage("bench", "unknown option");
         }
     }
-    if (!source == !lfw) return cli_usage("bench", "pipeline needs --source FILE or --synthetic-lfw DIR");
+    if (!source == !lfw)
+        return cli_usage("bench", "pipeline needs --source FILE or --synthetic-lfw DIR");
     if (keep && mkdir(keep, 0700) && errno != EEXIST)
         return cli_fail("bench", LFR_EIO, "%s: %s", keep, strerror(errno));
     lfr_ctx *ctx = NULL;
@@ -132,7 +152,8 @@ int bench_pipeline(int argc, char **argv)
         source = dir;
     }
     for (int threads = 1; threads <= 2 && !status; threads++) {
-        engine_opts eo = {.model_dir = model_dir, .threads = threads, .flip = 1};
+        engine_opts eo = {
+            .model_dir = model_dir, .embedder = embedder, .threads = threads, .flip = 1};
         lfr_runtime *rt = NULL;
         lfr_engine *engine = NULL;
         lfr_gallery *g = NULL;
@@ -149,8 +170,10 @@ int bench_pipeline(int argc, char **argv)
         }
         cli_engine_close(rt, engine);
         eo.flip = 0;
-        if (rc == LFR_OK) status = cli_engine_open("bench", ctx, &eo, &rt, &engine);
-        else status = cli_fail_ctx("bench", ctx, rc);
+        if (rc == LFR_OK)
+            status = cli_engine_open("bench", ctx, &eo, &rt, &engine);
+        else
+            status = cli_fail_ctx("bench", ctx, rc);
         if (status) {
             lfr_gallery_free(g);
             break;
@@ -172,31 +195,30 @@ int bench_pipeline(int argc, char **argv)
             double emb = st.templates_compared / s, tracks = st.tracks / s;
             double cpu_pct = 100.0 * cpu / s / (double)sysconf(_SC_NPROCESSORS_ONLN);
             if (json)
-                json_array_append_new(out, json_pack("{s:i,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-                                                     "intra_op_threads", threads, "frames",
-                                                     (json_int_t)st.frames_processed,
-                                                     "processed_fps", fps, "faces_per_s", faces,
-                                                     "tracks_per_s", tracks, "embeddings_per_s",
-                                                     emb, "latency_p50_ms",
-                                                     st.latency_p50_us / 1000.0, "latency_p95_ms",
-                                                     st.latency_p95_us / 1000.0, "latency_p99_ms",
-                                                     st.latency_p99_us / 1000.0, "cpu_percent",
-                                                     cpu_pct));
+                json_array_append_new(
+                    out,
+                    json_pack("{s:i,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "intra_op_threads",
+                              threads, "frames", (json_int_t)st.frames_processed, "processed_fps",
+                              fps, "faces_per_s", faces, "tracks_per_s", tracks, "embeddings_per_s",
+                              emb, "latency_p50_ms", st.latency_p50_us / 1000.0, "latency_p95_ms",
+                              st.latency_p95_us / 1000.0, "latency_p99_ms",
+                              st.latency_p99_us / 1000.0, "cpu_percent", cpu_pct));
             else
-                printf("threads %d: %lld frames in %.1f s: %.1f fps, %.1f faces/s, %.1f new tracks/s, "
-                       "%.1f embeddings/s; latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms; CPU %.0f%% "
-                       "of %ld cores\n",
-                       threads, (long long)st.frames_processed, s, fps, faces, tracks, emb,
-                       st.latency_p50_us / 1000.0, st.latency_p95_us / 1000.0,
-                       st.latency_p99_us / 1000.0, cpu_pct, sysconf(_SC_NPROCESSORS_ONLN));
+                printf(
+                    "threads %d: %lld frames in %.1f s: %.1f fps, %.1f faces/s, %.1f new tracks/s, "
+                    "%.1f embeddings/s; latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms; CPU %.0f%% "
+                    "of %ld cores\n",
+                    threads, (long long)st.frames_processed, s, fps, faces, tracks, emb,
+                    st.latency_p50_us / 1000.0, st.latency_p95_us / 1000.0,
+                    st.latency_p99_us / 1000.0, cpu_pct, sysconf(_SC_NPROCESSORS_ONLN));
         }
         lfr_pipeline_free(p);
         lfr_gallery_free(g);
         cli_engine_close(rt, engine);
     }
     if (json && !status) {
-        cli_print_json(json_pack("{s:s,s:o}", "source", lfw ? "synthetic LFW stream" : source,
-                                 "runs", out));
+        cli_print_json(
+            json_pack("{s:s,s:o}", "source", lfw ? "synthetic LFW stream" : source, "runs", out));
         out = NULL;
     }
 done:

@@ -74,6 +74,8 @@ static int eval_verify(int argc, char **argv)
         emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);
         snprintf(model, sizeof model, "fusion of %.100s", fuse);
     } else {
+        /* Several workers keep the cores busy: a fusion's members in turn. */
+        eo.fusion_in_turn = threads > 1;
         if ((status = cli_engine_open("eval", ctx, &eo, &rt, &engine))) goto done;
         dim = lfr_engine_embedding_size(engine);
         emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);

@@ -156,7 +156,10 @@ static int load_and_embed(const set_opts *o, loaded *l)
     int rc = lfr_labelled_load_lfw(l->ctx, o->lfw, o->merge, &l->set);
     if (rc) return cli_fail_ctx("eval", l->ctx, rc);
     if (o->fuse) return load_fused(o, l);
-    int status = cli_engine_open("eval", l->ctx, &o->eo, &l->rt, &l->engine);
+    /* Several workers keep the cores busy: a fusion's members in turn. */
+    engine_opts eo = o->eo;
+    eo.fusion_in_turn = o->threads > 1;
+    int status = cli_engine_open("eval", l->ctx, &eo, &l->rt, &l->engine);
     if (status) return status;
     l->dim = lfr_engine_embedding_size(l->engine);
     l->emb_bytes = (size_t)l->set->n * (size_t)l->dim * sizeof(float);

@@ -70,6 +70,7 @@ int cli_engine_open(const char *cmd, lfr_ctx *ctx, const engine_opts *o, lfr_run
     ep.model_dir = o->model_dir;
     if (o->embedder) ep.embedder = o->embedder;
     ep.embed_flip = o->flip;
+    if (o->fusion_in_turn) ep.fusion_parallel = 0;
     rc = lfr_engine_new(ctx, *rt, &ep, engine);
     if (rc) {
         lfr_runtime_free(*rt);

@@ -162,7 +162,7 @@ const cli_command cli_commands[] = {
      "         [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"
      "       lfr bench pipeline (--source FILE | --synthetic-lfw DIR [--frames N])\n"
-     "         [--watchlist W] [--detect-size PX] [--frames-dir DIR] [--json]\n"
+     "         [--watchlist W] [--detect-size PX] [--frames-dir DIR] [--embedder NAME] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x360, 640x480, 960x540 and\n"
      "1920x1080 and\n"
      "alignment+embedding ms per face, with N intra-op threads (default: both 1\n"
