@@ -53,7 +53,7 @@ set_field end "$end"
 set_field watchlist_criteria "wanted for offences carrying 2+ years"
 set_field watchlist_categories "wanted by the courts"
 set_field watchlist_size 500
-set_field threshold 0.62
+set_field threshold 0.70
 set_field engagement_plan "two engagement officers per camera"
 set_field dpia_ref DPIA-7
 set_field equality_ref EIA-7
