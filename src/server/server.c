@@ -124,11 +124,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     request *r = *con_cls;
     if (!r) {
         /* Cameras first: on a small machine a flood of API requests must
-         * not starve the pipelines, so connection threads run at a lower
-         * priority (each connection has its own thread). */
+         * not starve the pipelines, so each connection's thread runs at the
+         * lowest priority (nice 10 was not enough: 32 busy connections
+         * outweighed a camera, docs/benchmarks.md). */
         static _Thread_local int niced;
         if (!niced) {
-            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
             niced = 1;
         }
         r = lfr_calloc(1, sizeof *r);
