@@ -442,6 +442,36 @@ class LifecycleTest(ServerCase):
         self.assertTrue(all(e["destroyed"] for e in wl))
 
 
+    def test_resumed_deployment_plays_its_sources_again(self):
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        frames = os.path.join(self.tmp, "resume-frames")
+        os.makedirs(frames, exist_ok=True)
+        for i in range(8):
+            shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
+        dep, _ = self.draft("Op Resume", camera_source=frames)
+        c = self.c
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+
+        def frames_done(at_least):
+            t0 = time.time()
+            while time.time() - t0 < 30:
+                m = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+                if not m["running"] and m["cameras"][0]["frames"] >= at_least:
+                    return m["cameras"][0]["frames"]
+                time.sleep(0.2)
+            self.fail("the folder was not played through: %s" % m)
+
+        first = frames_done(1)
+        # The folder ended; suspended and resumed, the camera plays it again.
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep, {"reason": "check"}, 200)
+        time.sleep(0.5)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        self.assertGreater(frames_done(first + 1), first)
+
+
 class TlsTest(unittest.TestCase):
     """With a certificate and key the server speaks only HTTPS, and its
     session cookie is marked Secure."""

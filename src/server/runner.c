@@ -338,6 +338,17 @@ static void tick(runner *r)
         }
         live_stop(r, l, now);
     }
+    /* A deployment no longer running (suspended, ended) forgets that its
+     * sources had ended: when it runs again, its cameras start afresh. */
+    for (int i = 0; i < r->n_ended;) {
+        int still = 0;
+        for (int j = 0; j < n_running; j++)
+            still |= running[j].id == r->ended_by_themselves[i];
+        if (still)
+            i++;
+        else
+            r->ended_by_themselves[i] = r->ended_by_themselves[--r->n_ended];
+    }
     /* Start what should run and does not. */
     for (int j = 0; j < n_running; j++) {
         int have = ended_by_itself(r, running[j].id);
