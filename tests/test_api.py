@@ -300,7 +300,7 @@ class ApiTest(ServerCase):
         # The camera: a folder of frames showing the watchlisted person.
         frames = os.path.join(self.tmp, "frames")
         os.makedirs(frames, exist_ok=True)
-        for i in range(12):
+        for i in range(40):  # 1.6 s at the camera's pace: enough frames under load
             shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
         dep, entry = self.draft("Op Live", camera_source=frames)
         c = self.c
