@@ -180,6 +180,21 @@ int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
                       const lfr_watchlist_entry *e, const lfr_engine *engine,
                       const uint8_t *photo, size_t photo_len, int64_t now_ms, int64_t *id,
                       json_t **flags);
+/* The same in two steps, so that the engine's work on the photo needs no
+ * hold on the store: lfr_watchlist_enrol checks the record (WL-2, WL-3,
+ * WL-6) and the photo (WL-5) and makes the template, reading only the
+ * policy's settings; lfr_watchlist_add_enrolled does the rest, as
+ * lfr_watchlist_add. The enrolment is wiped when freed. */
+typedef struct lfr_enrolment lfr_enrolment;
+int lfr_watchlist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *actor,
+                        const lfr_watchlist_entry *e, const lfr_engine *engine,
+                        const uint8_t *photo, size_t photo_len, int64_t now_ms,
+                        lfr_enrolment **out);
+int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                               int64_t deployment, const lfr_watchlist_entry *e,
+                               const lfr_enrolment *en, const uint8_t *photo, size_t photo_len,
+                               int64_t now_ms, int64_t *id, json_t **flags);
+void lfr_enrolment_free(lfr_enrolment *en);
 /* Second approval of an associate, witness or victim entry (WL-2), or of a
  * child (WL-6: at least a superintendent), by someone other than who added
  * it. */

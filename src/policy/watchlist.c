@@ -32,7 +32,8 @@ int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
         unsigned char fresh[32];
         randombytes_buf(fresh, sizeof fresh);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: cannot create the key: %s", path, strerror(errno));
+        if (fd < 0)
+            return lfr_fail(ctx, LFR_EIO, "%s: cannot create the key: %s", path, strerror(errno));
         int bad = write(fd, fresh, sizeof fresh) != (ssize_t)sizeof fresh || fsync(fd);
         close(fd);
         sodium_memzero(fresh, sizeof fresh);
@@ -45,7 +46,8 @@ int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
     if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
     int rc = LFR_OK;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+        rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
     else if (st.st_mode & 077)
         rc = lfr_fail(ctx, LFR_EINVAL, "%s: the key is readable by others (mode %o): chmod 600 it",
                       path, (unsigned)(st.st_mode & 0777));
@@ -95,7 +97,8 @@ int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, 
 static int check_text(lfr_ctx *ctx, const char *what, const char *v, size_t max)
 {
     if (!v || !*v) return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: %s is missing (WL-3)", what);
-    if (strlen(v) > max) return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: %s is over %zu characters", what, max);
+    if (strlen(v) > max)
+        return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: %s is over %zu characters", what, max);
     return LFR_OK;
 }
 
@@ -121,7 +124,8 @@ static int check_entry(lfr_ctx *ctx, const lfr_policy *p, const lfr_watchlist_en
         (rc = check_text(ctx, "legal_basis", e->legal_basis, 1000)) ||
         (rc = check_text(ctx, "photo_date", e->photo_date, 10)))
         return rc;
-    for (int i = 0; i < N_CATEGORIES; i++) known |= !strcmp(e->category, categories[i]);
+    for (int i = 0; i < N_CATEGORIES; i++)
+        known |= !strcmp(e->category, categories[i]);
     if (!known)
         return lfr_fail(ctx, LFR_EINVAL,
                         "watchlist entry: category '%s' is not in the force's policy (WL-2)",
@@ -132,12 +136,13 @@ static int check_entry(lfr_ctx *ctx, const lfr_policy *p, const lfr_watchlist_en
                         "watchlist entry: a %s needs an extra written justification (WL-2)",
                         e->category);
     if (e->child && !extra)
-        return lfr_fail(ctx, LFR_EINVAL,
-                        "watchlist entry: a child needs a recorded risk-of-harm justification (WL-6)");
+        return lfr_fail(
+            ctx, LFR_EINVAL,
+            "watchlist entry: a child needs a recorded risk-of-harm justification (WL-6)");
     double age = photo_age_years(e->photo_date, now_ms);
     if (age < 0)
-        return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: photo_date '%s' is not a past YYYY-MM-DD",
-                        e->photo_date);
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "watchlist entry: photo_date '%s' is not a past YYYY-MM-DD", e->photo_date);
     if (age > p->cfg.photo_max_years && !extra)
         return lfr_fail(ctx, LFR_EINVAL,
                         "watchlist entry: the photo is %.0f years old: over %d years it needs a "
@@ -170,8 +175,8 @@ static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engin
         const lfr_face *f = &faces[i];
         float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
         int inside = i != main_face && cx > m->x1 && cx < m->x2 && cy > m->y1 && cy < m->y2;
-        n_real += i == main_face ||
-                  (3 * (f->x2 - f->x1) >= m->x2 - m->x1 && f->score >= 0.9f && !inside);
+        n_real +=
+            i == main_face || (3 * (f->x2 - f->x1) >= m->x2 - m->x1 && f->score >= 0.9f && !inside);
     }
     if (n_real != 1) {
         rc = lfr_fail(ctx, LFR_EINVAL,
@@ -179,10 +184,10 @@ static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engin
         goto done;
     }
     const lfr_face_quality *q = &faces[main_face].quality;
-    const char *why = q->eye_distance_px < p->cfg.min_eye_px ? "too small (inter-eye distance)"
+    const char *why = q->eye_distance_px < p->cfg.min_eye_px   ? "too small (inter-eye distance)"
                       : fabsf(q->yaw_deg) > p->cfg.max_yaw_deg ? "turned sideways (yaw)"
                       : fabsf(q->pitch_deg) > p->cfg.max_pitch_deg ? "tilted up or down (pitch)"
-                      : q->sharpness < p->cfg.min_sharpness ? "blurred"
+                      : q->sharpness < p->cfg.min_sharpness        ? "blurred"
                       : q->brightness < 40 || q->brightness > 220 || q->clipped > 0.1f
                           ? "badly exposed"
                           : NULL;
@@ -271,10 +276,64 @@ static int64_t count_entries(lfr_ctx *ctx, lfr_policy *p, int64_t deployment)
     return n;
 }
 
+struct lfr_enrolment {
+    float *tpl;
+    int dim;
+    json_t *quality, *flags;
+};
+
+void lfr_enrolment_free(lfr_enrolment *en)
+{
+    if (!en) return;
+    if (en->tpl) lfr_wipe_free(en->tpl, (size_t)en->dim * sizeof(float));
+    json_decref(en->quality);
+    json_decref(en->flags);
+    lfr_free(en);
+}
+
+int lfr_watchlist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *actor,
+                        const lfr_watchlist_entry *e, const lfr_engine *engine,
+                        const uint8_t *photo, size_t photo_len, int64_t now_ms, lfr_enrolment **out)
+{
+    *out = NULL;
+    /* Refused before the engine spends time on the photo. */
+    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
+    if (rc) return rc;
+    lfr_enrolment *en = lfr_calloc(1, sizeof *en);
+    if (!en) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    en->dim = lfr_engine_embedding_size(engine);
+    en->tpl = lfr_calloc((size_t)en->dim, sizeof(float));
+    en->flags = json_array();
+    rc = !en->tpl || !en->flags ? lfr_fail(ctx, LFR_ENOMEM, "out of memory") : LFR_OK;
+    if (!rc) rc = check_entry(ctx, p, e, now_ms, en->flags);
+    if (!rc) rc = enrol_face(ctx, p, engine, photo, photo_len, en->tpl, &en->quality);
+    if (rc) {
+        lfr_enrolment_free(en);
+        return rc;
+    }
+    *out = en;
+    return LFR_OK;
+}
+
 int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      const lfr_watchlist_entry *e, const lfr_engine *engine,
-                      const uint8_t *photo, size_t photo_len, int64_t now_ms, int64_t *id,
-                      json_t **flags_out)
+                      const lfr_watchlist_entry *e, const lfr_engine *engine, const uint8_t *photo,
+                      size_t photo_len, int64_t now_ms, int64_t *id, json_t **flags_out)
+{
+    *id = 0;
+    *flags_out = NULL;
+    lfr_enrolment *en = NULL;
+    int rc = lfr_watchlist_enrol(ctx, p, actor, e, engine, photo, photo_len, now_ms, &en);
+    if (!rc)
+        rc = lfr_watchlist_add_enrolled(ctx, p, actor, deployment, e, en, photo, photo_len, now_ms,
+                                        id, flags_out);
+    lfr_enrolment_free(en);
+    return rc;
+}
+
+int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                               int64_t deployment, const lfr_watchlist_entry *e,
+                               const lfr_enrolment *en, const uint8_t *photo, size_t photo_len,
+                               int64_t now_ms, int64_t *id, json_t **flags_out)
 {
     *id = 0;
     *flags_out = NULL;
@@ -282,20 +341,14 @@ int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     if (rc) return rc;
     if (!p->have_key)
         return lfr_fail(ctx, LFR_EINVAL, "no watchlist key is configured: photos cannot be stored");
-    json_t *flags = json_array(), *quality = NULL;
-    int dim = lfr_engine_embedding_size(engine);
-    float *tpl = lfr_calloc((size_t)dim, sizeof(float));
+    json_t *flags = json_deep_copy(en->flags);
+    int dim = en->dim;
+    const float *tpl = en->tpl;
     uint8_t *photo_box = NULL, *tpl_box = NULL;
     size_t photo_box_len = 0, tpl_box_len = 0;
     lfr_stmt *st = NULL;
-    if (!tpl) {
-        json_decref(flags);
-        return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
-    }
-    if ((rc = check_entry(ctx, p, e, now_ms, flags)) ||
-        (rc = enrol_face(ctx, p, engine, photo, photo_len, tpl, &quality)) ||
-        (rc = lfr_store_begin(ctx, p->s)))
-        goto out;
+    if (!flags) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if ((rc = lfr_store_begin(ctx, p->s))) goto out;
     char state[16];
     int64_t planned = 0;
     if ((rc = deployment_state(ctx, p, deployment, state, sizeof state, &planned))) goto done;
@@ -316,7 +369,7 @@ int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         (rc = policy_seal(ctx, p, photo, photo_len, &photo_box, &photo_box_len)) ||
         (rc = policy_seal(ctx, p, tpl, (size_t)dim * sizeof(float), &tpl_box, &tpl_box_len)))
         goto done;
-    char *quality_text = json_dumps(quality, JSON_COMPACT | JSON_SORT_KEYS);
+    char *quality_text = json_dumps(en->quality, JSON_COMPACT | JSON_SORT_KEYS);
     char *flags_text = json_dumps(flags, JSON_COMPACT);
     if (!quality_text || !flags_text) rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     if (!rc)
@@ -326,8 +379,7 @@ int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
                               "child, added_by, added_ms, quality, flags, photo, template) "
                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               &st);
-    if (!rc &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 2, e->person_ref)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 3, e->category)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 4, e->reason)) &&
@@ -355,10 +407,8 @@ done:
     rc = finish(ctx, p, rc);
 out:
     lfr_stmt_free(st);
-    lfr_wipe_free(tpl, (size_t)dim * sizeof(float));
     lfr_free(photo_box);
     lfr_free(tpl_box);
-    json_decref(quality);
     if (rc) {
         json_decref(flags);
         *id = 0;
@@ -444,9 +494,10 @@ int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
     if (r.destroyed) rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld was destroyed", (long long)entry);
     if (!rc)
-        rc = entry_update(ctx, p, entry,
-                          "UPDATE watchlist_entries SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?",
-                          2, actor->id, now_ms);
+        rc = entry_update(
+            ctx, p, entry,
+            "UPDATE watchlist_entries SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?", 2,
+            actor->id, now_ms);
     if (!rc) rc = audit(ctx, p, actor, "watchlist.review", entry, "watchlist_entry", NULL);
     return finish(ctx, p, rc);
 }
@@ -490,31 +541,37 @@ int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_a
                     int64_t planned_size)
 {
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT id, category, child, ifnull(second_approved_by,0), "
-                              "ifnull(reviewed_by,0) FROM watchlist_entries WHERE deployment_id = ? "
-                              "AND destroyed_ms IS NULL",
-                              &st);
+    int rc =
+        lfr_stmt_prepare(ctx, p->s,
+                         "SELECT id, category, child, ifnull(second_approved_by,0), "
+                         "ifnull(reviewed_by,0) FROM watchlist_entries WHERE deployment_id = ? "
+                         "AND destroyed_ms IS NULL",
+                         &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     int64_t n = 0;
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         rc = 0;
         n++;
-        int64_t id = lfr_stmt_int64(st, 0), second = lfr_stmt_int64(st, 3), reviewer = lfr_stmt_int64(st, 4);
+        int64_t id = lfr_stmt_int64(st, 0), second = lfr_stmt_int64(st, 3),
+                reviewer = lfr_stmt_int64(st, 4);
         if (reviewer == 0)
-            rc = lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld has not been reviewed (WL-4)", (long long)id);
+            rc = lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld has not been reviewed (WL-4)",
+                          (long long)id);
         else if (reviewer == ao->id)
-            rc = lfr_fail(ctx, LFR_EPERM,
-                          "watchlist entry %lld was reviewed by %s, who may not also authorise (WL-4)",
-                          (long long)id, ao->name);
+            rc = lfr_fail(
+                ctx, LFR_EPERM,
+                "watchlist entry %lld was reviewed by %s, who may not also authorise (WL-4)",
+                (long long)id, ao->name);
         else if ((needs_second_approval(lfr_stmt_text(st, 1)) || lfr_stmt_int64(st, 2)) && !second)
-            rc = lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld lacks its second approval (WL-2, WL-6)",
+            rc = lfr_fail(ctx, LFR_EINVAL,
+                          "watchlist entry %lld lacks its second approval (WL-2, WL-6)",
                           (long long)id);
     }
     lfr_stmt_free(st);
     if (rc < 0 || rc > 0) return rc;
     if (n > planned_size)
-        return lfr_fail(ctx, LFR_EINVAL, "the watchlist has %lld entries, more than the %lld authorised",
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "the watchlist has %lld entries, more than the %lld authorised",
                         (long long)n, (long long)planned_size);
     return LFR_OK;
 }
@@ -523,16 +580,17 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                        json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor,
-                       LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_AUDITOR,
-                       "listing a watchlist");
+    int rc = need_role(
+        ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_AUDITOR,
+        "listing a watchlist");
     if (rc) return rc;
     lfr_stmt *st = NULL;
-    if ((rc = lfr_stmt_prepare(ctx, p->s,
-                               "SELECT id, person_ref, category, photo_date, reviewed_by IS NOT NULL, "
-                               "destroyed_ms IS NOT NULL, flags, child, second_approved_by IS NOT "
-                               "NULL FROM watchlist_entries WHERE deployment_id = ? ORDER BY id",
-                               &st)) ||
+    if ((rc = lfr_stmt_prepare(
+             ctx, p->s,
+             "SELECT id, person_ref, category, photo_date, reviewed_by IS NOT NULL, "
+             "destroyed_ms IS NOT NULL, flags, child, second_approved_by IS NOT "
+             "NULL FROM watchlist_entries WHERE deployment_id = ? ORDER BY id",
+             &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment))) {
         lfr_stmt_free(st);
         return rc;
@@ -580,13 +638,13 @@ int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const ch
                                 &st)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 1, person_ref))) {
         while ((rc = lfr_stmt_step(ctx, st)) == 1)
-            json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I}", "deployment",
-                                                 (json_int_t)lfr_stmt_int64(st, 0), "name",
-                                                 lfr_stmt_text(st, 1), "state", lfr_stmt_text(st, 2),
-                                                 "category", lfr_stmt_text(st, 3), "added_ms",
-                                                 (json_int_t)lfr_stmt_int64(st, 4), "started_ms",
-                                                 (json_int_t)lfr_stmt_int64(st, 5), "ended_ms",
-                                                 (json_int_t)lfr_stmt_int64(st, 6)));
+            json_array_append_new(
+                arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I}", "deployment",
+                               (json_int_t)lfr_stmt_int64(st, 0), "name", lfr_stmt_text(st, 1),
+                               "state", lfr_stmt_text(st, 2), "category", lfr_stmt_text(st, 3),
+                               "added_ms", (json_int_t)lfr_stmt_int64(st, 4), "started_ms",
+                               (json_int_t)lfr_stmt_int64(st, 5), "ended_ms",
+                               (json_int_t)lfr_stmt_int64(st, 6)));
         if (rc == 0)
             rc = audit(ctx, p, actor, "sar.lookup", 0, "person",
                        json_pack("{s:s,s:i}", "person_ref", person_ref, "found",
@@ -594,7 +652,9 @@ int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const ch
     }
     lfr_stmt_free(st);
     rc = finish(ctx, p, rc < 0 ? rc : LFR_OK);
-    if (rc) json_decref(arr);
-    else *out = arr;
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
     return rc;
 }

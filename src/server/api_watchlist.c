@@ -55,10 +55,17 @@ enum MHD_Result api_watchlist_add(request *r)
                              .child = json_is_true(json_object_get(body, "child"))};
     int64_t id = 0;
     json_t *flags = NULL;
-    db_lock(r);
-    int rc = lfr_watchlist_add(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &e,
-                               r->srv->engine, photo, len, server_now_ms(), &id, &flags);
-    db_unlock(r);
+    lfr_enrolment *en = NULL;
+    /* The engine's work on the photo holds no lock; only the store's does. */
+    int rc = lfr_watchlist_enrol(r->ctx, r->srv->policy, &r->sess.actor, &e, r->srv->engine, photo,
+                                 len, server_now_ms(), &en);
+    if (!rc) {
+        db_lock(r);
+        rc = lfr_watchlist_add_enrolled(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &e, en,
+                                        photo, len, server_now_ms(), &id, &flags);
+        db_unlock(r);
+    }
+    lfr_enrolment_free(en);
     ret = rc ? reply_rc(r, rc)
              : reply_json(r, 201,
                           json_pack("{s:I,s:o}", "id", (json_int_t)id, "flags",
