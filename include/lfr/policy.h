@@ -93,6 +93,19 @@ typedef struct lfr_actor {
 int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
                      lfr_actor *out);
 
+/* The same in two steps, so that the slow, memory-hard check needs no hold
+ * on the store: the lookup reads the user (under the caller's lock), the
+ * check verifies the password against it, or against a hash nobody knows
+ * when the name is unknown or disabled, taking the same time either way. */
+typedef struct lfr_login {
+    lfr_actor actor;
+    char hash[128];
+    int usable; /* the user exists and is enabled */
+} lfr_login;
+int lfr_policy_login_lookup(lfr_ctx *ctx, lfr_policy *p, const char *name, lfr_login *out);
+int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *password,
+                            lfr_actor *out);
+
 /* Adds a user (administrators only; the very first user must be an
  * administrator and is added with actor NULL). Refuses role mixes that
  * break separation of duties (an administrator or oversight user with face

@@ -1,6 +1,7 @@
 /* policy/users.c - named users, roles, ranks and passwords (SEC-1, SEC-3). */
 #include "internal.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -255,8 +256,22 @@ done:
     return finish(ctx, p, rc);
 }
 
-int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
-                     lfr_actor *out)
+/* A hash of nothing anyone knows, verified against when the name is unknown
+ * or disabled, so that the time taken does not tell which names exist. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof secret);
+    if (crypto_pwhash_str(dummy_hash, (const char *)secret, sizeof secret,
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        dummy_hash[0] = '\0';
+    sodium_memzero(secret, sizeof secret);
+}
+
+int lfr_policy_login_lookup(lfr_ctx *ctx, lfr_policy *p, const char *name, lfr_login *out)
 {
     memset(out, 0, sizeof *out);
     lfr_stmt *st = NULL;
@@ -264,23 +279,41 @@ int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *
                               "SELECT id, roles, rank, password_hash, disabled FROM users WHERE "
                               "name = ?",
                               &st);
-    if (rc) return rc;
-    if ((rc = lfr_stmt_bind_text(ctx, st, 1, name ? name : ""))) goto done;
-    rc = lfr_stmt_step(ctx, st);
-    if (rc < 0) goto done;
-    /* One answer for a wrong name and a wrong password. */
-    if (rc == 0 || !password || lfr_stmt_int64(st, 4) ||
-        crypto_pwhash_str_verify(lfr_stmt_text(st, 3), password, strlen(password)) != 0) {
-        rc = lfr_fail(ctx, LFR_EINVAL, "login: wrong user name or password, or user disabled");
-        goto done;
+    if (!rc) rc = lfr_stmt_bind_text(ctx, st, 1, name ? name : "");
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    if (rc == 1 && !lfr_stmt_int64(st, 4) && strlen(lfr_stmt_text(st, 3)) < sizeof out->hash) {
+        out->usable = 1;
+        out->actor.id = lfr_stmt_int64(st, 0);
+        snprintf(out->actor.name, sizeof out->actor.name, "%s", name);
+        out->actor.roles = (int)lfr_stmt_int64(st, 1);
+        out->actor.rank = (int)lfr_stmt_int64(st, 2);
+        snprintf(out->hash, sizeof out->hash, "%s", lfr_stmt_text(st, 3));
     }
-    out->id = lfr_stmt_int64(st, 0);
-    snprintf(out->name, sizeof out->name, "%s", name);
-    out->roles = (int)lfr_stmt_int64(st, 1);
-    out->rank = (int)lfr_stmt_int64(st, 2);
-    rc = LFR_OK;
-done:
     lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
+int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *password, lfr_actor *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_once(&dummy_once, make_dummy_hash);
+    const char *hash = l->usable ? l->hash : dummy_hash;
+    int ok = password && hash[0] &&
+             crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 && l->usable;
+    /* One answer for a wrong name and a wrong password. */
+    if (!ok)
+        return lfr_fail(ctx, LFR_EINVAL, "login: wrong user name or password, or user disabled");
+    *out = l->actor;
+    return LFR_OK;
+}
+
+int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
+                     lfr_actor *out)
+{
+    lfr_login l;
+    int rc = lfr_policy_login_lookup(ctx, p, name, &l);
+    if (!rc) rc = lfr_policy_login_verify(ctx, &l, password, out);
+    sodium_memzero(&l, sizeof l);
     return rc;
 }
 

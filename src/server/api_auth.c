@@ -34,23 +34,32 @@ enum MHD_Result api_login(request *r)
     if (!body) return MHD_YES;
     const char *name = body_str(body, "name");
     enum MHD_Result ret;
-    int wait = strlen(name) < 64 ? sessions_locked(r->srv->sessions, name) : 0;
+    /* No user has a longer name: refused without touching the throttle. */
+    int wait = strlen(name) < 64 ? sessions_login_begin(r->srv->sessions, name) : -1;
     if (wait) {
-        ret = reply_error(r, 429, "locked",
-                          "too many failed logins for this name: try again in %d seconds", wait);
+        ret = wait < 0 ? reply_error(r, 401, "unauthenticated", "wrong user name or password")
+                       : reply_error(r, 429, "locked",
+                                     "too many failed logins for this name: try again in %d "
+                                     "seconds",
+                                     wait);
         json_decref(body);
         return ret;
     }
+    /* The user is read under the lock; the memory-hard check runs outside it. */
+    lfr_login login;
     lfr_actor actor;
     db_lock(r);
-    int rc = lfr_policy_login(r->ctx, r->srv->policy, name, body_str(body, "password"), &actor);
+    int rc = lfr_policy_login_lookup(r->ctx, r->srv->policy, name, &login);
     db_unlock(r);
-    if (strlen(name) < 64) sessions_login_result(r->srv->sessions, name, rc == LFR_OK);
+    if (!rc) rc = lfr_policy_login_verify(r->ctx, &login, body_str(body, "password"), &actor);
+    sodium_memzero(&login, sizeof login);
+    if (!rc) sessions_login_succeeded(r->srv->sessions, name);
     json_decref(body);
     if (rc == LFR_EINVAL) return reply_error(r, 401, "unauthenticated", "%s", lfr_errmsg(r->ctx));
     if (rc) return reply_rc(r, rc);
     session s;
-    sessions_open(r->srv->sessions, &actor, &s);
+    if (sessions_open(r->srv->sessions, &actor, &s))
+        return reply_error(r, 503, "busy", "too many sessions are open: try again later");
     char cookie[256];
     snprintf(cookie, sizeof cookie,
              "lfr_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", s.token,

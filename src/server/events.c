@@ -127,7 +127,7 @@ static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max)
     listener *l = cls;
     if (!l->pending) {
         session s;
-        if (atomic_load(&l->srv->stopping) || sessions_find(l->srv->sessions, l->token, &s))
+        if (atomic_load(&l->srv->stopping) || sessions_find(l->srv->sessions, l->token, 0, &s))
             return MHD_CONTENT_READER_END_OF_STREAM;
         pthread_mutex_lock(&l->hub->lock);
         int rc = collect(l);

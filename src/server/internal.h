@@ -23,17 +23,22 @@ typedef struct session {
 
 int sessions_new(session_table **out, int max_age_ms, int idle_ms);
 void sessions_free(session_table *t);
-/* Creates a session for actor; the new session is copied to *out. */
+/* Creates a session for actor (a user's oldest gives way past 8); the new
+ * session is copied to *out. -1 when the table is full of others' live
+ * sessions. */
 int sessions_open(session_table *t, const lfr_actor *actor, session *out);
-/* Finds a live session by token, refreshing its idle time; 0 if found. */
-int sessions_find(session_table *t, const char *token, session *out);
+/* Finds a live session by token; 0 if found. refresh: this is the user's
+ * own doing, so the idle clock restarts (not for event streams and
+ * background polls, or an unattended screen would never time out). */
+int sessions_find(session_table *t, const char *token, int refresh, session *out);
 void sessions_close(session_table *t, const char *token);
 /* Ends every session of a user (disabled). */
 void sessions_close_user(session_table *t, const char *name);
-/* Login throttling by user name: 0 if the name may try now, else the
- * seconds until it may. */
-int sessions_locked(session_table *t, const char *name);
-void sessions_login_result(session_table *t, const char *name, int ok);
+/* Login throttling by user name, checked and counted in one step: 0 if
+ * the name may try now (the try counts as a failure until
+ * sessions_login_succeeded), else the seconds until it may. */
+int sessions_login_begin(session_table *t, const char *name);
+void sessions_login_succeeded(session_table *t, const char *name);
 
 /* ---- server-sent events (events.c) ---- */
 
@@ -97,6 +102,7 @@ typedef struct request {
     char name[64];  /* a name path part */
     lfr_ctx *ctx;
     int replied;
+    enum MHD_Result (*handler)(struct request *r); /* set by routes_admit */
 } request;
 
 /* Responses; each queues exactly one and returns MHD_YES/NO for MHD. */
@@ -136,8 +142,11 @@ int64_t server_now_ms(void);
 
 typedef enum MHD_Result (*handler_fn)(request *r);
 
-/* Dispatches an authenticated or public API request. */
-enum MHD_Result routes_dispatch(request *r);
+/* At an API request's first call, from its headers alone: its handler
+ * (r->handler), and whether this client may call it (session, CSRF token).
+ * -1 after queueing the refusal (401, 403, 404, 405), before any body is
+ * read. */
+int routes_admit(request *r);
 
 enum MHD_Result api_login(request *r);
 enum MHD_Result api_logout(request *r);

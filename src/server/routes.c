@@ -99,7 +99,7 @@ static const char *session_cookie(request *r)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "lfr_session");
 }
 
-enum MHD_Result routes_dispatch(request *r)
+int routes_admit(request *r)
 {
     const route *found = NULL;
     int path_known = 0;
@@ -108,22 +108,34 @@ enum MHD_Result routes_dispatch(request *r)
         path_known = 1;
         if (!strcmp(routes[i].method, r->method)) found = &routes[i];
     }
-    if (!found && path_known)
-        return reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
-                           r->url);
-    if (!found) return reply_error(r, 404, "not_found", "no such path: %s", r->url);
+    if (!found && path_known) {
+        reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->url);
+        return -1;
+    }
+    if (!found) {
+        reply_error(r, 404, "not_found", "no such path: %s", r->url);
+        return -1;
+    }
     if (!found->public) {
-        if (sessions_find(r->srv->sessions, session_cookie(r), &r->sess))
-            return reply_error(r, 401, "unauthenticated",
-                               "log in first (no session, or it expired)");
+        /* The user's own request keeps the session awake; an event stream
+         * or a page's background poll does not. */
+        const char *bg = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-LFR-Background");
+        int refresh = found->fn != api_events && !(bg && !strcmp(bg, "1"));
+        if (sessions_find(r->srv->sessions, session_cookie(r), refresh, &r->sess)) {
+            reply_error(r, 401, "unauthenticated", "log in first (no session, or it expired)");
+            return -1;
+        }
         r->have_session = 1;
         /* A cross-site page cannot read the token, so cannot send it. */
         if (strcmp(r->method, "GET")) {
             const char *token =
                 MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
-            if (!token || strlen(token) != 64 || sodium_memcmp(token, r->sess.csrf, 64))
-                return reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
+            if (!token || strlen(token) != 64 || sodium_memcmp(token, r->sess.csrf, 64)) {
+                reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
+                return -1;
+            }
         }
     }
-    return found->fn(r);
+    r->handler = found->fn;
+    return 0;
 }

@@ -141,12 +141,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->method = method;
         r->url = url;
-        /* Watchlist uploads carry a photo; everything else is small. */
-        size_t n = strlen(url);
-        r->body_limit = n > 10 && !strcmp(url + n - 10, "/watchlist")
-                            ? (size_t)srv->cfg.max_upload_bytes
-                            : (size_t)srv->cfg.max_body_bytes;
         *con_cls = r;
+        /* Who may send what is known from the headers: nothing of a body
+         * is read before the route, the session and the CSRF token pass. */
+        if (!strncmp(url, "/api/", 5) && routes_admit(r)) return MHD_YES;
+        /* Watchlist uploads carry a photo; everything else is small. */
+        r->body_limit = r->handler == api_watchlist_add ? (size_t)srv->cfg.max_upload_bytes
+                                                        : (size_t)srv->cfg.max_body_bytes;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > r->body_limit)
             return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
@@ -178,7 +179,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->replied) return MHD_YES;
     if (r->too_large)
         return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
-    if (!strncmp(url, "/api/", 5)) return routes_dispatch(r);
+    if (r->handler) return r->handler(r);
     if (!strcmp(url, "/metrics")) return api_metrics(r);
     return serve_static(r);
 }
@@ -295,7 +296,8 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         char details[256];
         snprintf(details, sizeof details, "{\"floor\":%.4f,\"model\":\"%s\",\"model_floor\":%.4f}",
                  cfg->threshold_floor,
-                 lfr_model_name(lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER)), pc.threshold_floor);
+                 lfr_model_name(lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER)),
+                 pc.threshold_floor);
         pc.threshold_floor = cfg->threshold_floor;
         if ((rc = lfr_audit_append(ctx, s->store, "system", "settings.threshold_floor",
                                    "settings/threshold_floor", details)))

@@ -11,6 +11,7 @@
 #define MAX_THROTTLED 4096
 #define LOCK_AFTER_FAILURES 5
 #define LOCK_MS (5 * 60 * 1000)
+#define MAX_SESSIONS_PER_USER 8
 
 typedef struct throttle {
     char name[64];
@@ -76,12 +77,21 @@ int sessions_open(session_table *t, const lfr_actor *actor, session *out)
     int64_t now = server_now_ms();
     pthread_mutex_lock(&t->lock);
     sweep(t, now);
-    if (t->n == MAX_SESSIONS) {
-        /* Full of live sessions: the one idle longest gives way. */
-        int oldest = 0;
-        for (int i = 1; i < t->n; i++)
-            if (t->sessions[i].seen_ms < t->sessions[oldest].seen_ms) oldest = i;
+    /* A user's oldest session gives way to their newest, so nobody can fill
+     * the table and log the others out. */
+    int mine = 0, oldest = -1;
+    for (int i = 0; i < t->n; i++)
+        if (t->sessions[i].actor.id == actor->id) {
+            mine++;
+            if (oldest < 0 || t->sessions[i].seen_ms < t->sessions[oldest].seen_ms) oldest = i;
+        }
+    if (mine >= MAX_SESSIONS_PER_USER) {
         t->sessions[oldest] = t->sessions[--t->n];
+        sodium_memzero(&t->sessions[t->n], sizeof(session));
+    }
+    if (t->n == MAX_SESSIONS) {
+        pthread_mutex_unlock(&t->lock);
+        return -1;
     }
     session *s = &t->sessions[t->n++];
     memset(s, 0, sizeof *s);
@@ -91,10 +101,10 @@ int sessions_open(session_table *t, const lfr_actor *actor, session *out)
     s->created_ms = s->seen_ms = now;
     *out = *s;
     pthread_mutex_unlock(&t->lock);
-    return LFR_OK;
+    return 0;
 }
 
-int sessions_find(session_table *t, const char *token, session *out)
+int sessions_find(session_table *t, const char *token, int refresh, session *out)
 {
     if (!token || strlen(token) != 64) return -1;
     int64_t now = server_now_ms();
@@ -105,7 +115,7 @@ int sessions_find(session_table *t, const char *token, session *out)
         /* Constant time, so timing does not reveal how much of a token matched. */
         if (sodium_memcmp(s->token, token, 64) == 0) {
             if (!expired(t, s, now)) {
-                s->seen_ms = now;
+                if (refresh) s->seen_ms = now;
                 *out = *s;
                 found = 0;
             }
@@ -143,17 +153,20 @@ void sessions_close_user(session_table *t, const char *name)
     pthread_mutex_unlock(&t->lock);
 }
 
-static throttle *throttle_of(session_table *t, const char *name, int create, int64_t now)
+/* The entry of a name, created if need be. A full table forgets the entry
+ * left alone longest that holds no lock, so a flood of made-up names
+ * cannot lift a lock; NULL when every entry is a live lock. */
+static throttle *throttle_of(session_table *t, const char *name, int64_t now)
 {
     for (int i = 0; i < t->n_throttled; i++)
         if (!strcmp(t->throttled[i].name, name)) return &t->throttled[i];
-    if (!create) return NULL;
     if (t->n_throttled == MAX_THROTTLED) {
-        /* Forget the entry left alone longest, so a flood of made-up names
-         * cannot grow memory or evict a name under attack right now. */
-        int oldest = 0;
-        for (int i = 1; i < t->n_throttled; i++)
-            if (t->throttled[i].last_ms < t->throttled[oldest].last_ms) oldest = i;
+        int oldest = -1;
+        for (int i = 0; i < t->n_throttled; i++)
+            if (t->throttled[i].locked_until_ms <= now &&
+                (oldest < 0 || t->throttled[i].last_ms < t->throttled[oldest].last_ms))
+                oldest = i;
+        if (oldest < 0) return NULL;
         t->throttled[oldest] = t->throttled[--t->n_throttled];
     }
     throttle *th = &t->throttled[t->n_throttled++];
@@ -163,30 +176,34 @@ static throttle *throttle_of(session_table *t, const char *name, int create, int
     return th;
 }
 
-int sessions_locked(session_table *t, const char *name)
+int sessions_login_begin(session_table *t, const char *name)
 {
     int64_t now = server_now_ms();
     pthread_mutex_lock(&t->lock);
-    throttle *th = throttle_of(t, name, 0, now);
-    int wait =
-        th && th->locked_until_ms > now ? (int)((th->locked_until_ms - now + 999) / 1000) : 0;
-    pthread_mutex_unlock(&t->lock);
-    return wait;
-}
-
-void sessions_login_result(session_table *t, const char *name, int ok)
-{
-    int64_t now = server_now_ms();
-    pthread_mutex_lock(&t->lock);
-    throttle *th = throttle_of(t, name, !ok, now);
-    if (th && ok) {
-        *th = t->throttled[--t->n_throttled];
-    } else if (th) {
+    throttle *th = throttle_of(t, name, now);
+    int wait = !th                         ? LOCK_MS / 1000
+               : th->locked_until_ms > now ? (int)((th->locked_until_ms - now + 999) / 1000)
+                                           : 0;
+    if (th && !wait) {
+        /* Counted as a failure before the password is checked, so attempts
+         * sent all at once cannot pass the lock together. */
         th->last_ms = now;
         if (++th->failures >= LOCK_AFTER_FAILURES) {
             th->locked_until_ms = now + LOCK_MS;
             th->failures = 0;
         }
     }
+    pthread_mutex_unlock(&t->lock);
+    return wait;
+}
+
+void sessions_login_succeeded(session_table *t, const char *name)
+{
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < t->n_throttled; i++)
+        if (!strcmp(t->throttled[i].name, name)) {
+            t->throttled[i] = t->throttled[--t->n_throttled];
+            break;
+        }
     pthread_mutex_unlock(&t->lock);
 }
