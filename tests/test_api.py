@@ -163,6 +163,13 @@ class ApiTest(ServerCase):
             self.skipTest("no data: " + PHOTO)
         dep, entry = self.draft("Op Roles")
         c = self.c
+        # A camera's password is stored for the system, shown to nobody.
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/cameras" % dep,
+                    {"name": "cam-2", "source": "rtsp://cctv:S3cretPass@10.0.0.5/stream"}, 201)
+        for who in ("pc.smith", "op.brown", "dpo.grey"):
+            shown = self.expect(c[who], "GET", "/api/deployments/%d" % dep, None, 200)
+            self.assertNotIn("S3cretPass", json.dumps(shown))
+            self.assertIn("rtsp://***@10.0.0.5/stream", json.dumps(shown))
         forbidden = [
             (c["op.brown"], "POST", "/api/deployments", {"name": "mine"}),
             (c["pcc.black"], "POST", "/api/deployments", {"name": "mine"}),

@@ -179,6 +179,21 @@ static uint8_t *make_jpeg(const uint8_t *pixels, int w, int h, int pf, int subsa
 
 /* ---- images ---- */
 
+/* Camera URLs in messages: the password is hidden, the rest kept. */
+static void test_url_redact(void **state)
+{
+    (void)state;
+    char out[64];
+    lfr_url_redact("rtsp://admin:S3cret@10.0.0.5:554/stream1", out, sizeof out);
+    assert_string_equal(out, "rtsp://***@10.0.0.5:554/stream1");
+    lfr_url_redact("rtsp://10.0.0.5/a@b", out, sizeof out); /* '@' in the path: no user */
+    assert_string_equal(out, "rtsp://10.0.0.5/a@b");
+    lfr_url_redact("/data/clips/x@y.mp4", out, sizeof out);
+    assert_string_equal(out, "/data/clips/x@y.mp4");
+    lfr_url_redact("http://u:p@host", out, 8); /* truncated, never the password */
+    assert_string_equal(out, "http://");
+}
+
 static void test_defaults(void **state)
 {
     lfr_decode_params p = lfr_decode_default_params();
@@ -1041,6 +1056,7 @@ static void test_real_rgba_png(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_redact),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_new_clone_free),
         cmocka_unit_test(test_png_roundtrip),

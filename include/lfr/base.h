@@ -75,6 +75,10 @@ long lfr_alloc_fault_after(long n);
 void lfr_wipe(void *p, size_t n);
 /* Wipes n bytes then frees: for crops, templates and keys. */
 void lfr_wipe_free(void *p, size_t n);
+/* A URL fit to show (messages, logs): a "user:password@" in its authority
+ * is shown as three stars before the '@'; anything else is copied as it is
+ * (truncated to len). */
+void lfr_url_redact(const char *url, char *out, size_t len);
 
 /* Monotonic clock in microseconds, for timing. */
 int64_t lfr_now_us(void);

@@ -27,6 +27,7 @@
 
 struct lfr_video {
     char *url;
+    char shown[256]; /* the url for messages: a password in it is hidden */
     lfr_video_params p;
     int live, is_folder;
     pthread_t thread;
@@ -38,7 +39,7 @@ struct lfr_video {
     lfr_frame_info slot_info;
     lfr_camera_state state;
     int end_code; /* LFR_EEND, or the failure code */
-    char msg[512];
+    char msg[768];
     lfr_video_stats stats;
     /* decoder thread only */
     char **files;
@@ -95,7 +96,8 @@ static void deliver(lfr_video *v, lfr_image *img, const lfr_frame_info *info)
     pthread_mutex_lock(&v->lock);
     v->stats.decoded++;
     if (keep_all)
-        while (v->slot && !atomic_load(&v->stop)) pthread_cond_wait(&v->changed, &v->lock);
+        while (v->slot && !atomic_load(&v->stop))
+            pthread_cond_wait(&v->changed, &v->lock);
     if (v->slot) {
         lfr_image_free(v->slot); /* the consumer fell behind: newest wins */
         v->stats.dropped++;
@@ -222,14 +224,13 @@ static int ff_open(lfr_video *v, ff *f, char *err, size_t err_len)
 static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
 {
     AVFrame *fr = f->frame;
-    if (fr->width < 1 || fr->height < 1 ||
-        (int64_t)fr->width * fr->height > f->v->p.max_pixels) {
+    if (fr->width < 1 || fr->height < 1 || (int64_t)fr->width * fr->height > f->v->p.max_pixels) {
         snprintf(err, err_len, "frame of %dx%d px outside the limit of %lld px", fr->width,
                  fr->height, (long long)f->v->p.max_pixels);
         return LFR_ELIMIT;
     }
-    f->sws = sws_getCachedContext(f->sws, fr->width, fr->height, fr->format, fr->width,
-                                  fr->height, AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL, NULL);
+    f->sws = sws_getCachedContext(f->sws, fr->width, fr->height, fr->format, fr->width, fr->height,
+                                  AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL, NULL);
     if (!f->sws) {
         snprintf(err, err_len, "cannot convert pixel format %d", fr->format);
         return LFR_EFORMAT;
@@ -239,8 +240,8 @@ static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
             lfr_wipe(f->rgb[0], f->rgb_bytes);
             av_freep(&f->rgb[0]);
         }
-        int bytes = av_image_alloc(f->rgb, f->rgb_stride, fr->width, fr->height + 1,
-                                   AV_PIX_FMT_RGB24, 64);
+        int bytes =
+            av_image_alloc(f->rgb, f->rgb_stride, fr->width, fr->height + 1, AV_PIX_FMT_RGB24, 64);
         if (bytes < 0) {
             snprintf(err, err_len, "out of memory for a %dx%d frame", fr->width, fr->height);
             return LFR_ENOMEM;
@@ -319,8 +320,9 @@ static int ff_pump(lfr_video *v, ff *f, char *err, size_t err_len)
             int64_t pts = f->frame->best_effort_timestamp;
             lfr_frame_info info = {0, -1, lfr_now_us()};
             if (pts != AV_NOPTS_VALUE)
-                info.pts_ms = av_rescale_q(pts - (st->start_time != AV_NOPTS_VALUE ? st->start_time : 0),
-                                           st->time_base, (AVRational){1, 1000});
+                info.pts_ms =
+                    av_rescale_q(pts - (st->start_time != AV_NOPTS_VALUE ? st->start_time : 0),
+                                 st->time_base, (AVRational){1, 1000});
             lfr_image *img = NULL;
             int crc = ff_to_image(f, &img, err, err_len);
             av_frame_unref(f->frame);
@@ -342,8 +344,7 @@ static int is_image_name(const char *n)
 {
     const char *dot = strrchr(n, '.');
     if (!dot) return 0;
-    const char *exts[] = {".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pnm",
-                          ".JPG", ".JPEG", ".PNG"};
+    const char *exts[] = {".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pnm", ".JPG", ".JPEG", ".PNG"};
     for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
         if (!strcmp(dot, exts[i])) return 1;
     return 0;
@@ -357,7 +358,7 @@ static int cmp_str(const void *a, const void *b)
 static int list_folder(lfr_ctx *ctx, lfr_video *v)
 {
     DIR *d = opendir(v->url);
-    if (!d) return lfr_fail(ctx, LFR_EIO, "%s: %s", v->url, strerror(errno));
+    if (!d) return lfr_fail(ctx, LFR_EIO, "%s: %s", v->shown, strerror(errno));
     struct dirent *de;
     int cap = 0;
     while ((de = readdir(d))) {
@@ -375,7 +376,7 @@ static int list_folder(lfr_ctx *ctx, lfr_video *v)
         v->files[v->n_files++] = path;
     }
     closedir(d);
-    if (v->n_files == 0) return lfr_fail(ctx, LFR_EFORMAT, "%s: no images in the folder", v->url);
+    if (v->n_files == 0) return lfr_fail(ctx, LFR_EFORMAT, "%s: no images in the folder", v->shown);
     qsort(v->files, (size_t)v->n_files, sizeof *v->files, cmp_str);
     return LFR_OK;
 }
@@ -438,7 +439,7 @@ static void *decode_thread(void *arg)
             pthread_mutex_lock(&v->lock);
             v->state = rc == LFR_EEND ? LFR_CAM_ENDED : LFR_CAM_FAILED;
             v->end_code = rc;
-            if (rc != LFR_EEND) snprintf(v->msg, sizeof v->msg, "%s: %s", v->url, err);
+            if (rc != LFR_EEND) snprintf(v->msg, sizeof v->msg, "%s: %s", v->shown, err);
             pthread_cond_broadcast(&v->changed);
             pthread_mutex_unlock(&v->lock);
             break;
@@ -449,7 +450,7 @@ static void *decode_thread(void *arg)
             pthread_mutex_lock(&v->lock);
             v->state = LFR_CAM_FAILED;
             v->end_code = LFR_EIO;
-            snprintf(v->msg, sizeof v->msg, "%s: gave up after %d attempts: %s", v->url,
+            snprintf(v->msg, sizeof v->msg, "%s: gave up after %d attempts: %s", v->shown,
                      attempts - 1, err);
             pthread_cond_broadcast(&v->changed);
             pthread_mutex_unlock(&v->lock);
@@ -458,7 +459,7 @@ static void *decode_thread(void *arg)
         pthread_mutex_lock(&v->lock);
         v->stats.reconnects++;
         pthread_mutex_unlock(&v->lock);
-        set_state(v, LFR_CAM_RECONNECTING, "%s: %s; retrying in %d ms", v->url,
+        set_state(v, LFR_CAM_RECONNECTING, "%s: %s; retrying in %d ms", v->shown,
                   rc == LFR_EEND ? "stream ended" : err, backoff);
         sleep_ms(v, backoff);
         backoff = backoff * 2 > v->p.reconnect_max_ms ? v->p.reconnect_max_ms : backoff * 2;
@@ -483,14 +484,17 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
     lfr_video_params d = lfr_video_default_params();
     if (!p) p = &d;
     if (!url || !*url) return lfr_fail(ctx, LFR_EINVAL, "video: empty source");
-    if (p->open_timeout_ms < 1 || p->reconnect_min_ms < 1 || p->reconnect_max_ms < p->reconnect_min_ms ||
-        p->max_pixels < 1)
-        return lfr_fail(ctx, LFR_EINVAL, "%s: video parameters out of range", url);
+    char shown[256];
+    lfr_url_redact(url, shown, sizeof shown);
+    if (p->open_timeout_ms < 1 || p->reconnect_min_ms < 1 ||
+        p->reconnect_max_ms < p->reconnect_min_ms || p->max_pixels < 1)
+        return lfr_fail(ctx, LFR_EINVAL, "%s: video parameters out of range", shown);
     lfr_video *v = lfr_calloc(1, sizeof *v);
     if (!v || !(v->url = lfr_strdup(url))) {
         lfr_free(v);
-        return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", url);
+        return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", shown);
     }
+    snprintf(v->shown, sizeof v->shown, "%s", shown);
     v->p = *p;
     v->live = p->live >= 0 ? p->live : url_is_live(url);
     pthread_mutex_init(&v->lock, NULL);
@@ -500,7 +504,7 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
     int rc = LFR_OK;
     if (!v->live) {
         if (stat(url, &st) != 0) {
-            rc = lfr_fail(ctx, errno == ENOENT ? LFR_ENOENT : LFR_EIO, "%s: %s", url,
+            rc = lfr_fail(ctx, errno == ENOENT ? LFR_ENOENT : LFR_EIO, "%s: %s", shown,
                           strerror(errno));
             goto fail;
         }
@@ -516,13 +520,13 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
             rc = ff_open(v, &f, err, sizeof err);
             ff_close(&f);
             if (rc) {
-                rc = lfr_fail(ctx, rc, "%s: %s", url, err);
+                rc = lfr_fail(ctx, rc, "%s: %s", shown, err);
                 goto fail;
             }
         }
     }
     if (pthread_create(&v->thread, NULL, decode_thread, v)) {
-        rc = lfr_fail(ctx, LFR_ENOMEM, "%s: cannot start the decode thread", url);
+        rc = lfr_fail(ctx, LFR_ENOMEM, "%s: cannot start the decode thread", shown);
         goto fail;
     }
     v->thread_started = 1;
@@ -553,7 +557,7 @@ int lfr_video_next(lfr_ctx *ctx, lfr_video *v, int timeout_ms, lfr_image **frame
         v->stats.delivered++;
         pthread_cond_broadcast(&v->changed);
     } else if (v->state == LFR_CAM_ENDED) {
-        rc = lfr_fail(ctx, LFR_EEND, "%s: end of stream", v->url);
+        rc = lfr_fail(ctx, LFR_EEND, "%s: end of stream", v->shown);
     } else if (v->state == LFR_CAM_FAILED) {
         rc = lfr_fail(ctx, v->end_code ? v->end_code : LFR_EIO, "%s", v->msg);
     }
@@ -586,7 +590,8 @@ void lfr_video_free(lfr_video *v)
     pthread_mutex_unlock(&v->lock);
     if (v->thread_started) pthread_join(v->thread, NULL);
     lfr_image_free(v->slot);
-    for (int i = 0; i < v->n_files; i++) lfr_free(v->files[i]);
+    for (int i = 0; i < v->n_files; i++)
+        lfr_free(v->files[i]);
     lfr_free(v->files);
     pthread_cond_destroy(&v->changed);
     pthread_mutex_destroy(&v->lock);

@@ -86,13 +86,17 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
         return rc;
     }
     json_t *arr = json_array();
-    while ((rc = lfr_stmt_step(ctx, st)) == 1)
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name",
-                                             lfr_stmt_text(st, 0), "source", lfr_stmt_text(st, 1),
-                                             "location", lfr_stmt_text(st, 2), "frames",
-                                             (json_int_t)lfr_stmt_int64(st, 3), "faces",
-                                             (json_int_t)lfr_stmt_int64(st, 4), "compared",
-                                             (json_int_t)lfr_stmt_int64(st, 5)));
+    char shown[1024];
+    while ((rc = lfr_stmt_step(ctx, st)) == 1) {
+        /* A camera's password is the system's to use, nobody's to see. */
+        if (actor) lfr_url_redact(lfr_stmt_text(st, 1), shown, sizeof shown);
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name", lfr_stmt_text(st, 0), "source",
+                           actor ? shown : lfr_stmt_text(st, 1), "location", lfr_stmt_text(st, 2),
+                           "frames", (json_int_t)lfr_stmt_int64(st, 3), "faces",
+                           (json_int_t)lfr_stmt_int64(st, 4), "compared",
+                           (json_int_t)lfr_stmt_int64(st, 5)));
+    }
     lfr_stmt_free(st);
     if (rc < 0) {
         json_decref(arr);
