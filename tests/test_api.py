@@ -401,8 +401,11 @@ class ApiTest(ServerCase):
                   "settings.threshold_floor"):
             self.assertIn(a, actions)
         self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])
-        metrics = c["op.brown"].request("GET", "/metrics")[1].decode()
+        # Metrics: for administrators and auditors (or a scraper's token) only.
+        metrics = c["dpo.grey"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)
+        self.assertEqual(c["op.brown"].request("GET", "/metrics")[0], 401)
+        self.assertEqual(Client(self.port).request("GET", "/metrics")[0], 401)
 
 
 

@@ -33,6 +33,9 @@ typedef struct lfr_server_config {
      * every start. <= -2: the model's (its validated floor, else the
      * threshold of FMR 1e-6). */
     double threshold_floor;
+    /* A bearer token for /metrics (Prometheus); NULL: only logged-in
+     * administrators and auditors may read it. */
+    const char *metrics_token;
 } lfr_server_config;
 
 lfr_server_config lfr_server_default_config(void);

@@ -17,7 +17,7 @@ static void on_signal(int sig)
     if (running) lfr_server_stop(running);
 }
 
-/* The first administrator's password from a file (one line), or NULL. */
+/* A secret from a file: its first line. */
 static int read_password_file(const char *path, char *buf, size_t len)
 {
     FILE *f = fopen(path, "r");
@@ -42,10 +42,11 @@ int cmd_serve(int argc, char **argv)
                                          {"retention-days", required_argument, NULL, 'r'},
                                          {"tick-ms", required_argument, NULL, 't'},
                                          {"threshold-floor", required_argument, NULL, 'f'},
+                                         {"metrics-token-file", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     lfr_server_config cfg = lfr_server_default_config();
     cfg.web_dir = LFR_SOURCE_DIR "/web";
-    const char *db = NULL, *password_file = NULL;
+    const char *db = NULL, *password_file = NULL, *metrics_file = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -82,6 +83,9 @@ int cmd_serve(int argc, char **argv)
             if (cli_parse_float(optarg, -1, 1, &cfg.threshold_floor))
                 return cli_usage("serve", "--threshold-floor is a number in [-1, 1]");
             break;
+        case 'M':
+            metrics_file = optarg;
+            break;
         default:
             return cli_usage("serve", "unknown option");
         }
@@ -95,6 +99,15 @@ int cmd_serve(int argc, char **argv)
     char given[256] = "";
     if (password_file && read_password_file(password_file, given, sizeof given))
         return cli_fail("serve", LFR_EIO, "cannot read the password file %s", password_file);
+    char metrics_token[256] = "";
+    if (metrics_file) {
+        if (read_password_file(metrics_file, metrics_token, sizeof metrics_token))
+            return cli_fail("serve", LFR_EIO, "cannot read the metrics token file %s",
+                            metrics_file);
+        if (strlen(metrics_token) < 16)
+            return cli_usage("serve", "the metrics token must be at least 16 characters");
+        cfg.metrics_token = metrics_token;
+    }
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("serve", LFR_ENOMEM, "out of memory");
     char *shown = NULL;

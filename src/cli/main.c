@@ -9,6 +9,7 @@ const cli_command cli_commands[] = {
      "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
      "         [--retention-days N] [--tick-ms MS] [--threshold-floor T]\n"
+     "         [--metrics-token-file FILE]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"
@@ -17,7 +18,9 @@ const cli_command cli_commands[] = {
      "'admin' and prints a one-time password (or takes it from the file). Prints\n"
      "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"
      "--threshold-floor: the floor (DEP-6) your force validated for the model on\n"
-     "its own data (ACC-1), in place of the model's; audited at every start.\n"},
+     "its own data (ACC-1), in place of the model's; audited at every start.\n"
+     "/metrics (Prometheus) is for an administrator's or auditor's session, or\n"
+     "for 'Authorization: Bearer TOKEN' with the token in --metrics-token-file.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
      "usage: lfr version [--json]\n"},
     {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define DAY_MS (24LL * 3600 * 1000)
+#define RETENTION_BATCH 512
 
 static const char *actions[] = {"arrest",          "other_action",      "safeguarding",
                                 "words_of_advice", "no_further_action", "person_not_found"};
@@ -20,11 +21,13 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
     /* Only a live deployment alerts (DEP-1, DEP-5). */
-    if ((rc = lfr_deployment_may_process(ctx, p, a->deployment, a->time_ms))) return finish(ctx, p, rc);
+    if ((rc = lfr_deployment_may_process(ctx, p, a->deployment, a->time_ms)))
+        return finish(ctx, p, rc);
     uint8_t *box = NULL;
     size_t box_len = 0;
     lfr_stmt *st = NULL;
-    if (a->crop_jpeg && a->crop_len) rc = policy_seal(ctx, p, a->crop_jpeg, a->crop_len, &box, &box_len);
+    if (a->crop_jpeg && a->crop_len)
+        rc = policy_seal(ctx, p, a->crop_jpeg, a->crop_len, &box, &box_len);
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
                               "INSERT INTO alerts (deployment_id, entry_id, camera, time_ms, "
@@ -92,8 +95,8 @@ static int set_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, const char *st
     return rc;
 }
 
-int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
-                     int engage, int64_t now_ms)
+int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, int engage,
+                     int64_t now_ms)
 {
     int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "deciding on an alert");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
@@ -113,14 +116,16 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     int rc = need_role(ctx, actor, LFR_ROLE_ENGAGEMENT, "recording an outcome");
     if (rc) return rc;
     int known = 0;
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) known |= action && !strcmp(action, actions[i]);
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        known |= action && !strcmp(action, actions[i]);
     if (!known)
         return lfr_fail(ctx, LFR_EINVAL,
                         "outcome: action must be arrest, other_action, safeguarding, "
                         "words_of_advice, no_further_action or person_not_found (HIL-2)");
     if (engagement_seconds < 0 || engagement_seconds > 24 * 3600)
         return lfr_fail(ctx, LFR_EINVAL, "outcome: engagement time out of range");
-    if (group && (strlen(group) > 40 || !*group)) return lfr_fail(ctx, LFR_EINVAL, "outcome: group too long");
+    if (group && (strlen(group) > 40 || !*group))
+        return lfr_fail(ctx, LFR_EINVAL, "outcome: group too long");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     char status[16];
     if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "engage"))
@@ -150,8 +155,9 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     return finish(ctx, p, rc);
 }
 
-int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
-                         int *n_alerts_deleted)
+/* One batch of retention, in one transaction. */
+static int retention_batch(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
+                           int *n_alerts_deleted)
 {
     *n_alerts_deleted = 0;
     if (retention_days < 1 || retention_days > 31)
@@ -161,11 +167,14 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
     if (rc) return rc;
     /* Each deleted alert is audited by id before it goes. */
     lfr_stmt *st = NULL;
-    int64_t ids[512];
+    int64_t ids[RETENTION_BATCH];
     int n = 0;
-    if (!(rc = lfr_stmt_prepare(ctx, p->s, "SELECT id FROM alerts WHERE time_ms < ? LIMIT 512", &st)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 1, cutoff)))
-        while ((rc = lfr_stmt_step(ctx, st)) == 1) ids[n++] = lfr_stmt_int64(st, 0);
+    if (!(rc = lfr_stmt_prepare(ctx, p->s, "SELECT id FROM alerts WHERE time_ms < ? LIMIT ?",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, cutoff)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, RETENTION_BATCH)))
+        while ((rc = lfr_stmt_step(ctx, st)) == 1)
+            ids[n++] = lfr_stmt_int64(st, 0);
     lfr_stmt_free(st);
     st = NULL;
     if (rc < 0) return finish(ctx, p, rc);
@@ -190,15 +199,30 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
                                 &st))) {
         int64_t deps[256];
         int nd = 0;
-        while (nd < 256 && (rc = lfr_stmt_step(ctx, st)) == 1) deps[nd++] = lfr_stmt_int64(st, 0);
+        while (nd < 256 && (rc = lfr_stmt_step(ctx, st)) == 1)
+            deps[nd++] = lfr_stmt_int64(st, 0);
         lfr_stmt_free(st);
         rc = rc < 0 ? rc : LFR_OK;
-        for (int i = 0; i < nd && !rc; i++) rc = watchlist_destroy(ctx, p, deps[i], now_ms);
+        for (int i = 0; i < nd && !rc; i++)
+            rc = watchlist_destroy(ctx, p, deps[i], now_ms);
     }
     if (!rc) *n_alerts_deleted = n;
     rc = finish(ctx, p, rc);
     if (rc) *n_alerts_deleted = 0;
-    /* More than one batch waiting: the next run takes the rest. */
+    return rc;
+}
+
+int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
+                         int *n_alerts_deleted)
+{
+    /* Batches until none is full: nothing waits past its time for
+     * the next run (PRI-3). */
+    *n_alerts_deleted = 0;
+    int n = 0, rc;
+    do {
+        rc = retention_batch(ctx, p, now_ms, retention_days, &n);
+        if (!rc) *n_alerts_deleted += n;
+    } while (!rc && n == RETENTION_BATCH);
     return rc;
 }
 
@@ -235,11 +259,12 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
     json_t *doc = NULL;
-    if ((rc = lfr_stmt_prepare(ctx, p->s,
-                               "SELECT name, state, fields, ifnull(started_ms,0), ifnull(ended_ms,0), "
-                               "ifnull(end_reason,''), urgent, ifnull(frozen_hash,'') FROM "
-                               "deployments WHERE id = ?",
-                               &st)) ||
+    if ((rc = lfr_stmt_prepare(
+             ctx, p->s,
+             "SELECT name, state, fields, ifnull(started_ms,0), ifnull(ended_ms,0), "
+             "ifnull(end_reason,''), urgent, ifnull(frozen_hash,'') FROM "
+             "deployments WHERE id = ?",
+             &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, id)))
         goto done;
     rc = lfr_stmt_step(ctx, st);
@@ -272,8 +297,10 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                                   "SELECT category, count(*) FROM watchlist_entries WHERE "
                                   "deployment_id = ? GROUP BY category ORDER BY category",
                                   id));
-    json_object_set_new(doc, "alerts",
-                        json_integer(count_of(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
+    json_object_set_new(
+        doc, "alerts",
+        json_integer(
+            count_of(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
     json_object_set_new(doc, "faces_processed",
                         json_integer(count_of(ctx, p,
                                               "SELECT ifnull(sum(faces),0) FROM camera_counts "
@@ -284,16 +311,18 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                                               "SELECT ifnull(sum(compared),0) FROM camera_counts "
                                               "WHERE deployment_id = ?",
                                               id)));
-    json_object_set_new(doc, "alerts_by_decision",
-                        counts_by(ctx, p,
-                                  "SELECT status, count(*) FROM alert_facts WHERE deployment_id = ? "
-                                  "GROUP BY status ORDER BY status",
-                                  id));
-    json_object_set_new(doc, "outcomes",
-                        counts_by(ctx, p,
-                                  "SELECT action, count(*) FROM alert_facts WHERE deployment_id = ? "
-                                  "AND action IS NOT NULL GROUP BY action ORDER BY action",
-                                  id));
+    json_object_set_new(
+        doc, "alerts_by_decision",
+        counts_by(ctx, p,
+                  "SELECT status, count(*) FROM alert_facts WHERE deployment_id = ? "
+                  "GROUP BY status ORDER BY status",
+                  id));
+    json_object_set_new(
+        doc, "outcomes",
+        counts_by(ctx, p,
+                  "SELECT action, count(*) FROM alert_facts WHERE deployment_id = ? "
+                  "AND action IS NOT NULL GROUP BY action ORDER BY action",
+                  id));
     json_object_set_new(doc, "identity_confirmed",
                         json_integer(count_of(ctx, p,
                                               "SELECT count(*) FROM alert_facts WHERE "
@@ -308,7 +337,9 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 done:
     lfr_stmt_free(st);
     rc = finish(ctx, p, rc < 0 || rc > 0 ? rc : LFR_OK);
-    if (rc) json_decref(doc);
-    else *out = doc;
+    if (rc)
+        json_decref(doc);
+    else
+        *out = doc;
     return rc;
 }

@@ -72,8 +72,9 @@ enum MHD_Result api_watchlist_add(request *r)
                                     flags ? flags : json_array()));
 done:
     lfr_wipe_free(photo, b64_len / 4 * 3 + 3);
-    /* The request body held the photo too. */
+    /* The request body held the photo too, and so does the parsed string. */
     sodium_memzero(r->body, r->body_len);
+    sodium_memzero((char *)b64, b64_len);
     json_decref(body);
     return ret;
 }

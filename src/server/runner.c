@@ -493,6 +493,18 @@ json_t *runner_monitor(runner *r, int64_t deployment)
     return doc;
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void print_label(FILE *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"') fputc('\\', out);
+        if (*v == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*v, out);
+    }
+}
+
 void runner_metrics(runner *r, FILE *out)
 {
     pthread_mutex_lock(&r->lock);
@@ -512,8 +524,10 @@ void runner_metrics(runner *r, FILE *out)
                                : m == 1 ? (double)v->last.tracks
                                : m == 2 ? (double)v->last.alerts
                                         : v->fps;
-                fprintf(out, "lfr_camera_%s{deployment=\"%lld\",camera=\"%s\"} %g\n", name,
-                        (long long)r->lives[i]->deployment, v->name, value);
+                fprintf(out, "lfr_camera_%s{deployment=\"%lld\",camera=\"", name,
+                        (long long)r->lives[i]->deployment);
+                print_label(out, v->name);
+                fprintf(out, "\"} %g\n", value);
             }
     }
     fprintf(out, "# TYPE lfr_pipeline_latency_seconds gauge\n");

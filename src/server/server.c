@@ -96,8 +96,29 @@ static enum MHD_Result serve_static(request *r)
     return ret;
 }
 
+/* /metrics shows which deployments are live and their counts: for the
+ * scraper holding the token, or a logged-in administrator or auditor. */
+static int metrics_allowed(request *r)
+{
+    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    const char *want = r->srv->cfg.metrics_token;
+    if (auth && want && *want && !strncmp(auth, "Bearer ", 7) && strlen(auth + 7) == strlen(want) &&
+        sodium_memcmp(auth + 7, want, strlen(want)) == 0)
+        return 1;
+    session s;
+    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "lfr_session");
+    int ok = sessions_find(r->srv->sessions, cookie, 0, &s) == 0 &&
+             (s.actor.roles & (LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR));
+    sodium_memzero(&s, sizeof s);
+    return ok;
+}
+
 enum MHD_Result api_metrics(request *r)
 {
+    if (!metrics_allowed(r))
+        return reply_error(r, 401, "unauthenticated",
+                           "metrics: a bearer token (lfr serve --metrics-token-file) or an "
+                           "administrator's or auditor's session");
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -378,9 +399,11 @@ void lfr_server_free(lfr_server *s)
 {
     if (!s) return;
     atomic_store(&s->stopping, 1);
+    /* Event streams end first, so that stopping the listener does not wait
+     * on them; then no request runs while the runner goes. */
     if (s->events) events_shutdown(s->events);
-    runner_free(s->runner);
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    runner_free(s->runner);
     events_free(s->events);
     sessions_free(s->sessions);
     lfr_policy_free(s->policy);
