@@ -16,8 +16,12 @@ export function setCsrf(token) {
   csrf = token || null;
 }
 
-async function request(method, path, body) {
+// background: a request the page makes by itself (a poll, a reload after an
+// event), which must not keep an unattended session awake (the server's
+// idle timeout counts only the user's own requests).
+async function request(method, path, body, background = false) {
   const headers = { Accept: 'application/json' };
+  if (background) headers['X-LFR-Background'] = '1';
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET' && method !== 'HEAD') {
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -52,6 +56,7 @@ async function request(method, path, body) {
 }
 
 export const get = (path) => request('GET', path);
+export const poll = (path) => request('GET', path, undefined, true);
 export const post = (path, body) => request('POST', path, body);
 
 // Reads a File as base64 (without the data: prefix).

@@ -95,8 +95,9 @@ export async function renderAlerts(root, ctx) {
     update();
   };
 
-  const load = async () => {
-    const [o, e, n] = await Promise.all(['open', 'engage', 'no_match'].map((s) => api.get(`/api/alerts?status=${s}`)));
+  const load = async (background = false) => {
+    const read = background ? api.poll : api.get;
+    const [o, e, n] = await Promise.all(['open', 'engage', 'no_match'].map((s) => read(`/api/alerts?status=${s}`)));
     for (const a of o) place(a);
     for (const a of [...e, ...n]) place(a);
   };
@@ -111,7 +112,7 @@ export async function renderAlerts(root, ctx) {
   // An event may carry the whole alert row or only its id (and status):
   // what is missing is fetched with the list.
   let loading = null;
-  const reload = () => (loading = loading || load().catch((e) => box.error(e)).finally(() => (loading = null)));
+  const reload = () => (loading = loading || load(true).catch((e) => box.error(e)).finally(() => (loading = null)));
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
     if (!data || !data.id) return;
@@ -133,7 +134,7 @@ export async function renderAlerts(root, ctx) {
   };
   window.addEventListener('lfr-event', onEvent);
   // A fallback for a dropped stream: look again every 20 s.
-  const timer = setInterval(() => load().catch(() => {}), 20000);
+  const timer = setInterval(() => load(true).catch(() => {}), 20000);
   return () => {
     window.removeEventListener('lfr-event', onEvent);
     clearInterval(timer);

@@ -411,7 +411,7 @@ async function monitor(body, ctx, d, refresh) {
   const poll = async () => {
     if (stopped) return;
     try {
-      const m = await api.get(`/api/deployments/${d.id}/monitor`);
+      const m = await api.poll(`/api/deployments/${d.id}/monitor`);
       const now = performance.now();
       const cams = m.cameras || [];
       const facesNow = cams.reduce((s, c) => s + (c.faces || 0), 0);

@@ -108,8 +108,8 @@ export async function renderEngage(root, ctx) {
     list.prepend(card(a));
     update();
   };
-  const load = async () => {
-    for (const a of await api.get('/api/alerts?status=engage')) place(a);
+  const load = async (background = false) => {
+    for (const a of await (background ? api.poll : api.get)('/api/alerts?status=engage')) place(a);
   };
   try {
     await load();
@@ -122,11 +122,11 @@ export async function renderEngage(root, ctx) {
     if (!data || !data.id || (type !== 'alert' && type !== 'alert_update')) return;
     if (data.status && data.entry) place(data);
     else if (data.status === 'closed' || data.status === 'no_match') place({ id: data.id, status: data.status });
-    else load().catch(() => {});
+    else load(true).catch(() => {});
   };
   window.addEventListener('lfr-event', onEvent);
   // The stream may not carry the operator's decision: look every 5 s too.
-  const timer = setInterval(() => load().catch(() => {}), 5000);
+  const timer = setInterval(() => load(true).catch(() => {}), 5000);
   return () => {
     window.removeEventListener('lfr-event', onEvent);
     clearInterval(timer);
