@@ -41,6 +41,7 @@ PW = {
     "dpo.grey": "pw-dpo.grey-0123456789",
     "pcc.black": "pw-pcc.black-0123456789",
 }
+METRICS_TOKEN = "scraper-token-0123456789abcdef"
 USERS = [
     ("pc.smith", ["applicant"], None),
     ("supt.jones", ["authoriser"], "superintendent"),
@@ -75,10 +76,13 @@ class ServerCase(unittest.TestCase):
         cls.db = os.path.join(cls.tmp, "lfr.db")
         with open(os.path.join(cls.tmp, "pw"), "w") as f:
             f.write(PW["admin"] + "\n")
+        with open(os.path.join(cls.tmp, "metrics-token"), "w") as f:
+            f.write(METRICS_TOKEN + "\n")
         cls.log = open(os.path.join(cls.tmp, "server.log"), "w")
         cls.server = subprocess.Popen(
             [LFR, "serve", "--listen", "127.0.0.1:0", "--db", cls.db, "--tick-ms", "200",
-             "--admin-password-file", os.path.join(cls.tmp, "pw"), "--threshold-floor", "0.5"],
+             "--admin-password-file", os.path.join(cls.tmp, "pw"), "--threshold-floor", "0.5",
+             "--metrics-token-file", os.path.join(cls.tmp, "metrics-token")],
             stdout=subprocess.PIPE, stderr=cls.log, text=True)
         line = cls.server.stdout.readline()
         if not line.startswith("listening on port "):
@@ -300,6 +304,28 @@ class ApiTest(ServerCase):
         self.assertEqual((got, doc["error"]["code"]), (429, "locked"))
         # Other names are not affected.
         self.assertEqual(Client(self.port).try_login("dpo.grey")[0], 200)
+        # Tries sent all at once cannot pass the lock together: of 20 at
+        # once, at most 5 are checked at all.
+        results = []
+
+        def attempt():
+            results.append(Client(self.port).try_login("pc.green", "wrong password here")[0])
+
+        threads = [threading.Thread(target=attempt) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertLessEqual(results.count(401), 5, results)
+        self.assertGreaterEqual(results.count(429), 15, results)
+        self.assertEqual(Client(self.port).try_login("pc.green")[0], 429)
+        # Nothing of a body is read before the session is checked: an
+        # upload announced at 64 MiB without a session is refused at once.
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        s.sendall(b"POST /api/deployments/1/watchlist HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 67108864\r\n\r\n")
+        self.assertIn(b" 401 ", s.recv(4096).split(b"\r\n")[0] + b" ")
+        s.close()
 
     def test_live_deployment_alert_to_outcome(self):
         if not os.path.exists(PHOTO):
@@ -406,6 +432,14 @@ class ApiTest(ServerCase):
         self.assertIn("lfr_http_responses_total", metrics)
         self.assertEqual(c["op.brown"].request("GET", "/metrics")[0], 401)
         self.assertEqual(Client(self.port).request("GET", "/metrics")[0], 401)
+        scraper = Client(self.port)
+        got, text, _ = scraper.request("GET", "/metrics",
+                                       headers={"Authorization": "Bearer " + METRICS_TOKEN})
+        self.assertEqual(got, 200)
+        self.assertIn(b"lfr_http_responses_total", text)
+        got, _, _ = scraper.request("GET", "/metrics",
+                                    headers={"Authorization": "Bearer " + METRICS_TOKEN[:-1] + "x"})
+        self.assertEqual(got, 401)
 
 
 
