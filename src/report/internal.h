@@ -19,6 +19,8 @@ void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void buf_html(buf *b, const char *s);
 /* One CSV field: quoted when it holds a comma, quote or line break. */
 void buf_csv(buf *b, const char *s);
+/* A JSON document, indented, with a final newline. */
+void buf_json(buf *b, const json_t *doc);
 /* Hands the text over (*out owned, lfr_free), or fails with LFR_ENOMEM;
  * frees the buffer either way. */
 int buf_take(lfr_ctx *ctx, buf *b, char **out, size_t *len);

@@ -283,12 +283,7 @@ int lfr_report_record(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     } else if (format == LFR_REPORT_CSV) {
         csv_record(&b, row);
     } else {
-        char *text = json_dumps(row, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text)
-            buf_printf(&b, "%s\n", text);
-        else
-            b.oom = 1;
-        free(text);
+        buf_json(&b, row);
     }
     json_decref(row);
     json_decref(fig);

@@ -376,12 +376,7 @@ int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     } else if (format == LFR_REPORT_HTML) {
         html_review(&b, doc);
     } else {
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text)
-            buf_printf(&b, "%s\n", text);
-        else
-            b.oom = 1;
-        free(text);
+        buf_json(&b, doc);
     }
     json_decref(doc);
     json_decref(fig);

@@ -348,12 +348,7 @@ int lfr_report_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     } else if (format == LFR_REPORT_CSV) {
         csv_summary(&b, doc);
     } else {
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        if (text)
-            buf_printf(&b, "%s\n", text);
-        else
-            b.oom = 1;
-        free(text);
+        buf_json(&b, doc);
     }
     json_decref(doc);
     json_decref(figs);

@@ -92,6 +92,16 @@ void buf_csv(buf *b, const char *s)
     put(b, "\"", 1);
 }
 
+void buf_json(buf *b, const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    if (text)
+        buf_printf(b, "%s\n", text);
+    else
+        b->oom = 1;
+    free(text);
+}
+
 int buf_take(lfr_ctx *ctx, buf *b, char **out, size_t *len)
 {
     *out = NULL;

@@ -97,7 +97,6 @@ typedef struct request {
     size_t body_len, body_cap, body_limit;
     int too_large;
     session sess;
-    int have_session;
     int64_t ids[2]; /* numeric path parts, in order */
     char name[64];  /* a name path part */
     lfr_ctx *ctx;

@@ -125,7 +125,6 @@ int routes_admit(request *r)
             reply_error(r, 401, "unauthenticated", "log in first (no session, or it expired)");
             return -1;
         }
-        r->have_session = 1;
         /* A cross-site page cannot read the token, so cannot send it. */
         if (strcmp(r->method, "GET")) {
             const char *token =
