@@ -128,8 +128,7 @@ static int64_t complete_draft(int submit, const char *threshold, const char *siz
         if (rc) fail_msg("%s: %s", kv[i][0], lfr_errmsg(ctx));
     }
     assert_int_equal(lfr_deployment_add_location(ctx, pol, &applicant, id, "Queen Street",
-                                                 "main shopping street, highest footfall", 0,
-                                                 NULL),
+                                                 "main shopping street, highest footfall", 0, NULL),
                      LFR_OK);
     if (submit) assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, id), LFR_OK);
     return id;
@@ -137,7 +136,8 @@ static int64_t complete_draft(int submit, const char *threshold, const char *siz
 
 static void expect(int rc, int code, const char *needle)
 {
-    if (rc != code) fail_msg("got %s (%s), expected %s", lfr_err_name(rc), lfr_errmsg(ctx), lfr_err_name(code));
+    if (rc != code)
+        fail_msg("got %s (%s), expected %s", lfr_err_name(rc), lfr_errmsg(ctx), lfr_err_name(code));
     if (needle && !strstr(lfr_errmsg(ctx), needle))
         fail_msg("message '%s' lacks '%s'", lfr_errmsg(ctx), needle);
 }
@@ -154,8 +154,9 @@ static void test_users_and_roles(void **state)
     expect(lfr_user_add(ctx, pol, &admin, "x.ao", LFR_ROLE_AUTHORISER, 0, PW), LFR_EINVAL, "rank");
     expect(lfr_user_add(ctx, pol, &admin, "x.short", LFR_ROLE_OPERATOR, 0, "short"), LFR_EINVAL,
            "password");
-    expect(lfr_user_add(ctx, pol, &admin, "Robert'); DROP TABLE users;--", LFR_ROLE_OPERATOR, 0, PW),
-           LFR_EINVAL, "user name");
+    expect(
+        lfr_user_add(ctx, pol, &admin, "Robert'); DROP TABLE users;--", LFR_ROLE_OPERATOR, 0, PW),
+        LFR_EINVAL, "user name");
     expect(lfr_user_add(ctx, pol, &operator_, "x.op", LFR_ROLE_OPERATOR, 0, PW), LFR_EPERM,
            "admin");
     expect(lfr_user_add(ctx, pol, &admin, "pc.smith", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
@@ -206,7 +207,8 @@ static void test_authorisation_rules(void **state)
     /* Suspend and cancel: the authorising officer only (DEP-9). */
     expect(lfr_deployment_suspend(ctx, pol, &inspector, id, "disorder", t0 + HOUR_MS), LFR_EINVAL,
            "authorising officer");
-    assert_int_equal(lfr_deployment_suspend(ctx, pol, &supt, id, "disorder nearby", t0 + HOUR_MS), 0);
+    assert_int_equal(lfr_deployment_suspend(ctx, pol, &supt, id, "disorder nearby", t0 + HOUR_MS),
+                     0);
     expect(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS + 1), LFR_EINVAL, "suspended");
     assert_int_equal(lfr_deployment_start(ctx, pol, &supt, id, t0 + 2 * HOUR_MS), LFR_OK);
     /* At its end time the deployment ends by itself. */
@@ -244,27 +246,31 @@ static void test_mandatory_fields_and_limits(void **state)
     int64_t noisy = complete_draft(1, "0.46", "5000");
     expect(lfr_deployment_authorise(ctx, pol, &supt, noisy, 0, t0 - HOUR_MS), LFR_EINVAL, "DEP-7");
     /* A sensitive location needs a written justification (DEP-8). */
-    expect(lfr_deployment_add_location(ctx, pol, &applicant, id, "St Mary's", "near the market",
-                                       1, "because"),
+    expect(lfr_deployment_add_location(ctx, pol, &applicant, id, "St Mary's", "near the market", 1,
+                                       "because"),
            LFR_EINVAL, "DEP-8");
     /* Bad input changes nothing and says why. */
     expect(lfr_deployment_set(ctx, pol, &applicant, id, "start", "2026-02-31T09:00Z"), LFR_EINVAL,
            "UTC time");
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "start", "tomorrow"), LFR_EINVAL, "UTC time");
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "colour", "blue"), LFR_EINVAL, "no deployment field");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "start", "tomorrow"), LFR_EINVAL,
+           "UTC time");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "colour", "blue"), LFR_EINVAL,
+           "no deployment field");
     char big_text[5000];
     memset(big_text, 'a', sizeof big_text - 1);
     big_text[sizeof big_text - 1] = '\0';
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", big_text), LFR_EINVAL, "at most");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", big_text), LFR_EINVAL,
+           "at most");
     expect(lfr_deployment_submit(ctx, pol, &applicant, 999999), LFR_ENOENT, "no deployment");
     /* SQL metacharacters are plain text. */
-    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, id, "purpose",
-                                        "x'); DELETE FROM deployments; --"),
-                     LFR_OK);
+    assert_int_equal(
+        lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "x'); DELETE FROM deployments; --"),
+        LFR_OK);
     json_t *doc = NULL;
     assert_int_equal(lfr_deployment_show(ctx, pol, &applicant, id, &doc), LFR_OK);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "record"), "purpose")),
-                        "x'); DELETE FROM deployments; --");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "record"), "purpose")),
+        "x'); DELETE FROM deployments; --");
     /* The refused start times left no trace. */
     assert_null(json_object_get(json_object_get(doc, "record"), "start"));
     json_decref(doc);
@@ -332,8 +338,8 @@ static lfr_watchlist_entry entry(const char *who, const char *category)
                                  .child = 0};
 }
 
-static int64_t add(int64_t dep, lfr_watchlist_entry e, const char *rel, int code, const char *needle,
-                   json_t **flags)
+static int64_t add(int64_t dep, lfr_watchlist_entry e, const char *rel, int code,
+                   const char *needle, json_t **flags)
 {
     size_t len = 0;
     uint8_t *b = photo(rel, &len);
@@ -343,8 +349,10 @@ static int64_t add(int64_t dep, lfr_watchlist_entry e, const char *rel, int code
                                lfr_parse_time_utc("2026-11-28T12:00Z"), &id, &f);
     lfr_free(b);
     expect(rc, code, needle);
-    if (flags) *flags = f;
-    else json_decref(f);
+    if (flags)
+        *flags = f;
+    else
+        json_decref(f);
     return id;
 }
 
@@ -352,7 +360,8 @@ static int has_flag(json_t *flags, const char *name)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(flags, i, f) if (!strcmp(json_string_value(json_object_get(f, "flag")), name)) return 1;
+    json_array_foreach(
+        flags, i, f) if (!strcmp(json_string_value(json_object_get(f, "flag")), name)) return 1;
     return 0;
 }
 
@@ -375,11 +384,13 @@ static void test_watchlists(void **state)
         LFR_EINVAL, "faces found, exactly one", NULL);
     add(dep, entry("PNC 02", "wanted"), "samples/face_recognition_examples/examples/obama-240p.jpg",
         LFR_EINVAL, "WL-5", NULL);
-    int64_t a = add(dep, entry("PNC 01/234567A", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    int64_t a =
+        add(dep, entry("PNC 01/234567A", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
     /* The same face under another name is flagged. */
     json_t *flags = NULL;
-    int64_t b = add(dep, entry("PNC 09/999", "suspect"), "samples/face_recognition_examples/examples/obama-720p.jpg",
-                    LFR_OK, NULL, &flags);
+    int64_t b =
+        add(dep, entry("PNC 09/999", "suspect"),
+            "samples/face_recognition_examples/examples/obama-720p.jpg", LFR_OK, NULL, &flags);
     assert_true(has_flag(flags, "looks_like_another_entry"));
     json_decref(flags);
     /* An old photo is flagged; over 10 years it needs a justification. */
@@ -402,7 +413,8 @@ static void test_watchlists(void **state)
     /* WL-6: a child; the approval comes from a superintendent. */
     e = entry("child C1", "missing_at_risk");
     e.child = 1;
-    add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_EINVAL, "WL-6", NULL);
+    add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_EINVAL, "WL-6",
+        NULL);
     e.extra_justification = "missing from care for three days, at risk of exploitation";
     int64_t ch = add(dep, e, "samples/face_recognition_examples/examples/obama-480p.jpg", LFR_OK,
                      NULL, NULL);
@@ -410,14 +422,16 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_watchlist_approve(ctx, pol, &supt_reviewer, ch), LFR_OK);
     /* The photo is stored encrypted: no JPEG marker in the row. */
     lfr_stmt *st = NULL;
-    assert_int_equal(lfr_stmt_prepare(ctx, store, "SELECT photo FROM watchlist_entries WHERE id = ?", &st), 0);
+    assert_int_equal(
+        lfr_stmt_prepare(ctx, store, "SELECT photo FROM watchlist_entries WHERE id = ?", &st), 0);
     lfr_stmt_bind_int64(ctx, st, 1, a);
     assert_int_equal(lfr_stmt_step(ctx, st), 1);
     size_t n = 0;
     const uint8_t *blob = lfr_stmt_blob(st, 0, &n);
     assert_true(n > 1000);
     int plain = 0;
-    for (size_t i = 0; i + 2 < n; i++) plain |= blob[i] == 0xFF && blob[i + 1] == 0xD8 && blob[i + 2] == 0xFF;
+    for (size_t i = 0; i + 2 < n; i++)
+        plain |= blob[i] == 0xFF && blob[i + 1] == 0xD8 && blob[i + 2] == 0xFF;
     assert_false(plain);
     lfr_stmt_free(st);
     /* Authorisation waits for review (WL-4) and second approvals (WL-2). */
@@ -427,7 +441,8 @@ static void test_watchlists(void **state)
     int64_t all[] = {a, b, c, v, ch};
     for (int i = 0; i < 5; i++)
         assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, all[i], t0 - 2 * HOUR_MS), 0);
-    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL, "second approval");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL,
+           "second approval");
     expect(lfr_watchlist_approve(ctx, pol, &applicant, v), LFR_EPERM, NULL);
     assert_int_equal(lfr_watchlist_approve(ctx, pol, &reviewer, v), LFR_OK);
     /* The reviewer may not be the authorising officer (WL-4). */
@@ -456,8 +471,21 @@ static void test_watchlists(void **state)
     expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EPERM, "auditor");
     assert_int_equal(lfr_sar_lookup(ctx, pol, &auditor, "PNC 01/234567A", &sar), LFR_OK);
     assert_int_equal(json_array_size(sar), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(sar, 0), "category")), "wanted");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sar, 0), "category")),
+                        "wanted");
     json_decref(sar);
+}
+
+/* Audit records of one action. */
+static int64_t audit_count(const char *action)
+{
+    lfr_stmt *st = NULL;
+    int64_t n = -1;
+    if (!lfr_stmt_prepare(ctx, store, "SELECT count(*) FROM audit_log WHERE action = ?", &st) &&
+        !lfr_stmt_bind_text(ctx, st, 1, action) && lfr_stmt_step(ctx, st) == 1)
+        n = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    return n;
 }
 
 /* Alerts: recorded only for a live deployment, decided by an operator,
@@ -467,13 +495,15 @@ static void test_alerts_and_retention(void **state)
     (void)state;
     TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
     int64_t dep = complete_draft(0, "0.6", "1000");
-    int64_t e = add(dep, entry("PNC 77", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    int64_t e =
+        add(dep, entry("PNC 77", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
     /* Cameras belong to the application: its applicant adds them to the draft. */
-    expect(lfr_camera_add(ctx, pol, &operator_, dep, "cam1", "rtsp://10.0.0.5/1", "gate"), LFR_EPERM,
-           "applicant");
+    expect(lfr_camera_add(ctx, pol, &operator_, dep, "cam1", "rtsp://10.0.0.5/1", "gate"),
+           LFR_EPERM, "applicant");
     expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam\n1", "rtsp://10.0.0.5/1", ""), LFR_EINVAL,
            "control");
-    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", "gate"), 0);
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", "gate"),
+                     0);
     expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
            "already");
     /* Unreviewed entries are never searched. */
@@ -488,8 +518,13 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
     expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam2", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
            "draft");
-    lfr_alert_record a = {.deployment = dep, .entry = e, .camera = "cam1", .time_ms = t0 + 60000,
-                          .track_id = 4, .score = 0.71, .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-jpeg",
+    lfr_alert_record a = {.deployment = dep,
+                          .entry = e,
+                          .camera = "cam1",
+                          .time_ms = t0 + 60000,
+                          .track_id = 4,
+                          .score = 0.71,
+                          .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-jpeg",
                           .crop_len = 9};
     int64_t id = 0;
     expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "not live");
@@ -512,8 +547,8 @@ static void test_alerts_and_retention(void **state)
     expect(lfr_alert_decide(ctx, pol, &operator_, first, 0, t0 + HOUR_MS), LFR_EINVAL, "already");
     expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "shot", 300, NULL, t0 + HOUR_MS),
            LFR_EINVAL, "HIL-2");
-    assert_int_equal(lfr_alert_outcome(ctx, pol, &engager, first, 1, "words_of_advice", 240, "White",
-                                       t0 + HOUR_MS),
+    assert_int_equal(lfr_alert_outcome(ctx, pol, &engager, first, 1, "words_of_advice", 240,
+                                       "White", t0 + HOUR_MS),
                      LFR_OK);
     assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, second, 0, t0 + HOUR_MS), LFR_OK);
     /* HIL-1: what the operator sees; the faces only to operators and
@@ -525,15 +560,24 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(json_array_size(alerts), 1);
     json_t *row = json_array_get(alerts, 0);
     assert_int_equal(json_integer_value(json_object_get(row, "id")), still_open);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(row, "entry"), "category")),
-                        "wanted");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(row, "entry"), "category")), "wanted");
     json_decref(alerts);
     assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, NULL, first, &alerts), LFR_OK);
     assert_int_equal(json_array_size(alerts), 1); /* only ids after `first` */
     json_decref(alerts);
+    /* SEC-2: a list that showed alerts is audited with what it showed; an
+     * empty one (an idle screen polling) is not. */
+    int64_t listed = audit_count("alert.list");
+    assert_true(listed >= 2);
+    assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, NULL, 1000000, &alerts), LFR_OK);
+    assert_int_equal(json_array_size(alerts), 0);
+    json_decref(alerts);
+    assert_int_equal(audit_count("alert.list"), listed);
     assert_int_equal(lfr_alert_show(ctx, pol, &engager, first, &alerts), LFR_OK);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(alerts, "outcome"), "action")),
-                        "words_of_advice");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(alerts, "outcome"), "action")),
+        "words_of_advice");
     json_decref(alerts);
     uint8_t *img = NULL;
     size_t img_len = 0;
@@ -557,7 +601,8 @@ static void test_alerts_and_retention(void **state)
     /* The closing report (DEP-10): after the end, aggregates only. */
     json_t *report = NULL;
     expect(lfr_deployment_report(ctx, pol, &supt, dep, &report), LFR_EINVAL, "follows its end");
-    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", t0 + 2 * HOUR_MS), 0);
+    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", t0 + 2 * HOUR_MS),
+                     0);
     expect(lfr_deployment_report(ctx, pol, &operator_, dep, &report), LFR_EPERM, NULL);
     assert_int_equal(lfr_deployment_report(ctx, pol, &auditor, dep, &report), LFR_OK);
     assert_int_equal(json_integer_value(json_object_get(report, "alerts")), 3);
@@ -565,7 +610,9 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(json_integer_value(json_object_get(by, "closed")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "no_match")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "open")), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "outcomes"), "words_of_advice")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(report, "outcomes"), "words_of_advice")),
+        1);
     assert_int_equal(json_integer_value(json_object_get(report, "engagement_seconds_total")), 240);
     assert_int_equal(json_integer_value(json_object_get(report, "faces_processed")), 10);
     assert_string_equal(json_string_value(json_object_get(report, "end_reason")), "shift over");

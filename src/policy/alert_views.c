@@ -65,7 +65,8 @@ int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     while ((rc = lfr_stmt_step(ctx, st)) == 1)
         json_array_append_new(arr, alert_row(st));
     lfr_stmt_free(st);
-    if (rc < 0) {
+    if (rc >= 0) rc = audit_listing(ctx, p, actor, "alert.list", deployment, "deployment", arr);
+    if (rc < 0 || rc > 0) {
         json_decref(arr);
         return rc;
     }

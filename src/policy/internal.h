@@ -36,6 +36,12 @@ int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);
 /* Appends an audit record inside the current transaction. */
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details /* stolen; may be NULL */);
+/* Audits a list shown to a user (SEC-2: views are audited) with what it
+ * held: each item's "id" (or "name"). An empty list is no view of anyone
+ * and is not recorded, so idle screens polling do not flood the log. In a
+ * transaction of its own. */
+int audit_listing(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action,
+                  int64_t id, const char *kind, const json_t *list);
 /* Ends the transaction: commit when rc is LFR_OK, else roll back. */
 int finish(lfr_ctx *ctx, lfr_policy *p, int rc);
 

@@ -150,6 +150,27 @@ int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
                     actor ? actor->name : "nobody", names);
 }
 
+int audit_listing(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action,
+                  int64_t id, const char *kind, const json_t *list)
+{
+    if (json_array_size(list) == 0) return LFR_OK;
+    json_t *shown = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        json_t *key = json_object_get(item, "id");
+        json_array_append(shown, key ? key : json_object_get(item, "name"));
+    }
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) {
+        json_decref(shown);
+        return rc;
+    }
+    rc = audit(ctx, p, actor, action, id, kind, json_pack("{s:o}", "shown", shown));
+    return finish(ctx, p, rc);
+}
+
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details)
 {
@@ -357,7 +378,8 @@ int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **
                                         "disabled", (int)lfr_stmt_int64(st, 3)));
     }
     lfr_stmt_free(st);
-    if (rc < 0) {
+    if (rc >= 0) rc = audit_listing(ctx, p, actor, "user.list", 0, "users", arr);
+    if (rc < 0 || rc > 0) {
         json_decref(arr);
         return rc;
     }

@@ -611,7 +611,8 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                            (int)lfr_stmt_int64(st, 8)));
     }
     lfr_stmt_free(st);
-    if (rc < 0) {
+    if (rc >= 0) rc = audit_listing(ctx, p, actor, "watchlist.list", deployment, "deployment", arr);
+    if (rc < 0 || rc > 0) {
         json_decref(arr);
         return rc;
     }
