@@ -570,6 +570,14 @@ static void test_alerts_and_retention(void **state)
      * empty one (an idle screen polling) is not. */
     int64_t listed = audit_count("alert.list");
     assert_true(listed >= 2);
+    /* The same list again (a screen polling) is no new view. */
+    assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, NULL, first, &alerts), LFR_OK);
+    json_decref(alerts);
+    assert_int_equal(audit_count("alert.list"), listed);
+    /* Another user's look is. */
+    assert_int_equal(lfr_alert_list(ctx, pol, &engager, dep, NULL, first, &alerts), LFR_OK);
+    json_decref(alerts);
+    assert_int_equal(audit_count("alert.list"), ++listed);
     assert_int_equal(lfr_alert_list(ctx, pol, &operator_, dep, NULL, 1000000, &alerts), LFR_OK);
     assert_int_equal(json_array_size(alerts), 0);
     json_decref(alerts);

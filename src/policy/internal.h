@@ -4,11 +4,20 @@
 
 #include "lfr/policy.h"
 
+#define LISTED_MEMORY 64
+
 struct lfr_policy {
     lfr_store *s;
     lfr_policy_config cfg;
     unsigned char key[32];
     int have_key;
+    /* The last lists shown (who, what, a digest of the items), so that a
+     * screen polling the same list again is not a new view to audit. */
+    struct {
+        int64_t actor;
+        unsigned char digest[16];
+    } listed[LISTED_MEMORY];
+    int n_listed, next_listed;
 };
 
 /* nonce || secretbox(plain) with the policy's key, into a new buffer. */
@@ -37,8 +46,9 @@ int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details /* stolen; may be NULL */);
 /* Audits a list shown to a user (SEC-2: views are audited) with what it
- * held: each item's "id" (or "name"). An empty list is no view of anyone
- * and is not recorded, so idle screens polling do not flood the log. In a
+ * held: each item's "id" (or "name"). An empty list is no view of anyone,
+ * and the same list shown to the same user again (a screen polling) is no
+ * new one: neither is recorded, so screens do not flood the log. In a
  * transaction of its own. */
 int audit_listing(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action,
                   int64_t id, const char *kind, const json_t *list);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -162,13 +163,43 @@ int audit_listing(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const cha
         json_t *key = json_object_get(item, "id");
         json_array_append(shown, key ? key : json_object_get(item, "name"));
     }
+    /* The digest covers the action, the object and the whole list as
+     * shown, so a change of state (decided, closed) is a new view. */
+    char *text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char digest[16] = {0};
+    if (text) {
+        char what[96];
+        snprintf(what, sizeof what, "%s/%lld:", action, (long long)id);
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, NULL, 0, sizeof digest);
+        crypto_generichash_update(&st, (const unsigned char *)what, strlen(what));
+        crypto_generichash_update(&st, (const unsigned char *)text, strlen(text));
+        crypto_generichash_final(&st, digest, sizeof digest);
+    }
+    for (int k = 0; text && k < p->n_listed; k++)
+        if (p->listed[k].actor == actor->id &&
+            !memcmp(p->listed[k].digest, digest, sizeof digest)) {
+            json_decref(shown);
+            free(text);
+            return LFR_OK;
+        }
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) {
         json_decref(shown);
+        free(text);
         return rc;
     }
     rc = audit(ctx, p, actor, action, id, kind, json_pack("{s:o}", "shown", shown));
-    return finish(ctx, p, rc);
+    rc = finish(ctx, p, rc);
+    if (!rc && text) {
+        /* Remembered in a ring of the last lists shown. */
+        int slot = p->next_listed++ % LISTED_MEMORY;
+        if (p->n_listed < LISTED_MEMORY) p->n_listed++;
+        p->listed[slot].actor = actor->id;
+        memcpy(p->listed[slot].digest, digest, sizeof digest);
+    }
+    free(text);
+    return rc;
 }
 
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
