@@ -516,6 +516,41 @@ class LifecycleTest(ServerCase):
         self.assertGreater(frames_done(first + 1), first)
 
 
+class FirstStartTest(unittest.TestCase):
+    """The first start creates the administrator with a one-time password
+    shown once on the terminal; the next start shows none."""
+
+    def test_one_time_password(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="first.")
+        db = os.path.join(tmp, "lfr.db")
+        try:
+            for start in range(2):
+                server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                port = int(server.stdout.readline().split()[-1])
+                server.terminate()
+                self.assertEqual(server.wait(timeout=30), 0)
+                err = server.stderr.read()
+                server.stdout.close()
+                server.stderr.close()
+                if start == 0:
+                    self.assertIn("one-time password", err)
+                    password = err.split("one-time password")[1].split()[0]
+                    self.assertGreaterEqual(len(password), 16)
+                else:
+                    self.assertNotIn("one-time password", err)
+            server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            port = int(server.stdout.readline().split()[-1])
+            c = Client(port)
+            self.assertEqual(c.request("POST", "/api/login", {"name": "admin", "password": password})[0], 200)
+            server.terminate()
+            self.assertEqual(server.wait(timeout=30), 0)
+            server.stdout.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class TlsTest(unittest.TestCase):
     """With a certificate and key the server speaks only HTTPS, and its
     session cookie is marked Secure."""

@@ -130,9 +130,7 @@ int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "lfr serve: %s://127.0.0.1:%d/ (database %s)\n",
             cfg.tls_cert ? "https" : "http", lfr_server_port(s), cfg.db_path);
-    /* Ready: tests wait for this line on stdout. */
-    printf("listening on port %d\n", lfr_server_port(s));
-    fflush(stdout);
+    /* Signals are handled before anyone is told the server is ready. */
     running = s;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -140,6 +138,9 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Ready: tests wait for this line on stdout. */
+    printf("listening on port %d\n", lfr_server_port(s));
+    fflush(stdout);
     lfr_server_run(ctx, s);
     fprintf(stderr, "lfr serve: stopping: cameras, then the listener\n");
     running = NULL;
