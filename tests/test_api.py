@@ -518,7 +518,8 @@ class LifecycleTest(ServerCase):
 
 class FirstStartTest(unittest.TestCase):
     """The first start creates the administrator with a one-time password
-    shown once on the terminal; the next start shows none."""
+    shown once on the terminal (the next start shows none); it opens nothing
+    but the way to change it."""
 
     def test_one_time_password(self):
         tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="first.")
@@ -543,7 +544,22 @@ class FirstStartTest(unittest.TestCase):
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             port = int(server.stdout.readline().split()[-1])
             c = Client(port)
-            self.assertEqual(c.request("POST", "/api/login", {"name": "admin", "password": password})[0], 200)
+            got, me, _ = c.try_login("admin", password)
+            self.assertEqual((got, me["user"]["must_change"]), (200, True))
+            # One-time: nothing opens until it is changed.
+            got, doc, _ = c.request("GET", "/api/users")
+            self.assertEqual((got, doc["error"]["code"]), (403, "password_change_required"))
+            got, doc, _ = c.request("POST", "/api/me/password", {"current": "wrong", "new": "x" * 12})
+            self.assertEqual((got, doc["error"]["code"]), (400, "invalid"))
+            got, doc, _ = c.request("POST", "/api/me/password", {"current": password, "new": "short"})
+            self.assertEqual(got, 400)
+            got, doc, _ = c.request("POST", "/api/me/password",
+                                    {"current": password, "new": "a new admin password"})
+            self.assertEqual((got, doc["user"]["must_change"]), (200, False))
+            c.csrf = doc["csrf"]
+            self.assertEqual(c.request("GET", "/api/users")[0], 200)
+            self.assertEqual(Client(port).try_login("admin", password)[0], 401)
+            self.assertEqual(Client(port).try_login("admin", "a new admin password")[0], 200)
             server.terminate()
             self.assertEqual(server.wait(timeout=30), 0)
             server.stdout.close()

@@ -86,6 +86,7 @@ typedef struct lfr_actor {
     char name[64];
     int roles;
     int rank;
+    int must_change; /* the password is one-time: it must be changed first */
 } lfr_actor;
 
 /* Checks name and password (argon2id) of an enabled user. LFR_EINVAL for a
@@ -114,6 +115,13 @@ int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *passwo
 int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
                  int roles, int rank, const char *password);
 int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
+/* Marks a user's password as one-time: it must be changed at the next
+ * login (the system, for the first administrator's generated password). */
+int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name);
+/* The acting user changes their own password: the current one is checked,
+ * the new one must differ and have 12 characters or more. Audited. */
+int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                          const char *current, const char *new_password);
 /* Users as a JSON array (no password hashes). Administrators and auditors. */
 int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
 

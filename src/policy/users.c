@@ -328,12 +328,13 @@ int lfr_policy_login_lookup(lfr_ctx *ctx, lfr_policy *p, const char *name, lfr_l
     memset(out, 0, sizeof *out);
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT id, roles, rank, password_hash, disabled FROM users WHERE "
-                              "name = ?",
+                              "SELECT id, roles, rank, password_hash, disabled, must_change FROM "
+                              "users WHERE name = ?",
                               &st);
     if (!rc) rc = lfr_stmt_bind_text(ctx, st, 1, name ? name : "");
     if (!rc) rc = lfr_stmt_step(ctx, st);
     if (rc == 1 && !lfr_stmt_int64(st, 4) && strlen(lfr_stmt_text(st, 3)) < sizeof out->hash) {
+        out->actor.must_change = (int)lfr_stmt_int64(st, 5);
         out->usable = 1;
         out->actor.id = lfr_stmt_int64(st, 0);
         snprintf(out->actor.name, sizeof out->actor.name, "%s", name);
@@ -416,4 +417,48 @@ int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **
     }
     *out = arr;
     return LFR_OK;
+}
+
+int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name)
+{
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    lfr_stmt *st = NULL;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET must_change = 1 WHERE name = ?",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 1, name)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc && lfr_store_changes(p->s) != 1) rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
+    return finish(ctx, p, rc);
+}
+
+int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *current,
+                          const char *new_password)
+{
+    if (!actor) return lfr_fail(ctx, LFR_EPERM, "changing a password: nobody is logged in");
+    if (!new_password || strlen(new_password) < 12 || strlen(new_password) > 1024)
+        return lfr_fail(ctx, LFR_EINVAL, "the new password must be 12 to 1024 characters");
+    if (current && !strcmp(current, new_password))
+        return lfr_fail(ctx, LFR_EINVAL, "the new password must differ from the current one");
+    lfr_actor checked;
+    int rc = lfr_policy_login(ctx, p, actor->name, current, &checked);
+    if (rc == LFR_EINVAL) return lfr_fail(ctx, LFR_EINVAL, "the current password is wrong");
+    if (rc) return rc;
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, new_password, strlen(new_password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        return lfr_fail(ctx, LFR_ENOMEM, "cannot hash the password");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s,
+                                "UPDATE users SET password_hash = ?, must_change = 0 WHERE id = ?",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 1, hash)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, checked.id)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    sodium_memzero(hash, sizeof hash);
+    if (!rc) rc = audit(ctx, p, actor, "user.password", checked.id, "user", NULL);
+    return finish(ctx, p, rc);
 }

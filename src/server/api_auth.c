@@ -22,8 +22,25 @@ static json_t *whoami(const session *s)
 {
     char roles[128];
     lfr_roles_format(s->actor.roles, roles, sizeof roles);
-    return json_pack("{s:{s:s,s:o,s:s},s:s}", "user", "name", s->actor.name, "roles",
-                     roles_array(roles), "rank", lfr_rank_name(s->actor.rank), "csrf", s->csrf);
+    return json_pack("{s:{s:s,s:o,s:s,s:b},s:s}", "user", "name", s->actor.name, "roles",
+                     roles_array(roles), "rank", lfr_rank_name(s->actor.rank), "must_change",
+                     s->actor.must_change, "csrf", s->csrf);
+}
+
+/* A new session for actor: the cookie and who they are. */
+static enum MHD_Result open_session(request *r, const lfr_actor *actor)
+{
+    session s;
+    if (sessions_open(r->srv->sessions, actor, &s))
+        return reply_error(r, 503, "busy", "too many sessions are open: try again later");
+    char cookie[256];
+    snprintf(cookie, sizeof cookie,
+             "lfr_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", s.token,
+             r->srv->cfg.session_hours * 3600, r->srv->cfg.tls_cert ? "; Secure" : "");
+    enum MHD_Result ret = reply_json_header(r, 200, whoami(&s), "Set-Cookie", cookie);
+    sodium_memzero(cookie, sizeof cookie);
+    sodium_memzero(&s, sizeof s);
+    return ret;
 }
 
 enum MHD_Result api_login(request *r)
@@ -57,23 +74,32 @@ enum MHD_Result api_login(request *r)
     json_decref(body);
     if (rc == LFR_EINVAL) return reply_error(r, 401, "unauthenticated", "%s", lfr_errmsg(r->ctx));
     if (rc) return reply_rc(r, rc);
-    session s;
-    if (sessions_open(r->srv->sessions, &actor, &s))
-        return reply_error(r, 503, "busy", "too many sessions are open: try again later");
-    char cookie[256];
-    snprintf(cookie, sizeof cookie,
-             "lfr_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", s.token,
-             r->srv->cfg.session_hours * 3600, r->srv->cfg.tls_cert ? "; Secure" : "");
-    ret = reply_json_header(r, 200, whoami(&s), "Set-Cookie", cookie);
-    sodium_memzero(cookie, sizeof cookie);
-    sodium_memzero(&s, sizeof s);
-    return ret;
+    return open_session(r, &actor);
 }
 
 enum MHD_Result api_logout(request *r)
 {
     sessions_close(r->srv->sessions, r->sess.token);
     return reply_ok(r);
+}
+
+enum MHD_Result api_password(request *r)
+{
+    static const body_field spec[] = {
+        {"current", JSON_STRING, 1}, {"new", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc = lfr_user_set_password(r->ctx, r->srv->policy, &r->sess.actor,
+                                   body_str(body, "current"), body_str(body, "new"));
+    db_unlock(r);
+    json_decref(body);
+    if (rc) return reply_rc(r, rc);
+    /* Every session of the old password ends; this browser gets a new one. */
+    sessions_close_user(r->srv->sessions, r->sess.actor.name);
+    lfr_actor actor = r->sess.actor;
+    actor.must_change = 0;
+    return open_session(r, &actor);
 }
 
 enum MHD_Result api_me(request *r)

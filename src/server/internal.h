@@ -150,6 +150,7 @@ int routes_admit(request *r);
 enum MHD_Result api_login(request *r);
 enum MHD_Result api_logout(request *r);
 enum MHD_Result api_me(request *r);
+enum MHD_Result api_password(request *r);
 enum MHD_Result api_users_list(request *r);
 enum MHD_Result api_users_add(request *r);
 enum MHD_Result api_users_disable(request *r);

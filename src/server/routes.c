@@ -20,6 +20,7 @@ static const route routes[] = {
     {"POST", "/api/login", api_login, 1},
     {"POST", "/api/logout", api_logout, 0},
     {"GET", "/api/me", api_me, 0},
+    {"POST", "/api/me/password", api_password, 0},
     {"GET", "/api/users", api_users_list, 0},
     {"POST", "/api/users", api_users_add, 0},
     {"POST", "/api/users/*/disable", api_users_disable, 0},
@@ -134,6 +135,13 @@ int routes_admit(request *r)
                 return -1;
             }
         }
+    }
+    /* A one-time password opens nothing but the way to change it. */
+    if (r->sess.actor.must_change && found->fn != api_me && found->fn != api_password &&
+        found->fn != api_logout && found->fn != api_login) {
+        reply_error(r, 403, "password_change_required",
+                    "this password was for one login: change it first (POST /api/me/password)");
+        return -1;
     }
     r->handler = found->fn;
     return 0;

@@ -263,6 +263,9 @@ static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password,
         password = generated;
     }
     rc = lfr_user_add(ctx, s->policy, NULL, "admin", LFR_ROLE_ADMIN, 0, password);
+    /* A generated password is for one login: it must be changed then. */
+    if (rc == LFR_OK && password == generated)
+        rc = lfr_user_require_new_password(ctx, s->policy, "admin");
     if (rc == LFR_OK && password == generated && !(*shown = strdup(generated)))
         rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     sodium_memzero(generated, sizeof generated);

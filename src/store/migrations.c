@@ -164,6 +164,10 @@ const char *const store_migrations[] = {
     "  model TEXT NOT NULL,"
     "  first_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (deployment_id, model));",
+
+    /* 7: a password that must be changed at the next login (the first
+     * administrator's one-time password). */
+    "ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

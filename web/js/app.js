@@ -2,7 +2,7 @@
 // the server-sent events stream shared by the pages.
 import * as api from './api.js';
 import { h, clear } from './ui.js';
-import { renderLogin } from './pages/login.js';
+import { renderLogin, renderNewPassword } from './pages/login.js';
 import { renderDeployments } from './pages/deployments.js';
 import { renderDeployment } from './pages/deployment.js';
 import { renderAlerts } from './pages/alerts.js';
@@ -126,6 +126,18 @@ async function route() {
     document.title = 'Sign in - OpenLFR';
     renderLogin(main, { onLogin: (me) => { setSession(me); location.hash = '#/' + home(); } });
     main.focus();
+    return;
+  }
+  if (state.me.user.must_change) {
+    document.title = 'Choose your password - OpenLFR';
+    renderNewPassword(main, {
+      onChanged: (me) => {
+        setSession(me);
+        const target = '#/' + home();
+        if (location.hash === target) route();
+        else location.hash = target;
+      },
+    });
     return;
   }
   let page = PAGES.find((p) => p.id === parts[0]);

@@ -29,3 +29,35 @@ export function renderLogin(root, { onLogin }) {
   root.appendChild(h('div', { class: 'login-wrap' }, form));
   name.focus();
 }
+
+// A one-time password (the first administrator's) must be replaced before
+// anything else (POST /api/me/password).
+export function renderNewPassword(root, { onChanged }) {
+  const box = messageBox();
+  const current = h('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
+  const fresh = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
+  const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
+  const button = h('button', { type: 'submit', id: 'pw-submit' }, 'Change password');
+  const form = h('form', { class: 'card login', novalidate: true },
+    h('h1', null, 'Choose your password'),
+    h('p', { class: 'muted' }, 'The password you signed in with was for one sign-in only. Choose your own: 12 characters or more.'),
+    box,
+    h('div', { class: 'field' }, h('label', { for: 'pw-current' }, 'One-time password'), current),
+    h('div', { class: 'field' }, h('label', { for: 'pw-new' }, 'New password'), fresh),
+    h('div', { class: 'field' }, h('label', { for: 'pw-again' }, 'New password again'), again),
+    h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (fresh.value !== again.value) {
+      box.show('The two new passwords differ.');
+      return;
+    }
+    busy(button, box, async () => {
+      const me = await api.post('/api/me/password', { current: current.value, new: fresh.value });
+      current.value = fresh.value = again.value = '';
+      onChanged(me);
+    });
+  });
+  root.appendChild(h('div', { class: 'login-wrap' }, form));
+  current.focus();
+}
