@@ -55,6 +55,8 @@ function renderChrome() {
   who.append(
     h('span', { class: 'user' }, h('strong', null, u.name),
       ' ', h('span', { class: 'muted' }, [u.rank && u.rank !== 'none' ? u.rank.replace(/_/g, ' ') : null, u.roles.join(', ')].filter(Boolean).join(' · '))),
+    h('a', { href: '#/password', id: 'password-link', class: 'small' }, 'Password'),
+    ' ',
     h('button', { type: 'button', class: 'secondary small', id: 'logout', onclick: logout }, 'Sign out'));
 }
 
@@ -128,9 +130,12 @@ async function route() {
     main.focus();
     return;
   }
-  if (state.me.user.must_change) {
-    document.title = 'Choose your password - OpenLFR';
+  if (state.me.user.must_change || parts[0] === 'password') {
+    const oneTime = !!state.me.user.must_change;
+    document.title = (oneTime ? 'Choose' : 'Change') + ' your password - OpenLFR';
+    renderChrome();
     renderNewPassword(main, {
+      oneTime,
       onChanged: (me) => {
         setSession(me);
         const target = '#/' + home();

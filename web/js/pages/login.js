@@ -30,19 +30,22 @@ export function renderLogin(root, { onLogin }) {
   name.focus();
 }
 
-// A one-time password (the first administrator's) must be replaced before
-// anything else (POST /api/me/password).
-export function renderNewPassword(root, { onChanged }) {
+// A new password (POST /api/me/password): a one-time password (the first
+// administrator's) must be replaced before anything else; anyone may change
+// their own at any time.
+export function renderNewPassword(root, { onChanged, oneTime = true }) {
   const box = messageBox();
   const current = h('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
   const fresh = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
   const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
   const button = h('button', { type: 'submit', id: 'pw-submit' }, 'Change password');
   const form = h('form', { class: 'card login', novalidate: true },
-    h('h1', null, 'Choose your password'),
-    h('p', { class: 'muted' }, 'The password you signed in with was for one sign-in only. Choose your own: 12 characters or more.'),
+    h('h1', null, oneTime ? 'Choose your password' : 'Change your password'),
+    h('p', { class: 'muted' }, oneTime
+      ? 'The password you signed in with was for one sign-in only. Choose your own: 12 characters or more.'
+      : 'At least 12 characters. Your other sessions end when it changes.'),
     box,
-    h('div', { class: 'field' }, h('label', { for: 'pw-current' }, 'One-time password'), current),
+    h('div', { class: 'field' }, h('label', { for: 'pw-current' }, oneTime ? 'One-time password' : 'Current password'), current),
     h('div', { class: 'field' }, h('label', { for: 'pw-new' }, 'New password'), fresh),
     h('div', { class: 'field' }, h('label', { for: 'pw-again' }, 'New password again'), again),
     h('div', { class: 'actions' }, button));
