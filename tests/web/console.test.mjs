@@ -323,13 +323,15 @@ async function run() {
   await rev.page.goto(`${base}/#/deployments/${depId}/watchlist`);
   await rev.page.waitForSelector('#watchlist li.entry');
   await shot(rev.page, '07-reviewer-watchlist');
-  for (;;) {
-    const b = await rev.page.$('button[id^="review-"]');
-    if (!b) break;
+  // The list is drawn again after each review: wait for the next button
+  // rather than take a list caught half-drawn for the end of it.
+  for (let n = 0; n < 2; n++) {
+    const b = await rev.page.waitForSelector('button[id^="review-"]');
     const id = await b.getAttribute('id');
     await b.click();
     await rev.page.waitForSelector(`#${id}`, { state: 'detached' });
   }
+  await rev.page.waitForFunction(() => /2 reviewed/.test(document.querySelector('#watchlist-summary')?.textContent || ''));
   assert.match(await rev.page.textContent('#watchlist-summary'), /2 entries of 2 planned, 2 reviewed/);
 
   // Superintendent: DEP-7 figures, authorise.
