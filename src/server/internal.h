@@ -89,7 +89,12 @@ struct lfr_server {
 
 /* ---- requests (request.c) ---- */
 
-typedef struct request {
+typedef struct request request;
+/* An API handler: replies to the request (one response) and returns MHD's
+ * verdict. */
+typedef enum MHD_Result (*handler_fn)(request *r);
+
+struct request {
     struct lfr_server *srv;
     struct MHD_Connection *conn;
     const char *method, *url;
@@ -101,8 +106,8 @@ typedef struct request {
     char name[64];  /* a name path part */
     lfr_ctx *ctx;
     int replied;
-    enum MHD_Result (*handler)(struct request *r); /* set by routes_admit */
-} request;
+    handler_fn handler; /* set by routes_admit */
+};
 
 /* Responses; each queues exactly one and returns MHD_YES/NO for MHD. */
 enum MHD_Result reply_json(request *r, unsigned status, json_t *body /* stolen */);
@@ -138,8 +143,6 @@ void db_unlock(request *r);
 int64_t server_now_ms(void);
 
 /* ---- handlers (api_*.c), dispatched by routes.c ---- */
-
-typedef enum MHD_Result (*handler_fn)(request *r);
 
 /* At an API request's first call, from its headers alone: its handler
  * (r->handler), and whether this client may call it (session, CSRF token).
