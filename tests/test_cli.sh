@@ -130,6 +130,12 @@ EOF
   # lfr watch: usage and a missing source.
   expect 2 "needs --watchlist" -- watch --source x.mp4
   expect 4 "no-such.mp4" -- watch --source "$tmp/no-such.mp4" --watchlist "$data/video/face_recognition_hamilton"
+  # The enrolment gate (WL-5) is the server's: a photo of two people is
+  # refused by name and reason, and nothing is watched.
+  mkdir -p "$tmp/wl-two"
+  ln -sf "$data/samples/face_recognition_examples/examples/two_people.jpg" "$tmp/wl-two/someone.jpg"
+  expect 2 "someone.jpg: refused: 2 faces found, exactly one is needed (WL-5)" -- \
+    watch --source "$data/video/face_api_js/video.mp4" --watchlist "$tmp/wl-two"
 else
   echo "skipped: data-dependent CLI checks ($data absent)"
 fi

@@ -55,6 +55,10 @@ static int setup(void **state)
     cfg.threshold_floor = 0.45;
     cfg.fmr_at = fake_fmr;
     cfg.max_watchlist = 5000;
+    /* Stricter than the engine's default, as a force may set it: the
+     * policy's limits are the ones the gate applies. */
+    cfg.enrol.min_eye_px = 30.0f;
+    cfg.enrol.max_yaw_deg = 20.0f;
     if (lfr_policy_new(ctx, store, &cfg, &pol)) return -1;
     if (lfr_user_add(ctx, pol, NULL, "admin", LFR_ROLE_ADMIN, 0, PW)) return -1;
     if (lfr_policy_login(ctx, pol, "admin", PW, &admin)) return -1;

@@ -86,21 +86,20 @@ static void test_similarity_recovered(void **state)
         moved[i][1] = (float)(b * ref[i][0] + a * ref[i][1] + ty);
     }
     lfr_affine fit;
-    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5,
-                                        &fit),
-                     LFR_OK);
+    assert_int_equal(
+        lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5, &fit), LFR_OK);
     const double want[6] = {a, -b, tx, b, a, ty};
-    for (int i = 0; i < 6; i++) assert_true(fabs(fit.m[i] - want[i]) < 1e-3);
+    for (int i = 0; i < 6; i++)
+        assert_true(fabs(fit.m[i] - want[i]) < 1e-3);
     /* Noise on the points moves the fit only a little. */
     moved[2][0] += 1.0f;
-    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5,
-                                        &fit),
-                     LFR_OK);
+    assert_int_equal(
+        lfr_similarity_fit(ctx, (const float(*)[2])ref, (const float(*)[2])moved, 5, &fit), LFR_OK);
     assert_true(fabs(fit.m[0] - a) < 0.05);
     float same[5][2] = {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
-    assert_int_equal(lfr_similarity_fit(ctx, (const float(*)[2])same, (const float(*)[2])ref, 5,
-                                        &fit),
-                     LFR_EINVAL);
+    assert_int_equal(
+        lfr_similarity_fit(ctx, (const float(*)[2])same, (const float(*)[2])ref, 5, &fit),
+        LFR_EINVAL);
     assert_non_null(strstr(lfr_errmsg(ctx), "degenerate"));
 }
 
@@ -135,7 +134,8 @@ static void test_alignment_undoes_warp(void **state)
     assert_int_equal(crop1->width, 112);
     double diff = 0;
     size_t npx = (size_t)crop1->width * crop1->height * 3;
-    for (size_t i = 0; i < npx; i++) diff += fabs((double)crop1->rgb[i] - crop2->rgb[i]);
+    for (size_t i = 0; i < npx; i++)
+        diff += fabs((double)crop1->rgb[i] - crop2->rgb[i]);
     diff /= (double)npx;
     print_message("mean abs difference after warp + re-alignment: %.2f grey levels\n", diff);
     assert_true(diff < 6.0);
@@ -213,14 +213,17 @@ static void check_dlib_file(const char *xml_rel, int *n_big, int *n_found, int *
                 if (iou > best_iou) best_iou = iou, best = i;
             }
             if (best_iou < 0.5f) {
-                print_message("missed face %.0f,%.0f %.0fx%.0f in %s (best IoU %.2f)\n", gt.x,
-                              gt.y, gt.w, gt.h, xml_rel, best_iou);
+                print_message("missed face %.0f,%.0f %.0fx%.0f in %s (best IoU %.2f)\n", gt.x, gt.y,
+                              gt.w, gt.h, xml_rel, best_iou);
                 continue;
             }
             (*n_found)++;
             /* The same 5 points from dlib's 68, error over the eye distance. */
-            static const int idx[5][4] = {{37, 38, 40, 41}, {43, 44, 46, 47}, {30, 30, 30, 30},
-                                          {48, 60, 48, 60}, {54, 64, 54, 64}};
+            static const int idx[5][4] = {{37, 38, 40, 41},
+                                          {43, 44, 46, 47},
+                                          {30, 30, 30, 30},
+                                          {48, 60, 48, 60},
+                                          {54, 64, 54, 64}};
             float want[5][2];
             for (int k = 0; k < 5; k++) {
                 want[k][0] = want[k][1] = 0;
@@ -236,8 +239,10 @@ static void check_dlib_file(const char *xml_rel, int *n_big, int *n_found, int *
                               faces[best].points[k][1] - want[k][1]) /
                        5;
             *err_sum += err / eye;
-            if (err / eye < 0.15f) (*n_lm_ok)++;
-            else print_message("landmark error %.2f of the eye distance\n", err / eye);
+            if (err / eye < 0.15f)
+                (*n_lm_ok)++;
+            else
+                print_message("landmark error %.2f of the eye distance\n", err / eye);
         }
     }
     fclose(f);
@@ -253,8 +258,8 @@ static void test_detect_dlib_annotations(void **state)
     double err_sum = 0;
     check_dlib_file("samples/dlib_examples/faces/training_with_face_landmarks.xml", &n_big,
                     &n_found, &n_lm_ok, &err_sum);
-    check_dlib_file("samples/dlib_examples/faces/testing_with_face_landmarks.xml", &n_big,
-                    &n_found, &n_lm_ok, &err_sum);
+    check_dlib_file("samples/dlib_examples/faces/testing_with_face_landmarks.xml", &n_big, &n_found,
+                    &n_lm_ok, &err_sum);
     double mean_err = err_sum / n_found;
     print_message("faces >= 40 px: %d, found at IoU >= 0.5: %d, landmarks within 0.15 eye "
                   "distance: %d, mean error %.3f eye distances\n",
@@ -376,7 +381,8 @@ static void test_embedding_stability(void **state)
     float *ref = calloc((size_t)dim, sizeof(float)), *v = calloc((size_t)dim, sizeof(float));
     embed_main(img, ref);
     double norm = 0;
-    for (int i = 0; i < dim; i++) norm += ref[i] * ref[i];
+    for (int i = 0; i < dim; i++)
+        norm += ref[i] * ref[i];
     assert_true(fabs(norm - 1.0) < 1e-4);
     float threshold = lfr_engine_threshold(engine);
 
@@ -408,6 +414,65 @@ static void test_embedding_stability(void **state)
     lfr_image_free(img);
     free(ref);
     free(v);
+}
+
+/* A part of an image, as a new one. */
+static lfr_image *crop(const lfr_image *img, int x, int y, int w, int h)
+{
+    lfr_image *out = NULL;
+    assert_int_equal(lfr_image_new(ctx, w, h, &out), LFR_OK);
+    for (int r = 0; r < h; r++)
+        memcpy(out->rgb + (size_t)r * w * 3, img->rgb + ((size_t)(y + r) * img->width + x) * 3,
+               (size_t)w * 3);
+    return out;
+}
+
+/* In this PASCAL photo a shirt and hand are detected at 0.88 and their box
+ * is the largest: the main face must still be a real (confident) face, and
+ * the enrolment gate (WL-5) must refuse the shirt alone, the photo with two
+ * people, and take a clear single face. */
+static void test_main_face_and_enrol_gate(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("samples/dlib_examples/faces/2009_004587.jpg");
+    lfr_image *img = load("samples/dlib_examples/faces/2009_004587.jpg");
+    lfr_face *faces = NULL;
+    int n = 0;
+    assert_int_equal(lfr_engine_detect(ctx, engine, img, &faces, &n), LFR_OK);
+    int shirt = -1, largest = 0;
+    for (int i = 0; i < n; i++) {
+        if (faces[i].score < 0.95f) shirt = i;
+        if (faces[i].x2 - faces[i].x1 > faces[largest].x2 - faces[largest].x1) largest = i;
+    }
+    assert_true(shirt >= 0 && shirt == largest); /* the trap is there */
+    int m = lfr_main_face(faces, n, img->width, img->height);
+    assert_true(m >= 0 && m != shirt && faces[m].score >= 0.95f);
+    int dim = lfr_engine_embedding_size(engine);
+    float *tpl = calloc((size_t)dim, sizeof(float));
+    lfr_face chosen;
+    assert_int_equal(lfr_engine_embed_main(ctx, engine, img, tpl, &chosen, NULL), LFR_OK);
+    assert_true(chosen.score >= 0.95f && chosen.x1 > faces[shirt].x2);
+    /* Two confident faces of similar size: ambiguous. */
+    assert_int_equal(lfr_engine_enrol(ctx, engine, img, NULL, tpl, NULL), LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "faces found, exactly one"));
+    /* The shirt and hand alone: no face to enrol. */
+    lfr_image *part = crop(img, 0, 290, 200, 210);
+    int rc = lfr_engine_enrol(ctx, engine, part, NULL, tpl, NULL);
+    print_message("shirt alone: %s\n", lfr_errmsg(ctx));
+    assert_true(rc == LFR_ENOFACE || rc == LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "WL-5"));
+    lfr_image_free(part);
+    /* A force's stricter limits are applied, with the reason. */
+    lfr_image *one = load("samples/face_recognition_examples/examples/obama-240p.jpg");
+    assert_int_equal(lfr_engine_enrol(ctx, engine, one, NULL, tpl, &chosen), LFR_OK);
+    lfr_enrol_params strict = lfr_enrol_default_params();
+    strict.min_eye_px = chosen.quality.eye_distance_px + 5;
+    assert_int_equal(lfr_engine_enrol(ctx, engine, one, &strict, tpl, NULL), LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "too small"));
+    lfr_image_free(one);
+    free(tpl);
+    lfr_free(faces);
+    lfr_image_free(img);
 }
 
 /* dlib's 5 Johns, 11 chips each: every chip's nearest other chip is the
@@ -677,8 +742,10 @@ static void test_engine_shared_by_threads(void **state)
     embed_main(img, ref);
     thread_arg args[2] = {{.img = img}, {.img = img}};
     pthread_t t[2];
-    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&t[i], NULL, embed_thread, &args[i]), 0);
-    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, embed_thread, &args[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(args[i].rc, LFR_OK);
         assert_true(lfr_cosine(ref, args[i].emb, dim) > 0.9999f);
@@ -696,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_detect_small_faces_in_hd_frame),
         cmocka_unit_test(test_anysize_matches_published_detector),
         cmocka_unit_test(test_embedding_stability),
+        cmocka_unit_test(test_main_face_and_enrol_gate),
         cmocka_unit_test(test_johns_told_apart),
         cmocka_unit_test(test_no_face_and_tiny_images),
         cmocka_unit_test(test_bad_models_refused),

@@ -1,12 +1,23 @@
 /* lfr/pipeline.h - live camera pipelines: decode -> detect -> track ->
- * embed the best views -> search the watchlist -> alert.
+ * embed the track's views -> search the watchlist -> alert.
  *
  * One worker thread per camera (beside its decode thread) shares the engine
- * and the gallery. A track is embedded only when its face is usable (size,
- * pose, sharpness) and better than what was embedded for it before; each
- * template is compared with the gallery and then wiped at once, match or
- * not, so nothing of a passer-by outlives the comparison (REQUIREMENTS
- * PRI-1). A track alerts at most once per identity.
+ * and the gallery. The decision is made on the track, not the frame: usable
+ * views of a track (size, pose, sharpness), spaced in time, are embedded and
+ * summed into the track's template, weighted by view quality; the
+ * normalised sum is searched again after each view and alerts when its best
+ * identity reaches the threshold. Averaging views cancels the blur, noise
+ * and compression of single frames, which pushes a stranger's scores down
+ * and a watchlisted person's up (measured in docs/accuracy.md).
+ *
+ * Privacy (REQUIREMENTS PRI-1): each view's template is wiped as soon as it
+ * is added; the track's sum lives in memory only while the track does and is
+ * wiped when it ends, when it is re-joined after a gap (it may be someone
+ * else), and when the pipeline stops. Nothing of it is written anywhere.
+ *
+ * One alert per pass (HIL-3): a track alerts at most once, and an identity
+ * alerted on a camera is not alerted there again within repeat_alert_ms, so
+ * a passer whose track splits raises one alert.
  */
 #ifndef LFR_PIPELINE_H
 #define LFR_PIPELINE_H
@@ -19,16 +30,17 @@
 typedef struct lfr_pipeline lfr_pipeline;
 
 typedef struct lfr_pipeline_params {
-    float threshold;        /* alert at cosine >= this (default 0.45) */
-    int votes;              /* or: this many views of a track at >= vote_threshold (2) */
-    float vote_threshold;   /* (default threshold - 0.05) */
-    int detect_long_side_px; /* detector input: frames scaled so the long side is this (960) */
-    float min_eye_px;       /* usable view: inter-eye distance at least (16 px) */
-    float max_yaw_deg;      /* and |yaw| at most (40) */
-    float max_pitch_deg;    /* and |pitch| at most (35) */
-    float min_sharpness;    /* and Laplacian variance at least (20) */
-    int max_embeds_per_track; /* stop embedding a track after this many views (8) */
-    int crop_jpeg_quality;  /* probe crop in the alert (85) */
+    float threshold;          /* alert when the track's template scores >= this (default 0.45) */
+    int detect_long_side_px;  /* detector input: frames scaled so the long side is this (960) */
+    float min_eye_px;         /* usable view: inter-eye distance at least (16 px) */
+    float max_yaw_deg;        /* and |yaw| at most (40) */
+    float max_pitch_deg;      /* and |pitch| at most (35) */
+    float min_sharpness;      /* and Laplacian variance at least (20) */
+    int max_embeds_per_track; /* stop embedding a track after this many views (16) */
+    int embed_interval_ms;    /* at least this long between two views of a track (160) */
+    int repeat_alert_ms;      /* an identity alerted on a camera is not alerted there again
+                                 within this much stream time (30000) */
+    int crop_jpeg_quality;    /* probe crop in the alert (85) */
     lfr_tracker_params tracker;
 } lfr_pipeline_params;
 
@@ -36,18 +48,18 @@ lfr_pipeline_params lfr_pipeline_default_params(void);
 
 /* An alert: a possible match for a person to review (REQUIREMENTS PRI-4). */
 typedef struct lfr_alert {
-    const char *camera;      /* borrowed for the callback's duration */
-    int64_t time_unix_ms;    /* wall clock when raised */
+    const char *camera;   /* borrowed for the callback's duration */
+    int64_t time_unix_ms; /* wall clock when raised */
     int64_t frame_index, pts_ms;
     int track_id;
     char identity[LFR_ID_MAX];
     float score_cos;
-    int votes;               /* views of the track at or above the vote threshold */
-    float box[4];            /* x1 y1 x2 y2 in the frame */
+    int views;    /* views summed in the track's template when it alerted */
+    float box[4]; /* x1 y1 x2 y2 in the frame */
     lfr_face_quality quality;
     const uint8_t *crop_jpeg; /* the probe face, JPEG; borrowed for the callback */
     size_t crop_jpeg_len;
-    int64_t latency_us;      /* from frame decode to alert */
+    int64_t latency_us; /* from frame decode to alert */
 } lfr_alert;
 
 typedef void (*lfr_alert_fn)(const lfr_alert *alert, void *arg);
@@ -64,8 +76,8 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
                      const lfr_pipeline_params *p, lfr_alert_fn on_alert, void *arg,
                      lfr_pipeline **out);
 /* Adds a camera; sources start when lfr_pipeline_run is called. */
-int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id,
-                            const char *url, const lfr_video_params *vp);
+int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id, const char *url,
+                            const lfr_video_params *vp);
 /* Runs every camera until all sources end, fail, or lfr_pipeline_stop.
  * Returns LFR_OK, or the first camera's failure (message in ctx). Alerts
  * are delivered on the camera threads, one at a time. */

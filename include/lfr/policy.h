@@ -54,11 +54,8 @@ typedef struct lfr_policy_config {
      * (libsodium secretbox), read from a file outside the database that must
      * be mode 0600 (lfr_policy_load_key). NULL: watchlists refuse photos. */
     const unsigned char *key;
-    /* The enrolment quality gate (WL-5). */
-    float min_eye_px;       /* 40 */
-    float max_yaw_deg;      /* 20 */
-    float max_pitch_deg;    /* 20 */
-    float min_sharpness;    /* 30 */
+    /* The enrolment gate's limits (WL-5; lfr_enrol_default_params). */
+    lfr_enrol_params enrol;
     int photo_warn_years;   /* 5: older photos are flagged */
     int photo_max_years;    /* 10: older ones need a justification */
     float duplicate_cos;    /* 0.6: entries this alike are flagged as the same person */

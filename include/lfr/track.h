@@ -7,8 +7,8 @@
  * tracks. A track that has been missing may also take a detection whose
  * centre is within a face width of its prediction (after an occlusion), or,
  * given appearances, a confident one further away whose colours match it
- * (the face came back after the person turned away). A track is confirmed after min_hits matches and dies after
- * max_missed frames without one.
+ * (the face came back after the person turned away). A track is confirmed
+ * after min_hits matches and ends max_missed_ms after its last one.
  *
  * Threads: a tracker belongs to one camera worker.
  */
@@ -28,20 +28,21 @@ typedef struct lfr_tracker lfr_tracker;
 void lfr_appearance(const lfr_image *img, const lfr_face *f, float out[LFR_APPEARANCE_DIM]);
 
 typedef struct lfr_tracker_params {
-    float high_score; /* detections at or above match first and may start tracks (0.8) */
-    float low_score;  /* weaker ones only extend tracks; below this ignored (0.5) */
-    float iou_min;    /* least overlap with the predicted box to match (0.3) */
-    int min_hits;     /* matches before a track is confirmed (2) */
-    int max_missed;   /* frames without a match before a track ends (75: 3 s at 25 fps) */
-    int max_tracks;   /* live tracks at most (256) */
+    float high_score;     /* detections at or above match first and may start tracks (0.8) */
+    float low_score;      /* weaker ones only extend tracks; below this ignored (0.5) */
+    float iou_min;        /* least overlap with the predicted box to match (0.3) */
+    int min_hits;         /* matches before a track is confirmed (2) */
+    int max_missed_ms;    /* time without a match before a track ends (3000) */
+    int max_tracks;       /* live tracks at most (256) */
     float appearance_min; /* colour similarity to re-join a lost track (0.85) */
-    float rejoin_widths;  /* ... within this many face widths of it (3) */
+    float rejoin_widths;  /* ... within this many face widths of it, and as many again
+                             for each second it was lost (3) */
 } lfr_tracker_params;
 
 lfr_tracker_params lfr_tracker_default_params(void);
 
 typedef struct lfr_track {
-    int id;             /* unique per tracker, from 1 */
+    int id;               /* unique per tracker, from 1 */
     float x1, y1, x2, y2; /* last matched (or predicted, while missed) box */
     int hits, missed;
     int confirmed;
@@ -55,11 +56,14 @@ int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out
 void lfr_tracker_free(lfr_tracker *t);
 
 /* Feeds one frame's detections, with their appearance (n_dets x
- * LFR_APPEARANCE_DIM floats, or NULL to track by position alone). Afterwards lfr_tracker_tracks lists the live
+ * LFR_APPEARANCE_DIM floats, or NULL to track by position alone), and the
+ * frame's time in milliseconds: motion is predicted over the time between
+ * frames, so frames dropped under load do not split tracks. Afterwards
+ * lfr_tracker_tracks lists the live
  * tracks (with det_index set for those matched now) and lfr_tracker_ended
  * the ids of tracks that ended in this update. Both are borrowed until the
  * next update. */
-int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n_dets,
+int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, int64_t t_ms, const lfr_face *dets, int n_dets,
                        const float *appearance);
 const lfr_track *lfr_tracker_tracks(const lfr_tracker *t, int *n);
 const int *lfr_tracker_ended(const lfr_tracker *t, int *n);

@@ -98,18 +98,18 @@ typedef struct lfr_face {
 } lfr_face;
 
 typedef struct lfr_engine_params {
-    const char *model_dir;   /* NULL: lfr_default_model_dir */
-    const char *detector;    /* manifest name (default "ultraface_anysize") */
-    const char *landmarks;   /* default "landmark68" */
-    const char *embedder;    /* a single embedder or a fusion (default "fusion_512_192") */
-    int detect_max_side_px;  /* stills larger than this are scaled down first (default 1920) */
-    int detect_min_side_px;  /* smaller stills are scaled up to this (default 240) */
-    float detect_score_min;  /* 0: the manifest's threshold */
-    int max_faces;           /* keep at most this many, highest score first (default 256) */
-    int embed_flip;          /* also embed the mirror image and average (default 0) */
-    int fusion_parallel;     /* a fusion's members run on their own threads at once,
-                                one face's latency falls, throughput does not rise
-                                (default 1) */
+    const char *model_dir;  /* NULL: lfr_default_model_dir */
+    const char *detector;   /* manifest name (default "ultraface_anysize") */
+    const char *landmarks;  /* default "landmark68" */
+    const char *embedder;   /* a single embedder or a fusion (default "fusion_512_192") */
+    int detect_max_side_px; /* stills larger than this are scaled down first (default 1920) */
+    int detect_min_side_px; /* smaller stills are scaled up to this (default 240) */
+    float detect_score_min; /* 0: the manifest's threshold */
+    int max_faces;          /* keep at most this many, highest score first (default 256) */
+    int embed_flip;         /* also embed the mirror image and average (default 0) */
+    int fusion_parallel;    /* a fusion's members run on their own threads at once,
+                               one face's latency falls, throughput does not rise
+                               (default 1) */
 } lfr_engine_params;
 
 lfr_engine_params lfr_engine_default_params(void);
@@ -130,6 +130,9 @@ int lfr_engine_fmr_at(lfr_ctx *ctx, const lfr_engine *e, float threshold, double
 /* The same on an embedder model alone (no engine needed). */
 int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *m, double fmr, float *threshold);
 int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *m, float threshold, double *fmr);
+/* What the operating points were measured on, as the manifest names it
+ * (ACC-1: a claimed false alert rate says its data); static. */
+const char *lfr_model_operating_data(const lfr_model *m);
 /* The validated threshold floor of the manifest (ACC-1: the lowest
  * threshold with no significant demographic differential, found by lfr eval
  * fmr --find-floor); LFR_ENOENT if none was validated. */
@@ -155,19 +158,42 @@ int lfr_engine_landmarks(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img
  * member (their reference points and sizes may differ) and, with
  * fusion_parallel, runs member 0 on the calling thread and the others on
  * threads of their own; their errors come back in ctx. */
-int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
-                     const lfr_face *face, float *out);
-/* Detects, picks the main face and embeds it. The main face is the largest,
- * with a face whose box holds the image's centre counted at four times its
- * area: labelled photos (LFW) are centred on their subject, who is not
- * always the biggest face in them. LFR_ENOFACE when the image has none. face may be
- * NULL; n_faces (may be NULL) gets how many faces were found. */
+int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, const lfr_face *face,
+                     float *out);
+/* The main face of a photo: among confident detections (score >= 0.95)
+ * if there are any, the largest, with a face whose box holds the image's
+ * centre counted at four times its area (labelled photos are centred on
+ * their subject, who is not always the biggest face). A detection the
+ * detector is unsure of (a shirt, a hand, a pattern at 0.7-0.94) never
+ * beats a confident face, however large. Returns its index, -1 if n is 0. */
+int lfr_main_face(const lfr_face *faces, int n, int img_w, int img_h);
+/* Detects, picks the main face (lfr_main_face) and embeds it.
+ * LFR_ENOFACE when the image has none. face may be NULL; n_faces (may be
+ * NULL) gets how many faces were found. For evaluation: watchlist photos
+ * go through lfr_engine_enrol. */
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
                           lfr_face *face, int *n_faces);
+/* The enrolment gate (REQUIREMENTS WL-5), the one every way onto a
+ * watchlist goes through (lfr watch, lfr watchlist add, the server). */
+typedef struct lfr_enrol_params {
+    float min_eye_px;    /* inter-eye distance at least (20: a template is made at 35) */
+    float max_yaw_deg;   /* |yaw| at most (25) */
+    float max_pitch_deg; /* |pitch| at most (25) */
+    float min_sharpness; /* Laplacian variance of the face at least (20) */
+} lfr_enrol_params;
+lfr_enrol_params lfr_enrol_default_params(void);
+/* Checks that the photo shows exactly one usable face and embeds it into
+ * tpl; face (may be NULL) gets it. Another face makes the photo ambiguous
+ * unless it is under a third of the main face's width, an uncertain
+ * detection, or centred inside the main face. Refusals say why:
+ * LFR_ENOFACE (no face), LFR_EINVAL (several faces; too small, turned,
+ * tilted, blurred or badly exposed, with the measures and limits). */
+int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_enrol_params *p, float *tpl, lfr_face *face);
 /* The aligned crop the embedder sees (a new image; wipe and free it); for
  * a fusion, the one its first member sees. */
-int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
-                     const lfr_face *face, lfr_image **out);
+int lfr_engine_align(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, const lfr_face *face,
+                     lfr_image **out);
 
 /* Least-squares similarity transform (rotation, uniform scale, translation,
  * no reflection) taking src points to dst points. Returns LFR_EINVAL if the

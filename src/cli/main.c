@@ -53,8 +53,11 @@ const cli_command cli_commands[] = {
      "as they can be processed unless --realtime paces them at their frame rate.\n"
      "Faces that match nobody are wiped right after comparison; nothing of them\n"
      "is written anywhere. Without --threshold, the threshold is chosen from the\n"
-     "embedder's measured operating points so that about R of the faces passing\n"
-     "(default 0.001: one in 1,000) raise a false alert with this watchlist's size.\n"},
+     "embedder's measured operating points so that about R of the people passing\n"
+     "(default 0.005: five in 1,000) raise a false alert with this watchlist's\n"
+     "size. Each passer's track is judged by the mean of its views' templates and\n"
+     "raises at most one alert; an identity alerted on a camera is not alerted\n"
+     "there again within 30 s.\n"},
     {"user", cmd_user, "add, list or disable users",
      "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"
      "       lfr user list --as USER [--json]\n"

@@ -24,14 +24,15 @@ static int is_image(const char *name)
     return 0;
 }
 
-/* Embeds one enrolment photo: exactly its main face, with the mirror. */
+/* Embeds one enrolment photo through the enrolment gate (WL-5), the one
+ * the server's watchlists use. */
 static int embed_photo(lfr_ctx *ctx, const lfr_engine *e, const char *path, float *out)
 {
     lfr_image *img = NULL;
     int rc = lfr_image_load(ctx, path, NULL, &img);
     if (rc == LFR_OK) {
-        rc = lfr_engine_embed_main(ctx, e, img, out, NULL, NULL);
-        if (rc == LFR_ENOFACE) lfr_fail(ctx, LFR_ENOFACE, "%s: no face found", path);
+        rc = lfr_engine_enrol(ctx, e, img, NULL, out, NULL);
+        if (rc) lfr_fail(ctx, rc, "%s: refused: %s", path, lfr_errmsg(ctx));
     }
     lfr_image_free(img);
     return rc;
@@ -44,7 +45,8 @@ static int add_person(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const c
     float *tpl = lfr_calloc((size_t)n * dim, sizeof(float));
     if (!tpl) return lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
     int rc = LFR_OK;
-    for (int i = 0; i < n && rc == LFR_OK; i++) rc = embed_photo(ctx, e, paths[i], tpl + (size_t)i * dim);
+    for (int i = 0; i < n && rc == LFR_OK; i++)
+        rc = embed_photo(ctx, e, paths[i], tpl + (size_t)i * dim);
     if (rc == LFR_OK) rc = lfr_gallery_add(ctx, g, id, tpl, n);
     lfr_wipe_free(tpl, (size_t)n * dim * sizeof(float));
     return rc;
@@ -99,12 +101,16 @@ static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const 
             }
             if (pd) closedir(pd);
             qsort(photos, (size_t)n, sizeof *photos, cmp_str);
-            if (n == 0) rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no photos for this person", path);
-            else rc = add_person(ctx, e, g, names[i], photos, n);
-            for (int k = 0; k < n; k++) lfr_free(photos[k]);
+            if (n == 0)
+                rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no photos for this person", path);
+            else
+                rc = add_person(ctx, e, g, names[i], photos, n);
+            for (int k = 0; k < n; k++)
+                lfr_free(photos[k]);
         }
     }
-    for (int i = 0; i < n_names; i++) lfr_free(names[i]);
+    for (int i = 0; i < n_names; i++)
+        lfr_free(names[i]);
     lfr_free(names);
     if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
         rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no people in the watchlist folder", dir);
@@ -148,7 +154,8 @@ static int load_manifest(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, cons
             break;
         }
         int k = 0;
-        while (k < n_people && strcmp(people[k].id, id)) k++;
+        while (k < n_people && strcmp(people[k].id, id))
+            k++;
         if (k == n_people) {
             person *np = lfr_realloc(people, (size_t)(n_people + 1) * sizeof *np);
             if (!np) {
@@ -170,14 +177,17 @@ static int load_manifest(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, cons
             rc = lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
             break;
         }
-        if (rel[0] == '/') snprintf(path, plen, "%s", rel);
-        else snprintf(path, plen, "%s/%s", dir, rel);
+        if (rel[0] == '/')
+            snprintf(path, plen, "%s", rel);
+        else
+            snprintf(path, plen, "%s/%s", dir, rel);
         people[k].paths[people[k].n++] = path;
     }
     for (int k = 0; k < n_people && rc == LFR_OK; k++)
         rc = add_person(ctx, e, g, people[k].id, people[k].paths, people[k].n);
     for (int k = 0; k < n_people; k++)
-        for (int i = 0; i < people[k].n; i++) lfr_free(people[k].paths[i]);
+        for (int i = 0; i < people[k].n; i++)
+            lfr_free(people[k].paths[i]);
     lfr_free(people);
     lfr_free(text);
     if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
@@ -195,9 +205,12 @@ int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_
     int rc = lfr_gallery_new(ctx, &gp, &g);
     if (rc) return rc;
     struct stat st;
-    if (stat(path, &st)) rc = lfr_fail(ctx, LFR_ENOENT, "%s: %s", path, strerror(errno));
-    else if (S_ISDIR(st.st_mode)) rc = load_folder(ctx, e, g, path);
-    else rc = load_manifest(ctx, e, g, path);
+    if (stat(path, &st))
+        rc = lfr_fail(ctx, LFR_ENOENT, "%s: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        rc = load_folder(ctx, e, g, path);
+    else
+        rc = load_manifest(ctx, e, g, path);
     if (rc) {
         lfr_gallery_free(g);
         return rc;

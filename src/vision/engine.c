@@ -374,6 +374,32 @@ int lfr_engine_embed(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, co
     return embed_single(ctx, e->embedder, e->p.embed_flip, img, face, 1.0, out);
 }
 
+#define CONFIDENT_SCORE 0.95f
+
+int lfr_main_face(const lfr_face *faces, int n, int img_w, int img_h)
+{
+    int any_confident = 0;
+    for (int i = 0; i < n; i++)
+        any_confident |= faces[i].score >= CONFIDENT_SCORE;
+    /* A face holding the centre counts four times its area: it wins unless
+     * another face is twice as wide, so a small false detection that
+     * happens to sit on the centre does not beat the real face. */
+    float cx = img_w / 2.0f, cy = img_h / 2.0f;
+    int best = -1;
+    float best_weight = -1;
+    for (int i = 0; i < n; i++) {
+        const lfr_face *f = &faces[i];
+        if (any_confident && f->score < CONFIDENT_SCORE) continue;
+        int centred = f->x1 <= cx && cx <= f->x2 && f->y1 <= cy && cy <= f->y2;
+        float weight = (f->x2 - f->x1) * (f->y2 - f->y1) * (centred ? 4.0f : 1.0f);
+        if (weight > best_weight) {
+            best = i;
+            best_weight = weight;
+        }
+    }
+    return best;
+}
+
 int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img, float *out,
                           lfr_face *face, int *n_faces)
 {
@@ -384,23 +410,73 @@ int lfr_engine_embed_main(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *im
     if (rc) return rc;
     if (n_faces) *n_faces = n;
     if (n == 0) return lfr_fail(ctx, LFR_ENOFACE, "no face found");
-    /* A face holding the centre counts four times its area: it wins unless
-     * another face is twice as wide, so a small false detection that
-     * happens to sit on the centre does not beat the real face. */
-    float cx = img->width / 2.0f, cy = img->height / 2.0f;
-    int best = 0;
-    float best_weight = -1;
-    for (int i = 0; i < n; i++) {
-        const lfr_face *f = &faces[i];
-        int centred = f->x1 <= cx && cx <= f->x2 && f->y1 <= cy && cy <= f->y2;
-        float weight = (f->x2 - f->x1) * (f->y2 - f->y1) * (centred ? 4.0f : 1.0f);
-        if (weight > best_weight) {
-            best = i;
-            best_weight = weight;
-        }
-    }
+    int best = lfr_main_face(faces, n, img->width, img->height);
     rc = lfr_engine_embed(ctx, e, img, &faces[best], out);
     if (rc == LFR_OK && face) *face = faces[best];
+    lfr_free(faces);
+    return rc;
+}
+
+lfr_enrol_params lfr_enrol_default_params(void)
+{
+    /* Keep in step with the comments in lfr/vision.h. */
+    return (lfr_enrol_params){
+        .min_eye_px = 20.0f, .max_yaw_deg = 25.0f, .max_pitch_deg = 25.0f, .min_sharpness = 20.0f};
+}
+
+/* Why the face cannot make a template, or NULL if it can. */
+static const char *unusable(const lfr_enrol_params *p, const lfr_face_quality *q)
+{
+    if (q->eye_distance_px < p->min_eye_px) return "too small (inter-eye distance)";
+    if (fabsf(q->yaw_deg) > p->max_yaw_deg) return "turned sideways (yaw)";
+    if (fabsf(q->pitch_deg) > p->max_pitch_deg) return "tilted up or down (pitch)";
+    if (q->sharpness < p->min_sharpness) return "blurred";
+    if (q->brightness < 40 || q->brightness > 220 || q->clipped > 0.1f) return "badly exposed";
+    return NULL;
+}
+
+int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
+                     const lfr_enrol_params *p, float *tpl, lfr_face *face)
+{
+    lfr_enrol_params d = lfr_enrol_default_params();
+    if (!p) p = &d;
+    lfr_face *faces = NULL;
+    int n = 0;
+    int rc = lfr_engine_detect(ctx, e, img, &faces, &n);
+    if (rc) return rc;
+    if (n == 0) return lfr_fail(ctx, LFR_ENOFACE, "no face found (WL-5)");
+    int main_face = lfr_main_face(faces, n, img->width, img->height);
+    const lfr_face *m = &faces[main_face];
+    /* A person's face cannot hold another's, so a box centred inside the
+     * main face is a false one (on its forehead); a speck under a third of
+     * its width is background. */
+    int n_real = 0;
+    for (int i = 0; i < n; i++) {
+        const lfr_face *f = &faces[i];
+        float fx = (f->x1 + f->x2) / 2, fy = (f->y1 + f->y2) / 2;
+        int inside = i != main_face && fx > m->x1 && fx < m->x2 && fy > m->y1 && fy < m->y2;
+        n_real += i == main_face ||
+                  (3 * (f->x2 - f->x1) >= m->x2 - m->x1 && f->score >= CONFIDENT_SCORE && !inside);
+    }
+    const lfr_face_quality *q = &m->quality;
+    const char *why = NULL;
+    if (n_real != 1)
+        rc = lfr_fail(ctx, LFR_EINVAL, "%d faces found, exactly one is needed (WL-5)", n_real);
+    else if (m->score < CONFIDENT_SCORE)
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "the only face found is uncertain (detector score %.2f, at least %.2f "
+                      "needed): it may not be a face (WL-5)",
+                      m->score, CONFIDENT_SCORE);
+    else if ((why = unusable(p, q)))
+        rc =
+            lfr_fail(ctx, LFR_EINVAL,
+                     "the face is %s: inter-eye %.0f px (min %.0f), yaw %.0f (max %.0f), pitch "
+                     "%.0f deg (max %.0f), sharpness %.0f (min %.0f), brightness %.0f (WL-5)",
+                     why, q->eye_distance_px, p->min_eye_px, q->yaw_deg, p->max_yaw_deg,
+                     q->pitch_deg, p->max_pitch_deg, q->sharpness, p->min_sharpness, q->brightness);
+    else
+        rc = lfr_engine_embed(ctx, e, img, m, tpl);
+    if (rc == LFR_OK && face) *face = *m;
     lfr_free(faces);
     return rc;
 }
@@ -443,6 +519,11 @@ int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *model, double fmr
     }
     *threshold = (float)m->op_threshold[n - 1];
     return LFR_OK;
+}
+
+const char *lfr_model_operating_data(const lfr_model *model)
+{
+    return model->man.op_data[0] ? model->man.op_data : "data not named in the manifest";
 }
 
 int lfr_model_threshold_floor(lfr_ctx *ctx, const lfr_model *model, float *floor)

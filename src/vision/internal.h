@@ -44,6 +44,7 @@ typedef struct manifest {
     /* measured operating points, by falling FMR (empty if not measured) */
     int n_points_op;
     double op_fmr[16], op_threshold[16];
+    char op_data[160]; /* the data they were measured on ("" if not said) */
     double floor; /* the validated threshold floor (ACC-1); NAN if none */
     /* a fusion ("kind": "fusion"): an embedder made of other embedders'
      * manifests, each embedding scaled by sqrt(weight) and concatenated;

@@ -172,6 +172,8 @@ static void read_points(reader *r, json_t *arr, manifest *m)
 static void read_operating_points(reader *r, json_t *op, manifest *m)
 {
     if (!op) return;
+    const char *data = json_string_value(json_object_get(op, "data"));
+    snprintf(m->op_data, sizeof m->op_data, "%s", data ? data : "");
     json_t *pts = get(r, op, "points", 1);
     size_t n = json_array_size(pts);
     if (!json_is_array(pts) || n > 16) {
