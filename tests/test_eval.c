@@ -278,6 +278,57 @@ static void test_group_floor(void **state)
     lfr_groups_free(g);
 }
 
+/* Walk-by scoring on a toy truth: two watchlisted passers and one stranger
+ * crossing the same frames. */
+static void test_walkby_scoring(void **state)
+{
+    (void)state;
+    const char *truth =
+        "{\"fps\": 25, \"passers\": ["
+        "{\"pid\": 1, \"identity\": 7001, \"on_watchlist\": true, \"first_frame\": 10,"
+        " \"last_frame\": 12, \"first_full_frame\": 11, \"boxes\": [[10, 0, 0, 40, 40, 0.5],"
+        " [11, 10, 0, 40, 40, 1], [12, 20, 0, 40, 40, 1]]},"
+        "{\"pid\": 2, \"identity\": \"7002\", \"on_watchlist\": true, \"first_frame\": 10,"
+        " \"last_frame\": 11, \"first_full_frame\": null, \"boxes\": [[10, 200, 0, 40, 40, 1],"
+        " [11, 210, 0, 40, 40, 1]]},"
+        "{\"pid\": 3, \"identity\": 7003, \"on_watchlist\": false, \"first_frame\": 10,"
+        " \"last_frame\": 11, \"boxes\": [[10, 400, 0, 40, 40, 1], [11, 400, 0, 40, 40, 1]]}]}";
+    test_write_file(test_tmp_path("walkby.json"), truth, strlen(truth));
+    lfr_walkby *w = NULL;
+    assert_int_equal(lfr_walkby_load(ctx, test_tmp_path("walkby.json"), &w), LFR_OK);
+    lfr_walkby_alert a[6] = {
+        {12, "7001", {22, 2, 58, 38}},   /* on passer 1: found, 2 frames after first */
+        {11, "7001", {12, 2, 48, 38}},   /* earlier: this is the finding alert */
+        {12, "7001", {22, 2, 58, 38}},   /* again: a duplicate */
+        {11, "7002", {12, 2, 48, 38}},   /* passer 2's name on passer 1: false */
+        {11, "7001", {402, 2, 438, 38}}, /* on the stranger: false */
+        {30, "7002", {0, 0, 10, 10}},    /* after passer 2 left, no grace: false */
+    };
+    lfr_walkby_result r;
+    assert_int_equal(lfr_walkby_score(ctx, w, a, 6, 0, &r), LFR_OK);
+    assert_int_equal(r.passers, 3);
+    assert_int_equal(r.watchlisted, 2);
+    assert_int_equal(r.found, 1);
+    assert_int_equal(r.duplicates, 2);
+    assert_int_equal(r.false_alerts, 3);
+    assert_true(fabs(r.latency_median - 1) < 1e-9 && fabs(r.latency_full_median - 0) < 1e-9);
+    assert_int_equal(r.n_missed, 1);
+    assert_string_equal(r.missed[0], "pid 2 identity 7002");
+    assert_non_null(strstr(r.false_listed[0], "wrong identity on a watchlisted passer"));
+    assert_non_null(strstr(r.false_listed[1], "on a non-enrolled passer"));
+    assert_non_null(strstr(r.false_listed[2], "on nobody"));
+    /* With grace, an alert after passer 2 left is theirs. */
+    assert_int_equal(lfr_walkby_score(ctx, w, a + 5, 1, 20, &r), LFR_OK);
+    assert_int_equal(r.found, 1);
+    assert_int_equal(r.false_alerts, 0);
+    lfr_walkby_free(w);
+    /* A truth file without what scoring needs is refused by name. */
+    const char *bad = "{\"fps\": 25, \"passers\": [{\"pid\": 1}]}";
+    test_write_file(test_tmp_path("walkby_bad.json"), bad, strlen(bad));
+    assert_int_equal(lfr_walkby_load(ctx, test_tmp_path("walkby_bad.json"), &w), LFR_EFORMAT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "passer 0"));
+}
+
 static void test_pairs_file_errors(void **state)
 {
     (void)state;
@@ -409,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_pairs_file_errors),
         cmocka_unit_test(test_verify_protocol),
         cmocka_unit_test(test_labelled_files),
+        cmocka_unit_test(test_walkby_scoring),
         cmocka_unit_test(test_fusion),
         cmocka_unit_test(test_group_floor),
     };

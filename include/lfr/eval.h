@@ -240,4 +240,42 @@ int lfr_fuse(lfr_ctx *ctx, int n_models, const float *const *emb, const int *dim
              const double *sd, const uint8_t *const *found, int n, float *out,
              uint8_t *found_out);
 
+/* Walk-by scoring (REQUIREMENTS ACC-3): a video of people walking past a
+ * camera with a face box for every passer in every frame (the JSON of
+ * celeba_dev/walkby, or a force's own footage labelled the same way), and
+ * the alerts a run raised on it. A watchlisted passer is found by an alert
+ * naming them while in view (first_frame .. last_frame + grace) whose box
+ * centre lies on them (their box enlarged by half on each side, the nearest
+ * passer first); any other alert is false; further alerts for a found
+ * passer are duplicates (HIL-3 wants none). */
+typedef struct lfr_walkby lfr_walkby;
+/* LFR_EFORMAT, naming the field, for a truth file that is not as above. */
+int lfr_walkby_load(lfr_ctx *ctx, const char *truth_path, lfr_walkby **out);
+void lfr_walkby_free(lfr_walkby *w);
+
+typedef struct lfr_walkby_alert {
+    int64_t frame;             /* of the face that raised it */
+    char identity[LFR_ID_MAX]; /* the watchlist identity named */
+    float box[4];              /* x1 y1 x2 y2 in frame pixels */
+} lfr_walkby_alert;
+
+#define LFR_WALKBY_MAX_LISTED 64
+typedef struct lfr_walkby_result {
+    int passers, watchlisted, found, false_alerts, duplicates;
+    double tpir, tpir_lo, tpir_hi;      /* found / watchlisted, Wilson 95% */
+    double false_per_1000, false_hi;    /* per 1,000 passers, and its upper 95% bound */
+    double fps;
+    /* frames from first appearance (and from fully in view) to the first
+     * correct alert, over the passers found; -1 if none */
+    double latency_median, latency_p90, latency_full_median;
+    /* the first LFR_WALKBY_MAX_LISTED missed passers ("pid N identity X")
+     * and false alerts ("frame N identity X: why") */
+    int n_missed, n_false_listed;
+    char missed[LFR_WALKBY_MAX_LISTED][96];
+    char false_listed[LFR_WALKBY_MAX_LISTED][160];
+} lfr_walkby_result;
+
+int lfr_walkby_score(lfr_ctx *ctx, const lfr_walkby *w, const lfr_walkby_alert *alerts, int n,
+                     int grace_frames, lfr_walkby_result *out);
+
 #endif

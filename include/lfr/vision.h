@@ -15,7 +15,7 @@
 
 /* Changes whenever the engine's output for the same models changes (face
  * choice, landmarks, pre-processing), so caches of embeddings expire. */
-#define LFR_ENGINE_REVISION "3"
+#define LFR_ENGINE_REVISION "4"
 
 #include "lfr/base.h"
 #include "lfr/media.h"
@@ -185,7 +185,8 @@ lfr_enrol_params lfr_enrol_default_params(void);
 /* Checks that the photo shows exactly one usable face and embeds it into
  * tpl; face (may be NULL) gets it. Another face makes the photo ambiguous
  * unless it is under a third of the main face's width, an uncertain
- * detection, or centred inside the main face. Refusals say why:
+ * detection, or lies on the main face (centred in it, or a quarter of it
+ * on it). Refusals say why:
  * LFR_ENOFACE (no face), LFR_EINVAL (several faces; too small, turned,
  * tilted, blurred or badly exposed, with the measures and limits). */
 int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,

@@ -5,6 +5,7 @@
 
 #include "lfr/base.h"
 #include "lfr/match.h"
+#include "lfr/pipeline.h"
 #include "lfr/vision.h"
 
 #include <jansson.h>
@@ -76,6 +77,30 @@ int cli_parse_float(const char *s, double lo, double hi, double *out);
 /* A watchlist folder or CSV manifest, embedded into a new gallery. */
 int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out);
 
+/* A run of the live pipeline over sources against a watchlist, as `lfr
+ * watch` and `lfr eval walkby` make it. */
+typedef struct watch_setup {
+    const char **sources;
+    int n_sources;
+    const char *watchlist;
+    int realtime, threshold_given, announce;
+    double false_alert_rate; /* per person passing, chooses the threshold */
+    engine_opts eo;
+    lfr_pipeline_params pp;
+    int people; /* out: on the watchlist */
+} watch_setup;
+watch_setup cli_watch_defaults(void);
+/* Takes one of their shared options (--watchlist, --realtime, --models,
+ * --embedder, --threshold, --false-alert-rate, --detect-size): 0 taken, 1
+ * not one of them, else the exit status of a bad value (printed). */
+int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w);
+/* Loads the watchlist through the enrolment gate, chooses the threshold,
+ * runs the sources to their end; returns an exit status (errors printed)
+ * and the run's counts in st. */
+int cli_watch_run(const char *cmd, lfr_ctx *ctx, watch_setup *w, lfr_alert_fn on_alert,
+                  void *alert_arg, lfr_camera_fn on_camera, void *camera_arg,
+                  lfr_pipeline_stats *st);
+
 /* The database: --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db. */
 const char *cli_db_path(const char *given);
 
@@ -98,6 +123,7 @@ int bench_search(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int eval_fmr(int argc, char **argv);
 int eval_identify(int argc, char **argv);
+int eval_walkby(int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

@@ -152,9 +152,11 @@ done:
 
 int cmd_eval(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("eval", "expected a protocol: verify, fmr or identify");
+    if (argc < 2) return cli_usage("eval", "expected a protocol: verify, fmr, identify or walkby");
     if (!strcmp(argv[1], "verify")) return eval_verify(argc - 1, argv + 1);
     if (!strcmp(argv[1], "fmr")) return eval_fmr(argc - 1, argv + 1);
     if (!strcmp(argv[1], "identify")) return eval_identify(argc - 1, argv + 1);
-    return cli_usage("eval", "unknown protocol '%s' (known: verify, fmr, identify)", argv[1]);
+    if (!strcmp(argv[1], "walkby")) return eval_walkby(argc - 1, argv + 1);
+    return cli_usage("eval", "unknown protocol '%s' (known: verify, fmr, identify, walkby)",
+                     argv[1]);
 }

@@ -2,7 +2,6 @@
  * against a watchlist and print the alerts (a developer and evaluation
  * tool; deployments run inside the server). */
 #include "cli.h"
-#include "lfr/pipeline.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -57,8 +56,8 @@ static void print_alert(const lfr_alert *a, void *arg)
  * on the watchlist, never below the embedder's 1:1 threshold. A passer is
  * searched with their track's template, the mean of their views, which is
  * at least as clean as one photo: the photo-pair FMR bounds it. */
-static int choose_threshold(lfr_ctx *ctx, const lfr_engine *e, int n_people, double rate,
-                            lfr_pipeline_params *pp)
+static int choose_threshold(const char *cmd, lfr_ctx *ctx, const lfr_engine *e, int n_people,
+                            double rate, lfr_pipeline_params *pp)
 {
     double fmr = -expm1(log1p(-rate) / n_people);
     float t = 0;
@@ -67,24 +66,24 @@ static int choose_threshold(lfr_ctx *ctx, const lfr_engine *e, int n_people, dou
         /* Beyond the measured points: the nearest end of them. */
         rc = lfr_engine_threshold_for_fmr(ctx, e, fmr < 1e-3 ? 1e-7 : 1e-3, &t);
         fprintf(stderr,
-                "lfr watch: warning: FMR %.1e for %d people is beyond the measured "
+                "lfr %s: warning: FMR %.1e for %d people is beyond the measured "
                 "operating points; using threshold %.3f\n",
-                fmr, n_people, t);
+                cmd, fmr, n_people, t);
     }
     if (rc == LFR_ENOENT) {
-        fprintf(stderr, "lfr watch: warning: %s; using threshold %.3f\n", lfr_errmsg(ctx),
+        fprintf(stderr, "lfr %s: warning: %s; using threshold %.3f\n", cmd, lfr_errmsg(ctx),
                 pp->threshold);
         return EXIT_OK;
     }
-    if (rc) return cli_fail_ctx("watch", ctx, rc);
+    if (rc) return cli_fail_ctx(cmd, ctx, rc);
     if (t < lfr_engine_threshold(e)) t = lfr_engine_threshold(e);
     pp->threshold = t;
     double fmr_at = fmr;
     lfr_engine_fmr_at(ctx, e, t, &fmr_at);
     fprintf(stderr,
-            "lfr watch: threshold %.3f: measured FMR %.1e (%s), so about %.1f false alerts "
+            "lfr %s: threshold %.3f: measured FMR %.1e (%s), so about %.1f false alerts "
             "per 1,000 people passing with %d on the watchlist\n",
-            t, fmr_at, lfr_model_operating_data(lfr_engine_model(e, LFR_MODEL_EMBEDDER)),
+            cmd, t, fmr_at, lfr_model_operating_data(lfr_engine_model(e, LFR_MODEL_EMBEDDER)),
             1000.0 * -expm1(n_people * log1p(-fmr_at)), n_people);
     return EXIT_OK;
 }
@@ -101,6 +100,111 @@ static void print_camera(const char *camera, lfr_camera_state state, const char 
     fflush(stdout);
 }
 
+/* The options `lfr watch` and `lfr eval walkby` share; 0: taken, 1: not
+ * one of them, else the exit status of a bad value. */
+int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w)
+{
+    double v;
+    switch (c) {
+    case 'w':
+        w->watchlist = arg;
+        return 0;
+    case 'r':
+        w->realtime = 1;
+        return 0;
+    case 'm':
+        w->eo.model_dir = arg;
+        return 0;
+    case 'e':
+        w->eo.embedder = arg;
+        return 0;
+    case 'T':
+        if (cli_parse_float(arg, -1, 1, &v))
+            return cli_usage(cmd, "--threshold needs a number in [-1, 1]");
+        w->pp.threshold = (float)v;
+        w->threshold_given = 1;
+        return 0;
+    case 'R':
+        if (cli_parse_float(arg, 1e-9, 0.1, &w->false_alert_rate))
+            return cli_usage(cmd, "--false-alert-rate needs a number in [1e-9, 0.1]");
+        return 0;
+    case 'd':
+        if (cli_parse_int(arg, 64, 4096, &w->pp.detect_long_side_px))
+            return cli_usage(cmd, "--detect-size needs a number of pixels 64..4096");
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+watch_setup cli_watch_defaults(void)
+{
+    return (watch_setup){.pp = lfr_pipeline_default_params(), .false_alert_rate = 5e-3};
+}
+
+int cli_watch_run(const char *cmd, lfr_ctx *ctx, watch_setup *w, lfr_alert_fn on_alert,
+                  void *alert_arg, lfr_camera_fn on_camera, void *camera_arg,
+                  lfr_pipeline_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    lfr_runtime *rt = NULL, *rt2 = NULL;
+    lfr_engine *enrol = NULL, *engine = NULL;
+    lfr_gallery *g = NULL;
+    lfr_pipeline *p = NULL;
+    /* Enrolment photos are embedded with their mirror image (better
+     * templates, time does not matter); live faces once. */
+    engine_opts eo = w->eo;
+    eo.flip = 1;
+    int status = cli_engine_open(cmd, ctx, &eo, &rt, &enrol);
+    if (status) goto done;
+    int rc = cli_watchlist_load(ctx, enrol, w->watchlist, &g);
+    cli_engine_close(rt, enrol);
+    rt = NULL;
+    enrol = NULL;
+    if (rc) {
+        status = cli_fail_ctx(cmd, ctx, rc);
+        goto done;
+    }
+    eo.flip = 0;
+    if ((status = cli_engine_open(cmd, ctx, &eo, &rt2, &engine))) goto done;
+    if (!w->threshold_given &&
+        (status = choose_threshold(cmd, ctx, engine, lfr_gallery_identities(g), w->false_alert_rate,
+                                   &w->pp)))
+        goto done;
+    if ((rc = lfr_pipeline_new(ctx, engine, g, &w->pp, on_alert, alert_arg, &p))) {
+        status = cli_fail_ctx(cmd, ctx, rc);
+        goto done;
+    }
+    if (on_camera) lfr_pipeline_set_camera_callback(p, on_camera, camera_arg);
+    for (int i = 0; i < w->n_sources; i++) {
+        char cam[32];
+        snprintf(cam, sizeof cam, "cam%d", i + 1);
+        lfr_video_params vp = lfr_video_default_params();
+        vp.realtime = w->realtime;
+        if ((rc = lfr_pipeline_add_source(ctx, p, cam, w->sources[i], &vp))) {
+            status = cli_fail_ctx(cmd, ctx, rc);
+            goto done;
+        }
+    }
+    w->people = lfr_gallery_identities(g);
+    if (w->announce)
+        fprintf(stderr, "lfr %s: %d people on the watchlist, %d source%s\n", cmd, w->people,
+                w->n_sources, w->n_sources == 1 ? "" : "s");
+    running = p;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = lfr_pipeline_run(ctx, p);
+    running = NULL;
+    lfr_pipeline_stats_get(p, st);
+    if (rc) status = cli_fail_ctx(cmd, ctx, rc);
+done:
+    lfr_pipeline_free(p);
+    lfr_gallery_free(g);
+    cli_engine_close(rt, enrol);
+    cli_engine_close(rt2, engine);
+    return status;
+}
+
 int cmd_watch(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -113,108 +217,35 @@ int cmd_watch(int argc, char **argv)
                                          {"detect-size", required_argument, NULL, 'd'},
                                          {"false-alert-rate", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
-    const char *sources[MAX_SOURCES], *watchlist = NULL;
-    int n_sources = 0, realtime = 0, c;
+    const char *sources[MAX_SOURCES];
+    int c;
     printer pr = {0, 0};
-    engine_opts eo = {0};
-    lfr_pipeline_params pp = lfr_pipeline_default_params();
-    double v, false_alert_rate = 5e-3;
-    int threshold_given = 0;
+    watch_setup w = cli_watch_defaults();
+    w.sources = sources;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
+        if (c == 'j') {
             pr.json = 1;
-            break;
-        case 's':
-            if (n_sources == MAX_SOURCES)
+        } else if (c == 's') {
+            if (w.n_sources == MAX_SOURCES)
                 return cli_usage("watch", "at most %d sources", MAX_SOURCES);
-            sources[n_sources++] = optarg;
-            break;
-        case 'w':
-            watchlist = optarg;
-            break;
-        case 'r':
-            realtime = 1;
-            break;
-        case 'm':
-            eo.model_dir = optarg;
-            break;
-        case 'e':
-            eo.embedder = optarg;
-            break;
-        case 'T':
-            if (cli_parse_float(optarg, -1, 1, &v))
-                return cli_usage("watch", "--threshold needs a number in [-1, 1]");
-            pp.threshold = (float)v;
-            threshold_given = 1;
-            break;
-        case 'R':
-            if (cli_parse_float(optarg, 1e-9, 0.1, &false_alert_rate))
-                return cli_usage("watch", "--false-alert-rate needs a number in [1e-9, 0.1]");
-            break;
-        case 'd':
-            if (cli_parse_int(optarg, 64, 4096, &pp.detect_long_side_px))
-                return cli_usage("watch", "--detect-size needs a number of pixels 64..4096");
-            break;
-        default:
-            return cli_usage("watch", "unknown option");
+            sources[w.n_sources++] = optarg;
+        } else {
+            int bad = cli_watch_option("watch", c, optarg, &w);
+            if (bad == 1) return cli_usage("watch", "unknown option");
+            if (bad) return bad;
         }
     }
-    if (!n_sources) return cli_usage("watch", "needs at least one --source");
-    if (!watchlist) return cli_usage("watch", "needs --watchlist DIR_OR_MANIFEST");
+    w.announce = !pr.json;
+    if (!w.n_sources) return cli_usage("watch", "needs at least one --source");
+    if (!w.watchlist) return cli_usage("watch", "needs --watchlist DIR_OR_MANIFEST");
     if (optind != argc) return cli_usage("watch", "unexpected argument '%s'", argv[optind]);
 
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("watch", LFR_ENOMEM, "out of memory");
-    lfr_runtime *rt = NULL, *rt2 = NULL;
-    lfr_engine *enrol = NULL, *engine = NULL;
-    lfr_gallery *g = NULL;
-    lfr_pipeline *p = NULL;
-    /* Enrolment photos are embedded with their mirror image (better
-     * templates, time does not matter); live faces once. */
-    eo.flip = 1;
-    int status = cli_engine_open("watch", ctx, &eo, &rt, &enrol);
-    if (status) goto done;
-    int rc = cli_watchlist_load(ctx, enrol, watchlist, &g);
-    cli_engine_close(rt, enrol);
-    rt = NULL;
-    enrol = NULL;
-    if (rc) {
-        status = cli_fail_ctx("watch", ctx, rc);
-        goto done;
-    }
-    eo.flip = 0;
-    if ((status = cli_engine_open("watch", ctx, &eo, &rt2, &engine))) goto done;
-    if (!threshold_given &&
-        (status = choose_threshold(ctx, engine, lfr_gallery_identities(g), false_alert_rate, &pp)))
-        goto done;
-    if ((rc = lfr_pipeline_new(ctx, engine, g, &pp, print_alert, &pr, &p))) {
-        status = cli_fail_ctx("watch", ctx, rc);
-        goto done;
-    }
-    lfr_pipeline_set_camera_callback(p, print_camera, &pr);
-    for (int i = 0; i < n_sources; i++) {
-        char cam[32];
-        snprintf(cam, sizeof cam, "cam%d", i + 1);
-        lfr_video_params vp = lfr_video_default_params();
-        vp.realtime = realtime;
-        if ((rc = lfr_pipeline_add_source(ctx, p, cam, sources[i], &vp))) {
-            status = cli_fail_ctx("watch", ctx, rc);
-            goto done;
-        }
-    }
-    if (!pr.json)
-        fprintf(stderr, "lfr watch: %d people on the watchlist, %d source%s\n",
-                lfr_gallery_identities(g), n_sources, n_sources == 1 ? "" : "s");
-    running = p;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    rc = lfr_pipeline_run(ctx, p);
-    running = NULL;
     lfr_pipeline_stats st;
-    lfr_pipeline_stats_get(p, &st);
+    int status = cli_watch_run("watch", ctx, &w, print_alert, &pr, print_camera, &pr, &st);
     double fps = st.seconds > 0 ? st.frames_processed / st.seconds : 0;
-    if (pr.json)
+    if (st.seconds > 0 && pr.json)
         cli_print_json(json_pack(
             "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:s*}", "type", "summary",
             "frames_decoded", (json_int_t)st.frames_decoded, "frames_processed",
@@ -223,8 +254,9 @@ int cmd_watch(int argc, char **argv)
             "templates_compared", (json_int_t)st.templates_compared, "alerts",
             (json_int_t)st.alerts, "seconds", st.seconds, "processed_fps", fps, "latency_p50_ms",
             st.latency_p50_us / 1000.0, "latency_p95_ms", st.latency_p95_us / 1000.0,
-            "latency_p99_ms", st.latency_p99_us / 1000.0, "error", rc ? lfr_errmsg(ctx) : NULL));
-    else
+            "latency_p99_ms", st.latency_p99_us / 1000.0, "error",
+            status ? lfr_errmsg(ctx) : NULL));
+    else if (st.seconds > 0)
         printf("summary: %lld frames decoded, %lld processed (%.1f fps), %lld dropped; %lld faces, "
                "%lld tracks, %lld templates compared, %lld alerts; latency p50 %.0f ms, p95 %.0f "
                "ms, p99 %.0f ms\n",
@@ -232,12 +264,6 @@ int cmd_watch(int argc, char **argv)
                (long long)st.frames_dropped, (long long)st.faces_detected, (long long)st.tracks,
                (long long)st.templates_compared, (long long)st.alerts, st.latency_p50_us / 1000.0,
                st.latency_p95_us / 1000.0, st.latency_p99_us / 1000.0);
-    if (rc) status = cli_fail_ctx("watch", ctx, rc);
-done:
-    lfr_pipeline_free(p);
-    lfr_gallery_free(g);
-    cli_engine_close(rt, enrol);
-    cli_engine_close(rt2, engine);
     lfr_ctx_free(ctx);
     return status;
 }

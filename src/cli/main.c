@@ -138,6 +138,8 @@ const cli_command cli_commands[] = {
      "       lfr eval identify --lfw DIR [--merge FILE] [--embeddings CACHE] [...]\n"
      "       (fmr and identify also take --groups FILE [--threshold T] --plot FILE.svg\n"
      "        and --fuse A,B[,C])\n"
+     "       lfr eval walkby --video V --truth T.json --watchlist W [--grace-frames N]\n"
+     "         [--threshold T | --false-alert-rate R] [--realtime] [--json]\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
@@ -162,7 +164,14 @@ const cli_command cli_commands[] = {
      "View 1's dev pairs (never the test pairs), then averaged; it prints the\n"
      "weights a fusion manifest records (models/fusion_*.json). --embedder NAME\n"
      "(or --model NAME) takes any manifest, a fusion included: the default is\n"
-     "the fusion fusion_512_192, mobilefacenet512 the best single network.\n"},
+     "the fusion fusion_512_192, mobilefacenet512 the best single network.\n"
+     "walkby: the walk test (ACC-3) on footage with a face box for every passer in\n"
+     "every frame (the JSON of celeba_dev/walkby): V runs through the live\n"
+     "pipeline as 'lfr watch' runs it, and each watchlisted passer is found by an\n"
+     "alert naming them whose face box lies on them while in view (+ N frames);\n"
+     "every other alert is false, repeats for a found passer are duplicates.\n"
+     "Prints TPIR and false alerts per 1,000 passers with 95% intervals, time to\n"
+     "alert, and who was missed.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--embedder NAME]\n"
      "         [--json]\n"
