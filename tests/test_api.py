@@ -162,6 +162,17 @@ class ServerCase(unittest.TestCase):
 
 
 class ApiTest(ServerCase):
+    def test_no_core_dumps(self):
+        """PRI-1 on the abnormal path: a crash of the server must not write the
+        faces in its memory to disk, so core dumps are off from the start."""
+        with open("/proc/%d/limits" % self.server.pid) as f:
+            core = [l.split() for l in f if l.startswith("Max core file size")][0]
+        self.assertEqual(core[4:6], ["0", "0"], core)
+        # Not dumpable: the kernel hands the /proc/PID files of such a
+        # process to root (seen only when the test does not run as root).
+        if os.getuid() != 0:
+            self.assertNotEqual(os.stat("/proc/%d/mem" % self.server.pid).st_uid, os.getuid())
+
     def test_forbidden_requests_change_nothing(self):
         if not os.path.exists(PHOTO):
             self.skipTest("no data: " + PHOTO)

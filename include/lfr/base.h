@@ -75,6 +75,13 @@ long lfr_alloc_fault_after(long n);
 void lfr_wipe(void *p, size_t n);
 /* Wipes n bytes then frees: for crops, templates and keys. */
 void lfr_wipe_free(void *p, size_t n);
+/* Turns core dumps off for the whole process, for good (RLIMIT_CORE 0 and
+ * not dumpable): a crash must not write the faces in memory to disk
+ * (PRI-1). Called by every process that handles faces (lfr serve, the
+ * pipeline). LFR_ERUNTIME if the system refuses. */
+int lfr_core_dumps_off(lfr_ctx *ctx);
+/* 1 if they are off in this process. */
+int lfr_core_dumps_are_off(void);
 /* A URL fit to show (messages, logs): a "user:password@" in its authority
  * is shown as three stars before the '@'; anything else is copied as it is
  * (truncated to len). */

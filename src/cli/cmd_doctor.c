@@ -83,6 +83,16 @@ int cmd_doctor(int argc, char **argv)
         note(&r, "engine", rc == LFR_OK, detail, "run scripts/setup.sh");
         lfr_engine_free(engine);
     }
+    /* What lfr serve and the pipeline do at start, tried here. */
+    rc = lfr_core_dumps_off(ctx);
+    snprintf(detail, sizeof detail, "%s",
+             rc ? lfr_errmsg(ctx)
+                : lfr_core_dumps_are_off()
+                    ? "off in lfr serve and every pipeline (RLIMIT_CORE 0, not dumpable): a "
+                      "crash writes no face to disk"
+                    : "the system did not keep them off");
+    note(&r, "core dumps", rc == LFR_OK && lfr_core_dumps_are_off(), detail,
+         "run where prctl(PR_SET_DUMPABLE) and setrlimit(RLIMIT_CORE) are allowed");
     lfr_runtime_free(rt);
     lfr_ctx_free(ctx);
     if (r.json)

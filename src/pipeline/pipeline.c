@@ -467,7 +467,8 @@ static int cmp_i64(const void *a, const void *b)
 int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p)
 {
     if (p->n_cams == 0) return lfr_fail(ctx, LFR_EINVAL, "pipeline: no sources");
-    int rc = LFR_OK;
+    int rc = lfr_core_dumps_off(ctx);
+    if (rc) return rc;
     p->started_us = lfr_now_us();
     for (int i = 0; i < p->n_cams && rc == LFR_OK; i++) {
         camera *c = &p->cams[i];

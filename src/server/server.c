@@ -283,8 +283,11 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         return lfr_fail(ctx, LFR_EINVAL, "serve: TLS needs both a certificate and a key");
     if (cfg->retention_days < 1 || cfg->retention_days > 31)
         return lfr_fail(ctx, LFR_EINVAL, "serve: retention must be 1 to 31 days (PRI-3)");
+    /* Photos, crops, keys and templates will live in this process. */
+    int rc = lfr_core_dumps_off(ctx);
+    if (rc) return rc;
     struct sockaddr_in sa;
-    int rc = parse_listen(ctx, cfg->listen, &sa);
+    rc = parse_listen(ctx, cfg->listen, &sa);
     if (rc) return rc;
     struct lfr_server *s = lfr_calloc(1, sizeof *s);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
