@@ -691,6 +691,17 @@ static void test_operating_points(void **state)
     assert_int_equal(lfr_engine_threshold_for_fmr(ctx, engine, 1e-9, &t), LFR_ELIMIT);
     assert_non_null(strstr(lfr_errmsg(ctx), "outside the measured range"));
     assert_int_equal(lfr_engine_fmr_at(ctx, engine, 0.99f, &fmr), LFR_ELIMIT);
+    /* The same claim in the wild: named data, an interval around it, and
+     * a lower rate at a higher threshold. */
+    const lfr_model *m = lfr_engine_model(engine, LFR_MODEL_EMBEDDER);
+    lfr_fmr_claim a, b;
+    assert_int_equal(lfr_model_fmr_in_the_wild(ctx, m, 0.42f, &a), LFR_OK);
+    assert_int_equal(lfr_model_fmr_in_the_wild(ctx, m, 0.50f, &b), LFR_OK);
+    assert_non_null(strstr(a.data, "celeba_dev"));
+    assert_true(a.lo <= a.fmr && a.fmr <= a.hi && b.lo <= b.fmr && b.fmr <= b.hi);
+    assert_true(b.fmr < a.fmr && a.fmr < 1e-3 && b.fmr > 1e-5);
+    assert_int_equal(lfr_model_fmr_in_the_wild(ctx, m, 0.95f, &a), LFR_ELIMIT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "in the wild"));
 }
 
 typedef struct thread_arg {

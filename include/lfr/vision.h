@@ -133,6 +133,16 @@ int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *m, float threshold, double *
 /* What the operating points were measured on, as the manifest names it
  * (ACC-1: a claimed false alert rate says its data); static. */
 const char *lfr_model_operating_data(const lfr_model *m);
+/* The false match rate at a threshold on the second set of operating
+ * points, measured on in-the-wild data (ACC-1: a claim quoted beside the
+ * first set's, with its data and its 95% interval). LFR_ENOENT if the
+ * manifest has none; LFR_ELIMIT outside the thresholds measured. */
+typedef struct lfr_fmr_claim {
+    const char *data; /* static, as the manifest names it */
+    double fmr, lo, hi;
+} lfr_fmr_claim;
+int lfr_model_fmr_in_the_wild(lfr_ctx *ctx, const lfr_model *m, float threshold,
+                              lfr_fmr_claim *out);
 /* The validated threshold floor of the manifest (ACC-1: the lowest
  * threshold with no significant demographic differential, found by lfr eval
  * fmr --find-floor); LFR_ENOENT if none was validated. */

@@ -13,7 +13,8 @@
 typedef struct set_opts {
     engine_opts eo;
     const char *lfw, *merge, *cache, *groups, *plot, *fuse;
-    double threshold; /* for --groups; < -1: the embedder's threshold */
+    const char *in_the_wild; /* names the data: the points are recorded as a second set */
+    double threshold;        /* for --groups; < -1: the embedder's threshold */
     int json, threads, update_manifest, find_floor;
 } set_opts;
 
@@ -29,6 +30,7 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
                                          {"merge", required_argument, NULL, 'M'},
                                          {"embeddings", required_argument, NULL, 'E'},
                                          {"update-manifest", no_argument, NULL, 'U'},
+                                         {"in-the-wild", required_argument, NULL, 'W'},
                                          {"groups", required_argument, NULL, 'G'},
                                          {"threshold", required_argument, NULL, 'T'},
                                          {"plot", required_argument, NULL, 'P'},
@@ -66,6 +68,9 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
         case 'U':
             o->update_manifest = 1;
             break;
+        case 'W':
+            o->in_the_wild = optarg;
+            break;
         case 'G':
             o->groups = optarg;
             break;
@@ -94,6 +99,8 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
     if (optind != argc) return cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (o->update_manifest && strcmp(what, "fmr"))
         return cli_usage("eval", "--update-manifest is for 'fmr'");
+    if (o->in_the_wild && (!o->update_manifest || !*o->in_the_wild))
+        return cli_usage("eval", "--in-the-wild DATA names the data for --update-manifest");
     if (o->fuse && (o->update_manifest || o->eo.embedder))
         return cli_usage("eval", "--fuse names its models; no --embedder or --update-manifest");
     if (o->find_floor && (strcmp(what, "fmr") || !o->groups))
@@ -246,17 +253,29 @@ static int manifest_record(const set_opts *o, const char *key, json_t *value, co
 }
 
 /* Records the measured operating points in the embedder's manifest in the
- * model folder (REQUIREMENTS ACC-1). */
+ * model folder (REQUIREMENTS ACC-1): LFW's, which choose thresholds, or
+ * with --in-the-wild a second set on other data, quoted beside them. Only
+ * points the data can support (a false match at least) are kept, each with
+ * its Wilson 95% interval. */
 static int update_manifest(const set_opts *o, const lfr_fmr_result *r)
 {
     json_t *pts = json_array();
     for (int p = 0; p < 5; p++) {
         const lfr_fmr_point *pt = &r->points[p];
+        if (o->in_the_wild && pt->false_matches == 0) break;
         json_array_append_new(
-            pts, json_pack("{s:f,s:f,s:I,s:f,s:I}", "fmr", pt->fmr_target, "threshold",
-                           pt->threshold, "false_matches", (json_int_t)pt->false_matches, "fnmr",
-                           pt->fnmr, "false_non_matches", (json_int_t)pt->false_non_matches));
+            pts, json_pack("{s:f,s:f,s:I,s:f,s:f,s:f,s:I}", "fmr", pt->fmr_target, "threshold",
+                           pt->threshold, "false_matches", (json_int_t)pt->false_matches,
+                           "fmr_ci95_lo", pt->fmr_lo, "fmr_ci95_hi", pt->fmr_hi, "fnmr", pt->fnmr,
+                           "false_non_matches", (json_int_t)pt->false_non_matches));
     }
+    if (o->in_the_wild)
+        return manifest_record(o, "operating_points_in_the_wild",
+                               json_pack("{s:s,s:b,s:I,s:I,s:o}", "data", o->in_the_wild, "flip",
+                                         o->eo.flip, "genuine_pairs", (json_int_t)r->n_genuine,
+                                         "impostor_pairs", (json_int_t)r->n_impostor, "points",
+                                         pts),
+                               "operating points in the wild");
     return manifest_record(o, "operating_points",
                            json_pack("{s:s,s:b,s:I,s:I,s:f,s:o}", "data",
                                      "LFW 150 px originals, every same- and cross-identity pair",

@@ -51,6 +51,13 @@ static void print_alert(const lfr_alert *a, void *arg)
     fflush(stdout);
 }
 
+/* False alerts per 1,000 people passing for a false match rate and a
+ * watchlist of n people: 1 - (1 - FMR)^n of them. */
+static double per_1000(double fmr, int n)
+{
+    return 1000.0 * -expm1(n * log1p(-fmr));
+}
+
 /* The threshold for a target false alert rate per person passing, from the
  * embedder's measured operating points: FPIR = 1 - (1 - FMR)^N for N people
  * on the watchlist, never below the embedder's 1:1 threshold. A passer is
@@ -80,11 +87,21 @@ static int choose_threshold(const char *cmd, lfr_ctx *ctx, const lfr_engine *e, 
     pp->threshold = t;
     double fmr_at = fmr;
     lfr_engine_fmr_at(ctx, e, t, &fmr_at);
+    const lfr_model *model = lfr_engine_model(e, LFR_MODEL_EMBEDDER);
     fprintf(stderr,
             "lfr %s: threshold %.3f: measured FMR %.1e (%s), so about %.1f false alerts "
             "per 1,000 people passing with %d on the watchlist\n",
-            cmd, t, fmr_at, lfr_model_operating_data(lfr_engine_model(e, LFR_MODEL_EMBEDDER)),
-            1000.0 * -expm1(n_people * log1p(-fmr_at)), n_people);
+            cmd, t, fmr_at, lfr_model_operating_data(model), per_1000(fmr_at, n_people), n_people);
+    /* The same claim on faces in the wild, where the system is used. */
+    lfr_fmr_claim wild;
+    if (lfr_model_fmr_in_the_wild(ctx, model, t, &wild) == LFR_OK)
+        fprintf(stderr,
+                "lfr %s: in the wild (%s): FMR %.1e [95%% CI %.1e, %.1e], about %.1f [%.1f, "
+                "%.1f] per 1,000\n",
+                cmd, wild.data, wild.fmr, wild.lo, wild.hi, per_1000(wild.fmr, n_people),
+                per_1000(wild.lo, n_people), per_1000(wild.hi, n_people));
+    else
+        fprintf(stderr, "lfr %s: not measured in the wild: %s\n", cmd, lfr_errmsg(ctx));
     return EXIT_OK;
 }
 

@@ -561,6 +561,45 @@ int lfr_model_threshold_for_fmr(lfr_ctx *ctx, const lfr_model *model, double fmr
     return LFR_OK;
 }
 
+/* f of the way from a to b on a log scale. */
+static double log_mix(double a, double b, double f)
+{
+    a = fmax(a, 1e-12);
+    b = fmax(b, 1e-12);
+    return exp(log(a) + f * (log(b) - log(a)));
+}
+
+int lfr_model_fmr_in_the_wild(lfr_ctx *ctx, const lfr_model *model, float threshold,
+                              lfr_fmr_claim *out)
+{
+    const manifest *m = &model->man;
+    memset(out, 0, sizeof *out);
+    if (m->n_wild == 0)
+        return lfr_fail(ctx, LFR_ENOENT,
+                        "model '%s' has no operating points measured in the wild (run lfr eval "
+                        "fmr --update-manifest --in-the-wild DATA)",
+                        m->name);
+    out->data = m->wild_data;
+    int n = m->n_wild;
+    if (threshold < m->wild_threshold[0] || threshold > m->wild_threshold[n - 1])
+        return lfr_fail(ctx, LFR_ELIMIT,
+                        "threshold %.3f is outside the range %.3f .. %.3f measured in the wild "
+                        "for '%s'",
+                        threshold, m->wild_threshold[0], m->wild_threshold[n - 1], m->name);
+    /* Between two points, on log FMR as for the first set; the interval
+     * likewise, from the bounds of the two points. */
+    int i = 1;
+    while (i < n - 1 && threshold > m->wild_threshold[i])
+        i++;
+    double span = n > 1 ? m->wild_threshold[i] - m->wild_threshold[i - 1] : 0;
+    double f = span > 0 ? (threshold - m->wild_threshold[i - 1]) / span : 0;
+    int a = n > 1 ? i - 1 : 0, b = n > 1 ? i : 0;
+    out->fmr = log_mix(m->wild_fmr[a], m->wild_fmr[b], f);
+    out->lo = log_mix(m->wild_lo[a], m->wild_lo[b], f);
+    out->hi = log_mix(m->wild_hi[a], m->wild_hi[b], f);
+    return LFR_OK;
+}
+
 const char *lfr_model_operating_data(const lfr_model *model)
 {
     return model->man.op_data[0] ? model->man.op_data : "data not named in the manifest";

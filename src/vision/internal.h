@@ -45,6 +45,11 @@ typedef struct manifest {
     int n_points_op;
     double op_fmr[16], op_threshold[16];
     char op_data[160]; /* the data they were measured on ("" if not said) */
+    /* a second set on other data (in the wild), quoted beside the first:
+     * FMR with its 95% interval at each threshold; empty if none */
+    int n_wild;
+    double wild_fmr[16], wild_threshold[16], wild_lo[16], wild_hi[16];
+    char wild_data[160];
     double floor; /* the validated threshold floor (ACC-1); NAN if none */
     /* a fusion ("kind": "fusion"): an embedder made of other embedders'
      * manifests, each embedding scaled by sqrt(weight) and concatenated;

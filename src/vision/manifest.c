@@ -192,11 +192,47 @@ static void read_operating_points(reader *r, json_t *op, manifest *m)
     if (r->rc == LFR_OK) m->n_points_op = (int)n;
 }
 
+/* Optional: the second set, `lfr eval fmr --update-manifest --in-the-wild`. */
+static void read_wild_points(reader *r, json_t *op, manifest *m)
+{
+    if (!op) return;
+    const char *data = json_string_value(json_object_get(op, "data"));
+    if (!data || !*data) {
+        bad(r, "operating_points_in_the_wild.data", "must name the data");
+        return;
+    }
+    snprintf(m->wild_data, sizeof m->wild_data, "%s", data);
+    json_t *pts = get(r, op, "points", 1);
+    size_t n = json_array_size(pts);
+    if (!json_is_array(pts) || n < 1 || n > 16) {
+        bad(r, "operating_points_in_the_wild.points", "must be an array of 1 to 16 points");
+        return;
+    }
+    for (size_t i = 0; i < n && r->rc == LFR_OK; i++) {
+        json_t *p = json_array_get(pts, i);
+        double fmr = get_number(r, p, "fmr", 1, 1e-12, 1, 0);
+        double t = get_number(r, p, "threshold", 1, -1, 1, 0);
+        double lo = get_number(r, p, "fmr_ci95_lo", 1, 0, 1, 0);
+        double hi = get_number(r, p, "fmr_ci95_hi", 1, 0, 1, 0);
+        if (i > 0 && !(fmr < m->wild_fmr[i - 1] && t >= m->wild_threshold[i - 1]))
+            bad(r, "operating_points_in_the_wild.points",
+                "must go down in FMR and up in threshold");
+        if (!(lo <= fmr && fmr <= hi))
+            bad(r, "operating_points_in_the_wild.points", "interval must hold the FMR");
+        m->wild_fmr[i] = fmr;
+        m->wild_threshold[i] = t;
+        m->wild_lo[i] = lo;
+        m->wild_hi[i] = hi;
+    }
+    if (r->rc == LFR_OK) m->n_wild = (int)n;
+}
+
 /* What evaluation measured: the operating points and, once validated, the
  * threshold floor (ACC-1). */
 static void read_measured(reader *r, json_t *root, manifest *m)
 {
     read_operating_points(r, get(r, root, "operating_points", 0), m);
+    read_wild_points(r, get(r, root, "operating_points_in_the_wild", 0), m);
     json_t *floor = get(r, root, "threshold_floor", 0);
     m->floor = floor ? get_number(r, floor, "threshold", 1, -1, 1, 0) : NAN;
 }
