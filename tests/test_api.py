@@ -232,7 +232,7 @@ class ApiTest(ServerCase):
         before = self.digest()
         self.expect(self.admin, "POST", "/api/users",
                     {"name": "x.z", "roles": ["admin", "operator"], "password": "long-enough-pw-1"},
-                    400, "invalid")
+                    403, "forbidden")
         self.assertEqual(self.digest(), before)
 
     def test_malformed_oversized_and_cross_site(self):

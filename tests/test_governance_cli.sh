@@ -39,7 +39,7 @@ LFR_NEW_PASSWORD=pw-x.y-0123456789 run 1 "separation of duties" admin -- user ad
 run 1 "wrong user name or password" nobody -- deployment list --as admin
 
 now=$(date -u +%s)
-start=$(date -u -d "@$((now - 3600))" +%Y-%m-%dT%H:%MZ)
+start=$(date -u -d "@$((now - 300))" +%Y-%m-%dT%H:%MZ)
 end=$(date -u -d "@$((now + 7200))" +%Y-%m-%dT%H:%MZ)
 LFR_PASSWORD="pw-pc.smith-0123456789" "$lfr" deployment create "Op Lantern" --as pc.smith >"$tmp/id" 2>&1 && ok || bad "create: $(cat "$tmp/id")"
 id=$(cat "$tmp/id")

@@ -154,7 +154,7 @@ static void test_users_and_roles(void **state)
     expect(lfr_policy_login(ctx, pol, "nobody", PW, &a), LFR_EINVAL, "wrong");
     /* Separation of duties: an administrator never sees faces. */
     expect(lfr_user_add(ctx, pol, &admin, "x.admin", LFR_ROLE_ADMIN | LFR_ROLE_OPERATOR, 0, PW),
-           LFR_EINVAL, "separation of duties");
+           LFR_EPERM, "separation of duties");
     expect(lfr_user_add(ctx, pol, &admin, "x.ao", LFR_ROLE_AUTHORISER, 0, PW), LFR_EINVAL, "rank");
     expect(lfr_user_add(ctx, pol, &admin, "x.short", LFR_ROLE_OPERATOR, 0, "short"), LFR_EINVAL,
            "password");
@@ -278,8 +278,34 @@ static void test_mandatory_fields_and_limits(void **state)
     /* The refused start times left no trace. */
     assert_null(json_object_get(json_object_get(doc, "record"), "start"));
     json_decref(doc);
-    /* Only its applicant edits a draft. */
+    /* Only its applicant edits a draft, or cancels it (item 15). */
     expect(lfr_deployment_set(ctx, pol, &operator_, id, "purpose", "mine now"), LFR_EPERM, NULL);
+    expect(lfr_deployment_cancel(ctx, pol, &supt, id, "not wanted", t0 - HOUR_MS), LFR_EPERM,
+           "may not cancel");
+    /* Blank text is no answer, and nothing may hide or reverse what the
+     * notice will show (issue 13 items 17, 23). */
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", " \t\n "), LFR_EINVAL, "empty");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "dpia_ref", "DPIA-\xe2\x80\xae" "7"),
+           LFR_EINVAL, "direction-changing");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "bad \xff byte"), LFR_EINVAL,
+           "UTF-8");
+    /* An exemption names its approver (item 25). */
+    int64_t ex = complete_draft(0, "0.6", "1000");
+    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, ex, "critical_threat_exemption",
+                                        "credible threat to life, notice would alert the suspect"),
+                     LFR_OK);
+    expect(lfr_deployment_submit(ctx, pol, &applicant, ex), LFR_EINVAL, "exemption_approved_by");
+    /* Time-bound (item 11): at most 24 hours, and authorised before it
+     * starts, not long after. */
+    int64_t long_one = complete_draft(0, "0.6", "1000");
+    assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, long_one, "end", "2026-12-03T09:00Z"),
+                     LFR_OK);
+    expect(lfr_deployment_submit(ctx, pol, &applicant, long_one), LFR_EINVAL, "at most 24");
+    int64_t late = complete_draft(1, "0.6", "1000");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, late, 0, t0 + HOUR_MS), LFR_EINVAL,
+           "started 60 minutes ago");
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, late, 0, t0 + 10 * 60 * 1000),
+                     LFR_OK);
 }
 
 static void test_urgent_route(void **state)
@@ -378,6 +404,16 @@ static void test_watchlists(void **state)
     lfr_watchlist_entry e = entry("PNC 01/234567A", "wanted");
     e.source = "";
     add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "source", NULL);
+    e.source = "   ";
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "source (WL-3): empty", NULL);
+    e = entry("PNC 01/234567A", "wanted");
+    e.reason = "wanted for\x1b[2J robbery";
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "control characters", NULL);
+    e = entry("PNC 01/234567A", "wanted");
+    static char huge[5000];
+    memset(huge, 'j', sizeof huge - 1);
+    e.extra_justification = huge;
+    add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "extra_justification: 4999 bytes", NULL);
     e = entry("PNC 01/234567A", "celebrity");
     add(dep, e, KNN "obama/obama.jpg", LFR_EINVAL, "WL-2", NULL);
     e = entry("PNC 01/234567A", "wanted");
@@ -388,8 +424,26 @@ static void test_watchlists(void **state)
         LFR_EINVAL, "faces found, exactly one", NULL);
     add(dep, entry("PNC 02", "wanted"), "samples/face_recognition_examples/examples/obama-240p.jpg",
         LFR_EINVAL, "WL-5", NULL);
+    /* Only the deployment's applicant adds to its watchlist (issue 13 item 8). */
+    lfr_actor other = applicant;
+    other.id = reviewer.id; /* another person with the applicant's role */
+    size_t olen = 0;
+    uint8_t *ob = photo(KNN "obama/obama.jpg", &olen);
+    int64_t oid = 0;
+    json_t *of = NULL;
+    lfr_watchlist_entry oe = entry("PNC 04", "wanted");
+    expect(lfr_watchlist_add(ctx, pol, &other, dep, &oe, engine, ob, olen,
+                             lfr_parse_time_utc("2026-11-28T12:00Z"), &oid, &of),
+           LFR_EPERM, "only its applicant");
+    lfr_free(ob);
+    json_decref(of);
     int64_t a =
         add(dep, entry("PNC 01/234567A", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    /* Its author may not review it (item 29, SEC-1). */
+    lfr_actor author_reviewer = reviewer;
+    author_reviewer.id = applicant.id;
+    expect(lfr_watchlist_review(ctx, pol, &author_reviewer, a, t0 - 2 * HOUR_MS), LFR_EPERM,
+           "may not also review");
     /* The same face under another name is flagged. */
     json_t *flags = NULL;
     int64_t b =
@@ -703,6 +757,38 @@ static void test_watchlist_limits(void **state)
 /* A process killed (SIGKILL) in the middle of policy writes leaves a
  * database that opens, whose deployments match their audit records, with an
  * intact chain. */
+/* The database and its journal are the owner's alone (password hashes, the
+ * audit log), deleted rows are overwritten and temporary tables stay in
+ * memory whatever SQLite's build defaults. */
+static void test_store_files_private(void **state)
+{
+    (void)state;
+    char path[4096], wal[4200];
+    snprintf(path, sizeof path, "%s", test_tmp_path("private.db"));
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(path);
+    unlink(wal);
+    mode_t old = umask(022);
+    lfr_store *s = NULL;
+    assert_int_equal(lfr_store_open(ctx, path, &s), LFR_OK);
+    umask(old);
+    assert_int_equal(lfr_store_exec(ctx, s, "CREATE TABLE t(x); INSERT INTO t VALUES (1)"), LFR_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    const char *pragmas[2][2] = {{"PRAGMA secure_delete", "1"}, {"PRAGMA temp_store", "2"}};
+    for (int i = 0; i < 2; i++) {
+        lfr_stmt *q = NULL;
+        assert_int_equal(lfr_stmt_prepare(ctx, s, pragmas[i][0], &q), LFR_OK);
+        assert_int_equal(lfr_stmt_step(ctx, q), 1);
+        assert_int_equal(lfr_stmt_int64(q, 0), atoi(pragmas[i][1]));
+        lfr_stmt_free(q);
+    }
+    lfr_store_close(s);
+}
+
 static void test_killed_during_writes(void **state)
 {
     (void)state;
@@ -712,9 +798,12 @@ static void test_killed_during_writes(void **state)
     snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
     assert_int_equal(system(cmd), 0);
     for (int round = 0; round < 3; round++) {
+        int ready[2];
+        assert_int_equal(pipe(ready), 0);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
+            close(ready[0]);
             lfr_ctx *c = NULL;
             lfr_store *s = NULL;
             lfr_policy *p = NULL;
@@ -729,15 +818,21 @@ static void test_killed_during_writes(void **state)
                     lfr_policy_login(c, p, "pc.smith", PW, &a))
                     _exit(4);
             }
-            for (;;) {
+            for (int n = 0;; n++) {
                 int64_t id = 0;
                 if (lfr_deployment_create(c, p, &a, "Op Kill", &id) ||
                     lfr_deployment_set(c, p, &a, id, "purpose", "a purpose long enough") ||
                     lfr_deployment_set(c, p, &a, id, "watchlist_size", "100"))
                     _exit(5);
+                /* Logged in (argon2 is done) and writing: the parent may kill. */
+                if (n == 0 && (write(ready[1], "w", 1) != 1 || close(ready[1]))) _exit(6);
             }
         }
-        usleep(900000 + 300000 * round); /* past the argon2 hashing of the first run */
+        close(ready[1]);
+        char b;
+        assert_int_equal(read(ready[0], &b, 1), 1); /* waits for the child, however loaded */
+        close(ready[0]);
+        usleep(50000 + 100000 * round); /* into the writes, at a different point each round */
         kill(pid, SIGKILL);
         int status = 0;
         waitpid(pid, &status, 0);
@@ -781,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_audit_trail),
+        cmocka_unit_test(test_store_files_private),
         cmocka_unit_test(test_killed_during_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

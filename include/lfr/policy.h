@@ -43,6 +43,8 @@ typedef struct lfr_policy_config {
     int min_rank;           /* to authorise (default superintendent) */
     int urgent_rank;        /* to authorise on the urgent route (inspector) */
     int ratify_hours;       /* urgent authorisations must be ratified within (24) */
+    int max_window_hours;   /* a deployment lasts at most (24: time-bound use) */
+    int start_grace_minutes; /* it may be authorised at most this long after its start (15) */
     double threshold_floor; /* the validated floor of the model in use (DEP-6) */
     double max_false_alerts_per_1000; /* DEP-7 ceiling (1.0, as South Wales 2018) */
     int max_watchlist;      /* WL-7 (10,000) */

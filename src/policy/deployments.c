@@ -251,6 +251,12 @@ static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
     int64_t end = json_integer_value(json_object_get(d->fields, "end"));
     if (end <= start)
         return lfr_fail(ctx, LFR_EINVAL, "deployment %lld ends before it starts", (long long)d->id);
+    if (end - start > (int64_t)p->cfg.max_window_hours * 3600 * 1000)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "deployment %lld lasts %.1f hours: at most %d (time-bound use; a longer "
+                        "operation is authorised a window at a time)",
+                        (long long)d->id, (double)(end - start) / 3600000.0,
+                        p->cfg.max_window_hours);
     return LFR_OK;
 }
 
@@ -369,6 +375,13 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (!rc && end <= now_ms)
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld would end before it is authorised",
                       (long long)id);
+    int64_t start = json_integer_value(json_object_get(d.fields, "start"));
+    if (!rc && start < now_ms - (int64_t)p->cfg.start_grace_minutes * 60 * 1000)
+        rc =
+            lfr_fail(ctx, LFR_EINVAL,
+                     "deployment %lld started %.0f minutes ago: an authorisation covers what "
+                     "is to come (at most %d minutes late); set a new start",
+                     (long long)id, (double)(now_ms - start) / 60000.0, p->cfg.start_grace_minutes);
     double t = json_real_value(json_object_get(d.fields, "threshold"));
     if (!rc && t < p->cfg.threshold_floor)
         rc = lfr_fail(ctx, LFR_EINVAL, "threshold %.3f is below the validated floor %.3f (DEP-6)",
@@ -548,9 +561,12 @@ int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     /* A draft or submission may be withdrawn by its applicant; from
      * authorisation on, only the authorising officer cancels (DEP-9). */
     int early = !strcmp(d.state, "draft") || !strcmp(d.state, "submitted");
+    /* An authoriser may turn down a submitted application; a draft is its
+     * applicant's alone until then. */
     if (!rc && !(actor && ((early && actor->id == d.created_by) ||
                            ((actor->roles & LFR_ROLE_AUTHORISER) &&
-                            (d.authorised_by == 0 || actor->id == d.authorised_by)))))
+                            ((d.authorised_by == 0 && !strcmp(d.state, "submitted")) ||
+                             actor->id == d.authorised_by)))))
         rc = lfr_fail(ctx, LFR_EPERM,
                       "%s may not cancel deployment %lld (the applicant before authorisation, "
                       "the authorising officer after)",

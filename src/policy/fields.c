@@ -86,18 +86,12 @@ int field_set(lfr_ctx *ctx, const lfr_policy_config *cfg, json_t *record, const 
 {
     const field *f = name ? find(name) : NULL;
     if (!f) return lfr_fail(ctx, LFR_EINVAL, "no deployment field '%s'", name ? name : "");
-    if (!value) return lfr_fail(ctx, LFR_EINVAL, "%s: no value", name);
-    size_t len = strlen(value);
-    if (len > TEXT_MAX)
-        return lfr_fail(ctx, LFR_EINVAL, "%s: %zu characters, at most %d", name, len, TEXT_MAX);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)value[i] < 0x20 && value[i] != '\n' && value[i] != '\t')
-            return lfr_fail(ctx, LFR_EINVAL, "%s: control characters are not allowed", name);
+    int rc = text_check(ctx, name, value, TEXT_MAX, 1);
+    if (rc) return rc;
     char *end = NULL;
     json_t *v = NULL;
     switch (f->kind) {
     case F_TEXT:
-        if (len == 0) return lfr_fail(ctx, LFR_EINVAL, "%s: empty", name);
         v = json_string(value);
         break;
     case F_TIME: {
@@ -157,6 +151,10 @@ const char *field_missing(const json_t *record)
         if (fields[i].mandatory && !json_object_get(record, fields[i].name)) return fields[i].name;
     json_t *pcc = json_object_get(record, "pcc_informed");
     if (!json_is_true(pcc)) return "pcc_informed";
+    /* An exemption names who approved it (DEP-4, PUB-1). */
+    if (json_object_get(record, "critical_threat_exemption") &&
+        !json_object_get(record, "exemption_approved_by"))
+        return "exemption_approved_by";
     /* Public notice, or a recorded exemption with its approver. */
     if (!json_object_get(record, "public_notice") &&
         !(json_object_get(record, "critical_threat_exemption") &&

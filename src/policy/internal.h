@@ -62,6 +62,12 @@ int finish(lfr_ctx *ctx, lfr_policy *p, int rc);
 double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details);
 
 /* Validates and stores one DEP-4 field into the record. */
+/* Free text an officer typed: present and not blank, at most max bytes of
+ * valid UTF-8, no control characters (but newlines and tabs when
+ * multiline), nothing invisible or direction-changing. LFR_EINVAL as
+ * "what: why". */
+int text_check(lfr_ctx *ctx, const char *what, const char *v, size_t max, int multiline);
+
 int field_set(lfr_ctx *ctx, const lfr_policy_config *cfg, json_t *record, const char *field,
               const char *value);
 /* The first mandatory field missing from a record, or NULL. */

@@ -9,24 +9,13 @@
 
 #include "lfr/match.h"
 
-static int check_name(lfr_ctx *ctx, const char *what, const char *v, size_t max)
-{
-    if (!v || !*v) return lfr_fail(ctx, LFR_EINVAL, "%s: empty", what);
-    if (strlen(v) > max)
-        return lfr_fail(ctx, LFR_EINVAL, "%s: longer than %zu characters", what, max);
-    for (const char *c = v; *c; c++)
-        if ((unsigned char)*c < 0x20)
-            return lfr_fail(ctx, LFR_EINVAL, "%s: control characters are not allowed", what);
-    return LFR_OK;
-}
-
 int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *name, const char *source, const char *location)
 {
     int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
-    if (!rc) rc = check_name(ctx, "camera name", name, 63);
-    if (!rc) rc = check_name(ctx, "camera source", source, 1000);
-    if (!rc && location && *location) rc = check_name(ctx, "camera location", location, 200);
+    if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
+    if (!rc) rc = text_check(ctx, "camera source", source, 1000, 0);
+    if (!rc && location && *location) rc = text_check(ctx, "camera location", location, 200, 0);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
     /* Only the applicant's own draft: the cameras are part of what is authorised. */

@@ -73,6 +73,8 @@ lfr_policy_config lfr_policy_default_config(void)
     return (lfr_policy_config){.min_rank = 5,
                                .urgent_rank = 3,
                                .ratify_hours = 24,
+                               .max_window_hours = 24,
+                               .start_grace_minutes = 15,
                                .threshold_floor = 0.0,
                                .max_false_alerts_per_1000 = 1.0,
                                .max_watchlist = 10000,
@@ -249,7 +251,7 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
     if (roles <= 0 || roles >= (1 << N_ROLES))
         return lfr_fail(ctx, LFR_EINVAL, "user %s: no roles", name);
     if ((roles & (LFR_ROLE_ADMIN | LFR_ROLE_OVERSIGHT)) && (roles & FACE_ROLES))
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EPERM,
                         "user %s: an administrator or oversight user may not also hold a role "
                         "that sees faces (separation of duties, SEC-1)",
                         name);

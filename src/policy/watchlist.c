@@ -94,14 +94,6 @@ int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, 
     return LFR_OK;
 }
 
-static int check_text(lfr_ctx *ctx, const char *what, const char *v, size_t max)
-{
-    if (!v || !*v) return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: %s is missing (WL-3)", what);
-    if (strlen(v) > max)
-        return lfr_fail(ctx, LFR_EINVAL, "watchlist entry: %s is over %zu characters", what, max);
-    return LFR_OK;
-}
-
 /* Years between a YYYY-MM-DD date and now; -1 if malformed or future. */
 static double photo_age_years(const char *date, int64_t now_ms)
 {
@@ -117,12 +109,16 @@ static int check_entry(lfr_ctx *ctx, const lfr_policy *p, const lfr_watchlist_en
                        int64_t now_ms, json_t *flags)
 {
     int rc, known = 0;
-    if ((rc = check_text(ctx, "person_ref", e->person_ref, 200)) ||
-        (rc = check_text(ctx, "category", e->category, 40)) ||
-        (rc = check_text(ctx, "reason", e->reason, 4000)) ||
-        (rc = check_text(ctx, "source", e->source, 1000)) ||
-        (rc = check_text(ctx, "legal_basis", e->legal_basis, 1000)) ||
-        (rc = check_text(ctx, "photo_date", e->photo_date, 10)))
+    /* Provenance (WL-3) and the person's reference, as the record shows them. */
+    if ((rc = text_check(ctx, "watchlist entry: person_ref", e->person_ref, 200, 0)) ||
+        (rc = text_check(ctx, "watchlist entry: category", e->category, 40, 0)) ||
+        (rc = text_check(ctx, "watchlist entry: reason (WL-3)", e->reason, 4000, 1)) ||
+        (rc = text_check(ctx, "watchlist entry: source (WL-3)", e->source, 1000, 1)) ||
+        (rc = text_check(ctx, "watchlist entry: legal_basis (WL-3)", e->legal_basis, 1000, 1)) ||
+        (rc = text_check(ctx, "watchlist entry: photo_date", e->photo_date, 10, 0)) ||
+        (e->extra_justification && *e->extra_justification &&
+         (rc = text_check(ctx, "watchlist entry: extra_justification", e->extra_justification, 4000,
+                          1))))
         return rc;
     for (int i = 0; i < N_CATEGORIES; i++)
         known |= !strcmp(e->category, categories[i]);
@@ -210,12 +206,12 @@ static int compare_entries(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, cons
 }
 
 static int deployment_state(lfr_ctx *ctx, lfr_policy *p, int64_t id, char *state, size_t len,
-                            int64_t *planned)
+                            int64_t *planned, int64_t *applicant)
 {
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT state, ifnull(json_extract(fields, '$.watchlist_size'), 0) "
-                              "FROM deployments WHERE id = ?",
+                              "SELECT state, ifnull(json_extract(fields, '$.watchlist_size'), 0), "
+                              "created_by FROM deployments WHERE id = ?",
                               &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     if (!rc) rc = lfr_stmt_step(ctx, st);
@@ -223,6 +219,7 @@ static int deployment_state(lfr_ctx *ctx, lfr_policy *p, int64_t id, char *state
     if (rc == 1) {
         snprintf(state, len, "%s", lfr_stmt_text(st, 0));
         *planned = lfr_stmt_int64(st, 1);
+        *applicant = lfr_stmt_int64(st, 2);
         rc = LFR_OK;
     }
     lfr_stmt_free(st);
@@ -317,8 +314,17 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
     if (!flags) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     if ((rc = lfr_store_begin(ctx, p->s))) goto out;
     char state[16];
-    int64_t planned = 0;
-    if ((rc = deployment_state(ctx, p, deployment, state, sizeof state, &planned))) goto done;
+    int64_t planned = 0, applicant = 0;
+    if ((rc = deployment_state(ctx, p, deployment, state, sizeof state, &planned, &applicant)))
+        goto done;
+    /* The watchlist is part of the application: its applicant builds it. */
+    if (applicant != actor->id) {
+        rc = lfr_fail(ctx, LFR_EPERM,
+                      "%s did not apply for deployment %lld: only its applicant adds to its "
+                      "watchlist",
+                      actor->name, (long long)deployment);
+        goto done;
+    }
     /* WL-1: the list belongs to this deployment, and is fixed once it is
      * authorised (a change is a new authorisation). */
     if (strcmp(state, "draft") && strcmp(state, "submitted")) {
@@ -459,7 +465,13 @@ int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
-    if (r.destroyed) rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld was destroyed", (long long)entry);
+    if (r.destroyed)
+        rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld was destroyed", (long long)entry);
+    else if (r.added_by == actor->id)
+        rc = lfr_fail(ctx, LFR_EPERM,
+                      "%s added entry %lld and may not also review it (separation of duties, "
+                      "SEC-1)",
+                      actor->name, (long long)entry);
     if (!rc)
         rc = entry_update(
             ctx, p, entry,

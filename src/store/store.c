@@ -2,9 +2,12 @@
 #include "internal.h"
 #include "lfr/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
 #define MAX_SQL_BYTES (1 << 20)
@@ -21,11 +24,12 @@ struct lfr_stmt {
 
 static int db_fail(lfr_ctx *ctx, sqlite3 *db, int sqlite_rc, const char *what)
 {
-    int code = sqlite_rc == SQLITE_NOMEM ? LFR_ENOMEM
-               : sqlite_rc == SQLITE_CONSTRAINT ? LFR_EINVAL
+    int code = sqlite_rc == SQLITE_NOMEM                                   ? LFR_ENOMEM
+               : sqlite_rc == SQLITE_CONSTRAINT                            ? LFR_EINVAL
                : sqlite_rc == SQLITE_CORRUPT || sqlite_rc == SQLITE_NOTADB ? LFR_EFORMAT
-                                                                             : LFR_EIO;
-    return lfr_fail(ctx, code, "database: %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlite_rc));
+                                                                           : LFR_EIO;
+    return lfr_fail(ctx, code, "database: %s: %s", what,
+                    db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlite_rc));
 }
 
 int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
@@ -76,10 +80,18 @@ static int migrate(lfr_ctx *ctx, lfr_store *s)
 int lfr_store_open(lfr_ctx *ctx, const char *path, lfr_store **out)
 {
     *out = NULL;
+    /* Password hashes, the audit log and sealed photos: readable by the
+     * owner only. SQLite gives the journal and shared-memory files the
+     * database file's mode, so creating it 0600 covers them. */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST)
+        return lfr_fail(ctx, LFR_EIO, "%s: cannot create: %s", path, strerror(errno));
     lfr_store *s = lfr_calloc(1, sizeof *s);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "database: out of memory");
-    int rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = db_fail(ctx, s->db, rc, path);
         goto fail;
@@ -92,7 +104,11 @@ int lfr_store_open(lfr_ctx *ctx, const char *path, lfr_store **out)
     if ((rc = lfr_store_exec(ctx, s, "PRAGMA journal_mode = WAL")) ||
         (rc = lfr_store_exec(ctx, s, "PRAGMA foreign_keys = ON")) ||
         (rc = lfr_store_exec(ctx, s, "PRAGMA synchronous = FULL")) ||
-        (rc = migrate(ctx, s))) {
+        /* Deleted rows (alerts past retention, watchlists destroyed) are
+         * overwritten, and temporary tables never reach /var/tmp: set
+         * here, not left to how SQLite was built. */
+        (rc = lfr_store_exec(ctx, s, "PRAGMA secure_delete = ON")) ||
+        (rc = lfr_store_exec(ctx, s, "PRAGMA temp_store = MEMORY")) || (rc = migrate(ctx, s))) {
         lfr_fail_prefix(ctx, "%s", path);
         goto fail;
     }
@@ -153,8 +169,9 @@ static int bind_result(lfr_ctx *ctx, lfr_stmt *st, int rc)
 
 int lfr_stmt_bind_text(lfr_ctx *ctx, lfr_stmt *st, int i, const char *v)
 {
-    return bind_result(ctx, st, v ? sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT)
-                                  : sqlite3_bind_null(st->st, i));
+    return bind_result(ctx, st,
+                       v ? sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT)
+                         : sqlite3_bind_null(st->st, i));
 }
 
 int lfr_stmt_bind_int64(lfr_ctx *ctx, lfr_stmt *st, int i, int64_t v)
