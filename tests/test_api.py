@@ -391,6 +391,18 @@ class ApiTest(ServerCase):
         self.expect(self.admin, "GET", "/api/alerts/%d/crop" % alert["id"], None, 403, "forbidden")
         monitor = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
         self.assertEqual(monitor["cameras"][0]["name"], "cam1")
+        # DEP-6: a threshold the authorising officer changes while live is the
+        # one the cameras use, within a tick (the runner's, 200 ms here).
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/fields" % dep,
+                    {"field": "threshold", "value": "0.95"}, 200)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            monitor = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            if monitor.get("threshold") == 0.95 or not monitor["running"]:
+                break
+            time.sleep(0.05)
+        if monitor["running"]:
+            self.assertEqual(monitor.get("threshold"), 0.95, self.server_log())
         # HIL-2: the operator decides, the engagement officer records.
         self.expect(c["pc.green"], "POST", "/api/alerts/%d/decision" % alert["id"], {"engage": True}, 403)
         self.expect(c["op.brown"], "POST", "/api/alerts/%d/outcome" % alert["id"], {

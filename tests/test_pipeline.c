@@ -323,6 +323,21 @@ static void test_hamilton_watchlist(void **state)
     assert_int_equal(w.calls, st.templates_compared);
     assert_true(w.calls > 0);
     assert_int_equal(w.nonzero, 0);
+    /* A threshold raised on the running pipeline holds every alert back. */
+    lfr_pipeline *p = NULL;
+    alerts none = {0};
+    assert_int_equal(lfr_pipeline_new(ctx, engine, g, NULL, collect, &none, &p), LFR_OK);
+    assert_int_equal(lfr_pipeline_set_threshold(ctx, p, 1.5f), LFR_EINVAL);
+    assert_int_equal(lfr_pipeline_set_threshold(ctx, p, 0.999f), LFR_OK);
+    assert_true(lfr_pipeline_threshold(p) == 0.999f);
+    assert_int_equal(lfr_pipeline_add_source(
+                         ctx, p, "cam1",
+                         test_data_path("video/face_recognition_hamilton/short_hamilton_clip.mp4"),
+                         NULL),
+                     LFR_OK);
+    assert_int_equal(lfr_pipeline_run(ctx, p), LFR_OK);
+    lfr_pipeline_free(p);
+    assert_int_equal(none.n, 0);
     lfr_gallery_free(g);
 }
 

@@ -82,6 +82,11 @@ int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id
  * Returns LFR_OK, or the first camera's failure (message in ctx). Alerts
  * are delivered on the camera threads, one at a time. */
 int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p);
+/* Changes the threshold of a running pipeline: the next view compared uses
+ * it (a live deployment's threshold changed by its authorising officer).
+ * Safe from any thread. LFR_EINVAL outside [-1, 1]. */
+int lfr_pipeline_set_threshold(lfr_ctx *ctx, lfr_pipeline *p, float threshold);
+float lfr_pipeline_threshold(lfr_pipeline *p);
 /* Asks a running pipeline to stop; safe from any thread or a signal. */
 void lfr_pipeline_stop(lfr_pipeline *p);
 void lfr_pipeline_stats_get(lfr_pipeline *p, lfr_pipeline_stats *out);

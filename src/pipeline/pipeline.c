@@ -61,7 +61,8 @@ struct lfr_pipeline {
     camera *cams;
     int n_cams;
     atomic_int stop;
-    pthread_mutex_t lock; /* guards stats, latency and alert delivery */
+    _Atomic float threshold; /* p.threshold, changeable while running */
+    pthread_mutex_t lock;    /* guards stats, latency and alert delivery */
     lfr_pipeline_stats stats;
     int64_t *latency;
     int64_t n_latency;
@@ -106,6 +107,7 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
         return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
     }
     pl->p = *p;
+    atomic_store(&pl->threshold, p->threshold);
     pl->engine = engine;
     pl->gallery = gallery;
     pl->on_alert = on_alert;
@@ -157,6 +159,19 @@ static void report_state(camera *c)
     pthread_mutex_lock(&p->lock);
     p->on_camera(c->id, s, msg, p->camera_arg);
     pthread_mutex_unlock(&p->lock);
+}
+
+int lfr_pipeline_set_threshold(lfr_ctx *ctx, lfr_pipeline *p, float threshold)
+{
+    if (!(threshold >= -1 && threshold <= 1))
+        return lfr_fail(ctx, LFR_EINVAL, "threshold %g is not in [-1, 1]", (double)threshold);
+    atomic_store(&p->threshold, threshold);
+    return LFR_OK;
+}
+
+float lfr_pipeline_threshold(lfr_pipeline *p)
+{
+    return atomic_load(&p->threshold);
 }
 
 void lfr_pipeline_stop(lfr_pipeline *p)
@@ -349,7 +364,7 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         p->stats.templates_compared++;
         c->stats.templates_compared++;
         pthread_mutex_unlock(&p->lock);
-        if (n > 0 && m.score_cos >= p->p.threshold) {
+        if (n > 0 && m.score_cos >= atomic_load(&p->threshold)) {
             s->alerted = 1;
             if (!alerted_recently(c, m.identity, info->pts_ms, p->p.repeat_alert_ms)) {
                 remember_alert(c, m.identity, info->pts_ms);

@@ -38,6 +38,7 @@ typedef struct live {
     int n_cams;
     int64_t last_tick_ms;
     double latency_p50_s, latency_p95_s; /* at the last tick */
+    double threshold;                    /* what the cameras use: the deployment's, within a tick */
 } live;
 
 /* An alert waiting to be recorded. Camera threads hand alerts over while
@@ -249,6 +250,7 @@ static int live_start(runner *r, const lfr_running *d, live **out)
     lfr_pipeline_params pp = lfr_pipeline_default_params();
     /* The authorised threshold is what every alert must reach (DEP-6). */
     pp.threshold = (float)d->threshold;
+    l->threshold = d->threshold;
     if (!rc) rc = lfr_pipeline_new(ctx, srv->engine, l->gallery, &pp, on_alert, l, &l->pipeline);
     size_t i;
     json_t *c;
@@ -300,6 +302,26 @@ static int ended_by_itself(runner *r, int64_t id)
     return 0;
 }
 
+/* Whatever the policy records as a live deployment's threshold is what its
+ * cameras use (DEP-6): a change by the authorising officer reaches them at
+ * the next tick. */
+static void apply_threshold(runner *r, live *l, const lfr_running *running, int n_running)
+{
+    for (int j = 0; j < n_running; j++) {
+        if (running[j].id != l->deployment || running[j].threshold == l->threshold) continue;
+        if (lfr_pipeline_set_threshold(r->ctx, l->pipeline, (float)running[j].threshold)) {
+            fprintf(stderr, "lfr serve: deployment %lld: %s\n", (long long)l->deployment,
+                    lfr_errmsg(r->ctx));
+            return;
+        }
+        pthread_mutex_lock(&r->lock);
+        l->threshold = running[j].threshold;
+        pthread_mutex_unlock(&r->lock);
+        fprintf(stderr, "lfr serve: deployment %lld: cameras now at threshold %.3f\n",
+                (long long)l->deployment, l->threshold);
+    }
+}
+
 static void tick(runner *r)
 {
     struct lfr_server *srv = r->srv;
@@ -327,7 +349,10 @@ static void tick(runner *r)
         int wanted = 0;
         for (int j = 0; j < n_running; j++)
             wanted |= running[j].id == l->deployment;
-        if (wanted && !atomic_load(&l->done)) continue;
+        if (wanted && !atomic_load(&l->done)) {
+            apply_threshold(r, l, running, n_running);
+            continue;
+        }
         if (atomic_load(&l->done) && r->n_ended < 256) {
             r->ended_by_themselves[r->n_ended++] = l->deployment;
             if (l->rc)
@@ -470,6 +495,7 @@ json_t *runner_monitor(runner *r, int64_t deployment)
         live *l = r->lives[i];
         if (l->deployment != deployment) continue;
         json_object_set_new(doc, "running", json_true());
+        json_object_set_new(doc, "threshold", json_real(l->threshold));
         json_int_t faces = 0;
         for (int k = 0; k < l->n_cams; k++) {
             camera_view *v = &l->cams[k];
