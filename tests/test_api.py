@@ -481,7 +481,7 @@ class LifecycleTest(ServerCase):
         self.expect(self.c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
         self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
         self.expect(self.c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
-        return dep
+        return dep, entry
 
     def wait_running(self, dep, running, within_s):
         t0 = time.time()
@@ -493,14 +493,23 @@ class LifecycleTest(ServerCase):
         self.fail("deployment %d: running is not %s after %.1f s" % (dep, running, within_s))
 
     def test_suspend_stops_cameras_at_once(self):
-        dep = self.live("Op Suspend", 3600)
+        dep, entry = self.live("Op Suspend", 3600)
         self.wait_running(dep, True, 10)
+        # Taking someone off a live watchlist is the authorising officer's
+        # act, and the running cameras stop searching for them at once.
+        self.expect(self.c["pc.smith"], "POST", "/api/watchlist/%d/remove" % entry, None, 403)
+        self.expect(self.c["supt.jones"], "POST", "/api/watchlist/%d/remove" % entry, None, 200)
+        line = "entry %d taken off the running watchlist" % entry
+        deadline = time.time() + 10
+        while time.time() < deadline and line not in self.server_log():
+            time.sleep(0.05)
+        self.assertIn(line, self.server_log())
         self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep,
                     {"reason": "disorder"}, 200)
         self.assertLess(self.wait_running(dep, False, 5), 2.0)
 
     def test_end_time_stops_cameras_and_destroys_watchlist(self):
-        dep = self.live("Op Ends", 4)
+        dep, _ = self.live("Op Ends", 4)
         self.wait_running(dep, True, 10)
         self.wait_running(dep, False, 15)
         shown = self.expect(self.c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)

@@ -285,7 +285,9 @@ static void test_mandatory_fields_and_limits(void **state)
     /* Blank text is no answer, and nothing may hide or reverse what the
      * notice will show (issue 13 items 17, 23). */
     expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", " \t\n "), LFR_EINVAL, "empty");
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "dpia_ref", "DPIA-\xe2\x80\xae" "7"),
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "dpia_ref",
+                              "DPIA-\xe2\x80\xae"
+                              "7"),
            LFR_EINVAL, "direction-changing");
     expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "bad \xff byte"), LFR_EINVAL,
            "UTF-8");
@@ -439,6 +441,9 @@ static void test_watchlists(void **state)
     json_decref(of);
     int64_t a =
         add(dep, entry("PNC 01/234567A", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    /* While the list is built, another applicant may not strike from it. */
+    expect(lfr_watchlist_remove(ctx, pol, &other, a, t0 - 3 * HOUR_MS), LFR_EPERM,
+           "applicant or a reviewer");
     /* Its author may not review it (item 29, SEC-1). */
     lfr_actor author_reviewer = reviewer;
     author_reviewer.id = applicant.id;
@@ -511,6 +516,21 @@ static void test_watchlists(void **state)
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
     /* WL-1: the list is closed once authorised. */
     add(dep, entry("PNC 04", "wanted"), KNN "kit_harington/john1.jpeg", LFR_EINVAL, "WL-1", NULL);
+    /* Removal once authorised is its officer's act alone (issue 13 item 4),
+     * and the running cameras learn of it from lfr_watchlist_removed. */
+    int n_removed = -1;
+    assert_int_equal(lfr_watchlist_removed(ctx, pol, dep, NULL, 0, &n_removed), LFR_OK);
+    assert_int_equal(n_removed, 0);
+    expect(lfr_watchlist_remove(ctx, pol, &applicant, b, t0 - HOUR_MS), LFR_EPERM,
+           "authorising officer");
+    expect(lfr_watchlist_remove(ctx, pol, &reviewer, b, t0 - HOUR_MS), LFR_EPERM,
+           "authorising officer");
+    assert_int_equal(lfr_watchlist_remove(ctx, pol, &supt, b, t0 - HOUR_MS), LFR_OK);
+    expect(lfr_watchlist_remove(ctx, pol, &supt, b, t0 - HOUR_MS), LFR_EINVAL, "already");
+    int64_t gone[4];
+    assert_int_equal(lfr_watchlist_removed(ctx, pol, dep, gone, 4, &n_removed), LFR_OK);
+    assert_int_equal(n_removed, 1);
+    assert_int_equal(gone[0], b);
     /* WL-8: at the end, photos and templates go; the nominal record stays. */
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
     assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "done", t0 + HOUR_MS), LFR_OK);
@@ -525,6 +545,7 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_stmt_int64(st, 0), 5);
     assert_int_equal(lfr_stmt_int64(st, 1), 5);
     lfr_stmt_free(st);
+    expect(lfr_watchlist_remove(ctx, pol, &supt, a, t0 + 2 * HOUR_MS), LFR_EINVAL, "already");
     json_t *sar = NULL;
     expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EPERM, "auditor");
     assert_int_equal(lfr_sar_lookup(ctx, pol, &auditor, "PNC 01/234567A", &sar), LFR_OK);

@@ -222,8 +222,16 @@ int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 /* Review attestation (WL-4) by a watchlist reviewer. */
 int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                          int64_t now_ms);
+/* Destroys an entry's photo and template (the nominal record stays). While
+ * the list is built: its applicant or a reviewer; once authorised: its
+ * authorising officer, and the running cameras drop the person within a
+ * tick (lfr_watchlist_removed). */
 int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                          int64_t now_ms);
+/* The ids of a deployment's removed entries (at most max; LFR_ELIMIT past
+ * it), for a running gallery to drop; with ids NULL, only how many. */
+int lfr_watchlist_removed(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t *ids, int max,
+                          int *n);
 int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                        json_t **out);
 /* Subject access (WL-8): every watchlist a person was on, when, in which

@@ -395,15 +395,20 @@ typedef struct entry_row {
     int64_t deployment, added_by, second_by, reviewed_by;
     char category[40];
     int child, destroyed;
+    /* its deployment's */
+    char state[16];
+    int64_t applicant, authoriser;
 } entry_row;
 
 static int load_entry(lfr_ctx *ctx, lfr_policy *p, int64_t id, entry_row *r)
 {
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT deployment_id, added_by, ifnull(second_approved_by,0), "
-                              "ifnull(reviewed_by,0), category, child, destroyed_ms IS NOT NULL "
-                              "FROM watchlist_entries WHERE id = ?",
+                              "SELECT e.deployment_id, e.added_by, ifnull(e.second_approved_by,0), "
+                              "ifnull(e.reviewed_by,0), e.category, e.child, e.destroyed_ms IS NOT "
+                              "NULL, d.state, d.created_by, ifnull(d.authorised_by,0) "
+                              "FROM watchlist_entries e JOIN deployments d ON d.id = "
+                              "e.deployment_id WHERE e.id = ?",
                               &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     if (!rc) rc = lfr_stmt_step(ctx, st);
@@ -416,6 +421,9 @@ static int load_entry(lfr_ctx *ctx, lfr_policy *p, int64_t id, entry_row *r)
         snprintf(r->category, sizeof r->category, "%s", lfr_stmt_text(st, 4));
         r->child = (int)lfr_stmt_int64(st, 5);
         r->destroyed = (int)lfr_stmt_int64(st, 6);
+        snprintf(r->state, sizeof r->state, "%s", lfr_stmt_text(st, 7));
+        r->applicant = lfr_stmt_int64(st, 8);
+        r->authoriser = lfr_stmt_int64(st, 9);
         rc = LFR_OK;
     }
     lfr_stmt_free(st);
@@ -484,10 +492,29 @@ int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
 int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                          int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER, "removing an entry");
+    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
+                       "removing an entry");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
+    /* While the list is being built its applicant, or a reviewer, may
+     * strike an entry; once authorised it is the authorising officer's
+     * list, and a removal reaches the running cameras within a tick. */
+    int building = !strcmp(r.state, "draft") || !strcmp(r.state, "submitted");
+    int in_force =
+        !strcmp(r.state, "authorised") || !strcmp(r.state, "live") || !strcmp(r.state, "suspended");
+    if (r.destroyed)
+        rc =
+            lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld was removed already", (long long)entry);
+    else if (!building && !in_force)
+        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: its watchlist is closed",
+                      (long long)r.deployment, r.state);
+    else if (building ? !(actor->id == r.applicant || (actor->roles & LFR_ROLE_REVIEWER))
+                      : actor->id != r.authoriser)
+        rc = lfr_fail(ctx, LFR_EPERM, "%s may not remove entry %lld: %s", actor->name,
+                      (long long)entry,
+                      building ? "the deployment's applicant or a reviewer does"
+                               : "once authorised, its authorising officer does");
     /* Removal destroys the photo and template; the nominal record stays. */
     if (!rc)
         rc = entry_update(ctx, p, entry,
@@ -496,6 +523,33 @@ int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
                           1, now_ms, 0);
     if (!rc) rc = audit(ctx, p, actor, "watchlist.remove", entry, "watchlist_entry", NULL);
     return finish(ctx, p, rc);
+}
+
+int lfr_watchlist_removed(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t *ids, int max,
+                          int *n)
+{
+    *n = 0;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id FROM watchlist_entries WHERE deployment_id = ? AND "
+                              "destroyed_ms IS NOT NULL ORDER BY id",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        rc = 0;
+        if (!ids) {
+            (*n)++;
+            continue;
+        }
+        if (*n == max) {
+            rc = lfr_fail(ctx, LFR_ELIMIT, "deployment %lld: more than %d removed entries",
+                          (long long)deployment, max);
+            break;
+        }
+        ids[(*n)++] = lfr_stmt_int64(st, 0);
+    }
+    lfr_stmt_free(st);
+    return rc;
 }
 
 int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms)

@@ -302,6 +302,35 @@ static int ended_by_itself(runner *r, int64_t id)
     return 0;
 }
 
+/* People taken off a live deployment's watchlist leave its running gallery
+ * (the search stops naming them) at the next tick. */
+static void drop_removed(runner *r, live *l)
+{
+    int max = 0, n = 0;
+    int64_t *ids = NULL;
+    int rc = lfr_watchlist_removed(r->ctx, r->srv->policy, l->deployment, NULL, 0, &max);
+    if (rc || max == 0) goto done;
+    if (!(ids = lfr_alloc((size_t)max * sizeof *ids)))
+        rc = lfr_fail(r->ctx, LFR_ENOMEM, "out of memory");
+    else
+        rc = lfr_watchlist_removed(r->ctx, r->srv->policy, l->deployment, ids, max, &n);
+done:
+    if (rc) {
+        fprintf(stderr, "lfr serve: deployment %lld: removed entries: %s\n",
+                (long long)l->deployment, lfr_errmsg(r->ctx));
+        n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        char id[LFR_ID_MAX];
+        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
+        if (lfr_gallery_remove(r->ctx, l->gallery, id) == LFR_OK)
+            fprintf(stderr,
+                    "lfr serve: deployment %lld: entry %s taken off the running watchlist\n",
+                    (long long)l->deployment, id);
+    }
+    lfr_free(ids);
+}
+
 /* Whatever the policy records as a live deployment's threshold is what its
  * cameras use (DEP-6): a change by the authorising officer reaches them at
  * the next tick. */
@@ -351,6 +380,7 @@ static void tick(runner *r)
             wanted |= running[j].id == l->deployment;
         if (wanted && !atomic_load(&l->done)) {
             apply_threshold(r, l, running, n_running);
+            drop_removed(r, l);
             continue;
         }
         if (atomic_load(&l->done) && r->n_ended < 256) {
