@@ -6,12 +6,12 @@
 # Everything is built with CMake; this file only chains the steps.
 
 IMAGE ?= ../shared/data/samples/face_recognition_examples/examples/two_people.jpg
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 45
 JOBS ?= $(shell nproc)
 
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all setup build run serve sample test asan-test fuzz clean
+.PHONY: all setup build run serve sample test asan-test tsan-test fuzz clean
 
 all: build
 
@@ -48,12 +48,28 @@ asan-test: setup
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -E console_web
 
-# The image loader under libFuzzer for a bounded time.
+# ThreadSanitizer over the tests whose code runs on several threads: the
+# pipeline (camera, decode and fusion threads), the gallery (searches beside
+# adds and removes), and the server (connections, runner, cameras).
+tsan-test: setup
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLFR_TSAN=ON
+	cmake --build build-tsan -j$(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -j$(JOBS) -R '^(test_pipeline|test_match|api)$$'
+
+# Every parser of outside input under libFuzzer, each for a bounded time:
+# images, model manifests, gallery files, walk-by ground truth.
+FUZZERS = fuzz_image fuzz_manifest fuzz_gallery fuzz_walkby
 fuzz: setup
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON -DLFR_FUZZ=ON -DBUILD_TESTING=OFF
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_image
-	mkdir -p build-fuzz/corpus
-	./build-fuzz/fuzz_image -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus
+	cmake --build build-fuzz -j$(JOBS) $(addprefix --target ,$(FUZZERS))
+	set -e; for f in $(FUZZERS); do \
+	  mkdir -p build-fuzz/corpus/$$f; \
+	  if [ -d fuzz/seeds/$$f ]; then cp -n fuzz/seeds/$$f/* build-fuzz/corpus/$$f/; fi; \
+	  if [ $$f = fuzz_manifest ]; then cp -n models/*.json build-fuzz/corpus/$$f/; fi; \
+	  echo "== $$f"; \
+	  ./build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$f; \
+	done
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

@@ -7,6 +7,7 @@
 #include "lfr/policy.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -778,6 +779,27 @@ static void test_watchlist_limits(void **state)
 /* A process killed (SIGKILL) in the middle of policy writes leaves a
  * database that opens, whose deployments match their audit records, with an
  * intact chain. */
+/* A missing or mistyped key file must not be replaced silently by a new
+ * key that opens nothing: with sealed photos in the database, a policy
+ * with another key refuses to start (issue 13 item 9). */
+static void test_wrong_key_refused(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "obama/obama.jpg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    add(dep, entry("PNC 77", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    unsigned char other[32];
+    randombytes_buf(other, sizeof other);
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = other;
+    lfr_policy *p2 = NULL;
+    expect(lfr_policy_new(ctx, store, &cfg, &p2), LFR_EINVAL, "does not open");
+    assert_null(p2);
+    cfg.key = key;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &p2), LFR_OK);
+    lfr_policy_free(p2);
+}
+
 /* The database and its journal are the owner's alone (password hashes, the
  * audit log), deleted rows are overwritten and temporary tables stay in
  * memory whatever SQLite's build defaults. */
@@ -897,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_audit_trail),
+        cmocka_unit_test(test_wrong_key_refused),
         cmocka_unit_test(test_store_files_private),
         cmocka_unit_test(test_killed_during_writes),
     };

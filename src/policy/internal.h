@@ -26,6 +26,9 @@ int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, 
 
 /* Opens a sealed box whose plain text must be exactly plain_n bytes; 0 on
  * success, -1 for a wrong size, key or a damaged box. */
+/* Whether the policy's key opens what the database holds sealed (one
+ * photo or crop tried): LFR_EINVAL, saying so, if not. */
+int policy_key_check(lfr_ctx *ctx, const lfr_policy *p);
 int policy_open(const lfr_policy *p, const uint8_t *box, size_t n, void *plain, size_t plain_n);
 /* Opens a sealed box of any size into a new buffer (*plain, *plain_n). */
 int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, size_t n,

@@ -131,6 +131,13 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
         memcpy(p->key, cfg->key, sizeof p->key);
         p->have_key = 1;
         p->cfg.key = NULL; /* the copy above is the one used */
+        /* A missing key file is replaced by a new key: refuse to run with
+         * one that cannot open the data already sealed. */
+        int rc = policy_key_check(ctx, p);
+        if (rc) {
+            lfr_policy_free(p);
+            return rc;
+        }
     }
     *out = p;
     return LFR_OK;

@@ -83,6 +83,30 @@ int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, siz
     return LFR_OK;
 }
 
+int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT photo FROM watchlist_entries WHERE photo IS NOT NULL UNION "
+                              "ALL SELECT crop FROM alerts WHERE crop IS NOT NULL LIMIT 1",
+                              &st);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    if (rc == 1) {
+        size_t n = 0, plain_n = 0;
+        const uint8_t *box = lfr_stmt_blob(st, 0, &n);
+        uint8_t *plain = NULL;
+        rc = policy_open_alloc(ctx, p, box, n, &plain, &plain_n);
+        if (plain) lfr_wipe_free(plain, plain_n);
+        if (rc)
+            rc = lfr_fail(ctx, LFR_EINVAL,
+                          "the watchlist key does not open the photos sealed in this database: "
+                          "a wrong, mistyped or replaced key file (nothing was changed; start "
+                          "with the key the data was sealed with)");
+    }
+    lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
 int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
                 size_t *out_len)
 {
