@@ -484,7 +484,10 @@ int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p)
     if (p->n_cams == 0) return lfr_fail(ctx, LFR_EINVAL, "pipeline: no sources");
     int rc = lfr_core_dumps_off(ctx);
     if (rc) return rc;
+    /* Stats are read from other threads while this runs: under the lock. */
+    pthread_mutex_lock(&p->lock);
     p->started_us = lfr_now_us();
+    pthread_mutex_unlock(&p->lock);
     for (int i = 0; i < p->n_cams && rc == LFR_OK; i++) {
         camera *c = &p->cams[i];
         c->p = p;
@@ -502,19 +505,21 @@ int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p)
         camera *c = &p->cams[i];
         if (c->started) pthread_join(c->thread, NULL);
         c->started = 0;
-        if (c->video) {
-            lfr_video_stats vs;
-            lfr_video_stats_get(c->video, &vs);
-            p->stats.frames_decoded += vs.decoded;
-        }
+        lfr_video_stats vs = {0};
+        if (c->video) lfr_video_stats_get(c->video, &vs);
         if (rc == LFR_OK && c->rc) rc = lfr_fail(ctx, c->rc, "%s", c->msg);
+        pthread_mutex_lock(&p->lock);
+        p->stats.frames_decoded += vs.decoded;
         if (c->tracker) p->stats.tracks += lfr_tracker_started(c->tracker);
+        pthread_mutex_unlock(&p->lock);
         lfr_video_free(c->video);
         c->video = NULL;
         lfr_tracker_free(c->tracker);
         c->tracker = NULL;
     }
+    pthread_mutex_lock(&p->lock);
     p->ended_us = lfr_now_us();
+    pthread_mutex_unlock(&p->lock);
     return rc;
 }
 

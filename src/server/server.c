@@ -349,6 +349,9 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         pem[len] = '\0';
         s->tls_key_pem = (char *)pem;
     }
+    /* The runner exists before the first request can ask for it: the
+     * connection threads read s->runner without a lock. */
+    if ((rc = runner_new(ctx, s, &s->runner))) goto fail;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (cfg->tls_cert ? MHD_USE_TLS : 0);
     s->daemon = cfg->tls_cert
@@ -368,7 +371,6 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : ntohs(sa.sin_port);
-    if ((rc = runner_new(ctx, s, &s->runner))) goto fail;
     *out = s;
     return LFR_OK;
 fail:
