@@ -130,6 +130,12 @@ EOF
   # lfr watch: usage and a missing source.
   expect 2 "needs --watchlist" -- watch --source x.mp4
   expect 4 "no-such.mp4" -- watch --source "$tmp/no-such.mp4" --watchlist "$data/video/face_recognition_hamilton"
+  # DEP-1: live sources only inside an authorised deployment; a FIFO is
+  # refused at once rather than blocking the open.
+  expect 2 "live source" -- watch --source "rtsp://user:secret@127.0.0.1:1/cam" --watchlist "$data/video/face_recognition_hamilton"
+  if grep -q secret "$tmp/err"; then bad "lfr watch showed a camera password"; else ok; fi
+  mkfifo "$tmp/fifo"
+  expect 2 "live source" -- watch --source "$tmp/fifo" --watchlist "$data/video/face_recognition_hamilton"
   # The enrolment gate (WL-5) is the server's: a photo of two people is
   # refused by name and reason, and nothing is watched.
   mkdir -p "$tmp/wl-two"

@@ -131,6 +131,10 @@ typedef struct lfr_video_stats {
     double fps; /* the source's nominal frame rate, 0 if unknown */
 } lfr_video_stats;
 
+/* 1 if a URL names a live source (a stream, a camera device) rather than
+ * a file or a folder of images. */
+int lfr_video_url_is_live(const char *url);
+
 /* Opens a source and starts its decode thread. Errors opening a file or
  * folder are returned here (LFR_ENOENT, LFR_EFORMAT); a live source that
  * cannot be reached yet is retried in the background. */

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,11 +160,33 @@ watch_setup cli_watch_defaults(void)
     return (watch_setup){.pp = lfr_pipeline_default_params(), .false_alert_rate = 5e-3};
 }
 
+/* Live faces are processed only inside an authorised deployment (DEP-1),
+ * which `lfr serve` runs; here files and folders of images, for testing
+ * and evaluation. A FIFO or a device is live too (and could block the
+ * open for ever). */
+static int refuse_live(const char *cmd, const char *url)
+{
+    struct stat sb;
+    int special = !stat(url, &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+    if (!lfr_video_url_is_live(url) && !special) return EXIT_OK;
+    char shown[1024];
+    lfr_url_redact(url, shown, sizeof shown);
+    return cli_usage(cmd,
+                     "%s is a live source: live faces are processed only inside an authorised "
+                     "deployment (DEP-1), run by lfr serve; lfr %s takes video files and folders "
+                     "of images",
+                     shown, cmd);
+}
+
 int cli_watch_run(const char *cmd, lfr_ctx *ctx, watch_setup *w, lfr_alert_fn on_alert,
                   void *alert_arg, lfr_camera_fn on_camera, void *camera_arg,
                   lfr_pipeline_stats *st)
 {
     memset(st, 0, sizeof *st);
+    for (int i = 0; i < w->n_sources; i++) {
+        int status = refuse_live(cmd, w->sources[i]);
+        if (status) return status;
+    }
     lfr_runtime *rt = NULL, *rt2 = NULL;
     lfr_engine *enrol = NULL, *engine = NULL;
     lfr_gallery *g = NULL;

@@ -64,7 +64,7 @@ const char *lfr_camera_state_name(lfr_camera_state s)
     return s >= 0 && s <= LFR_CAM_FAILED ? names[s] : "unknown";
 }
 
-static int url_is_live(const char *url)
+int lfr_video_url_is_live(const char *url)
 {
     return !strncmp(url, "rtsp://", 7) || !strncmp(url, "rtsps://", 8) ||
            !strncmp(url, "rtmp://", 7) || !strncmp(url, "http://", 7) ||
@@ -496,7 +496,7 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
     }
     snprintf(v->shown, sizeof v->shown, "%s", shown);
     v->p = *p;
-    v->live = p->live >= 0 ? p->live : url_is_live(url);
+    v->live = p->live >= 0 ? p->live : lfr_video_url_is_live(url);
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->changed, NULL);
     v->state = LFR_CAM_CONNECTING;
