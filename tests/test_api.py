@@ -16,6 +16,8 @@ import os
 import shutil
 import socket
 import sqlite3
+import struct
+import zlib
 import ssl
 import subprocess
 import tempfile
@@ -161,7 +163,49 @@ class ServerCase(unittest.TestCase):
 
 
 
+def blank_png(width, height):
+    """A black RGB PNG: tiny on the wire, width x height x 3 bytes decoded."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    row = b"\x00" * (1 + 3 * width)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(row * height, 1)) + chunk(b"IEND", b""))
+
+
 class ApiTest(ServerCase):
+    def test_photo_uploads_bounded(self):
+        """Issue 13 item 12: a huge photo is refused from its header, and at
+        most two photos are decoded at once; the rest are told to retry."""
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        dep, _ = self.draft("Op Uploads")
+        a = self.c["pc.smith"]
+        entry = {"category": "wanted", "reason": "wanted on warrant", "source": "custody image",
+                 "legal_basis": "PACE s.64A", "photo_date": "2024-03-01"}
+        huge = base64.b64encode(blank_png(6000, 5000)).decode()
+        got, doc, _ = a.request("POST", "/api/deployments/%d/watchlist" % dep,
+                                dict(entry, person_ref="PNC 90", photo_base64=huge))
+        self.assertIn(got, (400, 413), doc)
+        self.assertIn("limit", doc["error"]["message"])
+        with open(PHOTO, "rb") as f:
+            photo = base64.b64encode(f.read()).decode()
+        results, go = [], threading.Barrier(8)
+
+        def upload(i):
+            go.wait()
+            got, _, resp = a.request("POST", "/api/deployments/%d/watchlist" % dep,
+                                     dict(entry, person_ref="PNC 9%d" % i, photo_base64=photo))
+            results.append((got, resp.getheader("Retry-After")))
+
+        threads = [threading.Thread(target=upload, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertTrue(all(g in (201, 503) for g, _ in results), results)
+        self.assertIn((503, "1"), results)
+
     def test_no_core_dumps(self):
         """PRI-1 on the abnormal path: a crash of the server must not write the
         faces in its memory to disk, so core dumps are off from the start."""

@@ -179,7 +179,11 @@ static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engin
 {
     lfr_image *img = NULL;
     lfr_face face;
-    int rc = lfr_image_decode(ctx, photo, len, NULL, &img);
+    /* A face photo needs no more than 16 megapixels (48 MiB decoded). */
+    lfr_decode_params dp = lfr_decode_default_params();
+    dp.max_pixels = 16000000;
+    dp.max_side_px = 8192;
+    int rc = lfr_image_decode(ctx, photo, len, &dp, &img);
     if (rc) return lfr_fail_prefix(ctx, "watchlist photo");
     rc = lfr_engine_enrol(ctx, engine, img, &p->cfg.enrol, tpl, &face);
     lfr_image_free(img);

@@ -45,22 +45,9 @@ static enum MHD_Result open_session(request *r, const lfr_actor *actor)
 
 /* Each password check is a 64 MiB, CPU-bound argon2id run: a flood of
  * logins with made-up names must not take the cameras' cores or grow the
- * server without bound. At most this many run at once; others are told to
- * come back (503, Retry-After) without touching the lock-out counts. */
-#define MAX_PASSWORD_CHECKS 2
-static atomic_int checks_running;
-
-static int password_check_begin(void)
-{
-    if (atomic_fetch_add(&checks_running, 1) < MAX_PASSWORD_CHECKS) return 1;
-    atomic_fetch_sub(&checks_running, 1);
-    return 0;
-}
-
-static void password_check_end(void)
-{
-    atomic_fetch_sub(&checks_running, 1);
-}
+ * server without bound. At most two run at once; others are told to come
+ * back without touching the lock-out counts. */
+static gate password_checks = {.max = 2};
 
 enum MHD_Result api_login(request *r)
 {
@@ -70,17 +57,14 @@ enum MHD_Result api_login(request *r)
     if (!body) return MHD_YES;
     const char *name = body_str(body, "name");
     enum MHD_Result ret;
-    if (!password_check_begin()) {
+    if (!gate_enter(&password_checks)) {
         json_decref(body);
-        return reply_json_header(r, 503,
-                                 json_pack("{s:{s:s,s:s}}", "error", "code", "busy", "message",
-                                           "too many logins at once: try again in a second"),
-                                 "Retry-After", "1");
+        return reply_busy(r, "too many logins at once");
     }
     /* No user has a longer name: refused without touching the throttle. */
     int wait = strlen(name) < 64 ? sessions_login_begin(r->srv->sessions, name) : -1;
     if (wait) {
-        password_check_end();
+        gate_leave(&password_checks);
         ret = wait < 0 ? reply_error(r, 401, "unauthenticated", "wrong user name or password")
                        : reply_error(r, 429, "locked",
                                      "too many failed logins for this name: try again in %d "
@@ -96,7 +80,7 @@ enum MHD_Result api_login(request *r)
     int rc = lfr_policy_login_lookup(r->ctx, r->srv->policy, name, &login);
     db_unlock(r);
     if (!rc) rc = lfr_policy_login_verify(r->ctx, &login, body_str(body, "password"), &actor);
-    password_check_end();
+    gate_leave(&password_checks);
     sodium_memzero(&login, sizeof login);
     if (!rc) sessions_login_succeeded(r->srv->sessions, name);
     json_decref(body);

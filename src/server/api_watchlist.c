@@ -6,6 +6,8 @@
 #include <sodium.h>
 #include <string.h>
 
+static gate photo_decodes = {.max = 2};
+
 typedef int (*entry_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, int64_t);
 
 enum MHD_Result api_watchlist_list(request *r)
@@ -56,9 +58,15 @@ enum MHD_Result api_watchlist_add(request *r)
     int64_t id = 0;
     json_t *flags = NULL;
     lfr_enrolment *en = NULL;
-    /* The engine's work on the photo holds no lock; only the store's does. */
+    /* The engine's work on the photo holds no lock; only the store's does.
+     * Decoding a large photo takes hundreds of MiB: two at once at most. */
+    if (!gate_enter(&photo_decodes)) {
+        ret = reply_busy(r, "too many photos are being checked at once");
+        goto done;
+    }
     int rc = lfr_watchlist_enrol(r->ctx, r->srv->policy, &r->sess.actor, &e, r->srv->engine, photo,
                                  len, server_now_ms(), &en);
+    gate_leave(&photo_decodes);
     if (!rc) {
         db_lock(r);
         rc = lfr_watchlist_add_enrolled(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &e, en,

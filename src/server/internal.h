@@ -115,6 +115,17 @@ enum MHD_Result reply_json(request *r, unsigned status, json_t *body /* stolen *
 enum MHD_Result reply_json_header(request *r, unsigned status, json_t *body, const char *header,
                                   const char *value);
 enum MHD_Result reply_error(request *r, unsigned status, const char *code, const char *fmt, ...);
+/* 503 with Retry-After: 1, for work refused because too much of it runs. */
+enum MHD_Result reply_busy(request *r, const char *why);
+
+/* A bound on how many of one costly piece of work (a password check, a
+ * photo decode) run at once, across connection threads. */
+typedef struct gate {
+    atomic_int running;
+    int max;
+} gate;
+int gate_enter(gate *g); /* 1: go ahead (then gate_leave); 0: full */
+void gate_leave(gate *g);
 /* Maps a library error (message in r->ctx) to a status and error body. */
 enum MHD_Result reply_rc(request *r, int rc);
 enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const void *data,

@@ -71,6 +71,26 @@ enum MHD_Result reply_json_header(request *r, unsigned status, json_t *body, con
     return queue(r, status, resp);
 }
 
+enum MHD_Result reply_busy(request *r, const char *why)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: try again in a second", why);
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "busy", "message", msg);
+    return reply_json_header(r, 503, body, "Retry-After", "1");
+}
+
+int gate_enter(gate *g)
+{
+    if (atomic_fetch_add(&g->running, 1) < g->max) return 1;
+    atomic_fetch_sub(&g->running, 1);
+    return 0;
+}
+
+void gate_leave(gate *g)
+{
+    atomic_fetch_sub(&g->running, 1);
+}
+
 enum MHD_Result reply_error(request *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
