@@ -359,6 +359,21 @@ class ApiTest(ServerCase):
         self.assertEqual((got, doc["error"]["code"]), (429, "locked"))
         # Other names are not affected.
         self.assertEqual(Client(self.port).try_login("dpo.grey")[0], 200)
+        # Someone elsewhere (another loopback address) cannot lock an officer
+        # out: the lock holds for the address the failures came from.
+        def login_from(address, name, password):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                              source_address=(address, 0))
+            conn.request("POST", "/api/login", json.dumps({"name": name, "password": password}),
+                         {"Content-Type": "application/json"})
+            got = conn.getresponse().status
+            conn.close()
+            return got
+
+        for _ in range(5):
+            self.assertEqual(login_from("127.0.0.2", "sgt.white", "not her password"), 401)
+        self.assertEqual(login_from("127.0.0.2", "sgt.white", PW["sgt.white"]), 429)
+        self.assertEqual(login_from("127.0.0.1", "sgt.white", PW["sgt.white"]), 200)
         # Tries sent all at once cannot pass the lock together: of 20 at
         # once, at most 5 are checked at all.
         results = []

@@ -2,6 +2,7 @@
  * administrator's user management. */
 #include "internal.h"
 
+#include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,19 @@ static enum MHD_Result open_session(request *r, const lfr_actor *actor)
  * back without touching the lock-out counts. */
 static gate password_checks = {.max = 2};
 
+/* The client's IP address as text ("" if unknown). */
+static void client_address(request *r, char *out, size_t len)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
 enum MHD_Result api_login(request *r)
 {
     static const body_field spec[] = {
@@ -61,14 +75,16 @@ enum MHD_Result api_login(request *r)
         json_decref(body);
         return reply_busy(r, "too many logins at once");
     }
+    char address[64];
+    client_address(r, address, sizeof address);
     /* No user has a longer name: refused without touching the throttle. */
-    int wait = strlen(name) < 64 ? sessions_login_begin(r->srv->sessions, name) : -1;
+    int wait = strlen(name) < 64 ? sessions_login_begin(r->srv->sessions, name, address) : -1;
     if (wait) {
         gate_leave(&password_checks);
         ret = wait < 0 ? reply_error(r, 401, "unauthenticated", "wrong user name or password")
                        : reply_error(r, 429, "locked",
-                                     "too many failed logins for this name: try again in %d "
-                                     "seconds",
+                                     "too many failed logins for this name from here: try again "
+                                     "in %d seconds",
                                      wait);
         json_decref(body);
         return ret;
@@ -82,7 +98,7 @@ enum MHD_Result api_login(request *r)
     if (!rc) rc = lfr_policy_login_verify(r->ctx, &login, body_str(body, "password"), &actor);
     gate_leave(&password_checks);
     sodium_memzero(&login, sizeof login);
-    if (!rc) sessions_login_succeeded(r->srv->sessions, name);
+    if (!rc) sessions_login_succeeded(r->srv->sessions, name, address);
     json_decref(body);
     if (rc == LFR_EINVAL) return reply_error(r, 401, "unauthenticated", "%s", lfr_errmsg(r->ctx));
     if (rc) return reply_rc(r, rc);

@@ -34,11 +34,13 @@ int sessions_find(session_table *t, const char *token, int refresh, session *out
 void sessions_close(session_table *t, const char *token);
 /* Ends every session of a user (disabled). */
 void sessions_close_user(session_table *t, const char *name);
-/* Login throttling by user name, checked and counted in one step: 0 if
- * the name may try now (the try counts as a failure until
- * sessions_login_succeeded), else the seconds until it may. */
-int sessions_login_begin(session_table *t, const char *name);
-void sessions_login_succeeded(session_table *t, const char *name);
+/* Login throttling, checked and counted in one step: five failures lock a
+ * user name for the client address they came from, a hundred lock the
+ * address itself. 0 if the name may try now from there (the try counts as
+ * a failure until sessions_login_succeeded), else the seconds until it
+ * may. */
+int sessions_login_begin(session_table *t, const char *name, const char *address);
+void sessions_login_succeeded(session_table *t, const char *name, const char *address);
 
 /* ---- server-sent events (events.c) ---- */
 

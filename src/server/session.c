@@ -9,12 +9,13 @@
 
 #define MAX_SESSIONS 1024
 #define MAX_THROTTLED 4096
-#define LOCK_AFTER_FAILURES 5
+#define LOCK_AFTER_FAILURES 5  /* of one name from one address */
+#define ADDRESS_LOCK_AFTER 100 /* of any names from one address (a station shares one) */
 #define LOCK_MS (5 * 60 * 1000)
 #define MAX_SESSIONS_PER_USER 8
 
 typedef struct throttle {
-    char name[64];
+    char name[128]; /* "NAME ADDRESS", or " ADDRESS" for the address alone */
     int failures;
     int64_t locked_until_ms, last_ms;
 } throttle;
@@ -176,32 +177,45 @@ static throttle *throttle_of(session_table *t, const char *name, int64_t now)
     return th;
 }
 
-int sessions_login_begin(session_table *t, const char *name)
+/* Seconds until the entry may try; else counts this try as a failure
+ * (before the password is checked, so tries sent all at once cannot pass
+ * the lock together) and locks it at the limit. Under the table's lock. */
+static int throttle_try(session_table *t, const char *key, int limit, int64_t now)
 {
+    throttle *th = throttle_of(t, key, now);
+    if (!th) return LOCK_MS / 1000;
+    if (th->locked_until_ms > now) return (int)((th->locked_until_ms - now + 999) / 1000);
+    th->last_ms = now;
+    if (++th->failures >= limit) {
+        th->locked_until_ms = now + LOCK_MS;
+        th->failures = 0;
+    }
+    return 0;
+}
+
+int sessions_login_begin(session_table *t, const char *name, const char *address)
+{
+    /* A name is locked for the address its failures came from, so nobody
+     * elsewhere can lock an officer out; an address spraying many names is
+     * locked on its own. */
+    char by_name[128], by_address[128];
+    snprintf(by_name, sizeof by_name, "%s %s", name, address);
+    snprintf(by_address, sizeof by_address, " %s", address);
     int64_t now = server_now_ms();
     pthread_mutex_lock(&t->lock);
-    throttle *th = throttle_of(t, name, now);
-    int wait = !th                         ? LOCK_MS / 1000
-               : th->locked_until_ms > now ? (int)((th->locked_until_ms - now + 999) / 1000)
-                                           : 0;
-    if (th && !wait) {
-        /* Counted as a failure before the password is checked, so attempts
-         * sent all at once cannot pass the lock together. */
-        th->last_ms = now;
-        if (++th->failures >= LOCK_AFTER_FAILURES) {
-            th->locked_until_ms = now + LOCK_MS;
-            th->failures = 0;
-        }
-    }
+    int wait = throttle_try(t, by_address, ADDRESS_LOCK_AFTER, now);
+    if (!wait) wait = throttle_try(t, by_name, LOCK_AFTER_FAILURES, now);
     pthread_mutex_unlock(&t->lock);
     return wait;
 }
 
-void sessions_login_succeeded(session_table *t, const char *name)
+void sessions_login_succeeded(session_table *t, const char *name, const char *address)
 {
+    char by_name[128];
+    snprintf(by_name, sizeof by_name, "%s %s", name, address);
     pthread_mutex_lock(&t->lock);
     for (int i = 0; i < t->n_throttled; i++)
-        if (!strcmp(t->throttled[i].name, name)) {
+        if (!strcmp(t->throttled[i].name, by_name)) {
             t->throttled[i] = t->throttled[--t->n_throttled];
             break;
         }
