@@ -428,6 +428,18 @@ int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     if (!rc && now_ms > d.ratify_by_ms)
         rc = lfr_fail(ctx, LFR_EINVAL, "the ratification deadline of deployment %lld has passed",
                       (long long)id);
+    /* Ratifying is authorising after the fact: the same separation of
+     * duties as the normal route (DEP-3, SEC-1, WL-4). */
+    int reviewed = 0;
+    if (!rc && actor->id == d.created_by)
+        rc = lfr_fail(ctx, LFR_EPERM,
+                      "%s applied for this deployment and may not also ratify it (separation of "
+                      "duties)",
+                      actor->name);
+    if (!rc && !(rc = watchlist_reviewed_by(ctx, p, id, actor->id, &reviewed)) && reviewed)
+        rc = lfr_fail(ctx, LFR_EPERM,
+                      "%s reviewed entries of this watchlist and may not also ratify it (WL-4)",
+                      actor->name);
     if (!rc)
         rc = update(ctx, p, id, "UPDATE deployments SET ratified_by = ? WHERE id = ?", "i",
                     actor->id);

@@ -40,6 +40,10 @@ int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t n
 /* Refuses authorisation while the watchlist is not ready: unreviewed
  * entries, a reviewer who is the authorising officer, missing second
  * approvals, more entries than planned. */
+/* Whether a user reviewed any of a deployment's entries (WL-4: then they
+ * may not authorise or ratify it). */
+int watchlist_reviewed_by(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t user,
+                          int *reviewed);
 int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_actor *ao,
                     int64_t planned_size);
 

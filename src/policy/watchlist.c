@@ -598,6 +598,25 @@ int watchlist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t n
     return rc;
 }
 
+int watchlist_reviewed_by(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t user,
+                          int *reviewed)
+{
+    *reviewed = 0;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT count(*) FROM watchlist_entries WHERE deployment_id = ? AND "
+                              "reviewed_by = ?",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 2, user);
+    if (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        *reviewed = lfr_stmt_int64(st, 0) > 0;
+        rc = LFR_OK;
+    }
+    lfr_stmt_free(st);
+    return rc;
+}
+
 int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_actor *ao,
                     int64_t planned_size)
 {
