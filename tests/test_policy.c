@@ -230,6 +230,28 @@ static void test_authorisation_rules(void **state)
     assert_int_equal(lfr_deployment_show(ctx, pol, &auditor, id, &doc), LFR_OK);
     assert_string_equal(json_string_value(json_object_get(doc, "state")), "reviewed");
     json_decref(doc);
+    /* The same view again and again within a minute is one audited view,
+     * so a viewer cannot grow the log without bound (issue 13 item 13);
+     * another viewer's is their own. */
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(lfr_deployment_show(ctx, pol, &auditor, id, &doc), LFR_OK);
+        json_decref(doc);
+    }
+    assert_int_equal(lfr_deployment_show(ctx, pol, &supt, id, &doc), LFR_OK);
+    json_decref(doc);
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, store,
+                                      "SELECT count(*), count(DISTINCT actor) FROM audit_log WHERE "
+                                      "action = 'deployment.view' AND object = ?",
+                                      &st),
+                     LFR_OK);
+    char object[64];
+    snprintf(object, sizeof object, "deployment/%lld", (long long)id);
+    lfr_stmt_bind_text(ctx, st, 1, object);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_int_equal(lfr_stmt_int64(st, 0), 2);
+    assert_int_equal(lfr_stmt_int64(st, 1), 2);
+    lfr_stmt_free(st);
 }
 
 static void test_mandatory_fields_and_limits(void **state)

@@ -208,11 +208,44 @@ int audit_listing(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const cha
     return rc;
 }
 
+#define VIEW_REPEAT_MS 60000 /* a view repeated within this is the same view */
+#define VIEW_LOOKBACK 256    /* audit records searched for it */
+
+/* Whether the same user viewed the same object in the last minute: then
+ * it is recorded once, so a viewer cannot grow the log without bound
+ * (polling screens, reloads, a script) while every view stays audited. */
+static int repeated_view(lfr_ctx *ctx, lfr_policy *p, const char *actor, const char *action,
+                         const char *object)
+{
+    if (!strstr(action, ".view")) return 0;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    int64_t since = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - VIEW_REPEAT_MS;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT 1 FROM audit_log WHERE seq > (SELECT ifnull(max(seq), 0) "
+                              "FROM audit_log) - ? AND actor = ? AND action = ? AND object = ? "
+                              "AND time_ms >= ? LIMIT 1",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, VIEW_LOOKBACK);
+    if (!rc) rc = lfr_stmt_bind_text(ctx, st, 2, actor);
+    if (!rc) rc = lfr_stmt_bind_text(ctx, st, 3, action);
+    if (!rc) rc = lfr_stmt_bind_text(ctx, st, 4, object);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 5, since);
+    int seen = !rc && lfr_stmt_step(ctx, st) == 1;
+    lfr_stmt_free(st);
+    return seen;
+}
+
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details)
 {
     char object[96];
     snprintf(object, sizeof object, "%s/%lld", kind, (long long)id);
+    if (repeated_view(ctx, p, actor ? actor->name : "system", action, object)) {
+        json_decref(details);
+        return LFR_OK;
+    }
     char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(details);
     int rc = lfr_audit_append(ctx, p->s, actor ? actor->name : "system", action, object, text);
