@@ -34,6 +34,9 @@ expect 2 "expected one IMAGE" -- detect
 expect 2 "threads" -- detect --threads 0 x.jpg
 expect 2 "expected IMAGE_A IMAGE_B" -- compare a.jpg
 expect 2 "needs --lfw" -- eval verify
+expect 2 "walkby needs --video" -- eval walkby --video x.mp4
+printf '{"fps": 25, "passers": [{"pid": 1}]}' >"$tmp/truth.json"
+expect 3 "passer 0: needs pid, identity" -- eval walkby --video x.mp4 --truth "$tmp/truth.json" --watchlist "$tmp"
 expect 0 "" -- help detect
 expect 0 "" -- detect --help
 grep -q "usage: lfr detect" "$tmp/out" && ok || bad "detect --help prints usage"
