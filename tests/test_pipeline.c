@@ -5,7 +5,10 @@
 
 #include "lfr/pipeline.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
@@ -567,10 +570,50 @@ static void test_dropped_stream_reconnects(void **state)
                   (long long)vs.reconnects);
     assert_int_equal(after, 10);
     assert_true(vs.reconnects >= 1);
-    assert_int_equal(lfr_video_state(v, NULL, 0), LFR_CAM_RUNNING);
+    /* Running again, with no stale error beside it (issue 13 item 19). */
+    assert_int_equal(lfr_video_state(v, msg, sizeof msg), LFR_CAM_RUNNING);
+    assert_string_equal(msg, "");
     lfr_video_free(v);
     kill(server, SIGKILL);
     waitpid(server, NULL, 0);
+}
+
+/* A camera that accepts the connection and then says nothing: the open
+ * times out, and the message says so (FFmpeg's own words would be
+ * "Immediate exit requested"). */
+static void test_silent_source_times_out(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/cam", ntohs(sa.sin_port));
+    lfr_video_params vp = lfr_video_default_params();
+    vp.open_timeout_ms = 300;
+    vp.reconnect_min_ms = 100;
+    vp.reconnect_max_ms = 200;
+    lfr_video *v = NULL;
+    assert_int_equal(lfr_video_open(ctx, url, &vp, &v), LFR_OK);
+    char msg[512] = "";
+    lfr_camera_state st;
+    int64_t deadline = lfr_now_us() + 20 * 1000000LL;
+    while ((st = lfr_video_state(v, msg, sizeof msg)) != LFR_CAM_RECONNECTING &&
+           lfr_now_us() < deadline) {
+        lfr_image *img = NULL;
+        lfr_video_next(ctx, v, 100, &img, NULL);
+        lfr_image_free(img);
+    }
+    print_message("silent camera: %s: %s\n", lfr_camera_state_name(st), msg);
+    assert_int_equal(st, LFR_CAM_RECONNECTING);
+    assert_non_null(strstr(msg, "timed out"));
+    assert_null(strstr(msg, "Immediate exit"));
+    lfr_video_free(v);
+    close(fd);
 }
 
 /* A folder of images is a source too, in name order, every frame. */
@@ -606,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_and_missing_video),
         cmocka_unit_test(test_dropped_stream_reconnects),
         cmocka_unit_test(test_folder_source),
+        cmocka_unit_test(test_silent_source_times_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

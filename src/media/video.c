@@ -104,7 +104,11 @@ static void deliver(lfr_video *v, lfr_image *img, const lfr_frame_info *info)
     }
     v->slot = img;
     v->slot_info = *info;
-    if (v->state != LFR_CAM_RUNNING) v->state = LFR_CAM_RUNNING;
+    if (v->state != LFR_CAM_RUNNING) {
+        /* Running again: the error that made it reconnect is over. */
+        v->state = LFR_CAM_RUNNING;
+        v->msg[0] = '\0';
+    }
     pthread_cond_broadcast(&v->changed);
     pthread_mutex_unlock(&v->lock);
 }
@@ -168,9 +172,16 @@ static void ff_close(ff *f)
     f->sws = NULL;
 }
 
-static const char *av_err(int e, char *buf, size_t len)
+/* FFmpeg's words for an error, but a call the interrupt callback cut short
+ * at its deadline says that it timed out (FFmpeg says "Immediate exit
+ * requested"). */
+static const char *ff_err(const ff *f, int e, char *buf, size_t len)
 {
-    av_strerror(e, buf, len);
+    if (e == AVERROR_EXIT && f->deadline_us && lfr_now_us() > f->deadline_us &&
+        !atomic_load(&f->v->stop))
+        snprintf(buf, len, "no answer within %d ms (timed out)", f->v->p.open_timeout_ms);
+    else
+        av_strerror(e, buf, len);
     return buf;
 }
 
@@ -190,11 +201,11 @@ static int ff_open(lfr_video *v, ff *f, char *err, size_t err_len)
     int rc = avformat_open_input(&f->fmt, v->url, in_fmt, &opts);
     av_dict_free(&opts);
     if (rc < 0) {
-        snprintf(err, err_len, "cannot open: %s", av_err(rc, e, sizeof e));
+        snprintf(err, err_len, "cannot open: %s", ff_err(f, rc, e, sizeof e));
         return rc == AVERROR(ENOENT) ? LFR_ENOENT : v->live ? LFR_EIO : LFR_EFORMAT;
     }
     if ((rc = avformat_find_stream_info(f->fmt, NULL)) < 0) {
-        snprintf(err, err_len, "cannot read stream information: %s", av_err(rc, e, sizeof e));
+        snprintf(err, err_len, "cannot read stream information: %s", ff_err(f, rc, e, sizeof e));
         return LFR_EFORMAT;
     }
     const AVCodec *codec = NULL;
@@ -281,7 +292,7 @@ static int ff_pump(lfr_video *v, ff *f, char *err, size_t err_len)
                 flushing = 1;
                 avcodec_send_packet(f->dec, NULL);
             } else if (rc < 0) {
-                snprintf(err, err_len, "read failed: %s", av_err(rc, e, sizeof e));
+                snprintf(err, err_len, "read failed: %s", ff_err(f, rc, e, sizeof e));
                 return LFR_EIO;
             } else {
                 if (f->pkt->stream_index == f->stream) {
@@ -293,7 +304,7 @@ static int ff_pump(lfr_video *v, ff *f, char *err, size_t err_len)
                         /* A few damaged packets are survivable; a stream of
                          * nothing else is a corrupt file. */
                         if (++consecutive_errors > 50) {
-                            snprintf(err, err_len, "corrupt video: %s", av_err(rc, e, sizeof e));
+                            snprintf(err, err_len, "corrupt video: %s", ff_err(f, rc, e, sizeof e));
                             av_packet_unref(f->pkt);
                             return LFR_EFORMAT;
                         }
@@ -311,7 +322,7 @@ static int ff_pump(lfr_video *v, ff *f, char *err, size_t err_len)
                 v->stats.decode_errors++;
                 pthread_mutex_unlock(&v->lock);
                 if (++consecutive_errors > 50) {
-                    snprintf(err, err_len, "corrupt video: %s", av_err(rc, e, sizeof e));
+                    snprintf(err, err_len, "corrupt video: %s", ff_err(f, rc, e, sizeof e));
                     return LFR_EFORMAT;
                 }
                 break;
