@@ -554,8 +554,8 @@ class LifecycleTest(ServerCase):
     """The cameras follow the deployment: a suspension stops them at once,
     the end time stops them by itself and destroys the watchlist."""
 
-    def live(self, name, end_in_s):
-        clip = os.path.join(DATA, "video/facenet_pytorch/video.mp4")
+    def live(self, name, end_in_s, clip="video/facenet_pytorch/video.mp4"):
+        clip = os.path.join(DATA, clip)
         if not os.path.exists(PHOTO) or not os.path.exists(clip):
             self.skipTest("no data")
         dep, entry = self.draft(name, camera_source=clip)
@@ -577,7 +577,8 @@ class LifecycleTest(ServerCase):
         self.fail("deployment %d: running is not %s after %.1f s" % (dep, running, within_s))
 
     def test_suspend_stops_cameras_at_once(self):
-        dep, entry = self.live("Op Suspend", 3600)
+        # The 9 s Hamilton clip: still playing while the steps below happen.
+        dep, entry = self.live("Op Suspend", 3600, "video/face_recognition_hamilton/short_hamilton_clip.mp4")
         self.wait_running(dep, True, 10)
         # Taking someone off a live watchlist is the authorising officer's
         # act, and the running cameras stop searching for them at once.
