@@ -18,14 +18,13 @@ typedef struct track_state {
     int id;
     int embeds;            /* views summed into sum */
     int64_t last_embed_ms; /* stream time of the last view embedded */
-    float weight;          /* total quality weight in sum */
     float *sum;            /* quality-weighted sum of the views' unit templates */
     int alerted;
 } track_state;
 
 typedef struct recent_alert {
     char identity[LFR_ID_MAX];
-    int64_t pts_ms;
+    int64_t pts_ms; /* the camera's clock when alerted */
 } recent_alert;
 
 typedef struct camera {
@@ -45,6 +44,9 @@ typedef struct camera {
     int last_state;                     /* reported to on_camera; -1 none yet */
     recent_alert recent[RECENT_ALERTS]; /* a ring, newest at n_recent - 1 */
     int n_recent;
+    /* The camera's clock (frame_clock): stream time, never going back. */
+    int64_t clock_ms, last_pts_ms, last_captured_us;
+    int clock_started;
     lfr_pipeline_stats stats; /* this camera's share, under the pipeline's lock */
 } camera;
 
@@ -204,7 +206,6 @@ static track_state *state_of(camera *c, int track_id)
 static void clear_views(track_state *s, int dim)
 {
     lfr_wipe(s->sum, (size_t)dim * sizeof(float));
-    s->weight = 0;
     s->embeds = 0;
     s->last_embed_ms = 0;
 }
@@ -233,14 +234,13 @@ static float view_quality(const lfr_pipeline_params *p, const lfr_face_quality *
 }
 
 /* Whether the identity was alerted on this camera within the repeat window
- * (stream time; a source that starts again is a new pass). */
-static int alerted_recently(const camera *c, const char *identity, int64_t pts_ms, int64_t window)
+ * of the camera's clock. */
+static int alerted_recently(const camera *c, const char *identity, int64_t now_ms, int64_t window)
 {
     int n = c->n_recent < RECENT_ALERTS ? c->n_recent : RECENT_ALERTS;
     for (int i = 0; i < n; i++) {
         const recent_alert *r = &c->recent[i];
-        int64_t age = pts_ms - r->pts_ms;
-        if (age >= 0 && age < window && !strcmp(r->identity, identity)) return 1;
+        if (now_ms - r->pts_ms < window && !strcmp(r->identity, identity)) return 1;
     }
     return 0;
 }
@@ -305,7 +305,7 @@ static void raise_alert(camera *c, lfr_ctx *ctx, const lfr_image *frame, const l
     if (jpeg) lfr_wipe_free(jpeg, len);
 }
 
-/* Adds a view's template to the track's sum (tpl is wiped) and leaves the
+/* Adds a view's template to the track's sum (tpl is overwritten) and leaves the
  * normalised sum in tpl. */
 static void add_view(track_state *s, float *tpl, int dim, float weight)
 {
@@ -314,7 +314,6 @@ static void add_view(track_state *s, float *tpl, int dim, float weight)
         s->sum[i] += weight * tpl[i];
         norm += (double)s->sum[i] * s->sum[i];
     }
-    s->weight += weight;
     float k = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0;
     for (int i = 0; i < dim; i++)
         tpl[i] = s->sum[i] * k;
@@ -323,8 +322,8 @@ static void add_view(track_state *s, float *tpl, int dim, float weight)
 /* Embeds one view of a track into its template, searches with the
  * template, decides, and wipes the search's copy. */
 static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
-                         const lfr_frame_info *info, const lfr_track *t, lfr_face *f, float *tpl,
-                         int dim)
+                         const lfr_frame_info *info, int64_t now_ms, const lfr_track *t,
+                         lfr_face *f, float *tpl, int dim)
 {
     lfr_pipeline *p = c->p;
     track_state *s = state_of(c, t->id);
@@ -339,9 +338,7 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     if (s->alerted || s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
     /* Views close in time are nearly the same picture: spacing them lets
      * the sum average different blur, noise and compression. */
-    if (s->embeds > 0 && info->pts_ms - s->last_embed_ms < p->p.embed_interval_ms &&
-        info->pts_ms >= s->last_embed_ms)
-        return LFR_OK;
+    if (s->embeds > 0 && now_ms - s->last_embed_ms < p->p.embed_interval_ms) return LFR_OK;
     int rc = lfr_engine_landmarks(ctx, p->engine, frame, f);
     if (rc) return rc;
     float q = view_quality(&p->p, &f->quality);
@@ -352,7 +349,7 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     }
     add_view(s, tpl, dim, q);
     s->embeds++;
-    s->last_embed_ms = info->pts_ms;
+    s->last_embed_ms = now_ms;
     lfr_match m;
     int n = 0;
     rc = lfr_gallery_search(ctx, p->gallery, tpl, 1, &m, &n);
@@ -366,8 +363,8 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         pthread_mutex_unlock(&p->lock);
         if (n > 0 && m.score_cos >= atomic_load(&p->threshold)) {
             s->alerted = 1;
-            if (!alerted_recently(c, m.identity, info->pts_ms, p->p.repeat_alert_ms)) {
-                remember_alert(c, m.identity, info->pts_ms);
+            if (!alerted_recently(c, m.identity, now_ms, p->p.repeat_alert_ms)) {
+                remember_alert(c, m.identity, now_ms);
                 raise_alert(c, ctx, frame, info, t, f, &m, s->embeds);
             }
         }
@@ -376,10 +373,29 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     return rc;
 }
 
+/* The camera's clock for tracking, view spacing and the repeat window: the
+ * source's timestamps while they advance, the wall clock between frames
+ * where they are missing or start again (a live stream reconnected), so it
+ * never goes back and tracks always age. */
+static int64_t frame_clock(camera *c, const lfr_frame_info *info)
+{
+    if (c->clock_started) {
+        int64_t step = info->pts_ms - c->last_pts_ms;
+        if (info->pts_ms < 0 || c->last_pts_ms < 0 || step <= 0 || step > 10000)
+            step = (info->captured_us - c->last_captured_us) / 1000;
+        c->clock_ms += step > 0 ? step : 0;
+    }
+    c->clock_started = 1;
+    c->last_pts_ms = info->pts_ms;
+    c->last_captured_us = info->captured_us;
+    return c->clock_ms;
+}
+
 static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
                          const lfr_frame_info *info, float *tpl, int dim)
 {
     lfr_pipeline *p = c->p;
+    int64_t now_ms = frame_clock(c, info);
     int long_side = frame->width > frame->height ? frame->width : frame->height;
     float s =
         long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
@@ -397,7 +413,7 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         for (int i = 0; app && i < n; i++)
             lfr_appearance(frame, &faces[i], app + (size_t)i * LFR_APPEARANCE_DIM);
     }
-    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, info->pts_ms, faces, n, app);
+    if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, now_ms, faces, n, app);
     if (app) lfr_wipe_free(app, (size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
     if (rc == LFR_OK) {
         int n_tracks = 0, n_ended = 0;
@@ -405,7 +421,7 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         for (int i = 0; i < n_tracks && rc == LFR_OK; i++) {
             const lfr_track *t = &tracks[i];
             if (!t->confirmed || t->det_index < 0) continue;
-            rc = consider_view(c, ctx, frame, info, t, &faces[t->det_index], tpl, dim);
+            rc = consider_view(c, ctx, frame, info, now_ms, t, &faces[t->det_index], tpl, dim);
         }
         const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
         for (int i = 0; i < n_ended; i++)
