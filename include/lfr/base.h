@@ -51,8 +51,7 @@ const char *lfr_errmsg(const lfr_ctx *ctx);
 int lfr_errcode(const lfr_ctx *ctx);
 /* Records a failure and returns code, so callers can write
  * `return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));`. */
-int lfr_fail(lfr_ctx *ctx, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int lfr_fail(lfr_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefixes the current message with "prefix: " (adds the outer item's name
  * to an inner failure) and returns the current code. */
 int lfr_fail_prefix(lfr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,13 +86,15 @@ int lfr_core_dumps_are_off(void);
  * (truncated to len). */
 void lfr_url_redact(const char *url, char *out, size_t len);
 
+/* Wilson score interval (95%) of a rate of k in n; [0, 1] when n is 0. */
+void lfr_wilson95(int64_t k, int64_t n, double *lo, double *hi);
+
 /* Monotonic clock in microseconds, for timing. */
 int64_t lfr_now_us(void);
 
 /* Reads a whole file into a new buffer (owned; lfr_free). Refuses files over
  * max_bytes with LFR_ELIMIT. */
-int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out,
-                  size_t *out_len);
+int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len);
 
 /* SHA-256 of a file as 64 lowercase hex digits plus NUL into hex[65]. */
 int lfr_sha256_file(lfr_ctx *ctx, const char *path, char hex[65]);

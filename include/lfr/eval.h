@@ -88,9 +88,6 @@ int lfr_labelled_load_lfw(lfr_ctx *ctx, const char *lfw_dir, const char *merge_f
                           lfr_labelled **out);
 void lfr_labelled_free(lfr_labelled *s);
 
-/* Wilson score interval (95%) for k successes in n trials. */
-void lfr_wilson95(long k, long n, double *lo, double *hi);
-
 /* Expected false alerts of a deployment: faces x FPIR, where FPIR for a
  * watchlist of n identities is 1 - (1 - fmr)^n (about n x fmr). */
 double lfr_expected_false_alerts(double faces, int watchlist_size, double fmr);

@@ -40,14 +40,14 @@ int lfr_rank_parse(const char *name);
 const char *lfr_rank_name(int rank);
 
 typedef struct lfr_policy_config {
-    int min_rank;           /* to authorise (default superintendent) */
-    int urgent_rank;        /* to authorise on the urgent route (inspector) */
-    int ratify_hours;       /* urgent authorisations must be ratified within (24) */
-    int max_window_hours;   /* a deployment lasts at most (24: time-bound use) */
+    int min_rank;            /* to authorise (default superintendent) */
+    int urgent_rank;         /* to authorise on the urgent route (inspector) */
+    int ratify_hours;        /* urgent authorisations must be ratified within (24) */
+    int max_window_hours;    /* a deployment lasts at most (24: time-bound use) */
     int start_grace_minutes; /* it may be authorised at most this long after its start (15) */
-    double threshold_floor; /* the validated floor of the model in use (DEP-6) */
+    double threshold_floor;  /* the validated floor of the model in use (DEP-6) */
     double max_false_alerts_per_1000; /* DEP-7 ceiling (1.0, as South Wales 2018) */
-    int max_watchlist;      /* WL-7 (10,000) */
+    int max_watchlist;                /* WL-7 (10,000) */
     /* FMR of the model at a threshold, from its measured operating points;
      * < 0 if unknown. NULL: DEP-7 cannot be checked and authorising refuses. */
     double (*fmr_at)(double threshold, void *arg);
@@ -58,9 +58,10 @@ typedef struct lfr_policy_config {
     const unsigned char *key;
     /* The enrolment gate's limits (WL-5; lfr_enrol_default_params). */
     lfr_enrol_params enrol;
-    int photo_warn_years;   /* 5: older photos are flagged */
-    int photo_max_years;    /* 10: older ones need a justification */
-    float duplicate_cos;    /* 0.6: entries this alike are flagged as the same person */
+    int photo_warn_years;  /* 5: older photos are flagged */
+    int photo_max_years;   /* 10: older ones need a justification */
+    float duplicate_cos;   /* 0.6: entries this alike are flagged as the same person */
+    int require_walk_test; /* 0: a force may require a walk test before going live (ACC-3) */
 } lfr_policy_config;
 
 /* Reads (creating with a random key if absent) the 32-byte watchlist key.
@@ -103,24 +104,23 @@ typedef struct lfr_login {
     int usable; /* the user exists and is enabled */
 } lfr_login;
 int lfr_policy_login_lookup(lfr_ctx *ctx, lfr_policy *p, const char *name, lfr_login *out);
-int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *password,
-                            lfr_actor *out);
+int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *password, lfr_actor *out);
 
 /* Adds a user (administrators only; the very first user must be an
  * administrator and is added with actor NULL). Refuses role mixes that
  * break separation of duties (an administrator or oversight user with face
  * access), an authorising officer without a rank, a password under 12
  * characters. */
-int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
-                 int roles, int rank, const char *password);
+int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name, int roles,
+                 int rank, const char *password);
 int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
 /* Marks a user's password as one-time: it must be changed at the next
  * login (the system, for the first administrator's generated password). */
 int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name);
 /* The acting user changes their own password: the current one is checked,
  * the new one must differ and have 12 characters or more. Audited. */
-int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
-                          const char *current, const char *new_password);
+int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *current,
+                          const char *new_password);
 /* Users as a JSON array (no password hashes). Administrators and auditors. */
 int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
 
@@ -181,14 +181,14 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 /* Watchlists (WL-1..8). Categories: wanted, suspect, bail_or_order,
  * missing_at_risk, risk_of_harm, associate, witness, victim. */
 typedef struct lfr_watchlist_entry {
-    const char *person_ref;   /* the nominal record: who (name or PNC id) */
+    const char *person_ref; /* the nominal record: who (name or PNC id) */
     const char *category;
-    const char *reason;       /* why necessary and proportionate for this deployment */
-    const char *source;       /* where the image comes from */
-    const char *legal_basis;  /* images lawfully held by police */
-    const char *photo_date;   /* YYYY-MM-DD */
+    const char *reason;              /* why necessary and proportionate for this deployment */
+    const char *source;              /* where the image comes from */
+    const char *legal_basis;         /* images lawfully held by police */
+    const char *photo_date;          /* YYYY-MM-DD */
     const char *extra_justification; /* associates, witnesses, victims, old photos, children */
-    int child;                /* under 18 */
+    int child;                       /* under 18 */
 } lfr_watchlist_entry;
 
 /* Adds an entry to a draft or submitted deployment's watchlist: checks the
@@ -197,9 +197,8 @@ typedef struct lfr_watchlist_entry {
  * (near-duplicates are flagged in *flags, a JSON array, owned). The photo
  * and template are stored encrypted. */
 int lfr_watchlist_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      const lfr_watchlist_entry *e, const lfr_engine *engine,
-                      const uint8_t *photo, size_t photo_len, int64_t now_ms, int64_t *id,
-                      json_t **flags);
+                      const lfr_watchlist_entry *e, const lfr_engine *engine, const uint8_t *photo,
+                      size_t photo_len, int64_t now_ms, int64_t *id, json_t **flags);
 /* The same in two steps, so that the engine's work on the photo needs no
  * hold on the store: lfr_watchlist_enrol checks the record (WL-2, WL-3,
  * WL-6) and the photo (WL-5) and makes the template, reading only the
@@ -255,8 +254,8 @@ typedef struct lfr_alert_record {
 int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a, int64_t *id);
 /* The operator's decision: engage = 0 closes it as a false alert ("no
  * match"), 1 sends an engagement officer. */
-int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
-                     int engage, int64_t now_ms);
+int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, int engage,
+                     int64_t now_ms);
 /* The engagement officer's outcome (HIL-2); closes the alert. action: arrest,
  * other_action, safeguarding, words_of_advice, no_further_action,
  * person_not_found. group: the officer-recorded demographic group (PUB-6),
@@ -295,9 +294,51 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
 typedef struct lfr_running {
     int64_t id;
     double threshold;
+    int64_t walk_test; /* 0: live; else this walk test runs, on the blue list */
 } lfr_running;
 int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
                             int *n);
+/* Walk test (ACC-3). Consenting staff on a deployment's blue list walk
+ * past its cameras once it is authorised and before it goes live; the
+ * operator announces each pass; the cameras search the blue list alone, at
+ * the authorised threshold, and their hits keep no face. The blue list
+ * never alerts an engagement officer, never counts in published alert
+ * figures, and its templates are destroyed when the deployment goes live
+ * or ends. Built by the deployment's applicant or an operator (with the
+ * consent form's reference), in two steps like a watchlist entry. */
+int lfr_bluelist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *actor,
+                       const lfr_engine *engine, const uint8_t *photo, size_t photo_len,
+                       lfr_enrolment **out);
+int lfr_bluelist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                              int64_t deployment, const char *staff_ref, const char *consent_ref,
+                              const lfr_enrolment *en, int64_t now_ms, int64_t *id);
+int lfr_bluelist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                      json_t **out);
+/* The blue list as a gallery (ids: the blue entry ids in decimal). */
+int lfr_bluelist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                         lfr_gallery **out);
+/* An operator starts a walk test: the deployment authorised, inside its
+ * window, with a blue list, and no other test running. */
+int lfr_walktest_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                       int64_t now_ms, int64_t *id);
+/* The operator announces that a staff member (blue entry) sets off past a
+ * camera (NULL: any of its cameras). */
+int lfr_walktest_pass(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                      int64_t entry, const char *camera, int64_t now_ms, int64_t *id);
+int lfr_walktest_end(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                     int64_t now_ms);
+/* A hit of a running walk test (the system, from the pipeline); refused
+ * once the test is over or for an entry not on its blue list. */
+int lfr_walktest_hit(lfr_ctx *ctx, lfr_policy *p, int64_t test, int64_t entry, const char *camera,
+                     int64_t time_ms, double score);
+/* Every walk test of a deployment: [{id, started_ms, ended_ms, threshold,
+ * started_by, passes, found, hit_rate, hit_rate_lo, hit_rate_hi (Wilson
+ * 95%), median_seconds_to_alert, hits, false_alerts, pass_seconds,
+ * pass_list: [{id, entry, staff_ref, camera, started_ms, found,
+ * seconds_to_alert}]}]. */
+int lfr_walktest_results(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                         json_t **out);
+
 /* A watchlist photo (JPEG/PNG as uploaded), for its applicant, reviewer and
  * authorising officer; audited. The caller wipes and frees it. */
 int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
@@ -332,8 +373,8 @@ int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_aud
 /* Records the embedder a deployment's pipelines run with (the system, when
  * its cameras start): the model version of its published record (PUB-3).
  * Audited the first time for each model. */
-int lfr_deployment_record_model(lfr_ctx *ctx, lfr_policy *p, int64_t deployment,
-                                const char *model, int64_t now_ms);
+int lfr_deployment_record_model(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *model,
+                                int64_t now_ms);
 /* The figures of one deployment as JSON: id, name, state, urgent, record
  * (its public DEP-4 fields: purpose, watchlist_criteria,
  * watchlist_categories, start, end, watchlist_size, threshold,

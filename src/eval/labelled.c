@@ -135,7 +135,8 @@ int lfr_labelled_load_lfw(lfr_ctx *ctx, const char *lfw_dir, const char *merge_f
     *out = s;
     return LFR_OK;
 fail:
-    for (int i = 0; i < names.n && names.names; i++) lfr_free(names.names[i]);
+    for (int i = 0; i < names.n && names.names; i++)
+        lfr_free(names.names[i]);
     lfr_free(names.names);
     lfr_free(text);
     lfr_labelled_free(s);
@@ -145,27 +146,14 @@ fail:
 void lfr_labelled_free(lfr_labelled *s)
 {
     if (!s) return;
-    for (int i = 0; i < s->n; i++) lfr_free(s->paths[i]);
-    for (int i = 0; i < s->n_names; i++) lfr_free(s->names[i]);
+    for (int i = 0; i < s->n; i++)
+        lfr_free(s->paths[i]);
+    for (int i = 0; i < s->n_names; i++)
+        lfr_free(s->names[i]);
     lfr_free(s->paths);
     lfr_free(s->label);
     lfr_free(s->names);
     lfr_free(s);
-}
-
-void lfr_wilson95(long k, long n, double *lo, double *hi)
-{
-    if (n <= 0) {
-        *lo = 0;
-        *hi = 1;
-        return;
-    }
-    const double z = 1.959963984540054;
-    double p = (double)k / (double)n, z2n = z * z / (double)n;
-    double centre = (p + z2n / 2) / (1 + z2n);
-    double half = z * sqrt(p * (1 - p) / (double)n + z2n / (4.0 * (double)n)) / (1 + z2n);
-    *lo = centre - half < 0 ? 0 : centre - half;
-    *hi = centre + half > 1 ? 1 : centre + half;
 }
 
 double lfr_expected_false_alerts(double faces, int watchlist_size, double fmr)

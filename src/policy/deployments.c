@@ -8,23 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct deployment {
-    int64_t id;
-    char name[128];
-    char state[16];
-    json_t *fields; /* owned */
-    int64_t created_by, authorised_by, ratified_by;
-    int64_t ratify_by_ms;
-    int urgent;
-} deployment;
-
-static void deployment_clear(deployment *d)
+void deployment_clear(deployment_row *d)
 {
     json_decref(d->fields);
     memset(d, 0, sizeof *d);
 }
 
-static int load(lfr_ctx *ctx, lfr_policy *p, int64_t id, deployment *d)
+int deployment_load(lfr_ctx *ctx, lfr_policy *p, int64_t id, deployment_row *d)
 {
     memset(d, 0, sizeof *d);
     lfr_stmt *st = NULL;
@@ -78,7 +68,7 @@ static int update(lfr_ctx *ctx, lfr_policy *p, int64_t id, const char *sql, cons
     return rc < 0 ? rc : LFR_OK;
 }
 
-static int state_is(lfr_ctx *ctx, const deployment *d, const char *allowed, const char *what)
+static int state_is(lfr_ctx *ctx, const deployment_row *d, const char *allowed, const char *what)
 {
     /* allowed: space-separated states */
     char buf[128];
@@ -90,7 +80,7 @@ static int state_is(lfr_ctx *ctx, const deployment *d, const char *allowed, cons
                     (long long)d->id, d->state, what, allowed);
 }
 
-static int set_state(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment *d,
+static int set_state(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment_row *d,
                      const char *state, const char *action, json_t *details)
 {
     int rc = update(ctx, p, d->id, "UPDATE deployments SET state = ? WHERE id = ?", "s", state);
@@ -131,7 +121,7 @@ done:
     return rc;
 }
 
-static int save_fields(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
+static int save_fields(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d)
 {
     char *text = json_dumps(d->fields, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
@@ -145,8 +135,8 @@ int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
 {
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     int threshold = field && !strcmp(field, "threshold");
     if (!strcmp(d.state, "draft")) {
         if (actor && actor->id != d.created_by)
@@ -196,8 +186,8 @@ int lfr_deployment_add_location(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *ac
                         name);
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "draft", "add a location")) &&
         (!actor || actor->id != d.created_by))
         rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
@@ -235,7 +225,7 @@ static int count_locations(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t *n)
 }
 
 /* Everything DEP-4 asks before submission and authorisation. */
-static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment *d)
+static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d)
 {
     const char *missing = field_missing(d->fields);
     if (missing)
@@ -264,8 +254,8 @@ int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 {
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "draft", "submit")) && (!actor || actor->id != d.created_by))
         rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created it may submit it");
     if (!rc) rc = check_complete(ctx, p, &d);
@@ -291,7 +281,7 @@ double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *
     return 1000.0 * fpir;
 }
 
-static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment *d, json_t *details)
+static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, json_t *details)
 {
     if (!p->cfg.fmr_at)
         return lfr_fail(ctx, LFR_EINVAL,
@@ -317,7 +307,7 @@ static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment *d, 
 
 /* The frozen record: its canonical JSON (sorted keys) with the locations,
  * hashed with BLAKE2b-256. */
-static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment *d, char hex[65])
+static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, char hex[65])
 {
     json_t *rec = json_pack("{s:I,s:s,s:O,s:[]}", "id", (json_int_t)d->id, "name", d->name,
                             "fields", d->fields, "locations");
@@ -361,8 +351,8 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
                         actor->name, lfr_rank_name(actor->rank), urgent ? "urgent" : "an",
                         lfr_rank_name(need));
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     json_t *details = json_object();
     char hex[65];
     if (!(rc = state_is(ctx, &d, "submitted", "authorise")) && d.created_by == actor->id)
@@ -420,8 +410,8 @@ int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
         return lfr_fail(ctx, LFR_EINVAL, "ratifying needs at least a %s (DEP-3)",
                         lfr_rank_name(p->cfg.min_rank));
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "authorised live", "ratify")) && (!d.urgent || d.ratified_by))
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no urgent authorisation to ratify",
                       (long long)id);
@@ -448,16 +438,37 @@ int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     return finish(ctx, p, rc);
 }
 
-static int in_window(const deployment *d, int64_t now_ms)
+int deployment_in_window(const deployment_row *d, int64_t now_ms)
 {
     int64_t start = json_integer_value(json_object_get(d->fields, "start"));
     int64_t end = json_integer_value(json_object_get(d->fields, "end"));
     return now_ms >= start && now_ms < end;
 }
 
-static int ratification_lapsed(const deployment *d, int64_t now_ms)
+int deployment_ratification_lapsed(const deployment_row *d, int64_t now_ms)
 {
     return d->urgent && !d->ratified_by && now_ms > d->ratify_by_ms;
+}
+
+/* A force that requires a walk test (ACC-3) goes live only after one with
+ * at least one pass, whatever its result: the officers weigh it. */
+static int walk_test_done(lfr_ctx *ctx, lfr_policy *p, int64_t id)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT count(*) FROM walk_tests w WHERE w.deployment_id = ? AND "
+                              "EXISTS (SELECT 1 FROM walk_passes WHERE walk_test_id = w.id)",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
+    if (!rc && (rc = lfr_stmt_step(ctx, st)) == 1)
+        rc = lfr_stmt_int64(st, 0) > 0
+                 ? LFR_OK
+                 : lfr_fail(ctx, LFR_EINVAL,
+                            "deployment %lld has had no walk test: this force requires one "
+                            "before going live (ACC-3)",
+                            (long long)id);
+    lfr_stmt_free(st);
+    return rc;
 }
 
 int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
@@ -467,19 +478,25 @@ int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
         need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "starting a deployment");
     if (rc) return rc;
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     int resuming = !strcmp(d.state, "suspended");
-    if (!(rc = state_is(ctx, &d, "authorised suspended", "start")) && !in_window(&d, now_ms))
+    if (!(rc = state_is(ctx, &d, "authorised suspended", "start")) &&
+        !deployment_in_window(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL,
                       "deployment %lld is outside its authorised window (DEP-5): no face may be "
                       "processed now",
                       (long long)id);
-    if (!rc && ratification_lapsed(&d, now_ms))
+    if (!rc && deployment_ratification_lapsed(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
     if (!rc && resuming && actor->id != d.authorised_by)
         rc = lfr_fail(ctx, LFR_EPERM,
                       "only the authorising officer may resume a suspended deployment");
+    if (!rc && !resuming && p->cfg.require_walk_test) rc = walk_test_done(ctx, p, id);
+    /* Going live ends the walk test: the staff's templates are no longer needed. */
+    if (!rc && !resuming &&
+        !(rc = walktest_close(ctx, p, actor, id, now_ms, "the deployment went live")))
+        rc = bluelist_destroy(ctx, p, id, now_ms);
     if (!rc && !resuming)
         rc = update(ctx, p, id, "UPDATE deployments SET started_ms = ? WHERE id = ?", "i", now_ms);
     if (!rc)
@@ -491,17 +508,17 @@ int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
 
 int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t now_ms)
 {
-    deployment d;
-    int rc = load(ctx, p, id, &d);
+    deployment_row d;
+    int rc = deployment_load(ctx, p, id, &d);
     if (rc) return rc;
     if (strcmp(d.state, "live"))
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s, not live: no processing (DEP-1)",
                       (long long)id, d.state);
-    else if (!in_window(&d, now_ms))
+    else if (!deployment_in_window(&d, now_ms))
         rc =
             lfr_fail(ctx, LFR_EINVAL,
                      "deployment %lld is outside its window: no processing (DEP-5)", (long long)id);
-    else if (ratification_lapsed(&d, now_ms))
+    else if (deployment_ratification_lapsed(&d, now_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld: urgent authorisation not ratified (DEP-3)",
                       (long long)id);
     deployment_clear(&d);
@@ -509,14 +526,17 @@ int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t 
 }
 
 /* Ends a deployment (DEP-10): the actual end time and reason. */
-static int end_deployment(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment *d,
+static int end_deployment(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, deployment_row *d,
                           const char *state, const char *action, const char *reason, int64_t now_ms)
 {
     int rc =
         update(ctx, p, d->id, "UPDATE deployments SET ended_ms = ?, end_reason = ? WHERE id = ?",
                "is", now_ms, reason);
-    /* WL-8: the watchlist's photos and templates go with the deployment. */
+    /* WL-8: the watchlist's photos and templates go with the deployment,
+     * and so does the blue list of its walk test. */
     if (!rc) rc = watchlist_destroy(ctx, p, d->id, now_ms);
+    if (!rc) rc = walktest_close(ctx, p, actor, d->id, now_ms, "the deployment ended");
+    if (!rc) rc = bluelist_destroy(ctx, p, d->id, now_ms);
     if (!rc)
         rc = set_state(ctx, p, actor, d, state, action,
                        json_pack("{s:s,s:I}", "reason", reason, "ended_ms", (json_int_t)now_ms));
@@ -537,8 +557,8 @@ int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
         need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "stopping a deployment");
     if (!rc) rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "live suspended", "stop")))
         rc = end_deployment(ctx, p, actor, &d, "ended", "deployment.stop", reason, now_ms);
     deployment_clear(&d);
@@ -551,8 +571,8 @@ int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, 
     int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "suspending a deployment");
     if (!rc) rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "live", "suspend")) && actor->id != d.authorised_by)
         rc = lfr_fail(ctx, LFR_EINVAL, "only the authorising officer may suspend it (DEP-9)");
     if (!rc)
@@ -567,8 +587,8 @@ int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 {
     int rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     rc = state_is(ctx, &d, "draft submitted authorised live suspended", "cancel");
     /* A draft or submission may be withdrawn by its applicant; from
      * authorisation on, only the authorising officer cancels (DEP-9). */
@@ -594,8 +614,8 @@ int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 {
     int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "signing off a review");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "ended", "sign off the review")) && actor->id != d.authorised_by)
         rc = lfr_fail(ctx, LFR_EINVAL,
                       "the review is signed off by the authorising officer (PUB-2)");
@@ -624,11 +644,11 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended)
     if (rc < 0) return rc;
     for (int i = 0; i < n; i++) {
         if ((rc = lfr_store_begin(ctx, p->s))) return rc;
-        deployment d;
-        if ((rc = load(ctx, p, ids[i], &d))) return finish(ctx, p, rc);
+        deployment_row d;
+        if ((rc = deployment_load(ctx, p, ids[i], &d))) return finish(ctx, p, rc);
         int64_t end = json_integer_value(json_object_get(d.fields, "end"));
         const char *why = now_ms >= end ? "end time reached (DEP-5)"
-                          : ratification_lapsed(&d, now_ms)
+                          : deployment_ratification_lapsed(&d, now_ms)
                               ? "urgent authorisation not ratified in time (DEP-3)"
                               : NULL;
         if (why) {
@@ -686,8 +706,8 @@ int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
     *out = NULL;
     int rc = can_view(ctx, actor);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    deployment d;
-    if ((rc = load(ctx, p, id, &d))) return finish(ctx, p, rc);
+    deployment_row d;
+    if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     json_t *doc = json_pack("{s:I,s:s,s:s,s:O,s:b,s:[],s:{s:f,s:f}}", "id", (json_int_t)id, "name",
                             d.name, "state", d.state, "record", d.fields, "urgent", d.urgent,
                             "locations", "limits", "threshold_floor", p->cfg.threshold_floor,
@@ -698,6 +718,10 @@ int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
         json_object_set(doc, "expected", expected);
     json_decref(expected);
     rc = people_and_times(ctx, p, id, doc);
+    /* The walk tests, for the authorising officer before starting (ACC-3). */
+    json_t *walk_tests = NULL;
+    if (!rc && !(rc = walktest_results(ctx, p, id, 0, &walk_tests)))
+        json_object_set_new(doc, "walk_tests", walk_tests);
     lfr_stmt *st = NULL;
     if (!rc)
         rc = lfr_stmt_prepare(

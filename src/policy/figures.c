@@ -273,6 +273,10 @@ static int figures_of(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t **out)
     int rc = doc ? head(ctx, p, id, doc) : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     if (!rc) rc = lists(ctx, p, id, doc);
     if (!rc) rc = counts(ctx, p, id, doc);
+    /* The walk tests before going live (ACC-3): aggregates, no staff named. */
+    json_t *walk_tests = NULL;
+    if (!rc && !(rc = walktest_results(ctx, p, id, 0, &walk_tests)))
+        json_object_set_new(doc, "walk_tests", walk_tests);
     if (rc)
         json_decref(doc);
     else

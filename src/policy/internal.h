@@ -20,6 +20,44 @@ struct lfr_policy {
     int n_listed, next_listed;
 };
 
+/* A deployment as the lifecycle reads it. */
+typedef struct deployment_row {
+    int64_t id;
+    char name[128];
+    char state[16];
+    json_t *fields; /* owned */
+    int64_t created_by, authorised_by, ratified_by;
+    int64_t ratify_by_ms;
+    int urgent;
+} deployment_row;
+
+/* Loads one (LFR_ENOENT if none); deployment_clear frees what it holds. */
+int deployment_load(lfr_ctx *ctx, lfr_policy *p, int64_t id, deployment_row *d);
+void deployment_clear(deployment_row *d);
+/* Whether now_ms is inside its authorised window [start, end) (DEP-5). */
+int deployment_in_window(const deployment_row *d, int64_t now_ms);
+/* Whether an urgent authorisation went unratified past its deadline (DEP-3). */
+int deployment_ratification_lapsed(const deployment_row *d, int64_t now_ms);
+
+/* The enrolment gate (WL-5), the engine's own, with this policy's limits:
+ * the template into tpl and the face's quality as JSON. Messages start
+ * with `what` ("watchlist photo"). */
+int policy_enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engine,
+                      const uint8_t *photo, size_t len, const char *what, float *tpl,
+                      json_t **quality);
+/* A photo that passed the gate, before it is stored (watchlist or blue list). */
+struct lfr_enrolment {
+    float *tpl;
+    int dim;
+    json_t *quality, *flags;
+};
+
+/* A gallery of a deployment's sealed templates: sql selects (id,
+ * template) rows of the deployment bound to its one parameter; what names
+ * an item in messages ("watchlist entry"). */
+int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                   const char *sql, const char *what, lfr_gallery **out);
+
 /* nonce || secretbox(plain) with the policy's key, into a new buffer. */
 int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
                 size_t *out_len);
@@ -46,6 +84,15 @@ int watchlist_reviewed_by(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64
                           int *reviewed);
 int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_actor *ao,
                     int64_t planned_size);
+
+/* The walk test (ACC-3), see policy/walktest.c. bluelist_destroy wipes a
+ * deployment's blue list templates; walktest_close ends its open walk test
+ * (if any) for a reason; walktest_results gives each of its walk tests'
+ * result, with each pass when details. Inside the caller's transaction. */
+int bluelist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms);
+int walktest_close(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   int64_t now_ms, const char *why);
+int walktest_results(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int details, json_t **out);
 
 /* Fails unless actor holds one of the roles in `any`. */
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);

@@ -120,11 +120,13 @@ int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
     return rc;
 }
 
-int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
-                          lfr_gallery **out)
+/* A gallery of sealed templates: sql selects (id, template) for one
+ * deployment, bound to ?1. The ids become the gallery's identities. */
+int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                   const char *sql, const char *what, lfr_gallery **out)
 {
     *out = NULL;
-    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "watchlist: no key to open the templates");
+    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "%s: no key to open the templates", what);
     int dim = lfr_engine_embedding_size(engine);
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = dim;
@@ -137,13 +139,7 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
     float *tpl = lfr_alloc(tpl_bytes);
     lfr_stmt *st = NULL;
     if (!tpl) rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
-    /* Only what was reviewed (WL-4) and not destroyed is searched. */
-    if (!rc && !(rc = lfr_stmt_prepare(
-                     ctx, p->s,
-                     "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? "
-                     "AND destroyed_ms IS NULL AND reviewed_by IS NOT NULL AND template "
-                     "IS NOT NULL ORDER BY id",
-                     &st)))
+    if (!rc && !(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)))
         rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         int64_t id = lfr_stmt_int64(st, 0);
@@ -151,9 +147,9 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
         const uint8_t *box = lfr_stmt_blob(st, 1, &n);
         if (policy_open(p, box, n, tpl, tpl_bytes)) {
             rc = lfr_fail(ctx, LFR_EMODEL,
-                          "watchlist entry %lld: its template does not open as a %d-d template of "
+                          "%s %lld: its template does not open as a %d-d template of "
                           "%s (enrolled with another model or key): enrol it again",
-                          (long long)id, dim, gp.model);
+                          what, (long long)id, dim, gp.model);
             break;
         }
         char ident[LFR_ID_MAX];
@@ -168,6 +164,17 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
     }
     *out = g;
     return LFR_OK;
+}
+
+int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                          lfr_gallery **out)
+{
+    /* Only what was reviewed (WL-4) and not destroyed is searched. */
+    return policy_gallery(ctx, p, deployment, engine,
+                          "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? "
+                          "AND destroyed_ms IS NULL AND reviewed_by IS NOT NULL AND template "
+                          "IS NOT NULL ORDER BY id",
+                          "watchlist entry", out);
 }
 
 int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
@@ -188,9 +195,32 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
             lfr_deployment_may_process(ctx, p, id, now_ms) == LFR_OK) {
             out[*n].id = id;
             out[*n].threshold = json_number_value(t);
+            out[*n].walk_test = 0;
             (*n)++;
         }
         json_decref(fields);
+    }
+    lfr_stmt_free(st);
+    st = NULL;
+    /* Walk tests run on authorised deployments inside their window. */
+    if (!rc)
+        rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT w.id, w.deployment_id, w.threshold FROM walk_tests w JOIN "
+                              "deployments d ON d.id = w.deployment_id WHERE w.ended_ms IS NULL "
+                              "AND d.state = 'authorised'",
+                              &st);
+    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+        rc = 0;
+        deployment_row d;
+        int64_t id = lfr_stmt_int64(st, 1);
+        if (*n >= max || deployment_load(ctx, p, id, &d)) continue;
+        if (deployment_in_window(&d, now_ms) && !deployment_ratification_lapsed(&d, now_ms)) {
+            out[*n].id = id;
+            out[*n].threshold = lfr_stmt_double(st, 2);
+            out[*n].walk_test = lfr_stmt_int64(st, 0);
+            (*n)++;
+        }
+        deployment_clear(&d);
     }
     lfr_stmt_free(st);
     return rc < 0 ? rc : LFR_OK;

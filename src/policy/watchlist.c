@@ -173,9 +173,9 @@ static int check_entry(lfr_ctx *ctx, const lfr_policy *p, const lfr_watchlist_en
     return LFR_OK;
 }
 
-/* The enrolment gate (WL-5), the engine's own, with this policy's limits. */
-static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engine,
-                      const uint8_t *photo, size_t len, float *tpl, json_t **quality)
+int policy_enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engine,
+                      const uint8_t *photo, size_t len, const char *what, float *tpl,
+                      json_t **quality)
 {
     lfr_image *img = NULL;
     lfr_face face;
@@ -184,13 +184,13 @@ static int enrol_face(lfr_ctx *ctx, const lfr_policy *p, const lfr_engine *engin
     dp.max_pixels = 16000000;
     dp.max_side_px = 8192;
     int rc = lfr_image_decode(ctx, photo, len, &dp, &img);
-    if (rc) return lfr_fail_prefix(ctx, "watchlist photo");
+    if (rc) return lfr_fail_prefix(ctx, "%s", what);
     rc = lfr_engine_enrol(ctx, engine, img, &p->cfg.enrol, tpl, &face);
     lfr_image_free(img);
     if (rc) {
         /* No face is a refusal of the photo like any other. */
         if (rc == LFR_ENOFACE) rc = LFR_EINVAL;
-        return lfr_fail(ctx, rc, "watchlist photo: %s", lfr_errmsg(ctx));
+        return lfr_fail(ctx, rc, "%s: %s", what, lfr_errmsg(ctx));
     }
     const lfr_face_quality *q = &face.quality;
     *quality = json_pack("{s:f,s:f,s:f,s:f,s:f}", "eye_distance_px", q->eye_distance_px, "yaw_deg",
@@ -268,12 +268,6 @@ static int64_t count_entries(lfr_ctx *ctx, lfr_policy *p, int64_t deployment)
     return n;
 }
 
-struct lfr_enrolment {
-    float *tpl;
-    int dim;
-    json_t *quality, *flags;
-};
-
 void lfr_enrolment_free(lfr_enrolment *en)
 {
     if (!en) return;
@@ -298,7 +292,9 @@ int lfr_watchlist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *acto
     en->flags = json_array();
     rc = !en->tpl || !en->flags ? lfr_fail(ctx, LFR_ENOMEM, "out of memory") : LFR_OK;
     if (!rc) rc = check_entry(ctx, p, e, now_ms, en->flags);
-    if (!rc) rc = enrol_face(ctx, p, engine, photo, photo_len, en->tpl, &en->quality);
+    if (!rc)
+        rc = policy_enrol_face(ctx, p, engine, photo, photo_len, "watchlist photo", en->tpl,
+                               &en->quality);
     if (rc) {
         lfr_enrolment_free(en);
         return rc;

@@ -47,8 +47,6 @@ json_t *suppress_count(int64_t n);
 /* Whether a published value was suppressed. */
 int is_suppressed(const json_t *v);
 
-/* Wilson score interval (95%) of k successes in n; lo = hi = 0 for n = 0. */
-void wilson95(int64_t k, int64_t n, double *lo, double *hi);
 /* x rounded to `digits` decimals, as a JSON real. */
 json_t *rounded(double x, int digits);
 

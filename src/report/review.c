@@ -96,6 +96,9 @@ static json_t *points(const json_t *fig, const json_t *planned, const json_t *ac
                  json_number_value(obs_rate), json_number_value(exp_rate));
         json_array_append_new(arr, json_string(s));
     }
+    const json_t *tests = json_object_get(fig, "walk_tests");
+    if (json_is_integer(json_object_get(fig, "started_ms")) && json_array_size(tests) == 0)
+        json_array_append_new(arr, json_string("No walk test was run before going live (ACC-3)."));
     if (json_array_size(json_object_get(fig, "models")) == 0)
         json_array_append_new(arr, json_string("No model version was recorded for this "
                                                "deployment's pipelines."));
@@ -164,7 +167,10 @@ static json_t *review_doc(const json_t *fig)
                             "engagement", durations(json_object_get(fig, "engagement_seconds")),
                             "models", json_object_get(fig, "models"), "expected", expected,
                             "groups", json_object_get(fig, "groups"));
-    if (doc) json_object_set_new(doc, "points_for_review", points(fig, planned, actual, expected));
+    if (doc) {
+        json_object_set_new(doc, "points_for_review", points(fig, planned, actual, expected));
+        json_object_set(doc, "walk_tests", json_object_get(fig, "walk_tests"));
+    }
     return doc;
 }
 
@@ -204,6 +210,51 @@ static void compare_row(buf *b, const char *label, const char *pkey, const json_
         }
     }
     buf_printf(b, "</tr>\n");
+}
+
+/* The walk tests before going live (ACC-3): one row each. */
+static void html_walk_tests(buf *b, const json_t *tests)
+{
+    buf_printf(b, "<h2>Walk tests before going live</h2>\n");
+    if (!json_array_size(tests)) {
+        buf_printf(b, "<p>None was run.</p>\n");
+        return;
+    }
+    buf_printf(b, "<table><thead><tr><th>Started</th><th class=\"n\">Threshold</th>"
+                  "<th class=\"n\">Passes</th><th class=\"n\">Found</th>"
+                  "<th class=\"n\">Hit rate (95%% interval)</th>"
+                  "<th class=\"n\">Median time to alert</th>"
+                  "<th class=\"n\">False alerts</th></tr></thead><tbody>\n");
+    size_t i;
+    json_t *t;
+    json_array_foreach(tests, i, t)
+    {
+        char when[80], median[40], rate[80];
+        time_short(json_object_get(t, "started_ms"), when, sizeof when);
+        const json_t *m = json_object_get(t, "median_seconds_to_alert");
+        if (json_is_number(m))
+            snprintf(median, sizeof median, "%.1f s", json_number_value(m));
+        else
+            snprintf(median, sizeof median, "-");
+        if (json_is_number(json_object_get(t, "hit_rate")))
+            snprintf(rate, sizeof rate, "%.0f%% (%.0f-%.0f%%)",
+                     100 * json_number_value(json_object_get(t, "hit_rate")),
+                     100 * json_number_value(json_object_get(t, "hit_rate_lo")),
+                     100 * json_number_value(json_object_get(t, "hit_rate_hi")));
+        else
+            snprintf(rate, sizeof rate, "-");
+        buf_printf(b, "<tr><td>");
+        buf_html(b, when);
+        buf_printf(b,
+                   "</td><td class=\"n\">%.3f</td><td class=\"n\" data-k=\"walk_tests.%zu.passes\">"
+                   "%lld</td><td class=\"n\" data-k=\"walk_tests.%zu.found\">%lld</td>"
+                   "<td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                   "<td class=\"n\" data-k=\"walk_tests.%zu.false_alerts\">%lld</td></tr>\n",
+                   json_number_value(json_object_get(t, "threshold")), i,
+                   (long long)count(t, "passes"), i, (long long)count(t, "found"), rate, median, i,
+                   (long long)count(t, "false_alerts"));
+    }
+    buf_printf(b, "</tbody></table>\n");
 }
 
 static void html_review(buf *b, const json_t *doc)
@@ -334,7 +385,9 @@ static void html_review(buf *b, const json_t *doc)
                    "</td></tr>\n",
                    dl[q], dk[q], raw, d[q]);
     }
-    buf_printf(b, "</tbody></table>\n<h2>Watchlist by category</h2>\n<table><tbody>\n");
+    buf_printf(b, "</tbody></table>\n");
+    html_walk_tests(b, json_object_get(doc, "walk_tests"));
+    buf_printf(b, "<h2>Watchlist by category</h2>\n<table><tbody>\n");
     json_object_foreach((json_t *)json_object_get(doc, "watchlist_by_category"), k, v)
     {
         char key[64], field[64];

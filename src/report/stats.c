@@ -1,22 +1,8 @@
-/* report/stats.c - the statistics of published figures: Wilson intervals
- * for rates (PUB-4, PUB-6) and the suppression of small counts that could
- * identify someone (PUB-3). */
+/* report/stats.c - the statistics of published figures: the suppression of
+ * small counts that could identify someone (PUB-3). */
 #include "internal.h"
 
-#include <math.h>
 #include <string.h>
-
-void wilson95(int64_t k, int64_t n, double *lo, double *hi)
-{
-    *lo = *hi = 0;
-    if (n <= 0) return;
-    const double z = 1.959963984540054;
-    double p = (double)k / (double)n, z2n = z * z / (double)n;
-    double centre = (p + z2n / 2) / (1 + z2n);
-    double half = z * sqrt(p * (1 - p) / (double)n + z2n / (4.0 * (double)n)) / (1 + z2n);
-    *lo = fmax(0, centre - half);
-    *hi = fmin(1, centre + half);
-}
 
 json_t *suppress_count(int64_t n)
 {

@@ -13,7 +13,7 @@ static void rate(json_t *into, const char *name, int64_t k, int64_t n, double sc
 {
     char key[80];
     double lo, hi;
-    wilson95(k, n, &lo, &hi);
+    lfr_wilson95(k, n, &lo, &hi);
     const char *suffix[] = {"", "_lo", "_hi"};
     double v[] = {n ? (double)k / (double)n : 0, lo, hi};
     for (int i = 0; i < 3; i++) {

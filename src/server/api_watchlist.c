@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-static gate photo_decodes = {.max = 2};
+gate photo_decodes = {.max = 2};
 
 typedef int (*entry_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, int64_t);
 
@@ -17,6 +17,34 @@ enum MHD_Result api_watchlist_list(request *r)
     int rc = lfr_watchlist_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &list);
     db_unlock(r);
     return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+int body_photo(request *r, json_t *body, uint8_t **photo, size_t *len, size_t *cap)
+{
+    const char *b64 = body_str(body, "photo_base64");
+    size_t b64_len = strlen(b64);
+    *len = 0;
+    *cap = b64_len / 4 * 3 + 3;
+    if (!(*photo = lfr_alloc(*cap))) {
+        reply_error(r, 500, "internal", "out of memory");
+        return -1;
+    }
+    if (sodium_base642bin(*photo, *cap, b64, b64_len, NULL, len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        *len == 0) {
+        reply_error(r, 400, "bad_request", "photo_base64 is not base64");
+        return -1;
+    }
+    return 0;
+}
+
+void body_photo_wipe(request *r, json_t *body, uint8_t *photo, size_t cap)
+{
+    const char *b64 = body_str(body, "photo_base64");
+    if (photo) lfr_wipe_free(photo, cap);
+    /* The request body held the photo too, and so does the parsed string. */
+    sodium_memzero(r->body, r->body_len);
+    if (b64) sodium_memzero((char *)b64, strlen(b64));
 }
 
 enum MHD_Result api_watchlist_add(request *r)
@@ -33,20 +61,10 @@ enum MHD_Result api_watchlist_add(request *r)
                                       {NULL, 0, 0}};
     json_t *body = body_object(r, spec);
     if (!body) return MHD_YES;
-    const char *b64 = body_str(body, "photo_base64");
-    size_t b64_len = strlen(b64), len = 0;
-    uint8_t *photo = lfr_alloc(b64_len / 4 * 3 + 3);
-    enum MHD_Result ret;
-    if (!photo) {
-        json_decref(body);
-        return reply_error(r, 500, "internal", "out of memory");
-    }
-    if (sodium_base642bin(photo, b64_len / 4 * 3 + 3, b64, b64_len, NULL, &len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) ||
-        len == 0) {
-        ret = reply_error(r, 400, "bad_request", "photo_base64 is not base64");
-        goto done;
-    }
+    uint8_t *photo = NULL;
+    size_t len = 0, cap = 0;
+    enum MHD_Result ret = MHD_YES;
+    if (body_photo(r, body, &photo, &len, &cap)) goto done;
     lfr_watchlist_entry e = {.person_ref = body_str(body, "person_ref"),
                              .category = body_str(body, "category"),
                              .reason = body_str(body, "reason"),
@@ -79,10 +97,7 @@ enum MHD_Result api_watchlist_add(request *r)
                           json_pack("{s:I,s:o}", "id", (json_int_t)id, "flags",
                                     flags ? flags : json_array()));
 done:
-    lfr_wipe_free(photo, b64_len / 4 * 3 + 3);
-    /* The request body held the photo too, and so does the parsed string. */
-    sodium_memzero(r->body, r->body_len);
-    sodium_memzero((char *)b64, b64_len);
+    body_photo_wipe(r, body, photo, cap);
     json_decref(body);
     return ret;
 }

@@ -147,6 +147,13 @@ typedef struct body_field {
 json_t *body_object(request *r, const body_field *spec);
 /* A string member of a validated body, or NULL. */
 const char *body_str(json_t *body, const char *name);
+/* A body's photo_base64, decoded into a new buffer of cap bytes: 0, or -1
+ * after replying (400 for bad base64). body_photo_wipe wipes every copy of
+ * the photo (decoded, the request body, the parsed string) and frees it. */
+int body_photo(request *r, json_t *body, uint8_t **photo, size_t *len, size_t *cap);
+void body_photo_wipe(request *r, json_t *body, uint8_t *photo, size_t cap);
+/* Photos being decoded and checked at once (each may take hundreds of MiB). */
+extern gate photo_decodes;
 /* A query argument, or NULL. */
 const char *query_arg(request *r, const char *name);
 
@@ -195,6 +202,13 @@ enum MHD_Result api_watchlist_photo(request *r);
 enum MHD_Result api_watchlist_review(request *r);
 enum MHD_Result api_watchlist_approve(request *r);
 enum MHD_Result api_watchlist_remove(request *r);
+
+enum MHD_Result api_bluelist_list(request *r);
+enum MHD_Result api_bluelist_add(request *r);
+enum MHD_Result api_walktest_start(request *r);
+enum MHD_Result api_walktest_pass(request *r);
+enum MHD_Result api_walktest_end(request *r);
+enum MHD_Result api_walktest_results(request *r);
 
 enum MHD_Result api_alerts_list(request *r);
 enum MHD_Result api_alert_show(request *r);

@@ -1,10 +1,11 @@
-/* server/runner.c - runs live deployments. Once a tick (and at once when an
- * officer starts, stops or suspends one) it ends what must end (end times,
- * lapsed urgent authorisations), applies retention at start and hourly, and
- * makes the running pipelines match the deployments that may process now:
- * a pipeline starts with its deployment's reviewed watchlist and authorised
- * threshold, and stops, wiping its gallery, the moment that deployment may
- * no longer process. Pipeline counts go to the database every tick. */
+/* server/runner.c - runs live deployments and walk tests. Once a tick (and
+ * at once when an officer starts, stops or suspends one) it ends what must
+ * end (end times, lapsed urgent authorisations), applies retention at start
+ * and hourly, and makes the running pipelines match what may process now:
+ * a pipeline starts with its deployment's reviewed watchlist (or, for a
+ * walk test, its blue list) and authorised threshold, and stops, wiping its
+ * gallery, the moment it may no longer process. Pipeline counts of live
+ * deployments go to the database every tick. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -28,6 +29,7 @@ typedef struct camera_view {
 typedef struct live {
     struct runner *r;
     int64_t deployment;
+    int64_t walk_test; /* 0: the deployment is live; else this walk test runs */
     lfr_pipeline *pipeline;
     lfr_gallery *gallery;
     pthread_t thread;
@@ -45,7 +47,7 @@ typedef struct live {
  * holding their pipeline's lock, so they must not wait for the database:
  * the runner records them, woken at once. */
 typedef struct pending_alert {
-    int64_t deployment, time_ms;
+    int64_t deployment, walk_test, time_ms;
     char camera[LFR_ID_MAX], identity[LFR_ID_MAX];
     int track_id;
     double score;
@@ -66,7 +68,7 @@ struct runner {
     int stop, woken;
     live *lives[MAX_LIVE];
     int n_lives;
-    int64_t ended_by_themselves[256]; /* pipelines that ran to their end: not restarted */
+    lfr_running ended_by_themselves[256]; /* pipelines that ran to their end: not restarted */
     int n_ended;
     int64_t last_retention_ms;
     pthread_mutex_t queue_lock; /* a leaf: nothing else is taken under it */
@@ -97,17 +99,19 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
                              msg ? msg : ""));
 }
 
-/* An alert from a camera thread (under its pipeline's lock): queued. */
+/* An alert from a camera thread (under its pipeline's lock): queued. A
+ * walk test's hit keeps no face. */
 static void on_alert(const lfr_alert *a, void *arg)
 {
     live *l = arg;
     runner *r = l->r;
-    uint8_t *crop = a->crop_jpeg_len ? lfr_alloc(a->crop_jpeg_len) : NULL;
+    uint8_t *crop = a->crop_jpeg_len && !l->walk_test ? lfr_alloc(a->crop_jpeg_len) : NULL;
     if (crop) memcpy(crop, a->crop_jpeg, a->crop_jpeg_len);
     pthread_mutex_lock(&r->queue_lock);
     if (r->n_queued < MAX_PENDING) {
         pending_alert *q = &r->queue[r->n_queued++];
         q->deployment = l->deployment;
+        q->walk_test = l->walk_test;
         q->time_ms = a->time_unix_ms;
         snprintf(q->camera, sizeof q->camera, "%s", a->camera);
         snprintf(q->identity, sizeof q->identity, "%s", a->identity);
@@ -126,6 +130,24 @@ static void on_alert(const lfr_alert *a, void *arg)
     runner_wake(r);
 }
 
+/* A walk test's hit: to the test's result and the operator's screen,
+ * never to an engagement officer. The database lock is held. */
+static void record_hit(runner *r, const pending_alert *q)
+{
+    int64_t entry = strtoll(q->identity, NULL, 10);
+    if (lfr_walktest_hit(r->ctx, r->srv->policy, q->walk_test, entry, q->camera, q->time_ms,
+                         q->score)) {
+        fprintf(stderr, "lfr serve: walk test %lld: hit not recorded: %s\n",
+                (long long)q->walk_test, lfr_errmsg(r->ctx));
+        return;
+    }
+    events_publish(r->srv->events, "walktest",
+                   json_pack("{s:I,s:I,s:I,s:s,s:I,s:f}", "deployment", (json_int_t)q->deployment,
+                             "walk_test", (json_int_t)q->walk_test, "entry", (json_int_t)entry,
+                             "camera", q->camera, "time_ms", (json_int_t)q->time_ms, "score",
+                             q->score));
+}
+
 /* Records the queued alerts (crops sealed) and announces them; the
  * database lock is held. The policy refuses an alert whose deployment has
  * stopped in the meantime. */
@@ -142,6 +164,10 @@ static void record_alerts(runner *r)
         }
         pthread_mutex_unlock(&r->queue_lock);
         if (!have) return;
+        if (q.walk_test) {
+            record_hit(r, &q);
+            continue;
+        }
         json_t *qj = json_pack("{s:f,s:f,s:f,s:f}", "eye_distance_px", q.quality.eye_distance_px,
                                "yaw_deg", q.quality.yaw_deg, "pitch_deg", q.quality.pitch_deg,
                                "sharpness", q.quality.sharpness);
@@ -194,7 +220,8 @@ static void flush_counts(runner *r, live *l, int64_t now)
         int64_t frames = s.frames_processed - v->reported.frames_processed;
         int64_t faces = s.tracks - v->reported.tracks;
         int64_t compared = s.templates_compared - v->reported.templates_compared;
-        if ((frames || faces || compared) &&
+        /* A walk test is not the deployment's processing: not in its figures. */
+        if (!l->walk_test && (frames || faces || compared) &&
             lfr_deployment_count(r->ctx, r->srv->policy, l->deployment, v->name, frames, faces,
                                  compared, now) == LFR_OK)
             v->reported = s;
@@ -235,15 +262,19 @@ static int live_start(runner *r, const lfr_running *d, live **out)
     if (!l) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     l->r = r;
     l->deployment = d->id;
+    l->walk_test = d->walk_test;
     int rc = lfr_camera_list(ctx, srv->policy, NULL, d->id, &cameras);
     if (!rc && json_array_size(cameras) == 0)
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no cameras", (long long)d->id);
     if (!rc && json_array_size(cameras) > MAX_CAMERAS)
         rc = lfr_fail(ctx, LFR_ELIMIT, "deployment %lld has more than %d cameras", (long long)d->id,
                       MAX_CAMERAS);
-    if (!rc) rc = lfr_watchlist_gallery(ctx, srv->policy, d->id, srv->engine, &l->gallery);
-    /* The model version of the published record (PUB-3). */
     if (!rc)
+        rc = d->walk_test
+                 ? lfr_bluelist_gallery(ctx, srv->policy, d->id, srv->engine, &l->gallery)
+                 : lfr_watchlist_gallery(ctx, srv->policy, d->id, srv->engine, &l->gallery);
+    /* The model version of the published record (PUB-3). */
+    if (!rc && !d->walk_test)
         rc = lfr_deployment_record_model(
             ctx, srv->policy, d->id,
             lfr_model_name(lfr_engine_model(srv->engine, LFR_MODEL_EMBEDDER)), server_now_ms());
@@ -291,14 +322,23 @@ static void live_stop(runner *r, live *l, int64_t now)
         if (r->lives[i] == l) r->lives[i] = r->lives[--r->n_lives];
     pthread_mutex_unlock(&r->lock);
     events_publish(r->srv->events, "deployment",
-                   json_pack("{s:I,s:b}", "id", (json_int_t)l->deployment, "running", 0));
+                   json_pack("{s:I,s:b,s:I}", "id", (json_int_t)l->deployment, "running", 0,
+                             "walk_test", (json_int_t)l->walk_test));
     live_free(l);
 }
 
-static int ended_by_itself(runner *r, int64_t id)
+/* Whether a live pipeline or an entry of ended_by_themselves runs what the
+ * running list says. */
+static int same_run(int64_t deployment, int64_t walk_test, const lfr_running *d)
+{
+    return deployment == d->id && walk_test == d->walk_test;
+}
+
+static int ended_by_itself(runner *r, const lfr_running *d)
 {
     for (int i = 0; i < r->n_ended; i++)
-        if (r->ended_by_themselves[i] == id) return 1;
+        if (same_run(r->ended_by_themselves[i].id, r->ended_by_themselves[i].walk_test, d))
+            return 1;
     return 0;
 }
 
@@ -377,14 +417,17 @@ static void tick(runner *r)
         live *l = r->lives[i];
         int wanted = 0;
         for (int j = 0; j < n_running; j++)
-            wanted |= running[j].id == l->deployment;
+            wanted |= same_run(l->deployment, l->walk_test, &running[j]);
         if (wanted && !atomic_load(&l->done)) {
-            apply_threshold(r, l, running, n_running);
-            drop_removed(r, l);
+            if (!l->walk_test) {
+                apply_threshold(r, l, running, n_running);
+                drop_removed(r, l);
+            }
             continue;
         }
         if (atomic_load(&l->done) && r->n_ended < 256) {
-            r->ended_by_themselves[r->n_ended++] = l->deployment;
+            r->ended_by_themselves[r->n_ended++] =
+                (lfr_running){.id = l->deployment, .walk_test = l->walk_test};
             if (l->rc)
                 fprintf(stderr, "lfr serve: deployment %lld: pipeline stopped: %s\n",
                         (long long)l->deployment, l->msg);
@@ -396,7 +439,8 @@ static void tick(runner *r)
     for (int i = 0; i < r->n_ended;) {
         int still = 0;
         for (int j = 0; j < n_running; j++)
-            still |= running[j].id == r->ended_by_themselves[i];
+            still |= same_run(r->ended_by_themselves[i].id, r->ended_by_themselves[i].walk_test,
+                              &running[j]);
         if (still)
             i++;
         else
@@ -404,22 +448,23 @@ static void tick(runner *r)
     }
     /* Start what should run and does not. */
     for (int j = 0; j < n_running; j++) {
-        int have = ended_by_itself(r, running[j].id);
+        int have = ended_by_itself(r, &running[j]);
         for (int i = 0; i < r->n_lives; i++)
-            have |= r->lives[i]->deployment == running[j].id;
+            have |= same_run(r->lives[i]->deployment, r->lives[i]->walk_test, &running[j]);
         if (have) continue;
         live *l = NULL;
         if (live_start(r, &running[j], &l)) {
             fprintf(stderr, "lfr serve: deployment %lld: cannot start: %s\n",
                     (long long)running[j].id, lfr_errmsg(r->ctx));
-            if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = running[j].id;
+            if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = running[j];
             continue;
         }
         pthread_mutex_lock(&r->lock);
         r->lives[r->n_lives++] = l;
         pthread_mutex_unlock(&r->lock);
         events_publish(srv->events, "deployment",
-                       json_pack("{s:I,s:b}", "id", (json_int_t)l->deployment, "running", 1));
+                       json_pack("{s:I,s:b,s:I}", "id", (json_int_t)l->deployment, "running", 1,
+                                 "walk_test", (json_int_t)l->walk_test));
     }
     for (int i = 0; i < r->n_lives; i++)
         flush_counts(r, r->lives[i], now);
@@ -526,6 +571,9 @@ json_t *runner_monitor(runner *r, int64_t deployment)
         if (l->deployment != deployment) continue;
         json_object_set_new(doc, "running", json_true());
         json_object_set_new(doc, "threshold", json_real(l->threshold));
+        /* The cameras search the blue list, not the watchlist (ACC-3). */
+        json_object_set_new(doc, "walk_test",
+                            l->walk_test ? json_integer(l->walk_test) : json_null());
         json_int_t faces = 0;
         for (int k = 0; k < l->n_cams; k++) {
             camera_view *v = &l->cams[k];

@@ -32,7 +32,7 @@ const char *const store_migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"
     "  state TEXT NOT NULL DEFAULT 'draft',"
-    "  fields TEXT NOT NULL DEFAULT '{}',"      /* the DEP-4 record, JSON */
+    "  fields TEXT NOT NULL DEFAULT '{}'," /* the DEP-4 record, JSON */
     "  created_by INTEGER NOT NULL REFERENCES users(id),"
     "  authorised_by INTEGER REFERENCES users(id),"
     "  authorised_ms INTEGER,"
@@ -125,8 +125,8 @@ const char *const store_migrations[] = {
     "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
     "  camera TEXT NOT NULL,"
     "  frames INTEGER NOT NULL DEFAULT 0,"
-    "  faces INTEGER NOT NULL DEFAULT 0,"     /* faces seen: one per track */
-    "  compared INTEGER NOT NULL DEFAULT 0,"  /* templates compared with the watchlist */
+    "  faces INTEGER NOT NULL DEFAULT 0,"    /* faces seen: one per track */
+    "  compared INTEGER NOT NULL DEFAULT 0," /* templates compared with the watchlist */
     "  updated_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (deployment_id, camera));"
     "CREATE TABLE alert_facts ("
@@ -168,6 +168,41 @@ const char *const store_migrations[] = {
     /* 7: a password that must be changed at the next login (the first
      * administrator's one-time password). */
     "ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;",
+
+    /* 8: walk tests (ACC-3). Consenting staff on a deployment's blue list
+     * walk past its cameras before it goes live. The blue list is kept
+     * apart from the watchlist: it is never searched live, never alerts an
+     * engagement officer, never counts in published figures, and its
+     * templates go with the deployment. A walk test's hits keep no face. */
+    "CREATE TABLE blue_entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  staff_ref TEXT NOT NULL,"
+    "  consent_ref TEXT NOT NULL,"
+    "  added_by INTEGER NOT NULL REFERENCES users(id),"
+    "  added_ms INTEGER NOT NULL,"
+    "  template BLOB,"
+    "  destroyed_ms INTEGER);"
+    "CREATE TABLE walk_tests ("
+    "  id INTEGER PRIMARY KEY,"
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  started_by INTEGER NOT NULL REFERENCES users(id),"
+    "  started_ms INTEGER NOT NULL,"
+    "  ended_ms INTEGER,"
+    "  threshold REAL NOT NULL);"
+    "CREATE TABLE walk_passes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  walk_test_id INTEGER NOT NULL REFERENCES walk_tests(id),"
+    "  entry_id INTEGER NOT NULL REFERENCES blue_entries(id),"
+    "  camera TEXT,"
+    "  started_ms INTEGER NOT NULL);"
+    "CREATE TABLE walk_hits ("
+    "  id INTEGER PRIMARY KEY,"
+    "  walk_test_id INTEGER NOT NULL REFERENCES walk_tests(id),"
+    "  entry_id INTEGER NOT NULL REFERENCES blue_entries(id),"
+    "  camera TEXT NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  score REAL NOT NULL);",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
