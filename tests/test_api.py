@@ -633,6 +633,63 @@ class LifecycleTest(ServerCase):
         self.assertGreater(frames_done(first + 1), first)
 
 
+    def test_walk_test_before_going_live(self):
+        """ACC-3: the blue list's staff member walks past; the camera finds
+        them, the watchlisted person in the same frames raises no alert, and
+        the result reaches the authorising officer before starting."""
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        frames = os.path.join(self.tmp, "walk-frames")
+        os.makedirs(frames, exist_ok=True)
+        # A second of empty scene, then the person: the pass is announced
+        # before anyone is in view.
+        for i in range(25):
+            with open(os.path.join(frames, "%04d.png" % i), "wb") as f:
+                f.write(blank_png(320, 240))
+        for i in range(25, 65):
+            shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
+        dep, _ = self.draft("Op Walk", camera_source=frames)
+        c = self.c
+        with open(PHOTO, "rb") as f:
+            photo = base64.b64encode(f.read()).decode()
+        blue = self.expect(c["op.brown"], "POST", "/api/deployments/%d/bluelist" % dep, {
+            "staff_ref": "PC 4411 (volunteer)", "consent_ref": "consent 2026/12",
+            "photo_base64": photo}, 201)["id"]
+        self.expect(c["pc.green"], "POST", "/api/deployments/%d/bluelist" % dep, {
+            "staff_ref": "x", "consent_ref": "y", "photo_base64": photo}, 403, "forbidden")
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 400)
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/pass" % dep,
+                    {"entry": blue, "camera": "cam1"}, 201)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            tests = self.expect(c["op.brown"], "GET", "/api/deployments/%d/walktests" % dep, None, 200)
+            if tests[0]["found"] == 1:
+                break
+            time.sleep(0.1)
+        self.assertEqual(tests[0]["found"], 1, self.server_log())
+        monitor = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+        if monitor["running"]:
+            self.assertEqual(monitor["walk_test"], tests[0]["id"])
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/end" % dep, None, 200)
+        self.expect(c["pc.green"], "GET", "/api/deployments/%d/walktests" % dep, None, 403, "forbidden")
+        shown = self.expect(c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)
+        result = shown["walk_tests"][0]
+        self.assertEqual((result["passes"], result["found"], result["false_alerts"]), (1, 1, 0))
+        self.assertLess(result["median_seconds_to_alert"], 60)
+        self.assertNotIn("pass_list", result)
+        # The watchlisted person was in view: no alert, nothing for an
+        # engagement officer.
+        self.assertEqual(self.expect(c["op.brown"], "GET", "/api/alerts?deployment=%d" % dep, None, 200), [])
+        # Going live ends the blue list.
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        staff = self.expect(c["op.brown"], "GET", "/api/deployments/%d/bluelist" % dep, None, 200)
+        self.assertTrue(staff[0]["destroyed"])
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 400)
+
+
 class FirstStartTest(unittest.TestCase):
     """The first start creates the administrator with a one-time password
     shown once on the terminal (the next start shows none); it opens nothing

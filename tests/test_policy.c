@@ -955,6 +955,190 @@ static void test_killed_during_writes(void **state)
     }
 }
 
+static int64_t add_blue(int64_t dep, const lfr_actor *who, const char *staff, const char *rel,
+                        int code, const char *needle)
+{
+    size_t len = 0;
+    uint8_t *b = photo(rel, &len);
+    lfr_enrolment *en = NULL;
+    int64_t id = 0;
+    int rc = lfr_bluelist_enrol(ctx, pol, who, engine, b, len, &en);
+    if (!rc)
+        rc = lfr_bluelist_add_enrolled(ctx, pol, who, dep, staff, "consent form 2026/31", en,
+                                       t0 - 2 * HOUR_MS, &id);
+    lfr_enrolment_free(en);
+    lfr_free(b);
+    expect(rc, code, needle);
+    return id;
+}
+
+static int64_t table_count(const char *sql, int64_t dep)
+{
+    lfr_stmt *st = NULL;
+    int64_t n = -1;
+    if (!lfr_stmt_prepare(ctx, store, sql, &st) && !lfr_stmt_bind_int64(ctx, st, 1, dep) &&
+        lfr_stmt_step(ctx, st) == 1)
+        n = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    return n;
+}
+
+/* What the runner is told to run for one deployment at now_ms, or NULL. */
+static lfr_running *running_of(int64_t dep, int64_t now_ms)
+{
+    static lfr_running run[32];
+    int n = 0;
+    assert_int_equal(lfr_deployments_running(ctx, pol, now_ms, run, 32, &n), LFR_OK);
+    lfr_running *found = NULL;
+    for (int i = 0; i < n; i++)
+        if (run[i].id == dep) {
+            assert_null(found); /* once: live or walk test, never both */
+            found = &run[i];
+        }
+    return found;
+}
+
+/* ACC-3: staff on a blue list walk past before going live; the hit rate,
+ * time to alert and false alerts reach the deployment view, the figures
+ * and the review; the blue list never alerts and goes with the start. */
+static void test_walk_test(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    int64_t e =
+        add(dep, entry("PNC 78", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", ""), 0);
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam2", "rtsp://10.0.0.5/2", ""), 0);
+    /* The one enrolment gate (WL-5) guards the blue list too. */
+    add_blue(dep, &operator_, "PC 101", "samples/face_recognition_examples/examples/two_people.jpg",
+             LFR_EINVAL, "blue list photo");
+    add_blue(dep, &engager, "PC 101", KNN "obama/obama.jpg", LFR_EPERM, NULL);
+    size_t len = 0;
+    uint8_t *b = photo(KNN "obama/obama.jpg", &len);
+    lfr_enrolment *en = NULL;
+    assert_int_equal(lfr_bluelist_enrol(ctx, pol, &operator_, engine, b, len, &en), LFR_OK);
+    lfr_free(b);
+    expect(
+        lfr_bluelist_add_enrolled(ctx, pol, &operator_, dep, "PC 101", " ", en, t0, &(int64_t){0}),
+        LFR_EINVAL, "consent_ref");
+    lfr_enrolment_free(en);
+    int64_t b1 = add_blue(dep, &operator_, "PC 101 Obama", KNN "obama/obama.jpg", LFR_OK, NULL);
+    int64_t b2 = add_blue(dep, &applicant, "PC 102 Biden", KNN "biden/biden.jpg", LFR_OK, NULL);
+    /* The blue list is not the watchlist, and the watchlist not the blue list. */
+    lfr_gallery *g = NULL;
+    assert_int_equal(lfr_watchlist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
+    assert_int_equal(lfr_gallery_identities(g), 1);
+    lfr_gallery_free(g);
+    assert_int_equal(lfr_bluelist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
+    assert_int_equal(lfr_gallery_identities(g), 2);
+    lfr_gallery_free(g);
+    int64_t wt = 0;
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 1000, &wt), LFR_EINVAL,
+           "once it is authorised");
+    assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK);
+    /* Faces are processed only inside the authorised window (DEP-5). */
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 - 1000, &wt), LFR_EINVAL, "window");
+    expect(lfr_walktest_start(ctx, pol, &applicant, dep, t0 + 1000, &wt), LFR_EPERM, NULL);
+    assert_int_equal(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 1000, &wt), LFR_OK);
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 2000, &(int64_t){0}), LFR_EINVAL,
+           "still running");
+    /* The cameras run the walk test, at the authorised threshold; the
+     * deployment itself is not live. */
+    lfr_running *r = running_of(dep, t0 + 2000);
+    assert_non_null(r);
+    assert_int_equal(r->walk_test, wt);
+    assert_true(fabs(r->threshold - 0.6) < 1e-9);
+    expect(lfr_deployment_may_process(ctx, pol, dep, t0 + 2000), LFR_EINVAL, "not live");
+    /* Passes: who sets off, past which camera. */
+    int64_t pass = 0;
+    expect(lfr_walktest_pass(ctx, pol, &operator_, dep, e, "cam1", t0 + 5000, &pass), LFR_ENOENT,
+           "blue list");
+    expect(lfr_walktest_pass(ctx, pol, &operator_, dep, b1, "cam9", t0 + 5000, &pass), LFR_ENOENT,
+           "no camera named");
+    assert_int_equal(lfr_walktest_pass(ctx, pol, &operator_, dep, b1, "cam1", t0 + 10000, &pass),
+                     0);
+    assert_int_equal(lfr_walktest_pass(ctx, pol, &operator_, dep, b2, NULL, t0 + 20000, &pass), 0);
+    assert_int_equal(lfr_walktest_pass(ctx, pol, &operator_, dep, b1, "cam2", t0 + 120000, &pass),
+                     0);
+    /* Hits come from the cameras: never of the watchlist. */
+    expect(lfr_walktest_hit(ctx, pol, wt, e, "cam1", t0 + 11000, 0.7), LFR_EINVAL, "blue list");
+    assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 13500, 0.71), LFR_OK);
+    assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b2, "cam2", t0 + 26000, 0.66), LFR_OK);
+    /* b1 on the wrong camera for its pass, and b2 with no pass: false. */
+    assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 125000, 0.62), LFR_OK);
+    assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b2, "cam1", t0 + 200000, 0.61), LFR_OK);
+    assert_int_equal(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 300000), LFR_OK);
+    expect(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 301000, 0.7), LFR_EINVAL, "over");
+    expect(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 301000), LFR_EINVAL, "no walk test");
+    json_t *res = NULL;
+    expect(lfr_walktest_results(ctx, pol, &engager, dep, &res), LFR_EPERM, NULL);
+    assert_int_equal(lfr_walktest_results(ctx, pol, &supt, dep, &res), LFR_OK);
+    json_t *t = json_array_get(res, 0);
+    assert_int_equal(json_array_size(res), 1);
+    assert_int_equal(json_integer_value(json_object_get(t, "passes")), 3);
+    assert_int_equal(json_integer_value(json_object_get(t, "found")), 2);
+    assert_int_equal(json_integer_value(json_object_get(t, "false_alerts")), 2);
+    assert_true(fabs(json_number_value(json_object_get(t, "median_seconds_to_alert")) - 4.75) <
+                1e-9);
+    double lo = json_number_value(json_object_get(t, "hit_rate_lo"));
+    double hi = json_number_value(json_object_get(t, "hit_rate_hi"));
+    assert_true(lo > 0.15 && lo < 0.667 && hi > 0.667 && hi < 1.0);
+    json_t *passes = json_object_get(t, "pass_list");
+    assert_int_equal(json_array_size(passes), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(passes, 0), "staff_ref")),
+                        "PC 101 Obama");
+    assert_false(json_is_true(json_object_get(json_array_get(passes, 2), "found")));
+    json_decref(res);
+    /* The authorising officer sees it before starting, without staff names. */
+    json_t *shown = NULL;
+    assert_int_equal(lfr_deployment_show(ctx, pol, &supt, dep, &shown), LFR_OK);
+    t = json_array_get(json_object_get(shown, "walk_tests"), 0);
+    assert_int_equal(json_integer_value(json_object_get(t, "found")), 2);
+    assert_null(json_object_get(t, "pass_list"));
+    json_decref(shown);
+    /* The blue list never alerts and never counts as an alert. */
+    assert_int_equal(table_count("SELECT count(*) FROM alerts WHERE deployment_id = ?", dep), 0);
+    /* A force that requires a walk test: a deployment without one may not
+     * start; this one may. */
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
+    cfg.threshold_floor = 0.45;
+    cfg.fmr_at = fake_fmr;
+    cfg.require_walk_test = 1;
+    lfr_policy *strict = NULL;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &strict), LFR_OK);
+    int64_t bare = complete_draft(1, "0.6", "1000");
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, bare, 0, t0 - HOUR_MS), LFR_OK);
+    expect(lfr_deployment_start(ctx, strict, &operator_, bare, t0 + 1000), LFR_EINVAL, "ACC-3");
+    assert_int_equal(lfr_deployment_cancel(ctx, pol, &supt, bare, "not needed", t0 + 2000), LFR_OK);
+    /* Going live ends the blue list: its templates are destroyed. */
+    assert_int_equal(lfr_deployment_start(ctx, strict, &operator_, dep, t0 + 400000), LFR_OK);
+    lfr_policy_free(strict);
+    assert_int_equal(
+        table_count("SELECT count(*) FROM blue_entries WHERE deployment_id = ? AND template IS "
+                    "NOT NULL",
+                    dep),
+        0);
+    assert_int_equal(lfr_bluelist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
+    assert_int_equal(lfr_gallery_identities(g), 0);
+    lfr_gallery_free(g);
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 500000, &wt), LFR_EINVAL, "live");
+    r = running_of(dep, t0 + 500000);
+    assert_non_null(r);
+    assert_int_equal(r->walk_test, 0);
+    /* The review carries it (PUB-2). */
+    json_t *fig = NULL;
+    assert_int_equal(lfr_deployment_figures(ctx, pol, &supt, dep, "review", &fig), LFR_OK);
+    t = json_array_get(json_object_get(fig, "walk_tests"), 0);
+    assert_int_equal(json_integer_value(json_object_get(t, "passes")), 3);
+    json_decref(fig);
+    assert_true(audit_count("bluelist.destroy") >= 1);
+    assert_true(audit_count("walktest.pass") >= 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_watchlists),
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
+        cmocka_unit_test(test_walk_test),
         cmocka_unit_test(test_audit_trail),
         cmocka_unit_test(test_urgent_route_duties),
         cmocka_unit_test(test_wrong_key_refused),
