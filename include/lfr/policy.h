@@ -52,6 +52,11 @@ typedef struct lfr_policy_config {
      * < 0 if unknown. NULL: DEP-7 cannot be checked and authorising refuses. */
     double (*fmr_at)(double threshold, void *arg);
     void *fmr_arg;
+    /* ACC-1: what fmr_at was measured on (NULL: unnamed), and the FMR in
+     * the wild with its 95% interval where measured (LFR_OK), else
+     * nonzero. NULL: not measured in the wild. */
+    const char *fmr_data;
+    int (*fmr_in_the_wild)(double threshold, void *arg, lfr_fmr_claim *out);
     /* Watchlist photos and templates are encrypted with this 32-byte key
      * (libsodium secretbox), read from a file outside the database that must
      * be mode 0600 (lfr_policy_load_key). NULL: watchlists refuse photos. */

@@ -264,7 +264,17 @@ int lfr_deployment_submit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     return finish(ctx, p, rc);
 }
 
-/* DEP-7: faces x FPIR(watchlist size, FMR at the threshold), per 1,000. */
+/* False alerts per 1,000 faces with n people on the watchlist at a false
+ * match rate: 1,000 x FPIR, where FPIR = 1 - (1 - fmr)^n. */
+static double per_1000_faces(double n, double fmr)
+{
+    return -1000.0 * expm1(n * log1p(-fmr));
+}
+
+/* DEP-7: faces x FPIR(watchlist size, FMR at the threshold), per 1,000,
+ * from the model's operating points; beside it (ACC-1) the same from its
+ * points in the wild, with the interval. The higher of the two is the
+ * estimate the ceiling is checked on: a deployment is in the wild. */
 double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *details)
 {
     json_t *threshold = json_object_get(fields, "threshold");
@@ -274,11 +284,30 @@ double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *
     if (fmr < 0) return -1;
     double n = (double)json_integer_value(json_object_get(fields, "watchlist_size"));
     double faces = (double)json_integer_value(json_object_get(fields, "expected_footfall"));
-    double fpir = -expm1(n * log1p(-fmr));
+    double rate = per_1000_faces(n, fmr), worst = rate;
     json_object_set_new(details, "fmr_at_threshold", json_real(fmr));
-    json_object_set_new(details, "expected_false_alerts", json_real(faces * fpir));
-    json_object_set_new(details, "false_alerts_per_1000_faces", json_real(1000.0 * fpir));
-    return 1000.0 * fpir;
+    if (p->cfg.fmr_data) json_object_set_new(details, "data", json_string(p->cfg.fmr_data));
+    lfr_fmr_claim wild;
+    if (p->cfg.fmr_in_the_wild && p->cfg.fmr_in_the_wild(t, p->cfg.fmr_arg, &wild) == LFR_OK) {
+        double w = per_1000_faces(n, wild.fmr);
+        json_object_set_new(details, "in_the_wild",
+                            json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "data", wild.data, "fmr",
+                                      wild.fmr, "fmr_lo", wild.lo, "fmr_hi", wild.hi,
+                                      "false_alerts_per_1000_faces", w,
+                                      "false_alerts_per_1000_faces_lo", per_1000_faces(n, wild.lo),
+                                      "false_alerts_per_1000_faces_hi", per_1000_faces(n, wild.hi),
+                                      "expected_false_alerts", faces * w / 1000.0));
+        if (w > worst) worst = w;
+    } else {
+        json_object_set_new(details, "in_the_wild", json_null());
+    }
+    /* Which data the estimate rests on (ACC-1). */
+    json_t *chosen = worst > rate ? json_object_get(json_object_get(details, "in_the_wild"), "data")
+                                  : json_object_get(details, "data");
+    if (chosen) json_object_set(details, "estimate_data", chosen);
+    json_object_set_new(details, "expected_false_alerts", json_real(faces * worst / 1000.0));
+    json_object_set_new(details, "false_alerts_per_1000_faces", json_real(worst));
+    return worst;
 }
 
 static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, json_t *details)

@@ -80,6 +80,8 @@ lfr_policy_config lfr_policy_default_config(void)
                                .max_watchlist = 10000,
                                .fmr_at = NULL,
                                .fmr_arg = NULL,
+                               .fmr_data = NULL,
+                               .fmr_in_the_wild = NULL,
                                .key = NULL,
                                .enrol = lfr_enrol_default_params(),
                                .photo_warn_years = 5,
@@ -98,6 +100,15 @@ static double model_fmr(double t, void *arg)
     return fmr;
 }
 
+static int model_fmr_in_the_wild(double t, void *arg, lfr_fmr_claim *out)
+{
+    lfr_ctx *ctx = NULL;
+    int rc = lfr_ctx_new(&ctx);
+    if (rc == LFR_OK) rc = lfr_model_fmr_in_the_wild(ctx, arg, (float)t, out);
+    lfr_ctx_free(ctx);
+    return rc;
+}
+
 int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_model *embedder)
 {
     /* The validated floor (ACC-1); for a model without one, provisionally,
@@ -110,6 +121,8 @@ int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_
     cfg->threshold_floor = floor;
     cfg->fmr_at = model_fmr;
     cfg->fmr_arg = (void *)embedder;
+    cfg->fmr_data = lfr_model_operating_data(embedder);
+    cfg->fmr_in_the_wild = model_fmr_in_the_wild;
     return LFR_OK;
 }
 

@@ -139,6 +139,10 @@ static json_t *review_doc(const json_t *fig)
             rounded(json_number_value(json_object_get(exp, "expected_false_alerts")), 2));
         json_object_set_new(expected, "false_alerts_at_observed_faces",
                             rounded(rate * (double)faces / 1000.0, 2));
+        /* ACC-1: the data the estimate rests on, and the claim in the wild
+         * with its interval. */
+        json_object_set(expected, "estimate_data", json_object_get(exp, "estimate_data"));
+        json_object_set(expected, "in_the_wild", json_object_get(exp, "in_the_wild"));
     }
     json_object_set_new(expected, "false_alerts_observed",
                         json_integer(count(fig, "false_alerts")));
@@ -210,6 +214,28 @@ static void compare_row(buf *b, const char *label, const char *pkey, const json_
         }
     }
     buf_printf(b, "</tr>\n");
+}
+
+/* What the expected false alerts rest on (ACC-1): the data, and the rate
+ * in the wild with its 95% interval. */
+static void html_estimate_basis(buf *b, const json_t *exp)
+{
+    const json_t *data = json_object_get(exp, "estimate_data"),
+                 *wild = json_object_get(exp, "in_the_wild");
+    if (!json_is_string(data)) return;
+    buf_printf(b, "<p class=\"muted\">Expected false alerts estimated from: ");
+    buf_html(b, json_string_value(data));
+    if (json_is_object(wild)) {
+        buf_printf(b, ". In the wild (");
+        buf_html(b, json_string_value(json_object_get(wild, "data")));
+        buf_printf(b, "): %.3g per 1,000 faces, 95%% interval %.3g to %.3g",
+                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces")),
+                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces_lo")),
+                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces_hi")));
+    } else {
+        buf_printf(b, ". Not measured in the wild at this threshold");
+    }
+    buf_printf(b, ".</p>\n");
 }
 
 /* The walk tests before going live (ACC-3): one row each. */
@@ -307,7 +333,9 @@ static void html_review(buf *b, const json_t *doc)
                 "expected.false_alerts_at_observed_faces",
                 json_object_get(exp, "false_alerts_at_observed_faces"),
                 "expected.false_alerts_observed", json_object_get(exp, "false_alerts_observed"), 0);
-    buf_printf(b, "</tbody></table>\n<p class=\"muted\">End reason: ");
+    buf_printf(b, "</tbody></table>\n");
+    html_estimate_basis(b, exp);
+    buf_printf(b, "<p class=\"muted\">End reason: ");
     buf_html(b, json_string_value(json_object_get(actual, "end_reason")));
     buf_printf(b, ". Locations: ");
     size_t i;

@@ -269,6 +269,16 @@ function reasonForm(idp, text, action, onDone, danger = true) {
   return f;
 }
 
+/* The latest walk test (ACC-3), for the officer who starts the deployment. */
+function walkTestFigure(tests) {
+  const t = (tests || []).at(-1);
+  if (!t) return figure('Walk test', 'none yet', 'consenting staff walk past before going live (ACC-3)', 'warn');
+  const rate = t.hit_rate === null ? 'no passes' : `${t.found} of ${t.passes} found`;
+  const detail = t.hit_rate === null ? (t.ended_ms ? 'ended' : 'running')
+    : `${Math.round(100 * t.hit_rate_lo)}-${Math.round(100 * t.hit_rate_hi)}% (95%), median ${t.median_seconds_to_alert === null ? '-' : fmtNumber(t.median_seconds_to_alert, 1) + ' s'} to alert, ${t.false_alerts} false alert${t.false_alerts === 1 ? '' : 's'}`;
+  return figure('Walk test', rate, detail, t.false_alerts === 0 && t.found === t.passes && t.passes > 0 ? 'good' : 'warn');
+}
+
 async function authorise(body, ctx, d, refresh) {
   const rec = d.record || {};
   const lim = d.limits || {};
@@ -290,7 +300,8 @@ async function authorise(body, ctx, d, refresh) {
 
   body.appendChild(h('div', { class: 'card', id: 'dep7' },
     h('h2', null, 'Expected false alerts (DEP-7)'),
-    h('p', { class: 'muted' }, 'Expected footfall × watchlist size × the false-match rate measured for this model at the chosen threshold.'),
+    h('p', { class: 'muted' }, 'Expected footfall × watchlist size × the false-match rate measured for this model at the chosen threshold' +
+      (exp && exp.estimate_data ? `, on ${exp.estimate_data} (the higher of the laboratory and in-the-wild measurements).` : '.')),
     h('div', { class: 'figures' },
       figure('Expected false alerts', exp ? fmtNumber(exp.expected_false_alerts, 3) : 'unknown',
         exp ? `over ${fmtNumber(rec.expected_footfall)} faces, watchlist of ${fmtNumber(rec.watchlist_size)}` : 'needs threshold, watchlist size and footfall', exp ? '' : 'warn'),
@@ -298,7 +309,10 @@ async function authorise(body, ctx, d, refresh) {
         `ceiling ${fmtNumber(lim.max_false_alerts_per_1000)} per 1,000 faces` + (ceilingOk ? '' : ': EXCEEDED'), ceilingOk ? 'good' : 'bad'),
       figure('Threshold', Number.isFinite(threshold) ? threshold.toFixed(3) : 'not set',
         `floor ${fmtNumber(lim.threshold_floor, 3)} validated for this model (DEP-6)` + (floorOk ? '' : ': BELOW THE FLOOR'), floorOk ? 'good' : 'bad'),
-      figure('False-match rate', exp ? fmtNumber(exp.fmr_at_threshold, 6) : 'unknown', 'measured at the threshold'),
+      figure('False-match rate', exp ? fmtNumber(exp.fmr_at_threshold, 6) : 'unknown', exp && exp.data ? `measured at the threshold on ${exp.data}` : 'measured at the threshold'),
+      figure('In the wild', exp && exp.in_the_wild ? `${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces, 4)} per 1,000` : 'not measured',
+        exp && exp.in_the_wild ? `95% interval ${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces_lo, 4)} to ${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces_hi, 4)} per 1,000 faces; ${exp.in_the_wild.data}` : 'at this threshold', exp && exp.in_the_wild ? '' : 'warn'),
+      walkTestFigure(d.walk_tests),
       figure('Watchlist reviewed', `${reviewed} of ${active.length}`, `planned size ${rec.watchlist_size ?? '?'} (WL-4)`, reviewed === active.length && active.length ? 'good' : 'warn'))));
 
   body.appendChild(h('div', { class: 'card' }, h('h2', null, 'What is being authorised'),
