@@ -33,6 +33,9 @@ typedef struct lfr_server_config {
      * every start. <= -2: the model's (its validated floor, else the
      * threshold of FMR 1e-6). */
     double threshold_floor;
+    /* 1: a deployment goes live only after a walk test (ACC-3; the force's
+     * rule, recorded in the audit log at every start). */
+    int require_walk_test;
     /* A bearer token for /metrics (Prometheus); NULL: only logged-in
      * administrators and auditors may read it. */
     const char *metrics_token;

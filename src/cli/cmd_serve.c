@@ -43,6 +43,7 @@ int cmd_serve(int argc, char **argv)
                                          {"tick-ms", required_argument, NULL, 't'},
                                          {"threshold-floor", required_argument, NULL, 'f'},
                                          {"metrics-token-file", required_argument, NULL, 'M'},
+                                         {"require-walk-test", no_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     lfr_server_config cfg = lfr_server_default_config();
     cfg.web_dir = LFR_SOURCE_DIR "/web";
@@ -85,6 +86,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'M':
             metrics_file = optarg;
+            break;
+        case 'W':
+            cfg.require_walk_test = 1;
             break;
         default:
             return cli_usage("serve", "unknown option");

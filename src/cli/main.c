@@ -9,7 +9,7 @@ const cli_command cli_commands[] = {
      "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
      "         [--retention-days N] [--tick-ms MS] [--threshold-floor T]\n"
-     "         [--metrics-token-file FILE]\n"
+     "         [--metrics-token-file FILE] [--require-walk-test]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"
@@ -19,6 +19,8 @@ const cli_command cli_commands[] = {
      "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"
      "--threshold-floor: the floor (DEP-6) your force validated for the model on\n"
      "its own data (ACC-1), in place of the model's; audited at every start.\n"
+     "--require-walk-test: a deployment goes live only after a walk test of its\n"
+     "blue list (ACC-3); audited at every start.\n"
      "/metrics (Prometheus) is for an administrator's or auditor's session, or\n"
      "for 'Authorization: Bearer TOKEN' with the token in --metrics-token-file.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
@@ -47,7 +49,8 @@ const cli_command cli_commands[] = {
      "         [--detect-size PX] [--models DIR]\n"
      "SRC: a video file or a folder of images. Live sources (rtsp://, http://, a\n"
      "webcam, a FIFO) are refused: live faces are processed only inside an\n"
-     "authorised deployment (DEP-1), which lfr serve runs. The watchlist folder holds one image file or sub-folder of\n"
+     "authorised deployment (DEP-1), which lfr serve runs. The watchlist folder holds one image "
+     "file or sub-folder of\n"
      "images per person (the name is the identity); a manifest is a CSV of\n"
      "'identity,path'. Prints each alert (a possible match for a person to verify)\n"
      "and a summary; with --json one JSON object per line. Files are read as fast\n"
@@ -210,8 +213,9 @@ void cli_print_help(const char *cmd)
 
 static void print_overview(FILE *f)
 {
-    fprintf(f, "usage: lfr <command> [options]\n\nOpenLFR %s - live facial recognition.\n\n"
-               "commands:\n",
+    fprintf(f,
+            "usage: lfr <command> [options]\n\nOpenLFR %s - live facial recognition.\n\n"
+            "commands:\n",
             LFR_VERSION);
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
@@ -227,8 +231,7 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
         if (argc > 2) {
-            if (!find_command(argv[2]))
-                return cli_usage("help", "unknown command '%s'", argv[2]);
+            if (!find_command(argv[2])) return cli_usage("help", "unknown command '%s'", argv[2]);
             cli_print_help(argv[2]);
         } else {
             print_overview(stdout);

@@ -330,6 +330,11 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
                                    "settings/threshold_floor", details)))
             goto fail;
     }
+    pc.require_walk_test = cfg->require_walk_test != 0;
+    if (pc.require_walk_test &&
+        (rc = lfr_audit_append(ctx, s->store, "system", "settings.require_walk_test",
+                               "settings/require_walk_test", "{\"required\":true}")))
+        goto fail;
     if ((rc = lfr_policy_new(ctx, s->store, &pc, &s->policy)) ||
         (rc = first_admin(ctx, s, admin_password, new_admin_password)))
         goto fail;
