@@ -12,6 +12,7 @@ import base64
 import hashlib
 import http.client
 import json
+import resource
 import os
 import shutil
 import socket
@@ -633,6 +634,55 @@ class LifecycleTest(ServerCase):
         self.assertGreater(frames_done(first + 1), first)
 
 
+    def test_alert_waits_for_a_full_disk(self):
+        """Issue 13 item 5: an alert raised while the database cannot be
+        written is kept, shown as waiting, and written once it can."""
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        frames = os.path.join(self.tmp, "full-frames")
+        os.makedirs(frames, exist_ok=True)
+        for i in range(25):  # a second of empty scene: the disk fills first
+            with open(os.path.join(frames, "%04d.png" % i), "wb") as f:
+                f.write(blank_png(320, 240))
+        for i in range(25, 65):
+            shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
+        dep, entry = self.draft("Op Full", camera_source=frames)
+        c = self.c
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        # The disk is full: a file size limit on the server, so every write
+        # of the database past its first 4 KiB fails.
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (4096, hard))
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                m = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+                if m.get("alerts_waiting"):
+                    break
+                time.sleep(0.1)
+            self.assertEqual(m.get("alerts_waiting"), 1, self.server_log())
+            self.assertTrue(m["alert_store_error"])
+        finally:
+            resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (soft, hard))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            alerts = self.expect(c["op.brown"], "GET", "/api/alerts?deployment=%d" % dep, None, 200)
+            if alerts:
+                break
+            time.sleep(0.1)
+        self.assertEqual(len(alerts), 1, self.server_log())
+        self.assertEqual(alerts[0]["entry"]["id"], entry)
+        got, img, _ = c["op.brown"].request("GET", "/api/alerts/%d/crop" % alerts[0]["id"])
+        self.assertEqual((got, img[:2]), (200, b"\xff\xd8"))  # the crop survived the wait
+        self.assertEqual(self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep,
+                                     None, 200)["alerts_waiting"], 0)
+        log = self.expect(c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
+        created = [r for r in log if r["action"] == "alert.create" and r["object"] == "alert/%d" % alerts[0]["id"]]
+        self.assertGreater(created[0]["details"].get("waited_ms", 0), 0)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/stop" % dep, {"reason": "done"}, 200)
+
     def test_walk_test_before_going_live(self):
         """ACC-3: the blue list's staff member walks past; the camera finds
         them, the watchlisted person in the same frames raises no alert, and
@@ -737,6 +787,39 @@ class FirstStartTest(unittest.TestCase):
             server.terminate()
             self.assertEqual(server.wait(timeout=30), 0)
             server.stdout.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class AuditAnchorTest(unittest.TestCase):
+    """SEC-2: the newest audit records deleted from the database (the chain
+    itself still verifies) are found from the anchor outside it: the server
+    will not start on such a log, and says what was lost."""
+
+    def test_truncated_log_refused(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="anchor.")
+        db = os.path.join(tmp, "lfr.db")
+        try:
+            server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            int(server.stdout.readline().split()[-1])
+            server.terminate()
+            self.assertEqual(server.wait(timeout=30), 0)
+            server.stdout.close()
+            self.assertEqual(os.stat(db + ".anchor-key").st_mode & 0o777, 0o600)
+            con = sqlite3.connect(db)
+            last = con.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+            con.execute("DROP TRIGGER audit_no_delete")
+            con.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
+            con.commit()
+            con.close()
+            verify = subprocess.run([LFR, "audit", "verify", "--db", db], capture_output=True, text=True)
+            self.assertNotEqual(verify.returncode, 0)
+            self.assertIn("deleted", verify.stdout + verify.stderr)
+            again = subprocess.run([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
+                                   capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(again.returncode, 0)
+            self.assertIn("record %d was anchored" % last, again.stderr)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

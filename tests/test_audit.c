@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +52,8 @@ static void test_chain_and_tampering(void **state)
     char path[4096];
     lfr_store *s = fresh("audit.db", path, sizeof path);
     assert_true(lfr_store_schema_version(s) >= 1);
-    for (int i = 0; i < 20; i++) append(s, "inspector.jones", "deployment.create", "deployment/1");
+    for (int i = 0; i < 20; i++)
+        append(s, "inspector.jones", "deployment.create", "deployment/1");
     /* SQL metacharacters are data, not SQL. */
     append(s, "o'brien\"; DROP TABLE audit_log; --", "user.view", "user/'1' OR 1=1");
     lfr_audit_report r;
@@ -66,15 +68,17 @@ static void test_chain_and_tampering(void **state)
     /* ...and a change made around that (the triggers dropped, as someone
      * editing the file would) is named by verify. */
     assert_int_equal(lfr_store_exec(ctx, s, "DROP TRIGGER audit_no_update"), LFR_OK);
-    assert_int_equal(lfr_store_exec(ctx, s, "UPDATE audit_log SET actor = 'someone.else' WHERE seq = 7"),
-                     LFR_OK);
+    assert_int_equal(
+        lfr_store_exec(ctx, s, "UPDATE audit_log SET actor = 'someone.else' WHERE seq = 7"),
+        LFR_OK);
     assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
     assert_int_equal(r.first_bad_seq, 7);
     assert_non_null(strstr(r.problem, "does not match its hash"));
     lfr_store_close(s);
 
     s = fresh("audit2.db", path, sizeof path);
-    for (int i = 0; i < 10; i++) append(s, "a", "b", "c");
+    for (int i = 0; i < 10; i++)
+        append(s, "a", "b", "c");
     assert_int_equal(lfr_store_exec(ctx, s, "DROP TRIGGER audit_no_delete"), LFR_OK);
     assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq = 4"), LFR_OK);
     assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
@@ -142,8 +146,9 @@ static void test_killed_writer(void **state)
             for (int i = 0;; i++) {
                 if (lfr_store_begin(c, cs)) _exit(4);
                 for (int k = 0; k < 5; k++)
-                    if (lfr_audit_append(c, cs, "writer", "test.write", "object/x",
-                                         "{\"bulk\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"))
+                    if (lfr_audit_append(
+                            c, cs, "writer", "test.write", "object/x",
+                            "{\"bulk\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"))
                         _exit(5);
                 if (lfr_store_commit(c, cs)) _exit(6);
             }
@@ -166,12 +171,87 @@ static void test_killed_writer(void **state)
     }
 }
 
+/* The anchor outside the database finds what the chain cannot: the newest
+ * records deleted (every one of them, too), or the log rewritten with its
+ * chain recomputed; and a missing, replaced or forged anchor is named. */
+static void test_anchor(void **state)
+{
+    (void)state;
+    char path[4096], anchors[4200], key[4200];
+    lfr_store *s = fresh("anchor.db", path, sizeof path);
+    lfr_audit_anchor_paths(path, anchors, sizeof anchors, key, sizeof key);
+    unlink(anchors);
+    unlink(key);
+    lfr_audit_anchor *a = NULL;
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_ENOENT);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 1, &a), LFR_OK);
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    for (int i = 0; i < 5; i++)
+        append(s, "alice", "deployment.view", "deployment/1");
+    assert_int_equal(lfr_audit_anchor_update(ctx, a, s, 1), LFR_OK);
+    lfr_audit_report r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(lfr_audit_anchor_check(ctx, a, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_int_equal(r.anchored_seq, 5);
+    lfr_audit_anchor_free(a);
+    /* The newest records deleted: the chain still verifies, the anchor does not. */
+    assert_int_equal(lfr_store_exec(ctx, s,
+                                    "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE "
+                                    "seq > 3"),
+                     LFR_OK);
+    assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_OK);
+    assert_int_equal(lfr_audit_anchor_check(ctx, a, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 4);
+    assert_non_null(strstr(r.problem, "deleted"));
+    /* Nor is such a log anchored again over what it lost. */
+    append(s, "mallory", "deployment.view", "deployment/1");
+    assert_int_equal(lfr_audit_anchor_update(ctx, a, s, 1), LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "deleted"));
+    lfr_audit_anchor_free(a);
+    /* Every record deleted and a new chain written in their place. */
+    assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log"), LFR_OK);
+    for (int i = 0; i < 6; i++)
+        append(s, "mallory", "deployment.view", "deployment/2");
+    assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_OK);
+    assert_int_equal(lfr_audit_anchor_check(ctx, a, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 5);
+    assert_non_null(strstr(r.problem, "rewritten"));
+    lfr_audit_anchor_free(a);
+    /* A forged last anchor (its signature changed) is refused. */
+    FILE *f = fopen(anchors, "a");
+    assert_non_null(f);
+    fprintf(f, "6 1 %064d %0128d\n", 0, 0);
+    fclose(f);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_EINVAL);
+    assert_non_null(strstr(lfr_errmsg(ctx), "forged"));
+    /* Another key did not write the file; a missing file or key is named. */
+    char other[4300];
+    snprintf(other, sizeof other, "%s.other", key);
+    unlink(other);
+    lfr_audit_anchor *b = NULL;
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, other, 0, &b), LFR_ENOENT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "key is missing"));
+    unlink(anchors);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 1, &b), LFR_ENOENT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "deleted"));
+    unlink(key);
+    lfr_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_and_tampering),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_killed_writer),
+        cmocka_unit_test(test_anchor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,11 +26,40 @@ typedef struct lfr_audit_report {
     int64_t records;
     int64_t first_bad_seq; /* 0: the chain is intact */
     char problem[256];     /* what is wrong with that record */
+    int64_t anchored_seq;  /* the last anchor checked (0: none), and when it was written */
+    int64_t anchored_ms;
 } lfr_audit_report;
 
 /* Checks the whole chain. LFR_OK whether or not it is intact: read the
  * report; an error code means the check itself could not run. */
 int lfr_audit_verify(lfr_ctx *ctx, lfr_store *s, lfr_audit_report *r);
+
+/* The anchor of the log outside the database (audit/anchor.c): the head's
+ * sequence number and hash, signed with an Ed25519 key the database does
+ * not hold, appended to a file of its own. It finds what the chain cannot:
+ * the newest records deleted, or the whole log rewritten.
+ *
+ * Opens the anchor file at path with the key at key_path (both 0600). With
+ * create, both are made when neither exists; one without the other, a key
+ * that did not write the file, or a last anchor it did not sign is refused
+ * with a message naming what was lost. */
+typedef struct lfr_audit_anchor lfr_audit_anchor;
+int lfr_audit_anchor_open(lfr_ctx *ctx, const char *path, const char *key_path, int create,
+                          lfr_audit_anchor **out);
+void lfr_audit_anchor_free(lfr_audit_anchor *a);
+/* Where a database's anchor file and key live unless told otherwise:
+ * DB.anchors and DB.anchor-key. */
+void lfr_audit_anchor_paths(const char *db, char *path, size_t path_len, char *key_path,
+                            size_t key_len);
+/* Anchors the log's head if it moved: at most once a second unless force
+ * (at close). Refuses, anchoring nothing, when the log no longer holds the
+ * last anchored record as it was. Call after a commit. */
+int lfr_audit_anchor_update(lfr_ctx *ctx, lfr_audit_anchor *a, lfr_store *s, int force);
+/* Checks the log against the last anchor, into the report (anchored_seq,
+ * anchored_ms; first_bad_seq and problem when the log was truncated or
+ * rewritten). Run after lfr_audit_verify: a broken chain is named first. */
+int lfr_audit_anchor_check(lfr_ctx *ctx, const lfr_audit_anchor *a, lfr_store *s,
+                           lfr_audit_report *r);
 
 /* Writes every record as one JSON object per line. */
 int lfr_audit_export(lfr_ctx *ctx, lfr_store *s, FILE *out);

@@ -67,6 +67,12 @@ typedef struct lfr_policy_config {
     int photo_max_years;   /* 10: older ones need a justification */
     float duplicate_cos;   /* 0.6: entries this alike are flagged as the same person */
     int require_walk_test; /* 0: a force may require a walk test before going live (ACC-3) */
+    /* The audit log's anchor outside the database (lfr_audit_anchor_open):
+     * its file and signing key, beside the database, never in it. NULL: not
+     * anchored. A policy refuses to open over a log that lost what was
+     * anchored, anchors the head after each change (at most once a second)
+     * and when freed. */
+    const char *audit_anchor_path, *audit_anchor_key_path;
 } lfr_policy_config;
 
 /* Reads (creating with a random key if absent) the 32-byte watchlist key.
@@ -253,10 +259,15 @@ typedef struct lfr_alert_record {
     const char *quality_json; /* may be NULL */
     const uint8_t *crop_jpeg; /* the probe face; stored encrypted */
     size_t crop_len;
+    int64_t waited_ms; /* how long it waited to be written (the store failing), 0 at once */
 } lfr_alert_record;
 
 /* Records an alert of a live deployment (as "system", the pipeline). */
 int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a, int64_t *id);
+/* Records that n alerts of a deployment could not be kept (why: the
+ * store failed for longer than they could wait); audited, nothing of them
+ * but their number. */
+int lfr_alerts_lost(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int n, const char *why);
 /* The operator's decision: engage = 0 closes it as a false alert ("no
  * match"), 1 sends an engagement officer. */
 int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, int engage,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *cli_db_path(const char *given)
 {
@@ -24,17 +25,19 @@ int cmd_audit(int argc, char **argv)
     if (argc < 2 || (strcmp(argv[1], "verify") && strcmp(argv[1], "export")))
         return cli_usage("audit", "expected 'verify' or 'export'");
     int verify = !strcmp(argv[1], "verify");
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     const char *db = NULL;
     int json = 0, c;
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'j') json = 1;
-        else return cli_usage("audit", "unknown option");
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'j')
+            json = 1;
+        else
+            return cli_usage("audit", "unknown option");
     }
     if (optind != argc) return cli_usage("audit", "unexpected argument '%s'", argv[optind]);
     db = cli_db_path(db);
@@ -55,16 +58,34 @@ int cmd_audit(int argc, char **argv)
         status = cli_fail_ctx("audit", ctx, rc);
         goto done;
     }
+    /* Then against its anchor outside the database: the newest records
+     * deleted, or the log rewritten. */
+    char anchor_path[4200], anchor_key_path[4200];
+    lfr_audit_anchor_paths(db, anchor_path, sizeof anchor_path, anchor_key_path,
+                           sizeof anchor_key_path);
+    lfr_audit_anchor *anchor = NULL;
+    rc = lfr_audit_anchor_open(ctx, anchor_path, anchor_key_path, 0, &anchor);
+    if (rc == LFR_OK) rc = lfr_audit_anchor_check(ctx, anchor, s, &r);
+    lfr_audit_anchor_free(anchor);
+    if (rc && !(rc == LFR_ENOENT && access(anchor_path, F_OK) && access(anchor_key_path, F_OK))) {
+        /* A missing, replaced or forged anchor is a finding, not a detail. */
+        status = cli_fail_ctx("audit", ctx, rc);
+        goto done;
+    }
     if (json)
-        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s}", "database", db, "intact",
+        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", db, "intact",
                                  r.first_bad_seq == 0, "records", (json_int_t)r.records,
                                  "first_bad_record", (json_int_t)r.first_bad_seq, "problem",
-                                 r.problem));
+                                 r.problem, "anchored_record", (json_int_t)r.anchored_seq));
     else if (r.first_bad_seq)
         printf("%s: audit chain BROKEN at record %lld: %s\n", db, (long long)r.first_bad_seq,
                r.problem);
+    else if (r.anchored_seq)
+        printf("%s: audit chain intact, %lld records, anchored up to record %lld\n", db,
+               (long long)r.records, (long long)r.anchored_seq);
     else
-        printf("%s: audit chain intact, %lld records\n", db, (long long)r.records);
+        printf("%s: audit chain intact, %lld records (no anchor outside the database)\n", db,
+               (long long)r.records);
     status = r.first_bad_seq ? EXIT_NO : EXIT_OK;
 done:
     lfr_store_close(s);

@@ -72,6 +72,11 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
     gov_key_path(db, key_path, sizeof key_path);
     if ((rc = lfr_policy_load_key(g->ctx, key_path, g->key))) return cli_fail_ctx(cmd, g->ctx, rc);
     cfg.key = g->key;
+    char anchor_path[4200], anchor_key_path[4200];
+    lfr_audit_anchor_paths(db, anchor_path, sizeof anchor_path, anchor_key_path,
+                           sizeof anchor_key_path);
+    cfg.audit_anchor_path = anchor_path;
+    cfg.audit_anchor_key_path = anchor_key_path;
     if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol)))
         return cli_fail_ctx(cmd, g->ctx, rc);
     if (!need_actor) return EXIT_OK;

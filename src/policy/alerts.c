@@ -52,15 +52,28 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
                       (long long)a->entry, (long long)a->deployment);
     if (!rc) {
         *id = lfr_store_last_id(p->s);
-        rc = audit(ctx, p, NULL, "alert.create", *id, "alert",
-                   json_pack("{s:I,s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment, "entry",
-                             (json_int_t)a->entry, "camera", a->camera, "score", a->score));
+        json_t *details =
+            json_pack("{s:I,s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment, "entry",
+                      (json_int_t)a->entry, "camera", a->camera, "score", a->score);
+        /* An alert that waited for the store says so. */
+        if (a->waited_ms > 0) json_object_set_new(details, "waited_ms", json_integer(a->waited_ms));
+        rc = audit(ctx, p, NULL, "alert.create", *id, "alert", details);
     }
     lfr_stmt_free(st);
     lfr_free(box);
     rc = finish(ctx, p, rc);
     if (rc) *id = 0;
     return rc;
+}
+
+int lfr_alerts_lost(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int n, const char *why)
+{
+    if (n <= 0 || !why || !*why) return lfr_fail(ctx, LFR_EINVAL, "alerts lost: nothing to record");
+    int rc = lfr_store_begin(ctx, p->s);
+    if (!rc)
+        rc = audit(ctx, p, NULL, "alert.lost", deployment, "deployment",
+                   json_pack("{s:i,s:s}", "alerts", n, "reason", why));
+    return finish(ctx, p, rc);
 }
 
 static int alert_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, char *status, size_t len)

@@ -47,7 +47,12 @@ int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_aud
 {
     memset(report, 0, sizeof *report);
     int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "verifying the audit log");
-    if (rc || (rc = lfr_audit_verify(ctx, p->s, report))) return rc;
+    if (rc || (rc = policy_verify_log(ctx, p, report))) return rc;
+    if (!report->first_bad_seq && p->anchor_problem[0]) {
+        report->first_bad_seq = report->records + 1;
+        snprintf(report->problem, sizeof report->problem, "the log's anchor: %.200s",
+                 p->anchor_problem);
+    }
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     rc = audit(ctx, p, actor, "audit.verify", 0, "audit_log",
                json_pack("{s:I,s:I}", "records", (json_int_t)report->records, "first_bad",

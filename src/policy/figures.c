@@ -351,7 +351,7 @@ int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_audit_report r;
     json_t *doc = NULL, *by_action = json_object();
-    rc = lfr_audit_verify(ctx, p->s, &r);
+    rc = policy_verify_log(ctx, p, &r);
     lfr_stmt *st = NULL;
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
@@ -366,9 +366,11 @@ int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_
     rc = rc < 0 ? rc : LFR_OK;
     /* Only actions and counts: a record's details may name a person. */
     if (!rc) {
-        doc = json_pack("{s:I,s:b,s:I,s:s,s:O}", "records", (json_int_t)r.records, "chain_intact",
-                        r.first_bad_seq == 0, "first_bad_seq", (json_int_t)r.first_bad_seq,
-                        "problem", r.problem, "by_action", by_action);
+        doc = json_pack("{s:I,s:b,s:I,s:s,s:O,s:{s:b,s:I,s:o}}", "records", (json_int_t)r.records,
+                        "chain_intact", r.first_bad_seq == 0, "first_bad_seq",
+                        (json_int_t)r.first_bad_seq, "problem", r.problem, "by_action", by_action,
+                        "anchor", "anchored", p->anchor != NULL, "seq", (json_int_t)r.anchored_seq,
+                        "time_ms", r.anchored_ms ? json_integer(r.anchored_ms) : json_null());
         rc = doc ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     }
     if (!rc)

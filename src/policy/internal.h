@@ -9,6 +9,8 @@
 struct lfr_policy {
     lfr_store *s;
     lfr_policy_config cfg;
+    lfr_audit_anchor *anchor; /* NULL: the log is not anchored */
+    char anchor_problem[256]; /* why the last anchor could not be written; "" if it could */
     unsigned char key[32];
     int have_key;
     /* The last lists shown (who, what, a digest of the items), so that a
@@ -93,6 +95,10 @@ int bluelist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t no
 int walktest_close(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    int64_t now_ms, const char *why);
 int walktest_results(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int details, json_t **out);
+
+/* The whole audit chain checked, then against its anchor (when it has
+ * one): the report names the first problem. */
+int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r);
 
 /* Fails unless actor holds one of the roles in `any`. */
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);

@@ -126,6 +126,8 @@ int lfr_policy_config_use_model(lfr_ctx *ctx, lfr_policy_config *cfg, const lfr_
     return LFR_OK;
 }
 
+static int anchor_open(lfr_ctx *ctx, lfr_policy *p);
+
 int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out)
 {
     *out = NULL;
@@ -152,13 +154,53 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
             return rc;
         }
     }
+    int rc = anchor_open(ctx, p);
+    if (rc) {
+        lfr_policy_free(p);
+        return rc;
+    }
     *out = p;
     return LFR_OK;
 }
 
 void lfr_policy_free(lfr_policy *p)
 {
+    if (!p) return;
+    if (p->anchor) {
+        lfr_ctx *ctx = NULL;
+        /* The head at close; a failure was reported when it happened. */
+        if (lfr_ctx_new(&ctx) == LFR_OK) lfr_audit_anchor_update(ctx, p->anchor, p->s, 1);
+        lfr_ctx_free(ctx);
+        lfr_audit_anchor_free(p->anchor);
+    }
     lfr_wipe_free(p, sizeof *p);
+}
+
+int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r)
+{
+    int rc = lfr_audit_verify(ctx, p->s, r);
+    if (!rc && p->anchor) rc = lfr_audit_anchor_check(ctx, p->anchor, p->s, r);
+    return rc;
+}
+
+/* The log must hold what was anchored before anything more is done on it
+ * (SEC-2): a truncated or rewritten log is named, not built on. */
+static int anchor_open(lfr_ctx *ctx, lfr_policy *p)
+{
+    if (!p->cfg.audit_anchor_path) return LFR_OK;
+    int rc = lfr_audit_anchor_open(ctx, p->cfg.audit_anchor_path, p->cfg.audit_anchor_key_path, 1,
+                                   &p->anchor);
+    /* The paths were the caller's, for the open alone. */
+    p->cfg.audit_anchor_path = p->cfg.audit_anchor_key_path = NULL;
+    if (rc) return lfr_fail_prefix(ctx, "audit log anchor");
+    lfr_audit_report r;
+    if ((rc = policy_verify_log(ctx, p, &r))) return rc;
+    if (r.first_bad_seq)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "the audit log is not intact at record %lld: %s. Nothing will be done "
+                        "on it: restore the database from a backup, and report it",
+                        (long long)r.first_bad_seq, r.problem);
+    return lfr_audit_anchor_update(ctx, p->anchor, p->s, 1);
 }
 
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
@@ -269,8 +311,23 @@ int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *actio
 int finish(lfr_ctx *ctx, lfr_policy *p, int rc)
 {
     if (rc == LFR_OK) rc = lfr_store_commit(ctx, p->s);
-    if (rc != LFR_OK) lfr_store_rollback(p->s);
-    return rc;
+    if (rc != LFR_OK) {
+        lfr_store_rollback(p->s);
+        return rc;
+    }
+    /* The change is made; an anchor that cannot be written is a fault of
+     * the log's protection, for the auditor's check to name (SEC-2). */
+    if (p->anchor) {
+        lfr_ctx *actx = NULL;
+        if (lfr_ctx_new(&actx) == LFR_OK) {
+            if (lfr_audit_anchor_update(actx, p->anchor, p->s, 0) != LFR_OK)
+                snprintf(p->anchor_problem, sizeof p->anchor_problem, "%s", lfr_errmsg(actx));
+            else
+                p->anchor_problem[0] = '\0';
+        }
+        lfr_ctx_free(actx);
+    }
+    return LFR_OK;
 }
 
 static int count_users(lfr_ctx *ctx, lfr_policy *p, int64_t *n)

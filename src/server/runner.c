@@ -8,6 +8,7 @@
  * deployments go to the database every tick. */
 #include "internal.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,18 +46,23 @@ typedef struct live {
 
 /* An alert waiting to be recorded. Camera threads hand alerts over while
  * holding their pipeline's lock, so they must not wait for the database:
- * the runner records them, woken at once. */
+ * the runner records them, woken at once. When the store fails (a full
+ * disk), an alert stays queued and is tried again every tick until it is
+ * written; its crop waits sealed with a key of this process alone. */
 typedef struct pending_alert {
     int64_t deployment, walk_test, time_ms;
     char camera[LFR_ID_MAX], identity[LFR_ID_MAX];
     int track_id;
     double score;
     lfr_face_quality quality;
-    uint8_t *crop;
-    size_t crop_len;
+    uint8_t *sealed; /* nonce || secretbox(crop) */
+    size_t sealed_len;
+    int64_t queued_us; /* monotonic */
+    int attempts;      /* failed writes so far */
 } pending_alert;
 
 #define MAX_PENDING 1024
+#define MAX_LOST 64
 
 struct runner {
     struct lfr_server *srv;
@@ -74,6 +80,15 @@ struct runner {
     pthread_mutex_t queue_lock; /* a leaf: nothing else is taken under it */
     pending_alert queue[MAX_PENDING];
     int n_queued;
+    unsigned char *queue_key; /* seals queued crops; locked memory, this process only */
+    char store_error[256];    /* why the head of the queue waits; "" when nothing waits */
+    /* Alerts that could not be kept, by deployment, until audited. */
+    struct {
+        int64_t deployment;
+        int n;
+        char why[96];
+    } lost[MAX_LOST];
+    int n_lost;
 };
 
 static camera_view *view_of(live *l, const char *camera)
@@ -99,17 +114,43 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
                              msg ? msg : ""));
 }
 
-/* An alert from a camera thread (under its pipeline's lock): queued. A
- * walk test's hit keeps no face. */
+/* Counts an alert that could not be kept, for the audit log; queue_lock held. */
+static void note_lost(runner *r, int64_t deployment, const char *why)
+{
+    fprintf(stderr, "lfr serve: deployment %lld: an alert was lost: %s\n", (long long)deployment,
+            why);
+    for (int i = 0; i < r->n_lost; i++)
+        if (r->lost[i].deployment == deployment && !strcmp(r->lost[i].why, why)) {
+            r->lost[i].n++;
+            return;
+        }
+    if (r->n_lost == MAX_LOST) return; /* named on stderr above */
+    r->lost[r->n_lost].deployment = deployment;
+    r->lost[r->n_lost].n = 1;
+    snprintf(r->lost[r->n_lost].why, sizeof r->lost[r->n_lost].why, "%s", why);
+    r->n_lost++;
+}
+
+/* An alert from a camera thread (under its pipeline's lock): queued, its
+ * crop sealed. A walk test's hit keeps no face. */
 static void on_alert(const lfr_alert *a, void *arg)
 {
     live *l = arg;
     runner *r = l->r;
-    uint8_t *crop = a->crop_jpeg_len && !l->walk_test ? lfr_alloc(a->crop_jpeg_len) : NULL;
-    if (crop) memcpy(crop, a->crop_jpeg, a->crop_jpeg_len);
+    size_t sealed_len =
+        a->crop_jpeg_len && !l->walk_test
+            ? crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + a->crop_jpeg_len
+            : 0;
+    uint8_t *sealed = sealed_len ? lfr_alloc(sealed_len) : NULL;
+    if (sealed) {
+        randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
+        crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, a->crop_jpeg, a->crop_jpeg_len,
+                              sealed, r->queue_key);
+    }
     pthread_mutex_lock(&r->queue_lock);
     if (r->n_queued < MAX_PENDING) {
         pending_alert *q = &r->queue[r->n_queued++];
+        memset(q, 0, sizeof *q);
         q->deployment = l->deployment;
         q->walk_test = l->walk_test;
         q->time_ms = a->time_unix_ms;
@@ -118,15 +159,15 @@ static void on_alert(const lfr_alert *a, void *arg)
         q->track_id = a->track_id;
         q->score = a->score_cos;
         q->quality = a->quality;
-        q->crop = crop;
-        q->crop_len = crop ? a->crop_jpeg_len : 0;
-        crop = NULL;
+        q->sealed = sealed;
+        q->sealed_len = sealed ? sealed_len : 0;
+        q->queued_us = lfr_now_us();
+        sealed = NULL;
     } else {
-        fprintf(stderr, "lfr serve: deployment %lld: alert queue full, an alert was lost\n",
-                (long long)l->deployment);
+        note_lost(r, l->deployment, "the queue of alerts waiting for the database was full");
     }
     pthread_mutex_unlock(&r->queue_lock);
-    if (crop) lfr_wipe_free(crop, a->crop_jpeg_len);
+    if (sealed) lfr_wipe_free(sealed, sealed_len);
     runner_wake(r);
 }
 
@@ -148,52 +189,111 @@ static void record_hit(runner *r, const pending_alert *q)
                              q->score));
 }
 
-/* Records the queued alerts (crops sealed) and announces them; the
- * database lock is held. The policy refuses an alert whose deployment has
- * stopped in the meantime. */
-static void record_alerts(runner *r)
+/* Writes one queued alert (its crop sealed for the store) and announces
+ * it; the database lock is held. 1: the store failed, so it waits for the
+ * next try; 0: done with it, written or refused (the policy refuses an
+ * alert whose deployment stopped in the meantime). */
+static int record_alert(runner *r, const pending_alert *q)
 {
     struct lfr_server *srv = r->srv;
+    size_t crop_len =
+        q->sealed_len ? q->sealed_len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES : 0;
+    uint8_t *crop = crop_len ? lfr_alloc(crop_len) : NULL;
+    if (crop && crypto_secretbox_open_easy(crop, q->sealed + crypto_secretbox_NONCEBYTES,
+                                           q->sealed_len - crypto_secretbox_NONCEBYTES, q->sealed,
+                                           r->queue_key)) {
+        lfr_wipe_free(crop, crop_len);
+        crop = NULL; /* cannot happen: recorded without its crop rather than lost */
+    }
+    json_t *qj = json_pack("{s:f,s:f,s:f,s:f}", "eye_distance_px", q->quality.eye_distance_px,
+                           "yaw_deg", q->quality.yaw_deg, "pitch_deg", q->quality.pitch_deg,
+                           "sharpness", q->quality.sharpness);
+    char *qtext = qj ? json_dumps(qj, JSON_COMPACT) : NULL;
+    json_decref(qj);
+    lfr_alert_record rec = {.deployment = q->deployment,
+                            .entry = strtoll(q->identity, NULL, 10),
+                            .camera = q->camera,
+                            .time_ms = q->time_ms,
+                            .track_id = q->track_id,
+                            .score = q->score,
+                            .quality_json = qtext,
+                            .crop_jpeg = crop,
+                            .crop_len = crop ? crop_len : 0,
+                            .waited_ms = q->attempts ? (lfr_now_us() - q->queued_us) / 1000 : 0};
+    int64_t id = 0;
+    int rc = lfr_alert_record_new(r->ctx, srv->policy, &rec, &id), wait = 0;
+    free(qtext);
+    if (crop) lfr_wipe_free(crop, crop_len);
+    if (rc == LFR_EIO || rc == LFR_ENOMEM) {
+        /* The store failed, not the alert: it waits, and the operator sees it. */
+        if (!r->store_error[0])
+            fprintf(stderr, "lfr serve: deployment %lld: alerts wait for the database: %s\n",
+                    (long long)q->deployment, lfr_errmsg(r->ctx));
+        pthread_mutex_lock(&r->queue_lock);
+        snprintf(r->store_error, sizeof r->store_error, "%s", lfr_errmsg(r->ctx));
+        pthread_mutex_unlock(&r->queue_lock);
+        wait = 1;
+    } else if (rc) {
+        fprintf(stderr, "lfr serve: deployment %lld: alert not recorded: %s\n",
+                (long long)q->deployment, lfr_errmsg(r->ctx));
+        if (q->attempts) {
+            pthread_mutex_lock(&r->queue_lock);
+            note_lost(r, q->deployment, "the deployment stopped before the database came back");
+            pthread_mutex_unlock(&r->queue_lock);
+        }
+    } else {
+        events_publish(srv->events, "alert",
+                       json_pack("{s:I,s:I,s:s,s:I,s:f}", "id", (json_int_t)id, "deployment",
+                                 (json_int_t)q->deployment, "camera", q->camera, "time_ms",
+                                 (json_int_t)q->time_ms, "score", q->score));
+    }
+    return wait;
+}
+
+/* Audits the alerts that could not be kept; the database lock is held. */
+static void audit_lost(runner *r)
+{
+    pthread_mutex_lock(&r->queue_lock);
+    for (int i = 0; i < r->n_lost;) {
+        if (lfr_alerts_lost(r->ctx, r->srv->policy, r->lost[i].deployment, r->lost[i].n,
+                            r->lost[i].why)) {
+            i++; /* the store still fails: next tick */
+            continue;
+        }
+        r->lost[i] = r->lost[--r->n_lost];
+    }
+    pthread_mutex_unlock(&r->queue_lock);
+}
+
+/* Records the queued alerts in order, and the walk tests' hits; the
+ * database lock is held. The first that must wait for the store stops the
+ * round: the rest wait behind it. */
+static void record_alerts(runner *r)
+{
     for (;;) {
         pending_alert q;
         pthread_mutex_lock(&r->queue_lock);
         int have = r->n_queued > 0;
-        if (have) {
-            q = r->queue[0];
+        if (have) q = r->queue[0]; /* only this thread removes from the queue */
+        pthread_mutex_unlock(&r->queue_lock);
+        if (!have) break;
+        int wait = 0;
+        if (q.walk_test)
+            record_hit(r, &q);
+        else
+            wait = record_alert(r, &q);
+        pthread_mutex_lock(&r->queue_lock);
+        if (wait) {
+            r->queue[0].attempts++;
+        } else {
             memmove(r->queue, r->queue + 1, (size_t)(--r->n_queued) * sizeof q);
+            r->store_error[0] = '\0'; /* the store answered */
         }
         pthread_mutex_unlock(&r->queue_lock);
-        if (!have) return;
-        if (q.walk_test) {
-            record_hit(r, &q);
-            continue;
-        }
-        json_t *qj = json_pack("{s:f,s:f,s:f,s:f}", "eye_distance_px", q.quality.eye_distance_px,
-                               "yaw_deg", q.quality.yaw_deg, "pitch_deg", q.quality.pitch_deg,
-                               "sharpness", q.quality.sharpness);
-        char *qtext = qj ? json_dumps(qj, JSON_COMPACT) : NULL;
-        json_decref(qj);
-        lfr_alert_record rec = {.deployment = q.deployment,
-                                .entry = strtoll(q.identity, NULL, 10),
-                                .camera = q.camera,
-                                .time_ms = q.time_ms,
-                                .track_id = q.track_id,
-                                .score = q.score,
-                                .quality_json = qtext,
-                                .crop_jpeg = q.crop,
-                                .crop_len = q.crop_len};
-        int64_t id = 0;
-        if (lfr_alert_record_new(r->ctx, srv->policy, &rec, &id))
-            fprintf(stderr, "lfr serve: deployment %lld: alert not recorded: %s\n",
-                    (long long)q.deployment, lfr_errmsg(r->ctx));
-        else
-            events_publish(srv->events, "alert",
-                           json_pack("{s:I,s:I,s:s,s:I,s:f}", "id", (json_int_t)id, "deployment",
-                                     (json_int_t)q.deployment, "camera", q.camera, "time_ms",
-                                     (json_int_t)q.time_ms, "score", q.score));
-        free(qtext);
-        if (q.crop) lfr_wipe_free(q.crop, q.crop_len);
+        if (wait) break;
+        if (q.sealed) lfr_wipe_free(q.sealed, q.sealed_len);
     }
+    audit_lost(r);
 }
 
 static void *pipeline_thread(void *arg)
@@ -508,11 +608,13 @@ static void *runner_thread(void *arg)
 int runner_new(lfr_ctx *ctx, struct lfr_server *srv, runner **out)
 {
     *out = NULL;
-    runner *r = lfr_calloc(1, sizeof *r);
-    if (!r || lfr_ctx_new(&r->ctx)) {
+    runner *r = sodium_init() < 0 ? NULL : lfr_calloc(1, sizeof *r);
+    if (!r || lfr_ctx_new(&r->ctx) || !(r->queue_key = sodium_malloc(crypto_secretbox_KEYBYTES))) {
+        if (r) lfr_ctx_free(r->ctx);
         lfr_free(r);
         return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     }
+    crypto_secretbox_keygen(r->queue_key);
     r->srv = srv;
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->queue_lock, NULL);
@@ -552,7 +654,8 @@ void runner_free(runner *r)
         pthread_join(r->thread, NULL);
     }
     for (int i = 0; i < r->n_queued; i++)
-        if (r->queue[i].crop) lfr_wipe_free(r->queue[i].crop, r->queue[i].crop_len);
+        if (r->queue[i].sealed) lfr_wipe_free(r->queue[i].sealed, r->queue[i].sealed_len);
+    sodium_free(r->queue_key); /* wiped */
     pthread_cond_destroy(&r->wake);
     pthread_mutex_destroy(&r->queue_lock);
     pthread_mutex_destroy(&r->lock);
@@ -589,6 +692,16 @@ json_t *runner_monitor(runner *r, int64_t deployment)
             faces += v->last.tracks;
         }
         json_object_set_new(doc, "faces_total", json_integer(faces));
+        /* Alerts raised but not yet written, because the database fails. */
+        int waiting = 0;
+        pthread_mutex_lock(&r->queue_lock);
+        for (int k = 0; k < r->n_queued; k++)
+            waiting += r->queue[k].deployment == deployment && !r->queue[k].walk_test;
+        json_object_set_new(doc, "alerts_waiting", json_integer(waiting));
+        json_object_set_new(doc, "alert_store_error",
+                            waiting && r->store_error[0] ? json_string(r->store_error)
+                                                         : json_null());
+        pthread_mutex_unlock(&r->queue_lock);
         json_object_set_new(doc, "latency_p95_ms", json_real(l->latency_p95_s * 1000.0));
     }
     pthread_mutex_unlock(&r->lock);

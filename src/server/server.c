@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,9 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     /* Photos, crops, keys and templates will live in this process. */
     int rc = lfr_core_dumps_off(ctx);
     if (rc) return rc;
+    /* A file size limit (or a full quota) is a write error the server
+     * handles, alerts waiting until the store takes them, not a death. */
+    signal(SIGXFSZ, SIG_IGN);
     struct sockaddr_in sa;
     rc = parse_listen(ctx, cfg->listen, &sa);
     if (rc) return rc;
@@ -315,6 +319,12 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         (rc = lfr_policy_load_key(ctx, s->key_path, s->key)))
         goto fail;
     pc.key = s->key;
+    /* The audit log's anchor, beside the database (SEC-2). */
+    char anchor_path[4200], anchor_key_path[4200];
+    lfr_audit_anchor_paths(s->db_path, anchor_path, sizeof anchor_path, anchor_key_path,
+                           sizeof anchor_key_path);
+    pc.audit_anchor_path = anchor_path;
+    pc.audit_anchor_key_path = anchor_key_path;
     if (cfg->threshold_floor > -2) {
         if (cfg->threshold_floor < -1 || cfg->threshold_floor > 1) {
             rc = lfr_fail(ctx, LFR_EINVAL, "serve: the threshold floor must be in [-1, 1]");

@@ -436,7 +436,9 @@ async function monitor(body, ctx, d, refresh) {
         figure('Frames per second', fmtNumber(fps, 1), 'all cameras'),
         figure('Faces per second', faceRate === null ? '…' : fmtNumber(faceRate, 1), 'all cameras'),
         figure('Faces processed', fmtNumber(Math.max(m.faces_total || 0, facesNow), 0), 'so far, then deleted (PRI-1)'),
-        figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'));
+        figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'),
+        // Alerts raised but not yet written: the database fails; they are kept and retried.
+        ...(m.alerts_waiting ? [figure('Alerts waiting', fmtNumber(m.alerts_waiting, 0), `not yet stored: ${m.alert_store_error || 'the database fails'}; retried every second`, 'bad')] : []));
       const rates = {};
       for (const c of cams) {
         const p = prev ? prev.cams[c.name] : undefined;
