@@ -791,6 +791,82 @@ class FirstStartTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class SlowClientTest(unittest.TestCase):
+    """Issue 13 item 1: clients that send their headers a line at a time
+    (slowloris) from one address may not take the server's connections:
+    past the per-address limit they are refused at once, those admitted are
+    cut at their deadline, and while the server is crowded an officer who
+    is logged in is still served (strangers get 503)."""
+
+    def test_slowloris(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="slow.")
+        pw = os.path.join(tmp, "pw")
+        with open(pw, "w") as f:
+            f.write(PW["admin"] + "\n")
+        server = subprocess.Popen(
+            [LFR, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(tmp, "lfr.db"),
+             "--admin-password-file", pw, "--max-connections", "40",
+             "--max-connections-per-address", "30"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        slow = []
+        try:
+            port = int(server.stdout.readline().split()[-1])
+            officer = Client(port)
+            self.assertEqual(officer.try_login("admin")[0], 200)
+            # The attack, from another address: 36 connections, each sending
+            # a header line now and then, never finishing.
+            for _ in range(36):
+                sock = socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.2", 0))
+                sock.sendall(b"GET /api/me HTTP/1.1\r\nHost: x\r\n")
+                slow.append(sock)
+            # Crowded: a stranger is refused with 503 and Retry-After ...
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                got, _, resp = Client(port).request("GET", "/api/me")
+                if got == 503:
+                    break
+            self.assertEqual(got, 503)
+            self.assertEqual(resp.getheader("Retry-After"), "1")
+            # ... the officer is served.
+            t0 = time.time()
+            self.assertEqual(officer.request("GET", "/api/me")[0], 200)
+            self.assertLess(time.time() - t0, 2.0)
+            # Every slow connection is cut at its deadline (2 s when crowded),
+            # however it keeps sending; those over the address's limit at once.
+            deadline = time.time() + 20
+            open_socks = list(slow)
+            while open_socks and time.time() < deadline:
+                still = []
+                for sock in open_socks:
+                    try:
+                        sock.sendall(b"X-Drip: 1\r\n")
+                        sock.settimeout(0.05)
+                        if sock.recv(1) == b"":
+                            continue
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        continue
+                    still.append(sock)
+                open_socks = still
+                time.sleep(0.2)  # the drip rate of the attack, not a wait on the server
+            self.assertEqual(open_socks, [], "slow connections still open")
+            # The server is itself again.
+            got, _, _ = Client(port).request("GET", "/api/me")
+            self.assertEqual(got, 401)
+            got, text, _ = officer.request("GET", "/metrics")
+            self.assertEqual(got, 200)
+            cut = [l for l in text.decode().splitlines() if l.startswith("lfr_http_connections_cut_total")]
+            self.assertGreaterEqual(float(cut[0].split()[-1]), 30)
+        finally:
+            for sock in slow:
+                sock.close()
+            server.terminate()
+            server.wait(timeout=30)
+            server.stdout.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class AuditAnchorTest(unittest.TestCase):
     """SEC-2: the newest audit records deleted from the database (the chain
     itself still verifies) are found from the anchor outside it: the server

@@ -28,6 +28,13 @@ typedef struct lfr_server_config {
     int max_body_bytes;       /* JSON bodies (1 MiB) */
     int max_upload_bytes;     /* watchlist photo uploads (12 MiB) */
     int tick_ms;              /* runner period (1000) */
+    /* Connections (issue 13 item 1): at most max_connections (512) in all
+     * and max_connections_per_address (64: raise it behind a reverse proxy)
+     * from one client address; a request's headers must arrive within
+     * header_timeout_s (10) and its body within body_timeout_s (60), a fifth
+     * of that once three quarters of the connections are taken. */
+    int max_connections, max_connections_per_address;
+    int header_timeout_s, body_timeout_s;
     /* The threshold floor (DEP-6) a force validated for the model on its
      * own data (ACC-1), replacing the model's; recorded in the audit log at
      * every start. <= -2: the model's (its validated floor, else the

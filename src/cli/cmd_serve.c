@@ -32,19 +32,22 @@ static int read_password_file(const char *path, char *buf, size_t len)
 
 int cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"web", required_argument, NULL, 'w'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {"cert", required_argument, NULL, 'c'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"admin-password-file", required_argument, NULL, 'p'},
-                                         {"retention-days", required_argument, NULL, 'r'},
-                                         {"tick-ms", required_argument, NULL, 't'},
-                                         {"threshold-floor", required_argument, NULL, 'f'},
-                                         {"metrics-token-file", required_argument, NULL, 'M'},
-                                         {"require-walk-test", no_argument, NULL, 'W'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'd'},
+        {"web", required_argument, NULL, 'w'},
+        {"models", required_argument, NULL, 'm'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"admin-password-file", required_argument, NULL, 'p'},
+        {"retention-days", required_argument, NULL, 'r'},
+        {"tick-ms", required_argument, NULL, 't'},
+        {"threshold-floor", required_argument, NULL, 'f'},
+        {"metrics-token-file", required_argument, NULL, 'M'},
+        {"require-walk-test", no_argument, NULL, 'W'},
+        {"max-connections", required_argument, NULL, 'C'},
+        {"max-connections-per-address", required_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0}};
     lfr_server_config cfg = lfr_server_default_config();
     cfg.web_dir = LFR_SOURCE_DIR "/web";
     const char *db = NULL, *password_file = NULL, *metrics_file = NULL;
@@ -89,6 +92,14 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'W':
             cfg.require_walk_test = 1;
+            break;
+        case 'C':
+            if (cli_parse_int(optarg, 8, 100000, &cfg.max_connections))
+                return cli_usage("serve", "--max-connections is 8 to 100000");
+            break;
+        case 'A':
+            if (cli_parse_int(optarg, 1, 100000, &cfg.max_connections_per_address))
+                return cli_usage("serve", "--max-connections-per-address is 1 to 100000");
             break;
         default:
             return cli_usage("serve", "unknown option");

@@ -10,6 +10,7 @@ const cli_command cli_commands[] = {
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
      "         [--retention-days N] [--tick-ms MS] [--threshold-floor T]\n"
      "         [--metrics-token-file FILE] [--require-walk-test]\n"
+     "         [--max-connections N] [--max-connections-per-address N]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"
@@ -21,6 +22,10 @@ const cli_command cli_commands[] = {
      "its own data (ACC-1), in place of the model's; audited at every start.\n"
      "--require-walk-test: a deployment goes live only after a walk test of its\n"
      "blue list (ACC-3); audited at every start.\n"
+     "Connections: at most 512, 64 from one address (raise it behind a proxy);\n"
+     "a request's headers must arrive within 10 s and its body within 60 s, a\n"
+     "fifth of that once three quarters are taken, when only logged-in users\n"
+     "are served.\n"
      "/metrics (Prometheus) is for an administrator's or auditor's session, or\n"
      "for 'Authorization: Bearer TOKEN' with the token in --metrics-token-file.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",

@@ -68,6 +68,27 @@ json_t *runner_monitor(runner *r, int64_t deployment);
 /* Prometheus lines for every running camera. */
 void runner_metrics(runner *r, FILE *out);
 
+/* ---- the connection guard (guard.c) ---- */
+
+typedef struct guard guard;
+
+/* A watchdog over at most limit connections: headers within header_s,
+ * bodies within body_s (a fifth of each once crowded). -1 on failure. */
+int guard_new(guard **out, int limit, int header_s, int body_s);
+void guard_free(guard *g);
+/* MHD_OPTION_NOTIFY_CONNECTION, with the guard as its argument. */
+void guard_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                         enum MHD_ConnectionNotificationCode code);
+/* A request's steps: its headers are in, it is being answered, it is done
+ * (a kept-alive connection then waits for the next request's headers). */
+void guard_headers_done(guard *g, struct MHD_Connection *conn);
+void guard_replying(guard *g, struct MHD_Connection *conn);
+void guard_request_done(guard *g, struct MHD_Connection *conn);
+/* Three quarters of the connections are taken. */
+int guard_crowded(guard *g);
+/* Connections cut so far for missing a deadline. */
+long long guard_closed(guard *g);
+
 /* ---- the server ---- */
 
 struct lfr_server {
@@ -84,6 +105,7 @@ struct lfr_server {
     session_table *sessions;
     event_hub *events;
     runner *runner;
+    guard *guard;
     atomic_int stopping;
     atomic_llong requests_by_class[6]; /* responses by status / 100 */
     char *tls_cert_pem, *tls_key_pem;

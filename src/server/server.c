@@ -27,6 +27,10 @@ lfr_server_config lfr_server_default_config(void)
                                .max_body_bytes = 1 << 20,
                                .max_upload_bytes = 12 << 20,
                                .tick_ms = 1000,
+                               .max_connections = 512,
+                               .max_connections_per_address = 64,
+                               .header_timeout_s = 10,
+                               .body_timeout_s = 60,
                                .threshold_floor = -2};
 }
 
@@ -128,6 +132,9 @@ enum MHD_Result api_metrics(request *r)
     for (int c = 1; c < 6; c++)
         fprintf(f, "lfr_http_responses_total{class=\"%dxx\"} %lld\n", c,
                 (long long)atomic_load(&r->srv->requests_by_class[c]));
+    fprintf(f, "# TYPE lfr_http_connections_cut_total counter\n"
+               "lfr_http_connections_cut_total %lld\n",
+            guard_closed(r->srv->guard));
     runner_metrics(r->srv->runner, f);
     fclose(f);
     enum MHD_Result ret = reply_bytes(r, 200, "text/plain; version=0.0.4", text, len);
@@ -164,12 +171,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->url = url;
         *con_cls = r;
+        guard_headers_done(srv->guard, conn);
+        /* Crowded: those logged in first (a flood of strangers' slow
+         * connections must not shut officers out). */
+        if (guard_crowded(srv->guard)) {
+            session sess;
+            const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "lfr_session");
+            int known = sessions_find(srv->sessions, cookie, 0, &sess) == 0;
+            sodium_memzero(&sess, sizeof sess);
+            if (!known) {
+                guard_replying(srv->guard, conn);
+                return reply_busy(r, "the server is at its connection limit: logged-in users "
+                                     "are served first");
+            }
+        }
         /* Who may send what is known from the headers: nothing of a body
          * is read before the route, the session and the CSRF token pass. */
-        if (!strncmp(url, "/api/", 5) && routes_admit(r)) return MHD_YES;
-        /* Watchlist uploads carry a photo; everything else is small. */
-        r->body_limit = r->handler == api_watchlist_add ? (size_t)srv->cfg.max_upload_bytes
-                                                        : (size_t)srv->cfg.max_body_bytes;
+        if (!strncmp(url, "/api/", 5) && routes_admit(r)) {
+            guard_replying(srv->guard, conn);
+            return MHD_YES;
+        }
+        /* Watchlist and blue list uploads carry a photo; everything else is small. */
+        r->body_limit = r->handler == api_watchlist_add || r->handler == api_bluelist_add
+                            ? (size_t)srv->cfg.max_upload_bytes
+                            : (size_t)srv->cfg.max_body_bytes;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > r->body_limit)
             return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
@@ -198,6 +223,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
+    /* The whole request is in: what remains is the server's to send. */
+    guard_replying(srv->guard, conn);
     if (r->replied) return MHD_YES;
     if (r->too_large)
         return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
@@ -209,9 +236,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
-    (void)cls;
-    (void)conn;
+    struct lfr_server *srv = cls;
     (void)why;
+    guard_request_done(srv->guard, conn);
     request *r = *con_cls;
     if (!r) return;
     /* Bodies may hold photos and passwords. */
@@ -367,18 +394,31 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     /* The runner exists before the first request can ask for it: the
      * connection threads read s->runner without a lock. */
     if ((rc = runner_new(ctx, s, &s->runner))) goto fail;
+    if (cfg->max_connections < 8 || cfg->max_connections_per_address < 1 ||
+        cfg->header_timeout_s < 1 || cfg->body_timeout_s < 1) {
+        rc = lfr_fail(ctx, LFR_EINVAL, "serve: connection limits and timeouts must be positive");
+        goto fail;
+    }
+    if (guard_new(&s->guard, cfg->max_connections, cfg->header_timeout_s, cfg->body_timeout_s)) {
+        rc = lfr_fail(ctx, LFR_ENOMEM, "serve: cannot start the connection guard");
+        goto fail;
+    }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (cfg->tls_cert ? MHD_USE_TLS : 0);
-    s->daemon = cfg->tls_cert
-                    ? MHD_start_daemon(
-                          flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
-                          512U, MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_HTTPS_MEM_CERT,
-                          s->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem, MHD_OPTION_END)
-                    : MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-                                       &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                       MHD_OPTION_CONNECTION_LIMIT, 512U,
-                                       MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &sa},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)guard_on_connection, s->guard},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_connections_per_address, NULL},
+        /* Idle, between bytes; the guard bounds each request as a whole. */
+        {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
+        /* Without TLS the list ends here. */
+        {cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL}};
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, options,
+                                 MHD_OPTION_END);
     if (!s->daemon) {
         rc = lfr_fail(ctx, LFR_EIO, "serve: cannot listen on %s (in use, or not allowed)",
                       cfg->listen);
@@ -426,6 +466,7 @@ void lfr_server_free(lfr_server *s)
      * on them; then no request runs while the runner goes. */
     if (s->events) events_shutdown(s->events);
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    guard_free(s->guard);
     runner_free(s->runner);
     events_free(s->events);
     sessions_free(s->sessions);
