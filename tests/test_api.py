@@ -683,6 +683,30 @@ class LifecycleTest(ServerCase):
         self.assertGreater(created[0]["details"].get("waited_ms", 0), 0)
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/stop" % dep, {"reason": "done"}, 200)
 
+    def test_fifo_camera_does_not_freeze_the_server(self):
+        """Issue 13 item 7: a camera that blocks when opened (a FIFO nobody
+        writes to) stops neither the server nor a suspension."""
+        fifo = os.path.join(self.tmp, "camera.fifo")
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        os.mkfifo(fifo)
+        dep, _ = self.draft("Op Fifo", camera_source=fifo)
+        c = self.c
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        deadline = time.time() + 30
+        while time.time() < deadline and "FIFO" not in self.server_log():
+            t0 = time.time()
+            self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            self.assertLess(time.time() - t0, 2.0)
+            time.sleep(0.05)
+        self.assertIn("FIFO", self.server_log())
+        t0 = time.time()
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep, {"reason": "camera"}, 200)
+        self.expect(c["op.brown"], "GET", "/api/me", None, 200)
+        self.assertLess(time.time() - t0, 2.0)
+
     def test_walk_test_before_going_live(self):
         """ACC-3: the blue list's staff member walks past; the camera finds
         them, the watchlisted person in the same frames raises no alert, and

@@ -3,6 +3,8 @@
  * strangers, a corrupt video, a dropped stream, and PRI-1 wiping. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+
 #include "lfr/pipeline.h"
 
 #include <arpa/inet.h>
@@ -466,6 +468,16 @@ static void test_corrupt_and_missing_video(void **state)
     assert_true(rc == LFR_EFORMAT);
     assert_null(v);
     assert_non_null(strstr(lfr_errmsg(ctx), "junk.mp4"));
+    /* A FIFO would block whoever opens it until a writer comes: refused at
+     * once (issue 13 item 7). */
+    snprintf(path, sizeof path, "%s", test_tmp_path("camera.fifo"));
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    v = (lfr_video *)1;
+    assert_int_equal(lfr_video_open(ctx, path, NULL, &v), LFR_EINVAL);
+    assert_null(v);
+    assert_non_null(strstr(lfr_errmsg(ctx), "FIFO"));
+    unlink(path);
     if (!test_data_path("video/facenet_pytorch/video.mp4")) return;
     /* A video cut in the middle: frames up to the cut, then a clear end or
      * error, never a crash. */

@@ -519,6 +519,15 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
                           strerror(errno));
             goto fail;
         }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+            /* A FIFO blocks its reader until someone writes: it would hold
+             * up whoever opens it, without a timeout that could end it. */
+            rc = lfr_fail(ctx, LFR_EINVAL,
+                          "%s: not a video file or a folder of images (a FIFO, socket or "
+                          "device): a camera is a stream URL (rtsp://, http://) or /dev/video*",
+                          shown);
+            goto fail;
+        }
         if (S_ISDIR(st.st_mode)) {
             v->is_folder = 1;
             v->stats.fps = 25.0; /* a folder has no rate; 25 for --realtime */

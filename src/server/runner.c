@@ -42,6 +42,7 @@ typedef struct live {
     int64_t last_tick_ms;
     double latency_p50_s, latency_p95_s; /* at the last tick */
     double threshold;                    /* what the cameras use: the deployment's, within a tick */
+    json_t *cameras;                     /* from the store, until the pipeline is launched */
 } live;
 
 /* An alert waiting to be recorded. Camera threads hand alerts over while
@@ -346,13 +347,15 @@ static void flush_counts(runner *r, live *l, int64_t now)
 static void live_free(live *l)
 {
     if (!l) return;
+    json_decref(l->cameras);
     lfr_pipeline_free(l->pipeline);
     lfr_gallery_free(l->gallery); /* wipes the templates */
     lfr_free(l);
 }
 
-/* Starts a deployment's pipeline; the database lock is held. */
-static int live_start(runner *r, const lfr_running *d, live **out)
+/* What a deployment's pipeline needs from the store: its cameras and its
+ * gallery; the database lock is held. */
+static int live_prepare(runner *r, const lfr_running *d, live **out)
 {
     lfr_ctx *ctx = r->ctx;
     struct lfr_server *srv = r->srv;
@@ -378,14 +381,29 @@ static int live_start(runner *r, const lfr_running *d, live **out)
         rc = lfr_deployment_record_model(
             ctx, srv->policy, d->id,
             lfr_model_name(lfr_engine_model(srv->engine, LFR_MODEL_EMBEDDER)), server_now_ms());
+    l->threshold = d->threshold;
+    l->cameras = cameras;
+    if (rc) {
+        live_free(l);
+        return rc;
+    }
+    *out = l;
+    return LFR_OK;
+}
+
+/* Opens the cameras and starts the pipeline, without the database lock:
+ * a camera may take its time to answer, and the server must not wait. */
+static int live_launch(runner *r, live *l)
+{
+    lfr_ctx *ctx = r->ctx;
+    struct lfr_server *srv = r->srv;
     lfr_pipeline_params pp = lfr_pipeline_default_params();
     /* The authorised threshold is what every alert must reach (DEP-6). */
-    pp.threshold = (float)d->threshold;
-    l->threshold = d->threshold;
-    if (!rc) rc = lfr_pipeline_new(ctx, srv->engine, l->gallery, &pp, on_alert, l, &l->pipeline);
+    pp.threshold = (float)l->threshold;
+    int rc = lfr_pipeline_new(ctx, srv->engine, l->gallery, &pp, on_alert, l, &l->pipeline);
     size_t i;
     json_t *c;
-    json_array_foreach(cameras, i, c)
+    json_array_foreach(l->cameras, i, c)
     {
         if (rc) break;
         const char *name = json_string_value(json_object_get(c, "name"));
@@ -397,25 +415,26 @@ static int live_start(runner *r, const lfr_running *d, live **out)
         snprintf(v->name, sizeof v->name, "%s", name);
         snprintf(v->state, sizeof v->state, "connecting");
     }
-    json_decref(cameras);
+    json_decref(l->cameras);
+    l->cameras = NULL;
     if (!rc) {
         lfr_pipeline_set_camera_callback(l->pipeline, on_camera, l);
         if (pthread_create(&l->thread, NULL, pipeline_thread, l))
             rc = lfr_fail(ctx, LFR_ENOMEM, "cannot start a pipeline thread");
     }
-    if (rc) {
-        live_free(l);
-        return rc;
-    }
-    *out = l;
-    return LFR_OK;
+    return rc;
 }
 
-/* Stops and joins a pipeline, writes its last counts; db lock held. */
-static void live_stop(runner *r, live *l, int64_t now)
+/* Stops a pipeline and waits for its threads; without the database lock. */
+static void live_halt(live *l)
 {
     lfr_pipeline_stop(l->pipeline);
     pthread_join(l->thread, NULL);
+}
+
+/* Writes a halted pipeline's last counts and frees it; db lock held. */
+static void live_retire(runner *r, live *l, int64_t now)
+{
     flush_counts(r, l, now);
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < r->n_lives; i++)
@@ -425,6 +444,12 @@ static void live_stop(runner *r, live *l, int64_t now)
                    json_pack("{s:I,s:b,s:I}", "id", (json_int_t)l->deployment, "running", 0,
                              "walk_test", (json_int_t)l->walk_test));
     live_free(l);
+}
+
+static void live_stop(runner *r, live *l, int64_t now)
+{
+    live_halt(l);
+    live_retire(r, l, now);
 }
 
 /* Whether a live pipeline or an entry of ended_by_themselves runs what the
@@ -491,6 +516,15 @@ static void apply_threshold(runner *r, live *l, const lfr_running *running, int 
     }
 }
 
+/* A deployment whose cameras could not start: said once, not retried
+ * until it stops running and runs again. */
+static void cannot_start(runner *r, const lfr_running *d)
+{
+    fprintf(stderr, "lfr serve: deployment %lld: cannot start: %s\n", (long long)d->id,
+            lfr_errmsg(r->ctx));
+    if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = *d;
+}
+
 static void tick(runner *r)
 {
     struct lfr_server *srv = r->srv;
@@ -513,6 +547,8 @@ static void tick(runner *r)
     if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
         fprintf(stderr, "lfr serve: %s\n", lfr_errmsg(r->ctx));
     /* Stop what may no longer run, and what ran to its end. */
+    live *halting[MAX_LIVE], *starting[MAX_LIVE];
+    int n_halting = 0, n_starting = 0;
     for (int i = r->n_lives - 1; i >= 0; i--) {
         live *l = r->lives[i];
         int wanted = 0;
@@ -532,7 +568,7 @@ static void tick(runner *r)
                 fprintf(stderr, "lfr serve: deployment %lld: pipeline stopped: %s\n",
                         (long long)l->deployment, l->msg);
         }
-        live_stop(r, l, now);
+        halting[n_halting++] = l;
     }
     /* A deployment no longer running (suspended, ended) forgets that its
      * sources had ended: when it runs again, its cameras start afresh. */
@@ -553,12 +589,31 @@ static void tick(runner *r)
             have |= same_run(r->lives[i]->deployment, r->lives[i]->walk_test, &running[j]);
         if (have) continue;
         live *l = NULL;
-        if (live_start(r, &running[j], &l)) {
-            fprintf(stderr, "lfr serve: deployment %lld: cannot start: %s\n",
-                    (long long)running[j].id, lfr_errmsg(r->ctx));
-            if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = running[j];
+        if (live_prepare(r, &running[j], &l)) {
+            cannot_start(r, &running[j]);
             continue;
         }
+        starting[n_starting++] = l;
+    }
+    pthread_mutex_unlock(&srv->db_lock);
+    /* Cameras stop and open without the database lock (issue 13 item 7):
+     * a source slow to answer holds up its own pipeline, not the server. */
+    for (int i = 0; i < n_halting; i++)
+        live_halt(halting[i]);
+    for (int i = 0; i < n_starting; i++) {
+        if (live_launch(r, starting[i])) {
+            lfr_running d = {.id = starting[i]->deployment, .walk_test = starting[i]->walk_test};
+            cannot_start(r, &d);
+            live_free(starting[i]);
+            starting[i] = NULL;
+        }
+    }
+    pthread_mutex_lock(&srv->db_lock);
+    for (int i = 0; i < n_halting; i++)
+        live_retire(r, halting[i], now);
+    for (int i = 0; i < n_starting; i++) {
+        live *l = starting[i];
+        if (!l) continue;
         pthread_mutex_lock(&r->lock);
         r->lives[r->n_lives++] = l;
         pthread_mutex_unlock(&r->lock);
