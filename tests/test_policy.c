@@ -753,6 +753,25 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_stmt_int64(st, 1), 0);
     assert_int_equal(lfr_stmt_int64(st, 2), n);
     lfr_stmt_free(st);
+    st = NULL;
+    /* PRI-3 (issue 13 item 27): what the figures keep of a deleted alert
+     * joins to no audit record, camera, time, score or entry; and the
+     * audit log itself never named the entry that alerted. */
+    assert_int_equal(lfr_stmt_prepare(ctx, store,
+                                      "SELECT count(*), sum(alert_id > 0), sum(camera != '' OR "
+                                      "time_ms != 0 OR score != 0 OR category != ''), (SELECT "
+                                      "count(*) FROM audit_log WHERE action = 'alert.create' AND "
+                                      "json_extract(details, '$.entry') IS NOT NULL) FROM "
+                                      "alert_facts WHERE deployment_id = ?",
+                                      &st),
+                     0);
+    assert_int_equal(lfr_stmt_bind_int64(ctx, st, 1, dep), 0);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_int_equal(lfr_stmt_int64(st, 0), 3);
+    assert_int_equal(lfr_stmt_int64(st, 1), 0);
+    assert_int_equal(lfr_stmt_int64(st, 2), 0);
+    assert_int_equal(lfr_stmt_int64(st, 3), 0);
+    lfr_stmt_free(st);
     /* The published figures outlive the data behind them. */
     assert_int_equal(lfr_deployment_report(ctx, pol, &auditor, dep, &report), LFR_OK);
     char *after = json_dumps(report, 0);

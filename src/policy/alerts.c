@@ -2,6 +2,7 @@
  * retention that deletes them (PRI-3). */
 #include "internal.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,10 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
                       (long long)a->entry, (long long)a->deployment);
     if (!rc) {
         *id = lfr_store_last_id(p->s);
-        json_t *details =
-            json_pack("{s:I,s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment, "entry",
-                      (json_int_t)a->entry, "camera", a->camera, "score", a->score);
+        /* No entry: the alert's row names it while the alert is kept; the
+         * audit log, kept for ever, must not once it is deleted (PRI-3). */
+        json_t *details = json_pack("{s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment,
+                                    "camera", a->camera, "score", a->score);
         /* An alert that waited for the store says so. */
         if (a->waited_ms > 0) json_object_set_new(details, "waited_ms", json_integer(a->waited_ms));
         rc = audit(ctx, p, NULL, "alert.create", *id, "alert", details);
@@ -169,6 +171,31 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 }
 
 /* One batch of retention, in one transaction. */
+/* PRI-3: once an alert is deleted, its row of the published figures keeps
+ * only what they count (its decision, outcome, engagement time and the
+ * recorded group), under a new random key, so that nothing joins it to the
+ * alert's audit records, its camera, its time, its score or its entry. */
+static int anonymise_fact(lfr_ctx *ctx, lfr_policy *p, int64_t alert)
+{
+    int rc = LFR_OK;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint64_t r = 0;
+        randombytes_buf(&r, sizeof r);
+        int64_t key = -1 - (int64_t)(r >> 2); /* negative: never an alert's id */
+        lfr_stmt *st = NULL;
+        if (!(rc = lfr_stmt_prepare(ctx, p->s,
+                                    "UPDATE alert_facts SET alert_id = ?, camera = '', time_ms = "
+                                    "0, score = 0, category = '' WHERE alert_id = ?",
+                                    &st)) &&
+            !(rc = lfr_stmt_bind_int64(ctx, st, 1, key)) &&
+            !(rc = lfr_stmt_bind_int64(ctx, st, 2, alert)))
+            rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+        lfr_stmt_free(st);
+        if (rc != LFR_EINVAL) break; /* EINVAL: the key was taken, draw again */
+    }
+    return rc;
+}
+
 static int retention_batch(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
                            int *n_alerts_deleted)
 {
@@ -198,6 +225,7 @@ static int retention_batch(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int rete
             rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
         lfr_stmt_free(st);
         st = NULL;
+        if (!rc) rc = anonymise_fact(ctx, p, ids[i]);
         if (!rc)
             rc = audit(ctx, p, NULL, "alert.delete", ids[i], "alert",
                        json_pack("{s:s,s:i}", "reason", "retention period over (PRI-3)", "days",
