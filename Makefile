@@ -1,7 +1,7 @@
 # OpenLFR: the commands of the README, and the CI builds.
-#   make serve [FLOOR=T]       set up, build, and start the server
+#   make serve                 set up, build, and start the server
 #   make test                  set up, build, and run the whole test suite
-#   make sample                a sample deployment on the running server
+#   make sample [FLOOR=T]      a sample deployment on the running server
 #   make run IMAGE=photo.jpg   set up, build, and find the faces in a photo
 # Everything is built with CMake; this file only chains the steps.
 
@@ -29,11 +29,11 @@ run: build
 serve: build
 	@test -s build/admin-password || \
 	  (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' > build/admin-password)
-	./build/lfr serve --listen $(LISTEN) --admin-password-file build/admin-password \
-	  $(if $(FLOOR),--threshold-floor $(FLOOR))
+	./build/lfr serve --listen $(LISTEN) --admin-password-file build/admin-password
 
 sample:
-	./scripts/sample_deployment.py --url http://$(LISTEN) --admin-password-file build/admin-password --start
+	./scripts/sample_deployment.py --url http://$(LISTEN) --admin-password-file build/admin-password --start \
+	  $(if $(FLOOR),--floor $(FLOOR))
 
 test: build
 	cd build && ctest --output-on-failure -j$(JOBS)

@@ -6,7 +6,7 @@ clip as its camera, the two performers on its watchlist, reviewed,
 authorised, and (with --start) live.
 
 Usage: scripts/sample_deployment.py [--url http://127.0.0.1:8080]
-           [--admin-password-file FILE] [--data ../shared/data] [--start]
+           [--admin-password-file FILE] [--data ../shared/data] [--start] [--floor T]
 The administrator's password is read from the file, or from $LFR_ADMIN_PASSWORD.
 The users it creates all have the password 'sample-password-123' (change
 them before any real use). Prints what it did, and each user's name.
@@ -37,6 +37,9 @@ def main():
     ap.add_argument("--admin-password-file")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../shared/data"))
     ap.add_argument("--start", action="store_true", help="also start it (its camera runs)")
+    ap.add_argument("--floor", type=float,
+                    help="the threshold floor the sample's authorising officer sets, as a force "
+                         "would after validating one on its own data (audited)")
     args = ap.parse_args()
     if args.admin_password_file:
         with open(args.admin_password_file) as f:
@@ -57,6 +60,10 @@ def main():
                        {"name": name, "roles": roles, "rank": rank, "password": SAMPLE_PASSWORD})
     s = {name: Session(args.url).login(name, SAMPLE_PASSWORD) for name, _, _ in USERS}
 
+    if args.floor is not None:
+        s["supt.jones"].call("POST", "/api/settings/threshold-floor", {
+            "floor": args.floor, "evidence": "sample: no validation, for trying the product only"})
+        print("threshold floor set to %.3f by supt.jones" % args.floor)
     app = s["pc.smith"]
     dep = app.call("POST", "/api/deployments", {"name": "Op Hamilton (sample)"})["id"]
     floor = app.call("GET", "/api/deployments/%d" % dep)["limits"]["threshold_floor"]

@@ -84,7 +84,7 @@ class ServerCase(unittest.TestCase):
         cls.log = open(os.path.join(cls.tmp, "server.log"), "w")
         cls.server = subprocess.Popen(
             [LFR, "serve", "--listen", "127.0.0.1:0", "--db", cls.db, "--tick-ms", "200",
-             "--admin-password-file", os.path.join(cls.tmp, "pw"), "--threshold-floor", "0.5",
+             "--admin-password-file", os.path.join(cls.tmp, "pw"),
              "--metrics-token-file", os.path.join(cls.tmp, "metrics-token")],
             stdout=subprocess.PIPE, stderr=cls.log, text=True)
         line = cls.server.stdout.readline()
@@ -102,6 +102,11 @@ class ServerCase(unittest.TestCase):
         for name, _, _ in USERS:
             cls.c[name] = Client(cls.port)
             assert cls.c[name].try_login(name)[0] == 200
+        # The force's floor (DEP-6): an authorising officer's act, with evidence.
+        status, doc, _ = cls.c["supt.jones"].request(
+            "POST", "/api/settings/threshold-floor",
+            {"floor": 0.5, "evidence": "force validation report FV-2026-03 (celeba_dev, LFW)"})
+        assert status == 200 and doc["source"] == "set by the force", doc
 
     @classmethod
     def server_log(cls):
@@ -436,7 +441,15 @@ class ApiTest(ServerCase):
         self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
         shown = self.expect(c["supt.jones"], "GET", "/api/deployments/%d" % dep, None, 200)
         self.assertIn("expected_false_alerts", shown["expected"])
-        self.assertAlmostEqual(shown["limits"]["threshold_floor"], 0.5)  # --threshold-floor
+        self.assertAlmostEqual(shown["limits"]["threshold_floor"], 0.5)  # the force's setting
+        self.assertEqual(shown["limits"]["floor"]["set_by"], "supt.jones")
+        # Nobody else sets it, and never without evidence (issue 13 item 26).
+        self.expect(c["op.brown"], "POST", "/api/settings/threshold-floor",
+                    {"floor": 0.2, "evidence": "none"}, 403, "forbidden")
+        self.expect(c["supt.jones"], "POST", "/api/settings/threshold-floor",
+                    {"floor": 0.2, "evidence": "  "}, 400, "invalid")
+        self.expect(c["supt.jones"], "POST", "/api/settings/threshold-floor",
+                    {"floor": "0.2", "evidence": "report"}, 400)
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
         # Listen to the event stream before starting, as the console does.
         events = []

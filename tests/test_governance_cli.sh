@@ -37,6 +37,13 @@ adduser dpo.green auditor none
 data=${LFR_DATA:-../shared/data}
 LFR_NEW_PASSWORD=pw-x.y-0123456789 run 1 "separation of duties" admin -- user add x.y --roles admin,operator --as admin
 run 1 "wrong user name or password" nobody -- deployment list --as admin
+# The threshold floor (DEP-6): a senior officer's setting, with its evidence,
+# one for the server and every command (issue 13 item 26).
+run 1 "superintendent" insp.patel -- settings floor 0.55 --evidence "FV-2026-03" --as insp.patel
+run 2 "evidence" supt.jones -- settings floor 0.55 --as supt.jones
+run 0 "set by supt.jones on the evidence: FV-2026-03" supt.jones -- settings floor 0.55 --evidence "FV-2026-03" --as supt.jones
+run 0 "threshold floor 0.5500" op.brown -- settings show
+run 0 '"action":"settings.threshold_floor"' admin -- audit export
 
 now=$(date -u +%s)
 start=$(date -u -d "@$((now - 300))" +%Y-%m-%dT%H:%MZ)

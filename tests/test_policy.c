@@ -1158,6 +1158,43 @@ static void test_walk_test(void **state)
     assert_true(audit_count("walktest.pass") >= 3);
 }
 
+/* DEP-6 (issue 13 item 26): the floor is a setting in the database, set by
+ * an officer of the authorising rank with its evidence, audited, and read
+ * by every policy opened on the database. */
+static void test_threshold_floor_setting(void **state)
+{
+    (void)state;
+    expect(lfr_policy_set_floor(ctx, pol, &applicant, 0.3, "report", t0), LFR_EPERM, NULL);
+    expect(lfr_policy_set_floor(ctx, pol, &inspector, 0.3, "report", t0), LFR_EPERM,
+           "superintendent");
+    expect(lfr_policy_set_floor(ctx, pol, &supt, 0.3, "  ", t0), LFR_EINVAL, "evidence");
+    expect(lfr_policy_set_floor(ctx, pol, &supt, 1.5, "report", t0), LFR_EINVAL, "[-1, 1]");
+    int64_t before = audit_count("settings.threshold_floor");
+    assert_int_equal(lfr_policy_set_floor(ctx, pol, &supt, 0.55, "validation FV-2026-03", t0),
+                     LFR_OK);
+    assert_int_equal(audit_count("settings.threshold_floor"), before + 1);
+    /* Another opener of the same database sees the same floor. */
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
+    cfg.threshold_floor = 0.45;
+    cfg.fmr_at = fake_fmr;
+    lfr_policy *other = NULL;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &other), LFR_OK);
+    json_t *floor = NULL;
+    assert_int_equal(lfr_policy_floor(ctx, other, &floor), LFR_OK);
+    assert_true(fabs(json_number_value(json_object_get(floor, "threshold_floor")) - 0.55) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(floor, "model_floor")) - 0.45) < 1e-9);
+    assert_string_equal(json_string_value(json_object_get(floor, "set_by")), "supt.jones");
+    json_decref(floor);
+    lfr_policy_free(other);
+    /* A threshold under it is refused. */
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    expect(lfr_deployment_set(ctx, pol, &applicant, dep, "threshold", "0.5"), LFR_EINVAL, "floor");
+    /* Back to the model's floor for the other tests. */
+    assert_int_equal(lfr_policy_set_floor(ctx, pol, &supt, 0.45, "restored: FV-2026-03", t0),
+                     LFR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1169,6 +1206,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_walk_test),
+        cmocka_unit_test(test_threshold_floor_setting),
         cmocka_unit_test(test_audit_trail),
         cmocka_unit_test(test_urgent_route_duties),
         cmocka_unit_test(test_wrong_key_refused),

@@ -13,9 +13,9 @@
 
 /* A set of verification pairs over a table of unique image paths. */
 typedef struct lfr_pair {
-    int a, b;  /* indexes into paths */
-    int same;  /* 1: same person */
-    int fold;  /* 0-based */
+    int a, b; /* indexes into paths */
+    int same; /* 1: same person */
+    int fold; /* 0-based */
 } lfr_pair;
 
 typedef struct lfr_pairs {
@@ -55,7 +55,7 @@ int lfr_embed_paths_cached(lfr_ctx *ctx, const lfr_engine *e, int flip, char *co
 
 typedef struct lfr_verify_result {
     int n_pairs, n_same, n_diff;
-    int n_failed_pairs;  /* pairs with an image that gave no face */
+    int n_failed_pairs; /* pairs with an image that gave no face */
     double accuracy_mean, accuracy_std;
     double fold_accuracy[10];
     double fold_threshold[10];
@@ -101,8 +101,8 @@ typedef struct lfr_scored_pair {
 
 typedef struct lfr_fmr_point {
     double fmr_target;
-    double threshold;     /* accept at score >= threshold */
-    long false_matches;   /* impostor pairs accepted */
+    double threshold;   /* accept at score >= threshold */
+    long false_matches; /* impostor pairs accepted */
     double fmr_lo, fmr_hi;
     long false_non_matches; /* genuine pairs rejected */
     double fnmr, fnmr_lo, fnmr_hi;
@@ -140,7 +140,7 @@ typedef struct lfr_identify_result {
     int n_gallery, n_mated, n_nonmated, n_no_face;
     long rank1_hits;
     double rank1, rank1_lo, rank1_hi;
-    lfr_identify_point points[3]; /* FPIR 1e-1, 1e-2, 1e-3 */
+    lfr_identify_point points[3];            /* FPIR 1e-1, 1e-2, 1e-3 */
     lfr_scored_pair top_false[LFR_EVAL_TOP]; /* a: probe, b: gallery image */
     int n_top_false;
     /* Every probe, for breakdowns and curves (owned; lfr_identify_result_free):
@@ -157,8 +157,8 @@ void lfr_identify_result_free(lfr_identify_result *r);
 /* The open-set protocol: the first photo of each identity with 2+ photos is
  * enrolled; their other photos are mated probes; photos of identities with
  * one photo are non-mated probes. */
-int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
-                      const uint8_t *found, int dim, lfr_identify_result *r);
+int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const uint8_t *found,
+                      int dim, lfr_identify_result *r);
 
 /* Demographic groups of identities, from one column of a CSV file with an
  * "identity" column (LFW: lfw/groups/lfw_identity_groups.csv). Values
@@ -172,8 +172,8 @@ typedef struct lfr_groups {
     int *group_of; /* per identity of the set: group index or -1 */
 } lfr_groups;
 
-int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column,
-                    const lfr_labelled *set, lfr_groups **out);
+int lfr_groups_load(lfr_ctx *ctx, const char *csv_path, const char *column, const lfr_labelled *set,
+                    lfr_groups **out);
 void lfr_groups_free(lfr_groups *g);
 
 typedef struct lfr_group_rates {
@@ -229,13 +229,12 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
  * mean. Because every embedding has unit length, that is the dot product of
  * the concatenated embeddings each scaled by sqrt(1 / (M sd_m)), up to a
  * constant factor, so every protocol runs on the fused vectors unchanged. */
-int lfr_impostor_sd(lfr_ctx *ctx, const lfr_pairs *pairs, const float *emb,
-                    const uint8_t *found, int dim, double *sd);
+int lfr_impostor_sd(lfr_ctx *ctx, const lfr_pairs *pairs, const float *emb, const uint8_t *found,
+                    int dim, double *sd);
 /* out: n x sum(dims) floats, unit length; found_out[i] = 1 only if every
  * model found a face in image i. */
-int lfr_fuse(lfr_ctx *ctx, int n_models, const float *const *emb, const int *dims,
-             const double *sd, const uint8_t *const *found, int n, float *out,
-             uint8_t *found_out);
+int lfr_fuse(lfr_ctx *ctx, int n_models, const float *const *emb, const int *dims, const double *sd,
+             const uint8_t *const *found, int n, float *out, uint8_t *found_out);
 
 /* Walk-by scoring (REQUIREMENTS ACC-3): a video of people walking past a
  * camera with a face box for every passer in every frame (the JSON of
@@ -259,8 +258,8 @@ typedef struct lfr_walkby_alert {
 #define LFR_WALKBY_MAX_LISTED 64
 typedef struct lfr_walkby_result {
     int passers, watchlisted, found, false_alerts, duplicates;
-    double tpir, tpir_lo, tpir_hi;      /* found / watchlisted, Wilson 95% */
-    double false_per_1000, false_hi;    /* per 1,000 passers, and its upper 95% bound */
+    double tpir, tpir_lo, tpir_hi;   /* found / watchlisted, Wilson 95% */
+    double false_per_1000, false_hi; /* per 1,000 passers, and its upper 95% bound */
     double fps;
     /* frames from first appearance (and from fully in view) to the first
      * correct alert, over the passers found; -1 if none */

@@ -24,19 +24,19 @@
 typedef struct lfr_gallery lfr_gallery;
 
 typedef struct lfr_gallery_params {
-    int dim;                    /* template size, e.g. 512 (required) */
-    const char *model;          /* embedder name the templates come from (required) */
-    int quantize_int8;          /* keep an int8 copy to screen large galleries (default 0) */
-    int max_identities;         /* default 1,000,000 */
-    int max_templates;          /* default 4,000,000 */
-    int max_templates_per_id;   /* default 64 */
+    int dim;                  /* template size, e.g. 512 (required) */
+    const char *model;        /* embedder name the templates come from (required) */
+    int quantize_int8;        /* keep an int8 copy to screen large galleries (default 0) */
+    int max_identities;       /* default 1,000,000 */
+    int max_templates;        /* default 4,000,000 */
+    int max_templates_per_id; /* default 64 */
 } lfr_gallery_params;
 
 lfr_gallery_params lfr_gallery_default_params(void);
 
 typedef struct lfr_match {
     char identity[LFR_ID_MAX];
-    float score_cos; /* best template's cosine similarity */
+    float score_cos;    /* best template's cosine similarity */
     int template_index; /* which of the identity's templates, in order of adding */
 } lfr_match;
 

@@ -109,21 +109,21 @@ typedef enum {
 } lfr_camera_state;
 
 typedef struct lfr_video_params {
-    int live;                   /* 1 live, 0 file, -1 decide from the URL (default) */
-    int realtime;               /* pace files at their frame rate, dropping when behind (0) */
-    int open_timeout_ms;        /* for opening and for each read on a network (5000) */
-    int reconnect_min_ms;       /* first back-off after a live source drops (250) */
-    int reconnect_max_ms;       /* back-off ceiling (8000) */
-    int max_reconnects;         /* give up after this many in a row; 0 = never (0) */
-    int64_t max_pixels;         /* refuse larger frames (default 8.3 Mpx = 3840x2160) */
+    int live;             /* 1 live, 0 file, -1 decide from the URL (default) */
+    int realtime;         /* pace files at their frame rate, dropping when behind (0) */
+    int open_timeout_ms;  /* for opening and for each read on a network (5000) */
+    int reconnect_min_ms; /* first back-off after a live source drops (250) */
+    int reconnect_max_ms; /* back-off ceiling (8000) */
+    int max_reconnects;   /* give up after this many in a row; 0 = never (0) */
+    int64_t max_pixels;   /* refuse larger frames (default 8.3 Mpx = 3840x2160) */
 } lfr_video_params;
 
 lfr_video_params lfr_video_default_params(void);
 
 typedef struct lfr_frame_info {
-    int64_t index;        /* frames decoded from this source before this one */
-    int64_t pts_ms;       /* presentation time in the source, ms (-1 unknown) */
-    int64_t captured_us;  /* lfr_now_us() when decoded: for latency */
+    int64_t index;       /* frames decoded from this source before this one */
+    int64_t pts_ms;      /* presentation time in the source, ms (-1 unknown) */
+    int64_t captured_us; /* lfr_now_us() when decoded: for latency */
 } lfr_frame_info;
 
 typedef struct lfr_video_stats {

@@ -89,6 +89,17 @@ typedef struct lfr_policy lfr_policy;
 
 /* The policy borrows the store; cfg is copied. */
 int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr_policy **out);
+/* The one way the server and the command line open the rules on a
+ * database: the store at db_path (created and migrated), the watchlist key
+ * at key_path (NULL: db_path + ".key"), the audit log's anchor beside the
+ * database, and the policy with cfg (its operating points from
+ * lfr_policy_config_use_model; NULL: defaults) and the settings the
+ * database records. On success the caller frees the policy, then closes
+ * the store. */
+int lfr_policy_open(lfr_ctx *ctx, const char *db_path, const char *key_path,
+                    const lfr_policy_config *cfg, lfr_store **store, lfr_policy **out);
+/* How many users there are (0: the first start). */
+int lfr_user_count(lfr_ctx *ctx, lfr_policy *p, int64_t *n);
 void lfr_policy_free(lfr_policy *p);
 
 /* An authenticated user. */
@@ -170,6 +181,16 @@ int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, 
                            const char *reason, int64_t now_ms);
 int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                           const char *reason, int64_t now_ms);
+/* The threshold floor (DEP-6), recorded in the database for every server
+ * and command on it: set by an authorising officer of the authorising
+ * rank, with a reference to the validation evidence (ACC-1), audited with
+ * the model's own floor beside it. */
+int lfr_policy_set_floor(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, double floor,
+                         const char *evidence, int64_t now_ms);
+/* {threshold_floor, model_floor, source ("model" or "set by the force"),
+ * evidence, set_by, set_ms}. */
+int lfr_policy_floor(lfr_ctx *ctx, lfr_policy *p, json_t **out);
+
 /* Post-deployment sign-off by the authorising officer (PUB-2). */
 int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                           int64_t now_ms);

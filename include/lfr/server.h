@@ -35,11 +35,6 @@ typedef struct lfr_server_config {
      * of that once three quarters of the connections are taken. */
     int max_connections, max_connections_per_address;
     int header_timeout_s, body_timeout_s;
-    /* The threshold floor (DEP-6) a force validated for the model on its
-     * own data (ACC-1), replacing the model's; recorded in the audit log at
-     * every start. <= -2: the model's (its validated floor, else the
-     * threshold of FMR 1e-6). */
-    double threshold_floor;
     /* 1: a deployment goes live only after a walk test (ACC-3; the force's
      * rule, recorded in the audit log at every start). */
     int require_walk_test;

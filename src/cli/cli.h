@@ -108,6 +108,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 int cmd_deployment(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);

@@ -84,9 +84,12 @@ int cmd_serve(int argc, char **argv)
                 return cli_usage("serve", "--tick-ms is 50 to 60000");
             break;
         case 'f':
-            if (cli_parse_float(optarg, -1, 1, &cfg.threshold_floor))
-                return cli_usage("serve", "--threshold-floor is a number in [-1, 1]");
-            break;
+            /* A floor on the command line had no named approver and no
+             * evidence (issue 13 item 26). */
+            return cli_usage("serve",
+                             "--threshold-floor is gone: an authorising officer sets the floor "
+                             "with its validation evidence (POST /api/settings/threshold-floor or "
+                             "lfr settings floor), and it is kept in the database, audited");
         case 'M':
             metrics_file = optarg;
             break;

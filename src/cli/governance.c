@@ -56,10 +56,8 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
     if (lfr_ctx_new(&g->ctx)) return cli_fail(cmd, LFR_ENOMEM, "out of memory");
     db = cli_db_path(db);
     gov_make_parent(db);
-    int rc = lfr_store_open(g->ctx, db, &g->store);
-    if (rc) return cli_fail_ctx(cmd, g->ctx, rc);
     lfr_policy_config cfg = lfr_policy_default_config();
-    rc = lfr_runtime_new(g->ctx, NULL, &g->rt);
+    int rc = lfr_runtime_new(g->ctx, NULL, &g->rt);
     if (rc == LFR_OK)
         rc = lfr_model_load(g->ctx, g->rt, model_dir, lfr_engine_default_params().embedder,
                             &g->embedder);
@@ -67,17 +65,10 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
     if (rc != LFR_OK)
         fprintf(stderr, "lfr %s: warning: %s; authorisation will be refused (DEP-6, DEP-7)\n", cmd,
                 lfr_errmsg(g->ctx));
-    /* The watchlist key lives beside the database, outside it (0600). */
+    /* The same door as the server's: one database, one set of rules. */
     char key_path[4200];
     gov_key_path(db, key_path, sizeof key_path);
-    if ((rc = lfr_policy_load_key(g->ctx, key_path, g->key))) return cli_fail_ctx(cmd, g->ctx, rc);
-    cfg.key = g->key;
-    char anchor_path[4200], anchor_key_path[4200];
-    lfr_audit_anchor_paths(db, anchor_path, sizeof anchor_path, anchor_key_path,
-                           sizeof anchor_key_path);
-    cfg.audit_anchor_path = anchor_path;
-    cfg.audit_anchor_key_path = anchor_key_path;
-    if ((rc = lfr_policy_new(g->ctx, g->store, &cfg, &g->pol)))
+    if ((rc = lfr_policy_open(g->ctx, db, key_path, &cfg, &g->store, &g->pol)))
         return cli_fail_ctx(cmd, g->ctx, rc);
     if (!need_actor) return EXIT_OK;
     if (!as) return cli_usage(cmd, "the acting user must be given with --as NAME");
@@ -90,7 +81,6 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
 
 void gov_close(gov *g)
 {
-    lfr_wipe(g->key, sizeof g->key);
     lfr_policy_free(g->pol);
     lfr_store_close(g->store);
     lfr_model_free(g->embedder);

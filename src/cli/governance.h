@@ -15,7 +15,6 @@ typedef struct gov {
     lfr_policy *pol;
     lfr_actor actor;
     int have_actor;
-    unsigned char key[32];
 } gov;
 
 /* Opens the database and the policy and, when need_actor, logs in `as`

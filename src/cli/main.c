@@ -8,7 +8,7 @@ const cli_command cli_commands[] = {
     {"serve", cmd_serve, "the server: operator console, JSON API, live deployments' cameras",
      "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
-     "         [--retention-days N] [--tick-ms MS] [--threshold-floor T]\n"
+     "         [--retention-days N] [--tick-ms MS]\n"
      "         [--metrics-token-file FILE] [--require-walk-test]\n"
      "         [--max-connections N] [--max-connections-per-address N]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
@@ -18,8 +18,8 @@ const cli_command cli_commands[] = {
      "and hourly. On a database without users it creates the administrator\n"
      "'admin' and prints a one-time password (or takes it from the file). Prints\n"
      "'listening on port N' on stdout when ready; stops on SIGINT or SIGTERM.\n"
-     "--threshold-floor: the floor (DEP-6) your force validated for the model on\n"
-     "its own data (ACC-1), in place of the model's; audited at every start.\n"
+     "The threshold floor (DEP-6) is the model's validated floor unless an\n"
+     "authorising officer set one, with its evidence (lfr settings floor).\n"
      "--require-walk-test: a deployment goes live only after a walk test of its\n"
      "blue list (ACC-3); audited at every start.\n"
      "Connections: at most 512, 64 from one address (raise it behind a proxy);\n"
@@ -77,6 +77,13 @@ const cli_command cli_commands[] = {
      "deputy_chief_constable, chief_constable. The acting user's password is read\n"
      "from $LFR_PASSWORD, a new user's from $LFR_NEW_PASSWORD. The first user,\n"
      "an administrator, is added without --as.\n"},
+    {"settings", cmd_settings, "the threshold floor a force sets, with its evidence",
+     "usage: lfr settings floor T --evidence REF --as OFFICER [--db PATH]\n"
+     "       lfr settings show [--json] [--db PATH]\n"
+     "The threshold floor (DEP-6) is the lowest match threshold any deployment\n"
+     "may use: the model's validated floor (ACC-1) unless an authorising officer\n"
+     "of the authorising rank sets one here, naming the validation evidence.\n"
+     "Kept in the database for the server and every command; audited.\n"},
     {"deployment", cmd_deployment, "run a deployment from draft to reviewed",
      "usage: lfr deployment ACTION ... --as USER [--db PATH]\n"
      "  create NAME                    a draft (applicant); prints its id\n"

@@ -741,6 +741,10 @@ int lfr_deployment_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
                             d.name, "state", d.state, "record", d.fields, "urgent", d.urgent,
                             "locations", "limits", "threshold_floor", p->cfg.threshold_floor,
                             "max_false_alerts_per_1000", p->cfg.max_false_alerts_per_1000);
+    /* Where the floor comes from: the model, or a force's setting with its evidence. */
+    json_t *floor = NULL;
+    if (lfr_policy_floor(ctx, p, &floor) == LFR_OK)
+        json_object_set_new(json_object_get(doc, "limits"), "floor", floor);
     /* What the authorising officer weighs (DEP-7), as soon as it can be known. */
     json_t *expected = json_object();
     if (estimate_false_alerts(p, d.fields, expected) >= 0)

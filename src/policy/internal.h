@@ -11,6 +11,7 @@ struct lfr_policy {
     lfr_policy_config cfg;
     lfr_audit_anchor *anchor; /* NULL: the log is not anchored */
     char anchor_problem[256]; /* why the last anchor could not be written; "" if it could */
+    double model_floor;       /* the model's validated floor, before any force's setting */
     unsigned char key[32];
     int have_key;
     /* The last lists shown (who, what, a digest of the items), so that a
@@ -99,6 +100,10 @@ int walktest_results(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int detail
 /* The whole audit chain checked, then against its anchor (when it has
  * one): the report names the first problem. */
 int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r);
+
+/* Reads the force's settings recorded in the database (the threshold
+ * floor) over the configuration's. */
+int settings_load(lfr_ctx *ctx, lfr_policy *p);
 
 /* Fails unless actor holds one of the roles in `any`. */
 int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);

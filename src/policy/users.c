@@ -154,7 +154,14 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
             return rc;
         }
     }
+    p->model_floor = cfg->threshold_floor;
     int rc = anchor_open(ctx, p);
+    if (!rc) rc = settings_load(ctx, p);
+    /* A force's rule given at start is on the record (ACC-3). */
+    if (!rc && cfg->require_walk_test && !(rc = lfr_store_begin(ctx, p->s)))
+        rc = finish(ctx, p,
+                    audit(ctx, p, NULL, "settings.require_walk_test", 0, "settings",
+                          json_pack("{s:b}", "required", 1)));
     if (rc) {
         lfr_policy_free(p);
         return rc;
@@ -330,7 +337,7 @@ int finish(lfr_ctx *ctx, lfr_policy *p, int rc)
     return LFR_OK;
 }
 
-static int count_users(lfr_ctx *ctx, lfr_policy *p, int64_t *n)
+int lfr_user_count(lfr_ctx *ctx, lfr_policy *p, int64_t *n)
 {
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s, "SELECT count(*) FROM users", &st);
@@ -375,7 +382,7 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
     int64_t n_users = 0;
-    if ((rc = count_users(ctx, p, &n_users))) return finish(ctx, p, rc);
+    if ((rc = lfr_user_count(ctx, p, &n_users))) return finish(ctx, p, rc);
     if (n_users == 0) {
         if (actor || !(roles & LFR_ROLE_ADMIN))
             return finish(ctx, p,

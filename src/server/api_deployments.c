@@ -219,3 +219,31 @@ enum MHD_Result api_deployment_monitor(request *r)
     json_decref(cameras);
     return reply_json(r, 200, doc);
 }
+
+/* The threshold floor (DEP-6): anyone logged in may read it; an
+ * authorising officer of the authorising rank sets it, with evidence. */
+enum MHD_Result api_floor_show(request *r)
+{
+    json_t *doc = NULL;
+    db_lock(r);
+    int rc = lfr_policy_floor(r->ctx, r->srv->policy, &doc);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
+}
+
+enum MHD_Result api_floor_set(request *r)
+{
+    static const body_field spec[] = {
+        {"floor", JSON_REAL, 1}, {"evidence", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    json_t *doc = NULL;
+    db_lock(r);
+    int rc = lfr_policy_set_floor(r->ctx, r->srv->policy, &r->sess.actor,
+                                  json_number_value(json_object_get(body, "floor")),
+                                  body_str(body, "evidence"), server_now_ms());
+    if (!rc) rc = lfr_policy_floor(r->ctx, r->srv->policy, &doc);
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
+}

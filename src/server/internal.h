@@ -100,7 +100,6 @@ struct lfr_server {
     lfr_engine *engine;
     lfr_store *store;
     lfr_policy *policy;
-    unsigned char key[32];
     pthread_mutex_t db_lock; /* one policy call at a time */
     session_table *sessions;
     event_hub *events;
@@ -163,7 +162,8 @@ enum MHD_Result reply_image(request *r, int rc, uint8_t *img, size_t len);
  * and returns NULL on any fault. */
 typedef struct body_field {
     const char *name;
-    int type; /* JSON_STRING, JSON_INTEGER, JSON_TRUE (any boolean), JSON_ARRAY, JSON_NULL (any) */
+    int type; /* JSON_STRING, JSON_INTEGER, JSON_REAL (any number), JSON_TRUE (any boolean),
+                 JSON_ARRAY, JSON_NULL (any) */
     int required;
 } body_field;
 json_t *body_object(request *r, const body_field *spec);
@@ -239,6 +239,9 @@ enum MHD_Result api_alert_photo(request *r);
 enum MHD_Result api_alert_decision(request *r);
 enum MHD_Result api_alert_outcome(request *r);
 enum MHD_Result api_events(request *r);
+
+enum MHD_Result api_floor_show(request *r);
+enum MHD_Result api_floor_set(request *r);
 
 enum MHD_Result api_audit_list(request *r);
 enum MHD_Result api_audit_verify(request *r);

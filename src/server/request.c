@@ -149,6 +149,8 @@ static const char *type_name(int type)
         return "true or false";
     case JSON_ARRAY:
         return "an array";
+    case JSON_REAL:
+        return "a number";
     default:
         return "a value";
     }
@@ -165,6 +167,8 @@ static int type_ok(const json_t *v, int type)
         return json_is_boolean(v);
     case JSON_ARRAY:
         return json_is_array(v);
+    case JSON_REAL:
+        return json_is_number(v);
     default:
         return 1;
     }

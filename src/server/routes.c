@@ -60,6 +60,8 @@ static const route routes[] = {
     {"POST", "/api/alerts/#/decision", api_alert_decision, 0},
     {"POST", "/api/alerts/#/outcome", api_alert_outcome, 0},
     {"GET", "/api/events", api_events, 0},
+    {"GET", "/api/settings/threshold-floor", api_floor_show, 0},
+    {"POST", "/api/settings/threshold-floor", api_floor_set, 0},
     {"GET", "/api/audit", api_audit_list, 0},
     {"GET", "/api/audit/verify", api_audit_verify, 0},
     {"GET", "/api/deployments/#/notice", api_report_notice, 0},

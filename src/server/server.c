@@ -20,18 +20,19 @@
 
 lfr_server_config lfr_server_default_config(void)
 {
-    return (lfr_server_config){.listen = "127.0.0.1:8080",
-                               .retention_days = 31,
-                               .session_hours = 8,
-                               .session_idle_minutes = 30,
-                               .max_body_bytes = 1 << 20,
-                               .max_upload_bytes = 12 << 20,
-                               .tick_ms = 1000,
-                               .max_connections = 512,
-                               .max_connections_per_address = 64,
-                               .header_timeout_s = 10,
-                               .body_timeout_s = 60,
-                               .threshold_floor = -2};
+    return (lfr_server_config){
+        .listen = "127.0.0.1:8080",
+        .retention_days = 31,
+        .session_hours = 8,
+        .session_idle_minutes = 30,
+        .max_body_bytes = 1 << 20,
+        .max_upload_bytes = 12 << 20,
+        .tick_ms = 1000,
+        .max_connections = 512,
+        .max_connections_per_address = 64,
+        .header_timeout_s = 10,
+        .body_timeout_s = 60,
+    };
 }
 
 /* ---- static files ---- */
@@ -132,8 +133,9 @@ enum MHD_Result api_metrics(request *r)
     for (int c = 1; c < 6; c++)
         fprintf(f, "lfr_http_responses_total{class=\"%dxx\"} %lld\n", c,
                 (long long)atomic_load(&r->srv->requests_by_class[c]));
-    fprintf(f, "# TYPE lfr_http_connections_cut_total counter\n"
-               "lfr_http_connections_cut_total %lld\n",
+    fprintf(f,
+            "# TYPE lfr_http_connections_cut_total counter\n"
+            "lfr_http_connections_cut_total %lld\n",
             guard_closed(r->srv->guard));
     runner_metrics(r->srv->runner, f);
     fclose(f);
@@ -275,12 +277,9 @@ static int parse_listen(lfr_ctx *ctx, const char *listen, struct sockaddr_in *sa
 static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password, char **shown)
 {
     *shown = NULL;
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, s->store, "SELECT count(*) FROM users", &st);
-    int64_t users = rc == LFR_OK && lfr_stmt_step(ctx, st) == 1 ? lfr_stmt_int64(st, 0) : -1;
-    lfr_stmt_free(st);
-    if (users < 0) return rc ? rc : lfr_errcode(ctx);
-    if (users > 0) return LFR_OK;
+    int64_t users = 0;
+    int rc = lfr_user_count(ctx, s->policy, &users);
+    if (rc || users > 0) return rc;
     char generated[40];
     if (!password) {
         unsigned char raw[18];
@@ -326,10 +325,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     s->db_path = copy(cfg->db_path);
     s->web_dir = copy(cfg->web_dir);
     s->model_dir = copy(cfg->model_dir);
-    char key_path[4200];
-    snprintf(key_path, sizeof key_path, "%s%s", cfg->key_path ? cfg->key_path : cfg->db_path,
-             cfg->key_path ? "" : ".key");
-    s->key_path = copy(key_path);
+    s->key_path = copy(cfg->key_path);
     pthread_mutex_init(&s->db_lock, NULL);
     lfr_policy_config pc = lfr_policy_default_config();
     lfr_engine_params ep = lfr_engine_default_params();
@@ -338,41 +334,13 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     if ((rc = lfr_runtime_new(ctx, NULL, &s->rt)) ||
         (rc = lfr_engine_new(ctx, s->rt, &ep, &s->engine)))
         goto fail;
-    /* DEP-6 and DEP-7 come from the embedder's measured operating points. */
+    /* DEP-6 and DEP-7 come from the embedder's measured operating points;
+     * a force's floor is a setting in the database (lfr_policy_set_floor). */
     if ((rc = lfr_policy_config_use_model(ctx, &pc,
                                           lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER))))
         goto fail;
-    if ((rc = lfr_store_open(ctx, s->db_path, &s->store)) ||
-        (rc = lfr_policy_load_key(ctx, s->key_path, s->key)))
-        goto fail;
-    pc.key = s->key;
-    /* The audit log's anchor, beside the database (SEC-2). */
-    char anchor_path[4200], anchor_key_path[4200];
-    lfr_audit_anchor_paths(s->db_path, anchor_path, sizeof anchor_path, anchor_key_path,
-                           sizeof anchor_key_path);
-    pc.audit_anchor_path = anchor_path;
-    pc.audit_anchor_key_path = anchor_key_path;
-    if (cfg->threshold_floor > -2) {
-        if (cfg->threshold_floor < -1 || cfg->threshold_floor > 1) {
-            rc = lfr_fail(ctx, LFR_EINVAL, "serve: the threshold floor must be in [-1, 1]");
-            goto fail;
-        }
-        char details[256];
-        snprintf(details, sizeof details, "{\"floor\":%.4f,\"model\":\"%s\",\"model_floor\":%.4f}",
-                 cfg->threshold_floor,
-                 lfr_model_name(lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER)),
-                 pc.threshold_floor);
-        pc.threshold_floor = cfg->threshold_floor;
-        if ((rc = lfr_audit_append(ctx, s->store, "system", "settings.threshold_floor",
-                                   "settings/threshold_floor", details)))
-            goto fail;
-    }
     pc.require_walk_test = cfg->require_walk_test != 0;
-    if (pc.require_walk_test &&
-        (rc = lfr_audit_append(ctx, s->store, "system", "settings.require_walk_test",
-                               "settings/require_walk_test", "{\"required\":true}")))
-        goto fail;
-    if ((rc = lfr_policy_new(ctx, s->store, &pc, &s->policy)) ||
+    if ((rc = lfr_policy_open(ctx, s->db_path, s->key_path, &pc, &s->store, &s->policy)) ||
         (rc = first_admin(ctx, s, admin_password, new_admin_password)))
         goto fail;
     if (sessions_new(&s->sessions, cfg->session_hours * 3600 * 1000,
@@ -474,7 +442,6 @@ void lfr_server_free(lfr_server *s)
     lfr_store_close(s->store);
     lfr_engine_free(s->engine);
     lfr_runtime_free(s->rt);
-    sodium_memzero(s->key, sizeof s->key);
     if (s->tls_key_pem) lfr_wipe_free(s->tls_key_pem, strlen(s->tls_key_pem));
     lfr_free(s->tls_cert_pem);
     free(s->db_path);

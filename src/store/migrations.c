@@ -203,6 +203,15 @@ const char *const store_migrations[] = {
     "  camera TEXT NOT NULL,"
     "  time_ms INTEGER NOT NULL,"
     "  score REAL NOT NULL);",
+
+    /* 9: settings a force decides, each set by a named user with its
+     * evidence and audited (the threshold floor, DEP-6 and ACC-1). */
+    "CREATE TABLE settings ("
+    "  name TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  set_by INTEGER NOT NULL REFERENCES users(id),"
+    "  set_ms INTEGER NOT NULL);",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -58,11 +58,10 @@ const serverLog = fs.createWriteStream(path.join(tmp, 'server.log'));
 // Port 0: the server says which port it took ("listening on port N").
 // The floor: the promotional photo of Lin-Manuel Miranda scores 0.56-0.70
 // against the stage video, under the fused embedder's provisional floor (the
-// FMR 1e-6 threshold, 0.615; docs/accuracy.md). The test sets 0.50 as a force
-// would after validating a floor on its own data (--threshold-floor, audited).
+// FMR 1e-6 threshold, 0.615; docs/accuracy.md). The authorising officer sets
+// 0.50 as a force would after validating a floor on its own data (audited).
 const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--db', path.join(tmp, 'lfr.db'),
-  '--web', path.join(root, 'web'), '--admin-password-file', adminFile, '--tick-ms', '200',
-  '--threshold-floor', '0.50'], {
+  '--web', path.join(root, 'web'), '--admin-password-file', adminFile, '--tick-ms', '200'], {
   stdio: ['ignore', 'pipe', 'pipe'],
   cwd: root,
   env: { ...process.env },
@@ -203,6 +202,9 @@ async function run() {
     ['pcc', ['oversight'], null],
   ];
   for (const [name, roles, rank] of users) await admin.call('POST', '/api/users', { name, roles, rank, password: PASSWORD });
+  const officer = new Client();
+  await officer.login('supt', PASSWORD);
+  await officer.call('POST', '/api/settings/threshold-floor', { floor: 0.5, evidence: 'force validation FV-2026-03' });
 
   browser = await pwChromium.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 
