@@ -478,6 +478,29 @@ static void test_corrupt_and_missing_video(void **state)
     assert_null(v);
     assert_non_null(strstr(lfr_errmsg(ctx), "FIFO"));
     unlink(path);
+    /* A file cut short plays what it has, then says it was short (item 19). */
+    const char *walk = test_data_path("celeba_dev/walkby/walkby_01.mp4");
+    if (walk) {
+        uint8_t *whole = NULL;
+        size_t whole_len = 0;
+        assert_int_equal(lfr_read_file(ctx, walk, (size_t)1 << 30, &whole, &whole_len), LFR_OK);
+        snprintf(path, sizeof path, "%s", test_tmp_path("short.mp4"));
+        test_write_file(path, whole, whole_len * 2 / 3);
+        lfr_free(whole);
+        assert_int_equal(lfr_video_open(ctx, path, NULL, &v), LFR_OK);
+        lfr_image *img = NULL;
+        int frames = 0;
+        while ((rc = lfr_video_next(ctx, v, 5000, &img, NULL)) == LFR_OK && img) {
+            frames++;
+            lfr_image_free(img);
+        }
+        char msg[768];
+        assert_int_equal(lfr_video_state(v, msg, sizeof msg), LFR_CAM_ENDED);
+        print_message("short mp4: %d frames: %s\n", frames, msg);
+        assert_true(frames > 100 && frames < 750);
+        assert_non_null(strstr(msg, "of its 750 frames"));
+        lfr_video_free(v);
+    }
     if (!test_data_path("video/facenet_pytorch/video.mp4")) return;
     /* A video cut in the middle: frames up to the cut, then a clear end or
      * error, never a crash. */

@@ -41,6 +41,7 @@ struct lfr_video {
     int end_code; /* LFR_EEND, or the failure code */
     char msg[768];
     lfr_video_stats stats;
+    int64_t expected_frames; /* a file's frame count by its container, 0 if unknown */
     /* decoder thread only */
     char **files;
     int n_files;
@@ -227,6 +228,7 @@ static int ff_open(lfr_video *v, ff *f, char *err, size_t err_len)
     AVRational r = av_guess_frame_rate(f->fmt, st, NULL);
     pthread_mutex_lock(&v->lock);
     v->stats.fps = r.num && r.den ? av_q2d(r) : 0;
+    v->expected_frames = st->nb_frames > 0 ? st->nb_frames : 0;
     pthread_mutex_unlock(&v->lock);
     return LFR_OK;
 }
@@ -328,6 +330,12 @@ static int ff_pump(lfr_video *v, ff *f, char *err, size_t err_len)
                 break;
             }
             consecutive_errors = 0;
+            /* Concealed damage: the decoder filled the picture in. */
+            if ((f->frame->flags & AV_FRAME_FLAG_CORRUPT) || f->frame->decode_error_flags) {
+                pthread_mutex_lock(&v->lock);
+                v->stats.decode_errors++;
+                pthread_mutex_unlock(&v->lock);
+            }
             int64_t pts = f->frame->best_effort_timestamp;
             lfr_frame_info info = {0, -1, lfr_now_us()};
             if (pts != AV_NOPTS_VALUE)
@@ -425,6 +433,22 @@ static void run_folder(lfr_video *v)
     pthread_mutex_unlock(&v->lock);
 }
 
+/* A file that played to its end but not whole says so: it is damaged or
+ * cut short, and whatever was measured on it is short too. v->lock held. */
+static void describe_damage(lfr_video *v)
+{
+    int64_t decoded = v->stats.decoded, expected = v->expected_frames;
+    int short_file = expected > 0 && decoded < expected - expected / 50;
+    if (!short_file && !v->stats.decode_errors) return;
+    char missing[96] = "";
+    if (short_file)
+        snprintf(missing, sizeof missing, "only %lld of its %lld frames decoded",
+                 (long long)decoded, (long long)expected);
+    snprintf(v->msg, sizeof v->msg, "%s: damaged: %s%s%lld damaged packet%s or frame%s", v->shown,
+             missing, *missing ? "; " : "", (long long)v->stats.decode_errors,
+             v->stats.decode_errors == 1 ? "" : "s", v->stats.decode_errors == 1 ? "" : "s");
+}
+
 /* ---- the decode thread ---- */
 
 static void *decode_thread(void *arg)
@@ -450,7 +474,10 @@ static void *decode_thread(void *arg)
             pthread_mutex_lock(&v->lock);
             v->state = rc == LFR_EEND ? LFR_CAM_ENDED : LFR_CAM_FAILED;
             v->end_code = rc;
-            if (rc != LFR_EEND) snprintf(v->msg, sizeof v->msg, "%s: %s", v->shown, err);
+            if (rc != LFR_EEND)
+                snprintf(v->msg, sizeof v->msg, "%s: %s", v->shown, err);
+            else
+                describe_damage(v);
             pthread_cond_broadcast(&v->changed);
             pthread_mutex_unlock(&v->lock);
             break;
