@@ -1195,6 +1195,40 @@ static void test_threshold_floor_setting(void **state)
                      LFR_OK);
 }
 
+/* Issue 13 item 13: every view is audited, repeats coalesced, and a user
+ * past the views a person at a screen makes in a minute is refused, while
+ * others are not. */
+static void test_view_rate_limit(void **state)
+{
+    (void)state;
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
+    cfg.threshold_floor = 0.45;
+    cfg.fmr_at = fake_fmr;
+    cfg.views_per_minute = 5;
+    lfr_policy *strict = NULL;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &strict), LFR_OK);
+    int64_t ids[7];
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(lfr_deployment_create(ctx, strict, &applicant, "Op View", &ids[i]), 0);
+    json_t *doc = NULL;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(lfr_deployment_show(ctx, strict, &auditor, ids[i], &doc), LFR_OK);
+        json_decref(doc);
+    }
+    /* The same view again is no new view: not counted. */
+    assert_int_equal(lfr_deployment_show(ctx, strict, &auditor, ids[0], &doc), LFR_OK);
+    json_decref(doc);
+    int64_t before = audit_count("deployment.view");
+    expect(lfr_deployment_show(ctx, strict, &auditor, ids[5], &doc), LFR_EBUSY, "this minute");
+    assert_null(doc);
+    assert_int_equal(audit_count("deployment.view"), before);
+    /* Someone else is not held back. */
+    assert_int_equal(lfr_deployment_show(ctx, strict, &supt, ids[6], &doc), LFR_OK);
+    json_decref(doc);
+    lfr_policy_free(strict);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1207,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_alerts_and_retention),
         cmocka_unit_test(test_walk_test),
         cmocka_unit_test(test_threshold_floor_setting),
+        cmocka_unit_test(test_view_rate_limit),
         cmocka_unit_test(test_audit_trail),
         cmocka_unit_test(test_urgent_route_duties),
         cmocka_unit_test(test_wrong_key_refused),

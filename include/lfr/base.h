@@ -25,7 +25,8 @@
     X(ENOFACE, -9, "no face found")                                                                \
     X(EINTERNAL, -10, "internal error")                                                            \
     X(EEND, -11, "end of stream")                                                                  \
-    X(EPERM, -12, "not permitted for this user")
+    X(EPERM, -12, "not permitted for this user")                                                   \
+    X(EBUSY, -13, "too many requests: try again later")
 
 typedef enum {
 #define LFR_ERR_ENUM(name, value, text) LFR_##name = value,

@@ -67,6 +67,7 @@ typedef struct lfr_policy_config {
     int photo_max_years;   /* 10: older ones need a justification */
     float duplicate_cos;   /* 0.6: entries this alike are flagged as the same person */
     int require_walk_test; /* 0: a force may require a walk test before going live (ACC-3) */
+    int views_per_minute;  /* 300: distinct audited views a user may make in a minute */
     /* The audit log's anchor outside the database (lfr_audit_anchor_open):
      * its file and signing key, beside the database, never in it. NULL: not
      * anchored. A policy refuses to open over a log that lost what was

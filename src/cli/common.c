@@ -24,6 +24,7 @@ int cli_exit_code(int code)
     case LFR_EMODEL:
     case LFR_ERUNTIME:
     case LFR_ENOMEM:
+    case LFR_EBUSY:
         return EXIT_ENV;
     default:
         return EXIT_INTERNAL;
@@ -111,13 +112,13 @@ json_t *cli_face_json(const lfr_face *f)
                                              round_to(f->points[i][1], 0.01)));
     const lfr_face_quality *q = &f->quality;
     return json_pack(
-        "{s:[f,f,f,f],s:f,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}}", "box",
-        round_to(f->x1, 0.01), round_to(f->y1, 0.01), round_to(f->x2, 0.01),
-        round_to(f->y2, 0.01), "score", round_to(f->score, 1e-4), "points", pts, "quality",
-        "box_px", round_to(q->box_px, 0.01), "eye_distance_px", round_to(q->eye_distance_px, 0.01),
-        "yaw_deg", round_to(q->yaw_deg, 0.1), "pitch_deg", round_to(q->pitch_deg, 0.1), "roll_deg",
-        round_to(q->roll_deg, 0.1), "sharpness", round_to(q->sharpness, 0.1), "brightness",
-        round_to(q->brightness, 0.1), "clipped", round_to(q->clipped, 1e-4));
+        "{s:[f,f,f,f],s:f,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}}", "box", round_to(f->x1, 0.01),
+        round_to(f->y1, 0.01), round_to(f->x2, 0.01), round_to(f->y2, 0.01), "score",
+        round_to(f->score, 1e-4), "points", pts, "quality", "box_px", round_to(q->box_px, 0.01),
+        "eye_distance_px", round_to(q->eye_distance_px, 0.01), "yaw_deg", round_to(q->yaw_deg, 0.1),
+        "pitch_deg", round_to(q->pitch_deg, 0.1), "roll_deg", round_to(q->roll_deg, 0.1),
+        "sharpness", round_to(q->sharpness, 0.1), "brightness", round_to(q->brightness, 0.1),
+        "clipped", round_to(q->clipped, 1e-4));
 }
 
 int cli_parse_int(const char *s, int lo, int hi, int *out)

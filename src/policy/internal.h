@@ -5,6 +5,7 @@
 #include "lfr/policy.h"
 
 #define LISTED_MEMORY 64
+#define VIEW_RATE_USERS 64
 
 struct lfr_policy {
     lfr_store *s;
@@ -12,6 +13,11 @@ struct lfr_policy {
     lfr_audit_anchor *anchor; /* NULL: the log is not anchored */
     char anchor_problem[256]; /* why the last anchor could not be written; "" if it could */
     double model_floor;       /* the model's validated floor, before any force's setting */
+    /* Distinct views recorded per user in the current minute (the rate limit). */
+    struct {
+        int64_t actor, window_ms;
+        int views;
+    } view_rate[VIEW_RATE_USERS];
     unsigned char key[32];
     int have_key;
     /* The last lists shown (who, what, a digest of the items), so that a

@@ -86,7 +86,8 @@ lfr_policy_config lfr_policy_default_config(void)
                                .enrol = lfr_enrol_default_params(),
                                .photo_warn_years = 5,
                                .photo_max_years = 10,
-                               .duplicate_cos = 0.6f};
+                               .duplicate_cos = 0.6f,
+                               .views_per_minute = 300};
 }
 
 static double model_fmr(double t, void *arg)
@@ -135,7 +136,8 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     if (!cfg) cfg = &d;
     if (cfg->min_rank < 1 || cfg->min_rank >= N_RANKS || cfg->urgent_rank < 1 ||
         cfg->urgent_rank > cfg->min_rank || cfg->ratify_hours < 1 ||
-        !(cfg->max_false_alerts_per_1000 > 0) || cfg->max_watchlist < 1)
+        !(cfg->max_false_alerts_per_1000 > 0) || cfg->max_watchlist < 1 ||
+        cfg->views_per_minute < 1)
         return lfr_fail(ctx, LFR_EINVAL, "policy configuration out of range");
     if (sodium_init() < 0) return lfr_fail(ctx, LFR_EINTERNAL, "libsodium cannot start");
     lfr_policy *p = lfr_calloc(1, sizeof *p);
@@ -299,6 +301,36 @@ static int repeated_view(lfr_ctx *ctx, lfr_policy *p, const char *actor, const c
     return seen;
 }
 
+/* Whether a user has viewed more distinct things this minute than anyone
+ * at a screen would: then the view is refused, not recorded, so no viewer
+ * (a script) grows the log without bound (issue 13 item 13). */
+static int too_many_views(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    int64_t now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    int slot = -1, oldest = 0;
+    for (int i = 0; i < VIEW_RATE_USERS; i++) {
+        if (p->view_rate[i].actor == actor->id) slot = i;
+        if (p->view_rate[i].window_ms < p->view_rate[oldest].window_ms) oldest = i;
+    }
+    if (slot < 0) {
+        slot = oldest;
+        p->view_rate[slot].actor = actor->id;
+        p->view_rate[slot].window_ms = now;
+        p->view_rate[slot].views = 0;
+    }
+    if (now - p->view_rate[slot].window_ms >= VIEW_REPEAT_MS) {
+        p->view_rate[slot].window_ms = now;
+        p->view_rate[slot].views = 0;
+    }
+    if (++p->view_rate[slot].views <= p->cfg.views_per_minute) return 0;
+    lfr_fail(ctx, LFR_EBUSY,
+             "%s has viewed %d records this minute: no more views until the minute is out",
+             actor->name, p->cfg.views_per_minute);
+    return 1;
+}
+
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details)
 {
@@ -307,6 +339,10 @@ int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *actio
     if (repeated_view(ctx, p, actor ? actor->name : "system", action, object)) {
         json_decref(details);
         return LFR_OK;
+    }
+    if (actor && strstr(action, ".view") && too_many_views(ctx, p, actor)) {
+        json_decref(details);
+        return LFR_EBUSY;
     }
     char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(details);

@@ -79,6 +79,13 @@ enum MHD_Result reply_busy(request *r, const char *why)
     return reply_json_header(r, 503, body, "Retry-After", "1");
 }
 
+/* 429: this user asked too often; the policy says for how long. */
+static enum MHD_Result reply_slow_down(request *r, const char *why)
+{
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "too_many", "message", why);
+    return reply_json_header(r, 429, body, "Retry-After", "60");
+}
+
 int gate_enter(gate *g)
 {
     if (atomic_fetch_add(&g->running, 1) < g->max) return 1;
@@ -132,6 +139,8 @@ enum MHD_Result reply_rc(request *r, int rc)
         return reply_error(r, 413, "too_large", "%s", msg);
     case LFR_ENOENT:
         return reply_error(r, 404, "not_found", "%s", msg);
+    case LFR_EBUSY:
+        return reply_slow_down(r, msg);
     default:
         fprintf(stderr, "lfr serve: %s %s: %s (%s)\n", r->method, r->url, msg, lfr_err_name(rc));
         return reply_error(r, 500, "internal", "the server failed: %s", msg);
