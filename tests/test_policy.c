@@ -1229,6 +1229,59 @@ static void test_view_rate_limit(void **state)
     lfr_policy_free(strict);
 }
 
+/* Issue 13 item 18: a sealed photo is bound to its row, so one swapped
+ * into another entry does not open there; blobs sealed before binding are
+ * bound when a policy opens the database. */
+static void test_sealed_blobs_bound(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "biden/biden.jpg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    int64_t a = add(dep, entry("PNC 81", "wanted"), KNN "obama/obama.jpg", LFR_OK, NULL, NULL);
+    int64_t b = add(dep, entry("PNC 82", "wanted"), KNN "biden/biden.jpg", LFR_OK, NULL, NULL);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE watchlist_entries SET photo = (SELECT photo FROM watchlist_entries WHERE id "
+             "= %lld) WHERE id = %lld",
+             (long long)b, (long long)a);
+    assert_int_equal(lfr_store_exec(ctx, store, sql), LFR_OK);
+    uint8_t *img = NULL;
+    size_t len = 0;
+    expect(lfr_watchlist_photo(ctx, pol, &applicant, a, &img, &len), LFR_EFORMAT, "another row");
+    assert_null(img);
+    /* A blob of the first format (bound to nothing) is bound at open. */
+    static const char legacy[] = "legacy photo bytes";
+    uint8_t box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + sizeof legacy];
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const uint8_t *)legacy, sizeof legacy,
+                          box, key);
+    lfr_stmt *st = NULL;
+    assert_int_equal(
+        lfr_stmt_prepare(ctx, store, "UPDATE watchlist_entries SET photo = ? WHERE id = ?", &st),
+        0);
+    assert_int_equal(lfr_stmt_bind_blob(ctx, st, 1, box, sizeof box), 0);
+    assert_int_equal(lfr_stmt_bind_int64(ctx, st, 2, a), 0);
+    assert_int_equal(lfr_stmt_step(ctx, st), 0);
+    lfr_stmt_free(st);
+    int64_t resealed = audit_count("settings.reseal");
+    lfr_policy_config cfg = lfr_policy_default_config();
+    cfg.key = key;
+    cfg.threshold_floor = 0.45;
+    cfg.fmr_at = fake_fmr;
+    lfr_policy *again = NULL;
+    assert_int_equal(lfr_policy_new(ctx, store, &cfg, &again), LFR_OK);
+    assert_int_equal(audit_count("settings.reseal"), resealed + 1);
+    assert_int_equal(lfr_watchlist_photo(ctx, again, &applicant, a, &img, &len), LFR_OK);
+    assert_int_equal(len, sizeof legacy);
+    assert_memory_equal(img, legacy, sizeof legacy);
+    lfr_wipe_free(img, len);
+    lfr_policy_free(again);
+    /* Its own photo still opens where it belongs. */
+    assert_int_equal(lfr_watchlist_photo(ctx, pol, &applicant, b, &img, &len), LFR_OK);
+    assert_true(len > 2 && img[0] == 0xff && img[1] == 0xd8);
+    lfr_wipe_free(img, len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1242,6 +1295,7 @@ int main(void)
         cmocka_unit_test(test_walk_test),
         cmocka_unit_test(test_threshold_floor_setting),
         cmocka_unit_test(test_view_rate_limit),
+        cmocka_unit_test(test_sealed_blobs_bound),
         cmocka_unit_test(test_audit_trail),
         cmocka_unit_test(test_urgent_route_duties),
         cmocka_unit_test(test_wrong_key_refused),

@@ -101,10 +101,12 @@ int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     return rc;
 }
 
-/* Opens one sealed image selected by sql (one row, one blob column, the
- * object id as its only parameter), auditing the view. */
+/* Opens one sealed image selected by sql (one row: the blob and the row
+ * it is bound to in place; the object id as its only parameter), auditing
+ * the view. */
 static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *sql,
-                      int64_t id, const char *action, const char *kind, uint8_t **jpeg, size_t *len)
+                      const char *place, int64_t id, const char *action, const char *kind,
+                      uint8_t **jpeg, size_t *len)
 {
     *jpeg = NULL;
     *len = 0;
@@ -118,7 +120,7 @@ static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const
     if (rc == 1) {
         size_t n = 0;
         const uint8_t *box = lfr_stmt_blob(st, 0, &n);
-        rc = box ? policy_open_alloc(ctx, p, box, n, jpeg, len)
+        rc = box ? policy_open_alloc(ctx, p, place, lfr_stmt_int64(st, 1), box, n, jpeg, len)
                  : lfr_fail(ctx, LFR_ENOENT,
                             "%s %lld: the image was deleted (retention or end of "
                             "deployment)",
@@ -143,11 +145,11 @@ int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     int rc = need_role(ctx, actor, FACE_ROLES, "seeing an alert's faces");
     if (rc) return rc;
     return open_image(ctx, p, actor,
-                      watchlist_photo ? "SELECT w.photo FROM alerts a JOIN watchlist_entries w ON "
-                                        "w.id = a.entry_id WHERE a.id = ?"
-                                      : "SELECT crop FROM alerts WHERE id = ?",
-                      alert, watchlist_photo ? "alert.view_photo" : "alert.view_crop", "alert",
-                      jpeg, len);
+                      watchlist_photo ? "SELECT w.photo, w.id FROM alerts a JOIN "
+                                        "watchlist_entries w ON w.id = a.entry_id WHERE a.id = ?"
+                                      : "SELECT crop, id FROM alerts WHERE id = ?",
+                      watchlist_photo ? "watchlist_entries.photo" : "alerts.crop", alert,
+                      watchlist_photo ? "alert.view_photo" : "alert.view_crop", "alert", jpeg, len);
 }
 
 int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
@@ -158,6 +160,7 @@ int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
     int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
                        "seeing a watchlist photo");
     if (rc) return rc;
-    return open_image(ctx, p, actor, "SELECT photo FROM watchlist_entries WHERE id = ?", entry,
-                      "watchlist.view_photo", "watchlist_entry", jpeg, len);
+    return open_image(ctx, p, actor, "SELECT photo, id FROM watchlist_entries WHERE id = ?",
+                      "watchlist_entries.photo", entry, "watchlist.view_photo", "watchlist_entry",
+                      jpeg, len);
 }

@@ -27,15 +27,12 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
     uint8_t *box = NULL;
     size_t box_len = 0;
     lfr_stmt *st = NULL;
-    if (a->crop_jpeg && a->crop_len)
-        rc = policy_seal(ctx, p, a->crop_jpeg, a->crop_len, &box, &box_len);
-    if (!rc)
-        rc = lfr_stmt_prepare(ctx, p->s,
-                              "INSERT INTO alerts (deployment_id, entry_id, camera, time_ms, "
-                              "track_id, score, quality, crop) SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
-                              "(SELECT 1 FROM watchlist_entries WHERE id = ? AND deployment_id = ? "
-                              "AND destroyed_ms IS NULL)",
-                              &st);
+    rc = lfr_stmt_prepare(ctx, p->s,
+                          "INSERT INTO alerts (deployment_id, entry_id, camera, time_ms, "
+                          "track_id, score, quality) SELECT ?,?,?,?,?,?,? WHERE EXISTS "
+                          "(SELECT 1 FROM watchlist_entries WHERE id = ? AND deployment_id = ? "
+                          "AND destroyed_ms IS NULL)",
+                          &st);
     if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, a->deployment)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 2, a->entry)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 3, a->camera)) &&
@@ -43,16 +40,24 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
         !(rc = lfr_stmt_bind_int64(ctx, st, 5, a->track_id)) &&
         !(rc = lfr_stmt_bind_double(ctx, st, 6, a->score)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 7, a->quality_json ? a->quality_json : "{}")) &&
-        !(rc = (box ? lfr_stmt_bind_blob(ctx, st, 8, box, box_len)
-                    : lfr_stmt_bind_text(ctx, st, 8, NULL))) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->entry)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 10, a->deployment)))
+        !(rc = lfr_stmt_bind_int64(ctx, st, 8, a->entry)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->deployment)))
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     if (!rc && lfr_store_changes(p->s) != 1)
         rc = lfr_fail(ctx, LFR_EINVAL, "alert: entry %lld is not on deployment %lld's watchlist",
                       (long long)a->entry, (long long)a->deployment);
+    lfr_stmt_free(st);
+    st = NULL;
+    if (!rc) *id = lfr_store_last_id(p->s);
+    /* The crop, sealed bound to its alert once the row exists. */
+    if (!rc && a->crop_jpeg && a->crop_len &&
+        !(rc =
+              policy_seal(ctx, p, "alerts.crop", *id, a->crop_jpeg, a->crop_len, &box, &box_len)) &&
+        !(rc = lfr_stmt_prepare(ctx, p->s, "UPDATE alerts SET crop = ? WHERE id = ?", &st)) &&
+        !(rc = lfr_stmt_bind_blob(ctx, st, 1, box, box_len)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 2, *id)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     if (!rc) {
-        *id = lfr_store_last_id(p->s);
         /* No entry: the alert's row names it while the alert is kept; the
          * audit log, kept for ever, must not once it is deleted (PRI-3). */
         json_t *details = json_pack("{s:I,s:s,s:f}", "deployment", (json_int_t)a->deployment,

@@ -65,21 +65,24 @@ struct lfr_enrolment {
  * template) rows of the deployment bound to its one parameter; what names
  * an item in messages ("watchlist entry"). */
 int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
-                   const char *sql, const char *what, lfr_gallery **out);
+                   const char *sql, const char *place, const char *what, lfr_gallery **out);
 
-/* nonce || secretbox(plain) with the policy's key, into a new buffer. */
-int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
-                size_t *out_len);
-
+/* Sealing (policy/seal.c): plain text sealed with the policy's key and
+ * bound to its place ("table.column") and row, into a new buffer. */
+int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t row,
+                const void *plain, size_t n, uint8_t **out, size_t *out_len);
 /* Opens a sealed box whose plain text must be exactly plain_n bytes; 0 on
- * success, -1 for a wrong size, key or a damaged box. */
+ * success, -1 for a wrong size, key, place or row, or a damaged box. */
+int policy_open(const lfr_policy *p, const char *place, int64_t row, const uint8_t *box, size_t n,
+                void *plain, size_t plain_n);
+/* Opens a sealed box of any size into a new buffer (*plain, *plain_n). */
+int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t row,
+                      const uint8_t *box, size_t n, uint8_t **plain, size_t *plain_n);
 /* Whether the policy's key opens what the database holds sealed (one
  * photo or crop tried): LFR_EINVAL, saying so, if not. */
 int policy_key_check(lfr_ctx *ctx, const lfr_policy *p);
-int policy_open(const lfr_policy *p, const uint8_t *box, size_t n, void *plain, size_t plain_n);
-/* Opens a sealed box of any size into a new buffer (*plain, *plain_n). */
-int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, size_t n,
-                      uint8_t **plain, size_t *plain_n);
+/* Seals again, bound to their rows, the blobs of the first format. */
+int policy_rebind(lfr_ctx *ctx, lfr_policy *p);
 
 /* Ends a deployment's watchlist (WL-8): photos and templates destroyed,
  * nominal records kept. Inside the caller's transaction. */

@@ -123,7 +123,7 @@ int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
 /* A gallery of sealed templates: sql selects (id, template) for one
  * deployment, bound to ?1. The ids become the gallery's identities. */
 int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
-                   const char *sql, const char *what, lfr_gallery **out)
+                   const char *sql, const char *place, const char *what, lfr_gallery **out)
 {
     *out = NULL;
     if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "%s: no key to open the templates", what);
@@ -145,7 +145,7 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
         int64_t id = lfr_stmt_int64(st, 0);
         size_t n = 0;
         const uint8_t *box = lfr_stmt_blob(st, 1, &n);
-        if (policy_open(p, box, n, tpl, tpl_bytes)) {
+        if (policy_open(p, place, id, box, n, tpl, tpl_bytes)) {
             rc = lfr_fail(ctx, LFR_EMODEL,
                           "%s %lld: its template does not open as a %d-d template of "
                           "%s (enrolled with another model or key): enrol it again",
@@ -174,7 +174,7 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
                           "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? "
                           "AND destroyed_ms IS NULL AND reviewed_by IS NOT NULL AND template "
                           "IS NOT NULL ORDER BY id",
-                          "watchlist entry", out);
+                          "watchlist_entries.template", "watchlist entry", out);
 }
 
 int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,

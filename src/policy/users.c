@@ -159,6 +159,8 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     p->model_floor = cfg->threshold_floor;
     int rc = anchor_open(ctx, p);
     if (!rc) rc = settings_load(ctx, p);
+    /* Blobs sealed before they were bound to their rows are bound now. */
+    if (!rc && p->have_key) rc = policy_rebind(ctx, p);
     /* A force's rule given at start is on the record (ACC-3). */
     if (!rc && cfg->require_walk_test && !(rc = lfr_store_begin(ctx, p->s)))
         rc = finish(ctx, p,

@@ -101,23 +101,33 @@ int lfr_bluelist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *acto
                       actor->name, (long long)deployment);
     else if (count_blue(ctx, p, deployment) >= MAX_BLUE)
         rc = lfr_fail(ctx, LFR_ELIMIT, "the blue list is at its maximum of %d staff", MAX_BLUE);
-    if (!rc) rc = policy_seal(ctx, p, en->tpl, (size_t)en->dim * sizeof(float), &box, &box_len);
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
                                 "INSERT INTO blue_entries (deployment_id, staff_ref, consent_ref, "
-                                "added_by, added_ms, template) VALUES (?,?,?,?,?,?)",
+                                "added_by, added_ms) VALUES (?,?,?,?,?)",
                                 &st)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 2, staff_ref)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 3, consent_ref)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 4, actor->id)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 5, now_ms)) &&
-        !(rc = lfr_stmt_bind_blob(ctx, st, 6, box, box_len)))
+        !(rc = lfr_stmt_bind_int64(ctx, st, 5, now_ms)))
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     lfr_stmt_free(st);
-    lfr_free(box);
+    st = NULL;
+    /* Sealed once the row exists, bound to it. */
     if (!rc) {
         *id = lfr_store_last_id(p->s);
+        if (!(rc = policy_seal(ctx, p, "blue_entries.template", *id, en->tpl,
+                               (size_t)en->dim * sizeof(float), &box, &box_len)) &&
+            !(rc = lfr_stmt_prepare(ctx, p->s, "UPDATE blue_entries SET template = ? WHERE id = ?",
+                                    &st)) &&
+            !(rc = lfr_stmt_bind_blob(ctx, st, 1, box, box_len)) &&
+            !(rc = lfr_stmt_bind_int64(ctx, st, 2, *id)))
+            rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+        lfr_stmt_free(st);
+        lfr_free(box);
+    }
+    if (!rc) {
         rc = audit(ctx, p, actor, "bluelist.add", *id, "blue_entry",
                    json_pack("{s:I,s:s,s:s}", "deployment", (json_int_t)deployment, "staff_ref",
                              staff_ref, "consent_ref", consent_ref));
@@ -173,7 +183,7 @@ int lfr_bluelist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
     return policy_gallery(ctx, p, deployment, engine,
                           "SELECT id, template FROM blue_entries WHERE deployment_id = ? AND "
                           "destroyed_ms IS NULL AND template IS NOT NULL ORDER BY id",
-                          "blue list entry", out);
+                          "blue_entries.template", "blue list entry", out);
 }
 
 int bluelist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms)

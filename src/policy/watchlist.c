@@ -24,100 +24,6 @@ static int needs_second_approval(const char *category)
            !strcmp(category, "victim");
 }
 
-int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 && errno == ENOENT) {
-        /* First use: a random key, readable by its owner only. */
-        unsigned char fresh[32];
-        randombytes_buf(fresh, sizeof fresh);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot create the key: %s", path, strerror(errno));
-        int bad = write(fd, fresh, sizeof fresh) != (ssize_t)sizeof fresh || fsync(fd);
-        close(fd);
-        sodium_memzero(fresh, sizeof fresh);
-        if (bad) {
-            unlink(path);
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot write the key", path);
-        }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    }
-    if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    int rc = LFR_OK;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-        rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
-    else if (st.st_mode & 077)
-        rc = lfr_fail(ctx, LFR_EINVAL, "%s: the key is readable by others (mode %o): chmod 600 it",
-                      path, (unsigned)(st.st_mode & 0777));
-    else if (st.st_size != 32 || read(fd, key, 32) != 32)
-        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: a key is exactly 32 bytes", path);
-    close(fd);
-    return rc;
-}
-
-int policy_open(const lfr_policy *p, const uint8_t *box, size_t n, void *plain, size_t plain_n)
-{
-    if (!p->have_key || n != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_n)
-        return -1;
-    return crypto_secretbox_open_easy(plain, box + crypto_secretbox_NONCEBYTES,
-                                      n - crypto_secretbox_NONCEBYTES, box, p->key);
-}
-
-int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const uint8_t *box, size_t n,
-                      uint8_t **plain, size_t *plain_n)
-{
-    *plain = NULL;
-    *plain_n = 0;
-    size_t overhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
-    if (n <= overhead) return lfr_fail(ctx, LFR_EFORMAT, "a sealed image is damaged");
-    uint8_t *buf = lfr_alloc(n - overhead);
-    if (!buf) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
-    if (policy_open(p, box, n, buf, n - overhead)) {
-        lfr_free(buf);
-        return lfr_fail(ctx, LFR_EFORMAT, "a sealed image does not open with this key");
-    }
-    *plain = buf;
-    *plain_n = n - overhead;
-    return LFR_OK;
-}
-
-int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
-{
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT photo FROM watchlist_entries WHERE photo IS NOT NULL UNION "
-                              "ALL SELECT crop FROM alerts WHERE crop IS NOT NULL LIMIT 1",
-                              &st);
-    if (!rc) rc = lfr_stmt_step(ctx, st);
-    if (rc == 1) {
-        size_t n = 0, plain_n = 0;
-        const uint8_t *box = lfr_stmt_blob(st, 0, &n);
-        uint8_t *plain = NULL;
-        rc = policy_open_alloc(ctx, p, box, n, &plain, &plain_n);
-        if (plain) lfr_wipe_free(plain, plain_n);
-        if (rc)
-            rc = lfr_fail(ctx, LFR_EINVAL,
-                          "the watchlist key does not open the photos sealed in this database: "
-                          "a wrong, mistyped or replaced key file (nothing was changed; start "
-                          "with the key the data was sealed with)");
-    }
-    lfr_stmt_free(st);
-    return rc < 0 ? rc : LFR_OK;
-}
-
-int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const void *plain, size_t n, uint8_t **out,
-                size_t *out_len)
-{
-    *out_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
-    *out = lfr_alloc(*out_len);
-    if (!*out) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
-    randombytes_buf(*out, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(*out + crypto_secretbox_NONCEBYTES, plain, n, *out, p->key);
-    return LFR_OK;
-}
-
 /* Years between a YYYY-MM-DD date and now; -1 if malformed or future. */
 static double photo_age_years(const char *date, int64_t now_ms)
 {
@@ -217,7 +123,8 @@ static int compare_entries(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, cons
         rc = 0;
         size_t n = 0;
         const uint8_t *box = lfr_stmt_blob(st, 2, &n);
-        if (policy_open(p, box, n, other, (size_t)dim * sizeof(float)))
+        if (policy_open(p, "watchlist_entries.template", lfr_stmt_int64(st, 0), box, n, other,
+                        (size_t)dim * sizeof(float)))
             continue; /* another model's template, or another key: not comparable */
         float s = lfr_cosine(tpl, other, dim);
         if (s >= p->cfg.duplicate_cos)
@@ -362,10 +269,7 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
                       p->cfg.max_watchlist);
         goto done;
     }
-    if ((rc = compare_entries(ctx, p, deployment, e->person_ref, tpl, dim, flags)) ||
-        (rc = policy_seal(ctx, p, photo, photo_len, &photo_box, &photo_box_len)) ||
-        (rc = policy_seal(ctx, p, tpl, (size_t)dim * sizeof(float), &tpl_box, &tpl_box_len)))
-        goto done;
+    if ((rc = compare_entries(ctx, p, deployment, e->person_ref, tpl, dim, flags))) goto done;
     char *quality_text = json_dumps(en->quality, JSON_COMPACT | JSON_SORT_KEYS);
     char *flags_text = json_dumps(flags, JSON_COMPACT);
     if (!quality_text || !flags_text) rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
@@ -373,8 +277,8 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
         rc = lfr_stmt_prepare(ctx, p->s,
                               "INSERT INTO watchlist_entries (deployment_id, person_ref, category, "
                               "reason, source, legal_basis, photo_date, extra_justification, "
-                              "child, added_by, added_ms, quality, flags, photo, template) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              "child, added_by, added_ms, quality, flags) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               &st);
     if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 2, e->person_ref)) &&
@@ -388,14 +292,29 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
         !(rc = lfr_stmt_bind_int64(ctx, st, 10, actor->id)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 11, now_ms)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 12, quality_text)) &&
-        !(rc = lfr_stmt_bind_text(ctx, st, 13, flags_text)) &&
-        !(rc = lfr_stmt_bind_blob(ctx, st, 14, photo_box, photo_box_len)) &&
-        !(rc = lfr_stmt_bind_blob(ctx, st, 15, tpl_box, tpl_box_len)))
+        !(rc = lfr_stmt_bind_text(ctx, st, 13, flags_text)))
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     free(quality_text);
     free(flags_text);
+    lfr_stmt_free(st);
+    st = NULL;
+    /* Sealed once the row exists: each blob is bound to its row. */
     if (!rc) {
         *id = lfr_store_last_id(p->s);
+        if (!(rc = policy_seal(ctx, p, "watchlist_entries.photo", *id, photo, photo_len, &photo_box,
+                               &photo_box_len)) &&
+            !(rc = policy_seal(ctx, p, "watchlist_entries.template", *id, tpl,
+                               (size_t)dim * sizeof(float), &tpl_box, &tpl_box_len)) &&
+            !(rc = lfr_stmt_prepare(ctx, p->s,
+                                    "UPDATE watchlist_entries SET photo = ?, template = ? WHERE "
+                                    "id = ?",
+                                    &st)) &&
+            !(rc = lfr_stmt_bind_blob(ctx, st, 1, photo_box, photo_box_len)) &&
+            !(rc = lfr_stmt_bind_blob(ctx, st, 2, tpl_box, tpl_box_len)) &&
+            !(rc = lfr_stmt_bind_int64(ctx, st, 3, *id)))
+            rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    }
+    if (!rc) {
         rc = audit(ctx, p, actor, "watchlist.add", *id, "watchlist_entry",
                    json_pack("{s:I,s:s,s:s,s:O}", "deployment", (json_int_t)deployment,
                              "person_ref", e->person_ref, "category", e->category, "flags", flags));
