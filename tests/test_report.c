@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "lfr/report.h"
+#include "../src/report/internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -874,6 +875,41 @@ static void test_render(void **state)
     }
 }
 
+/* PUB-3 (issue 13 item 28): what is hidden cannot be worked out from what
+ * is shown. */
+static void test_suppression_cannot_be_undone(void **state)
+{
+    (void)state;
+    json_t *v[16];
+    /* 7 people, 5 wanted, two categories of 1: the two hidden cells would
+     * add up to 2, so both 1; hiding "wanted" too leaves 7 = 1 + 1 + 5
+     * alone, so the total goes as well. */
+    int64_t people[4] = {5, 1, 1, 0};
+    assert_int_equal(suppress_table(people, 4, 7, v), 1);
+    assert_string_equal(json_string_value(v[0]), "[c]");
+    assert_string_equal(json_string_value(v[1]), "<5");
+    assert_string_equal(json_string_value(v[2]), "<5");
+    assert_int_equal(json_integer_value(v[3]), 0);
+    for (int i = 0; i < 4; i++)
+        json_decref(v[i]);
+    /* 7 alerts, 6 true, 1 false, 0 unverified: hiding the zero would leave
+     * 1 = false + 0; hiding the 6 leaves 7 = 1 + 6 or 2 + 5. */
+    int64_t alerts[3] = {6, 1, 0};
+    assert_int_equal(suppress_table(alerts, 3, 7, v), 0);
+    assert_string_equal(json_string_value(v[0]), "[c]");
+    assert_string_equal(json_string_value(v[1]), "<5");
+    assert_int_equal(json_integer_value(v[2]), 0);
+    for (int i = 0; i < 3; i++)
+        json_decref(v[i]);
+    /* Nothing small: all shown. */
+    int64_t big[2] = {10, 7};
+    assert_int_equal(suppress_table(big, 2, 17, v), 0);
+    assert_int_equal(json_integer_value(v[0]), 10);
+    assert_int_equal(json_integer_value(v[1]), 7);
+    json_decref(v[0]);
+    json_decref(v[1]);
+}
+
 int main(void)
 {
     if (!test_data_path(KNN "obama/obama.jpg")) {
@@ -881,10 +917,15 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build),     cmocka_unit_test(test_record),
-        cmocka_unit_test(test_exemption), cmocka_unit_test(test_notice),
-        cmocka_unit_test(test_review),    cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_oversight), cmocka_unit_test(test_after_retention),
+        cmocka_unit_test(test_suppression_cannot_be_undone),
+        cmocka_unit_test(test_build),
+        cmocka_unit_test(test_record),
+        cmocka_unit_test(test_exemption),
+        cmocka_unit_test(test_notice),
+        cmocka_unit_test(test_review),
+        cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_oversight),
+        cmocka_unit_test(test_after_retention),
         cmocka_unit_test(test_render),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

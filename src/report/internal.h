@@ -35,13 +35,14 @@ void value_text(const json_t *v, char *out, size_t len);
 void value_human(const char *field, const json_t *v, char *out, size_t len);
 
 /* Statistical disclosure control (PUB-3): counts of one table that add up
- * to a published total. Cells of 1-4 become "<5"; if then exactly one cell
- * is hidden and the total is shown, the smallest other cell becomes "[c]"
- * so the first cannot be worked out by subtraction. n <= 16. Returns new
- * JSON values into out (integers or those strings). */
+ * to a published total. Cells of 1-4 become "<5"; then, while the hidden
+ * cells' sum (the total minus the shown cells) can be made in only one way
+ * by what a reader knows of them, the smallest other cell of 5 or more
+ * becomes "[c]"; when none is left, the total must be hidden too (returns
+ * 1). n <= 16. Returns new JSON values into out (integers or strings). */
 #define SUPPRESS_SMALL "<5"
 #define SUPPRESS_SECONDARY "[c]"
-void suppress_table(const int64_t *counts, int n, int64_t total, json_t **out);
+int suppress_table(const int64_t *counts, int n, int64_t total, json_t **out);
 /* A total on its own: "<5" for 1-4. */
 json_t *suppress_count(int64_t n);
 /* Whether a published value was suppressed. */
@@ -112,9 +113,10 @@ extern const int n_record_fields;
 json_t *totals_row(const json_t *figs, json_t **exact);
 /* Rates over exact sums (PUB-4): false alerts per 1,000 faces and as a
  * share of alerts, true alerts as a share, each with its Wilson 95%
- * interval (_lo, _hi); when hide, every rate whose count the published
- * totals suppressed is "[c]". */
-json_t *rates_of(const json_t *exact, int hide_false, int hide_true);
+ * interval (_lo, _hi). With shown (the published totals), every rate
+ * whose count or denominator they suppressed is "[c]"; NULL: all shown
+ * (oversight's exact figures). */
+json_t *rates_of(const json_t *exact, const json_t *shown);
 /* True and false alerts by officer-recorded group over the figures
  * (PUB-6): [{group, true_alerts, false_alerts, false_share, _lo, _hi}],
  * with small counts suppressed when `suppress`. */

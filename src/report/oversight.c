@@ -58,7 +58,7 @@ int lfr_report_oversight(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, js
     json_array_foreach(figs, i, x) json_array_append_new(rows, oversight_row(x));
     json_decref(totals_row(figs, &exact));
     json_t *doc = json_pack("{s:o,s:O,s:o,s:o,s:o,s:o}", "deployments_by_state", by_state, "totals",
-                            exact, "rates", rates_of(exact, 0, 0), "deployments", rows, "groups",
+                            exact, "rates", rates_of(exact, NULL), "deployments", rows, "groups",
                             groups_of(figs, 0), "audit", audit);
     json_decref(exact);
     json_decref(list);

@@ -61,12 +61,14 @@ static int64_t count(const json_t *fig, const char *key)
     return json_integer_value(json_object_get(fig, key));
 }
 
-/* Suppresses one table of a row: keys[i] <- counts, given its total. */
+/* Suppresses one table of a row: keys[i] <- counts, given its total, and
+ * hides the total (total_key) when the table cannot be kept safe without. */
 static void table(json_t *row, const char *prefix, const char *const *names, const int64_t *c,
-                  int n, int64_t total)
+                  int n, int64_t total, const char *total_key)
 {
     json_t *v[16];
-    suppress_table(c, n, total, v);
+    if (suppress_table(c, n, total, v) && !is_suppressed(json_object_get(row, total_key)))
+        json_object_set_new(row, total_key, json_string(SUPPRESS_SECONDARY));
     for (int i = 0; i < n; i++) {
         char key[64];
         snprintf(key, sizeof key, "%s%s", prefix, names[i]);
@@ -83,31 +85,33 @@ static void publish_counts(const json_t *fig, json_t *row)
     for (int i = 0; i < N_CATEGORIES; i++)
         people += cat[i] = json_integer_value(json_object_get(by_cat, categories[i]));
     json_object_set_new(row, "watchlist_size", suppress_count(people));
-    table(row, "watchlist_", categories, cat, N_CATEGORIES, people);
+    table(row, "watchlist_", categories, cat, N_CATEGORIES, people, "watchlist_size");
     int64_t faces = count(fig, "faces"), alerts = count(fig, "alerts");
     int64_t f = count(fig, "false_alerts");
     json_object_set_new(row, "faces_processed", suppress_count(faces));
     json_object_set_new(row, "alerts", suppress_count(alerts));
     int64_t kinds[3] = {count(fig, "true_alerts"), f, count(fig, "unverified_alerts")};
     table(row, "", (const char *const[]){"true_alerts", "false_alerts", "unverified_alerts"}, kinds,
-          3, alerts);
-    /* A rate shows what its count hides. */
+          3, alerts, "alerts");
+    /* A rate shows what its count, or its denominator, hides. */
     int hide = is_suppressed(json_object_get(row, "false_alerts"));
+    int hide_per_face = hide || is_suppressed(json_object_get(row, "faces_processed"));
+    int hide_share = hide || is_suppressed(json_object_get(row, "alerts"));
     json_object_set_new(row, "false_alerts_per_1000_faces",
-                        faces == 0 ? json_null()
-                        : hide     ? json_string(SUPPRESS_SECONDARY)
-                                   : rounded(1000.0 * (double)f / (double)faces, 4));
+                        faces == 0      ? json_null()
+                        : hide_per_face ? json_string(SUPPRESS_SECONDARY)
+                                        : rounded(1000.0 * (double)f / (double)faces, 4));
     json_object_set_new(row, "false_alert_share",
-                        alerts == 0 ? json_null()
-                        : hide      ? json_string(SUPPRESS_SECONDARY)
-                                    : rounded((double)f / (double)alerts, 4));
+                        alerts == 0  ? json_null()
+                        : hide_share ? json_string(SUPPRESS_SECONDARY)
+                                     : rounded((double)f / (double)alerts, 4));
     int64_t engaged = count(fig, "engaged"), out[N_ACTIONS];
     const json_t *outcomes = json_object_get(fig, "outcomes");
     for (int i = 0; i < N_ACTIONS - 1; i++)
         out[i] = json_integer_value(json_object_get(outcomes, actions[i]));
     out[N_ACTIONS - 1] = count(fig, "awaiting_outcome");
     json_object_set_new(row, "engagements", suppress_count(engaged));
-    table(row, "outcome_", actions, out, N_ACTIONS, engaged);
+    table(row, "outcome_", actions, out, N_ACTIONS, engaged, "engagements");
 }
 
 /* "a; b; c" of one string field of an array of objects (or of strings). */

@@ -25,16 +25,22 @@ static void rate(json_t *into, const char *name, int64_t k, int64_t n, double sc
     }
 }
 
-json_t *rates_of(const json_t *exact, int hide_false, int hide_true)
+json_t *rates_of(const json_t *exact, const json_t *shown)
 {
     int64_t faces = json_integer_value(json_object_get(exact, "faces"));
     int64_t alerts = json_integer_value(json_object_get(exact, "alerts"));
     int64_t f = json_integer_value(json_object_get(exact, "false_alerts"));
     int64_t t = json_integer_value(json_object_get(exact, "true_alerts"));
+    /* A rate and its interval give away its count and its denominator
+     * (n = z^2 (1/hi - 1) at k = 0): hidden when either is. */
+    int hide_f = is_suppressed(json_object_get(shown, "false_alerts")),
+        hide_t = is_suppressed(json_object_get(shown, "true_alerts")),
+        hide_faces = is_suppressed(json_object_get(shown, "faces_processed")),
+        hide_alerts = is_suppressed(json_object_get(shown, "alerts"));
     json_t *r = json_object();
-    rate(r, "false_alerts_per_1000_faces", f, faces, 1000, hide_false);
-    rate(r, "false_alert_share", f, alerts, 1, hide_false);
-    rate(r, "true_alert_share", t, alerts, 1, hide_true);
+    rate(r, "false_alerts_per_1000_faces", f, faces, 1000, hide_f || hide_faces);
+    rate(r, "false_alert_share", f, alerts, 1, hide_f || hide_alerts);
+    rate(r, "true_alert_share", t, alerts, 1, hide_t || hide_alerts);
     return r;
 }
 
@@ -98,8 +104,7 @@ static json_t *summary_doc(const json_t *figs, int64_t from_ms, int64_t to_ms)
     json_t *fig;
     json_array_foreach(figs, i, fig) json_array_append_new(rows, record_row(fig));
     json_t *totals = totals_row(figs, &exact);
-    json_t *rates = rates_of(exact, is_suppressed(json_object_get(totals, "false_alerts")),
-                             is_suppressed(json_object_get(totals, "true_alerts")));
+    json_t *rates = rates_of(exact, totals);
     json_decref(exact);
     return json_pack("{s:{s:s,s:s},s:o,s:o,s:o,s:o}", "period", "from", from, "to", to,
                      "deployments", rows, "totals", totals, "rates", rates, "groups",
