@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc)
 
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all setup build run serve sample test asan-test tsan-test fuzz clean
+.PHONY: all setup build run serve sample test asan-test tsan-test fuzz format-check clean
 
 all: build
 
@@ -71,6 +71,13 @@ fuzz: setup
 	  echo "== $$f"; \
 	  ./build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$f; \
 	done
+
+# Every C file formatted as .clang-format says (CI fails on a difference).
+format-check: setup
+	@bad=$$(for f in $$(git ls-files '*.c' '*.h'); do \
+	  clang-format --dry-run --Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "not formatted (clang-format -i them):"; echo "$$bad"; exit 1; fi; \
+	echo "format-check: every C file formatted"
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

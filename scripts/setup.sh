@@ -24,7 +24,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 apt_packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang clang-format
   libcmocka-dev libturbojpeg0-dev libspng-dev libsodium-dev libjansson-dev libopenblas-dev libsqlite3-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev ffmpeg strace
   libmicrohttpd-dev python3 python3-onnx python3-numpy

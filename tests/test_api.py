@@ -654,16 +654,17 @@ class LifecycleTest(ServerCase):
             self.skipTest("no data: " + PHOTO)
         frames = os.path.join(self.tmp, "full-frames")
         os.makedirs(frames, exist_ok=True)
-        for i in range(25):  # a second of empty scene: the disk fills first
+        for i in range(75):  # three seconds of empty scene: the disk fills first
             with open(os.path.join(frames, "%04d.png" % i), "wb") as f:
                 f.write(blank_png(320, 240))
-        for i in range(25, 65):
+        for i in range(75, 115):
             shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
         dep, entry = self.draft("Op Full", camera_source=frames)
         c = self.c
         self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        self.wait_running(dep, True, 30)
         # The disk is full: a file size limit on the server, so every write
         # of the database past its first 4 KiB fails.
         soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)

@@ -43,9 +43,10 @@ grep -q "usage: lfr detect" "$tmp/out" && ok || bad "detect --help prints usage"
 expect 0 "" -- version
 grep -q "onnxruntime 1\." "$tmp/out" && ok || bad "version names onnxruntime"
 
-# The audit chain: a fresh database verifies; a missing folder is an error.
-expect 0 "" -- audit verify --db "$tmp/audit.db"
-grep -q "intact, 0 records" "$tmp/out" && ok || bad "audit verify on a new database: $(cat "$tmp/out")"
+# The audit chain: read by a named auditor only (there is none in a new
+# database); a missing folder is an error.
+expect 2 "--as NAME" -- audit verify --db "$tmp/audit.db"
+LFR_PASSWORD=whatever expect 1 "wrong user name or password" -- audit verify --db "$tmp/audit.db" --as nobody
 expect 4 "no-such-dir" -- audit verify --db "$tmp/no-such-dir/x.db"
 expect 2 "expected 'verify' or 'export'" -- audit frobnicate
 

@@ -43,7 +43,7 @@ run 1 "superintendent" insp.patel -- settings floor 0.55 --evidence "FV-2026-03"
 run 2 "evidence" supt.jones -- settings floor 0.55 --as supt.jones
 run 0 "set by supt.jones on the evidence: FV-2026-03" supt.jones -- settings floor 0.55 --evidence "FV-2026-03" --as supt.jones
 run 0 "threshold floor 0.5500" op.brown -- settings show
-run 0 '"action":"settings.threshold_floor"' admin -- audit export
+run 0 '"action":"settings.threshold_floor"' dpo.green -- audit export --as dpo.green
 
 now=$(date -u +%s)
 start=$(date -u -d "@$((now - 300))" +%Y-%m-%dT%H:%MZ)
@@ -120,8 +120,10 @@ if [ -f "$photo" ]; then
   run 0 '"destroyed": true' sgt.white -- watchlist list "$id" --as sgt.white
 fi
 run 0 "alerts past 31 days deleted" admin -- retention run
-run 0 "intact" admin -- audit verify
-run 0 '"action":"deployment.authorise"' admin -- audit export
+run 0 "intact" dpo.green -- audit verify --as dpo.green
+run 0 '"action":"deployment.authorise"' dpo.green -- audit export --as dpo.green
+run 1 "auditor" op.brown -- audit export --as op.brown
+run 0 '"action":"audit.export"' dpo.green -- audit export --as dpo.green
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -47,7 +47,8 @@ static void random_unit(float *v, int dim)
         v[i] = (float)(sqrt(-2 * log(u)) * cos(2 * M_PI * w));
         n += (double)v[i] * v[i];
     }
-    for (int i = 0; i < dim; i++) v[i] = (float)(v[i] / sqrt(n));
+    for (int i = 0; i < dim; i++)
+        v[i] = (float)(v[i] / sqrt(n));
 }
 
 /* A probe near template t of the data: t + noise, normalised. */
@@ -59,7 +60,8 @@ static void near(const float *t, float *v, int dim, double noise)
         v[i] = (float)(t[i] + noise * v[i]);
         n += (double)v[i] * v[i];
     }
-    for (int i = 0; i < dim; i++) v[i] = (float)(v[i] / sqrt(n));
+    for (int i = 0; i < dim; i++)
+        v[i] = (float)(v[i] / sqrt(n));
 }
 
 static lfr_gallery *make(int int8)
@@ -114,11 +116,13 @@ static int reference(const dataset *d, const float *q, int k, const uint8_t *rem
                      lfr_match *out)
 {
     double *best = malloc((size_t)d->n_ids * sizeof(double));
-    for (int i = 0; i < d->n_ids; i++) best[i] = -INFINITY;
+    for (int i = 0; i < d->n_ids; i++)
+        best[i] = -INFINITY;
     for (int r = 0; r < d->n_rows; r++) {
         if (removed && removed[d->ident[r]]) continue;
         double s = 0;
-        for (int j = 0; j < DIM; j++) s += (double)q[j] * d->rows[(size_t)r * DIM + j];
+        for (int j = 0; j < DIM; j++)
+            s += (double)q[j] * d->rows[(size_t)r * DIM + j];
         if (s > best[d->ident[r]]) best[d->ident[r]] = s;
     }
     int n = 0;
@@ -156,8 +160,10 @@ static void check_against_reference(int int8, int scalar)
     lfr_match got[10], want[10];
     for (int trial = 0; trial < 60; trial++) {
         int k = 1 + trial % 10;
-        if (trial % 2) near(d.rows + (size_t)(trial * 7 % d.n_rows) * DIM, q, DIM, 0.8);
-        else random_unit(q, DIM);
+        if (trial % 2)
+            near(d.rows + (size_t)(trial * 7 % d.n_rows) * DIM, q, DIM, 0.8);
+        else
+            random_unit(q, DIM);
         int n_got = 0;
         assert_int_equal(lfr_gallery_search(ctx, g, q, k, got, &n_got), LFR_OK);
         expect_same(got, n_got, want, reference(&d, q, k, NULL, want));
@@ -166,7 +172,8 @@ static void check_against_reference(int int8, int scalar)
     float *qs = malloc(33 * DIM * sizeof(float));
     lfr_match *bout = malloc(33 * 5 * sizeof(lfr_match));
     int bn[33];
-    for (int i = 0; i < 33; i++) near(d.rows + (size_t)(i * 13 % d.n_rows) * DIM, qs + i * DIM, DIM, 1.0);
+    for (int i = 0; i < 33; i++)
+        near(d.rows + (size_t)(i * 13 % d.n_rows) * DIM, qs + i * DIM, DIM, 1.0);
     assert_int_equal(lfr_gallery_search_batch(ctx, g, qs, 33, 5, bout, bn), LFR_OK);
     for (int i = 0; i < 33; i++)
         expect_same(bout + i * 5, bn[i], want, reference(&d, qs + i * DIM, 5, NULL, want));
@@ -201,7 +208,8 @@ static void test_kernels_agree(void **state)
     int8_t *q8 = malloc((size_t)dim), *rows8 = malloc((size_t)dim * 9);
     int32_t sums[9], a[9], b[9];
     float *q = malloc(sizeof(float) * 517), *rows = malloc(sizeof(float) * 517 * 9), fa[9], fb[9];
-    for (int i = 0; i < dim; i++) q8[i] = (int8_t)(uniform() * 254 - 127);
+    for (int i = 0; i < dim; i++)
+        q8[i] = (int8_t)(uniform() * 254 - 127);
     for (int r = 0; r < 9; r++) {
         sums[r] = 0;
         for (int i = 0; i < dim; i++) {
@@ -211,12 +219,16 @@ static void test_kernels_agree(void **state)
     }
     dot_i8_scalar(q8, rows8, sums, 9, dim, a);
     best->dot_i8(q8, rows8, sums, 9, dim, b);
-    for (int r = 0; r < 9; r++) assert_int_equal(a[r], b[r]);
-    for (int i = 0; i < 517; i++) q[i] = (float)uniform() - 0.5f;
-    for (int i = 0; i < 517 * 9; i++) rows[i] = (float)uniform() - 0.5f;
+    for (int r = 0; r < 9; r++)
+        assert_int_equal(a[r], b[r]);
+    for (int i = 0; i < 517; i++)
+        q[i] = (float)uniform() - 0.5f;
+    for (int i = 0; i < 517 * 9; i++)
+        rows[i] = (float)uniform() - 0.5f;
     dot_f32_scalar(q, rows, 9, 517, fa);
     best->dot_f32(q, rows, 9, 517, fb);
-    for (int r = 0; r < 9; r++) assert_true(fabsf(fa[r] - fb[r]) < 1e-4f);
+    for (int r = 0; r < 9; r++)
+        assert_true(fabsf(fa[r] - fb[r]) < 1e-4f);
     free(q8);
     free(rows8);
     free(q);
@@ -241,11 +253,13 @@ static void test_remove_and_wipe(void **state)
         }
         assert_int_equal(lfr_gallery_identities(g), 200);
         int live = 0;
-        for (int r = 0; r < d.n_rows; r++) live += !removed[d.ident[r]];
+        for (int r = 0; r < d.n_rows; r++)
+            live += !removed[d.ident[r]];
         assert_int_equal(lfr_gallery_templates(g), live);
         int cap = 0;
         const float *raw = gallery_raw_rows(g, &cap);
-        for (size_t i = (size_t)live * DIM; i < (size_t)cap * DIM; i++) assert_true(raw[i] == 0.0f);
+        for (size_t i = (size_t)live * DIM; i < (size_t)cap * DIM; i++)
+            assert_true(raw[i] == 0.0f);
         float q[DIM];
         lfr_match got[8], want[8];
         for (int trial = 0; trial < 30; trial++) {
@@ -283,7 +297,8 @@ static void test_bad_input_refused(void **state)
     bad[7] = NAN;
     assert_int_equal(lfr_gallery_add(ctx, g, "nan", bad, 1), LFR_EINVAL);
     assert_non_null(strstr(lfr_errmsg(ctx), "non-finite"));
-    for (int i = 0; i < DIM; i++) bad[i] = t[i] * 2;
+    for (int i = 0; i < DIM; i++)
+        bad[i] = t[i] * 2;
     assert_int_equal(lfr_gallery_add(ctx, g, "long", bad, 1), LFR_EINVAL);
     assert_non_null(strstr(lfr_errmsg(ctx), "not normalised"));
     /* A failed add leaves the gallery as it was. */
@@ -316,7 +331,8 @@ static void test_alloc_faults(void **state)
 {
     (void)state;
     float t[3 * DIM];
-    for (int i = 0; i < 3; i++) random_unit(t + i * DIM, DIM);
+    for (int i = 0; i < 3; i++)
+        random_unit(t + i * DIM, DIM);
     for (int int8 = 0; int8 <= 1; int8++) {
         for (long k = 0; k < 40; k++) {
             lfr_gallery *g = NULL;
@@ -471,7 +487,8 @@ static void test_concurrent_search_and_update(void **state)
         assert_int_equal(lfr_gallery_add(ctx, g, "anchor", anchor, 1), LFR_OK);
         race r = {g, anchor, 0, 0, 0};
         pthread_t th[2];
-        for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, searcher, &r), 0);
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_create(&th[i], NULL, searcher, &r), 0);
         for (int i = 0; i < 1500; i++) {
             char id[32];
             snprintf(id, sizeof id, "churn-%d", i);
@@ -483,7 +500,8 @@ static void test_concurrent_search_and_update(void **state)
             }
         }
         __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
-        for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
         print_message("%d searches during 2250 updates, %d inconsistent\n", r.searches, r.errors);
         assert_int_equal(r.errors, 0);
         assert_true(r.searches > 0);

@@ -12,6 +12,7 @@
 #define LFR_POLICY_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "lfr/audit.h"
 #include "lfr/match.h"
@@ -401,6 +402,10 @@ int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
  * auditors; the look is itself audited. */
 int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
                    int limit, json_t **out);
+
+/* The whole audit log as JSON lines (lfr_audit_export) for an auditor;
+ * the export is itself audited first. */
+int lfr_audit_export_as(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, FILE *out);
 
 /* Verifies the audit chain for an auditor (lfr_audit_verify), audited. */
 int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_audit_report *report);

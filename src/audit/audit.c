@@ -21,7 +21,8 @@ static void hash_record(const unsigned char prev[HASH_BYTES], int64_t seq, int64
     int64_t nums[2] = {seq, time_ms};
     for (int i = 0; i < 2; i++) {
         unsigned char b[8];
-        for (int k = 0; k < 8; k++) b[k] = (unsigned char)((uint64_t)nums[i] >> (8 * k));
+        for (int k = 0; k < 8; k++)
+            b[k] = (unsigned char)((uint64_t)nums[i] >> (8 * k));
         crypto_generichash_update(&st, b, 8);
     }
     const char *fields[4] = {actor, action, object, details};
@@ -121,7 +122,8 @@ int lfr_audit_verify(lfr_ctx *ctx, lfr_store *s, lfr_audit_report *r)
         size_t n_prev = 0, n_hash = 0;
         const void *p = lfr_stmt_blob(st, 6, &n_prev), *h = lfr_stmt_blob(st, 7, &n_hash);
         const char *problem = NULL;
-        if (seq != expect_seq) problem = "a record is missing before this one";
+        if (seq != expect_seq)
+            problem = "a record is missing before this one";
         else if (n_prev != HASH_BYTES || memcmp(p, prev, HASH_BYTES))
             problem = "its link to the previous record is broken";
         else {
@@ -157,12 +159,11 @@ int lfr_audit_export(lfr_ctx *ctx, lfr_store *s, FILE *out)
         if (n == HASH_BYTES) sodium_bin2hex(hex, sizeof hex, h, n);
         json_error_t err;
         json_t *details = json_loads(lfr_stmt_text(st, 5), 0, &err);
-        json_t *rec = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:s}", "seq",
-                                (json_int_t)lfr_stmt_int64(st, 0), "time_ms",
-                                (json_int_t)lfr_stmt_int64(st, 1), "actor", lfr_stmt_text(st, 2),
-                                "action", lfr_stmt_text(st, 3), "object", lfr_stmt_text(st, 4),
-                                "details", details ? details : json_string(lfr_stmt_text(st, 5)),
-                                "hash", hex);
+        json_t *rec =
+            json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)lfr_stmt_int64(st, 0),
+                      "time_ms", (json_int_t)lfr_stmt_int64(st, 1), "actor", lfr_stmt_text(st, 2),
+                      "action", lfr_stmt_text(st, 3), "object", lfr_stmt_text(st, 4), "details",
+                      details ? details : json_string(lfr_stmt_text(st, 5)), "hash", hex);
         char *line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
         json_decref(rec);
         if (!line || fprintf(out, "%s\n", line) < 0) {

@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out,
-                  size_t *out_len)
+int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;

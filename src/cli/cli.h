@@ -13,10 +13,10 @@
 /* Exit codes (STYLE.md section 8). */
 enum {
     EXIT_OK = 0,
-    EXIT_NO = 1,       /* ran; the answer is no */
+    EXIT_NO = 1, /* ran; the answer is no */
     EXIT_USAGE = 2,
-    EXIT_DATA = 3,     /* bad input data */
-    EXIT_ENV = 4,      /* I/O, missing model, runtime */
+    EXIT_DATA = 3, /* bad input data */
+    EXIT_ENV = 4,  /* I/O, missing model, runtime */
     EXIT_INTERNAL = 5,
 };
 
@@ -44,7 +44,7 @@ typedef struct engine_opts {
     const char *model_dir;
     const char *embedder;
     int threads;
-    int flip; /* embed the mean of the face and its mirror */
+    int flip;           /* embed the mean of the face and its mirror */
     int fusion_in_turn; /* a fusion's members one after the other: more faces
                            per second when other threads keep the cores busy */
 } engine_opts;

@@ -1,6 +1,6 @@
 /* cli/cmd_audit.c - `lfr audit verify|export`: check the audit chain, or
  * write it out as JSON lines. */
-#include "cli.h"
+#include "governance.h"
 #include "lfr/audit.h"
 
 #include <getopt.h>
@@ -20,41 +20,16 @@ const char *cli_db_path(const char *given)
     return buf;
 }
 
-int cmd_audit(int argc, char **argv)
+/* The chain and its anchor, read only: the finding on a damaged log is
+ * reported without anything being written to it. EXIT_OK when intact. */
+static int check_log(lfr_ctx *ctx, const char *db, int json, int *intact)
 {
-    if (argc < 2 || (strcmp(argv[1], "verify") && strcmp(argv[1], "export")))
-        return cli_usage("audit", "expected 'verify' or 'export'");
-    int verify = !strcmp(argv[1], "verify");
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-    const char *db = NULL;
-    int json = 0, c;
-    argc--;
-    argv++;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else
-            return cli_usage("audit", "unknown option");
-    }
-    if (optind != argc) return cli_usage("audit", "unexpected argument '%s'", argv[optind]);
-    db = cli_db_path(db);
-    lfr_ctx *ctx = NULL;
-    if (lfr_ctx_new(&ctx)) return cli_fail("audit", LFR_ENOMEM, "out of memory");
+    *intact = 0;
     lfr_store *s = NULL;
     int rc = lfr_store_open(ctx, db, &s), status = EXIT_OK;
-    if (rc) {
-        status = cli_fail_ctx("audit", ctx, rc);
-        goto done;
-    }
-    if (!verify) {
-        if ((rc = lfr_audit_export(ctx, s, stdout))) status = cli_fail_ctx("audit", ctx, rc);
-        goto done;
-    }
     lfr_audit_report r;
-    if ((rc = lfr_audit_verify(ctx, s, &r))) {
+    if (!rc) rc = lfr_audit_verify(ctx, s, &r);
+    if (rc) {
         status = cli_fail_ctx("audit", ctx, rc);
         goto done;
     }
@@ -72,23 +47,86 @@ int cmd_audit(int argc, char **argv)
         status = cli_fail_ctx("audit", ctx, rc);
         goto done;
     }
+    if (!r.first_bad_seq) {
+        *intact = 1;
+        goto done;
+    }
     if (json)
+        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", db, "intact", 0,
+                                 "records", (json_int_t)r.records, "first_bad_record",
+                                 (json_int_t)r.first_bad_seq, "problem", r.problem,
+                                 "anchored_record", (json_int_t)r.anchored_seq));
+    else
+        printf("%s: audit chain BROKEN at record %lld: %s\n", db, (long long)r.first_bad_seq,
+               r.problem);
+    status = EXIT_NO;
+done:
+    lfr_store_close(s);
+    return status;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "verify") && strcmp(argv[1], "export")))
+        return cli_usage("audit", "expected 'verify' or 'export'");
+    int verify = !strcmp(argv[1], "verify");
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"as", required_argument, NULL, 'a'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL, *as = NULL, *models = NULL;
+    int json = 0, c;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'a')
+            as = optarg;
+        else if (c == 'm')
+            models = optarg;
+        else if (c == 'j')
+            json = 1;
+        else
+            return cli_usage("audit", "unknown option");
+    }
+    if (optind != argc) return cli_usage("audit", "unexpected argument '%s'", argv[optind]);
+    db = cli_db_path(db);
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx)) return cli_fail("audit", LFR_ENOMEM, "out of memory");
+    int intact = 0, status = check_log(ctx, db, json, &intact);
+    lfr_ctx_free(ctx);
+    if (!intact) return status;
+    /* An intact log is read by a named auditor, and the reading is on it. */
+    gov g;
+    if ((status = gov_open("audit", &g, db, models, 1, as))) {
+        gov_close(&g);
+        return status;
+    }
+    if (!verify) {
+        int rc = lfr_audit_export_as(g.ctx, g.pol, &g.actor, stdout);
+        status = rc ? gov_fail(&g, rc) : EXIT_OK;
+        gov_close(&g);
+        return status;
+    }
+    lfr_audit_report r;
+    int rc = lfr_audit_check(g.ctx, g.pol, &g.actor, &r);
+    if (rc) {
+        status = gov_fail(&g, rc);
+    } else if (json) {
         cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", db, "intact",
                                  r.first_bad_seq == 0, "records", (json_int_t)r.records,
                                  "first_bad_record", (json_int_t)r.first_bad_seq, "problem",
                                  r.problem, "anchored_record", (json_int_t)r.anchored_seq));
-    else if (r.first_bad_seq)
+    } else if (r.first_bad_seq) {
         printf("%s: audit chain BROKEN at record %lld: %s\n", db, (long long)r.first_bad_seq,
                r.problem);
-    else if (r.anchored_seq)
+    } else {
         printf("%s: audit chain intact, %lld records, anchored up to record %lld\n", db,
                (long long)r.records, (long long)r.anchored_seq);
-    else
-        printf("%s: audit chain intact, %lld records (no anchor outside the database)\n", db,
-               (long long)r.records);
-    status = r.first_bad_seq ? EXIT_NO : EXIT_OK;
-done:
-    lfr_store_close(s);
-    lfr_ctx_free(ctx);
+    }
+    if (!rc && r.first_bad_seq) status = EXIT_NO;
+    gov_close(&g);
     return status;
 }

@@ -21,16 +21,19 @@ static float gaussian(void)
     a = rng_state;
     rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
     b = rng_state;
-    double u = ((double)(a >> 11) + 0.5) / 9007199254740992.0, v = (double)(b >> 11) / 9007199254740992.0;
+    double u = ((double)(a >> 11) + 0.5) / 9007199254740992.0,
+           v = (double)(b >> 11) / 9007199254740992.0;
     return (float)(sqrt(-2 * log(u)) * cos(2 * M_PI * v));
 }
 
 static void unit(float *v, int dim)
 {
     double n = 0;
-    for (int i = 0; i < dim; i++) n += (double)v[i] * v[i];
+    for (int i = 0; i < dim; i++)
+        n += (double)v[i] * v[i];
     float inv = (float)(1 / sqrt(n));
-    for (int i = 0; i < dim; i++) v[i] *= inv;
+    for (int i = 0; i < dim; i++)
+        v[i] *= inv;
 }
 
 static int argmax(const float *s, int n)
@@ -57,15 +60,20 @@ static int run_size(lfr_ctx *ctx, int n, int dim, int json, json_t *out)
         free(data), free(q), free(scores), free(top_float);
         return cli_fail("bench", LFR_ENOMEM, "out of memory for %d templates", n);
     }
-    for (size_t i = 0; i < (size_t)n * dim; i++) data[i] = gaussian();
-    for (int r = 0; r < n; r++) unit(data + (size_t)r * dim, dim);
+    for (size_t i = 0; i < (size_t)n * dim; i++)
+        data[i] = gaussian();
+    for (int r = 0; r < n; r++)
+        unit(data + (size_t)r * dim, dim);
     /* Half the probes near a gallery template, half anyone. */
     for (int i = 0; i < n_q; i++) {
         const float *t = data + (size_t)((i * 7919) % n) * dim;
-        for (int j = 0; j < dim; j++) q[(size_t)i * dim + j] = gaussian() * 0.05f + (i % 2 ? t[j] : 0);
+        for (int j = 0; j < dim; j++)
+            q[(size_t)i * dim + j] = gaussian() * 0.05f + (i % 2 ? t[j] : 0);
         unit(q + (size_t)i * dim, dim);
     }
-    result res[4] = {{"liblfr float", 0, 0}, {"liblfr int8+rerank", 0, 0}, {"scalar loop", 0, 0},
+    result res[4] = {{"liblfr float", 0, 0},
+                     {"liblfr int8+rerank", 0, 0},
+                     {"scalar loop", 0, 0},
                      {"OpenBLAS sgemv/sgemm", 0, 0}};
     size_t mem[2] = {0, 0};
     int mismatches = 0, status = EXIT_OK;
@@ -95,8 +103,10 @@ static int run_size(lfr_ctx *ctx, int n, int dim, int json, json_t *out)
         for (int i = 0; i < n_q && !rc; i++) {
             rc = lfr_gallery_search(ctx, g, q + (size_t)i * dim, 1, m, nm);
             int top = atoi(m[0].identity);
-            if (!int8) top_float[i] = top;
-            else mismatches += top != top_float[i];
+            if (!int8)
+                top_float[i] = top;
+            else
+                mismatches += top != top_float[i];
         }
         res[int8].ms_single = (double)(lfr_now_us() - t0) / 1000.0 / n_q;
         t0 = lfr_now_us();
@@ -133,15 +143,14 @@ static int run_size(lfr_ctx *ctx, int n, int dim, int json, json_t *out)
         if (json) {
             json_t *rows = json_array();
             for (int k = 0; k < 4; k++)
-                json_array_append_new(rows, json_pack("{s:s,s:f,s:f,s:f}", "method", res[k].method,
-                                                      "ms_per_query", res[k].ms_single,
-                                                      "ms_per_query_batch32", res[k].ms_batch,
-                                                      "queries_per_second", 1000 / res[k].ms_single));
-            json_array_append_new(out, json_pack("{s:i,s:i,s:i,s:I,s:I,s:i,s:o}", "gallery", n, "dim",
-                                                 dim, "queries", n_q, "memory_float_bytes",
-                                                 (json_int_t)mem[0], "memory_int8_bytes",
-                                                 (json_int_t)mem[1], "top1_mismatches", mismatches,
-                                                 "results", rows));
+                json_array_append_new(
+                    rows, json_pack("{s:s,s:f,s:f,s:f}", "method", res[k].method, "ms_per_query",
+                                    res[k].ms_single, "ms_per_query_batch32", res[k].ms_batch,
+                                    "queries_per_second", 1000 / res[k].ms_single));
+            json_array_append_new(
+                out, json_pack("{s:i,s:i,s:i,s:I,s:I,s:i,s:o}", "gallery", n, "dim", dim, "queries",
+                               n_q, "memory_float_bytes", (json_int_t)mem[0], "memory_int8_bytes",
+                               (json_int_t)mem[1], "top1_mismatches", mismatches, "results", rows));
         } else {
             printf("gallery %d x %d-d, %d queries, 1 thread; memory: float %.1f MiB, "
                    "int8 + float %.1f MiB\n",
@@ -171,12 +180,15 @@ int bench_search(int argc, char **argv)
     int json = 0, dim = 512, c;
     const char *sizes = "10000,100000,1000000";
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'j') json = 1;
-        else if (c == 's') sizes = optarg;
+        if (c == 'j')
+            json = 1;
+        else if (c == 's')
+            sizes = optarg;
         else if (c == 'd') {
             if (cli_parse_int(optarg, 16, 2048, &dim))
                 return cli_usage("bench", "--dim needs a number 16..2048");
-        } else return cli_usage("bench", "unknown option");
+        } else
+            return cli_usage("bench", "unknown option");
     }
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("bench", LFR_ENOMEM, "out of memory");
@@ -196,7 +208,8 @@ int bench_search(int argc, char **argv)
     }
     if (json && (status == EXIT_OK || status == EXIT_NO))
         cli_print_json(json_pack("{s:s,s:o}", "kernel", lfr_match_kernel_name(), "sizes", out));
-    else json_decref(out);
+    else
+        json_decref(out);
     lfr_ctx_free(ctx);
     return status;
 }

@@ -20,26 +20,33 @@ static int embed_image(lfr_ctx *ctx, const lfr_engine *engine, const char *path,
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {"embedder", required_argument, NULL, 'e'},
-                                         {"threshold", required_argument, NULL, 'T'},
-                                         {"no-flip", no_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},           {"models", required_argument, NULL, 'm'},
+        {"embedder", required_argument, NULL, 'e'}, {"threshold", required_argument, NULL, 'T'},
+        {"no-flip", no_argument, NULL, 'f'},        {NULL, 0, NULL, 0}};
     engine_opts eo = {.flip = 1}; /* stills: mirror-averaged embedding */
     int json = 0, c;
     double threshold = -2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'm': eo.model_dir = optarg; break;
-        case 'e': eo.embedder = optarg; break;
-        case 'f': eo.flip = 0; break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            eo.model_dir = optarg;
+            break;
+        case 'e':
+            eo.embedder = optarg;
+            break;
+        case 'f':
+            eo.flip = 0;
+            break;
         case 'T':
             if (cli_parse_float(optarg, -1, 1, &threshold))
                 return cli_usage("compare", "--threshold needs a number in [-1, 1]");
             break;
-        default: return cli_usage("compare", "unknown option");
+        default:
+            return cli_usage("compare", "unknown option");
         }
     }
     if (argc - optind != 2) return cli_usage("compare", "expected IMAGE_A IMAGE_B");
@@ -65,12 +72,11 @@ int cmd_compare(int argc, char **argv)
     float sim = lfr_cosine(emb, emb + dim, dim);
     int same = sim >= threshold;
     if (json) {
-        cli_print_json(json_pack("{s:s,s:s,s:f,s:f,s:b,s:s,s:i,s:i,s:o,s:o}", "image_a",
-                                 argv[optind], "image_b", argv[optind + 1], "similarity", sim,
-                                 "threshold", threshold, "same", same, "model",
-                                 lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)),
-                                 "faces_a", na, "faces_b", nb, "face_a", cli_face_json(&fa),
-                                 "face_b", cli_face_json(&fb)));
+        cli_print_json(json_pack(
+            "{s:s,s:s,s:f,s:f,s:b,s:s,s:i,s:i,s:o,s:o}", "image_a", argv[optind], "image_b",
+            argv[optind + 1], "similarity", sim, "threshold", threshold, "same", same, "model",
+            lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)), "faces_a", na, "faces_b",
+            nb, "face_a", cli_face_json(&fa), "face_b", cli_face_json(&fb)));
     } else {
         printf("similarity %.4f: %s (threshold %.3f)\n", sim, same ? "same" : "different",
                threshold);

@@ -15,13 +15,18 @@ int cmd_detect(int argc, char **argv)
     int json = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'm': eo.model_dir = optarg; break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            eo.model_dir = optarg;
+            break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &eo.threads))
                 return cli_usage("detect", "--threads needs a number 1..64");
             break;
-        default: return cli_usage("detect", "unknown option");
+        default:
+            return cli_usage("detect", "unknown option");
         }
     }
     if (argc - optind != 1) return cli_usage("detect", "expected one IMAGE");
@@ -43,7 +48,8 @@ int cmd_detect(int argc, char **argv)
     }
     if (json) {
         json_t *arr = json_array();
-        for (int i = 0; i < n; i++) json_array_append_new(arr, cli_face_json(&faces[i]));
+        for (int i = 0; i < n; i++)
+            json_array_append_new(arr, cli_face_json(&faces[i]));
         cli_print_json(json_pack("{s:s,s:i,s:i,s:i,s:o}", "image", path, "width", img->width,
                                  "height", img->height, "n_faces", n, "faces", arr));
     } else {

@@ -34,9 +34,12 @@ int cmd_doctor(int argc, char **argv)
     lfr_default_model_dir(dir, sizeof dir);
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'j') r.json = 1;
-        else if (c == 'm') snprintf(dir, sizeof dir, "%s", optarg);
-        else return cli_usage("doctor", "unknown option");
+        if (c == 'j')
+            r.json = 1;
+        else if (c == 'm')
+            snprintf(dir, sizeof dir, "%s", optarg);
+        else
+            return cli_usage("doctor", "unknown option");
     }
     if (optind != argc) return cli_usage("doctor", "unexpected argument '%s'", argv[optind]);
     r.checks = json_array();
@@ -87,10 +90,10 @@ int cmd_doctor(int argc, char **argv)
     rc = lfr_core_dumps_off(ctx);
     snprintf(detail, sizeof detail, "%s",
              rc ? lfr_errmsg(ctx)
-                : lfr_core_dumps_are_off()
-                    ? "off in lfr serve and every pipeline (RLIMIT_CORE 0, not dumpable): a "
-                      "crash writes no face to disk"
-                    : "the system did not keep them off");
+             : lfr_core_dumps_are_off()
+                 ? "off in lfr serve and every pipeline (RLIMIT_CORE 0, not dumpable): a "
+                   "crash writes no face to disk"
+                 : "the system did not keep them off");
     note(&r, "core dumps", rc == LFR_OK && lfr_core_dumps_are_off(), detail,
          "run where prctl(PR_SET_DUMPABLE) and setrlimit(RLIMIT_CORE) are allowed");
     lfr_runtime_free(rt);

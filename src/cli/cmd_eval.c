@@ -15,27 +15,35 @@ static void show_progress(int done, int total, void *arg)
 
 static int eval_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"lfw", required_argument, NULL, 'l'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {"embedder", required_argument, NULL, 'e'},
-                                         {"model", required_argument, NULL, 'e'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"limit", required_argument, NULL, 'n'},
-                                         {"no-flip", no_argument, NULL, 'f'},
-                                         {"fuse", required_argument, NULL, 'F'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},         {"lfw", required_argument, NULL, 'l'},
+        {"models", required_argument, NULL, 'm'}, {"embedder", required_argument, NULL, 'e'},
+        {"model", required_argument, NULL, 'e'},  {"threads", required_argument, NULL, 't'},
+        {"limit", required_argument, NULL, 'n'},  {"no-flip", no_argument, NULL, 'f'},
+        {"fuse", required_argument, NULL, 'F'},   {NULL, 0, NULL, 0}};
     engine_opts eo = {.flip = 1}; /* stills: mirror-averaged embedding */
     const char *lfw = NULL, *fuse = NULL;
     int json = 0, threads = 2, limit = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'l': lfw = optarg; break;
-        case 'm': eo.model_dir = optarg; break;
-        case 'e': eo.embedder = optarg; break;
-        case 'f': eo.flip = 0; break;
-        case 'F': fuse = optarg; break;
+        case 'j':
+            json = 1;
+            break;
+        case 'l':
+            lfw = optarg;
+            break;
+        case 'm':
+            eo.model_dir = optarg;
+            break;
+        case 'e':
+            eo.embedder = optarg;
+            break;
+        case 'f':
+            eo.flip = 0;
+            break;
+        case 'F':
+            fuse = optarg;
+            break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &threads))
                 return cli_usage("eval", "--threads needs a number 1..64");
@@ -44,7 +52,8 @@ static int eval_verify(int argc, char **argv)
             if (cli_parse_int(optarg, 1, 1000000, &limit))
                 return cli_usage("eval", "--limit needs a positive number");
             break;
-        default: return cli_usage("eval", "unknown option");
+        default:
+            return cli_usage("eval", "unknown option");
         }
     }
     if (!lfw) return cli_usage("eval", "verify needs --lfw DIR");
@@ -81,7 +90,8 @@ static int eval_verify(int argc, char **argv)
         emb_bytes = (size_t)pairs->n_paths * (size_t)dim * sizeof(float);
         emb = lfr_alloc(emb_bytes);
         found = lfr_calloc((size_t)pairs->n_paths, 1);
-        snprintf(model, sizeof model, "%s", lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)));
+        snprintf(model, sizeof model, "%s",
+                 lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)));
     }
     scores = lfr_calloc((size_t)pairs->n_pairs, sizeof(float));
     failed = lfr_calloc((size_t)pairs->n_pairs, 1);
@@ -99,12 +109,14 @@ static int eval_verify(int argc, char **argv)
     }
     double secs = (double)(lfr_now_us() - t0) / 1e6;
     int no_face = 0;
-    for (int i = 0; i < pairs->n_paths; i++) no_face += !found[i];
+    for (int i = 0; i < pairs->n_paths; i++)
+        no_face += !found[i];
     for (int i = 0; i < pairs->n_pairs; i++) {
         const lfr_pair *pr = &pairs->pairs[i];
         failed[i] = !found[pr->a] || !found[pr->b];
-        scores[i] = failed[i] ? -1.0f
-                              : lfr_cosine(emb + (size_t)pr->a * dim, emb + (size_t)pr->b * dim, dim);
+        scores[i] = failed[i]
+                        ? -1.0f
+                        : lfr_cosine(emb + (size_t)pr->a * dim, emb + (size_t)pr->b * dim, dim);
     }
     lfr_verify_result r;
     if ((rc = lfr_verify_eval(ctx, pairs, scores, failed, &r))) {

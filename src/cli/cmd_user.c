@@ -23,16 +23,30 @@ int cmd_user(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'a': as = optarg; break;
-        case 'r': roles_text = optarg; break;
-        case 'k': rank_text = optarg; break;
-        case 'j': json = 1; break;
-        case 'm': models = optarg; break;
-        default: return cli_usage("user", "unknown option");
+        case 'd':
+            db = optarg;
+            break;
+        case 'a':
+            as = optarg;
+            break;
+        case 'r':
+            roles_text = optarg;
+            break;
+        case 'k':
+            rank_text = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            models = optarg;
+            break;
+        default:
+            return cli_usage("user", "unknown option");
         }
     }
-    int add = !strcmp(verb, "add"), list = !strcmp(verb, "list"), disable = !strcmp(verb, "disable");
+    int add = !strcmp(verb, "add"), list = !strcmp(verb, "list"),
+        disable = !strcmp(verb, "disable");
     if (!add && !list && !disable) return cli_usage("user", "unknown action '%s'", verb);
     if ((add || disable) && argc - optind != 1) return cli_usage("user", "%s needs one NAME", verb);
     if (list && argc != optind) return cli_usage("user", "list takes no NAME");
@@ -58,7 +72,8 @@ int cmd_user(int argc, char **argv)
             gov_close(&g);
             return cli_fail("user", LFR_EINVAL, "set LFR_NEW_PASSWORD to the new user's password");
         }
-        rc = lfr_user_add(g.ctx, g.pol, g.have_actor ? &g.actor : NULL, argv[optind], roles, rank, pw);
+        rc = lfr_user_add(g.ctx, g.pol, g.have_actor ? &g.actor : NULL, argv[optind], roles, rank,
+                          pw);
         if (!rc) printf("user %s added\n", argv[optind]);
     } else if (disable) {
         rc = lfr_user_disable(g.ctx, g.pol, &g.actor, argv[optind]);
@@ -66,11 +81,13 @@ int cmd_user(int argc, char **argv)
     } else {
         json_t *users = NULL;
         rc = lfr_user_list(g.ctx, g.pol, &g.actor, &users);
-        if (!rc && json) cli_print_json(users);
+        if (!rc && json)
+            cli_print_json(users);
         else if (!rc) {
             size_t i;
             json_t *u;
-            json_array_foreach(users, i, u) {
+            json_array_foreach(users, i, u)
+            {
                 printf("%-24s %-40s %-24s%s\n", json_string_value(json_object_get(u, "name")),
                        json_string_value(json_object_get(u, "roles")),
                        json_string_value(json_object_get(u, "rank")),

@@ -24,14 +24,19 @@ int cmd_watchlist(int argc, char **argv)
 {
     if (argc < 2) return cli_usage("watchlist", "expected add, approve, review, remove or list");
     const char *verb = argv[1];
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},          {"as", required_argument, NULL, 'a'},
-        {"person", required_argument, NULL, 'p'},      {"category", required_argument, NULL, 'c'},
-        {"reason", required_argument, NULL, 'r'},      {"source", required_argument, NULL, 's'},
-        {"legal-basis", required_argument, NULL, 'l'}, {"photo-date", required_argument, NULL, 't'},
-        {"justification", required_argument, NULL, 'J'}, {"child", no_argument, NULL, 'C'},
-        {"json", no_argument, NULL, 'j'},              {"models", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"as", required_argument, NULL, 'a'},
+                                         {"person", required_argument, NULL, 'p'},
+                                         {"category", required_argument, NULL, 'c'},
+                                         {"reason", required_argument, NULL, 'r'},
+                                         {"source", required_argument, NULL, 's'},
+                                         {"legal-basis", required_argument, NULL, 'l'},
+                                         {"photo-date", required_argument, NULL, 't'},
+                                         {"justification", required_argument, NULL, 'J'},
+                                         {"child", no_argument, NULL, 'C'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {NULL, 0, NULL, 0}};
     const char *db = NULL, *as = NULL, *models = NULL;
     lfr_watchlist_entry e = {0};
     int json = 0, c;
@@ -39,28 +44,55 @@ int cmd_watchlist(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'a': as = optarg; break;
-        case 'p': e.person_ref = optarg; break;
-        case 'c': e.category = optarg; break;
-        case 'r': e.reason = optarg; break;
-        case 's': e.source = optarg; break;
-        case 'l': e.legal_basis = optarg; break;
-        case 't': e.photo_date = optarg; break;
-        case 'J': e.extra_justification = optarg; break;
-        case 'C': e.child = 1; break;
-        case 'j': json = 1; break;
-        case 'm': models = optarg; break;
-        default: return cli_usage("watchlist", "unknown option");
+        case 'd':
+            db = optarg;
+            break;
+        case 'a':
+            as = optarg;
+            break;
+        case 'p':
+            e.person_ref = optarg;
+            break;
+        case 'c':
+            e.category = optarg;
+            break;
+        case 'r':
+            e.reason = optarg;
+            break;
+        case 's':
+            e.source = optarg;
+            break;
+        case 'l':
+            e.legal_basis = optarg;
+            break;
+        case 't':
+            e.photo_date = optarg;
+            break;
+        case 'J':
+            e.extra_justification = optarg;
+            break;
+        case 'C':
+            e.child = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            models = optarg;
+            break;
+        default:
+            return cli_usage("watchlist", "unknown option");
         }
     }
     int n = argc - optind;
     char **args = argv + optind;
     int add = !strcmp(verb, "add");
     if (add ? n != 2 : n != 1)
-        return cli_usage("watchlist", add ? "add DEPLOYMENT PHOTO --person REF --category C --reason R "
-                                           "--source S --legal-basis L --photo-date YYYY-MM-DD"
-                                         : "%s ID", verb);
+        return cli_usage("watchlist",
+                         add ? "add DEPLOYMENT PHOTO --person REF --category C --reason R "
+                               "--source S --legal-basis L --photo-date YYYY-MM-DD"
+                             : "%s ID",
+                         verb);
     int64_t id = 0;
     if (gov_parse_id(args[0], &id)) return cli_usage("watchlist", "'%s' is not an id", args[0]);
     gov g;
@@ -81,7 +113,8 @@ int cmd_watchlist(int argc, char **argv)
         if (!rc)
             rc = lfr_watchlist_add(g.ctx, g.pol, &g.actor, id, &e, engine, photo, photo_len, now,
                                    &entry, &flags);
-        if (!rc) print_doc(json_pack("{s:I,s:o}", "entry", (json_int_t)entry, "flags", flags), json);
+        if (!rc)
+            print_doc(json_pack("{s:I,s:o}", "entry", (json_int_t)entry, "flags", flags), json);
     } else if (!strcmp(verb, "approve")) {
         rc = lfr_watchlist_approve(g.ctx, g.pol, &g.actor, id);
     } else if (!strcmp(verb, "review")) {
@@ -118,11 +151,16 @@ int cmd_sar(int argc, char **argv)
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'a') as = optarg;
-        else if (c == 'j') json = 1;
-        else if (c == 'm') models = optarg;
-        else return cli_usage("sar", "unknown option");
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'a')
+            as = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 'm')
+            models = optarg;
+        else
+            return cli_usage("sar", "unknown option");
     }
     if (argc - optind != 1) return cli_usage("sar", "lookup needs one PERSON_REF");
     gov g;
@@ -130,8 +168,10 @@ int cmd_sar(int argc, char **argv)
     if (!status) {
         json_t *doc = NULL;
         int rc = lfr_sar_lookup(g.ctx, g.pol, &g.actor, argv[optind], &doc);
-        if (rc) status = gov_fail(&g, rc);
-        else print_doc(json_pack("{s:s,s:o}", "person_ref", argv[optind], "watchlists", doc), json);
+        if (rc)
+            status = gov_fail(&g, rc);
+        else
+            print_doc(json_pack("{s:s,s:o}", "person_ref", argv[optind], "watchlists", doc), json);
     }
     gov_close(&g);
     return status;
@@ -143,17 +183,21 @@ int cmd_retention(int argc, char **argv)
                                          {"days", required_argument, NULL, 'n'},
                                          {"models", required_argument, NULL, 'm'},
                                          {NULL, 0, NULL, 0}};
-    if (argc < 2 || strcmp(argv[1], "run")) return cli_usage("retention", "usage: lfr retention run [--days N]");
+    if (argc < 2 || strcmp(argv[1], "run"))
+        return cli_usage("retention", "usage: lfr retention run [--days N]");
     const char *db = NULL, *models = NULL;
     int days = 31, c;
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'm') models = optarg;
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'm')
+            models = optarg;
         else if (c == 'n') {
             if (cli_parse_int(optarg, 1, 31, &days)) return cli_usage("retention", "--days 1..31");
-        } else return cli_usage("retention", "unknown option");
+        } else
+            return cli_usage("retention", "unknown option");
     }
     gov g;
     int status = gov_open("retention", &g, db, models, 0, NULL);
@@ -161,9 +205,11 @@ int cmd_retention(int argc, char **argv)
         int n = 0, ended = 0;
         int rc = lfr_policy_tick(g.ctx, g.pol, gov_now_ms(), &ended);
         if (!rc) rc = lfr_policy_retention(g.ctx, g.pol, gov_now_ms(), days, &n);
-        if (rc) status = gov_fail(&g, rc);
-        else printf("%d deployment%s ended, %d alert%s past %d days deleted\n", ended,
-                    ended == 1 ? "" : "s", n, n == 1 ? "" : "s", days);
+        if (rc)
+            status = gov_fail(&g, rc);
+        else
+            printf("%d deployment%s ended, %d alert%s past %d days deleted\n", ended,
+                   ended == 1 ? "" : "s", n, n == 1 ? "" : "s", days);
     }
     gov_close(&g);
     return status;

@@ -140,12 +140,14 @@ const cli_command cli_commands[] = {
     {"retention", cmd_retention, "end what is past its time and delete data past retention",
      "usage: lfr retention run [--days N]   (default 31, at most 31: PRI-3)\n"},
     {"audit", cmd_audit, "verify or export the tamper-evident audit log",
-     "usage: lfr audit verify [--db PATH] [--json]\n"
-     "       lfr audit export [--db PATH]\n"
-     "verify: checks the hash chain of every record and names the first that does\n"
-     "not verify (exit 1), or says it is intact (exit 0). export: every record as\n"
-     "a JSON line. The database is --db, else $LFR_DB, else\n"
-     "~/.local/share/openlfr/lfr.db.\n"},
+     "usage: lfr audit verify --as AUDITOR [--db PATH] [--json]\n"
+     "       lfr audit export --as AUDITOR [--db PATH]\n"
+     "verify: checks the hash chain of every record and the anchor outside the\n"
+     "database, and names the first record that does not verify or what was\n"
+     "deleted (exit 1, whoever asks: nothing is written to a damaged log), or\n"
+     "says it is intact (exit 0). export: every record as a JSON line. Both act\n"
+     "as a named auditor (password in $LFR_PASSWORD) and are audited. The\n"
+     "database is --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db.\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N] [--fuse A,B[,C]]\n"

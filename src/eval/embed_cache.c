@@ -1,10 +1,9 @@
 /* eval/embed_cache.c - embeddings of an evaluation set kept in a file, so
  * `lfr eval fmr` and `lfr eval identify` embed LFW's 13,233 images once.
  *
- * Layout: "LFREMB01", 128-byte engine description (models and revision), u32 flip, u32 dim, u32 n, the
- * SHA-256 of the path list, n found bytes, n x dim float32, then the SHA-256
- * of everything before it. Only evaluation data (research sets) goes here,
- * never a live face.
+ * Layout: "LFREMB01", 128-byte engine description (models and revision), u32 flip, u32 dim, u32 n,
+ * the SHA-256 of the path list, n found bytes, n x dim float32, then the SHA-256 of everything
+ * before it. Only evaluation data (research sets) goes here, never a live face.
  */
 #include "lfr/eval.h"
 
@@ -38,7 +37,8 @@ static void make_header(header *h, const lfr_engine *e, int flip, char *const *p
     h->n = (uint32_t)n;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
-    for (int i = 0; i < n; i++) crypto_hash_sha256_update(&st, (const unsigned char *)paths[i], strlen(paths[i]) + 1);
+    for (int i = 0; i < n; i++)
+        crypto_hash_sha256_update(&st, (const unsigned char *)paths[i], strlen(paths[i]) + 1);
     crypto_hash_sha256_final(&st, h->paths_sha);
 }
 

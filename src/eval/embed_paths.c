@@ -94,7 +94,8 @@ int lfr_embed_paths(lfr_ctx *ctx, const lfr_engine *e, char *const *paths, int n
     for (; started < n_threads - 1; started++)
         if (pthread_create(&tid[started], NULL, worker, &j)) break;
     worker(&j); /* the calling thread works too */
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
     pthread_mutex_destroy(&j.lock);
     if (j.err_code) return lfr_fail(ctx, j.err_code, "%s", j.err_msg);
     return LFR_OK;

@@ -68,8 +68,10 @@ static long count_below(const float *sorted, long n, double t)
     long lo = 0, hi = n;
     while (lo < hi) {
         long mid = (lo + hi) / 2;
-        if (sorted[mid] < t) lo = mid + 1;
-        else hi = mid;
+        if (sorted[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -87,12 +89,14 @@ static void point_at(const lfr_fmr_result *r, double target, const tail *t, cons
     if (allowed < t->n) {
         thr = nextafterf(t->v[allowed].score, INFINITY);
         long fm = 0;
-        while (fm < t->n && t->v[fm].score >= thr) fm++;
+        while (fm < t->n && t->v[fm].score >= thr)
+            fm++;
         pt->false_matches = fm;
     } else {
         long above = 0;
         int b = FINE_BINS - 1;
-        while (b > 0 && above + fine[b] <= allowed) above += fine[b--];
+        while (b > 0 && above + fine[b] <= allowed)
+            above += fine[b--];
         thr = (double)(b + 1) / (FINE_BINS / 2) - 1.0;
         pt->false_matches = above;
     }
@@ -110,7 +114,8 @@ int lfr_eval_fmr(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const 
     int n = set->n;
     long n_gen = 0;
     for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++) n_gen += set->label[i] == set->label[j];
+        for (int j = i + 1; j < n; j++)
+            n_gen += set->label[i] == set->label[j];
     float *gen = lfr_alloc((size_t)(n_gen ? n_gen : 1) * sizeof(float));
     float *scores = lfr_alloc((size_t)n * sizeof(float));
     long *fine = lfr_calloc(FINE_BINS, sizeof(long));
@@ -146,10 +151,12 @@ int lfr_eval_fmr(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const 
     r->n_genuine = n_gen;
     qsort(gen, (size_t)n_gen, sizeof *gen, float_asc);
     qsort(t.v, (size_t)t.n, sizeof *t.v, pair_desc);
-    for (int k = 0; k < t.n && k < LFR_EVAL_TOP; k++) r->top_false[r->n_top_false++] = t.v[k];
+    for (int k = 0; k < t.n && k < LFR_EVAL_TOP; k++)
+        r->top_false[r->n_top_false++] = t.v[k];
 
     static const double targets[5] = {1e-3, 1e-4, 1e-5, 1e-6, 1e-7};
-    for (int p = 0; p < 5; p++) point_at(r, targets[p], &t, fine, gen, n_gen, &r->points[p]);
+    for (int p = 0; p < 5; p++)
+        point_at(r, targets[p], &t, fine, gen, n_gen, &r->points[p]);
     for (int d = 0; d <= 70; d++)
         point_at(r, pow(10.0, -7.0 + d / 10.0), &t, fine, gen, n_gen, &r->det[r->n_det++]);
     lfr_free(gen);

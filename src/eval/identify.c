@@ -22,8 +22,8 @@ static int pair_desc(const void *x, const void *y)
     return (a < b) - (a > b);
 }
 
-int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
-                      const uint8_t *found, int dim, lfr_identify_result *r)
+int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, const uint8_t *found,
+                      int dim, lfr_identify_result *r)
 {
     memset(r, 0, sizeof *r);
     int n = set->n, rc = LFR_OK;
@@ -41,9 +41,11 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
         rc = lfr_fail(ctx, LFR_ENOMEM, "identify: out of memory");
         goto done;
     }
-    for (int i = 0; i < n; i++) count[set->label[i]]++;
+    for (int i = 0; i < n; i++)
+        count[set->label[i]]++;
     /* Enrol the first photo with a face of each identity with 2+ photos. */
-    for (int k = 0; k < set->n_names; k++) enrolled[k] = -1;
+    for (int k = 0; k < set->n_names; k++)
+        enrolled[k] = -1;
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = dim;
     gp.model = "evaluation";
@@ -67,8 +69,10 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
         r->probe_score[r->n_probes++] = -INFINITY;
         if (!found[i]) {
             r->n_no_face++;
-            if (mated) mate_score[n_m++] = -INFINITY; /* a miss at every threshold */
-            else r->n_nonmated++;                     /* never a false positive */
+            if (mated)
+                mate_score[n_m++] = -INFINITY; /* a miss at every threshold */
+            else
+                r->n_nonmated++; /* never a false positive */
             if (mated) r->n_mated++;
             continue;
         }
@@ -94,16 +98,19 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb,
     lfr_wilson95(r->rank1_hits, r->n_mated, &r->rank1_lo, &r->rank1_hi);
     qsort(nonmated, (size_t)n_nm, sizeof *nonmated, float_desc);
     qsort(nm_pairs, (size_t)n_nm, sizeof *nm_pairs, pair_desc);
-    for (int k = 0; k < n_nm && k < LFR_EVAL_TOP; k++) r->top_false[r->n_top_false++] = nm_pairs[k];
+    for (int k = 0; k < n_nm && k < LFR_EVAL_TOP; k++)
+        r->top_false[r->n_top_false++] = nm_pairs[k];
     static const double targets[3] = {1e-1, 1e-2, 1e-3};
     for (int p = 0; p < 3; p++) {
         lfr_identify_point *pt = &r->points[p];
         pt->fpir_target = targets[p];
         long allowed = (long)floor(targets[p] * r->n_nonmated + 1e-9);
         pt->threshold = allowed < n_nm ? nextafterf(nonmated[allowed], INFINITY) : -1.0;
-        for (int k = 0; k < n_nm; k++) pt->false_positives += nonmated[k] >= pt->threshold;
+        for (int k = 0; k < n_nm; k++)
+            pt->false_positives += nonmated[k] >= pt->threshold;
         lfr_wilson95(pt->false_positives, r->n_nonmated, &pt->fpir_lo, &pt->fpir_hi);
-        for (int k = 0; k < n_m; k++) pt->false_negatives += !(mate_score[k] >= pt->threshold);
+        for (int k = 0; k < n_m; k++)
+            pt->false_negatives += !(mate_score[k] >= pt->threshold);
         pt->fnir = r->n_mated ? (double)pt->false_negatives / r->n_mated : 0;
         lfr_wilson95(pt->false_negatives, r->n_mated, &pt->fnir_lo, &pt->fnir_hi);
     }

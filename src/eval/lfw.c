@@ -34,8 +34,8 @@ static int image_id(builder *b, path_index **idx, const char *name, int number)
     snprintf(path, sizeof path, "%s/images/%s/%s_%04d.jpg", b->lfw_dir, name, name, number);
     lfr_pairs *p = b->p;
     path_index key = {path, 0};
-    path_index *hit = p->n_paths ? bsearch(&key, *idx, (size_t)p->n_paths, sizeof **idx, cmp_index)
-                                 : NULL;
+    path_index *hit =
+        p->n_paths ? bsearch(&key, *idx, (size_t)p->n_paths, sizeof **idx, cmp_index) : NULL;
     if (hit) return hit->id;
     if (p->n_paths == b->cap_paths) {
         int ncap = b->cap_paths ? 2 * b->cap_paths : 1024;
@@ -117,12 +117,15 @@ int lfr_pairs_load_lfw(lfr_ctx *ctx, const char *lfw_dir, const char *pairs_file
                 char n1[256], n2[256];
                 int i1, i2, got = 0;
                 if (line) {
-                    if (same) got = sscanf(line, "%255s %d %d", n1, &i1, &i2) == 3;
-                    else got = sscanf(line, "%255s %d %255s %d", n1, &i1, n2, &i2) == 4;
+                    if (same)
+                        got = sscanf(line, "%255s %d %d", n1, &i1, &i2) == 3;
+                    else
+                        got = sscanf(line, "%255s %d %255s %d", n1, &i1, n2, &i2) == 4;
                 }
                 if (!got || i1 < 1 || i2 < 1 || i1 > 9999 || i2 > 9999) {
-                    rc = lfr_fail(ctx, LFR_EFORMAT, "%s:%d: expected a %s pair", pairs_file,
-                                  line_no, same ? "'NAME N1 N2' same" : "'NAME1 N1 NAME2 N2' different");
+                    rc =
+                        lfr_fail(ctx, LFR_EFORMAT, "%s:%d: expected a %s pair", pairs_file, line_no,
+                                 same ? "'NAME N1 N2' same" : "'NAME1 N1 NAME2 N2' different");
                     goto fail;
                 }
                 if (limit > 0 && k >= limit) continue;
@@ -149,7 +152,8 @@ fail:
 void lfr_pairs_free(lfr_pairs *p)
 {
     if (!p) return;
-    for (int i = 0; i < p->n_paths; i++) lfr_free(p->paths[i]);
+    for (int i = 0; i < p->n_paths; i++)
+        lfr_free(p->paths[i]);
     lfr_free(p->paths);
     lfr_free(p->pairs);
     lfr_free(p);

@@ -15,7 +15,7 @@
 #define DX1 520
 #define DY0 50
 #define DY1 390
-#define X_DECADES 7 /* 1e-7 .. 1 */
+#define X_DECADES 7    /* 1e-7 .. 1 */
 #define Y_MIN_EXP (-4) /* 1e-4 .. 1 */
 /* histogram panel */
 #define HX0 600
@@ -48,18 +48,21 @@ static void axes(FILE *f)
         fprintf(f, "<text x='%d' y='%.1f' text-anchor='end'>%g%%</text>\n", DX0 - 6, y + 4,
                 100 * pow(10, e));
     }
-    fprintf(f, "<text x='%d' y='%d' text-anchor='middle'>false match rate (FMR) / false positive "
-               "identification rate (FPIR)</text>\n",
+    fprintf(f,
+            "<text x='%d' y='%d' text-anchor='middle'>false match rate (FMR) / false positive "
+            "identification rate (FPIR)</text>\n",
             (DX0 + DX1) / 2, DY1 + 40);
-    fprintf(f, "<text x='20' y='%d' text-anchor='middle' transform='rotate(-90 20 %d)'>false "
-               "non-match rate (FNMR) / FNIR</text>\n",
+    fprintf(f,
+            "<text x='20' y='%d' text-anchor='middle' transform='rotate(-90 20 %d)'>false "
+            "non-match rate (FNMR) / FNIR</text>\n",
             (DY0 + DY1) / 2, (DY0 + DY1) / 2);
 }
 
 static void polyline(FILE *f, const double *x, const double *y, int n, const char *colour)
 {
     fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='2.5' points='", colour);
-    for (int i = 0; i < n; i++) fprintf(f, "%.1f,%.1f ", det_x(x[i]), det_y(y[i]));
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%.1f,%.1f ", det_x(x[i]), det_y(y[i]));
     fprintf(f, "'/>\n");
 }
 
@@ -75,8 +78,10 @@ static int identify_curve(const lfr_identify_result *id, double *x, double *y, i
 {
     int n_nm = 0, n_m = 0;
     for (int p = 0; p < id->n_probes; p++) {
-        if (id->probe_mated[p]) n_m++;
-        else n_nm++;
+        if (id->probe_mated[p])
+            n_m++;
+        else
+            n_nm++;
     }
     float *nm = malloc((size_t)(n_nm ? n_nm : 1) * sizeof(float));
     float *m = malloc((size_t)(n_m ? n_m : 1) * sizeof(float));
@@ -87,15 +92,18 @@ static int identify_curve(const lfr_identify_result *id, double *x, double *y, i
     }
     int a = 0, b = 0;
     for (int p = 0; p < id->n_probes; p++) {
-        if (id->probe_mated[p]) m[a++] = id->probe_score[p];
-        else nm[b++] = id->probe_score[p];
+        if (id->probe_mated[p])
+            m[a++] = id->probe_score[p];
+        else
+            nm[b++] = id->probe_score[p];
     }
     qsort(nm, (size_t)n_nm, sizeof *nm, float_desc);
     int n = 0;
     for (int k = 1; k <= n_nm && n < max; k = k < 10 ? k + 1 : (int)(k * 1.25)) {
         double t = nextafterf(nm[k - 1], INFINITY);
         long fn = 0;
-        for (int i = 0; i < n_m; i++) fn += !(m[i] >= t);
+        for (int i = 0; i < n_m; i++)
+            fn += !(m[i] >= t);
         x[n] = (double)(k - 1 > 0 ? k - 1 : 0.5) / n_nm;
         y[n++] = n_m ? (double)fn / n_m : 0;
     }
@@ -139,11 +147,12 @@ static void histograms(FILE *f, const long *hist_a, long n_a, const char *label_
         fprintf(f, "<text x='%.1f' y='%d' text-anchor='middle'>%.1f</text>\n", x, DY1 + 18,
                 t / 10.0);
     }
-    fprintf(f, "<text x='%d' y='%d' text-anchor='middle'>cosine similarity (share of pairs per "
-               "0.01)</text>\n",
+    fprintf(f,
+            "<text x='%d' y='%d' text-anchor='middle'>cosine similarity (share of pairs per "
+            "0.01)</text>\n",
             (HX0 + HX1) / 2, DY1 + 40);
-    fprintf(f, "<text x='%d' y='%d' fill='%s'>%s (%ld)</text>\n", HX0 + 10, DY0 + 20,
-            colours[0], label_a, n_a);
+    fprintf(f, "<text x='%d' y='%d' fill='%s'>%s (%ld)</text>\n", HX0 + 10, DY0 + 20, colours[0],
+            label_a, n_a);
     fprintf(f, "<text x='%d' y='%d' fill='%s'>%s (%ld)</text>\n", HX0 + 10, DY0 + 40, colours[1],
             label_b, n_b);
 }
@@ -153,15 +162,19 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
 {
     FILE *f = fopen(path, "w");
     if (!f) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
-    fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
-               "font-family='sans-serif' font-size='13'>\n<rect width='100%%' height='100%%' "
-               "fill='#fafafa'/>\n",
+    fprintf(f,
+            "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
+            "font-family='sans-serif' font-size='13'>\n<rect width='100%%' height='100%%' "
+            "fill='#fafafa'/>\n",
             W, H);
     fprintf(f, "<text x='%d' y='28' font-size='17' font-weight='bold'>", DX0);
     for (const char *c = title; *c; c++) {
-        if (*c == '<') fputs("&lt;", f);
-        else if (*c == '&') fputs("&amp;", f);
-        else fputc(*c, f);
+        if (*c == '<')
+            fputs("&lt;", f);
+        else if (*c == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*c, f);
     }
     fprintf(f, "</text>\n");
     axes(f);
@@ -177,8 +190,9 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
         polyline(f, x, y, n, "#1f77b4");
         for (int p = 0; p < 5; p++) {
             const lfr_fmr_point *pt = &fmr->points[p];
-            fprintf(f, "<circle cx='%.1f' cy='%.1f' r='4' fill='#1f77b4'><title>FMR %.0e: threshold "
-                       "%.3f, FNMR %.2f%%</title></circle>\n",
+            fprintf(f,
+                    "<circle cx='%.1f' cy='%.1f' r='4' fill='#1f77b4'><title>FMR %.0e: threshold "
+                    "%.3f, FNMR %.2f%%</title></circle>\n",
                     det_x(pt->fmr_target), det_y(pt->fnmr), pt->fmr_target, pt->threshold,
                     100 * pt->fnmr);
             fprintf(f, "<text x='%.1f' y='%.1f' font-size='11' fill='#1f77b4'>t=%.3f</text>\n",
@@ -194,8 +208,9 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
             return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", path);
         }
         polyline(f, x, y, n, "#d62728");
-        fprintf(f, "<text x='%d' y='%d' fill='#d62728'>1:N identification, gallery %d (FNIR vs "
-                   "FPIR)</text>\n",
+        fprintf(f,
+                "<text x='%d' y='%d' fill='#d62728'>1:N identification, gallery %d (FNIR vs "
+                "FPIR)</text>\n",
                 DX0 + 10, DY0 + 20 + 18 * legend++, id->n_gallery);
     }
     if (fmr) {
@@ -210,10 +225,13 @@ int lfr_plot_svg(lfr_ctx *ctx, const char *path, const char *title, const lfr_fm
             if (!(sc >= -1.0f)) continue;
             int b = (int)((sc + 1.0f) * 100.0f);
             if (b > 199) b = 199;
-            if (id->probe_mated[p]) hm[b]++, nm++;
-            else hn[b]++, nn++;
+            if (id->probe_mated[p])
+                hm[b]++, nm++;
+            else
+                hn[b]++, nn++;
         }
-        histograms(f, hm, nm, "mated searches, mate first", hn, nn, "non-mated searches, top score");
+        histograms(f, hm, nm, "mated searches, mate first", hn, nn,
+                   "non-mated searches, top score");
     }
     fprintf(f, "</svg>\n");
     if (fclose(f)) return lfr_fail(ctx, LFR_EIO, "%s: write failed", path);

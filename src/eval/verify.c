@@ -22,7 +22,8 @@ static double best_threshold(scored *s, int n)
 {
     qsort(s, (size_t)n, sizeof *s, by_score_asc);
     int n_same = 0;
-    for (int i = 0; i < n; i++) n_same += s[i].same;
+    for (int i = 0; i < n; i++)
+        n_same += s[i].same;
     /* With t below every score all are accepted: correct = n_same. Moving t
      * past score i rejects pair i: +1 if different, -1 if same. */
     int correct = n_same, best = n_same;
@@ -100,7 +101,8 @@ int lfr_verify_eval(lfr_ctx *ctx, const lfr_pairs *p, const float *scores, const
     int accepted = 0;
     for (int i = 0; i < n; i++)
         if (p->pairs[i].same && !failed[i] && scores[i] >= t) accepted++;
-    for (int i = 0; i < ni; i++) r->n_false_accepts += impostor[i] >= t;
+    for (int i = 0; i < ni; i++)
+        r->n_false_accepts += impostor[i] >= t;
     r->threshold_at_far = t;
     r->tar_at_far = r->n_same ? (double)accepted / r->n_same : 0;
     lfr_free(train);

@@ -118,7 +118,8 @@ static int reserve_rows(lfr_gallery *g, int need)
 {
     if (need <= g->cap_rows) return 0;
     int ncap = g->cap_rows ? g->cap_rows : 256;
-    while (ncap < need) ncap = ncap > INT32_MAX / 2 ? need : ncap * 2;
+    while (ncap < need)
+        ncap = ncap > INT32_MAX / 2 ? need : ncap * 2;
     size_t o = (size_t)g->cap_rows, n = (size_t)ncap, d = (size_t)g->dim;
     /* Allocate everything first so a failure leaves the gallery as it was.
      * Spare rows start zeroed: rows past n_rows are always zero. */
@@ -181,7 +182,8 @@ static float quantize(const float *v, int dim, int dim8, int8_t *v8, float *l1_o
                       int32_t *sum_out)
 {
     float mx = 0;
-    for (int i = 0; i < dim; i++) mx = fmaxf(mx, fabsf(v[i]));
+    for (int i = 0; i < dim; i++)
+        mx = fmaxf(mx, fabsf(v[i]));
     float step = mx > 0 ? mx / 127.0f : 1.0f;
     float l1 = 0;
     int32_t sum = 0;
@@ -204,7 +206,8 @@ static int check_id(lfr_ctx *ctx, const char *id)
 {
     size_t n = id ? strlen(id) : 0;
     if (n == 0 || n >= LFR_ID_MAX)
-        return lfr_fail(ctx, LFR_EINVAL, "gallery: identity id must be 1..%d bytes", LFR_ID_MAX - 1);
+        return lfr_fail(ctx, LFR_EINVAL, "gallery: identity id must be 1..%d bytes",
+                        LFR_ID_MAX - 1);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
             return lfr_fail(ctx, LFR_EINVAL, "gallery: identity id has a control character");
@@ -249,8 +252,8 @@ int lfr_gallery_add(lfr_ctx *ctx, lfr_gallery *g, const char *id, const float *t
     }
     if (g->n_ids == g->cap_ids) {
         int ncap = g->cap_ids ? g->cap_ids * 2 : 64;
-        identity *ni = grow_wiped(g->idents, (size_t)g->cap_ids * sizeof *ni,
-                                  (size_t)ncap * sizeof *ni);
+        identity *ni =
+            grow_wiped(g->idents, (size_t)g->cap_ids * sizeof *ni, (size_t)ncap * sizeof *ni);
         if (!ni) {
             rc = lfr_fail(ctx, LFR_ENOMEM, "gallery: out of memory");
             goto done;
@@ -319,8 +322,10 @@ int lfr_gallery_remove(lfr_ctx *ctx, lfr_gallery *g, const char *id)
         goto done;
     }
     for (int r = 0; r < g->n_rows;) {
-        if (g->row_ident[r] == slot) move_row(g, --g->n_rows, r);
-        else r++;
+        if (g->row_ident[r] == slot)
+            move_row(g, --g->n_rows, r);
+        else
+            r++;
     }
     /* The last identity takes the freed slot. */
     idmap_erase(&g->map, id, ident_key, g);
@@ -393,12 +398,14 @@ static int by_score_desc(const void *a, const void *b)
 static int heap_top_identities(const lfr_gallery *g, row_heap *h, int k, lfr_match *out,
                                scored_row *order)
 {
-    for (int i = 0; i < h->n; i++) order[i] = (scored_row){h->score[i], h->row[i]};
+    for (int i = 0; i < h->n; i++)
+        order[i] = (scored_row){h->score[i], h->row[i]};
     qsort(order, (size_t)h->n, sizeof *order, by_score_desc);
     int n = 0;
     for (int i = 0; i < h->n && n < k; i++) {
         int row = order[i].row, ident = g->row_ident[row], seen = 0;
-        for (int j = 0; j < n && !seen; j++) seen = !strcmp(out[j].identity, g->idents[ident].id);
+        for (int j = 0; j < n && !seen; j++)
+            seen = !strcmp(out[j].identity, g->idents[ident].id);
         if (seen) continue;
         snprintf(out[n].identity, sizeof out[n].identity, "%s", g->idents[ident].id);
         out[n].score_cos = order[i].score;
@@ -474,7 +481,8 @@ static void int8_begin(const lfr_gallery *g, const float *probe, search_scratch 
 {
     s->q_step = quantize(probe, g->dim, g->dim8, s->q8, NULL, NULL);
     s->q_l1 = 0;
-    for (int i = 0; i < g->dim; i++) s->q_l1 += fabsf(probe[i]);
+    for (int i = 0; i < g->dim; i++)
+        s->q_l1 += fabsf(probe[i]);
     s->heap.n = 0;
     s->n_cand = 0;
 }
@@ -560,7 +568,8 @@ int lfr_gallery_search_batch(lfr_ctx *ctx, lfr_gallery *g, const float *probes, 
     for (int r0 = 0; r0 < g->n_rows && !rc; r0 += BLOCK_ROWS) {
         int nb = g->n_rows - r0 < BLOCK_ROWS ? g->n_rows - r0 : BLOCK_ROWS;
         for (int i = 0; i < n && !rc; i++) {
-            if (!q8) float_block(g, kern, probes + (size_t)i * g->dim, &s[i], r0, nb);
+            if (!q8)
+                float_block(g, kern, probes + (size_t)i * g->dim, &s[i], r0, nb);
             else if (int8_block(g, kern, &s[i], r0, nb))
                 rc = lfr_fail(ctx, LFR_ENOMEM, "gallery search: out of memory");
         }
@@ -570,7 +579,8 @@ int lfr_gallery_search_batch(lfr_ctx *ctx, lfr_gallery *g, const float *probes, 
         n_out[i] = heap_top_identities(g, &s[i].heap, k, out + (size_t)i * k, s[i].order);
     }
 done:
-    for (int i = 0; s && i < n; i++) scratch_free(&s[i]);
+    for (int i = 0; s && i < n; i++)
+        scratch_free(&s[i]);
     lfr_free(s);
     pthread_rwlock_unlock(&g->lock);
     return rc;

@@ -63,8 +63,9 @@ int lfr_gallery_save(lfr_ctx *ctx, lfr_gallery *g, const char *path)
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return lfr_fail(ctx, LFR_EINVAL, "%s: path too long", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return lfr_fail(ctx, errno == ENOENT ? LFR_ENOENT : LFR_EIO, "%s: %s", tmp,
-                                strerror(errno));
+    if (fd < 0)
+        return lfr_fail(ctx, errno == ENOENT ? LFR_ENOENT : LFR_EIO, "%s: %s", tmp,
+                        strerror(errno));
     writer w = {.f = fdopen(fd, "wb"), .dim = lfr_gallery_dim(g)};
     if (!w.f) {
         close(fd);
@@ -118,8 +119,7 @@ static int take_u32(reader *r, uint32_t *v)
     return 0;
 }
 
-int lfr_gallery_load(lfr_ctx *ctx, const char *path, const lfr_gallery_params *p,
-                     lfr_gallery **out)
+int lfr_gallery_load(lfr_ctx *ctx, const char *path, const lfr_gallery_params *p, lfr_gallery **out)
 {
     *out = NULL;
     if (!p || !p->model) return lfr_fail(ctx, LFR_EINVAL, "%s: no expected model given", path);
@@ -166,8 +166,8 @@ int lfr_gallery_load(lfr_ctx *ctx, const char *path, const lfr_gallery_params *p
         uint8_t id_len;
         uint8_t count[2];
         char id[LFR_ID_MAX];
-        if (take(&r, &id_len, 1) || id_len == 0 || id_len >= LFR_ID_MAX ||
-            take(&r, id, id_len) || take(&r, count, 2)) {
+        if (take(&r, &id_len, 1) || id_len == 0 || id_len >= LFR_ID_MAX || take(&r, id, id_len) ||
+            take(&r, count, 2)) {
             rc = lfr_fail(ctx, LFR_EFORMAT, "%s: identity %u: bad record", path, i);
             goto done;
         }
@@ -203,7 +203,9 @@ int lfr_gallery_load(lfr_ctx *ctx, const char *path, const lfr_gallery_params *p
 done:
     lfr_wipe_free(tpl, tpl_bytes);
     lfr_wipe_free(data, len);
-    if (rc) lfr_gallery_free(g);
-    else *out = g;
+    if (rc)
+        lfr_gallery_free(g);
+    else
+        *out = g;
     return rc;
 }

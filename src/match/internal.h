@@ -12,8 +12,8 @@ typedef struct match_kernels {
     void (*dot_f32)(const float *q, const float *rows, int n, int dim, float *out);
     /* out[r] = q8 . rows8[r] as integers, r < n; dim is a multiple of 64
      * (rows are padded). q8 values in [-127, 127]. */
-    void (*dot_i8)(const int8_t *q8, const int8_t *rows8, const int32_t *row_sums, int n,
-                   int dim, int32_t *out);
+    void (*dot_i8)(const int8_t *q8, const int8_t *rows8, const int32_t *row_sums, int n, int dim,
+                   int32_t *out);
 } match_kernels;
 
 const match_kernels *match_kernels_get(void);
@@ -28,8 +28,8 @@ extern const match_kernels *match_kernels_avx512;
 
 /* Open-addressing map from identity id to a slot number. */
 typedef struct idmap {
-    int *slots; /* -1 empty, -2 deleted, else a value */
-    size_t cap; /* power of two */
+    int *slots;  /* -1 empty, -2 deleted, else a value */
+    size_t cap;  /* power of two */
     size_t used; /* live + deleted */
 } idmap;
 

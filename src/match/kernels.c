@@ -13,8 +13,10 @@ void dot_f32_scalar(const float *q, const float *rows, int n, int dim, float *ou
         float s[4] = {0, 0, 0, 0};
         int i = 0;
         for (; i + 4 <= dim; i += 4)
-            for (int k = 0; k < 4; k++) s[k] += q[i + k] * t[i + k];
-        for (; i < dim; i++) s[0] += q[i] * t[i];
+            for (int k = 0; k < 4; k++)
+                s[k] += q[i + k] * t[i + k];
+        for (; i < dim; i++)
+            s[0] += q[i] * t[i];
         out[r] = (s[0] + s[1]) + (s[2] + s[3]);
     }
 }
@@ -26,7 +28,8 @@ void dot_i8_scalar(const int8_t *q8, const int8_t *rows8, const int32_t *row_sum
     for (int r = 0; r < n; r++) {
         const int8_t *t = rows8 + (size_t)r * (size_t)dim;
         int32_t s = 0;
-        for (int i = 0; i < dim; i++) s += (int32_t)q8[i] * t[i];
+        for (int i = 0; i < dim; i++)
+            s += (int32_t)q8[i] * t[i];
         out[r] = s;
     }
 }

@@ -51,7 +51,8 @@ __attribute__((target("avx2,fma"))) static void dot_f32_avx2(const float *q, con
         for (int i = 0; i < vec_dim; i += 8)
             a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(t + i), a);
         float s = hsum256(a);
-        for (int i = vec_dim; i < dim; i++) s += q[i] * t[i];
+        for (int i = vec_dim; i < dim; i++)
+            s += q[i] * t[i];
         out[r] = s;
     }
 }
@@ -60,8 +61,8 @@ __attribute__((target("avx2,fma"))) static void dot_f32_avx2(const float *q, con
  * by t carrying q's sign; pairs of products stay within int16 because the
  * values are limited to [-127, 127]. */
 __attribute__((target("avx2,fma"))) static void dot_i8_avx2(const int8_t *q8, const int8_t *rows8,
-                                                            const int32_t *row_sums, int n,
-                                                            int dim, int32_t *out)
+                                                            const int32_t *row_sums, int n, int dim,
+                                                            int32_t *out)
 {
     (void)row_sums;
     const __m256i ones = _mm256_set1_epi16(1);
@@ -115,7 +116,8 @@ __attribute__((target("avx512f"))) static void dot_f32_avx512(const float *q, co
         for (int i = 0; i < vec_dim; i += 16)
             a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(t + i), a);
         float s = _mm512_reduce_add_ps(a);
-        for (int i = vec_dim; i < dim; i++) s += q[i] * t[i];
+        for (int i = vec_dim; i < dim; i++)
+            s += q[i] * t[i];
         out[r] = s;
     }
 }

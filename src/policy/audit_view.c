@@ -59,3 +59,13 @@ int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_aud
                          (json_int_t)report->first_bad_seq));
     return finish(ctx, p, rc);
 }
+
+int lfr_audit_export_as(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, FILE *out)
+{
+    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "exporting the audit log");
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    /* The export is on the record before it is made. */
+    rc = audit(ctx, p, actor, "audit.export", 0, "audit_log", NULL);
+    if ((rc = finish(ctx, p, rc))) return rc;
+    return lfr_audit_export(ctx, p->s, out);
+}

@@ -27,9 +27,12 @@ void lfr_appearance(const lfr_image *img, const lfr_face *f, float out[LFR_APPEA
             float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b)), d = mx - mn;
             float hue = 0;
             if (d > 1e-6f) {
-                if (mx == r) hue = fmodf((g - b) / d + 6.0f, 6.0f);
-                else if (mx == g) hue = (b - r) / d + 2.0f;
-                else hue = (r - g) / d + 4.0f;
+                if (mx == r)
+                    hue = fmodf((g - b) / d + 6.0f, 6.0f);
+                else if (mx == g)
+                    hue = (b - r) / d + 2.0f;
+                else
+                    hue = (r - g) / d + 4.0f;
             }
             float sat = mx > 1e-6f ? d / mx : 0;
             /* Greys and near-blacks carry no hue: left out, so a plain
@@ -43,5 +46,6 @@ void lfr_appearance(const lfr_image *img, const lfr_face *f, float out[LFR_APPEA
         }
     }
     if (!n) return;
-    for (int i = 0; i < LFR_APPEARANCE_DIM; i++) out[i] = sqrtf(out[i] / (float)n);
+    for (int i = 0; i < LFR_APPEARANCE_DIM; i++)
+        out[i] = sqrtf(out[i] / (float)n);
 }

@@ -50,6 +50,7 @@ int lfr_similarity_fit(lfr_ctx *ctx, const float (*src)[2], const float (*dst)[2
 float lfr_cosine(const float *a, const float *b, int n)
 {
     float s = 0.0f;
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
     return s;
 }

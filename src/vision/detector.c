@@ -131,8 +131,8 @@ int detector_run(lfr_ctx *ctx, const lfr_model *det, const lfr_image *img, int i
     *faces = NULL;
     *n_faces = 0;
     if (m->input_w && (in_w != m->input_w || in_h != m->input_h))
-        return lfr_fail(ctx, LFR_EINVAL, "%s: runs only at %dx%d, not %dx%d", m->name,
-                        m->input_w, m->input_h, in_w, in_h);
+        return lfr_fail(ctx, LFR_EINVAL, "%s: runs only at %dx%d, not %dx%d", m->name, m->input_w,
+                        m->input_h, in_w, in_h);
     if (in_w < 16 || in_h < 16 || in_w > 8192 || in_h > 8192)
         return lfr_fail(ctx, LFR_EINVAL, "%s: input size %dx%d outside 16..8192", m->name, in_w,
                         in_h);

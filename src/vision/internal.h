@@ -62,14 +62,13 @@ typedef struct manifest {
 /* Parses DIR/NAME.json (or NAME if it ends in .json) into m; *model_path
  * gets the .onnx path (owned), or for a fusion the folder its members'
  * manifests are looked up in. */
-int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m,
-                  char **model_path);
+int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m, char **model_path);
 
 struct lfr_runtime {
-    const void *api; /* const OrtApi * */
-    void *env;       /* OrtEnv * */
-    void *mem_info;  /* OrtMemoryInfo * for CPU tensors */
-    void *wiping;    /* the OrtAllocator every session uses (ort.c) */
+    const void *api;  /* const OrtApi * */
+    void *env;        /* OrtEnv * */
+    void *mem_info;   /* OrtMemoryInfo * for CPU tensors */
+    void *wiping;     /* the OrtAllocator every session uses (ort.c) */
     void *alloc_info; /* OrtMemoryInfo of that allocator */
     int intra_op_threads;
 };
@@ -77,7 +76,7 @@ struct lfr_runtime {
 struct lfr_model {
     manifest man;
     lfr_runtime *rt;
-    void *session;                             /* OrtSession *; NULL for a fusion */
+    void *session;                            /* OrtSession *; NULL for a fusion */
     lfr_model *members[MANIFEST_MAX_MEMBERS]; /* a fusion's embedders (owned) */
 };
 

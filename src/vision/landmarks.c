@@ -93,10 +93,12 @@ int landmarks_run(lfr_ctx *ctx, const lfr_model *lm, const lfr_image *img, lfr_f
         rc = landmark_pass(ctx, lm, img, bx + m->crop_shift_x * side, cy, side, 0, input, direct);
     if (rc == LFR_OK) {
         for (int k = 0; k < 5; k++)
-            for (int c = 0; c < 2; c++) face->points[k][c] = (direct[k][c] + mirrored[k][c]) / 2;
+            for (int c = 0; c < 2; c++)
+                face->points[k][c] = (direct[k][c] + mirrored[k][c]) / 2;
         /* Quality reads the grey crop of the direct pass, as 0-255 levels. */
         if (m->input_w == LM_GREY_SIDE && m->input_h == LM_GREY_SIDE) {
-            for (size_t i = 0; i < n_in; i++) input[i] = input[i] / m->scale + m->mean;
+            for (size_t i = 0; i < n_in; i++)
+                input[i] = input[i] / m->scale + m->mean;
             quality_measure(face, input);
         } else {
             quality_measure(face, NULL);

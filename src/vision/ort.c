@@ -68,8 +68,7 @@ static void *ORT_API_CALL wiping_alloc(OrtAllocator *self, size_t size)
     int best = -1;
     for (int i = 0; i < wa->n_cached; i++) {
         size_t have = block_size(wa->cache[i]);
-        if (have >= total && have <= 2 * total &&
-            (best < 0 || have < block_size(wa->cache[best])))
+        if (have >= total && have <= 2 * total && (best < 0 || have < block_size(wa->cache[best])))
             best = i;
     }
     if (best >= 0) {
@@ -105,7 +104,8 @@ static void ORT_API_CALL wiping_free(OrtAllocator *self, void *ptr)
 static void wiping_allocator_free(wiping_allocator *wa)
 {
     if (!wa) return;
-    for (int i = 0; i < wa->n_cached; i++) free(wa->cache[i]);
+    for (int i = 0; i < wa->n_cached; i++)
+        free(wa->cache[i]);
     pthread_mutex_destroy(&wa->lock);
     lfr_free(wa);
 }
@@ -161,8 +161,9 @@ int lfr_runtime_new(lfr_ctx *ctx, const lfr_runtime_params *p, lfr_runtime **out
     rt->env = env;
     rc = status_check(ctx, api, api->DisableTelemetryEvents(env), "disabling telemetry");
     if (rc) goto fail;
-    rc = status_check(ctx, api, api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mem),
-                      "creating the runtime");
+    rc =
+        status_check(ctx, api, api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mem),
+                     "creating the runtime");
     if (rc) goto fail;
     rt->mem_info = mem;
     /* Register the wiping allocator for CPU memory with the environment;
@@ -234,15 +235,16 @@ int ort_session_new(lfr_ctx *ctx, lfr_runtime *rt, const uint8_t *bytes, size_t 
                            api->AddSessionConfigEntry(so, "session.set_denormal_as_zero", "1"),
                            what)) ||
         /* Every tensor through the wiping allocator (see above). */
-        (rc = status_check(ctx, api,
-                           api->AddSessionConfigEntry(so, "session.use_env_allocators", "1"),
-                           what)))
+        (rc = status_check(
+             ctx, api, api->AddSessionConfigEntry(so, "session.use_env_allocators", "1"), what)))
         goto done;
     rc = status_check(ctx, api, api->CreateSessionFromArray(rt->env, bytes, len, so, &session),
                       what);
     /* ORT cannot read it: the file is not a network, so a model error. */
-    if (rc == LFR_OK) *out = session;
-    else rc = lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
+    if (rc == LFR_OK)
+        *out = session;
+    else
+        rc = lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
 done:
     api->ReleaseSessionOptions(so);
     return rc;
@@ -321,12 +323,13 @@ int ort_check_io(lfr_ctx *ctx, const lfr_model *m)
         (man->input_h > 0 && dims[2] > 0 && dims[2] != man->input_h) ||
         (man->input_w > 0 && dims[3] > 0 && dims[3] != man->input_w) ||
         (man->input_w == 0 && dims[3] > 0))
-        return lfr_fail(ctx, LFR_EMODEL,
-                        "%s: the network's input '%s' [%lld,%lld,%lld,%lld] does not match the "
-                        "manifest's '%s' [1,%d,%d,%d] (0 = any): wrong model file for this manifest?",
-                        man->name, name, (long long)dims[0], (long long)(ndim > 1 ? dims[1] : 0),
-                        (long long)(ndim > 2 ? dims[2] : 0), (long long)(ndim > 3 ? dims[3] : 0),
-                        man->input_name, channels, man->input_h, man->input_w);
+        return lfr_fail(
+            ctx, LFR_EMODEL,
+            "%s: the network's input '%s' [%lld,%lld,%lld,%lld] does not match the "
+            "manifest's '%s' [1,%d,%d,%d] (0 = any): wrong model file for this manifest?",
+            man->name, name, (long long)dims[0], (long long)(ndim > 1 ? dims[1] : 0),
+            (long long)(ndim > 2 ? dims[2] : 0), (long long)(ndim > 3 ? dims[3] : 0),
+            man->input_name, channels, man->input_h, man->input_w);
     for (int k = 0; k < man->n_outputs; k++) {
         int found = 0;
         for (size_t i = 0; i < n_out && !found; i++) {
@@ -336,17 +339,16 @@ int ort_check_io(lfr_ctx *ctx, const lfr_model *m)
             int64_t last = ndim ? dims[ndim - 1] : 0;
             if (man->kind == LFR_MODEL_EMBEDDER && last > 0 && last != man->embedding_size)
                 return lfr_fail(ctx, LFR_EMODEL,
-                                "%s: output '%s' has %lld values, the manifest says %d",
-                                man->name, name, (long long)last, man->embedding_size);
+                                "%s: output '%s' has %lld values, the manifest says %d", man->name,
+                                name, (long long)last, man->embedding_size);
             if (man->kind == LFR_MODEL_LANDMARKS && last > 0 && last != 2 * man->n_points)
                 return lfr_fail(ctx, LFR_EMODEL,
                                 "%s: output '%s' has %lld values, the manifest's %d points need %d",
-                                man->name, name, (long long)last, man->n_points,
-                                2 * man->n_points);
+                                man->name, name, (long long)last, man->n_points, 2 * man->n_points);
         }
         if (!found)
-            return lfr_fail(ctx, LFR_EMODEL, "%s: the network has no output named '%s'",
-                            man->name, man->output_names[k]);
+            return lfr_fail(ctx, LFR_EMODEL, "%s: the network has no output named '%s'", man->name,
+                            man->output_names[k]);
     }
     return LFR_OK;
 }
@@ -370,11 +372,11 @@ int ort_run(lfr_ctx *ctx, const lfr_model *m, const float *input, const int64_t 
     const char *out_names[2] = {man->output_names[0], man->output_names[1]};
     const char *in_name = man->input_name;
     memset(outs, 0, sizeof(ort_output) * (size_t)man->n_outputs);
-    int rc = status_check(ctx, api,
-                          api->CreateTensorWithDataAsOrtValue(
-                              m->rt->mem_info, (void *)input, count * sizeof(float), shape, 4,
-                              ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in),
-                          man->name);
+    int rc = status_check(
+        ctx, api,
+        api->CreateTensorWithDataAsOrtValue(m->rt->mem_info, (void *)input, count * sizeof(float),
+                                            shape, 4, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in),
+        man->name);
     if (rc) return rc;
     rc = status_check(ctx, api,
                       api->Run(m->session, NULL, &in_name, (const OrtValue *const *)&in, 1,

@@ -15,7 +15,8 @@ static inline void put_pixel(float *tensor, size_t i, size_t plane, const manife
         tensor[i] = (0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2] - m->mean) * m->scale;
         return;
     }
-    for (int c = 0; c < 3; c++) tensor[(size_t)c * plane + i] = (v[order[c]] - m->mean) * m->scale;
+    for (int c = 0; c < 3; c++)
+        tensor[(size_t)c * plane + i] = (v[order[c]] - m->mean) * m->scale;
 }
 
 /* Bilinear resize of a region inside the image, with the column taps
@@ -80,7 +81,8 @@ static void halve_inside(const lfr_image *img, int x0, int y0, int out_w, int ou
             for (int x = 0; x < out_w; x++) {
                 const uint8_t *a = r0 + (size_t)x * 6, *b = a + row;
                 float v[3];
-                for (int c = 0; c < 3; c++) v[c] = (float)(a[c] + a[c + 3] + b[c] + b[c + 3]) * 0.25f;
+                for (int c = 0; c < 3; c++)
+                    v[c] = (float)(a[c] + a[c + 3] + b[c] + b[c + 3]) * 0.25f;
                 put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, v);
             }
         }
@@ -89,7 +91,8 @@ static void halve_inside(const lfr_image *img, int x0, int y0, int out_w, int ou
     /* Colour: the sum of four pixels scaled straight into each plane. */
     float k = 0.25f * m->scale, off = -m->mean * m->scale;
     float *dst[3];
-    for (int c = 0; c < 3; c++) dst[order[c]] = tensor + (size_t)c * plane;
+    for (int c = 0; c < 3; c++)
+        dst[order[c]] = tensor + (size_t)c * plane;
     for (int y = 0; y < out_h; y++) {
         const uint8_t *a = img->rgb + (size_t)(y0 + 2 * y) * row + (size_t)x0 * 3;
         const uint8_t *b = a + row;
@@ -176,10 +179,12 @@ void preprocess_region(const lfr_image *img, float x0, float y0, float w, float 
                 float syy = y0 + ((float)y + (ty + 0.5f) / (float)taps_y) * sy - 0.5f;
                 for (int tx = 0; tx < taps_x; tx++) {
                     float sxx = x0 + ((float)x + (tx + 0.5f) / (float)taps_x) * sx - 0.5f;
-                    for (int c = 0; c < 3; c++) acc[c] += lfr_image_sample(img, sxx, syy, c);
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += lfr_image_sample(img, sxx, syy, c);
                 }
             }
-            for (int c = 0; c < 3; c++) acc[c] *= norm;
+            for (int c = 0; c < 3; c++)
+                acc[c] *= norm;
             put_pixel(tensor, (size_t)y * (size_t)out_w + (size_t)x, plane, m, order, acc);
         }
     }

@@ -11,7 +11,7 @@
 #include <math.h>
 
 #define RAD2DEG 57.29577951f
-#define NOSE_DEPTH 0.55f      /* nose tip depth / inter-eye distance */
+#define NOSE_DEPTH 0.55f       /* nose tip depth / inter-eye distance */
 #define NOSE_REST_RATIO 0.495f /* nose between eye line and mouth line, frontal face */
 
 void quality_measure(lfr_face *face, const float *grey64)
@@ -34,8 +34,8 @@ void quality_measure(lfr_face *face, const float *grey64)
         q->yaw_deg = atanf(nose_along / eye / NOSE_DEPTH) * RAD2DEG;
         if (mouth_down > 1e-3f) {
             float ratio = nose_down / mouth_down;
-            q->pitch_deg = atanf((NOSE_REST_RATIO - ratio) * mouth_down / (NOSE_DEPTH * eye)) *
-                           RAD2DEG;
+            q->pitch_deg =
+                atanf((NOSE_REST_RATIO - ratio) * mouth_down / (NOSE_DEPTH * eye)) * RAD2DEG;
         }
     }
     if (!grey64) return;
