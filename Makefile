@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc)
 
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all setup build run serve sample test asan-test tsan-test fuzz format-check clean
+.PHONY: all setup build run serve sample test asan-test tsan-test fuzz format-check release-build clean
 
 all: build
 
@@ -59,9 +59,19 @@ tsan-test: setup
 	  ctest --output-on-failure -j$(JOBS) -R '^(test_match|api)$$'
 
 # Every parser of outside input under libFuzzer, each for a bounded time:
-# images, model manifests, gallery files, walk-by ground truth.
-FUZZERS = fuzz_image fuzz_manifest fuzz_gallery fuzz_walkby
-fuzz: setup
+# images, model manifests, gallery files, walk-by ground truth, video files
+# (seeded with tiny clips made here by ffmpeg: H.264 in MP4, MJPEG in AVI,
+# MPEG-4 in Matroska).
+FUZZERS = fuzz_image fuzz_manifest fuzz_gallery fuzz_walkby fuzz_video
+VIDEO_SEEDS = build-fuzz/corpus/fuzz_video/h264.mp4 build-fuzz/corpus/fuzz_video/mjpeg.avi \
+	build-fuzz/corpus/fuzz_video/mpeg4.mkv
+build-fuzz/corpus/fuzz_video/h264.mp4: CODEC = libx264 -pix_fmt yuv420p
+build-fuzz/corpus/fuzz_video/mjpeg.avi: CODEC = mjpeg
+build-fuzz/corpus/fuzz_video/mpeg4.mkv: CODEC = mpeg4
+$(VIDEO_SEEDS):
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -f lavfi -i testsrc=size=64x48:rate=5 -t 0.6 -c:v $(CODEC) $@
+fuzz: setup $(VIDEO_SEEDS)
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON -DLFR_FUZZ=ON -DBUILD_TESTING=OFF
 	cmake --build build-fuzz -j$(JOBS) $(addprefix --target ,$(FUZZERS))
 	set -e; for f in $(FUZZERS); do \
@@ -71,6 +81,11 @@ fuzz: setup
 	  echo "== $$f"; \
 	  ./build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus/$$f; \
 	done
+
+# The Release build a package makes: -O2 finds warnings the Debug build does not.
+release-build: setup
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-release -j$(JOBS)
 
 # Every C file formatted as .clang-format says (CI fails on a difference).
 format-check: setup

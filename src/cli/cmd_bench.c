@@ -82,6 +82,8 @@ static void *bench_thread(void *arg)
  * and, through per_sec, the combined runs per second. */
 static int measure(bench_case *proto, int parallel, timing *t, double *per_sec)
 {
+    *t = (timing){0};
+    *per_sec = 0;
     bench_case *cases = calloc((size_t)parallel, sizeof *cases);
     if (!cases) return LFR_ENOMEM;
     pthread_t tid[8];

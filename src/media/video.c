@@ -197,6 +197,9 @@ static int ff_open(lfr_video *v, ff *f, char *err, size_t err_len)
     const AVInputFormat *in_fmt = NULL;
     if (!strncmp(v->url, "rtsp", 4)) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
     if (!strncmp(v->url, "/dev/video", 10)) in_fmt = av_find_input_format("video4linux2");
+    /* A file is read from itself alone: a playlist or concat list inside
+     * it may not make FFmpeg open other files or reach the network. */
+    if (!v->live) av_dict_set(&opts, "protocol_whitelist", "file", 0);
     f->deadline_us = lfr_now_us() + (int64_t)v->p.open_timeout_ms * 1000;
     char e[128];
     int rc = avformat_open_input(&f->fmt, v->url, in_fmt, &opts);
