@@ -113,6 +113,11 @@ typedef struct lfr_actor {
     int must_change; /* the password is one-time: it must be changed first */
 } lfr_actor;
 
+/* The one role check (SEC-1), for the policy, the reports and the server
+ * alike: LFR_OK when actor holds one of the roles in `any`, else LFR_EPERM
+ * saying what needed which roles. actor NULL: nobody. */
+int lfr_actor_need(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);
+
 /* Checks name and password (argon2id) of an enabled user. LFR_EINVAL for a
  * wrong name or password (one message for both). */
 int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,

@@ -43,7 +43,7 @@ int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
                    const char *status, int64_t after_id, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "listing alerts");
+    int rc = lfr_actor_need(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "listing alerts");
     if (rc) return rc;
     if (status && strcmp(status, "open") && strcmp(status, "engage") &&
         strcmp(status, "no_match") && strcmp(status, "closed"))
@@ -77,7 +77,7 @@ int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
 int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "viewing an alert");
+    int rc = lfr_actor_need(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "viewing an alert");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     char sql[sizeof alert_columns + 32];
     snprintf(sql, sizeof sql, "%sWHERE a.id = ?", alert_columns);
@@ -142,7 +142,7 @@ int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
 {
     *jpeg = NULL;
     *len = 0;
-    int rc = need_role(ctx, actor, FACE_ROLES, "seeing an alert's faces");
+    int rc = lfr_actor_need(ctx, actor, FACE_ROLES, "seeing an alert's faces");
     if (rc) return rc;
     return open_image(ctx, p, actor,
                       watchlist_photo ? "SELECT w.photo, w.id FROM alerts a JOIN "
@@ -157,7 +157,8 @@ int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
 {
     *jpeg = NULL;
     *len = 0;
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
                        "seeing a watchlist photo");
     if (rc) return rc;
     return open_image(ctx, p, actor, "SELECT photo, id FROM watchlist_entries WHERE id = ?",

@@ -118,7 +118,7 @@ static int set_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, const char *st
 int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, int engage,
                      int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "deciding on an alert");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR, "deciding on an alert");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     char status[16];
     if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "open"))
@@ -133,7 +133,7 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
                       int identity_confirmed, const char *action, int engagement_seconds,
                       const char *group, int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_ENGAGEMENT, "recording an outcome");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ENGAGEMENT, "recording an outcome");
     if (rc) return rc;
     int known = 0;
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
@@ -300,8 +300,8 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                           json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
-                       "a closing report");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
+                            "a closing report");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
     json_t *doc = NULL;

@@ -9,7 +9,7 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
                    int limit, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "reading the audit log");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUDITOR, "reading the audit log");
     if (rc) return rc;
     if (limit < 1 || limit > 1000) return lfr_fail(ctx, LFR_EINVAL, "audit: limit is 1 to 1000");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
@@ -46,7 +46,7 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
 int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_audit_report *report)
 {
     memset(report, 0, sizeof *report);
-    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "verifying the audit log");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUDITOR, "verifying the audit log");
     if (rc || (rc = policy_verify_log(ctx, p, report))) return rc;
     if (!report->first_bad_seq && p->anchor_problem[0]) {
         report->first_bad_seq = report->records + 1;
@@ -62,7 +62,7 @@ int lfr_audit_check(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, lfr_aud
 
 int lfr_audit_export_as(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, FILE *out)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "exporting the audit log");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUDITOR, "exporting the audit log");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     /* The export is on the record before it is made. */
     rc = audit(ctx, p, actor, "audit.export", 0, "audit_log", NULL);

@@ -99,7 +99,7 @@ int lfr_deployment_create(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, c
                           int64_t *id)
 {
     *id = 0;
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "creating a deployment");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "creating a deployment");
     if (rc) return rc;
     if (!name || !*name || strlen(name) > 120)
         return lfr_fail(ctx, LFR_EINVAL, "a deployment needs a name of 1-120 characters");
@@ -140,7 +140,7 @@ int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     int threshold = field && !strcmp(field, "threshold");
     if (!strcmp(d.state, "draft")) {
         if (actor && actor->id != d.created_by)
-            rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "changing a draft");
+            rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "changing a draft");
         if (!rc && (!actor || actor->id != d.created_by))
             rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
     } else if (threshold && (!strcmp(d.state, "authorised") || !strcmp(d.state, "live"))) {
@@ -372,7 +372,7 @@ static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, char hex
 int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                              int urgent, int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "authorising a deployment");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "authorising a deployment");
     if (rc) return rc;
     int need = urgent ? p->cfg.urgent_rank : p->cfg.min_rank;
     if (actor->rank < need)
@@ -433,7 +433,7 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
 int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                           int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "ratifying an urgent authorisation");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "ratifying an urgent authorisation");
     if (rc) return rc;
     if (actor->rank < p->cfg.min_rank)
         return lfr_fail(ctx, LFR_EINVAL, "ratifying needs at least a %s (DEP-3)",
@@ -503,8 +503,8 @@ static int walk_test_done(lfr_ctx *ctx, lfr_policy *p, int64_t id)
 int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                          int64_t now_ms)
 {
-    int rc =
-        need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "starting a deployment");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER,
+                            "starting a deployment");
     if (rc) return rc;
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
@@ -582,8 +582,8 @@ static int check_reason(lfr_ctx *ctx, const char *reason)
 int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                         const char *reason, int64_t now_ms)
 {
-    int rc =
-        need_role(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER, "stopping a deployment");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR | LFR_ROLE_AUTHORISER,
+                            "stopping a deployment");
     if (!rc) rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
@@ -597,7 +597,7 @@ int lfr_deployment_stop(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
 int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                            const char *reason, int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "suspending a deployment");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "suspending a deployment");
     if (!rc) rc = check_reason(ctx, reason);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
@@ -641,7 +641,7 @@ int lfr_deployment_cancel(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id,
                           int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "signing off a review");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "signing off a review");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
     if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
@@ -694,10 +694,10 @@ int lfr_policy_tick(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int *n_ended)
 
 static int can_view(lfr_ctx *ctx, const lfr_actor *actor)
 {
-    return need_role(ctx, actor,
-                     LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER |
-                         LFR_ROLE_OPERATOR | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
-                     "viewing deployments");
+    return lfr_actor_need(ctx, actor,
+                          LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER |
+                              LFR_ROLE_OPERATOR | LFR_ROLE_AUDITOR | LFR_ROLE_OVERSIGHT,
+                          "viewing deployments");
 }
 
 /* Who applied, authorised and ratified, and when it ran, into doc. */

@@ -288,7 +288,7 @@ int lfr_deployment_figures(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, 
                            const char *document, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, ANY_ROLE, "reading published figures");
+    int rc = lfr_actor_need(ctx, actor, ANY_ROLE, "reading published figures");
     if (!rc && (!document || !*document || strlen(document) > 40))
         rc = lfr_fail(ctx, LFR_EINVAL, "figures: name the document they are for");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
@@ -309,7 +309,7 @@ int lfr_figures_period(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                        int64_t to_ms, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, ANY_ROLE, "reading published figures");
+    int rc = lfr_actor_need(ctx, actor, ANY_ROLE, "reading published figures");
     if (!rc && !(from_ms < to_ms))
         rc = lfr_fail(ctx, LFR_EINVAL, "figures: the period ends before it starts");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
@@ -347,7 +347,7 @@ int lfr_figures_period(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
 int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_OVERSIGHT | LFR_ROLE_AUDITOR, "an audit summary");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OVERSIGHT | LFR_ROLE_AUDITOR, "an audit summary");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_audit_report r;
     json_t *doc = NULL, *by_action = json_object();

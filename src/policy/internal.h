@@ -114,8 +114,6 @@ int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r);
  * floor) over the configuration's. */
 int settings_load(lfr_ctx *ctx, lfr_policy *p);
 
-/* Fails unless actor holds one of the roles in `any`. */
-int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);
 /* Appends an audit record inside the current transaction. */
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details /* stolen; may be NULL */);

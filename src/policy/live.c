@@ -12,7 +12,7 @@
 int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *name, const char *source, const char *location)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
     if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
     if (!rc) rc = text_check(ctx, "camera source", source, 1000, 0);
     if (!rc && location && *location) rc = text_check(ctx, "camera location", location, 200, 0);
@@ -57,10 +57,10 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
                     json_t **out)
 {
     *out = NULL;
-    int rc = actor ? need_role(ctx, actor,
-                               LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR |
-                                   LFR_ROLE_AUDITOR | LFR_ROLE_ADMIN,
-                               "listing cameras")
+    int rc = actor ? lfr_actor_need(ctx, actor,
+                                    LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR |
+                                        LFR_ROLE_AUDITOR | LFR_ROLE_ADMIN,
+                                    "listing cameras")
                    : LFR_OK;
     if (rc) return rc;
     lfr_stmt *st = NULL;

@@ -31,7 +31,7 @@ int lfr_policy_set_floor(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, do
 {
     /* The floor decides who may be alerted on: a senior officer's decision
      * (the rank that authorises), resting on validation evidence (ACC-1). */
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER, "setting the threshold floor");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "setting the threshold floor");
     if (!rc && actor->rank < p->cfg.min_rank)
         rc = lfr_fail(ctx, LFR_EPERM, "setting the threshold floor needs the rank of %s or above",
                       lfr_rank_name(p->cfg.min_rank));

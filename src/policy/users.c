@@ -214,7 +214,7 @@ static int anchor_open(lfr_ctx *ctx, lfr_policy *p)
     return lfr_audit_anchor_update(ctx, p->anchor, p->s, 1);
 }
 
-int need_role(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
+int lfr_actor_need(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what)
 {
     if (actor && (actor->roles & any)) return LFR_OK;
     char names[128];
@@ -427,7 +427,7 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
                           lfr_fail(ctx, LFR_EINVAL,
                                    "the first user must be an administrator, added "
                                    "without an acting user"));
-    } else if ((rc = need_role(ctx, actor, LFR_ROLE_ADMIN, "adding a user"))) {
+    } else if ((rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "adding a user"))) {
         return finish(ctx, p, rc);
     }
     char hash[crypto_pwhash_STRBYTES];
@@ -526,7 +526,7 @@ int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *
 
 int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_ADMIN, "disabling a user");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "disabling a user");
     if (rc) return rc;
     if (!strcmp(actor->name, name))
         return lfr_fail(ctx, LFR_EINVAL, "an administrator may not disable themselves");
@@ -548,7 +548,7 @@ done:
 int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR, "listing users");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR, "listing users");
     if (rc) return rc;
     lfr_stmt *st = NULL;
     if ((rc = lfr_stmt_prepare(ctx, p->s,

@@ -55,7 +55,8 @@ int lfr_bluelist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *actor
                        lfr_enrolment **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_OPERATOR, "adding to a blue list");
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_OPERATOR, "adding to a blue list");
     if (rc) return rc;
     lfr_enrolment *en = lfr_calloc(1, sizeof *en);
     if (!en) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
@@ -77,7 +78,8 @@ int lfr_bluelist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *acto
                               const lfr_enrolment *en, int64_t now_ms, int64_t *id)
 {
     *id = 0;
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_OPERATOR, "adding to a blue list");
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_OPERATOR, "adding to a blue list");
     if (!rc) rc = text_check(ctx, "staff_ref", staff_ref, 200, 0);
     /* Only staff who agreed in writing: the consent form's reference. */
     if (!rc) rc = text_check(ctx, "consent_ref", consent_ref, 200, 0);
@@ -142,7 +144,7 @@ int lfr_bluelist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
                       json_t **out)
 {
     *out = NULL;
-    int rc = need_role(
+    int rc = lfr_actor_need(
         ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR | LFR_ROLE_AUDITOR,
         "listing a blue list");
     if (rc) return rc;
@@ -226,7 +228,7 @@ int lfr_walktest_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                        int64_t now_ms, int64_t *id)
 {
     *id = 0;
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "running a walk test");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR, "running a walk test");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
     if ((rc = deployment_load(ctx, p, deployment, &d))) return finish(ctx, p, rc);
@@ -284,7 +286,7 @@ int lfr_walktest_pass(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
                       int64_t entry, const char *camera, int64_t now_ms, int64_t *id)
 {
     *id = 0;
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "announcing a walk test pass");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR, "announcing a walk test pass");
     if (!rc && camera && *camera) rc = text_check(ctx, "camera", camera, 63, 0);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     int64_t test = 0;
@@ -338,7 +340,7 @@ int lfr_walktest_pass(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 int lfr_walktest_end(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                      int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_OPERATOR, "ending a walk test");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_OPERATOR, "ending a walk test");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     int64_t test = 0;
     if (!(rc = open_test(ctx, p, deployment, &test)) && !test)
@@ -536,7 +538,7 @@ int lfr_walktest_results(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
                          json_t **out)
 {
     *out = NULL;
-    int rc = need_role(
+    int rc = lfr_actor_need(
         ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR | LFR_ROLE_AUDITOR,
         "viewing walk tests");
     if (!rc) rc = walktest_results(ctx, p, deployment, 1, out);

@@ -190,7 +190,7 @@ int lfr_watchlist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *acto
 {
     *out = NULL;
     /* Refused before the engine spends time on the photo. */
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
     if (rc) return rc;
     lfr_enrolment *en = lfr_calloc(1, sizeof *en);
     if (!en) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
@@ -232,7 +232,7 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
 {
     *id = 0;
     *flags_out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
     if (rc) return rc;
     if (!p->have_key)
         return lfr_fail(ctx, LFR_EINVAL, "no watchlist key is configured: photos cannot be stored");
@@ -390,7 +390,8 @@ static int entry_update(lfr_ctx *ctx, lfr_policy *p, int64_t id, const char *sql
 
 int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER, "approving an entry");
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER, "approving an entry");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
@@ -412,7 +413,7 @@ int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
 int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                          int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_REVIEWER, "reviewing a watchlist entry");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_REVIEWER, "reviewing a watchlist entry");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
@@ -435,7 +436,8 @@ int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
 int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                          int64_t now_ms)
 {
-    int rc = need_role(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
                        "removing an entry");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     entry_row r;
@@ -575,7 +577,7 @@ int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                        json_t **out)
 {
     *out = NULL;
-    int rc = need_role(
+    int rc = lfr_actor_need(
         ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_REVIEWER | LFR_ROLE_AUDITOR,
         "listing a watchlist");
     if (rc) return rc;
@@ -619,7 +621,7 @@ int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const ch
                    json_t **out)
 {
     *out = NULL;
-    int rc = need_role(ctx, actor, LFR_ROLE_AUDITOR, "a subject access lookup");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUDITOR, "a subject access lookup");
     if (rc) return rc;
     if (!person_ref || !*person_ref || strlen(person_ref) > 200)
         return lfr_fail(ctx, LFR_EINVAL, "a person reference of 1-200 characters is needed");

@@ -24,15 +24,6 @@ const char *lfr_report_content_type(lfr_report_format f)
     return (unsigned)f < 4 ? content_types[f] : "application/octet-stream";
 }
 
-int report_need(lfr_ctx *ctx, const lfr_actor *actor, int roles, const char *what)
-{
-    if (actor && (actor->roles & roles)) return LFR_OK;
-    char names[160];
-    lfr_roles_format(roles, names, sizeof names);
-    return lfr_fail(ctx, LFR_EPERM, "%s: %s may not have it (it is for the roles %s)", what,
-                    actor ? actor->name : "nobody", names);
-}
-
 int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const char *what)
 {
     if ((unsigned)f < 4 && (allowed & FMT_BIT(f))) return LFR_OK;

@@ -86,8 +86,6 @@ typedef struct interval {
 } interval;
 void svg_intervals(buf *b, const char *title, const interval *iv, int n, double max);
 
-/* Checks that the actor holds one of the roles. */
-int report_need(lfr_ctx *ctx, const lfr_actor *actor, int roles, const char *what);
 /* Refuses a format the document does not come in ("html, text"). */
 int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const char *what);
 #define FMT_BIT(f) (1u << (f))

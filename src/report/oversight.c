@@ -36,7 +36,8 @@ static json_t *oversight_row(const json_t *fig)
 int lfr_report_oversight(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)
 {
     *out = NULL;
-    int rc = report_need(ctx, actor, LFR_ROLE_OVERSIGHT | LFR_ROLE_AUDITOR, "the oversight data");
+    int rc =
+        lfr_actor_need(ctx, actor, LFR_ROLE_OVERSIGHT | LFR_ROLE_AUDITOR, "the oversight data");
     json_t *list = NULL, *figs = NULL, *audit = NULL;
     if (!rc) rc = lfr_deployment_list(ctx, p, actor, &list);
     if (!rc) rc = lfr_figures_period(ctx, p, actor, INT64_MIN, INT64_MAX, &figs);

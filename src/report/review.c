@@ -439,7 +439,7 @@ int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 {
     *out = NULL;
     *len = 0;
-    int rc = report_need(ctx, actor, REVIEW_ROLES, "the post-deployment review");
+    int rc = lfr_actor_need(ctx, actor, REVIEW_ROLES, "the post-deployment review");
     if (!rc)
         rc = report_format_in(ctx, format, FMT_BIT(LFR_REPORT_HTML) | FMT_BIT(LFR_REPORT_JSON),
                               "the review");

@@ -111,9 +111,9 @@ enum MHD_Result api_alert_outcome(request *r)
 enum MHD_Result api_events(request *r)
 {
     /* The stream carries alerts: for those who act on them. */
-    if (!(r->sess.actor.roles & (LFR_ROLE_OPERATOR | LFR_ROLE_ENGAGEMENT)))
-        return reply_error(r, 403, "forbidden",
-                           "the event stream is for operators and engagement officers");
+    int rc = lfr_actor_need(r->ctx, &r->sess.actor, LFR_ROLE_OPERATOR | LFR_ROLE_ENGAGEMENT,
+                            "the event stream");
+    if (rc) return reply_rc(r, rc);
     struct MHD_Response *resp = events_response(r->srv->events, r->srv, r->sess.token);
     if (!resp) return reply_error(r, 500, "internal", "out of memory");
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");

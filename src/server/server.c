@@ -113,8 +113,9 @@ static int metrics_allowed(request *r)
         return 1;
     session s;
     const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "lfr_session");
-    int ok = sessions_find(r->srv->sessions, cookie, 0, &s) == 0 &&
-             (s.actor.roles & (LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR));
+    int ok =
+        sessions_find(r->srv->sessions, cookie, 0, &s) == 0 &&
+        lfr_actor_need(r->ctx, &s.actor, LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR, "metrics") == LFR_OK;
     sodium_memzero(&s, sizeof s);
     return ok;
 }
