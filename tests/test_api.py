@@ -179,6 +179,81 @@ def blank_png(width, height):
             chunk(b"IDAT", zlib.compress(row * height, 1)) + chunk(b"IEND", b""))
 
 
+def read_png_rgb(path):
+    """(width, height, RGB bytes) of an 8-bit, non-interlaced RGB or RGBA
+    PNG, alpha composited over white as the server does."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and ctype in (2, 6) and interlace == 0
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
+    out, prev = bytearray(), bytearray(stride)
+    for y in range(h):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + ((a + b) >> 1)) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        if bpp == 3:
+            out += line
+        else:
+            for x in range(w):
+                r, g, bl, al = line[4 * x:4 * x + 4]
+                out += bytes((r * al + 255 * (255 - al) + 127) // 255 for r in (r, g, bl))
+    return w, h, bytes(out)
+
+
+def write_png_rgb(path, w, h, rgb):
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    rows = b"".join(b"\x00" + rgb[y * w * 3:(y + 1) * w * 3] for y in range(h))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+
+
+def process_memory_holds(pid, needles):
+    """Which of needles appear anywhere in the readable memory of process
+    pid (as root: /proc/PID/mem of a process that turned dumping off)."""
+    found = set()
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            lo, hi = (int(v, 16) for v in fields[0].split("-"))
+            if "r" not in fields[1] or hi - lo > (1 << 30) or (len(fields) > 5 and fields[5] == "[vvar]"):
+                continue
+            try:
+                mem.seek(lo)
+                chunk = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            for i, n in enumerate(needles):
+                if n in chunk:
+                    found.add(i)
+    return found
+
+
 class ApiTest(ServerCase):
     def test_photo_uploads_bounded(self):
         """Issue 13 item 12: a huge photo is refused from its header, and at
@@ -720,6 +795,61 @@ class LifecycleTest(ServerCase):
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep, {"reason": "camera"}, 200)
         self.expect(c["op.brown"], "GET", "/api/me", None, 200)
         self.assertLess(time.time() - t0, 2.0)
+
+    def test_canary_face_leaves_no_trace(self):
+        """Issue 18, the canary: a passer nobody is looking for walks past
+        with a pattern painted on their face. Once the camera has played,
+        nothing of the pattern is left anywhere: not in the database or any
+        file the server wrote, and not in the server's memory (read whole,
+        as a core dump would be)."""
+        face = os.path.join(DATA, "video/face_recognition_hamilton/lin-manuel-miranda.png")
+        if not os.path.exists(face) or not os.path.exists(PHOTO):
+            self.skipTest("no data")
+        if os.geteuid() != 0:
+            self.skipTest("reading the server's memory needs root (CAP_SYS_PTRACE)")
+        w, h, rgb = read_png_rgb(face)
+        rgb = bytearray(rgb)
+        pattern = os.urandom(32 * 32 * 3)  # on the face, near its middle
+        x0, y0 = w // 2 - 16, h * 2 // 5
+        for y in range(32):
+            at = ((y0 + y) * w + x0) * 3
+            rgb[at:at + 96] = pattern[y * 96:(y + 1) * 96]
+        rows = [pattern[y * 96:(y + 1) * 96] for y in range(0, 32, 4)]
+        frames = os.path.join(self.tmp, "canary-frames")
+        os.makedirs(frames, exist_ok=True)
+        for i in range(12):
+            write_png_rgb(os.path.join(frames, "%04d.png" % i), w, h, bytes(rgb))
+        dep, _ = self.draft("Op Canary", camera_source=frames)  # the watchlist: someone else
+        c = self.c
+        self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            m = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            # Played to its end (at the camera's pace, some frames dropped).
+            if not m["running"] and m["cameras"][0]["frames"] >= 1:
+                break
+            time.sleep(0.2)
+        self.assertFalse(m["running"], m)
+        self.assertGreaterEqual(m["cameras"][0]["faces"], 1, "the face was seen: %s" % m)
+        self.assertEqual(self.expect(c["op.brown"], "GET", "/api/alerts?deployment=%d" % dep, None, 200), [])
+        # Memory: the reader works (a string the server holds is found) ...
+        marker = b"lfr_http_responses_total"
+        found = process_memory_holds(self.server.pid, rows + [marker])
+        self.assertIn(len(rows), found, "the memory reader found nothing at all")
+        # ... and no row of the pattern is anywhere in it.
+        self.assertEqual(found - {len(rows)}, set(), "the canary is still in the server's memory")
+        # Files: the database, its journal, the anchors, the log, anything
+        # else the server wrote.
+        for root, _, names in os.walk(self.tmp):
+            if root.startswith(frames):
+                continue
+            for name in names:
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+                for r in rows:
+                    self.assertNotIn(r, data, os.path.join(root, name))
 
     def test_walk_test_before_going_live(self):
         """ACC-3: the blue list's staff member walks past; the camera finds

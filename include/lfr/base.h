@@ -75,6 +75,11 @@ long lfr_alloc_fault_after(long n);
 void lfr_wipe(void *p, size_t n);
 /* Wipes n bytes then frees: for crops, templates and keys. */
 void lfr_wipe_free(void *p, size_t n);
+/* For libraries that hand back memory without its size (a decoder's row
+ * buffers): the whole block is wiped, then freed; a reallocation moves to
+ * a new block and wipes the old one. */
+void lfr_wipe_free_unsized(void *p);
+void *lfr_wipe_realloc(void *p, size_t n);
 /* Turns core dumps off for the whole process, for good (RLIMIT_CORE 0 and
  * not dumpable): a crash must not write the faces in memory to disk
  * (PRI-1). Called by every process that handles faces (lfr serve, the

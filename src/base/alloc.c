@@ -6,6 +6,7 @@
  */
 #include "lfr/base.h"
 
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,4 +59,22 @@ char *lfr_strdup(const char *s)
     char *d = lfr_alloc(n);
     if (d) memcpy(d, s, n);
     return d;
+}
+
+void lfr_wipe_free_unsized(void *p)
+{
+    if (!p) return;
+    lfr_wipe(p, malloc_usable_size(p));
+    free(p);
+}
+
+void *lfr_wipe_realloc(void *p, size_t n)
+{
+    if (!p) return lfr_alloc(n);
+    size_t old = malloc_usable_size(p);
+    void *q = lfr_alloc(n);
+    if (!q) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    lfr_wipe_free_unsized(p);
+    return q;
 }

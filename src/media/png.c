@@ -30,7 +30,7 @@ static void *spng_malloc(size_t n)
 
 static void *spng_realloc(void *p, size_t n)
 {
-    void *q = lfr_realloc(p, n);
+    void *q = lfr_wipe_realloc(p, n);
     if (!q) spng_oom = 1;
     return q;
 }
@@ -44,7 +44,8 @@ static void *spng_calloc(size_t count, size_t size)
 
 static spng_ctx *new_spng(int flags)
 {
-    struct spng_alloc alloc = {spng_malloc, spng_realloc, spng_calloc, lfr_free};
+    /* Its row buffers and zlib's window hold the picture: wiped when freed. */
+    struct spng_alloc alloc = {spng_malloc, spng_realloc, spng_calloc, lfr_wipe_free_unsized};
     spng_oom = 0;
     return spng_ctx_new2(&alloc, flags);
 }
