@@ -13,14 +13,18 @@ class ApiError(RuntimeError):
 
 
 class Session:
-    def __init__(self, url):
+    def __init__(self, url, source=None):
+        """source: the local address to connect from (a second loopback
+        address plays another machine)."""
         u = urllib.parse.urlparse(url if "://" in url else "http://" + url)
         self.host, self.port = u.hostname, u.port or 80
+        self.source = (source, 0) if source else None
         self.cookie = self.csrf = None
 
     def request(self, method, path, body=None, raw=None, headers=None, csrf=True):
         """(status, parsed JSON or bytes, response): whatever the server said."""
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=120,
+                                          source_address=self.source)
         h = dict(headers or {})
         data = raw
         if body is not None:

@@ -1026,6 +1026,26 @@ class SlowClientTest(unittest.TestCase):
             self.assertEqual(got, 200)
             cut = [l for l in text.decode().splitlines() if l.startswith("lfr_http_connections_cut_total")]
             self.assertGreaterEqual(float(cut[0].split()[-1]), 30)
+            # A flood of new connections from one address is refused at
+            # accept past its rate (200 a second, bursts of 400), before a
+            # thread exists for it; the officer elsewhere is still served.
+            refused = 0
+            for _ in range(1000):
+                try:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=2,
+                                                    source_address=("127.0.0.3", 0))
+                    sock.sendall(b"GET /api/me HTTP/1.0\r\n\r\n")
+                    if sock.recv(1) == b"":
+                        refused += 1
+                    sock.close()
+                except OSError:
+                    refused += 1
+            self.assertGreater(refused, 0)
+            self.assertEqual(officer.request("GET", "/api/me")[0], 200)
+            got, text, _ = officer.request("GET", "/metrics")
+            line = [l for l in text.decode().splitlines()
+                    if l.startswith("lfr_http_connections_refused_total")]
+            self.assertGreaterEqual(float(line[0].split()[-1]), refused)
         finally:
             for sock in slow:
                 sock.close()

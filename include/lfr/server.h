@@ -35,6 +35,9 @@ typedef struct lfr_server_config {
      * of that once three quarters of the connections are taken. */
     int max_connections, max_connections_per_address;
     int header_timeout_s, body_timeout_s;
+    /* New connections one address may open a second (200; bursts of twice
+     * that): a flood beyond it is refused at accept (0: no bound). */
+    int max_new_connections_per_second;
     /* 1: a deployment goes live only after a walk test (ACC-3; the force's
      * rule, recorded in the audit log at every start). */
     int require_walk_test;

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -30,8 +31,20 @@ typedef struct watched {
     struct watched *prev, *next;
 } watched;
 
+/* New connections of one client address: a token bucket. */
+typedef struct rate_slot {
+    uint32_t addr;
+    double tokens;
+    int64_t last_ms;
+} rate_slot;
+
+#define RATE_SLOTS 256
+
 struct guard {
     pthread_mutex_t lock;
+    rate_slot rates[RATE_SLOTS];
+    double rate_per_s;    /* new connections an address may open a second; 0: no bound */
+    atomic_llong refused; /* connections refused at accept for coming too fast */
     pthread_cond_t wake;
     watched *head;
     int count, limit;
@@ -84,11 +97,12 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
-int guard_new(guard **out, int limit, int header_s, int body_s)
+int guard_new(guard **out, int limit, int header_s, int body_s, int rate_per_s)
 {
     *out = NULL;
     guard *g = calloc(1, sizeof *g);
     if (!g) return -1;
+    g->rate_per_s = rate_per_s;
     g->limit = limit;
     g->header_ms = header_s * 1000;
     g->body_ms = body_s * 1000;
@@ -206,4 +220,38 @@ int guard_crowded(guard *g)
 long long guard_closed(guard *g)
 {
     return atomic_load(&g->closed);
+}
+
+long long guard_refused(guard *g)
+{
+    return atomic_load(&g->refused);
+}
+
+/* A flood of short connections costs a thread each before any request is
+ * read, in the kernel where no niceness holds it back: an address opening
+ * them faster than rate_per_s (bursts of twice that) is refused at accept,
+ * before a thread exists. */
+enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    guard *g = cls;
+    if (g->rate_per_s <= 0 || !addr || addr->sa_family != AF_INET ||
+        len < (socklen_t)sizeof(struct sockaddr_in))
+        return MHD_YES;
+    uint32_t a = ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&g->lock);
+    rate_slot *slot = &g->rates[(a * 2654435761u) >> 24];
+    if (slot->addr != a || slot->last_ms == 0) {
+        slot->addr = a;
+        slot->tokens = 2 * g->rate_per_s;
+        slot->last_ms = now;
+    }
+    slot->tokens += (double)(now - slot->last_ms) * g->rate_per_s / 1000.0;
+    if (slot->tokens > 2 * g->rate_per_s) slot->tokens = 2 * g->rate_per_s;
+    slot->last_ms = now;
+    int ok = slot->tokens >= 1;
+    if (ok) slot->tokens -= 1;
+    pthread_mutex_unlock(&g->lock);
+    if (!ok) atomic_fetch_add(&g->refused, 1);
+    return ok ? MHD_YES : MHD_NO;
 }

@@ -73,8 +73,14 @@ void runner_metrics(runner *r, FILE *out);
 typedef struct guard guard;
 
 /* A watchdog over at most limit connections: headers within header_s,
- * bodies within body_s (a fifth of each once crowded). -1 on failure. */
-int guard_new(guard **out, int limit, int header_s, int body_s);
+ * bodies within body_s (a fifth of each once crowded); at most rate_per_s
+ * new connections a second from one address (0: no bound). -1 on failure. */
+int guard_new(guard **out, int limit, int header_s, int body_s, int rate_per_s);
+/* The accept policy (MHD_start_daemon's apc, the guard its argument):
+ * refuses an address opening connections faster than rate_per_s. */
+enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+/* Connections refused at accept so far. */
+long long guard_refused(guard *g);
 void guard_free(guard *g);
 /* MHD_OPTION_NOTIFY_CONNECTION, with the guard as its argument. */
 void guard_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,

@@ -32,6 +32,7 @@ lfr_server_config lfr_server_default_config(void)
         .max_connections_per_address = 64,
         .header_timeout_s = 10,
         .body_timeout_s = 60,
+        .max_new_connections_per_second = 200,
     };
 }
 
@@ -136,8 +137,10 @@ enum MHD_Result api_metrics(request *r)
                 (long long)atomic_load(&r->srv->requests_by_class[c]));
     fprintf(f,
             "# TYPE lfr_http_connections_cut_total counter\n"
-            "lfr_http_connections_cut_total %lld\n",
-            guard_closed(r->srv->guard));
+            "lfr_http_connections_cut_total %lld\n"
+            "# TYPE lfr_http_connections_refused_total counter\n"
+            "lfr_http_connections_refused_total %lld\n",
+            guard_closed(r->srv->guard), guard_refused(r->srv->guard));
     runner_metrics(r->srv->runner, f);
     fclose(f);
     enum MHD_Result ret = reply_bytes(r, 200, "text/plain; version=0.0.4", text, len);
@@ -364,11 +367,13 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
      * connection threads read s->runner without a lock. */
     if ((rc = runner_new(ctx, s, &s->runner))) goto fail;
     if (cfg->max_connections < 8 || cfg->max_connections_per_address < 1 ||
-        cfg->header_timeout_s < 1 || cfg->body_timeout_s < 1) {
+        cfg->max_new_connections_per_second < 0 || cfg->header_timeout_s < 1 ||
+        cfg->body_timeout_s < 1) {
         rc = lfr_fail(ctx, LFR_EINVAL, "serve: connection limits and timeouts must be positive");
         goto fail;
     }
-    if (guard_new(&s->guard, cfg->max_connections, cfg->header_timeout_s, cfg->body_timeout_s)) {
+    if (guard_new(&s->guard, cfg->max_connections, cfg->header_timeout_s, cfg->body_timeout_s,
+                  cfg->max_new_connections_per_second)) {
         rc = lfr_fail(ctx, LFR_ENOMEM, "serve: cannot start the connection guard");
         goto fail;
     }
@@ -386,8 +391,8 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         {cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
         {MHD_OPTION_END, 0, NULL}};
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, options,
-                                 MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, guard_accept, s->guard, on_request, s, MHD_OPTION_ARRAY,
+                                 options, MHD_OPTION_END);
     if (!s->daemon) {
         rc = lfr_fail(ctx, LFR_EIO, "serve: cannot listen on %s (in use, or not allowed)",
                       cfg->listen);
