@@ -28,14 +28,12 @@ import shutil
 import socket
 import statistics
 import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import zlib
 
-from bench_server import PW, live_deployment, looped_clip
+from bench_server import PW, live_deployment, looped_clip, serve
 from lfr_api import ApiError, Session
 
 ATTACKER = "127.0.0.5"
@@ -131,21 +129,7 @@ def main():
     try:
         clip = os.path.join(tmp, "clip.mp4")
         duration = looped_clip(os.path.join(args.data, args.clip), args.loops, clip)
-        with open(os.path.join(tmp, "pw"), "w") as f:
-            f.write(PW + "\n")
-        log = open(os.path.join(tmp, "server.log"), "w")
-        server = subprocess.Popen([args.lfr, "serve", "--listen", "127.0.0.1:0", "--db",
-                                   os.path.join(tmp, "lfr.db"), "--admin-password-file",
-                                   os.path.join(tmp, "pw")], stdout=subprocess.PIPE, stderr=log,
-                                  text=True)
-        url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
-        admin = Session(url).login("admin", PW)
-        for name, roles, rank in (("applicant", ["applicant"], None),
-                                  ("authoriser", ["authoriser"], "superintendent"),
-                                  ("reviewer", ["reviewer"], "sergeant"),
-                                  ("operator", ["operator"], None)):
-            admin.call("POST", "/api/users", {"name": name, "roles": roles, "rank": rank,
-                                              "password": PW})
+        server, url = serve(args.lfr, tmp)
         app = Session(url).login("applicant", PW)
         draft = app.call("POST", "/api/deployments", {"name": "upload target"})["id"]
         big = base64.b64encode(blank_png(4000, 4000)).decode()

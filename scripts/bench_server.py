@@ -38,6 +38,27 @@ def looped_clip(src, loops, out):
     return float(probe.stdout.strip())
 
 
+def serve(lfr, tmp):
+    """`lfr serve` on a fresh database in tmp, with one user per role the
+    scripts use (password PW): (the process, its URL)."""
+    with open(os.path.join(tmp, "pw"), "w") as f:
+        f.write(PW + "\n")
+    log = open(os.path.join(tmp, "server.log"), "w")
+    server = subprocess.Popen([lfr, "serve", "--listen", "127.0.0.1:0", "--db",
+                               os.path.join(tmp, "lfr.db"), "--admin-password-file",
+                               os.path.join(tmp, "pw")], stdout=subprocess.PIPE, stderr=log,
+                              text=True)
+    url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
+    admin = Session(url).login("admin", PW)
+    for name, roles, rank in (("applicant", ["applicant"], None),
+                              ("authoriser", ["authoriser"], "superintendent"),
+                              ("reviewer", ["reviewer"], "sergeant"),
+                              ("operator", ["operator"], None)):
+        admin.call("POST", "/api/users", {"name": name, "roles": roles, "rank": rank,
+                                          "password": PW})
+    return server, url
+
+
 def live_deployment(url, name, clip, photo):
     app = Session(url).login("applicant", PW)
     dep = app.call("POST", "/api/deployments", {"name": name})["id"]
@@ -107,20 +128,7 @@ def main():
     try:
         clip = os.path.join(tmp, "clip.mp4")
         duration = looped_clip(os.path.join(args.data, args.clip), args.loops, clip)
-        with open(os.path.join(tmp, "pw"), "w") as f:
-            f.write(PW + "\n")
-        log = open(os.path.join(tmp, "server.log"), "w")
-        server = subprocess.Popen([args.lfr, "serve", "--listen", "127.0.0.1:0", "--db",
-                                   os.path.join(tmp, "lfr.db"), "--admin-password-file",
-                                   os.path.join(tmp, "pw")], stdout=subprocess.PIPE, stderr=log,
-                                  text=True)
-        url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
-        admin = Session(url).login("admin", PW)
-        for name, roles, rank in (("applicant", ["applicant"], None),
-                                  ("authoriser", ["authoriser"], "superintendent"),
-                                  ("reviewer", ["reviewer"], "sergeant"),
-                                  ("operator", ["operator"], None)):
-            admin.call("POST", "/api/users", {"name": name, "roles": roles, "rank": rank, "password": PW})
+        server, url = serve(args.lfr, tmp)
         rows = []
         for label, wrk_args in (("alone", None),
                                 ("under wrk", ["-t", "2", "-c", str(args.connections)])):

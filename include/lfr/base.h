@@ -102,6 +102,13 @@ int64_t lfr_now_us(void);
  * max_bytes with LFR_ELIMIT. */
 int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len);
 
+/* A secret of exactly n bytes kept in a file of its own, readable by its
+ * owner only (refused otherwise). When the file does not exist and fresh
+ * is given, it is created (0600) holding fresh. what names it in messages
+ * ("watchlist key"). */
+int lfr_secret_file(lfr_ctx *ctx, const char *path, const char *what, void *secret, size_t n,
+                    const void *fresh);
+
 /* SHA-256 of a file as 64 lowercase hex digits plus NUL into hex[65]. */
 int lfr_sha256_file(lfr_ctx *ctx, const char *path, char hex[65]);
 

@@ -48,36 +48,12 @@ static int64_t now_ms(void)
 /* The signing key: created with the anchor file, readable by its owner only. */
 static int load_key(lfr_ctx *ctx, const char *path, int create, unsigned char *sk)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 && errno == ENOENT && create) {
-        unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-        crypto_sign_keypair(pk, sk);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot create the audit anchor key: %s", path,
-                            strerror(errno));
-        int bad =
-            write(fd, sk, crypto_sign_SECRETKEYBYTES) != crypto_sign_SECRETKEYBYTES || fsync(fd);
-        close(fd);
-        if (bad) {
-            unlink(path);
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot write the audit anchor key", path);
-        }
-        return LFR_OK;
-    }
-    if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    int rc = LFR_OK;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-        rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
-    else if (st.st_mode & 077)
-        rc = lfr_fail(ctx, LFR_EINVAL, "%s: the key is readable by others (mode %o): chmod 600 it",
-                      path, (unsigned)(st.st_mode & 0777));
-    else if (st.st_size != crypto_sign_SECRETKEYBYTES ||
-             read(fd, sk, crypto_sign_SECRETKEYBYTES) != crypto_sign_SECRETKEYBYTES)
-        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: an audit anchor key is exactly %d bytes", path,
-                      crypto_sign_SECRETKEYBYTES);
-    close(fd);
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], *fresh = NULL;
+    if (create && (fresh = sodium_malloc(crypto_sign_SECRETKEYBYTES)))
+        crypto_sign_keypair(pk, fresh); /* used only if there is no key yet */
+    if (create && !fresh) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    int rc = lfr_secret_file(ctx, path, "audit anchor key", sk, crypto_sign_SECRETKEYBYTES, fresh);
+    sodium_free(fresh);
     return rc;
 }
 

@@ -2,6 +2,8 @@
 #include "lfr/base.h"
 
 #include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,4 +69,36 @@ int64_t lfr_now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int lfr_secret_file(lfr_ctx *ctx, const char *path, const char *what, void *secret, size_t n,
+                    const void *fresh)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT && fresh) {
+        /* First use: written once, readable by its owner only. */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return lfr_fail(ctx, LFR_EIO, "%s: cannot create the %s: %s", path, what,
+                            strerror(errno));
+        int bad = write(fd, fresh, n) != (ssize_t)n || fsync(fd);
+        close(fd);
+        if (bad) {
+            unlink(path);
+            return lfr_fail(ctx, LFR_EIO, "%s: cannot write the %s", path, what);
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    }
+    if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = LFR_OK;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+        rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
+    else if (st.st_mode & 077)
+        rc = lfr_fail(ctx, LFR_EINVAL, "%s: the %s is readable by others (mode %o): chmod 600 it",
+                      path, what, (unsigned)(st.st_mode & 0777));
+    else if ((size_t)st.st_size != n || read(fd, secret, n) != (ssize_t)n)
+        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: a %s is exactly %zu bytes", path, what, n);
+    close(fd);
+    return rc;
 }

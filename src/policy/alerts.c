@@ -272,8 +272,7 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
     return rc;
 }
 
-/* One integer from a query with the deployment id as its only parameter. */
-static int64_t count_of(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id)
+int64_t policy_count(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id)
 {
     lfr_stmt *st = NULL;
     int64_t v = -1;
@@ -346,17 +345,18 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     json_object_set_new(
         doc, "alerts",
         json_integer(
-            count_of(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
+            policy_count(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
     json_object_set_new(doc, "faces_processed",
-                        json_integer(count_of(ctx, p,
-                                              "SELECT ifnull(sum(faces),0) FROM camera_counts "
-                                              "WHERE deployment_id = ?",
-                                              id)));
-    json_object_set_new(doc, "templates_compared",
-                        json_integer(count_of(ctx, p,
-                                              "SELECT ifnull(sum(compared),0) FROM camera_counts "
-                                              "WHERE deployment_id = ?",
-                                              id)));
+                        json_integer(policy_count(ctx, p,
+                                                  "SELECT ifnull(sum(faces),0) FROM camera_counts "
+                                                  "WHERE deployment_id = ?",
+                                                  id)));
+    json_object_set_new(
+        doc, "templates_compared",
+        json_integer(policy_count(ctx, p,
+                                  "SELECT ifnull(sum(compared),0) FROM camera_counts "
+                                  "WHERE deployment_id = ?",
+                                  id)));
     json_object_set_new(
         doc, "alerts_by_decision",
         counts_by(ctx, p,
@@ -370,15 +370,15 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
                   "AND action IS NOT NULL GROUP BY action ORDER BY action",
                   id));
     json_object_set_new(doc, "identity_confirmed",
-                        json_integer(count_of(ctx, p,
-                                              "SELECT count(*) FROM alert_facts WHERE "
-                                              "deployment_id = ? AND identity_confirmed",
-                                              id)));
+                        json_integer(policy_count(ctx, p,
+                                                  "SELECT count(*) FROM alert_facts WHERE "
+                                                  "deployment_id = ? AND identity_confirmed",
+                                                  id)));
     json_object_set_new(doc, "engagement_seconds_total",
-                        json_integer(count_of(ctx, p,
-                                              "SELECT ifnull(sum(engagement_seconds),0) FROM "
-                                              "alert_facts WHERE deployment_id = ?",
-                                              id)));
+                        json_integer(policy_count(ctx, p,
+                                                  "SELECT ifnull(sum(engagement_seconds),0) FROM "
+                                                  "alert_facts WHERE deployment_id = ?",
+                                                  id)));
     rc = audit(ctx, p, actor, "deployment.report", id, "deployment", NULL);
 done:
     lfr_stmt_free(st);

@@ -83,6 +83,11 @@ int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const char *place, int6
 int policy_key_check(lfr_ctx *ctx, const lfr_policy *p);
 /* Seals again, bound to their rows, the blobs of the first format. */
 int policy_rebind(lfr_ctx *ctx, lfr_policy *p);
+/* Destroys a deployment's sealed blobs with sql (?1 the time, ?2 the
+ * deployment) and audits how many rows it emptied as `action`. Inside the
+ * caller's transaction. */
+int policy_destroy_sealed(lfr_ctx *ctx, lfr_policy *p, const char *sql, const char *action,
+                          int64_t deployment, int64_t now_ms);
 
 /* Ends a deployment's watchlist (WL-8): photos and templates destroyed,
  * nominal records kept. Inside the caller's transaction. */
@@ -114,6 +119,9 @@ int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r);
  * floor) over the configuration's. */
 int settings_load(lfr_ctx *ctx, lfr_policy *p);
 
+/* One integer from a query with one id as its only parameter; -1 on
+ * failure. */
+int64_t policy_count(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id);
 /* Appends an audit record inside the current transaction. */
 int audit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *action, int64_t id,
           const char *kind, json_t *details /* stolen; may be NULL */);

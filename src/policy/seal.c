@@ -11,13 +11,9 @@
  * nothing) are sealed again in place when a policy opens the database. */
 #include "internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAGIC "LFS\2"
 #define MAGIC_LEN 4
@@ -27,34 +23,10 @@
 
 int lfr_policy_load_key(lfr_ctx *ctx, const char *path, unsigned char key[32])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 && errno == ENOENT) {
-        /* First use: a random key, readable by its owner only. */
-        unsigned char fresh[32];
-        randombytes_buf(fresh, sizeof fresh);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot create the key: %s", path, strerror(errno));
-        int bad = write(fd, fresh, sizeof fresh) != (ssize_t)sizeof fresh || fsync(fd);
-        close(fd);
-        sodium_memzero(fresh, sizeof fresh);
-        if (bad) {
-            unlink(path);
-            return lfr_fail(ctx, LFR_EIO, "%s: cannot write the key", path);
-        }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    }
-    if (fd < 0) return lfr_fail(ctx, LFR_EIO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    int rc = LFR_OK;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-        rc = lfr_fail(ctx, LFR_EIO, "%s: not a file", path);
-    else if (st.st_mode & 077)
-        rc = lfr_fail(ctx, LFR_EINVAL, "%s: the key is readable by others (mode %o): chmod 600 it",
-                      path, (unsigned)(st.st_mode & 0777));
-    else if (st.st_size != 32 || read(fd, key, 32) != 32)
-        rc = lfr_fail(ctx, LFR_EFORMAT, "%s: a key is exactly 32 bytes", path);
-    close(fd);
+    unsigned char fresh[32];
+    randombytes_buf(fresh, sizeof fresh); /* used only if there is no key yet */
+    int rc = lfr_secret_file(ctx, path, "key", key, 32, fresh);
+    sodium_memzero(fresh, sizeof fresh);
     return rc;
 }
 
@@ -215,4 +187,20 @@ int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
     }
     lfr_stmt_free(st);
     return rc < 0 ? rc : LFR_OK;
+}
+
+int policy_destroy_sealed(lfr_ctx *ctx, lfr_policy *p, const char *sql, const char *action,
+                          int64_t deployment, int64_t now_ms)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, now_ms);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 2, deployment);
+    if (!rc) rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    int n = lfr_store_changes(p->s);
+    lfr_stmt_free(st);
+    if (!rc && n > 0)
+        rc =
+            audit(ctx, p, NULL, action, deployment, "deployment", json_pack("{s:i}", "entries", n));
+    return rc;
 }

@@ -38,16 +38,10 @@ static int open_test(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t *t
 
 static int64_t count_blue(lfr_ctx *ctx, lfr_policy *p, int64_t deployment)
 {
-    lfr_stmt *st = NULL;
-    int64_t n = -1;
-    if (!lfr_stmt_prepare(ctx, p->s,
-                          "SELECT count(*) FROM blue_entries WHERE deployment_id = ? AND "
-                          "destroyed_ms IS NULL",
-                          &st) &&
-        !lfr_stmt_bind_int64(ctx, st, 1, deployment) && lfr_stmt_step(ctx, st) == 1)
-        n = lfr_stmt_int64(st, 0);
-    lfr_stmt_free(st);
-    return n;
+    return policy_count(ctx, p,
+                        "SELECT count(*) FROM blue_entries WHERE deployment_id = ? AND "
+                        "destroyed_ms IS NULL",
+                        deployment);
 }
 
 int lfr_bluelist_enrol(lfr_ctx *ctx, const lfr_policy *p, const lfr_actor *actor,
@@ -190,20 +184,10 @@ int lfr_bluelist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
 
 int bluelist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms)
 {
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "UPDATE blue_entries SET template = NULL, destroyed_ms = ? WHERE "
-                              "deployment_id = ? AND destroyed_ms IS NULL",
-                              &st);
-    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, now_ms);
-    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 2, deployment);
-    if (!rc) rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
-    int n = lfr_store_changes(p->s);
-    lfr_stmt_free(st);
-    if (!rc && n > 0)
-        rc = audit(ctx, p, NULL, "bluelist.destroy", deployment, "deployment",
-                   json_pack("{s:i}", "entries", n));
-    return rc;
+    return policy_destroy_sealed(ctx, p,
+                                 "UPDATE blue_entries SET template = NULL, destroyed_ms = ?1 "
+                                 "WHERE deployment_id = ?2 AND destroyed_ms IS NULL",
+                                 "bluelist.destroy", deployment, now_ms);
 }
 
 int walktest_close(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
