@@ -144,6 +144,17 @@ class ServerCase(unittest.TestCase):
             self.assertTrue(doc["error"]["message"])
         return doc
 
+    def wait_running(self, dep, running, within_s):
+        """Polls the monitor until the deployment's cameras are (not) running;
+        returns how long that took."""
+        t0 = time.time()
+        while time.time() - t0 < within_s:
+            m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            if m["running"] == running:
+                return time.time() - t0
+            time.sleep(0.1)
+        self.fail("deployment %d: running is not %s after %.1f s" % (dep, running, within_s))
+
     def draft(self, name="Op Lantern", threshold="0.75", camera_source=None):
         """A complete draft with one reviewed watchlist entry."""
         a = self.c["pc.smith"]
@@ -588,8 +599,7 @@ class ApiTest(ServerCase):
             "group": "White"}, 200)
         # Stopping ends the cameras at once, and the watchlist is destroyed.
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/stop" % dep, {"reason": "done"}, 200)
-        time.sleep(1.0)
-        self.assertFalse(self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)["running"])
+        self.wait_running(dep, False, 30)
         wl = self.expect(c["sgt.white"], "GET", "/api/deployments/%d/watchlist" % dep, None, 200)
         self.assertTrue(wl[0]["destroyed"])
         report = self.expect(c["supt.jones"], "GET", "/api/deployments/%d/report" % dep, None, 200)
@@ -656,15 +666,6 @@ class LifecycleTest(ServerCase):
         self.expect(self.c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
         return dep, entry
 
-    def wait_running(self, dep, running, within_s):
-        t0 = time.time()
-        while time.time() - t0 < within_s:
-            m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
-            if m["running"] == running:
-                return time.time() - t0
-            time.sleep(0.1)
-        self.fail("deployment %d: running is not %s after %.1f s" % (dep, running, within_s))
-
     def test_suspend_stops_cameras_at_once(self):
         # The 9 s Hamilton clip: still playing while the steps below happen.
         dep, entry = self.live("Op Suspend", 3600, "video/face_recognition_hamilton/short_hamilton_clip.mp4")
@@ -717,7 +718,7 @@ class LifecycleTest(ServerCase):
         first = frames_done(1)
         # The folder ended; suspended and resumed, the camera plays it again.
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep, {"reason": "check"}, 200)
-        time.sleep(0.5)
+        self.wait_running(dep, False, 30)
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/start" % dep, None, 200)
         self.assertGreater(frames_done(first + 1), first)
 
