@@ -876,7 +876,7 @@ class LifecycleTest(ServerCase):
             "photo_base64": photo}, 201)["id"]
         self.expect(c["pc.green"], "POST", "/api/deployments/%d/bluelist" % dep, {
             "staff_ref": "x", "consent_ref": "y", "photo_base64": photo}, 403, "forbidden")
-        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 400)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 409, "refused")
         self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 200)
@@ -906,7 +906,7 @@ class LifecycleTest(ServerCase):
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
         staff = self.expect(c["op.brown"], "GET", "/api/deployments/%d/bluelist" % dep, None, 200)
         self.assertTrue(staff[0]["destroyed"])
-        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 400)
+        self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 409, "refused")
 
 
 class FirstStartTest(unittest.TestCase):

@@ -62,9 +62,9 @@ static void test_chain_and_tampering(void **state)
     assert_int_equal(r.first_bad_seq, 0);
     /* The log refuses changes through SQL... */
     assert_int_equal(lfr_store_exec(ctx, s, "UPDATE audit_log SET actor = 'x' WHERE seq = 5"),
-                     LFR_EINVAL);
+                     LFR_EREFUSED);
     assert_non_null(strstr(lfr_errmsg(ctx), "append-only"));
-    assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq = 5"), LFR_EINVAL);
+    assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq = 5"), LFR_EREFUSED);
     /* ...and a change made around that (the triggers dropped, as someone
      * editing the file would) is named by verify. */
     assert_int_equal(lfr_store_exec(ctx, s, "DROP TRIGGER audit_no_update"), LFR_OK);
@@ -210,7 +210,7 @@ static void test_anchor(void **state)
     assert_non_null(strstr(r.problem, "deleted"));
     /* Nor is such a log anchored again over what it lost. */
     append(s, "mallory", "deployment.view", "deployment/1");
-    assert_int_equal(lfr_audit_anchor_update(ctx, a, s, 1), LFR_EINVAL);
+    assert_int_equal(lfr_audit_anchor_update(ctx, a, s, 1), LFR_EREFUSED);
     assert_non_null(strstr(lfr_errmsg(ctx), "deleted"));
     lfr_audit_anchor_free(a);
     /* Every record deleted and a new chain written in their place. */
@@ -229,7 +229,7 @@ static void test_anchor(void **state)
     assert_non_null(f);
     fprintf(f, "6 1 %064d %0128d\n", 0, 0);
     fclose(f);
-    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_EINVAL);
+    assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_EREFUSED);
     assert_non_null(strstr(lfr_errmsg(ctx), "forged"));
     /* Another key did not write the file; a missing file or key is named. */
     char other[4300];

@@ -56,7 +56,7 @@ printf 'hello, I am not an image\n' >"$tmp/text.png"
 printf 'P6\n0 0\n255\n' >"$tmp/zero.ppm"
 printf 'P6\n100000 100000\n255\n' >"$tmp/huge.ppm"
 printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0' >"$tmp/truncated.png"
-expect 4 "no-such.jpg" -- detect "$tmp/no-such.jpg"
+expect 3 "no-such.jpg" -- detect "$tmp/no-such.jpg"
 expect 3 "empty.jpg" -- detect "$tmp/empty.jpg"
 expect 3 "text.png" -- detect "$tmp/text.png"
 expect 3 "zero.ppm" -- detect "$tmp/zero.ppm"
@@ -133,7 +133,7 @@ EOF
   fi
   # lfr watch: usage and a missing source.
   expect 2 "needs --watchlist" -- watch --source x.mp4
-  expect 4 "no-such.mp4" -- watch --source "$tmp/no-such.mp4" --watchlist "$data/video/face_recognition_hamilton"
+  expect 3 "no-such.mp4" -- watch --source "$tmp/no-such.mp4" --watchlist "$data/video/face_recognition_hamilton"
   # DEP-1: live sources only inside an authorised deployment; a FIFO is
   # refused at once rather than blocking the open.
   expect 2 "live source" -- watch --source "rtsp://user:secret@127.0.0.1:1/cam" --watchlist "$data/video/face_recognition_hamilton"

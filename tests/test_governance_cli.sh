@@ -68,7 +68,7 @@ set_field community_ref CIA-7
 set_field pcc_informed yes
 set_field expected_footfall 15000
 run 1 "DEP-6" pc.smith -- deployment set "$id" threshold 0.2 --as pc.smith
-run 1 "not a UTC time" pc.smith -- deployment set "$id" start "next tuesday" --as pc.smith
+run 2 "not a UTC time" pc.smith -- deployment set "$id" start "next tuesday" --as pc.smith
 run 0 "" pc.smith -- deployment location "$id" "Queen Street" "highest footfall in the centre" --as pc.smith
 run 1 "public_notice" pc.smith -- deployment submit "$id" --as pc.smith
 set_field public_notice "force website and signs"
@@ -77,8 +77,8 @@ if [ -f "$photo" ]; then
   wl() { run "$1" "$2" pc.smith -- watchlist add "$id" "$3" --person "PNC 01/2345" --category "$4" \
     --reason "wanted on warrant for robbery" --source "custody image 2024/5531" \
     --legal-basis "PACE s.64A" --photo-date 2024-03-01 --as pc.smith; }
-  wl 1 "WL-2" "$photo" celebrity
-  wl 1 "faces found" "$data/samples/face_recognition_examples/examples/two_people.jpg" wanted
+  wl 2 "WL-2" "$photo" celebrity
+  wl 2 "faces found" "$data/samples/face_recognition_examples/examples/two_people.jpg" wanted
   wl 0 '"entry"' "$photo" wanted
   entry=$(sed -n 's/.*"entry": \([0-9]*\).*/\1/p' "$tmp/out")
   run 0 "" pc.smith -- deployment submit "$id" --as pc.smith
@@ -110,7 +110,7 @@ run 1 "authoriser" op.brown -- report review "$id" --as op.brown
 run 0 "" dpo.green -- report summary --from 2000-01-01 --to 2200-01-01 --out "$tmp/summary.html" --as dpo.green
 grep -q "<svg" "$tmp/summary.html" && ok || bad "report summary --out wrote no charts"
 run 2 "--format" dpo.green -- report record "$id" --format pdf --as dpo.green
-run 1 "html, csv, json" dpo.green -- report record "$id" --format text --as dpo.green
+run 2 "html, csv, json" dpo.green -- report record "$id" --format text --as dpo.green
 run 0 '"chain_intact": true' dpo.green -- report oversight --as dpo.green
 run 3 "no deployment 999" supt.jones -- deployment show 999 --as supt.jones
 run 2 "not a deployment id" supt.jones -- deployment show "1; DROP TABLE deployments" --as supt.jones

@@ -288,7 +288,7 @@ static void test_corrupt_and_wrong_files_refused(void **state)
     char path[4400];
     snprintf(path, sizeof path, "%s/dlib_resnet128.onnx", scratch());
     assert_int_equal(remove(path), 0);
-    expect_refused("dlib_resnet128", LFR_ENOENT, "run scripts/setup.sh");
+    expect_refused("dlib_resnet128", LFR_EMODEL, "run scripts/setup.sh");
 }
 
 /* The fused template is each member's embedding times sqrt(weight),
@@ -396,7 +396,7 @@ static void test_bad_fusions_refused(void **state)
     expect_refused("twice", LFR_EMODEL, "twice");
     snprintf(buf, sizeof buf, "%s, {\"model\": \"absent\", \"weight\": 0.4}", a);
     write_fusion("absent_member", buf, 704);
-    expect_refused("absent_member", LFR_ENOENT, "fusion 'absent_member'");
+    expect_refused("absent_member", LFR_EMODEL, "fusion 'absent_member'");
     snprintf(buf, sizeof buf, "%s, {\"model\": \"mobilefacenet192\", \"weight\": 0}", a);
     write_fusion("zero_weight", buf, 704);
     expect_refused("zero_weight", LFR_EMODEL, "weight");

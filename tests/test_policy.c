@@ -139,20 +139,14 @@ static int64_t complete_draft(int submit, const char *threshold, const char *siz
     return id;
 }
 
-static void expect(int rc, int code, const char *needle)
-{
-    if (rc != code)
-        fail_msg("got %s (%s), expected %s", lfr_err_name(rc), lfr_errmsg(ctx), lfr_err_name(code));
-    if (needle && !strstr(lfr_errmsg(ctx), needle))
-        fail_msg("message '%s' lacks '%s'", lfr_errmsg(ctx), needle);
-}
+#define expect(rc, code, needle) test_expect_rc(ctx, rc, code, needle)
 
 static void test_users_and_roles(void **state)
 {
     (void)state;
     lfr_actor a;
-    expect(lfr_policy_login(ctx, pol, "admin", "wrong password!!", &a), LFR_EINVAL, "wrong");
-    expect(lfr_policy_login(ctx, pol, "nobody", PW, &a), LFR_EINVAL, "wrong");
+    expect(lfr_policy_login(ctx, pol, "admin", "wrong password!!", &a), LFR_EAUTH, "wrong");
+    expect(lfr_policy_login(ctx, pol, "nobody", PW, &a), LFR_EAUTH, "wrong");
     /* Separation of duties: an administrator never sees faces. */
     expect(lfr_user_add(ctx, pol, &admin, "x.admin", LFR_ROLE_ADMIN | LFR_ROLE_OPERATOR, 0, PW),
            LFR_EPERM, "separation of duties");
@@ -164,12 +158,12 @@ static void test_users_and_roles(void **state)
         LFR_EINVAL, "user name");
     expect(lfr_user_add(ctx, pol, &operator_, "x.op", LFR_ROLE_OPERATOR, 0, PW), LFR_EPERM,
            "admin");
-    expect(lfr_user_add(ctx, pol, &admin, "pc.smith", LFR_ROLE_OPERATOR, 0, PW), LFR_EINVAL,
+    expect(lfr_user_add(ctx, pol, &admin, "pc.smith", LFR_ROLE_OPERATOR, 0, PW), LFR_EREFUSED,
            "already exists");
     /* A disabled user cannot log in. */
     assert_int_equal(lfr_user_add(ctx, pol, &admin, "pc.leaver", LFR_ROLE_OPERATOR, 1, PW), LFR_OK);
     assert_int_equal(lfr_user_disable(ctx, pol, &admin, "pc.leaver"), LFR_OK);
-    expect(lfr_policy_login(ctx, pol, "pc.leaver", PW, &a), LFR_EINVAL, "disabled");
+    expect(lfr_policy_login(ctx, pol, "pc.leaver", PW, &a), LFR_EAUTH, "disabled");
     json_t *list = NULL;
     expect(lfr_user_list(ctx, pol, &operator_, &list), LFR_EPERM, NULL);
     assert_int_equal(lfr_user_list(ctx, pol, &auditor, &list), LFR_OK);
@@ -194,27 +188,27 @@ static void test_authorisation_rules(void **state)
     expect(lfr_deployment_authorise(ctx, pol, &both, id, 0, t0 - HOUR_MS), LFR_EPERM,
            "separation of duties");
     /* Not yet authorised: no processing, no start. */
-    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 + HOUR_MS), LFR_EINVAL, "submitted");
+    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 + HOUR_MS), LFR_EREFUSED, "submitted");
     expect(lfr_deployment_authorise(ctx, pol, &supt, id, 0, t0 - HOUR_MS), LFR_OK, NULL);
     /* The record is frozen now. */
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "something else"), LFR_EINVAL,
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "something else"), LFR_EREFUSED,
            "frozen");
     /* The threshold: only its officer, never below the floor. */
     expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.65"), LFR_EPERM,
            "authorising officer");
-    expect(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.40"), LFR_EINVAL, "floor");
+    expect(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.40"), LFR_EREFUSED, "floor");
     assert_int_equal(lfr_deployment_set(ctx, pol, &supt, id, "threshold", "0.65"), LFR_OK);
     /* The window (DEP-5). */
-    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 - 60000), LFR_EINVAL, "window");
+    expect(lfr_deployment_start(ctx, pol, &operator_, id, t0 - 60000), LFR_EREFUSED, "window");
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, id, t0 + 60000), LFR_OK);
     assert_int_equal(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS), LFR_OK);
-    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 8 * HOUR_MS), LFR_EINVAL, "window");
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 8 * HOUR_MS), LFR_EREFUSED, "window");
     /* Suspend and cancel: the authorising officer only (DEP-9). */
-    expect(lfr_deployment_suspend(ctx, pol, &inspector, id, "disorder", t0 + HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_suspend(ctx, pol, &inspector, id, "disorder", t0 + HOUR_MS), LFR_EPERM,
            "authorising officer");
     assert_int_equal(lfr_deployment_suspend(ctx, pol, &supt, id, "disorder nearby", t0 + HOUR_MS),
                      0);
-    expect(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS + 1), LFR_EINVAL, "suspended");
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + HOUR_MS + 1), LFR_EREFUSED, "suspended");
     assert_int_equal(lfr_deployment_start(ctx, pol, &supt, id, t0 + 2 * HOUR_MS), LFR_OK);
     /* At its end time the deployment ends by itself. */
     int n = 0;
@@ -222,9 +216,9 @@ static void test_authorisation_rules(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(lfr_policy_tick(ctx, pol, t0 + 8 * HOUR_MS, &n), LFR_OK);
     assert_int_equal(n, 1);
-    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 3 * HOUR_MS), LFR_EINVAL, "ended");
+    expect(lfr_deployment_may_process(ctx, pol, id, t0 + 3 * HOUR_MS), LFR_EREFUSED, "ended");
     /* Review: signed off by the authorising officer only. */
-    expect(lfr_deployment_review(ctx, pol, &inspector, id, t0 + 24 * HOUR_MS), LFR_EINVAL, "PUB-2");
+    expect(lfr_deployment_review(ctx, pol, &inspector, id, t0 + 24 * HOUR_MS), LFR_EPERM, "PUB-2");
     assert_int_equal(lfr_deployment_review(ctx, pol, &supt, id, t0 + 24 * HOUR_MS), LFR_OK);
     json_t *doc = NULL;
     assert_int_equal(lfr_deployment_show(ctx, pol, &auditor, id, &doc), LFR_OK);
@@ -261,17 +255,18 @@ static void test_mandatory_fields_and_limits(void **state)
     int64_t id = 0;
     assert_int_equal(lfr_deployment_create(ctx, pol, &applicant, "Op Half", &id), LFR_OK);
     assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, id, "purpose", "a purpose"), LFR_OK);
-    expect(lfr_deployment_submit(ctx, pol, &applicant, id), LFR_EINVAL, "mandatory field");
+    expect(lfr_deployment_submit(ctx, pol, &applicant, id), LFR_EREFUSED, "mandatory field");
     /* No public notice and no exemption. */
     int64_t id2 = complete_draft(0, "0.6", "1000");
     (void)id2;
     /* Threshold below the floor, watchlist over the maximum, DEP-7. */
-    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.2"), LFR_EINVAL, "DEP-6");
+    expect(lfr_deployment_set(ctx, pol, &applicant, id, "threshold", "0.2"), LFR_EREFUSED, "DEP-6");
     int64_t big = complete_draft(1, "0.6", "6000");
-    expect(lfr_deployment_authorise(ctx, pol, &supt, big, 0, t0 - HOUR_MS), LFR_EINVAL, "WL-7");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, big, 0, t0 - HOUR_MS), LFR_EREFUSED, "WL-7");
     /* 5,000 people at 0.46 (FMR ~3e-5): ~15% false alerts per face. */
     int64_t noisy = complete_draft(1, "0.46", "5000");
-    expect(lfr_deployment_authorise(ctx, pol, &supt, noisy, 0, t0 - HOUR_MS), LFR_EINVAL, "DEP-7");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, noisy, 0, t0 - HOUR_MS), LFR_EREFUSED,
+           "DEP-7");
     /* A sensitive location needs a written justification (DEP-8). */
     expect(lfr_deployment_add_location(ctx, pol, &applicant, id, "St Mary's", "near the market", 1,
                                        "because"),
@@ -319,15 +314,15 @@ static void test_mandatory_fields_and_limits(void **state)
     assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, ex, "critical_threat_exemption",
                                         "credible threat to life, notice would alert the suspect"),
                      LFR_OK);
-    expect(lfr_deployment_submit(ctx, pol, &applicant, ex), LFR_EINVAL, "exemption_approved_by");
+    expect(lfr_deployment_submit(ctx, pol, &applicant, ex), LFR_EREFUSED, "exemption_approved_by");
     /* Time-bound (item 11): at most 24 hours, and authorised before it
      * starts, not long after. */
     int64_t long_one = complete_draft(0, "0.6", "1000");
     assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, long_one, "end", "2026-12-03T09:00Z"),
                      LFR_OK);
-    expect(lfr_deployment_submit(ctx, pol, &applicant, long_one), LFR_EINVAL, "at most 24");
+    expect(lfr_deployment_submit(ctx, pol, &applicant, long_one), LFR_EREFUSED, "at most 24");
     int64_t late = complete_draft(1, "0.6", "1000");
-    expect(lfr_deployment_authorise(ctx, pol, &supt, late, 0, t0 + HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &supt, late, 0, t0 + HOUR_MS), LFR_EREFUSED,
            "started 60 minutes ago");
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, late, 0, t0 + 10 * 60 * 1000),
                      LFR_OK);
@@ -340,11 +335,11 @@ static void test_urgent_route(void **state)
     /* An inspector may authorise urgently; it must be ratified in 24 h. */
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &inspector, id, 1, t0 - HOUR_MS), LFR_OK);
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, id, t0), LFR_OK);
-    expect(lfr_deployment_ratify(ctx, pol, &inspector, id, t0), LFR_EINVAL, "superintendent");
+    expect(lfr_deployment_ratify(ctx, pol, &inspector, id, t0), LFR_EPERM, "superintendent");
     int64_t id2 = complete_draft(1, "0.6", "1000");
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &inspector, id2, 1, t0 - 30 * HOUR_MS), 0);
     /* Not ratified by its deadline: stopped. */
-    expect(lfr_deployment_start(ctx, pol, &operator_, id2, t0 + 60000), LFR_EINVAL, "ratified");
+    expect(lfr_deployment_start(ctx, pol, &operator_, id2, t0 + 60000), LFR_EREFUSED, "ratified");
     assert_int_equal(lfr_deployment_ratify(ctx, pol, &supt, id, t0 + HOUR_MS), LFR_OK);
     assert_int_equal(lfr_deployment_may_process(ctx, pol, id, t0 + 2 * HOUR_MS), LFR_OK);
 }
@@ -528,11 +523,11 @@ static void test_watchlists(void **state)
     /* Authorisation waits for review (WL-4) and second approvals (WL-2). */
     assert_int_equal(lfr_deployment_set(ctx, pol, &applicant, dep, "public_notice", "website"), 0);
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
-    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL, "WL-4");
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EREFUSED, "WL-4");
     int64_t all[] = {a, b, c, v, ch};
     for (int i = 0; i < 5; i++)
         assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, all[i], t0 - 2 * HOUR_MS), 0);
-    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EINVAL,
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_EREFUSED,
            "second approval");
     expect(lfr_watchlist_approve(ctx, pol, &applicant, v), LFR_EPERM, NULL);
     assert_int_equal(lfr_watchlist_approve(ctx, pol, &reviewer, v), LFR_OK);
@@ -543,7 +538,7 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, c, t0 - 2 * HOUR_MS), LFR_OK);
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
     /* WL-1: the list is closed once authorised. */
-    add(dep, entry("PNC 04", "wanted"), KNN "kit_harington/john1.jpeg", LFR_EINVAL, "WL-1", NULL);
+    add(dep, entry("PNC 04", "wanted"), KNN "kit_harington/john1.jpeg", LFR_EREFUSED, "WL-1", NULL);
     /* Removal once authorised is its officer's act alone (issue 13 item 4),
      * and the running cameras learn of it from lfr_watchlist_removed. */
     int n_removed = -1;
@@ -554,7 +549,7 @@ static void test_watchlists(void **state)
     expect(lfr_watchlist_remove(ctx, pol, &reviewer, b, t0 - HOUR_MS), LFR_EPERM,
            "authorising officer");
     assert_int_equal(lfr_watchlist_remove(ctx, pol, &supt, b, t0 - HOUR_MS), LFR_OK);
-    expect(lfr_watchlist_remove(ctx, pol, &supt, b, t0 - HOUR_MS), LFR_EINVAL, "already");
+    expect(lfr_watchlist_remove(ctx, pol, &supt, b, t0 - HOUR_MS), LFR_EREFUSED, "already");
     int64_t gone[4];
     assert_int_equal(lfr_watchlist_removed(ctx, pol, dep, gone, 4, &n_removed), LFR_OK);
     assert_int_equal(n_removed, 1);
@@ -573,7 +568,7 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_stmt_int64(st, 0), 5);
     assert_int_equal(lfr_stmt_int64(st, 1), 5);
     lfr_stmt_free(st);
-    expect(lfr_watchlist_remove(ctx, pol, &supt, a, t0 + 2 * HOUR_MS), LFR_EINVAL, "already");
+    expect(lfr_watchlist_remove(ctx, pol, &supt, a, t0 + 2 * HOUR_MS), LFR_EREFUSED, "already");
     json_t *sar = NULL;
     expect(lfr_sar_lookup(ctx, pol, &operator_, "PNC 01/234567A", &sar), LFR_EPERM, "auditor");
     assert_int_equal(lfr_sar_lookup(ctx, pol, &auditor, "PNC 01/234567A", &sar), LFR_OK);
@@ -611,7 +606,7 @@ static void test_alerts_and_retention(void **state)
            "control");
     assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", "gate"),
                      0);
-    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/2", ""), LFR_EREFUSED,
            "already");
     /* Unreviewed entries are never searched. */
     lfr_gallery *g = NULL;
@@ -623,7 +618,7 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_gallery_identities(g), 1);
     lfr_gallery_free(g);
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
-    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam2", "rtsp://10.0.0.5/2", ""), LFR_EINVAL,
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam2", "rtsp://10.0.0.5/2", ""), LFR_EREFUSED,
            "draft");
     lfr_alert_record a = {.deployment = dep,
                           .entry = e,
@@ -634,13 +629,13 @@ static void test_alerts_and_retention(void **state)
                           .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-jpeg",
                           .crop_len = 9};
     int64_t id = 0;
-    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "not live");
+    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EREFUSED, "not live");
     expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
     assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &id), LFR_OK);
     int64_t still_open = id;
     a.entry = 999999;
-    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EINVAL, "watchlist");
+    expect(lfr_alert_record_new(ctx, pol, &a, &id), LFR_EREFUSED, "watchlist");
     a.entry = e;
     int64_t first = 0, second = 0;
     assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &first), LFR_OK);
@@ -648,10 +643,10 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &second), LFR_OK);
     /* HIL-2: an outcome follows a decision to engage; an operator decides. */
     expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "arrest", 300, NULL, t0 + HOUR_MS),
-           LFR_EINVAL, "decision to engage");
+           LFR_EREFUSED, "decision to engage");
     expect(lfr_alert_decide(ctx, pol, &engager, first, 1, t0 + HOUR_MS), LFR_EPERM, "operator");
     assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, first, 1, t0 + HOUR_MS), LFR_OK);
-    expect(lfr_alert_decide(ctx, pol, &operator_, first, 0, t0 + HOUR_MS), LFR_EINVAL, "already");
+    expect(lfr_alert_decide(ctx, pol, &operator_, first, 0, t0 + HOUR_MS), LFR_EREFUSED, "already");
     expect(lfr_alert_outcome(ctx, pol, &engager, first, 1, "shot", 300, NULL, t0 + HOUR_MS),
            LFR_EINVAL, "HIL-2");
     assert_int_equal(lfr_alert_outcome(ctx, pol, &engager, first, 1, "words_of_advice", 240,
@@ -715,7 +710,7 @@ static void test_alerts_and_retention(void **state)
     json_decref(alerts);
     /* The closing report (DEP-10): after the end, aggregates only. */
     json_t *report = NULL;
-    expect(lfr_deployment_report(ctx, pol, &supt, dep, &report), LFR_EINVAL, "follows its end");
+    expect(lfr_deployment_report(ctx, pol, &supt, dep, &report), LFR_EREFUSED, "follows its end");
     assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", t0 + 2 * HOUR_MS),
                      0);
     expect(lfr_deployment_report(ctx, pol, &operator_, dep, &report), LFR_EPERM, NULL);
@@ -808,7 +803,7 @@ static void test_watchlist_limits(void **state)
     pol = small;
     int64_t dep = complete_draft(0, "0.6", "1000");
     add(dep, entry("P1", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
-    add(dep, entry("P2", "wanted"), KNN "obama/obama.jpg", LFR_EINVAL, "WL-7", NULL);
+    add(dep, entry("P2", "wanted"), KNN "obama/obama.jpg", LFR_EREFUSED, "WL-7", NULL);
     pol = saved;
     lfr_policy_free(small);
     char path[4096];
@@ -859,7 +854,7 @@ static void test_wrong_key_refused(void **state)
     lfr_policy_config cfg = lfr_policy_default_config();
     cfg.key = other;
     lfr_policy *p2 = NULL;
-    expect(lfr_policy_new(ctx, store, &cfg, &p2), LFR_EINVAL, "does not open");
+    expect(lfr_policy_new(ctx, store, &cfg, &p2), LFR_EREFUSED, "does not open");
     assert_null(p2);
     cfg.key = key;
     assert_int_equal(lfr_policy_new(ctx, store, &cfg, &p2), LFR_OK);
@@ -1054,15 +1049,15 @@ static void test_walk_test(void **state)
     assert_int_equal(lfr_gallery_identities(g), 2);
     lfr_gallery_free(g);
     int64_t wt = 0;
-    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 1000, &wt), LFR_EINVAL,
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 1000, &wt), LFR_EREFUSED,
            "once it is authorised");
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK);
     /* Faces are processed only inside the authorised window (DEP-5). */
-    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 - 1000, &wt), LFR_EINVAL, "window");
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 - 1000, &wt), LFR_EREFUSED, "window");
     expect(lfr_walktest_start(ctx, pol, &applicant, dep, t0 + 1000, &wt), LFR_EPERM, NULL);
     assert_int_equal(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 1000, &wt), LFR_OK);
-    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 2000, &(int64_t){0}), LFR_EINVAL,
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 2000, &(int64_t){0}), LFR_EREFUSED,
            "still running");
     /* The cameras run the walk test, at the authorised threshold; the
      * deployment itself is not live. */
@@ -1070,7 +1065,7 @@ static void test_walk_test(void **state)
     assert_non_null(r);
     assert_int_equal(r->walk_test, wt);
     assert_true(fabs(r->threshold - 0.6) < 1e-9);
-    expect(lfr_deployment_may_process(ctx, pol, dep, t0 + 2000), LFR_EINVAL, "not live");
+    expect(lfr_deployment_may_process(ctx, pol, dep, t0 + 2000), LFR_EREFUSED, "not live");
     /* Passes: who sets off, past which camera. */
     int64_t pass = 0;
     expect(lfr_walktest_pass(ctx, pol, &operator_, dep, e, "cam1", t0 + 5000, &pass), LFR_ENOENT,
@@ -1083,15 +1078,15 @@ static void test_walk_test(void **state)
     assert_int_equal(lfr_walktest_pass(ctx, pol, &operator_, dep, b1, "cam2", t0 + 120000, &pass),
                      0);
     /* Hits come from the cameras: never of the watchlist. */
-    expect(lfr_walktest_hit(ctx, pol, wt, e, "cam1", t0 + 11000, 0.7), LFR_EINVAL, "blue list");
+    expect(lfr_walktest_hit(ctx, pol, wt, e, "cam1", t0 + 11000, 0.7), LFR_EREFUSED, "blue list");
     assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 13500, 0.71), LFR_OK);
     assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b2, "cam2", t0 + 26000, 0.66), LFR_OK);
     /* b1 on the wrong camera for its pass, and b2 with no pass: false. */
     assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 125000, 0.62), LFR_OK);
     assert_int_equal(lfr_walktest_hit(ctx, pol, wt, b2, "cam1", t0 + 200000, 0.61), LFR_OK);
     assert_int_equal(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 300000), LFR_OK);
-    expect(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 301000, 0.7), LFR_EINVAL, "over");
-    expect(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 301000), LFR_EINVAL, "no walk test");
+    expect(lfr_walktest_hit(ctx, pol, wt, b1, "cam1", t0 + 301000, 0.7), LFR_EREFUSED, "over");
+    expect(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 301000), LFR_EREFUSED, "no walk test");
     json_t *res = NULL;
     expect(lfr_walktest_results(ctx, pol, &engager, dep, &res), LFR_EPERM, NULL);
     assert_int_equal(lfr_walktest_results(ctx, pol, &supt, dep, &res), LFR_OK);
@@ -1131,7 +1126,7 @@ static void test_walk_test(void **state)
     assert_int_equal(lfr_policy_new(ctx, store, &cfg, &strict), LFR_OK);
     int64_t bare = complete_draft(1, "0.6", "1000");
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, bare, 0, t0 - HOUR_MS), LFR_OK);
-    expect(lfr_deployment_start(ctx, strict, &operator_, bare, t0 + 1000), LFR_EINVAL, "ACC-3");
+    expect(lfr_deployment_start(ctx, strict, &operator_, bare, t0 + 1000), LFR_EREFUSED, "ACC-3");
     assert_int_equal(lfr_deployment_cancel(ctx, pol, &supt, bare, "not needed", t0 + 2000), LFR_OK);
     /* Going live ends the blue list: its templates are destroyed. */
     assert_int_equal(lfr_deployment_start(ctx, strict, &operator_, dep, t0 + 400000), LFR_OK);
@@ -1144,7 +1139,7 @@ static void test_walk_test(void **state)
     assert_int_equal(lfr_bluelist_gallery(ctx, pol, dep, engine, &g), LFR_OK);
     assert_int_equal(lfr_gallery_identities(g), 0);
     lfr_gallery_free(g);
-    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 500000, &wt), LFR_EINVAL, "live");
+    expect(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 500000, &wt), LFR_EREFUSED, "live");
     r = running_of(dep, t0 + 500000);
     assert_non_null(r);
     assert_int_equal(r->walk_test, 0);
@@ -1189,7 +1184,7 @@ static void test_threshold_floor_setting(void **state)
     lfr_policy_free(other);
     /* A threshold under it is refused. */
     int64_t dep = complete_draft(0, "0.6", "1000");
-    expect(lfr_deployment_set(ctx, pol, &applicant, dep, "threshold", "0.5"), LFR_EINVAL, "floor");
+    expect(lfr_deployment_set(ctx, pol, &applicant, dep, "threshold", "0.5"), LFR_EREFUSED, "floor");
     /* Back to the model's floor for the other tests. */
     assert_int_equal(lfr_policy_set_floor(ctx, pol, &supt, 0.45, "restored: FV-2026-03", t0),
                      LFR_OK);

@@ -44,13 +44,7 @@ static void ok(int rc)
     if (rc) fail_msg("%s: %s", lfr_err_name(rc), lfr_errmsg(ctx));
 }
 
-static void expect(int rc, int code, const char *needle)
-{
-    if (rc != code)
-        fail_msg("got %s (%s), expected %s", lfr_err_name(rc), lfr_errmsg(ctx), lfr_err_name(code));
-    if (needle && !strstr(lfr_errmsg(ctx), needle))
-        fail_msg("message '%s' lacks '%s'", lfr_errmsg(ctx), needle);
-}
+#define expect(rc, code, needle) test_expect_rc(ctx, rc, code, needle)
 
 /* An authorised deployment by the applicant: public notice or exemption. */
 static int64_t authorised(const char *name, const char *start, const char *end, int exemption,
@@ -530,7 +524,7 @@ static void test_record(void **state)
     lfr_free(csv.text);
     lfr_free(js.text);
     /* Only once it is over; only its formats. */
-    expect(lfr_report_record(ctx, pol, &applicant, dep_live, LFR_REPORT_HTML, &t, &n), LFR_EINVAL,
+    expect(lfr_report_record(ctx, pol, &applicant, dep_live, LFR_REPORT_HTML, &t, &n), LFR_EREFUSED,
            "follows its end");
     assert_null(t);
     expect(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_TEXT, &t, &n), LFR_EINVAL,
@@ -543,7 +537,7 @@ static void test_exemption(void **state)
     (void)state;
     char *t = NULL;
     size_t n = 0;
-    expect(lfr_report_notice(ctx, pol, &applicant, dep_b, LFR_REPORT_HTML, &t, &n), LFR_EINVAL,
+    expect(lfr_report_notice(ctx, pol, &applicant, dep_b, LFR_REPORT_HTML, &t, &n), LFR_EREFUSED,
            "critical threat exemption");
     assert_null(t);
     /* The record shows it instead, with who approved it. */
@@ -605,7 +599,7 @@ static void test_notice(void **state)
     lfr_free(live.text);
     int64_t draft = 0;
     ok(lfr_deployment_create(ctx, pol, &applicant, "Op Draft", &draft));
-    expect(lfr_report_notice(ctx, pol, &applicant, draft, LFR_REPORT_TEXT, &t, &n), LFR_EINVAL,
+    expect(lfr_report_notice(ctx, pol, &applicant, draft, LFR_REPORT_TEXT, &t, &n), LFR_EREFUSED,
            "once it is authorised");
     expect(lfr_report_notice(ctx, pol, &applicant, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL,
            "html, text");
@@ -625,7 +619,7 @@ static void test_review(void **state)
     expect(lfr_report_review(ctx, pol, NULL, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
     expect(lfr_report_review(ctx, pol, &supt, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL,
            "html, json");
-    expect(lfr_report_review(ctx, pol, &supt, dep_live, LFR_REPORT_JSON, &t, &n), LFR_EINVAL,
+    expect(lfr_report_review(ctx, pol, &supt, dep_live, LFR_REPORT_JSON, &t, &n), LFR_EREFUSED,
            "follows its end");
     doc js = get(lfr_report_review(ctx, pol, &auditor, dep_a, LFR_REPORT_JSON, &t, &n), &t, &n);
     json_error_t err;

@@ -599,7 +599,7 @@ static void test_bad_models_refused(void **state)
                        "[41.54, 92.36], [70.72, 92.20]], \"threshold\": 0.4}\n";
     char text[2048], hex[65];
     /* Missing manifest. */
-    expect_load_error("nothing", LFR_ENOENT, "no manifest");
+    expect_load_error("nothing", LFR_EMODEL, "no manifest");
     /* Invalid JSON, with the position. */
     write_text("broken.json", "{\"name\": \"x\",,}");
     expect_load_error("broken", LFR_EMODEL, "invalid JSON");
@@ -610,7 +610,7 @@ static void test_bad_models_refused(void **state)
     snprintf(text, sizeof text, good, "absent.onnx",
              "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
     write_text("absent.json", text);
-    expect_load_error("absent", LFR_ENOENT, "absent.onnx");
+    expect_load_error("absent", LFR_EMODEL, "absent.onnx");
     /* Checksum mismatch: a truncated copy of the real model. */
     copy_model("fr_feature.onnx", "truncated.onnx", 100000);
     snprintf(text, sizeof text, good, "truncated.onnx",

@@ -1,5 +1,6 @@
-/* tests/testutil.c - locating test data, models and scratch files. */
+/* tests/testutil.c - locating test data, models and scratch files; checking error codes. */
 #include "testutil.h"
+#include "lfr/base.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,4 +45,13 @@ void test_write_file(const char *path, const void *data, size_t len)
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
+}
+
+void test_expect_rc_at(int line, const lfr_ctx *ctx, int rc, int code, const char *needle)
+{
+    if (rc != code)
+        fail_msg("line %d: got %s (%s), expected %s", line, lfr_err_name(rc), lfr_errmsg(ctx),
+                 lfr_err_name(code));
+    if (needle && !strstr(lfr_errmsg(ctx), needle))
+        fail_msg("line %d: message '%s' lacks '%s'", line, lfr_errmsg(ctx), needle);
 }

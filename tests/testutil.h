@@ -27,4 +27,10 @@ void test_write_file(const char *path, const void *data, size_t len);
         }                                                                                          \
     } while (0)
 
+/* Fails the test (naming the caller's line) unless rc is code and, when
+ * needle is given, the ctx's message contains it. */
+typedef struct lfr_ctx lfr_ctx;
+void test_expect_rc_at(int line, const lfr_ctx *ctx, int rc, int code, const char *needle);
+#define test_expect_rc(ctx, rc, code, needle) test_expect_rc_at(__LINE__, ctx, rc, code, needle)
+
 #endif

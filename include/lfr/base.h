@@ -11,25 +11,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* X(name, value, description). The CLI maps each to an exit code. */
+/* The one table of errors: X(name, value, description, exit, http, api).
+ * exit is the lfr command's exit status (0 ok; 1 ran and the answer is no:
+ * refused, forbidden, not authenticated; 2 usage or invalid argument; 3 bad
+ * input data; 4 environment; 5 internal); http and api are the status and
+ * the error code the HTTP API answers with.
+ *   EINVAL     a value is malformed or out of range: the caller can fix it;
+ *   EREFUSED   the value is well formed but a rule of the APP or the state
+ *              of the thing refuses it (DEP-3's ranks, a closed watchlist);
+ *   EPERM      the user is known but their role may not do this;
+ *   EAUTH      who is asking is not established (wrong name or password,
+ *              a locked name, an expired session). */
 #define LFR_ERRNO_MAP(X)                                                                           \
-    X(OK, 0, "success")                                                                            \
-    X(ENOMEM, -1, "out of memory")                                                                 \
-    X(EINVAL, -2, "invalid argument")                                                              \
-    X(EIO, -3, "input/output error")                                                               \
-    X(ENOENT, -4, "no such file")                                                                  \
-    X(EFORMAT, -5, "malformed input data")                                                         \
-    X(ELIMIT, -6, "input exceeds a configured limit")                                              \
-    X(EMODEL, -7, "model file missing, corrupt or unsuitable")                                     \
-    X(ERUNTIME, -8, "neural network runtime failure")                                              \
-    X(ENOFACE, -9, "no face found")                                                                \
-    X(EINTERNAL, -10, "internal error")                                                            \
-    X(EEND, -11, "end of stream")                                                                  \
-    X(EPERM, -12, "not permitted for this user")                                                   \
-    X(EBUSY, -13, "too many requests: try again later")
+    X(OK, 0, "success", 0, 200, "ok")                                                              \
+    X(ENOMEM, -1, "out of memory", 4, 503, "unavailable")                                          \
+    X(EINVAL, -2, "invalid argument", 2, 400, "invalid")                                           \
+    X(EIO, -3, "input/output error", 4, 500, "internal")                                           \
+    X(ENOENT, -4, "no such file or record", 3, 404, "not_found")                                   \
+    X(EFORMAT, -5, "malformed input data", 3, 400, "bad_request")                                  \
+    X(ELIMIT, -6, "input exceeds a configured limit", 3, 413, "too_large")                         \
+    X(EMODEL, -7, "model file missing, corrupt or unsuitable", 4, 500, "internal")                 \
+    X(ERUNTIME, -8, "neural network runtime failure", 4, 500, "internal")                          \
+    X(ENOFACE, -9, "no face found", 3, 400, "invalid")                                             \
+    X(EINTERNAL, -10, "internal error", 5, 500, "internal")                                        \
+    X(EEND, -11, "end of stream", 5, 500, "internal")                                              \
+    X(EPERM, -12, "not permitted for this user", 1, 403, "forbidden")                              \
+    X(EBUSY, -13, "too many requests: try again later", 4, 429, "too_many")                        \
+    X(EREFUSED, -14, "refused by a rule", 1, 409, "refused")                                       \
+    X(EAUTH, -15, "not authenticated", 1, 401, "unauthenticated")
 
 typedef enum {
-#define LFR_ERR_ENUM(name, value, text) LFR_##name = value,
+#define LFR_ERR_ENUM(name, value, text, exit, http, api) LFR_##name = value,
     LFR_ERRNO_MAP(LFR_ERR_ENUM)
 #undef LFR_ERR_ENUM
 } lfr_err;
@@ -38,6 +50,11 @@ typedef enum {
 const char *lfr_strerror(int code);
 /* Static name of a code ("LFR_ENOMEM"); never NULL. */
 const char *lfr_err_name(int code);
+/* The table's exit status, HTTP status and API error code of a code (an
+ * unknown code is internal: 5, 500, "internal"). */
+int lfr_err_exit_status(int code);
+int lfr_err_http_status(int code);
+const char *lfr_err_api_code(int code);
 
 /* Per-thread context: holds the last error's code and message. */
 typedef struct lfr_ctx lfr_ctx;
@@ -45,8 +62,9 @@ typedef struct lfr_ctx lfr_ctx;
 /* Allocates a context. Returns LFR_OK or LFR_ENOMEM (*out NULL). */
 int lfr_ctx_new(lfr_ctx **out);
 void lfr_ctx_free(lfr_ctx *ctx);
-/* Message of the last failure on ctx; "" after success. Borrowed: valid until
- * the next call on ctx. */
+/* Message of the last failure on ctx; "" on a new or cleared ctx. Like
+ * errno, a call that succeeds leaves it as it was: read it only after a
+ * call that failed. Borrowed: valid until the next call on ctx. */
 const char *lfr_errmsg(const lfr_ctx *ctx);
 /* Code of the last failure on ctx. */
 int lfr_errcode(const lfr_ctx *ctx);

@@ -118,7 +118,7 @@ typedef struct lfr_actor {
  * saying what needed which roles. actor NULL: nobody. */
 int lfr_actor_need(lfr_ctx *ctx, const lfr_actor *actor, int any, const char *what);
 
-/* Checks name and password (argon2id) of an enabled user. LFR_EINVAL for a
+/* Checks name and password (argon2id) of an enabled user. LFR_EAUTH for a
  * wrong name or password (one message for both). */
 int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *password,
                      lfr_actor *out);

@@ -41,12 +41,13 @@ const char *lfr_report_content_type(lfr_report_format f);
 /* Each document call fills *out with the document (NUL-terminated, *len
  * bytes without the NUL; owned: free with lfr_free), or leaves it NULL and
  * returns an error: LFR_EPERM for a role that may not have it, LFR_EINVAL
- * for a format the document does not come in or a deployment not at that
- * stage (the message says which), LFR_ENOENT for no such deployment. */
+ * for a format the document does not come in, LFR_EREFUSED for a
+ * deployment not at that stage (the message says which), LFR_ENOENT for no
+ * such deployment. */
 
 /* PUB-1, html or text: where, when, why, who is looked for, what happens
  * to faces, how to find out more and exercise data rights. Needs an
- * authorised deployment; refused (LFR_EINVAL) when the critical threat
+ * authorised deployment; refused (LFR_EREFUSED) when the critical threat
  * exemption was recorded, which its record shows instead. */
 int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                       lfr_report_format format, char **out, size_t *len);

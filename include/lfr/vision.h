@@ -49,8 +49,8 @@ const char *lfr_default_model_dir(char *buf, size_t len);
 /* Loads a model from its manifest, either a path to a .json file or a name
  * looked up as DIR/NAME.json. Checks the .onnx file's SHA-256 against the
  * manifest before ORT sees it, then the network's inputs and outputs against
- * the manifest. Errors: LFR_ENOENT (manifest or model file missing),
- * LFR_EMODEL (bad manifest, checksum mismatch, wrong network), LFR_ERUNTIME.
+ * the manifest. Errors: LFR_EMODEL (manifest or model file missing, bad
+ * manifest, checksum mismatch, wrong network), LFR_ERUNTIME.
  * The model borrows rt, which must outlive it. */
 int lfr_model_load(lfr_ctx *ctx, lfr_runtime *rt, const char *dir, const char *name,
                    lfr_model **out);
@@ -122,7 +122,7 @@ int lfr_engine_embedding_size(const lfr_engine *e);
 float lfr_engine_threshold(const lfr_engine *e);
 /* The threshold at which the embedder's measured false match rate is fmr,
  * interpolated on log(FMR) between the manifest's operating points
- * (REQUIREMENTS ACC-1). LFR_ENOENT if the manifest has none; LFR_ELIMIT if
+ * (REQUIREMENTS ACC-1). LFR_EMODEL if the manifest has none; LFR_ELIMIT if
  * fmr is beyond the points measured (the data cannot support it). */
 int lfr_engine_threshold_for_fmr(lfr_ctx *ctx, const lfr_engine *e, double fmr, float *threshold);
 /* The inverse: the measured FMR at a threshold (interpolated likewise). */
@@ -135,7 +135,7 @@ int lfr_model_fmr_at(lfr_ctx *ctx, const lfr_model *m, float threshold, double *
 const char *lfr_model_operating_data(const lfr_model *m);
 /* The false match rate at a threshold on the second set of operating
  * points, measured on in-the-wild data (ACC-1: a claim quoted beside the
- * first set's, with its data and its 95% interval). LFR_ENOENT if the
+ * first set's, with its data and its 95% interval). LFR_EMODEL if the
  * manifest has none; LFR_ELIMIT outside the thresholds measured. */
 typedef struct lfr_fmr_claim {
     const char *data; /* static, as the manifest names it */
@@ -145,7 +145,7 @@ int lfr_model_fmr_in_the_wild(lfr_ctx *ctx, const lfr_model *m, float threshold,
                               lfr_fmr_claim *out);
 /* The validated threshold floor of the manifest (ACC-1: the lowest
  * threshold with no significant demographic differential, found by lfr eval
- * fmr --find-floor); LFR_ENOENT if none was validated. */
+ * fmr --find-floor); LFR_EMODEL if none was validated. */
 int lfr_model_threshold_floor(lfr_ctx *ctx, const lfr_model *m, float *floor);
 const lfr_model *lfr_engine_model(const lfr_engine *e, lfr_model_kind kind);
 

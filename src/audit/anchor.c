@@ -80,7 +80,7 @@ static int read_file(lfr_ctx *ctx, lfr_audit_anchor *a)
     char pk_hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
     sodium_bin2hex(pk_hex, sizeof pk_hex, a->pk, sizeof a->pk);
     if (strncmp(head, HEADER, strlen(HEADER)) || strcmp(head + strlen(HEADER), pk_hex))
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "%s: the audit anchor file was not written with this key (its header "
                         "names another): the file or the key was replaced",
                         a->path);
@@ -109,7 +109,7 @@ static int read_file(lfr_ctx *ctx, lfr_audit_anchor *a)
     char text[128];
     anchor_text(seq, time_ms, a->hash, text, sizeof text);
     if (crypto_sign_verify_detached(sig, (const unsigned char *)text, strlen(text), a->pk))
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "%s: the last anchor (record %lld) is not signed by this key: the file "
                         "was forged",
                         a->path, seq);
@@ -217,7 +217,7 @@ int lfr_audit_anchor_update(lfr_ctx *ctx, lfr_audit_anchor *a, lfr_store *s, int
     memset(&r, 0, sizeof r);
     if ((rc = lfr_audit_anchor_check(ctx, a, s, &r))) return rc;
     if (r.first_bad_seq)
-        return lfr_fail(ctx, LFR_EINVAL, "audit log: %s (not anchored again)", r.problem);
+        return lfr_fail(ctx, LFR_EREFUSED, "audit log: %s (not anchored again)", r.problem);
     char text[128], sig_hex[2 * crypto_sign_BYTES + 1], line[300];
     unsigned char sig[crypto_sign_BYTES];
     anchor_text(seq, now, hash, text, sizeof text);

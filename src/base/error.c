@@ -12,7 +12,7 @@ struct lfr_ctx {
 const char *lfr_strerror(int code)
 {
     switch (code) {
-#define LFR_ERR_TEXT(name, value, text)                                                            \
+#define LFR_ERR_TEXT(name, value, text, exit, http, api)                                           \
     case value:                                                                                    \
         return text;
         LFR_ERRNO_MAP(LFR_ERR_TEXT)
@@ -24,13 +24,49 @@ const char *lfr_strerror(int code)
 const char *lfr_err_name(int code)
 {
     switch (code) {
-#define LFR_ERR_NAME(name, value, text)                                                            \
+#define LFR_ERR_NAME(name, value, text, exit, http, api)                                           \
     case value:                                                                                    \
         return "LFR_" #name;
         LFR_ERRNO_MAP(LFR_ERR_NAME)
 #undef LFR_ERR_NAME
     }
     return "LFR_EUNKNOWN";
+}
+
+int lfr_err_exit_status(int code)
+{
+    switch (code) {
+#define LFR_ERR_EXIT(name, value, text, exit, http, api)                                           \
+    case value:                                                                                    \
+        return exit;
+        LFR_ERRNO_MAP(LFR_ERR_EXIT)
+#undef LFR_ERR_EXIT
+    }
+    return 5;
+}
+
+int lfr_err_http_status(int code)
+{
+    switch (code) {
+#define LFR_ERR_HTTP(name, value, text, exit, http, api)                                           \
+    case value:                                                                                    \
+        return http;
+        LFR_ERRNO_MAP(LFR_ERR_HTTP)
+#undef LFR_ERR_HTTP
+    }
+    return 500;
+}
+
+const char *lfr_err_api_code(int code)
+{
+    switch (code) {
+#define LFR_ERR_API(name, value, text, exit, http, api)                                            \
+    case value:                                                                                    \
+        return api;
+        LFR_ERRNO_MAP(LFR_ERR_API)
+#undef LFR_ERR_API
+    }
+    return "internal";
 }
 
 /* The ctx itself is the one allocation that must not depend on a ctx, and a

@@ -78,7 +78,7 @@ static int choose_threshold(const char *cmd, lfr_ctx *ctx, const lfr_engine *e, 
                 "operating points; using threshold %.3f\n",
                 cmd, fmr, n_people, t);
     }
-    if (rc == LFR_ENOENT) {
+    if (rc == LFR_EMODEL) { /* no measured points: say so, keep the default */
         fprintf(stderr, "lfr %s: warning: %s; using threshold %.3f\n", cmd, lfr_errmsg(ctx),
                 pp->threshold);
         return EXIT_OK;

@@ -10,25 +10,7 @@
 
 int cli_exit_code(int code)
 {
-    switch (code) {
-    case LFR_OK:
-        return EXIT_OK;
-    case LFR_EINVAL:
-        return EXIT_USAGE;
-    case LFR_EFORMAT:
-    case LFR_ELIMIT:
-    case LFR_ENOFACE:
-        return EXIT_DATA;
-    case LFR_EIO:
-    case LFR_ENOENT:
-    case LFR_EMODEL:
-    case LFR_ERUNTIME:
-    case LFR_ENOMEM:
-    case LFR_EBUSY:
-        return EXIT_ENV;
-    default:
-        return EXIT_INTERNAL;
-    }
+    return lfr_err_exit_status(code);
 }
 
 int cli_fail(const char *cmd, int code, const char *fmt, ...)

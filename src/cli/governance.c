@@ -90,8 +90,5 @@ void gov_close(gov *g)
 
 int gov_fail(gov *g, int rc)
 {
-    int status = cli_fail_ctx(g->cmd, g->ctx, rc);
-    if (rc == LFR_EINVAL || rc == LFR_EPERM) return EXIT_NO; /* a rule refused */
-    if (rc == LFR_ENOENT) return EXIT_DATA;                  /* no such user, deployment */
-    return status;
+    return cli_fail_ctx(g->cmd, g->ctx, rc);
 }

@@ -23,8 +23,8 @@ typedef struct gov {
 int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int need_actor,
              const char *as);
 void gov_close(gov *g);
-/* Reports a refused or failed call: a rule that refused (LFR_EINVAL) exits
- * 1, "ran, the answer is no"; an unknown id 3, bad input; others as usual. */
+/* Reports a refused or failed call; exits as the error table says (a rule
+ * that refused, a role that may not: 1, "ran, the answer is no"). */
 int gov_fail(gov *g, int rc);
 int64_t gov_now_ms(void);
 /* Creates the database's folder (0700: it holds personal data). */

@@ -18,7 +18,8 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
     *id = 0;
     if (!a->camera || !*a->camera || strlen(a->camera) > 63 || !(a->score >= -1 && a->score <= 1))
         return lfr_fail(ctx, LFR_EINVAL, "alert: camera id or score out of range");
-    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "alert: no key to store the crop encrypted");
+    if (!p->have_key)
+        return lfr_fail(ctx, LFR_EREFUSED, "alert: no key to store the crop encrypted");
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
     /* Only a live deployment alerts (DEP-1, DEP-5). */
@@ -44,7 +45,7 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
         !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->deployment)))
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     if (!rc && lfr_store_changes(p->s) != 1)
-        rc = lfr_fail(ctx, LFR_EINVAL, "alert: entry %lld is not on deployment %lld's watchlist",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "alert: entry %lld is not on deployment %lld's watchlist",
                       (long long)a->entry, (long long)a->deployment);
     lfr_stmt_free(st);
     st = NULL;
@@ -122,7 +123,7 @@ int lfr_alert_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     char status[16];
     if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "open"))
-        rc = lfr_fail(ctx, LFR_EINVAL, "alert %lld is already %s", (long long)alert, status);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "alert %lld is already %s", (long long)alert, status);
     if (!rc) rc = set_status(ctx, p, alert, engage ? "engage" : "no_match", actor, now_ms);
     if (!rc)
         rc = audit(ctx, p, actor, engage ? "alert.engage" : "alert.no_match", alert, "alert", NULL);
@@ -149,8 +150,9 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     char status[16];
     if (!(rc = alert_status(ctx, p, alert, status, sizeof status)) && strcmp(status, "engage"))
-        rc = lfr_fail(ctx, LFR_EINVAL, "alert %lld is %s: an outcome follows a decision to engage",
-                      (long long)alert, status);
+        rc =
+            lfr_fail(ctx, LFR_EREFUSED, "alert %lld is %s: an outcome follows a decision to engage",
+                     (long long)alert, status);
     lfr_stmt *st = NULL;
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
@@ -196,7 +198,7 @@ static int anonymise_fact(lfr_ctx *ctx, lfr_policy *p, int64_t alert)
             !(rc = lfr_stmt_bind_int64(ctx, st, 2, alert)))
             rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
         lfr_stmt_free(st);
-        if (rc != LFR_EINVAL) break; /* EINVAL: the key was taken, draw again */
+        if (rc != LFR_EREFUSED) break; /* the key was taken: draw again */
     }
     return rc;
 }
@@ -317,8 +319,9 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     if (rc < 0) goto done;
     const char *state = lfr_stmt_text(st, 1);
     if (strcmp(state, "ended") && strcmp(state, "reviewed") && strcmp(state, "cancelled")) {
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: the closing report follows its end",
-                      (long long)id, state);
+        rc =
+            lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: the closing report follows its end",
+                     (long long)id, state);
         goto done;
     }
     json_error_t err;

@@ -76,7 +76,7 @@ static int state_is(lfr_ctx *ctx, const deployment_row *d, const char *allowed, 
     char key[24];
     snprintf(key, sizeof key, " %s ", d->state);
     if (strstr(buf, key)) return LFR_OK;
-    return lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: cannot %s (allowed when %s)",
+    return lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: cannot %s (allowed when %s)",
                     (long long)d->id, d->state, what, allowed);
 }
 
@@ -150,7 +150,7 @@ int lfr_deployment_set(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
                           "the threshold of an authorised deployment may be changed by its "
                           "authorising officer only (DEP-6)");
     } else {
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is %s: its record is frozen (an extension or change is a "
                       "new authorisation)",
                       (long long)id, d.state);
@@ -229,20 +229,21 @@ static int check_complete(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d)
 {
     const char *missing = field_missing(d->fields);
     if (missing)
-        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld: mandatory field '%s' is empty (DEP-4)",
+        return lfr_fail(ctx, LFR_EREFUSED, "deployment %lld: mandatory field '%s' is empty (DEP-4)",
                         (long long)d->id, missing);
     int64_t n = 0;
     int rc = count_locations(ctx, p, d->id, &n);
     if (rc) return rc;
     if (n == 0)
-        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no location (DEP-4)",
+        return lfr_fail(ctx, LFR_EREFUSED, "deployment %lld has no location (DEP-4)",
                         (long long)d->id);
     int64_t start = json_integer_value(json_object_get(d->fields, "start"));
     int64_t end = json_integer_value(json_object_get(d->fields, "end"));
     if (end <= start)
-        return lfr_fail(ctx, LFR_EINVAL, "deployment %lld ends before it starts", (long long)d->id);
+        return lfr_fail(ctx, LFR_EREFUSED, "deployment %lld ends before it starts",
+                        (long long)d->id);
     if (end - start > (int64_t)p->cfg.max_window_hours * 3600 * 1000)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "deployment %lld lasts %.1f hours: at most %d (time-bound use; a longer "
                         "operation is authorised a window at a time)",
                         (long long)d->id, (double)(end - start) / 3600000.0,
@@ -313,17 +314,17 @@ double estimate_false_alerts(const lfr_policy *p, const json_t *fields, json_t *
 static int check_false_alerts(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, json_t *details)
 {
     if (!p->cfg.fmr_at)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "the model's measured operating points are unknown, so the expected "
                         "false alerts cannot be shown (DEP-7): refusing to authorise");
     double t = json_real_value(json_object_get(d->fields, "threshold"));
     double per_1000 = estimate_false_alerts(p, d->fields, details);
     if (per_1000 < 0)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "threshold %.3f is outside the model's measured operating points (DEP-7)",
                         t);
     if (per_1000 > p->cfg.max_false_alerts_per_1000)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "expected %.1f false alerts (%.2f per 1,000 faces) with %lld people at "
                         "threshold %.3f: over the ceiling of %.2f per 1,000 (DEP-7); raise the "
                         "threshold or shrink the watchlist",
@@ -392,22 +393,22 @@ int lfr_deployment_authorise(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor
     if (!rc) rc = check_complete(ctx, p, &d);
     int64_t end = json_integer_value(json_object_get(d.fields, "end"));
     if (!rc && end <= now_ms)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld would end before it is authorised",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld would end before it is authorised",
                       (long long)id);
     int64_t start = json_integer_value(json_object_get(d.fields, "start"));
     if (!rc && start < now_ms - (int64_t)p->cfg.start_grace_minutes * 60 * 1000)
         rc =
-            lfr_fail(ctx, LFR_EINVAL,
+            lfr_fail(ctx, LFR_EREFUSED,
                      "deployment %lld started %.0f minutes ago: an authorisation covers what "
                      "is to come (at most %d minutes late); set a new start",
                      (long long)id, (double)(now_ms - start) / 60000.0, p->cfg.start_grace_minutes);
     double t = json_real_value(json_object_get(d.fields, "threshold"));
     if (!rc && t < p->cfg.threshold_floor)
-        rc = lfr_fail(ctx, LFR_EINVAL, "threshold %.3f is below the validated floor %.3f (DEP-6)",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "threshold %.3f is below the validated floor %.3f (DEP-6)",
                       t, p->cfg.threshold_floor);
     json_int_t size = json_integer_value(json_object_get(d.fields, "watchlist_size"));
     if (!rc && size > p->cfg.max_watchlist)
-        rc = lfr_fail(ctx, LFR_EINVAL, "a watchlist of %lld is over the maximum of %d (WL-7)",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "a watchlist of %lld is over the maximum of %d (WL-7)",
                       (long long)size, p->cfg.max_watchlist);
     if (!rc) rc = watchlist_ready(ctx, p, id, actor, size);
     if (!rc) rc = check_false_alerts(ctx, p, &d, details);
@@ -436,16 +437,16 @@ int lfr_deployment_ratify(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_AUTHORISER, "ratifying an urgent authorisation");
     if (rc) return rc;
     if (actor->rank < p->cfg.min_rank)
-        return lfr_fail(ctx, LFR_EINVAL, "ratifying needs at least a %s (DEP-3)",
+        return lfr_fail(ctx, LFR_EPERM, "ratifying needs at least a %s (DEP-3)",
                         lfr_rank_name(p->cfg.min_rank));
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
     if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "authorised live", "ratify")) && (!d.urgent || d.ratified_by))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no urgent authorisation to ratify",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld has no urgent authorisation to ratify",
                       (long long)id);
     if (!rc && now_ms > d.ratify_by_ms)
-        rc = lfr_fail(ctx, LFR_EINVAL, "the ratification deadline of deployment %lld has passed",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "the ratification deadline of deployment %lld has passed",
                       (long long)id);
     /* Ratifying is authorising after the fact: the same separation of
      * duties as the normal route (DEP-3, SEC-1, WL-4). */
@@ -492,7 +493,7 @@ static int walk_test_done(lfr_ctx *ctx, lfr_policy *p, int64_t id)
     if (!rc && (rc = lfr_stmt_step(ctx, st)) == 1)
         rc = lfr_stmt_int64(st, 0) > 0
                  ? LFR_OK
-                 : lfr_fail(ctx, LFR_EINVAL,
+                 : lfr_fail(ctx, LFR_EREFUSED,
                             "deployment %lld has had no walk test: this force requires one "
                             "before going live (ACC-3)",
                             (long long)id);
@@ -512,12 +513,13 @@ int lfr_deployment_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     int resuming = !strcmp(d.state, "suspended");
     if (!(rc = state_is(ctx, &d, "authorised suspended", "start")) &&
         !deployment_in_window(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is outside its authorised window (DEP-5): no face may be "
                       "processed now",
                       (long long)id);
     if (!rc && deployment_ratification_lapsed(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "the urgent authorisation was not ratified in time (DEP-3)");
     if (!rc && resuming && actor->id != d.authorised_by)
         rc = lfr_fail(ctx, LFR_EPERM,
                       "only the authorising officer may resume a suspended deployment");
@@ -541,15 +543,15 @@ int lfr_deployment_may_process(lfr_ctx *ctx, lfr_policy *p, int64_t id, int64_t 
     int rc = deployment_load(ctx, p, id, &d);
     if (rc) return rc;
     if (strcmp(d.state, "live"))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s, not live: no processing (DEP-1)",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s, not live: no processing (DEP-1)",
                       (long long)id, d.state);
     else if (!deployment_in_window(&d, now_ms))
         rc =
-            lfr_fail(ctx, LFR_EINVAL,
+            lfr_fail(ctx, LFR_EREFUSED,
                      "deployment %lld is outside its window: no processing (DEP-5)", (long long)id);
     else if (deployment_ratification_lapsed(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld: urgent authorisation not ratified (DEP-3)",
-                      (long long)id);
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "deployment %lld: urgent authorisation not ratified (DEP-3)", (long long)id);
     deployment_clear(&d);
     return rc;
 }
@@ -603,7 +605,7 @@ int lfr_deployment_suspend(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, 
     deployment_row d;
     if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "live", "suspend")) && actor->id != d.authorised_by)
-        rc = lfr_fail(ctx, LFR_EINVAL, "only the authorising officer may suspend it (DEP-9)");
+        rc = lfr_fail(ctx, LFR_EPERM, "only the authorising officer may suspend it (DEP-9)");
     if (!rc)
         rc = set_state(ctx, p, actor, &d, "suspended", "deployment.suspend",
                        json_pack("{s:s,s:I}", "reason", reason, "at_ms", (json_int_t)now_ms));
@@ -646,8 +648,8 @@ int lfr_deployment_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     deployment_row d;
     if ((rc = deployment_load(ctx, p, id, &d))) return finish(ctx, p, rc);
     if (!(rc = state_is(ctx, &d, "ended", "sign off the review")) && actor->id != d.authorised_by)
-        rc = lfr_fail(ctx, LFR_EINVAL,
-                      "the review is signed off by the authorising officer (PUB-2)");
+        rc =
+            lfr_fail(ctx, LFR_EPERM, "the review is signed off by the authorising officer (PUB-2)");
     if (!rc)
         rc = update(ctx, p, id,
                     "UPDATE deployments SET reviewed_by = ?, reviewed_ms = ? WHERE id = ?", "ii",

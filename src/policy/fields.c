@@ -108,7 +108,7 @@ int field_set(lfr_ctx *ctx, const lfr_policy_config *cfg, json_t *record, const 
         if (errno || end == value || *end || !(t >= -1 && t <= 1))
             return lfr_fail(ctx, LFR_EINVAL, "threshold: '%s' is not a number in [-1, 1]", value);
         if (t < cfg->threshold_floor)
-            return lfr_fail(ctx, LFR_EINVAL,
+            return lfr_fail(ctx, LFR_EREFUSED,
                             "threshold: %.3f is below the floor %.3f validated for this model "
                             "(DEP-6)",
                             t, cfg->threshold_floor);

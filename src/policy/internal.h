@@ -79,7 +79,7 @@ int policy_open(const lfr_policy *p, const char *place, int64_t row, const uint8
 int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t row,
                       const uint8_t *box, size_t n, uint8_t **plain, size_t *plain_n);
 /* Whether the policy's key opens what the database holds sealed (one
- * photo or crop tried): LFR_EINVAL, saying so, if not. */
+ * photo or crop tried): LFR_EREFUSED, saying so, if not. */
 int policy_key_check(lfr_ctx *ctx, const lfr_policy *p);
 /* Seals again, bound to their rows, the blobs of the first format. */
 int policy_rebind(lfr_ctx *ctx, lfr_policy *p);

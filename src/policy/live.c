@@ -26,7 +26,7 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     if (rc == 1) {
         rc = LFR_OK;
         if (strcmp(lfr_stmt_text(st, 0), "draft"))
-            rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: cameras are added to a draft",
+            rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: cameras are added to a draft",
                           (long long)deployment, lfr_stmt_text(st, 0));
         else if (lfr_stmt_int64(st, 1) != actor->id)
             rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
@@ -45,7 +45,7 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     lfr_stmt_free(st);
     if (!rc && lfr_store_changes(p->s) != 1)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld already has a camera named '%s'",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld already has a camera named '%s'",
                       (long long)deployment, name);
     if (!rc)
         rc = audit(ctx, p, actor, "camera.add", deployment, "deployment",
@@ -126,7 +126,7 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
                    const char *sql, const char *place, const char *what, lfr_gallery **out)
 {
     *out = NULL;
-    if (!p->have_key) return lfr_fail(ctx, LFR_EINVAL, "%s: no key to open the templates", what);
+    if (!p->have_key) return lfr_fail(ctx, LFR_EREFUSED, "%s: no key to open the templates", what);
     int dim = lfr_engine_embedding_size(engine);
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = dim;

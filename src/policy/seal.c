@@ -136,7 +136,7 @@ int policy_rebind(lfr_ctx *ctx, lfr_policy *p)
             const uint8_t *old = lfr_stmt_blob(st, 1, &n);
             uint8_t *plain = NULL, *box = NULL;
             if (open_unbound(p, old, n, &plain, &plain_n)) {
-                rc = lfr_fail(ctx, LFR_EINVAL,
+                rc = lfr_fail(ctx, LFR_EREFUSED,
                               "%s %lld does not open with this key: a wrong or replaced key "
                               "file (nothing was changed)",
                               place, (long long)id);
@@ -180,7 +180,7 @@ int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
                                &plain_n);
         if (plain) lfr_wipe_free(plain, plain_n);
         if (rc)
-            rc = lfr_fail(ctx, LFR_EINVAL,
+            rc = lfr_fail(ctx, LFR_EREFUSED,
                           "the watchlist key does not open the photos sealed in this database: "
                           "a wrong, mistyped or replaced key file (nothing was changed; start "
                           "with the key the data was sealed with)");

@@ -207,7 +207,7 @@ static int anchor_open(lfr_ctx *ctx, lfr_policy *p)
     lfr_audit_report r;
     if ((rc = policy_verify_log(ctx, p, &r))) return rc;
     if (r.first_bad_seq)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "the audit log is not intact at record %lld: %s. Nothing will be done "
                         "on it: restore the database from a backup, and report it",
                         (long long)r.first_bad_seq, r.problem);
@@ -424,7 +424,7 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
     if (n_users == 0) {
         if (actor || !(roles & LFR_ROLE_ADMIN))
             return finish(ctx, p,
-                          lfr_fail(ctx, LFR_EINVAL,
+                          lfr_fail(ctx, LFR_EREFUSED,
                                    "the first user must be an administrator, added "
                                    "without an acting user"));
     } else if ((rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "adding a user"))) {
@@ -448,7 +448,7 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
         (rc = lfr_stmt_bind_int64(ctx, st, 5, (int64_t)tv.tv_sec * 1000)))
         goto done;
     rc = lfr_stmt_step(ctx, st);
-    if (rc == LFR_EINVAL) lfr_fail(ctx, LFR_EINVAL, "user %s already exists", name);
+    if (rc == LFR_EREFUSED) lfr_fail(ctx, LFR_EREFUSED, "user %s already exists", name);
     if (rc >= 0) {
         char role_text[128];
         lfr_roles_format(roles, role_text, sizeof role_text);
@@ -509,7 +509,7 @@ int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *passwo
              crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 && l->usable;
     /* One answer for a wrong name and a wrong password. */
     if (!ok)
-        return lfr_fail(ctx, LFR_EINVAL, "login: wrong user name or password, or user disabled");
+        return lfr_fail(ctx, LFR_EAUTH, "login: wrong user name or password, or user disabled");
     *out = l->actor;
     return LFR_OK;
 }
@@ -529,7 +529,7 @@ int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const 
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "disabling a user");
     if (rc) return rc;
     if (!strcmp(actor->name, name))
-        return lfr_fail(ctx, LFR_EINVAL, "an administrator may not disable themselves");
+        return lfr_fail(ctx, LFR_EREFUSED, "an administrator may not disable themselves");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
     if ((rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET disabled = 1 WHERE name = ?", &st)) ||
@@ -597,7 +597,7 @@ int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, c
         return lfr_fail(ctx, LFR_EINVAL, "the new password must differ from the current one");
     lfr_actor checked;
     int rc = lfr_policy_login(ctx, p, actor->name, current, &checked);
-    if (rc == LFR_EINVAL) return lfr_fail(ctx, LFR_EINVAL, "the current password is wrong");
+    if (rc == LFR_EAUTH) return lfr_fail(ctx, LFR_EINVAL, "the current password is wrong");
     if (rc) return rc;
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, new_password, strlen(new_password),

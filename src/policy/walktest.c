@@ -78,8 +78,8 @@ int lfr_bluelist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *acto
     /* Only staff who agreed in writing: the consent form's reference. */
     if (!rc) rc = text_check(ctx, "consent_ref", consent_ref, 200, 0);
     if (!rc && !p->have_key)
-        rc =
-            lfr_fail(ctx, LFR_EINVAL, "no watchlist key is configured: templates cannot be stored");
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "no watchlist key is configured: templates cannot be stored");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     deployment_row d;
     uint8_t *box = NULL;
@@ -87,7 +87,7 @@ int lfr_bluelist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *acto
     lfr_stmt *st = NULL;
     if ((rc = deployment_load(ctx, p, deployment, &d))) return finish(ctx, p, rc);
     if (strcmp(d.state, "draft") && strcmp(d.state, "submitted") && strcmp(d.state, "authorised"))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is %s: a blue list is built before it goes live",
                       (long long)deployment, d.state);
     else if (!(actor->roles & LFR_ROLE_OPERATOR) && actor->id != d.created_by)
@@ -221,26 +221,27 @@ int lfr_walktest_start(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     /* The cameras run only when they could run live: authorised, inside
      * the window (DEP-5), and at the authorised threshold. */
     if (strcmp(d.state, "authorised"))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is %s: a walk test runs once it is authorised and before "
                       "it goes live",
                       (long long)deployment, d.state);
     else if (!deployment_in_window(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is outside its authorised window (DEP-5): no face may be "
                       "processed now, not even for a walk test",
                       (long long)deployment);
     else if (deployment_ratification_lapsed(&d, now_ms))
-        rc = lfr_fail(ctx, LFR_EINVAL, "the urgent authorisation was not ratified in time (DEP-3)");
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "the urgent authorisation was not ratified in time (DEP-3)");
     else if (count_blue(ctx, p, deployment) <= 0)
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld has nobody on its blue list: add the consenting staff "
                       "who will walk first",
                       (long long)deployment);
     else if (!json_is_number(t))
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no threshold", (long long)deployment);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld has no threshold", (long long)deployment);
     else if (!(rc = open_test(ctx, p, deployment, &open)) && open)
-        rc = lfr_fail(ctx, LFR_EINVAL, "walk test %lld of deployment %lld is still running",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "walk test %lld of deployment %lld is still running",
                       (long long)open, (long long)deployment);
     lfr_stmt *st = NULL;
     if (!rc &&
@@ -276,7 +277,7 @@ int lfr_walktest_pass(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     int64_t test = 0;
     lfr_stmt *st = NULL;
     if (!(rc = open_test(ctx, p, deployment, &test)) && !test)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no walk test running",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld has no walk test running",
                       (long long)deployment);
     /* The staff member is on this deployment's blue list; the camera is one of its own. */
     if (!rc &&
@@ -328,7 +329,7 @@ int lfr_walktest_end(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     int64_t test = 0;
     if (!(rc = open_test(ctx, p, deployment, &test)) && !test)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no walk test running",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld has no walk test running",
                       (long long)deployment);
     if (!rc) rc = walktest_close(ctx, p, actor, deployment, now_ms, "ended by the operator");
     return finish(ctx, p, rc);
@@ -355,7 +356,7 @@ int lfr_walktest_hit(lfr_ctx *ctx, lfr_policy *p, int64_t test, int64_t entry, c
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     lfr_stmt_free(st);
     if (!rc && lfr_store_changes(p->s) != 1)
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "walk test %lld is over, or entry %lld is not on its blue list",
                       (long long)test, (long long)entry);
     return rc;

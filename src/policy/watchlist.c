@@ -229,7 +229,8 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding to a watchlist");
     if (rc) return rc;
     if (!p->have_key)
-        return lfr_fail(ctx, LFR_EINVAL, "no watchlist key is configured: photos cannot be stored");
+        return lfr_fail(ctx, LFR_EREFUSED,
+                        "no watchlist key is configured: photos cannot be stored");
     json_t *flags = json_deep_copy(en->flags);
     int dim = en->dim;
     const float *tpl = en->tpl;
@@ -253,13 +254,13 @@ int lfr_watchlist_add_enrolled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
     /* WL-1: the list belongs to this deployment, and is fixed once it is
      * authorised (a change is a new authorisation). */
     if (strcmp(state, "draft") && strcmp(state, "submitted")) {
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: its watchlist is closed (WL-1)",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: its watchlist is closed (WL-1)",
                       (long long)deployment, state);
         goto done;
     }
     int64_t n = count_entries(ctx, p, deployment);
     if (n < 0 || n >= p->cfg.max_watchlist) {
-        rc = lfr_fail(ctx, LFR_EINVAL, "the watchlist is at its maximum of %d entries (WL-7)",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "the watchlist is at its maximum of %d entries (WL-7)",
                       p->cfg.max_watchlist);
         goto done;
     }
@@ -390,7 +391,7 @@ int lfr_watchlist_approve(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
     if (!needs_second_approval(r.category) && !r.child)
-        rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld needs no second approval", (long long)entry);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "entry %lld needs no second approval", (long long)entry);
     else if (actor->id == r.added_by)
         rc = lfr_fail(ctx, LFR_EPERM, "the second approval must come from someone else (WL-2)");
     else if (r.child && actor->rank < p->cfg.min_rank)
@@ -412,7 +413,7 @@ int lfr_watchlist_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     entry_row r;
     if ((rc = load_entry(ctx, p, entry, &r))) return finish(ctx, p, rc);
     if (r.destroyed)
-        rc = lfr_fail(ctx, LFR_EINVAL, "entry %lld was destroyed", (long long)entry);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "entry %lld was destroyed", (long long)entry);
     else if (r.added_by == actor->id)
         rc = lfr_fail(ctx, LFR_EPERM,
                       "%s added entry %lld and may not also review it (separation of duties, "
@@ -443,10 +444,10 @@ int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     int in_force =
         !strcmp(r.state, "authorised") || !strcmp(r.state, "live") || !strcmp(r.state, "suspended");
     if (r.destroyed)
-        rc =
-            lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld was removed already", (long long)entry);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "watchlist entry %lld was removed already",
+                      (long long)entry);
     else if (!building && !in_force)
-        rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: its watchlist is closed",
+        rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: its watchlist is closed",
                       (long long)r.deployment, r.state);
     else if (building ? !(actor->id == r.applicant || (actor->roles & LFR_ROLE_REVIEWER))
                       : actor->id != r.authoriser)
@@ -537,7 +538,7 @@ int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_a
         int64_t id = lfr_stmt_int64(st, 0), second = lfr_stmt_int64(st, 3),
                 reviewer = lfr_stmt_int64(st, 4);
         if (reviewer == 0)
-            rc = lfr_fail(ctx, LFR_EINVAL, "watchlist entry %lld has not been reviewed (WL-4)",
+            rc = lfr_fail(ctx, LFR_EREFUSED, "watchlist entry %lld has not been reviewed (WL-4)",
                           (long long)id);
         else if (reviewer == ao->id)
             rc = lfr_fail(
@@ -545,14 +546,14 @@ int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_a
                 "watchlist entry %lld was reviewed by %s, who may not also authorise (WL-4)",
                 (long long)id, ao->name);
         else if ((needs_second_approval(lfr_stmt_text(st, 1)) || lfr_stmt_int64(st, 2)) && !second)
-            rc = lfr_fail(ctx, LFR_EINVAL,
+            rc = lfr_fail(ctx, LFR_EREFUSED,
                           "watchlist entry %lld lacks its second approval (WL-2, WL-6)",
                           (long long)id);
     }
     lfr_stmt_free(st);
     if (rc < 0 || rc > 0) return rc;
     if (n > planned_size)
-        return lfr_fail(ctx, LFR_EINVAL,
+        return lfr_fail(ctx, LFR_EREFUSED,
                         "the watchlist has %lld entries, more than the %lld authorised",
                         (long long)n, (long long)planned_size);
     return LFR_OK;

@@ -44,7 +44,7 @@ int report_over(lfr_ctx *ctx, const json_t *fig, const char *what)
         (!strcmp(state, "ended") || !strcmp(state, "reviewed") ||
          (!strcmp(state, "cancelled") && json_is_integer(json_object_get(fig, "started_ms"))));
     if (over) return LFR_OK;
-    return lfr_fail(ctx, LFR_EINVAL, "deployment %lld is %s: the %s follows its end",
+    return lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: the %s follows its end",
                     (long long)json_integer_value(json_object_get(fig, "id")),
                     state ? state : "unknown", what);
 }

@@ -90,7 +90,7 @@ void svg_intervals(buf *b, const char *title, const interval *iv, int n, double 
 int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const char *what);
 #define FMT_BIT(f) (1u << (f))
 /* Whether a deployment's figures show it is over (ended, reviewed or
- * cancelled after going live); else fails with LFR_EINVAL. */
+ * cancelled after going live); else fails with LFR_EREFUSED. */
 int report_over(lfr_ctx *ctx, const json_t *fig, const char *what);
 
 /* The published row of a deployment (PUB-3): an ordered flat object of

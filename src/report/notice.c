@@ -148,14 +148,14 @@ int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     if (rc) return rc;
     const json_t *rec = json_object_get(fig, "record");
     if (json_object_get(rec, "critical_threat_exemption"))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld recorded a critical threat exemption (approved by %s): no "
                       "public notice is produced (PUB-1); its published record shows the "
                       "exemption",
                       (long long)deployment,
                       json_string_value(json_object_get(rec, "exemption_approved_by")));
     else if (!json_is_integer(json_object_get(fig, "authorised_ms")))
-        rc = lfr_fail(ctx, LFR_EINVAL,
+        rc = lfr_fail(ctx, LFR_EREFUSED,
                       "deployment %lld is %s: a notice is published once it is authorised",
                       (long long)deployment, json_string_value(json_object_get(fig, "state")));
     if (rc) {

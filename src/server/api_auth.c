@@ -100,7 +100,6 @@ enum MHD_Result api_login(request *r)
     sodium_memzero(&login, sizeof login);
     if (!rc) sessions_login_succeeded(r->srv->sessions, name, address);
     json_decref(body);
-    if (rc == LFR_EINVAL) return reply_error(r, 401, "unauthenticated", "%s", lfr_errmsg(r->ctx));
     if (rc) return reply_rc(r, rc);
     return open_session(r, &actor);
 }

@@ -82,7 +82,8 @@ enum MHD_Result reply_busy(request *r, const char *why)
 /* 429: this user asked too often; the policy says for how long. */
 static enum MHD_Result reply_slow_down(request *r, const char *why)
 {
-    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", "too_many", "message", why);
+    json_t *body =
+        json_pack("{s:{s:s,s:s}}", "error", "code", lfr_err_api_code(LFR_EBUSY), "message", why);
     return reply_json_header(r, 429, body, "Retry-After", "60");
 }
 
@@ -127,24 +128,13 @@ enum MHD_Result reply_ok(request *r)
 enum MHD_Result reply_rc(request *r, int rc)
 {
     const char *msg = lfr_errmsg(r->ctx);
-    switch (rc) {
-    case LFR_EPERM:
-        return reply_error(r, 403, "forbidden", "%s", msg);
-    case LFR_EINVAL:
-    case LFR_ENOFACE:
-        return reply_error(r, 400, "invalid", "%s", msg);
-    case LFR_EFORMAT:
-        return reply_error(r, 400, "bad_request", "%s", msg);
-    case LFR_ELIMIT:
-        return reply_error(r, 413, "too_large", "%s", msg);
-    case LFR_ENOENT:
-        return reply_error(r, 404, "not_found", "%s", msg);
-    case LFR_EBUSY:
-        return reply_slow_down(r, msg);
-    default:
+    int status = lfr_err_http_status(rc);
+    if (rc == LFR_EBUSY) return reply_slow_down(r, msg);
+    if (status >= 500) {
         fprintf(stderr, "lfr serve: %s %s: %s (%s)\n", r->method, r->url, msg, lfr_err_name(rc));
-        return reply_error(r, 500, "internal", "the server failed: %s", msg);
+        return reply_error(r, status, lfr_err_api_code(rc), "the server failed: %s", msg);
     }
+    return reply_error(r, status, lfr_err_api_code(rc), "%s", msg);
 }
 
 static const char *type_name(int type)

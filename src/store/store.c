@@ -25,7 +25,7 @@ struct lfr_stmt {
 static int db_fail(lfr_ctx *ctx, sqlite3 *db, int sqlite_rc, const char *what)
 {
     int code = sqlite_rc == SQLITE_NOMEM                                   ? LFR_ENOMEM
-               : sqlite_rc == SQLITE_CONSTRAINT                            ? LFR_EINVAL
+               : sqlite_rc == SQLITE_CONSTRAINT                            ? LFR_EREFUSED
                : sqlite_rc == SQLITE_CORRUPT || sqlite_rc == SQLITE_NOTADB ? LFR_EFORMAT
                                                                            : LFR_EIO;
     return lfr_fail(ctx, code, "database: %s: %s", what,
@@ -37,7 +37,7 @@ int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
     char *err = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
     if (rc == SQLITE_OK) return LFR_OK;
-    int code = rc == SQLITE_NOMEM ? LFR_ENOMEM : rc == SQLITE_CONSTRAINT ? LFR_EINVAL : LFR_EIO;
+    int code = rc == SQLITE_NOMEM ? LFR_ENOMEM : rc == SQLITE_CONSTRAINT ? LFR_EREFUSED : LFR_EIO;
     lfr_fail(ctx, code, "database: %s", err ? err : sqlite3_errstr(rc));
     sqlite3_free(err);
     return code;

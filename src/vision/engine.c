@@ -524,7 +524,7 @@ int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
 static int need_points(lfr_ctx *ctx, const manifest *m)
 {
     if (m->n_points_op >= 2) return LFR_OK;
-    return lfr_fail(ctx, LFR_ENOENT,
+    return lfr_fail(ctx, LFR_EMODEL,
                     "model '%s' has no measured operating points (run lfr eval fmr "
                     "--update-manifest)",
                     m->name);
@@ -575,7 +575,7 @@ int lfr_model_fmr_in_the_wild(lfr_ctx *ctx, const lfr_model *model, float thresh
     const manifest *m = &model->man;
     memset(out, 0, sizeof *out);
     if (m->n_wild == 0)
-        return lfr_fail(ctx, LFR_ENOENT,
+        return lfr_fail(ctx, LFR_EMODEL,
                         "model '%s' has no operating points measured in the wild (run lfr eval "
                         "fmr --update-manifest --in-the-wild DATA)",
                         m->name);
@@ -608,7 +608,7 @@ const char *lfr_model_operating_data(const lfr_model *model)
 int lfr_model_threshold_floor(lfr_ctx *ctx, const lfr_model *model, float *floor)
 {
     if (isnan(model->man.floor))
-        return lfr_fail(ctx, LFR_ENOENT,
+        return lfr_fail(ctx, LFR_EMODEL,
                         "model '%s' has no validated threshold floor (run lfr eval fmr --groups "
                         "FILE --find-floor --update-manifest)",
                         model->man.name);

@@ -333,11 +333,13 @@ int manifest_load(lfr_ctx *ctx, const char *dir, const char *name, manifest *m, 
     size_t len = 0;
     int rc = lfr_read_file(ctx, path, MANIFEST_MAX_BYTES, &text, &len);
     if (rc) {
-        if (rc == LFR_ENOENT)
+        if (rc == LFR_ENOENT) {
             lfr_fail_prefix(ctx,
                             "model '%s' has no manifest (run scripts/setup.sh, or set "
                             "LFR_MODEL_DIR)",
                             name);
+            return lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
+        }
         return rc;
     }
     json_error_t jerr;

@@ -49,8 +49,11 @@ static int read_checked(lfr_ctx *ctx, const char *dir, const char *name, manifes
     if (rc || m->n_members) return rc; /* a fusion has no file; its members do */
     rc = lfr_read_file(ctx, *path, MODEL_MAX_BYTES, bytes, len);
     if (rc) {
-        if (rc == LFR_ENOENT)
+        /* A missing model is the installation's fault, not the input's. */
+        if (rc == LFR_ENOENT) {
             lfr_fail_prefix(ctx, "model '%s': file missing (run scripts/setup.sh)", m->name);
+            return lfr_fail(ctx, LFR_EMODEL, "%s", lfr_errmsg(ctx));
+        }
         return rc;
     }
     return check_sum(ctx, m, *path, *bytes, *len);
