@@ -77,7 +77,8 @@ static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const 
         n_names++;
     }
     closedir(d);
-    if (rc == LFR_OK) qsort(names, (size_t)n_names, sizeof *names, cmp_str);
+    /* An empty folder leaves names NULL, which qsort may not be given. */
+    if (rc == LFR_OK && n_names > 0) qsort(names, (size_t)n_names, sizeof *names, cmp_str);
     for (int i = 0; i < n_names && rc == LFR_OK; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
