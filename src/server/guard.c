@@ -19,8 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 enum stage { WAIT_HEADERS, WAIT_BODY, REPLYING };
 
@@ -231,9 +234,21 @@ long long guard_refused(guard *g)
  * read, in the kernel where no niceness holds it back: an address opening
  * them faster than rate_per_s (bursts of twice that) is refused at accept,
  * before a thread exists. */
+void guard_yield_to_cameras(int nice)
+{
+    static _Thread_local int niced;
+    if (niced >= nice) return;
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+    niced = nice;
+}
+
 enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
     guard *g = cls;
+    /* The listener too: a flood of connections costs it an accept and a
+     * thread each, and that work must not come out of the cameras' share.
+     * Not the lowest: the officer's next connection waits on it. */
+    guard_yield_to_cameras(10);
     if (g->rate_per_s <= 0 || !addr || addr->sa_family != AF_INET ||
         len < (socklen_t)sizeof(struct sockaddr_in))
         return MHD_YES;

@@ -79,6 +79,11 @@ int guard_new(guard **out, int limit, int header_s, int body_s, int rate_per_s);
 /* The accept policy (MHD_start_daemon's apc, the guard its argument):
  * refuses an address opening connections faster than rate_per_s. */
 enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+/* Cameras first: on a small machine a flood of requests must not starve the
+ * pipelines, so the threads that serve the network run at a lower priority
+ * (a nice value, raised once per thread; never lowered again). The runner
+ * and the cameras' threads keep the process's. */
+void guard_yield_to_cameras(int nice);
 /* Connections refused at accept so far. */
 long long guard_refused(guard *g);
 void guard_free(guard *g);

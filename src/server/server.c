@@ -12,9 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -158,15 +156,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct lfr_server *srv = cls;
     request *r = *con_cls;
     if (!r) {
-        /* Cameras first: on a small machine a flood of API requests must
-         * not starve the pipelines, so each connection's thread runs at the
-         * lowest priority (nice 10 was not enough: 32 busy connections
-         * outweighed a camera, docs/benchmarks.md). */
-        static _Thread_local int niced;
-        if (!niced) {
-            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-            niced = 1;
-        }
+        /* nice 10 was not enough: 32 busy connections outweighed a camera
+         * (docs/benchmarks.md). */
+        guard_yield_to_cameras(19);
         r = lfr_calloc(1, sizeof *r);
         if (!r || lfr_ctx_new(&r->ctx)) {
             lfr_free(r);
