@@ -1184,7 +1184,8 @@ static void test_threshold_floor_setting(void **state)
     lfr_policy_free(other);
     /* A threshold under it is refused. */
     int64_t dep = complete_draft(0, "0.6", "1000");
-    expect(lfr_deployment_set(ctx, pol, &applicant, dep, "threshold", "0.5"), LFR_EREFUSED, "floor");
+    expect(lfr_deployment_set(ctx, pol, &applicant, dep, "threshold", "0.5"), LFR_EREFUSED,
+           "floor");
     /* Back to the model's floor for the other tests. */
     assert_int_equal(lfr_policy_set_floor(ctx, pol, &supt, 0.45, "restored: FV-2026-03", t0),
                      LFR_OK);
