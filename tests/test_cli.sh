@@ -83,6 +83,11 @@ expect 4 "file missing" -- detect --models "$tmp/models" "$tmp/white.ppm"
 "$lfr" doctor >"$tmp/out" 2>&1 && grep -q "all checks passed" "$tmp/out" && ok || bad "doctor passes on the real models"
 "$lfr" doctor --json >"$tmp/out" 2>"$tmp/err" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["problems"]==0' "$tmp/out" \
   && ok || bad "doctor --json"
+# Issue 18: the locked pool's bound, and a clear failure where nothing can be locked.
+"$lfr" doctor >"$tmp/out" 2>&1
+grep -q "^ok   locked memory: .*limit [0-9]* MiB" "$tmp/out" && ok || bad "doctor reports the locked pool: $(cat "$tmp/out")"
+(ulimit -l 0 && "$lfr" doctor >"$tmp/out" 2>&1)
+[ $? -eq 4 ] && grep -q "FAIL locked memory: .*LimitMEMLOCK" "$tmp/out" && ok || bad "doctor with no lockable memory: $(cat "$tmp/out")"
 
 # No face: exit 1, empty list.
 "$lfr" detect --json "$tmp/white.ppm" >"$tmp/out" 2>"$tmp/err"

@@ -696,10 +696,10 @@ static void test_alerts_and_retention(void **state)
     assert_int_equal(lfr_alert_image(ctx, pol, &operator_, first, 0, &img, &img_len), LFR_OK);
     assert_int_equal(img_len, 9);
     assert_memory_equal(img, "\xff\xd8\xff-jpeg", 9);
-    lfr_wipe_free(img, img_len);
+    lfr_locked_free(img);
     assert_int_equal(lfr_alert_image(ctx, pol, &operator_, first, 1, &img, &img_len), LFR_OK);
     assert_true(img_len > 1000 && img[0] == 0xff && img[1] == 0xd8); /* the uploaded JPEG */
-    lfr_wipe_free(img, img_len);
+    lfr_locked_free(img);
     /* Counts from the pipelines, summed per camera. */
     assert_int_equal(lfr_deployment_count(ctx, pol, dep, "cam1", 100, 7, 9, t0 + HOUR_MS), LFR_OK);
     assert_int_equal(lfr_deployment_count(ctx, pol, dep, "cam1", 50, 3, 4, t0 + HOUR_MS), LFR_OK);
@@ -1270,12 +1270,12 @@ static void test_sealed_blobs_bound(void **state)
     assert_int_equal(lfr_watchlist_photo(ctx, again, &applicant, a, &img, &len), LFR_OK);
     assert_int_equal(len, sizeof legacy);
     assert_memory_equal(img, legacy, sizeof legacy);
-    lfr_wipe_free(img, len);
+    lfr_locked_free(img);
     lfr_policy_free(again);
     /* Its own photo still opens where it belongs. */
     assert_int_equal(lfr_watchlist_photo(ctx, pol, &applicant, b, &img, &len), LFR_OK);
     assert_true(len > 2 && img[0] == 0xff && img[1] == 0xd8);
-    lfr_wipe_free(img, len);
+    lfr_locked_free(img);
 }
 
 int main(void)

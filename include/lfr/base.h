@@ -98,6 +98,38 @@ void lfr_wipe_free(void *p, size_t n);
  * a new block and wipes the old one. */
 void lfr_wipe_free_unsized(void *p);
 void *lfr_wipe_realloc(void *p, size_t n);
+/* Locked memory, for faces, crops, templates, decrypted photos and keys:
+ * never swapped (mlock), never in a core dump, not inherited by a child,
+ * wiped when freed. Bounded by RLIMIT_MEMLOCK (raised to its hard limit)
+ * or lfr_locked_set_limit. NULL on failure; lfr_locked_fail(ctx, what)
+ * then records why (LFR_ELIMIT when the bound is reached, naming how to
+ * raise it). Blocks are zeroed; each takes whole pages: for buffers, not
+ * for many small objects. Thread-safe. */
+void *lfr_locked_alloc(size_t n);
+void *lfr_locked_calloc(size_t count, size_t size);
+void lfr_locked_free(void *p);
+int lfr_locked_fail(lfr_ctx *ctx, const char *what);
+/* The bound in bytes, and what is locked now (page-rounded). */
+size_t lfr_locked_limit(void);
+size_t lfr_locked_in_use(void);
+void lfr_locked_set_limit(size_t bytes);
+/* Per-frame scratch (a worker's crops, tensors, appearance vectors): an
+ * arena is one locked block; a thread that adopts it (lfr_arena_use; NULL
+ * to stop) gets lfr_scratch_alloc from it, and from the locked pool when
+ * it has none or it is full. lfr_arena_reset wipes everything handed out:
+ * the worker calls it after every frame, so nothing of a frame outlives
+ * it. Scratch is freed with lfr_scratch_free, on the thread that took it;
+ * blocks come zeroed. */
+typedef struct lfr_arena lfr_arena;
+int lfr_arena_new(lfr_ctx *ctx, size_t bytes, lfr_arena **out);
+void lfr_arena_free(lfr_arena *a);
+void lfr_arena_use(lfr_arena *a);
+void lfr_arena_reset(lfr_arena *a);
+/* The most it held at once, and blocks that went to the pool instead. */
+size_t lfr_arena_peak(const lfr_arena *a);
+long lfr_arena_overflows(const lfr_arena *a);
+void *lfr_scratch_alloc(size_t n);
+void lfr_scratch_free(void *p);
 /* Turns core dumps off for the whole process, for good (RLIMIT_CORE 0 and
  * not dumpable): a crash must not write the faces in memory to disk
  * (PRI-1). Called by every process that handles faces (lfr serve, the

@@ -30,6 +30,8 @@ typedef struct lfr_gallery_params {
     int max_identities;       /* default 1,000,000 */
     int max_templates;        /* default 4,000,000 */
     int max_templates_per_id; /* default 64 */
+    int locked;               /* templates in locked memory (lfr_locked_alloc; default 1);
+                                 0 only for public evaluation sets too big for the pool */
 } lfr_gallery_params;
 
 lfr_gallery_params lfr_gallery_default_params(void);

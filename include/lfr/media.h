@@ -14,6 +14,7 @@ typedef struct lfr_image {
     int width;
     int height;
     uint8_t *rgb; /* owned: width * height * 3 bytes */
+    int locked;   /* rgb is locked scratch (lfr_image_new_locked) */
 } lfr_image;
 
 /* Limits applied before any pixel memory is allocated. */
@@ -29,6 +30,10 @@ typedef enum { LFR_IMAGE_JPEG, LFR_IMAGE_PNG, LFR_IMAGE_PNM } lfr_image_format;
 
 /* New image of w x h, pixels zeroed. LFR_EINVAL for w or h < 1. */
 int lfr_image_new(lfr_ctx *ctx, int w, int h, lfr_image **out);
+/* The same with its pixels in locked scratch memory (lfr_scratch_alloc:
+ * the thread's per-frame arena, else the locked pool): for face crops,
+ * never for frames. */
+int lfr_image_new_locked(lfr_ctx *ctx, int w, int h, lfr_image **out);
 /* Wipes and frees the pixels and the image. NULL is a no-op. */
 void lfr_image_free(lfr_image *img);
 /* Deep copy. */

@@ -384,7 +384,8 @@ int lfr_walktest_results(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
                          json_t **out);
 
 /* A watchlist photo (JPEG/PNG as uploaded), for its applicant, reviewer and
- * authorising officer; audited. The caller wipes and frees it. */
+ * authorising officer; audited. In locked memory: free it with
+ * lfr_locked_free. */
 int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
                         uint8_t **jpeg, size_t *len);
 
@@ -399,7 +400,7 @@ int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
                    json_t **out);
 /* The captured face (watchlist_photo 0) or the watchlist photo (1) of an
  * alert, for operators and engagement officers only; audited. The caller
- * wipes and frees it. */
+ * frees it with lfr_locked_free (locked memory). */
 int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
                     int watchlist_photo, uint8_t **jpeg, size_t *len);
 

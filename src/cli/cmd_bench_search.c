@@ -83,6 +83,7 @@ static int run_size(lfr_ctx *ctx, int n, int dim, int json, json_t *out)
         lfr_gallery_params p = lfr_gallery_default_params();
         p.dim = dim;
         p.model = "bench";
+        p.locked = 0; /* synthetic templates, up to a million of them */
         p.quantize_int8 = int8;
         p.max_identities = n;
         p.max_templates = n;

@@ -24,6 +24,36 @@ static void note(report *r, const char *what, int ok, const char *detail, const 
     if (!ok && fix && *fix) printf("     fix: %s\n", fix);
 }
 
+/* The locked pool (issue 18): its bound, whether a block locks, and how
+ * many watchlisted people it holds beside a few cameras' working sets. */
+static void locked_memory_check(report *r, lfr_ctx *ctx, int dim)
+{
+    char detail[512];
+    size_t limit = lfr_locked_limit(), probe = (size_t)1 << 20;
+    void *p = lfr_locked_alloc(probe);
+    int ok = p != NULL;
+    if (!ok) lfr_locked_fail(ctx, "a 1 MiB block");
+    lfr_locked_free(p);
+    /* Per person: the float template and its int8 copy; per camera about a
+     * megabyte of crops, tensors and track templates. */
+    size_t per_person = (size_t)dim * 4 + ((size_t)dim + 63) / 64 * 64;
+    size_t cameras = (size_t)4 << 20;
+    if (!ok)
+        snprintf(detail, sizeof detail, "%s", lfr_errmsg(ctx));
+    else if (dim > 0)
+        snprintf(detail, sizeof detail,
+                 "crops, templates, decrypted photos and keys are locked in RAM (never swapped, "
+                 "not in core dumps); limit %zu MiB: a watchlist of about %zu people beside "
+                 "four cameras",
+                 limit >> 20, limit > cameras ? (limit - cameras) / per_person : 0);
+    else
+        snprintf(detail, sizeof detail,
+                 "crops, templates, decrypted photos and keys are locked in RAM; limit %zu MiB",
+                 limit >> 20);
+    note(r, "locked memory", ok, detail,
+         "raise RLIMIT_MEMLOCK (LimitMEMLOCK= in the service unit, or ulimit -l)");
+}
+
 int cmd_doctor(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -47,6 +77,7 @@ int cmd_doctor(int argc, char **argv)
     if (lfr_ctx_new(&ctx)) return cli_fail("doctor", LFR_ENOMEM, "out of memory");
 
     lfr_runtime *rt = NULL;
+    int dim = 0;
     int rc = lfr_runtime_new(ctx, NULL, &rt);
     char detail[4200];
     snprintf(detail, sizeof detail, "ONNX Runtime %s %s", lfr_runtime_ort_version(),
@@ -82,6 +113,7 @@ int cmd_doctor(int argc, char **argv)
         ep.model_dir = dir;
         lfr_engine *engine = NULL;
         rc = lfr_engine_new(ctx, rt, &ep, &engine);
+        if (!rc) dim = lfr_engine_embedding_size(engine);
         snprintf(detail, sizeof detail, "%s", rc ? lfr_errmsg(ctx) : "default models load");
         note(&r, "engine", rc == LFR_OK, detail, "run scripts/setup.sh");
         lfr_engine_free(engine);
@@ -96,6 +128,7 @@ int cmd_doctor(int argc, char **argv)
                  : "the system did not keep them off");
     note(&r, "core dumps", rc == LFR_OK && lfr_core_dumps_are_off(), detail,
          "run where prctl(PR_SET_DUMPABLE) and setrlimit(RLIMIT_CORE) are allowed");
+    locked_memory_check(&r, ctx, dim);
     lfr_runtime_free(rt);
     lfr_ctx_free(ctx);
     if (r.json)

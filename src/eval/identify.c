@@ -49,6 +49,7 @@ int lfr_eval_identify(lfr_ctx *ctx, const lfr_labelled *set, const float *emb, c
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = dim;
     gp.model = "evaluation";
+    gp.locked = 0; /* a public set (LFW: 11 MB of templates), bigger than the pool */
     if ((rc = lfr_gallery_new(ctx, &gp, &g))) goto done;
     for (int i = 0; i < n; i++) {
         int id = set->label[i];

@@ -47,7 +47,8 @@ lfr_gallery_params lfr_gallery_default_params(void)
                                 .quantize_int8 = 0,
                                 .max_identities = 1000000,
                                 .max_templates = 4000000,
-                                .max_templates_per_id = 64};
+                                .max_templates_per_id = 64,
+                                .locked = 1};
 }
 
 static const char *ident_key(const void *owner, int value)
@@ -86,12 +87,26 @@ int lfr_gallery_new(lfr_ctx *ctx, const lfr_gallery_params *p, lfr_gallery **out
     return LFR_OK;
 }
 
+/* The templates' arrays: locked unless the gallery was asked otherwise. */
+static void *templates_alloc(const lfr_gallery *g, size_t bytes)
+{
+    return g->p.locked ? lfr_locked_alloc(bytes) : lfr_calloc(1, bytes);
+}
+
+static void templates_free(const lfr_gallery *g, void *p, size_t bytes)
+{
+    if (g->p.locked)
+        lfr_locked_free(p);
+    else
+        lfr_wipe_free(p, bytes);
+}
+
 void lfr_gallery_free(lfr_gallery *g)
 {
     if (!g) return;
     size_t n = (size_t)g->cap_rows;
-    lfr_wipe_free(g->rows, n * (size_t)g->dim * sizeof(float));
-    lfr_wipe_free(g->rows8, n * (size_t)g->dim8);
+    templates_free(g, g->rows, n * (size_t)g->dim * sizeof(float));
+    templates_free(g, g->rows8, n * (size_t)g->dim8);
     lfr_wipe_free(g->scale8, n * sizeof(float));
     lfr_wipe_free(g->l1_8, n * sizeof(float));
     lfr_wipe_free(g->sum8, n * sizeof(int32_t));
@@ -123,23 +138,23 @@ static int reserve_rows(lfr_gallery *g, int need)
     size_t o = (size_t)g->cap_rows, n = (size_t)ncap, d = (size_t)g->dim;
     /* Allocate everything first so a failure leaves the gallery as it was.
      * Spare rows start zeroed: rows past n_rows are always zero. */
-    float *rows = lfr_calloc(n * d, sizeof(float));
+    float *rows = templates_alloc(g, n * d * sizeof(float));
     int *ri = lfr_alloc(n * sizeof(int)), *rt = lfr_alloc(n * sizeof(int));
     int8_t *r8 = NULL;
     float *s8 = NULL, *l8 = NULL;
     int32_t *m8 = NULL;
     int q = g->p.quantize_int8;
     if (q) {
-        r8 = lfr_calloc(n, (size_t)g->dim8);
+        r8 = templates_alloc(g, n * (size_t)g->dim8);
         s8 = lfr_alloc(n * sizeof(float));
         l8 = lfr_alloc(n * sizeof(float));
         m8 = lfr_alloc(n * sizeof(int32_t));
     }
     if (!rows || !ri || !rt || (q && (!r8 || !s8 || !l8 || !m8))) {
-        lfr_free(rows);
+        templates_free(g, rows, n * d * sizeof(float));
         lfr_free(ri);
         lfr_free(rt);
-        lfr_free(r8);
+        templates_free(g, r8, n * (size_t)g->dim8);
         lfr_free(s8);
         lfr_free(l8);
         lfr_free(m8);
@@ -157,14 +172,14 @@ static int reserve_rows(lfr_gallery *g, int need)
             memcpy(m8, g->sum8, used * sizeof(int32_t));
         }
     }
-    lfr_wipe_free(g->rows, o * d * sizeof(float));
+    templates_free(g, g->rows, o * d * sizeof(float));
     lfr_free(g->row_ident);
     lfr_free(g->row_tpl);
     g->rows = rows;
     g->row_ident = ri;
     g->row_tpl = rt;
     if (q) {
-        lfr_wipe_free(g->rows8, o * (size_t)g->dim8);
+        templates_free(g, g->rows8, o * (size_t)g->dim8);
         lfr_wipe_free(g->scale8, o * sizeof(float));
         lfr_wipe_free(g->l1_8, o * sizeof(float));
         lfr_wipe_free(g->sum8, o * sizeof(int32_t));
@@ -262,7 +277,9 @@ int lfr_gallery_add(lfr_ctx *ctx, lfr_gallery *g, const char *id, const float *t
         g->cap_ids = ncap;
     }
     if (reserve_rows(g, g->n_rows + n)) {
-        rc = lfr_fail(ctx, LFR_ENOMEM, "gallery: out of memory for %d templates", g->n_rows + n);
+        rc = g->p.locked ? lfr_locked_fail(ctx, "gallery")
+                         : lfr_fail(ctx, LFR_ENOMEM, "gallery: out of memory for %d templates",
+                                    g->n_rows + n);
         goto done;
     }
     int slot = g->n_ids;

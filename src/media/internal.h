@@ -13,6 +13,9 @@ int lfr_media_check_size(lfr_ctx *ctx, const char *what, int64_t w, int64_t h,
 /* A new image whose pixels are not initialised: for decoders that write
  * every pixel (a decoded video frame is 6 MB to clear for nothing). */
 int lfr_media_image_alloc(lfr_ctx *ctx, int w, int h, lfr_image **out);
+/* A new zeroed image of src's size, locked when src is (a crop's copies
+ * are crops too). */
+int lfr_media_image_like(lfr_ctx *ctx, const lfr_image *src, lfr_image **out);
 
 /* Nonzero if img is a well-formed image (sizes >= 1, pixels present). */
 int lfr_media_image_ok(const lfr_image *img);

@@ -138,7 +138,7 @@ int lfr_image_flip(lfr_ctx *ctx, const lfr_image *src, lfr_image **out)
     *out = NULL;
     if (!lfr_media_image_ok(src)) return lfr_fail(ctx, LFR_EINVAL, "image flip: invalid image");
     lfr_image *dst;
-    int rc = lfr_image_new(ctx, src->width, src->height, &dst);
+    int rc = lfr_media_image_like(ctx, src, &dst);
     if (rc) return rc;
     for (int y = 0; y < src->height; y++) {
         const uint8_t *s = src->rgb + (size_t)y * (size_t)src->width * 3;

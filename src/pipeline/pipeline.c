@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/time.h>
 
+/* A camera's per-frame scratch: the crops and tensors of a few faces at
+ * once (about 230 KiB each with a fused embedder); more go to the pool. */
+#define FRAME_SCRATCH_BYTES ((size_t)1 << 20)
 #define LATENCY_SAMPLES 65536
 #define RECENT_ALERTS 64 /* identities remembered per camera for repeat_alert_ms */
 
@@ -193,7 +196,7 @@ static track_state *state_of(camera *c, int track_id)
         c->cap_states = ncap;
     }
     int dim = lfr_gallery_dim(c->p->gallery);
-    float *sum = lfr_calloc((size_t)dim, sizeof(float));
+    float *sum = lfr_locked_calloc((size_t)dim, sizeof(float));
     if (!sum) return NULL;
     track_state *s = &c->states[c->n_states++];
     memset(s, 0, sizeof *s);
@@ -212,10 +215,9 @@ static void clear_views(track_state *s, int dim)
 
 static void forget_track(camera *c, int track_id)
 {
-    int dim = lfr_gallery_dim(c->p->gallery);
     for (int i = 0; i < c->n_states; i++) {
         if (c->states[i].id != track_id) continue;
-        lfr_wipe_free(c->states[i].sum, (size_t)dim * sizeof(float));
+        lfr_locked_free(c->states[i].sum);
         c->states[i] = c->states[--c->n_states];
         lfr_wipe(&c->states[c->n_states], sizeof(track_state));
         return;
@@ -260,7 +262,7 @@ static int encode_crop(lfr_ctx *ctx, const lfr_image *frame, const lfr_face *f, 
     float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
     int out = (int)fminf(fmaxf(side, 32.0f), 512.0f);
     lfr_image *crop = NULL;
-    int rc = lfr_image_new(ctx, out, out, &crop);
+    int rc = lfr_image_new_locked(ctx, out, out, &crop);
     if (rc) return rc;
     float s = side / (float)out;
     lfr_affine map = {{1 / s, 0, -(cx - side / 2) / s, 0, 1 / s, -(cy - side / 2) / s}};
@@ -408,13 +410,13 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score, &faces, &n);
     float *app = NULL;
     if (rc == LFR_OK && n > 0) {
-        app = lfr_alloc((size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
-        if (!app) rc = lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+        app = lfr_scratch_alloc((size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
+        if (!app) rc = lfr_locked_fail(ctx, "pipeline: faces' appearance");
         for (int i = 0; app && i < n; i++)
             lfr_appearance(frame, &faces[i], app + (size_t)i * LFR_APPEARANCE_DIM);
     }
     if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, now_ms, faces, n, app);
-    if (app) lfr_wipe_free(app, (size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
+    lfr_scratch_free(app);
     if (rc == LFR_OK) {
         int n_tracks = 0, n_ended = 0;
         const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);
@@ -453,12 +455,17 @@ static void *camera_thread(void *arg)
     lfr_ctx *ctx = NULL;
     int dim = lfr_engine_embedding_size(p->engine);
     float *tpl = NULL;
-    if (lfr_ctx_new(&ctx) || !(tpl = lfr_calloc((size_t)dim, sizeof(float)))) {
-        c->rc = LFR_ENOMEM;
-        snprintf(c->msg, sizeof c->msg, "camera %s: out of memory", c->id);
+    lfr_arena *scratch = NULL;
+    if (lfr_ctx_new(&ctx) || !(tpl = lfr_locked_calloc((size_t)dim, sizeof(float))) ||
+        lfr_arena_new(ctx, FRAME_SCRATCH_BYTES, &scratch)) {
+        c->rc = !ctx ? LFR_ENOMEM : tpl ? lfr_errcode(ctx) : lfr_locked_fail(ctx, "template");
+        snprintf(c->msg, sizeof c->msg, "camera %s: %s", c->id,
+                 ctx ? lfr_errmsg(ctx) : "out of memory");
+        lfr_locked_free(tpl);
         lfr_ctx_free(ctx);
         return NULL;
     }
+    lfr_arena_use(scratch);
     while (!atomic_load(&p->stop)) {
         lfr_image *frame = NULL;
         lfr_frame_info info;
@@ -473,6 +480,7 @@ static void *camera_thread(void *arg)
         if (!frame) continue; /* nothing yet: a live source reconnecting */
         rc = process_frame(c, ctx, frame, &info, tpl, dim);
         lfr_image_free(frame);
+        lfr_arena_reset(scratch); /* nothing of the frame's faces outlives it */
         if (rc) {
             c->rc = rc;
             snprintf(c->msg, sizeof c->msg, "camera %s: %s", c->id, lfr_errmsg(ctx));
@@ -484,7 +492,9 @@ static void *camera_thread(void *arg)
     const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
     for (int i = 0; i < n_ended; i++)
         forget_track(c, ended[i]);
-    lfr_wipe_free(tpl, (size_t)dim * sizeof(float));
+    lfr_locked_free(tpl);
+    lfr_arena_use(NULL);
+    lfr_arena_free(scratch);
     lfr_ctx_free(ctx);
     return NULL;
 }
@@ -576,11 +586,10 @@ int lfr_pipeline_camera_stats(lfr_pipeline *p, const char *camera_id, lfr_pipeli
 void lfr_pipeline_free(lfr_pipeline *p)
 {
     if (!p) return;
-    int dim = lfr_gallery_dim(p->gallery);
     for (int i = 0; i < p->n_cams; i++) {
         lfr_free(p->cams[i].url);
         for (int k = 0; k < p->cams[i].n_states; k++)
-            lfr_wipe_free(p->cams[i].states[k].sum, (size_t)dim * sizeof(float));
+            lfr_locked_free(p->cams[i].states[k].sum);
         lfr_wipe_free(p->cams[i].states, (size_t)p->cams[i].cap_states * sizeof(track_state));
     }
     lfr_free(p->cams);

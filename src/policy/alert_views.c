@@ -130,7 +130,7 @@ static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const
     if (!rc) rc = audit(ctx, p, actor, action, id, kind, NULL);
     rc = finish(ctx, p, rc);
     if (rc && *jpeg) {
-        lfr_wipe_free(*jpeg, *len);
+        lfr_locked_free(*jpeg);
         *jpeg = NULL;
         *len = 0;
     }

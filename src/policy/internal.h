@@ -18,7 +18,7 @@ struct lfr_policy {
         int64_t actor, window_ms;
         int views;
     } view_rate[VIEW_RATE_USERS];
-    unsigned char key[32];
+    unsigned char *key; /* 32 bytes of locked memory, when have_key */
     int have_key;
     /* The last lists shown (who, what, a digest of the items), so that a
      * screen polling the same list again is not a new view to audit. */
@@ -75,7 +75,8 @@ int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t ro
  * success, -1 for a wrong size, key, place or row, or a damaged box. */
 int policy_open(const lfr_policy *p, const char *place, int64_t row, const uint8_t *box, size_t n,
                 void *plain, size_t plain_n);
-/* Opens a sealed box of any size into a new buffer (*plain, *plain_n). */
+/* Opens a sealed box of any size into a new buffer (*plain, *plain_n) of
+ * locked memory: free it with lfr_locked_free. */
 int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t row,
                       const uint8_t *box, size_t n, uint8_t **plain, size_t *plain_n);
 /* Whether the policy's key opens what the database holds sealed (one

@@ -136,9 +136,9 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
     int rc = lfr_gallery_new(ctx, &gp, &g);
     if (rc) return rc;
     size_t tpl_bytes = (size_t)dim * sizeof(float);
-    float *tpl = lfr_alloc(tpl_bytes);
+    float *tpl = lfr_locked_alloc(tpl_bytes);
     lfr_stmt *st = NULL;
-    if (!tpl) rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if (!tpl) rc = lfr_locked_fail(ctx, what);
     if (!rc && !(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)))
         rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
@@ -157,7 +157,7 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
         rc = lfr_gallery_add(ctx, g, ident, tpl, 1);
     }
     lfr_stmt_free(st);
-    if (tpl) lfr_wipe_free(tpl, tpl_bytes);
+    lfr_locked_free(tpl);
     if (rc < 0 || rc > 0) {
         lfr_gallery_free(g);
         return rc;

@@ -73,10 +73,10 @@ int policy_open_alloc(lfr_ctx *ctx, const lfr_policy *p, const char *place, int6
     *plain = NULL;
     *plain_n = 0;
     if (n <= OVERHEAD) return lfr_fail(ctx, LFR_EFORMAT, "%s %lld: damaged", place, (long long)row);
-    uint8_t *buf = lfr_alloc(n - OVERHEAD);
-    if (!buf) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    uint8_t *buf = lfr_locked_alloc(n - OVERHEAD);
+    if (!buf) return lfr_locked_fail(ctx, place);
     if (policy_open(p, place, row, box, n, buf, n - OVERHEAD)) {
-        lfr_free(buf);
+        lfr_locked_free(buf);
         return lfr_fail(ctx, LFR_EFORMAT,
                         "%s %lld does not open with this key, or was sealed for another row "
                         "(copied or swapped)",
@@ -178,7 +178,7 @@ int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
         uint8_t *plain = NULL;
         rc = policy_open_alloc(ctx, p, lfr_stmt_text(st, 0), lfr_stmt_int64(st, 1), box, n, &plain,
                                &plain_n);
-        if (plain) lfr_wipe_free(plain, plain_n);
+        lfr_locked_free(plain);
         if (rc)
             rc = lfr_fail(ctx, LFR_EREFUSED,
                           "the watchlist key does not open the photos sealed in this database: "

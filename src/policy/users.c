@@ -145,7 +145,12 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     p->s = s;
     p->cfg = *cfg;
     if (cfg->key) {
-        memcpy(p->key, cfg->key, sizeof p->key);
+        if (!(p->key = lfr_locked_alloc(32))) {
+            int rc = lfr_locked_fail(ctx, "watchlist key");
+            lfr_policy_free(p);
+            return rc;
+        }
+        memcpy(p->key, cfg->key, 32);
         p->have_key = 1;
         p->cfg.key = NULL; /* the copy above is the one used */
         /* A missing key file is replaced by a new key: refuse to run with
@@ -184,6 +189,7 @@ void lfr_policy_free(lfr_policy *p)
         lfr_ctx_free(ctx);
         lfr_audit_anchor_free(p->anchor);
     }
+    lfr_locked_free(p->key);
     lfr_wipe_free(p, sizeof *p);
 }
 

@@ -229,34 +229,18 @@ const char *query_arg(request *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-typedef struct sensitive_buffer {
-    void *data;
-    size_t len;
-} sensitive_buffer;
-
-static void wipe_sensitive(void *cls)
-{
-    sensitive_buffer *b = cls;
-    lfr_wipe_free(b->data, b->len);
-    lfr_free(b);
-}
-
-/* Sends an image from the store; MHD hands the buffer back to be wiped
- * once sent (PRI-5), instead of copying it into memory freed unwiped. */
+/* Sends an image from the store (in locked memory, policy_open_alloc); MHD
+ * hands the buffer back to be wiped and freed once sent (PRI-5), instead
+ * of copying it into memory freed unwiped. */
 enum MHD_Result reply_image(request *r, int rc, uint8_t *img, size_t len)
 {
     if (rc) return reply_rc(r, rc);
-    sensitive_buffer *b = lfr_alloc(sizeof *b);
     struct MHD_Response *resp =
-        b ? MHD_create_response_from_buffer_with_free_callback_cls(len, img, wipe_sensitive, b)
-          : NULL;
+        MHD_create_response_from_buffer_with_free_callback(len, img, lfr_locked_free);
     if (!resp) {
-        lfr_free(b);
-        lfr_wipe_free(img, len);
+        lfr_locked_free(img);
         return reply_error(r, 500, "internal", "out of memory");
     }
-    b->data = img;
-    b->len = len;
     MHD_add_response_header(resp, "Content-Type",
                             len > 3 && img[0] == 0x89 && img[1] == 'P' ? "image/png"
                                                                        : "image/jpeg");

@@ -217,7 +217,7 @@ static int align_for(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *img, c
                                 (const float(*)[2])m->align_points, 5, &map);
     if (rc) return rc;
     lfr_image *crop = NULL;
-    if ((rc = lfr_image_new(ctx, m->input_w, m->input_h, &crop))) return rc;
+    if ((rc = lfr_image_new_locked(ctx, m->input_w, m->input_h, &crop))) return rc;
     if ((rc = lfr_image_warp(ctx, img, &map, crop))) {
         lfr_image_free(crop);
         return rc;
@@ -279,9 +279,9 @@ static int embed_single(lfr_ctx *ctx, const lfr_model *emb, int flip, const lfr_
     float *tensor = NULL;
     int rc = align_for(ctx, emb, img, face, &crop);
     if (rc) return rc;
-    tensor = lfr_alloc(tensor_len * sizeof(float));
+    tensor = lfr_scratch_alloc(tensor_len * sizeof(float));
     if (!tensor) {
-        rc = lfr_fail(ctx, LFR_ENOMEM, "embedding: out of memory");
+        rc = lfr_locked_fail(ctx, "embedding");
         goto done;
     }
     memset(out, 0, (size_t)dim * sizeof(float));
@@ -294,7 +294,7 @@ static int embed_single(lfr_ctx *ctx, const lfr_model *emb, int flip, const lfr_
     rc = normalise(ctx, m->name, out, dim, scale);
 done:
     if (rc) lfr_wipe(out, (size_t)dim * sizeof(float));
-    if (tensor) lfr_wipe_free(tensor, tensor_len * sizeof(float));
+    lfr_scratch_free(tensor);
     lfr_image_free(mirror);
     lfr_image_free(crop);
     return rc;

@@ -1,0 +1,179 @@
+/* tests/test_base.c - locked memory (issue 18): blocks are locked in RAM and
+ * left out of core dumps, the pool is bounded with a message that says how
+ * to raise the bound, the templates, crops and keys that need it use it,
+ * and a worker's per-frame arena is reused face after face and wiped at the
+ * frame's end. */
+#include "testutil.h"
+
+#include "lfr/base.h"
+#include "lfr/match.h"
+#include "lfr/media.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lfr_ctx *ctx;
+
+/* A field of /proc/self/status in kB ("VmLck"). */
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n) && line[n] == ':') kb = strtol(line + n + 1, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+/* The VmFlags line of the mapping holding p, from /proc/self/smaps. */
+static void mapping_flags(const void *p, char *flags, size_t len)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    int inside = 0;
+    flags[0] = '\0';
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (inside && !strncmp(line, "VmFlags:", 8)) {
+            snprintf(flags, len, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void test_locked_blocks(void **state)
+{
+    (void)state;
+    long before = status_kb("VmLck");
+    size_t used = lfr_locked_in_use();
+    unsigned char *p = lfr_locked_alloc(100000);
+    assert_non_null(p);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(p[i], 0); /* zeroed */
+    memset(p, 0xAB, 100000);
+    assert_true(lfr_locked_in_use() >= used + 100000);
+    assert_true(status_kb("VmLck") >= before + 97); /* locked by the kernel, not only counted */
+    char flags[512];
+    mapping_flags(p, flags, sizeof flags);
+    assert_non_null(strstr(flags, " lo")); /* VM_LOCKED */
+    assert_non_null(strstr(flags, " dd")); /* left out of core dumps */
+    assert_non_null(strstr(flags, " wf")); /* wiped in a child */
+    lfr_locked_free(p);
+    assert_int_equal(lfr_locked_in_use(), used);
+    assert_int_equal(status_kb("VmLck"), before);
+    lfr_locked_free(NULL);
+}
+
+static void test_bound_says_how_to_raise_it(void **state)
+{
+    (void)state;
+    size_t limit = lfr_locked_limit();
+    assert_true(limit > 0);
+    lfr_locked_set_limit(lfr_locked_in_use() + 64 * 1024);
+    void *a = lfr_locked_alloc(32 * 1024);
+    assert_non_null(a);
+    assert_null(lfr_locked_alloc(64 * 1024));
+    assert_int_equal(lfr_locked_fail(ctx, "crop"), LFR_ELIMIT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "crop: the locked memory pool is full"));
+    assert_non_null(strstr(lfr_errmsg(ctx), "LimitMEMLOCK"));
+    /* What needs the pool fails with the same message, changing nothing. */
+    lfr_image *img = NULL;
+    assert_int_equal(lfr_image_new_locked(ctx, 200, 200, &img), LFR_ELIMIT);
+    assert_null(img);
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = 512;
+    gp.model = "test";
+    lfr_gallery *g = NULL;
+    assert_int_equal(lfr_gallery_new(ctx, &gp, &g), LFR_OK);
+    float tpl[512] = {1};
+    assert_int_equal(lfr_gallery_add(ctx, g, "P1", tpl, 1), LFR_ELIMIT);
+    assert_non_null(strstr(lfr_errmsg(ctx), "gallery: the locked memory pool is full"));
+    assert_int_equal(lfr_gallery_identities(g), 0);
+    lfr_locked_free(a);
+    lfr_locked_set_limit(limit);
+    assert_int_equal(lfr_gallery_add(ctx, g, "P1", tpl, 1), LFR_OK);
+    lfr_gallery_free(g);
+}
+
+static void test_crops_stay_locked(void **state)
+{
+    (void)state;
+    lfr_image *crop = NULL, *mirror = NULL, *copy = NULL;
+    assert_int_equal(lfr_image_new_locked(ctx, 112, 112, &crop), LFR_OK);
+    assert_true(crop->locked);
+    assert_int_equal(lfr_image_flip(ctx, crop, &mirror), LFR_OK);
+    assert_int_equal(lfr_image_clone(ctx, crop, &copy), LFR_OK);
+    assert_true(mirror->locked && copy->locked); /* a crop's copies are crops */
+    char flags[512];
+    mapping_flags(mirror->rgb, flags, sizeof flags);
+    assert_non_null(strstr(flags, " lo"));
+    lfr_image_free(copy);
+    lfr_image_free(mirror);
+    lfr_image_free(crop);
+}
+
+static void test_frame_arena(void **state)
+{
+    (void)state;
+    lfr_arena *a = NULL;
+    assert_int_equal(lfr_arena_new(ctx, 256 * 1024, &a), LFR_OK);
+    lfr_arena_use(a);
+    /* A frame's faces, freed in any order: the same bytes serve every face. */
+    for (int face = 0; face < 50; face++) {
+        unsigned char *crop = lfr_scratch_alloc(37632), *tensor = lfr_scratch_alloc(150528);
+        unsigned char *mirror = lfr_scratch_alloc(37632);
+        assert_true(crop && tensor && mirror);
+        assert_int_equal(crop[0] | tensor[150527] | mirror[37631], 0); /* zeroed, even reused */
+        memset(crop, 1, 37632);
+        memset(tensor, 2, 150528);
+        memset(mirror, 3, 37632);
+        lfr_scratch_free(tensor);
+        lfr_scratch_free(mirror);
+        lfr_scratch_free(crop);
+    }
+    assert_true(lfr_arena_peak(a) < 240 * 1024);
+    assert_int_equal(lfr_arena_overflows(a), 0);
+    /* What a frame left behind is wiped at its end. */
+    unsigned char *kept = lfr_scratch_alloc(1000);
+    memset(kept, 0x5A, 1000);
+    lfr_arena_reset(a);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(kept[i], 0);
+    /* Past the arena, the locked pool. */
+    unsigned char *big = lfr_scratch_alloc(300 * 1024);
+    assert_non_null(big);
+    assert_int_equal(lfr_arena_overflows(a), 1);
+    char flags[512];
+    mapping_flags(big, flags, sizeof flags);
+    assert_non_null(strstr(flags, " lo"));
+    lfr_scratch_free(big);
+    /* A crop made on a worker with an arena is in it. */
+    lfr_image *crop = NULL;
+    assert_int_equal(lfr_image_new_locked(ctx, 112, 112, &crop), LFR_OK);
+    assert_int_equal(lfr_arena_overflows(a), 1);
+    lfr_image_free(crop);
+    lfr_arena_use(NULL);
+    lfr_arena_free(a);
+}
+
+int main(void)
+{
+    if (lfr_ctx_new(&ctx)) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_locked_blocks),
+        cmocka_unit_test(test_bound_says_how_to_raise_it),
+        cmocka_unit_test(test_crops_stay_locked),
+        cmocka_unit_test(test_frame_arena),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    lfr_ctx_free(ctx);
+    return failed;
+}
