@@ -1,6 +1,9 @@
 /* cli/cmd_bench_pipeline.c - `lfr bench pipeline`: the live pipeline's
  * throughput and latency on a video file, or on a synthetic many-faces
- * stream built from LFW photos, with 1 and 2 ONNX Runtime threads. */
+ * stream built from LFW photos, with 1 and 2 ONNX Runtime threads; with
+ * --cameras N the same source plays on N cameras at once, and with
+ * --realtime at its own frame rate, as a camera delivers it (what is not
+ * processed in time is dropped and counted per camera). */
 #include "cli.h"
 #include "lfr/eval.h"
 #include "lfr/pipeline.h"
@@ -72,6 +75,30 @@ done:
     return rc;
 }
 
+/* Each camera's frames processed and dropped over the run's s seconds: as
+ * JSON rows, or printed (and NULL returned). */
+static json_t *camera_rows(lfr_pipeline *p, char ids[][16], int cameras, double s, int json)
+{
+    json_t *rows = json ? json_array() : NULL;
+    for (int i = 0; i < cameras; i++) {
+        lfr_pipeline_stats cs;
+        if (lfr_pipeline_camera_stats(p, ids[i], &cs)) continue;
+        double seen = (double)(cs.frames_processed + cs.frames_dropped);
+        double dropped_pct = seen > 0 ? 100.0 * (double)cs.frames_dropped / seen : 0;
+        if (json)
+            json_array_append_new(
+                rows, json_pack("{s:s,s:I,s:I,s:f,s:f}", "camera", ids[i], "frames_processed",
+                                (json_int_t)cs.frames_processed, "frames_dropped",
+                                (json_int_t)cs.frames_dropped, "processed_fps",
+                                (double)cs.frames_processed / s, "dropped_percent", dropped_pct));
+        else
+            printf("  %s: %lld frames processed (%.1f fps), %lld dropped (%.1f%%)\n", ids[i],
+                   (long long)cs.frames_processed, (double)cs.frames_processed / s,
+                   (long long)cs.frames_dropped, dropped_pct);
+    }
+    return rows;
+}
+
 int bench_pipeline(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -84,10 +111,13 @@ int bench_pipeline(int argc, char **argv)
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"model", required_argument, NULL, 'e'},
                                          {"frames-dir", required_argument, NULL, 'F'},
+                                         {"cameras", required_argument, NULL, 'c'},
+                                         {"realtime", no_argument, NULL, 'r'},
+                                         {"threads", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
     const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL, *keep = NULL;
     const char *embedder = NULL;
-    int json = 0, n_frames = 250, detect = 0, c;
+    int json = 0, n_frames = 250, detect = 0, cameras = 1, realtime = 0, only_threads = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -118,6 +148,17 @@ int bench_pipeline(int argc, char **argv)
         case 'd':
             if (cli_parse_int(optarg, 64, 4096, &detect))
                 return cli_usage("bench", "--detect-size needs a number of pixels 64..4096");
+            break;
+        case 'c':
+            if (cli_parse_int(optarg, 1, 8, &cameras))
+                return cli_usage("bench", "--cameras needs a number 1..8");
+            break;
+        case 'r':
+            realtime = 1;
+            break;
+        case 't':
+            if (cli_parse_int(optarg, 1, 2, &only_threads))
+                return cli_usage("bench", "--threads needs 1 or 2");
             break;
         default:
             return cli_usage("bench", "unknown option");
@@ -152,6 +193,7 @@ int bench_pipeline(int argc, char **argv)
         source = dir;
     }
     for (int threads = 1; threads <= 2 && !status; threads++) {
+        if (only_threads && threads != only_threads) continue;
         engine_opts eo = {
             .model_dir = model_dir, .embedder = embedder, .threads = threads, .flip = 1};
         lfr_runtime *rt = NULL;
@@ -181,7 +223,13 @@ int bench_pipeline(int argc, char **argv)
         lfr_pipeline_params pp = lfr_pipeline_default_params();
         if (detect) pp.detect_long_side_px = detect;
         rc = lfr_pipeline_new(ctx, engine, g, &pp, NULL, NULL, &p);
-        if (rc == LFR_OK) rc = lfr_pipeline_add_source(ctx, p, "bench", source, NULL);
+        lfr_video_params vp = lfr_video_default_params();
+        vp.realtime = realtime;
+        char ids[8][16];
+        for (int i = 0; i < cameras && rc == LFR_OK; i++) {
+            snprintf(ids[i], sizeof ids[i], "cam%d", i + 1);
+            rc = lfr_pipeline_add_source(ctx, p, ids[i], source, &vp);
+        }
         double cpu0 = cpu_seconds();
         if (rc == LFR_OK) rc = lfr_pipeline_run(ctx, p);
         double cpu = cpu_seconds() - cpu0;
@@ -194,16 +242,7 @@ int bench_pipeline(int argc, char **argv)
             double fps = st.frames_processed / s, faces = st.faces_detected / s;
             double emb = st.templates_compared / s, tracks = st.tracks / s;
             double cpu_pct = 100.0 * cpu / s / (double)sysconf(_SC_NPROCESSORS_ONLN);
-            if (json)
-                json_array_append_new(
-                    out,
-                    json_pack("{s:i,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "intra_op_threads",
-                              threads, "frames", (json_int_t)st.frames_processed, "processed_fps",
-                              fps, "faces_per_s", faces, "tracks_per_s", tracks, "embeddings_per_s",
-                              emb, "latency_p50_ms", st.latency_p50_us / 1000.0, "latency_p95_ms",
-                              st.latency_p95_us / 1000.0, "latency_p99_ms",
-                              st.latency_p99_us / 1000.0, "cpu_percent", cpu_pct));
-            else
+            if (!json)
                 printf(
                     "threads %d: %lld frames in %.1f s: %.1f fps, %.1f faces/s, %.1f new tracks/s, "
                     "%.1f embeddings/s; latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms; CPU %.0f%% "
@@ -211,6 +250,18 @@ int bench_pipeline(int argc, char **argv)
                     threads, (long long)st.frames_processed, s, fps, faces, tracks, emb,
                     st.latency_p50_us / 1000.0, st.latency_p95_us / 1000.0,
                     st.latency_p99_us / 1000.0, cpu_pct, sysconf(_SC_NPROCESSORS_ONLN));
+            json_t *per_camera = camera_rows(p, ids, cameras, s, json);
+            if (json)
+                json_array_append_new(
+                    out,
+                    json_pack("{s:i,s:i,s:b,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o}",
+                              "intra_op_threads", threads, "cameras", cameras, "realtime", realtime,
+                              "frames", (json_int_t)st.frames_processed, "processed_fps", fps,
+                              "faces_per_s", faces, "tracks_per_s", tracks, "embeddings_per_s", emb,
+                              "latency_p50_ms", st.latency_p50_us / 1000.0, "latency_p95_ms",
+                              st.latency_p95_us / 1000.0, "latency_p99_ms",
+                              st.latency_p99_us / 1000.0, "cpu_percent", cpu_pct, "per_camera",
+                              per_camera));
         }
         lfr_pipeline_free(p);
         lfr_gallery_free(g);

@@ -195,7 +195,8 @@ const cli_command cli_commands[] = {
      "         [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"
      "       lfr bench pipeline (--source FILE | --synthetic-lfw DIR [--frames N])\n"
-     "         [--watchlist W] [--detect-size PX] [--frames-dir DIR] [--embedder NAME] [--json]\n"
+     "         [--cameras N] [--realtime] [--threads 1|2] [--watchlist W] [--detect-size PX]\n"
+     "         [--frames-dir DIR] [--embedder NAME] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x360, 640x480, 960x540 and\n"
      "1920x1080 and\n"
      "alignment+embedding ms per face, with N intra-op threads (default: both 1\n"
@@ -208,7 +209,9 @@ const cli_command cli_commands[] = {
      "pipeline: the live pipeline over a file as fast as it goes, or over a\n"
      "synthetic stream of 20 LFW faces per 1280x720 frame, each changing for a\n"
      "new person every 10 frames: fps, faces/s, new tracks/s, embeddings/s, latency\n"
-     "p50/p95/p99 and CPU use, with 1 and 2 ONNX Runtime threads.\n"},
+     "p50/p95/p99 and CPU use, with 1 and 2 ONNX Runtime threads (or --threads).\n"
+     "--cameras N plays the source on N cameras at once; --realtime paces each at\n"
+     "its frame rate, as a camera would, and counts each camera's dropped frames.\n"},
     {NULL, NULL, NULL, NULL},
 };
 
