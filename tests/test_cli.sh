@@ -151,6 +151,18 @@ EOF
   ln -sf "$data/samples/face_recognition_examples/examples/two_people.jpg" "$tmp/wl-two/someone.jpg"
   expect 2 "someone.jpg: refused: 2 faces found, exactly one is needed (WL-5)" -- \
     watch --source "$data/video/face_api_js/video.mp4" --watchlist "$tmp/wl-two"
+  # Issue 14's benchmark: two cameras paced at their frame rate, each
+  # counted; every frame is processed or dropped, none lost.
+  "$lfr" bench pipeline --source "$data/video/facenet_pytorch/video.mp4" --cameras 2 --realtime \
+    --threads 1 --json >"$tmp/bench" 2>"$tmp/err" && python3 -c '
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+assert run["cameras"] == 2 and run["realtime"], run
+cams = run["per_camera"]
+assert [c["camera"] for c in cams] == ["cam1", "cam2"], cams
+for c in cams:
+    assert c["frames_processed"] > 0 and c["frames_processed"] + c["frames_dropped"] <= 105, c
+' "$tmp/bench" && ok || bad "bench pipeline --cameras 2 --realtime: $(cat "$tmp/bench" "$tmp/err")"
 else
   echo "skipped: data-dependent CLI checks ($data absent)"
 fi
