@@ -649,6 +649,38 @@ class ApiTest(ServerCase):
 
 
 
+class HealthTest(ServerCase):
+    """Issue 16: liveness and readiness without login, for a supervisor."""
+
+    def test_healthz_and_readyz(self):
+        anyone = Client(self.port)
+        got, doc, resp = anyone.request("GET", "/healthz")
+        self.assertEqual((got, doc), (200, {"status": "alive"}))
+        got, doc, _ = anyone.request("GET", "/readyz")
+        self.assertEqual(got, 200, doc)
+        self.assertEqual(doc["ready"], True)
+        self.assertEqual(set(doc["checks"]), {"database", "key", "models", "runner"})
+        self.assertTrue(all(v == "ok" for v in doc["checks"].values()), doc)
+        self.assertEqual(anyone.request("POST", "/readyz", {})[0], 405)
+        # Another process holds the database's write lock: an alert could not
+        # be stored, so not ready (after the store's 5 s wait), and ready again
+        # once it lets go; alive throughout.
+        con = sqlite3.connect(self.db, timeout=1, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            got, doc, _ = anyone.request("GET", "/readyz")
+            self.assertEqual(got, 503, doc)
+            self.assertFalse(doc["ready"])
+            self.assertIn("locked", doc["checks"]["database"])
+            self.assertEqual(doc["checks"]["runner"], "ok")
+            self.assertEqual(anyone.request("GET", "/healthz")[0], 200)
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        got, doc, _ = anyone.request("GET", "/readyz")
+        self.assertEqual((got, doc["ready"]), (200, True), doc)
+
+
 class LifecycleTest(ServerCase):
     """The cameras follow the deployment: a suspension stops them at once,
     the end time stops them by itself and destroys the watchlist."""

@@ -102,6 +102,9 @@ int lfr_policy_open(lfr_ctx *ctx, const char *db_path, const char *key_path,
                     const lfr_policy_config *cfg, lfr_store **store, lfr_policy **out);
 /* How many users there are (0: the first start). */
 int lfr_user_count(lfr_ctx *ctx, lfr_policy *p, int64_t *n);
+/* Whether the policy holds a watchlist key (photos and templates can be
+ * sealed and opened). */
+int lfr_policy_has_key(const lfr_policy *p);
 void lfr_policy_free(lfr_policy *p);
 
 /* An authenticated user. */

@@ -179,6 +179,11 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     return LFR_OK;
 }
 
+int lfr_policy_has_key(const lfr_policy *p)
+{
+    return p && p->have_key;
+}
+
 void lfr_policy_free(lfr_policy *p)
 {
     if (!p) return;

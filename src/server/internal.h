@@ -67,6 +67,8 @@ void runner_free(runner *r); /* stops every pipeline */
 json_t *runner_monitor(runner *r, int64_t deployment);
 /* Prometheus lines for every running camera. */
 void runner_metrics(runner *r, FILE *out);
+/* Milliseconds since the runner last went round (-1: not yet). */
+int64_t runner_idle_ms(runner *r);
 
 /* ---- the connection guard (guard.c) ---- */
 
@@ -257,6 +259,9 @@ enum MHD_Result api_floor_set(request *r);
 enum MHD_Result api_audit_list(request *r);
 enum MHD_Result api_audit_verify(request *r);
 enum MHD_Result api_metrics(request *r);
+/* health.c: without login, for a supervisor or a load balancer. */
+enum MHD_Result api_healthz(request *r);
+enum MHD_Result api_readyz(request *r);
 
 enum MHD_Result api_report_notice(request *r);
 enum MHD_Result api_report_review(request *r);

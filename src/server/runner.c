@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -78,6 +79,7 @@ struct runner {
     lfr_running ended_by_themselves[256]; /* pipelines that ran to their end: not restarted */
     int n_ended;
     int64_t last_retention_ms;
+    atomic_llong last_tick_ms;  /* when the runner last went round: /readyz */
     pthread_mutex_t queue_lock; /* a leaf: nothing else is taken under it */
     pending_alert queue[MAX_PENDING];
     int n_queued;
@@ -529,6 +531,7 @@ static void tick(runner *r)
 {
     struct lfr_server *srv = r->srv;
     int64_t now = server_now_ms();
+    atomic_store(&r->last_tick_ms, now);
     pthread_mutex_lock(&srv->db_lock);
     record_alerts(r);
     int n_ended = 0;
@@ -658,6 +661,12 @@ static void *runner_thread(void *arg)
     record_alerts(r);
     pthread_mutex_unlock(&r->srv->db_lock);
     return NULL;
+}
+
+int64_t runner_idle_ms(runner *r)
+{
+    int64_t last = atomic_load(&r->last_tick_ms);
+    return last ? server_now_ms() - last : -1;
 }
 
 int runner_new(lfr_ctx *ctx, struct lfr_server *srv, runner **out)

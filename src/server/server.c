@@ -228,6 +228,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return reply_error(r, 413, "too_large", "the body is over %zu bytes", r->body_limit);
     if (r->handler) return r->handler(r);
     if (!strcmp(url, "/metrics")) return api_metrics(r);
+    if (!strcmp(url, "/healthz")) return api_healthz(r);
+    if (!strcmp(url, "/readyz")) return api_readyz(r);
     return serve_static(r);
 }
 
