@@ -124,6 +124,20 @@ run 0 "intact" dpo.green -- audit verify --as dpo.green
 run 0 '"action":"deployment.authorise"' dpo.green -- audit export --as dpo.green
 run 1 "auditor" op.brown -- audit export --as op.brown
 run 0 '"action":"audit.export"' dpo.green -- audit export --as dpo.green
+# Issue 16: a lost password is reset on the host (the database and its key
+# file, no user); the new one is for one login, the old one is gone, and
+# the reset is audited.
+run 2 "no --as" admin -- user reset-password op.brown --as admin
+run 3 "no user nobody" admin -- user reset-password nobody
+run 0 "one-time password for op.brown: " admin -- user reset-password op.brown
+otp=$(sed -n 's/^one-time password for op.brown: \(.*\)$/\1/p' "$tmp/out")
+[ ${#otp} -eq 24 ] && ok || bad "a 24-character one-time password: '$otp'"
+run 1 "wrong user name or password" op.brown -- deployment list --as op.brown
+LFR_PASSWORD="$otp" "$lfr" deployment list --as op.brown >"$tmp/out" 2>&1
+[ $? -eq 1 ] && grep -q "one-time password: sign in to the console and change it first" "$tmp/out" \
+  && ok || bad "a one-time password opens nothing on the command line: $(cat "$tmp/out")"
+run 0 '"action":"user.reset_password"' dpo.green -- audit export --as dpo.green
+run 0 "intact" dpo.green -- audit verify --as dpo.green
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

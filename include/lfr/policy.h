@@ -149,6 +149,15 @@ int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const 
 /* Marks a user's password as one-time: it must be changed at the next
  * login (the system, for the first administrator's generated password). */
 int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name);
+/* A new random password, 24 URL-safe characters and a NUL, for one login. */
+#define LFR_ONE_TIME_PASSWORD_LEN 25
+void lfr_one_time_password(char out[LFR_ONE_TIME_PASSWORD_LEN]);
+/* Recovery on the host (`lfr user reset-password`): whoever can open the
+ * database with its key file gives the user a new one-time password
+ * (*out), to be changed at the next login. Audited as done on the host; a
+ * disabled user stays disabled. LFR_ENOENT for no such user. */
+int lfr_user_reset_password(lfr_ctx *ctx, lfr_policy *p, const char *name,
+                            char out[LFR_ONE_TIME_PASSWORD_LEN]);
 /* The acting user changes their own password: the current one is checked,
  * the new one must differ and have 12 characters or more. Audited. */
 int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *current,

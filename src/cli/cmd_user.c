@@ -1,4 +1,4 @@
-/* cli/cmd_user.c - `lfr user add|list|disable`. */
+/* cli/cmd_user.c - `lfr user add|list|disable|reset-password`. */
 #include "governance.h"
 
 #include <getopt.h>
@@ -8,7 +8,7 @@
 
 int cmd_user(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("user", "expected add, list or disable");
+    if (argc < 2) return cli_usage("user", "expected add, list, disable or reset-password");
     const char *verb = argv[1];
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"as", required_argument, NULL, 'a'},
@@ -46,9 +46,13 @@ int cmd_user(int argc, char **argv)
         }
     }
     int add = !strcmp(verb, "add"), list = !strcmp(verb, "list"),
-        disable = !strcmp(verb, "disable");
-    if (!add && !list && !disable) return cli_usage("user", "unknown action '%s'", verb);
-    if ((add || disable) && argc - optind != 1) return cli_usage("user", "%s needs one NAME", verb);
+        disable = !strcmp(verb, "disable"), reset = !strcmp(verb, "reset-password");
+    if (!add && !list && !disable && !reset) return cli_usage("user", "unknown action '%s'", verb);
+    if ((add || disable || reset) && argc - optind != 1)
+        return cli_usage("user", "%s needs one NAME", verb);
+    if (reset && as)
+        return cli_usage("user", "reset-password is the host's act (the database and its key "
+                                 "file), not a user's: no --as");
     if (list && argc != optind) return cli_usage("user", "list takes no NAME");
     int roles = 0, rank = 0;
     if (add) {
@@ -59,8 +63,9 @@ int cmd_user(int argc, char **argv)
             return cli_usage("user", "unknown rank '%s'", rank_text);
     }
     gov g;
-    /* The very first user (an administrator) is added without --as. */
-    int status = gov_open("user", &g, db, models, as != NULL || !add, as);
+    /* The very first user (an administrator) is added without --as, and a
+     * password is reset by the host, with no user. */
+    int status = gov_open("user", &g, db, models, reset ? 0 : as != NULL || !add, as);
     if (status) {
         gov_close(&g);
         return status;
@@ -75,6 +80,14 @@ int cmd_user(int argc, char **argv)
         rc = lfr_user_add(g.ctx, g.pol, g.have_actor ? &g.actor : NULL, argv[optind], roles, rank,
                           pw);
         if (!rc) printf("user %s added\n", argv[optind]);
+    } else if (reset) {
+        char pw[LFR_ONE_TIME_PASSWORD_LEN];
+        rc = lfr_user_reset_password(g.ctx, g.pol, argv[optind], pw);
+        if (!rc)
+            printf("one-time password for %s: %s\n(valid for one login, where it must be "
+                   "changed; audited as user.reset_password)\n",
+                   argv[optind], pw);
+        lfr_wipe(pw, sizeof pw);
     } else if (disable) {
         rc = lfr_user_disable(g.ctx, g.pol, &g.actor, argv[optind]);
         if (!rc) printf("user %s disabled\n", argv[optind]);

@@ -75,6 +75,12 @@ int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int
     const char *pw = getenv("LFR_PASSWORD");
     if (!pw) return cli_fail(cmd, LFR_EINVAL, "set LFR_PASSWORD to the password of %s", as);
     if ((rc = lfr_policy_login(g->ctx, g->pol, as, pw, &g->actor))) return gov_fail(g, rc);
+    /* As in the console: a one-time password opens nothing but its change. */
+    if (g->actor.must_change)
+        return cli_fail(cmd, LFR_EAUTH,
+                        "%s's password is a one-time password: sign in to the console and "
+                        "change it first",
+                        as);
     g->have_actor = 1;
     return EXIT_OK;
 }

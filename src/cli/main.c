@@ -67,16 +67,20 @@ const cli_command cli_commands[] = {
      "size. Each passer's track is judged by the mean of its views' templates and\n"
      "raises at most one alert; an identity alerted on a camera is not alerted\n"
      "there again within 30 s.\n"},
-    {"user", cmd_user, "add, list or disable users",
+    {"user", cmd_user, "add, list or disable users; reset a password on the host",
      "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"
      "       lfr user list --as USER [--json]\n"
      "       lfr user disable NAME --as ADMIN\n"
+     "       lfr user reset-password NAME [--db PATH]\n"
      "Roles: applicant, authoriser, reviewer, operator, engagement, auditor,\n"
      "oversight, admin. Ranks: constable, sergeant, inspector, chief_inspector,\n"
      "superintendent, chief_superintendent, assistant_chief_constable,\n"
      "deputy_chief_constable, chief_constable. The acting user's password is read\n"
      "from $LFR_PASSWORD, a new user's from $LFR_NEW_PASSWORD. The first user,\n"
-     "an administrator, is added without --as.\n"},
+     "an administrator, is added without --as.\n"
+     "reset-password is recovery on the host (a lost administrator password): it\n"
+     "needs the database and its key file, not a user; it prints a one-time\n"
+     "password that must be changed at the next login, and is audited.\n"},
     {"settings", cmd_settings, "the threshold floor a force sets, with its evidence",
      "usage: lfr settings floor T --evidence REF --as OFFICER [--db PATH]\n"
      "       lfr settings show [--json] [--db PATH]\n"

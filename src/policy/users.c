@@ -598,6 +598,59 @@ int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name)
     return finish(ctx, p, rc);
 }
 
+void lfr_one_time_password(char out[LFR_ONE_TIME_PASSWORD_LEN])
+{
+    unsigned char raw[18]; /* 144 bits, 24 characters of base64 */
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, LFR_ONE_TIME_PASSWORD_LEN, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+int lfr_user_reset_password(lfr_ctx *ctx, lfr_policy *p, const char *name,
+                            char out[LFR_ONE_TIME_PASSWORD_LEN])
+{
+    out[0] = '\0';
+    char pw[LFR_ONE_TIME_PASSWORD_LEN], hash[crypto_pwhash_STRBYTES];
+    lfr_one_time_password(pw);
+    int rc = LFR_OK;
+    if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "cannot hash the password");
+    if (!rc && (rc = lfr_store_begin(ctx, p->s))) {
+        sodium_memzero(pw, sizeof pw);
+        sodium_memzero(hash, sizeof hash);
+        return rc;
+    }
+    lfr_stmt *st = NULL;
+    int64_t id = 0;
+    if (!rc && !(rc = lfr_stmt_prepare(ctx, p->s, "SELECT id FROM users WHERE name = ?", &st)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 1, name))) {
+        rc = lfr_stmt_step(ctx, st);
+        if (rc == 1) id = lfr_stmt_int64(st, 0);
+        rc = rc < 0 ? rc : rc == 0 ? lfr_fail(ctx, LFR_ENOENT, "no user %s", name) : LFR_OK;
+    }
+    lfr_stmt_free(st);
+    st = NULL;
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "UPDATE users SET password_hash = ?, must_change = 1 "
+                                "WHERE id = ?",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 1, hash)) && !(rc = lfr_stmt_bind_int64(ctx, st, 2, id)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    sodium_memzero(hash, sizeof hash);
+    if (!rc)
+        rc = audit(ctx, p, NULL, "user.reset_password", id, "user",
+                   json_pack("{s:s}", "by",
+                             "the host: lfr user reset-password, with the database and its key"));
+    rc = finish(ctx, p, rc);
+    if (!rc) memcpy(out, pw, sizeof pw);
+    sodium_memzero(pw, sizeof pw);
+    return rc;
+}
+
 int lfr_user_set_password(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *current,
                           const char *new_password)
 {

@@ -278,13 +278,9 @@ static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password,
     int64_t users = 0;
     int rc = lfr_user_count(ctx, s->policy, &users);
     if (rc || users > 0) return rc;
-    char generated[40];
+    char generated[LFR_ONE_TIME_PASSWORD_LEN];
     if (!password) {
-        unsigned char raw[18];
-        randombytes_buf(raw, sizeof raw);
-        sodium_bin2base64(generated, sizeof generated, raw, sizeof raw,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        sodium_memzero(raw, sizeof raw);
+        lfr_one_time_password(generated);
         password = generated;
     }
     rc = lfr_user_add(ctx, s->policy, NULL, "admin", LFR_ROLE_ADMIN, 0, password);
