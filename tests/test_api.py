@@ -351,6 +351,7 @@ class ApiTest(ServerCase):
             (c["sgt.white"], "POST", "/api/deployments/%d/cancel" % dep, {"reason": "r"}),
             (c["op.brown"], "POST", "/api/deployments/%d/ratify" % dep, None),
             (c["op.brown"], "POST", "/api/users/pc.smith/disable", None),
+            (c["op.brown"], "POST", "/api/users/pc.smith/enable", None),
             (c["pcc.black"], "GET", "/api/users", None),
             (c["pc.smith"], "GET", "/api/events", None),
             (c["pcc.black"], "GET", "/api/deployments/%d/monitor" % dep, None),
@@ -364,6 +365,20 @@ class ApiTest(ServerCase):
             before = self.digest()
             self.expect(client, method, path, body, 403, "forbidden")
             self.assertEqual(self.digest(), before, "%s %s changed the database" % (method, path))
+        # Disabled (their sessions end), then enabled again by an administrator.
+        self.expect(self.admin, "POST", "/api/users",
+                    {"name": "x.away", "roles": ["operator"], "password": "long-enough-pw-1"}, 201)
+        away = Client(self.port)
+        self.assertEqual(away.request("POST", "/api/login",
+                                      {"name": "x.away", "password": "long-enough-pw-1"})[0], 200)
+        self.expect(self.admin, "POST", "/api/users/x.away/disable", None, 200)
+        self.assertEqual(away.request("GET", "/api/me")[0], 401)
+        self.assertEqual(Client(self.port).request(
+            "POST", "/api/login", {"name": "x.away", "password": "long-enough-pw-1"})[0], 401)
+        self.expect(self.admin, "POST", "/api/users/x.away/enable", None, 200)
+        self.expect(self.admin, "POST", "/api/users/nobody.here/enable", None, 404, "not_found")
+        self.assertEqual(Client(self.port).request(
+            "POST", "/api/login", {"name": "x.away", "password": "long-enough-pw-1"})[0], 200)
         # Separation of duties: the administrator may not also hold face roles.
         before = self.digest()
         self.expect(self.admin, "POST", "/api/users",
@@ -988,6 +1003,59 @@ class FirstStartTest(unittest.TestCase):
             server.terminate()
             self.assertEqual(server.wait(timeout=30), 0)
             server.stdout.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class PasswordFileTest(unittest.TestCase):
+    """Issue 16: `lfr serve --admin-password-file` (what `make serve` uses)
+    says whether the file made the administrator, or did not apply because
+    the database already has one, and how to recover a lost password; the
+    recovery (`lfr user reset-password`, on the host) opens the console for
+    one login."""
+
+    def start(self, db, pwfile):
+        server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db,
+                                   "--admin-password-file", pwfile],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        port = int(server.stdout.readline().split()[-1])
+        return server, port
+
+    def stop(self, server):
+        server.terminate()
+        self.assertEqual(server.wait(timeout=30), 0)
+        err = server.stderr.read()
+        server.stdout.close()
+        server.stderr.close()
+        return err
+
+    def test_password_file_and_recovery(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="pwfile.")
+        db = os.path.join(tmp, "lfr.db")
+        first, second = os.path.join(tmp, "first"), os.path.join(tmp, "second")
+        for path, pw in ((first, "first admin password"), (second, "another password 2")):
+            with open(path, "w") as f:
+                f.write(pw + "\n")
+            os.chmod(path, 0o600)
+        try:
+            server, port = self.start(db, first)
+            self.assertEqual(Client(port).try_login("admin", "first admin password")[0], 200)
+            self.assertIn("administrator 'admin' created with the password in " + first,
+                          self.stop(server))
+            server, port = self.start(db, second)
+            self.assertEqual(Client(port).try_login("admin", "another password 2")[0], 401)
+            err = self.stop(server)
+            self.assertIn("already has its administrator: the password in " + second, err)
+            self.assertIn("lfr user reset-password admin --db " + db, err)
+            out = subprocess.run([LFR, "user", "reset-password", "admin", "--db", db],
+                                 capture_output=True, text=True, check=True).stdout
+            otp = out.split("one-time password for admin: ")[1].split()[0]
+            server, port = self.start(db, second)
+            c = Client(port)
+            self.assertEqual(Client(port).try_login("admin", "first admin password")[0], 401)
+            got, me, _ = c.try_login("admin", otp)
+            self.assertEqual((got, me["user"]["must_change"]), (200, True))
+            self.stop(server)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

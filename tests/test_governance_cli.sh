@@ -137,6 +137,14 @@ LFR_PASSWORD="$otp" "$lfr" deployment list --as op.brown >"$tmp/out" 2>&1
 [ $? -eq 1 ] && grep -q "one-time password: sign in to the console and change it first" "$tmp/out" \
   && ok || bad "a one-time password opens nothing on the command line: $(cat "$tmp/out")"
 run 0 '"action":"user.reset_password"' dpo.green -- audit export --as dpo.green
+# Disabled, then enabled again: an administrator's acts, audited.
+run 0 "user pc.smith disabled" admin -- user disable pc.smith --as admin
+run 1 "wrong user name or password" pc.smith -- deployment list --as pc.smith
+run 1 "admin" supt.jones -- user enable pc.smith --as supt.jones
+run 0 "user pc.smith enabled" admin -- user enable pc.smith --as admin
+run 0 "" pc.smith -- deployment list --as pc.smith
+run 3 "no user nobody" admin -- user enable nobody --as admin
+run 0 '"action":"user.enable"' dpo.green -- audit export --as dpo.green
 run 0 "intact" dpo.green -- audit verify --as dpo.green
 
 printf '%d passed, %d failed\n' "$passed" "$failed"

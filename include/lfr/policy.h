@@ -146,6 +146,8 @@ int lfr_policy_login_verify(lfr_ctx *ctx, const lfr_login *l, const char *passwo
 int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name, int roles,
                  int rank, const char *password);
 int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
+/* Re-enables a disabled user (administrators; audited as user.enable). */
+int lfr_user_enable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
 /* Marks a user's password as one-time: it must be changed at the next
  * login (the system, for the first administrator's generated password). */
 int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name);

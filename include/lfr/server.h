@@ -59,6 +59,10 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
                    char **new_admin_password, lfr_server **out);
 /* The port actually bound (useful with port 0). */
 int lfr_server_port(const lfr_server *s);
+/* 1 if this start created the first administrator (the database had no
+ * users); 0 if it had them, so a given administrator password did not
+ * apply. */
+int lfr_server_created_admin(const lfr_server *s);
 /* Serves until lfr_server_stop (safe from a signal handler). */
 int lfr_server_run(lfr_ctx *ctx, lfr_server *s);
 void lfr_server_stop(lfr_server *s);

@@ -137,6 +137,17 @@ int cmd_serve(int argc, char **argv)
         lfr_ctx_free(ctx);
         return status;
     }
+    if (password_file && lfr_server_created_admin(s))
+        fprintf(stderr,
+                "lfr serve: first start: administrator 'admin' created with the password in "
+                "%s\n",
+                password_file);
+    else if (password_file)
+        fprintf(stderr,
+                "lfr serve: the database already has its administrator: the password in %s "
+                "applies to a first start only, not to this database (lost it? lfr user "
+                "reset-password admin --db %s)\n",
+                password_file, cfg.db_path);
     if (shown) {
         /* Once, on the terminal of whoever started it; never logged. */
         fprintf(stderr,

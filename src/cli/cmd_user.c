@@ -1,4 +1,4 @@
-/* cli/cmd_user.c - `lfr user add|list|disable|reset-password`. */
+/* cli/cmd_user.c - `lfr user add|list|disable|enable|reset-password`. */
 #include "governance.h"
 
 #include <getopt.h>
@@ -8,7 +8,7 @@
 
 int cmd_user(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("user", "expected add, list, disable or reset-password");
+    if (argc < 2) return cli_usage("user", "expected add, list, disable, enable or reset-password");
     const char *verb = argv[1];
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"as", required_argument, NULL, 'a'},
@@ -46,9 +46,11 @@ int cmd_user(int argc, char **argv)
         }
     }
     int add = !strcmp(verb, "add"), list = !strcmp(verb, "list"),
-        disable = !strcmp(verb, "disable"), reset = !strcmp(verb, "reset-password");
-    if (!add && !list && !disable && !reset) return cli_usage("user", "unknown action '%s'", verb);
-    if ((add || disable || reset) && argc - optind != 1)
+        disable = !strcmp(verb, "disable"), enable = !strcmp(verb, "enable"),
+        reset = !strcmp(verb, "reset-password");
+    if (!add && !list && !disable && !enable && !reset)
+        return cli_usage("user", "unknown action '%s'", verb);
+    if ((add || disable || enable || reset) && argc - optind != 1)
         return cli_usage("user", "%s needs one NAME", verb);
     if (reset && as)
         return cli_usage("user", "reset-password is the host's act (the database and its key "
@@ -88,9 +90,9 @@ int cmd_user(int argc, char **argv)
                    "changed; audited as user.reset_password)\n",
                    argv[optind], pw);
         lfr_wipe(pw, sizeof pw);
-    } else if (disable) {
-        rc = lfr_user_disable(g.ctx, g.pol, &g.actor, argv[optind]);
-        if (!rc) printf("user %s disabled\n", argv[optind]);
+    } else if (disable || enable) {
+        rc = (disable ? lfr_user_disable : lfr_user_enable)(g.ctx, g.pol, &g.actor, argv[optind]);
+        if (!rc) printf("user %s %s\n", argv[optind], disable ? "disabled" : "enabled");
     } else {
         json_t *users = NULL;
         rc = lfr_user_list(g.ctx, g.pol, &g.actor, &users);

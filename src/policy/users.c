@@ -535,25 +535,40 @@ int lfr_policy_login(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *
     return rc;
 }
 
-int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
+/* Disables (1) or re-enables (0) a user: an administrator's act, audited. */
+static int set_disabled(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                        int disabled)
 {
-    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "disabling a user");
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN,
+                            disabled ? "disabling a user" : "enabling a user");
     if (rc) return rc;
-    if (!strcmp(actor->name, name))
+    if (disabled && !strcmp(actor->name, name))
         return lfr_fail(ctx, LFR_EREFUSED, "an administrator may not disable themselves");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
-    if ((rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET disabled = 1 WHERE name = ?", &st)) ||
-        (rc = lfr_stmt_bind_text(ctx, st, 1, name)))
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET disabled = ? WHERE name = ?", &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, disabled)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 2, name)))
         goto done;
     rc = lfr_stmt_step(ctx, st);
     if (rc >= 0 && lfr_store_changes(p->s) == 0)
         rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
     else if (rc >= 0)
-        rc = audit(ctx, p, actor, "user.disable", 0, "user", json_pack("{s:s}", "name", name));
+        rc = audit(ctx, p, actor, disabled ? "user.disable" : "user.enable", 0, "user",
+                   json_pack("{s:s}", "name", name));
 done:
     lfr_stmt_free(st);
     return finish(ctx, p, rc);
+}
+
+int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
+{
+    return set_disabled(ctx, p, actor, name, 1);
+}
+
+int lfr_user_enable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
+{
+    return set_disabled(ctx, p, actor, name, 0);
 }
 
 int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)

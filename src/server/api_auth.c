@@ -197,3 +197,11 @@ enum MHD_Result api_users_disable(request *r)
     sessions_close_user(r->srv->sessions, r->name);
     return reply_ok(r);
 }
+
+enum MHD_Result api_users_enable(request *r)
+{
+    db_lock(r);
+    int rc = lfr_user_enable(r->ctx, r->srv->policy, &r->sess.actor, r->name);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}

@@ -121,6 +121,7 @@ struct lfr_server {
     atomic_int stopping;
     atomic_llong requests_by_class[6]; /* responses by status / 100 */
     char *tls_cert_pem, *tls_key_pem;
+    int created_admin; /* this start made the first administrator */
 };
 
 /* ---- requests (request.c) ---- */
@@ -212,6 +213,7 @@ enum MHD_Result api_password(request *r);
 enum MHD_Result api_users_list(request *r);
 enum MHD_Result api_users_add(request *r);
 enum MHD_Result api_users_disable(request *r);
+enum MHD_Result api_users_enable(request *r);
 
 enum MHD_Result api_fields(request *r);
 enum MHD_Result api_deployments_list(request *r);

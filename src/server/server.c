@@ -284,6 +284,7 @@ static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password,
         password = generated;
     }
     rc = lfr_user_add(ctx, s->policy, NULL, "admin", LFR_ROLE_ADMIN, 0, password);
+    s->created_admin = rc == LFR_OK;
     /* A generated password is for one login: it must be changed then. */
     if (rc == LFR_OK && password == generated)
         rc = lfr_user_require_new_password(ctx, s->policy, "admin");
@@ -400,6 +401,11 @@ fail:
     }
     lfr_server_free(s);
     return rc;
+}
+
+int lfr_server_created_admin(const lfr_server *s)
+{
+    return s->created_admin;
 }
 
 int lfr_server_port(const lfr_server *s)
