@@ -14,9 +14,9 @@
 #define _XOPEN_SOURCE 700 /* nftw, to remove the scratch folder */
 
 #include "lfr/server.h"
+#include "fuzz_tree.h"
 
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -268,20 +268,12 @@ static void must(const char *path, const login *as, const char *body, int status
     }
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void stop_server(void)
 {
     disconnect();
     lfr_server_free(api.srv);
     lfr_ctx_free(api.ctx);
-    nftw(api.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    fuzz_remove_tree(api.dir);
 }
 
 static void start_server(void)

@@ -11,9 +11,9 @@
 #define _XOPEN_SOURCE 700 /* nftw, to remove the scratch folder */
 
 #include "cli.h"
+#include "fuzz_tree.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,21 +59,13 @@ static void write_file(const char *path, const void *data, size_t len)
     }
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void clean_up(void)
 {
     lfr_engine_free(wl.engine);
     lfr_runtime_free(wl.rt);
     lfr_free(wl.face);
     lfr_ctx_free(wl.ctx);
-    nftw(wl.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    fuzz_remove_tree(wl.dir);
 }
 
 static void start(void)
@@ -117,7 +109,7 @@ static const char *make_folder(const uint8_t *data, size_t size)
 {
     static char folder[4200];
     snprintf(folder, sizeof folder, "%s/folder", wl.dir);
-    nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    fuzz_remove_tree(folder);
     if (mkdir(folder, 0700)) fatal("mkdir");
     const char *p = (const char *)data, *end = p + size;
     for (int n = 0; p < end && n < MAX_FOLDER_ENTRIES; n++) {

@@ -9,64 +9,54 @@ struct lfr_ctx {
     char msg[1024];
 };
 
+/* The table of include/lfr/base.h, one row per code. */
+typedef struct {
+    int code;
+    const char *name, *text;
+    int exit, http;
+    const char *api;
+} error_row;
+
+static const error_row errors[] = {
+#define LFR_ERR_ROW(name, value, text, exit, http, api)                                            \
+    {value, "LFR_" #name, text, exit, http, api},
+    LFR_ERRNO_MAP(LFR_ERR_ROW)
+#undef LFR_ERR_ROW
+};
+
+/* An unknown code reads as an internal error. */
+static const error_row unknown = {0, "LFR_EUNKNOWN", "unknown error", 5, 500, "internal"};
+
+static const error_row *row_of(int code)
+{
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].code == code) return &errors[i];
+    return &unknown;
+}
+
 const char *lfr_strerror(int code)
 {
-    switch (code) {
-#define LFR_ERR_TEXT(name, value, text, exit, http, api)                                           \
-    case value:                                                                                    \
-        return text;
-        LFR_ERRNO_MAP(LFR_ERR_TEXT)
-#undef LFR_ERR_TEXT
-    }
-    return "unknown error";
+    return row_of(code)->text;
 }
 
 const char *lfr_err_name(int code)
 {
-    switch (code) {
-#define LFR_ERR_NAME(name, value, text, exit, http, api)                                           \
-    case value:                                                                                    \
-        return "LFR_" #name;
-        LFR_ERRNO_MAP(LFR_ERR_NAME)
-#undef LFR_ERR_NAME
-    }
-    return "LFR_EUNKNOWN";
+    return row_of(code)->name;
 }
 
 int lfr_err_exit_status(int code)
 {
-    switch (code) {
-#define LFR_ERR_EXIT(name, value, text, exit, http, api)                                           \
-    case value:                                                                                    \
-        return exit;
-        LFR_ERRNO_MAP(LFR_ERR_EXIT)
-#undef LFR_ERR_EXIT
-    }
-    return 5;
+    return row_of(code)->exit;
 }
 
 int lfr_err_http_status(int code)
 {
-    switch (code) {
-#define LFR_ERR_HTTP(name, value, text, exit, http, api)                                           \
-    case value:                                                                                    \
-        return http;
-        LFR_ERRNO_MAP(LFR_ERR_HTTP)
-#undef LFR_ERR_HTTP
-    }
-    return 500;
+    return row_of(code)->http;
 }
 
 const char *lfr_err_api_code(int code)
 {
-    switch (code) {
-#define LFR_ERR_API(name, value, text, exit, http, api)                                            \
-    case value:                                                                                    \
-        return api;
-        LFR_ERRNO_MAP(LFR_ERR_API)
-#undef LFR_ERR_API
-    }
-    return "internal";
+    return row_of(code)->api;
 }
 
 /* The ctx itself is the one allocation that must not depend on a ctx, and a
