@@ -132,7 +132,10 @@ static void *grow_wiped(void *old, size_t old_bytes, size_t new_bytes)
 static int reserve_rows(lfr_gallery *g, int need)
 {
     if (need <= g->cap_rows) return 0;
-    int ncap = g->cap_rows ? g->cap_rows : 256;
+    /* Small to start: the rows are locked memory, a bounded pool that live
+     * watchlists and cameras share (a 704-d row and its int8 copy are
+     * 3.5 KB); doubling keeps growth cheap. */
+    int ncap = g->cap_rows ? g->cap_rows : 16;
     while (ncap < need)
         ncap = ncap > INT32_MAX / 2 ? need : ncap * 2;
     size_t o = (size_t)g->cap_rows, n = (size_t)ncap, d = (size_t)g->dim;
