@@ -672,6 +672,48 @@ static void test_folder_source(void **state)
     lfr_video_free(v);
 }
 
+/* A file played over again (for benchmarks), and whether the consumer is
+ * behind: never for a file read at full speed, which waits for it; as soon
+ * as a newer frame waits for a file played in real time. */
+static void test_plays_and_behind(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA("video/facenet_pytorch/video.mp4");
+    const char *clip = test_data_path("video/facenet_pytorch/video.mp4");
+    lfr_video_params vp = lfr_video_default_params();
+    lfr_video *v = NULL;
+    vp.plays = 0;
+    test_expect_rc(ctx, lfr_video_open(ctx, clip, &vp, &v), LFR_EINVAL, "out of range");
+    vp.plays = 2;
+    assert_int_equal(lfr_video_open(ctx, clip, &vp, &v), LFR_OK);
+    int n = 0, behind = 0;
+    lfr_image *img = NULL;
+    lfr_frame_info info;
+    while (lfr_video_next(ctx, v, 5000, &img, &info) == LFR_OK && img) {
+        behind |= lfr_video_behind(v);
+        n++;
+        lfr_image_free(img);
+    }
+    assert_int_equal(lfr_errcode(ctx), LFR_EEND);
+    assert_int_equal(n, 2 * 105);
+    assert_int_equal(info.index, 2 * 105 - 1);
+    assert_false(behind);
+    lfr_video_free(v);
+
+    vp = lfr_video_default_params();
+    vp.realtime = 1;
+    assert_int_equal(lfr_video_open(ctx, clip, &vp, &v), LFR_OK);
+    assert_int_equal(lfr_video_next(ctx, v, 5000, &img, &info), LFR_OK);
+    assert_non_null(img);
+    lfr_image_free(img);
+    /* The next frame is due 40 ms later: not taking it leaves us behind. */
+    int64_t until = lfr_now_us() + 5000000;
+    while (!lfr_video_behind(v) && lfr_now_us() < until)
+        usleep(5000);
+    assert_true(lfr_video_behind(v));
+    lfr_video_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -684,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_and_missing_video),
         cmocka_unit_test(test_dropped_stream_reconnects),
         cmocka_unit_test(test_folder_source),
+        cmocka_unit_test(test_plays_and_behind),
         cmocka_unit_test(test_silent_source_times_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -121,6 +121,7 @@ typedef struct lfr_video_params {
     int reconnect_max_ms; /* back-off ceiling (8000) */
     int max_reconnects;   /* give up after this many in a row; 0 = never (0) */
     int64_t max_pixels;   /* refuse larger frames (default 8.3 Mpx = 3840x2160) */
+    int plays;            /* a file is played this many times over, for benchmarks (1) */
 } lfr_video_params;
 
 lfr_video_params lfr_video_default_params(void);
@@ -153,6 +154,11 @@ int lfr_video_next(lfr_ctx *ctx, lfr_video *v, int timeout_ms, lfr_image **frame
 /* State now, and the last error message (copied into msg). Thread-safe. */
 lfr_camera_state lfr_video_state(lfr_video *v, char *msg, size_t msg_len);
 const char *lfr_camera_state_name(lfr_camera_state s);
+/* 1 when a newer frame is already waiting and the source drops frames (a
+ * live source, or a file played in real time): the consumer is behind, and
+ * what it does before its next lfr_video_next costs a frame. Always 0 for
+ * a file read at full speed, which waits for its consumer. Thread-safe. */
+int lfr_video_behind(lfr_video *v);
 void lfr_video_stats_get(lfr_video *v, lfr_video_stats *out);
 /* Stops the decode thread and frees; pending frames are wiped. */
 void lfr_video_free(lfr_video *v);

@@ -87,14 +87,18 @@ static json_t *camera_rows(lfr_pipeline *p, char ids[][16], int cameras, double 
         double dropped_pct = seen > 0 ? 100.0 * (double)cs.frames_dropped / seen : 0;
         if (json)
             json_array_append_new(
-                rows, json_pack("{s:s,s:I,s:I,s:f,s:f}", "camera", ids[i], "frames_processed",
-                                (json_int_t)cs.frames_processed, "frames_dropped",
-                                (json_int_t)cs.frames_dropped, "processed_fps",
-                                (double)cs.frames_processed / s, "dropped_percent", dropped_pct));
+                rows, json_pack("{s:s,s:I,s:I,s:f,s:f,s:I,s:I}", "camera", ids[i],
+                                "frames_processed", (json_int_t)cs.frames_processed,
+                                "frames_dropped", (json_int_t)cs.frames_dropped, "processed_fps",
+                                (double)cs.frames_processed / s, "dropped_percent", dropped_pct,
+                                "views_embedded", (json_int_t)cs.templates_compared,
+                                "views_deferred", (json_int_t)cs.views_deferred));
         else
-            printf("  %s: %lld frames processed (%.1f fps), %lld dropped (%.1f%%)\n", ids[i],
-                   (long long)cs.frames_processed, (double)cs.frames_processed / s,
-                   (long long)cs.frames_dropped, dropped_pct);
+            printf("  %s: %lld frames processed (%.1f fps), %lld dropped (%.1f%%); %lld views "
+                   "embedded, %lld put off to a later frame\n",
+                   ids[i], (long long)cs.frames_processed, (double)cs.frames_processed / s,
+                   (long long)cs.frames_dropped, dropped_pct, (long long)cs.templates_compared,
+                   (long long)cs.views_deferred);
     }
     return rows;
 }
@@ -113,11 +117,14 @@ int bench_pipeline(int argc, char **argv)
                                          {"frames-dir", required_argument, NULL, 'F'},
                                          {"cameras", required_argument, NULL, 'c'},
                                          {"realtime", no_argument, NULL, 'r'},
+                                         {"plays", required_argument, NULL, 'P'},
+
                                          {"threads", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
     const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL, *keep = NULL;
     const char *embedder = NULL;
-    int json = 0, n_frames = 250, detect = 0, cameras = 1, realtime = 0, only_threads = 0, c;
+    int json = 0, n_frames = 250, detect = 0, cameras = 1, realtime = 0, only_threads = 0,
+        plays = 1, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -155,6 +162,10 @@ int bench_pipeline(int argc, char **argv)
             break;
         case 'r':
             realtime = 1;
+            break;
+        case 'P':
+            if (cli_parse_int(optarg, 1, 1000, &plays))
+                return cli_usage("bench", "--plays needs a number 1..1000");
             break;
         case 't':
             if (cli_parse_int(optarg, 1, 2, &only_threads))
@@ -225,6 +236,7 @@ int bench_pipeline(int argc, char **argv)
         rc = lfr_pipeline_new(ctx, engine, g, &pp, NULL, NULL, &p);
         lfr_video_params vp = lfr_video_default_params();
         vp.realtime = realtime;
+        vp.plays = plays;
         char ids[8][16];
         for (int i = 0; i < cameras && rc == LFR_OK; i++) {
             snprintf(ids[i], sizeof ids[i], "cam%d", i + 1);

@@ -199,7 +199,8 @@ const cli_command cli_commands[] = {
      "         [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"
      "       lfr bench pipeline (--source FILE | --synthetic-lfw DIR [--frames N])\n"
-     "         [--cameras N] [--realtime] [--threads 1|2] [--watchlist W] [--detect-size PX]\n"
+     "         [--cameras N] [--realtime] [--plays N] [--threads 1|2] [--watchlist W]\n"
+     "         [--detect-size PX]\n"
      "         [--frames-dir DIR] [--embedder NAME] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x360, 640x480, 960x540 and\n"
      "1920x1080 and\n"
@@ -215,7 +216,8 @@ const cli_command cli_commands[] = {
      "new person every 10 frames: fps, faces/s, new tracks/s, embeddings/s, latency\n"
      "p50/p95/p99 and CPU use, with 1 and 2 ONNX Runtime threads (or --threads).\n"
      "--cameras N plays the source on N cameras at once; --realtime paces each at\n"
-     "its frame rate, as a camera would, and counts each camera's dropped frames.\n"},
+     "its frame rate, as a camera would, and counts each camera's dropped frames;\n"
+     "--plays N plays a file N times over (a longer, steadier measurement).\n"},
     {NULL, NULL, NULL, NULL},
 };
 

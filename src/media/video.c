@@ -56,7 +56,8 @@ lfr_video_params lfr_video_default_params(void)
                               .reconnect_min_ms = 250,
                               .reconnect_max_ms = 8000,
                               .max_reconnects = 0,
-                              .max_pixels = 3840LL * 2160};
+                              .max_pixels = 3840LL * 2160,
+                              .plays = 1};
 }
 
 const char *lfr_camera_state_name(lfr_camera_state s)
@@ -461,7 +462,7 @@ static void *decode_thread(void *arg)
         run_folder(v);
         return NULL;
     }
-    int backoff = v->p.reconnect_min_ms, attempts = 0;
+    int backoff = v->p.reconnect_min_ms, attempts = 0, plays = 0;
     char err[256] = "";
     for (;;) {
         ff f;
@@ -473,6 +474,7 @@ static void *decode_thread(void *arg)
         }
         ff_close(&f);
         if (atomic_load(&v->stop)) break;
+        if (!v->live && rc == LFR_EEND && ++plays < v->p.plays) continue;
         if (!v->live || rc == LFR_ENOMEM || rc == LFR_ELIMIT) {
             pthread_mutex_lock(&v->lock);
             v->state = rc == LFR_EEND ? LFR_CAM_ENDED : LFR_CAM_FAILED;
@@ -528,7 +530,7 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
     char shown[256];
     lfr_url_redact(url, shown, sizeof shown);
     if (p->open_timeout_ms < 1 || p->reconnect_min_ms < 1 ||
-        p->reconnect_max_ms < p->reconnect_min_ms || p->max_pixels < 1)
+        p->reconnect_max_ms < p->reconnect_min_ms || p->max_pixels < 1 || p->plays < 1)
         return lfr_fail(ctx, LFR_EINVAL, "%s: video parameters out of range", shown);
     lfr_video *v = lfr_calloc(1, sizeof *v);
     if (!v || !(v->url = lfr_strdup(url))) {
@@ -622,6 +624,15 @@ lfr_camera_state lfr_video_state(lfr_video *v, char *msg, size_t msg_len)
     if (msg && msg_len) snprintf(msg, msg_len, "%s", v->msg);
     pthread_mutex_unlock(&v->lock);
     return s;
+}
+
+int lfr_video_behind(lfr_video *v)
+{
+    if (!v->live && !v->p.realtime) return 0;
+    pthread_mutex_lock(&v->lock);
+    int waiting = v->slot != NULL;
+    pthread_mutex_unlock(&v->lock);
+    return waiting;
 }
 
 void lfr_video_stats_get(lfr_video *v, lfr_video_stats *out)

@@ -321,15 +321,18 @@ static void add_view(track_state *s, float *tpl, int dim, float weight)
         tpl[i] = s->sum[i] * k;
 }
 
-/* Embeds one view of a track into its template, searches with the
- * template, decides, and wipes the search's copy. */
-static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
-                         const lfr_frame_info *info, int64_t now_ms, const lfr_track *t,
-                         lfr_face *f, float *tpl, int dim)
+/* The track's state if it wants a view on this frame, else NULL (*rc says
+ * whether that is for want of memory). */
+static track_state *wants_view(camera *c, lfr_ctx *ctx, int64_t now_ms, const lfr_track *t, int dim,
+                               int *rc)
 {
-    lfr_pipeline *p = c->p;
+    *rc = LFR_OK;
+    if (!t->confirmed || t->det_index < 0) return NULL;
     track_state *s = state_of(c, t->id);
-    if (!s) return lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+    if (!s) {
+        *rc = lfr_fail(ctx, LFR_ENOMEM, "pipeline: out of memory");
+        return NULL;
+    }
     if (t->rejoined) {
         /* Found again after a gap: it may be someone else, so its views
          * are judged afresh (an alert it raised still stands, and the
@@ -337,10 +340,20 @@ static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
         clear_views(s, dim);
         s->alerted = 0;
     }
-    if (s->alerted || s->embeds >= p->p.max_embeds_per_track) return LFR_OK;
+    if (s->alerted || s->embeds >= c->p->p.max_embeds_per_track) return NULL;
     /* Views close in time are nearly the same picture: spacing them lets
      * the sum average different blur, noise and compression. */
-    if (s->embeds > 0 && now_ms - s->last_embed_ms < p->p.embed_interval_ms) return LFR_OK;
+    if (s->embeds > 0 && now_ms - s->last_embed_ms < c->p->p.embed_interval_ms) return NULL;
+    return s;
+}
+
+/* Embeds one view of a track into its template, searches with the
+ * template, decides, and wipes the search's copy. */
+static int consider_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
+                         const lfr_frame_info *info, int64_t now_ms, const lfr_track *t,
+                         track_state *s, lfr_face *f, float *tpl, int dim)
+{
+    lfr_pipeline *p = c->p;
     int rc = lfr_engine_landmarks(ctx, p->engine, frame, f);
     if (rc) return rc;
     float q = view_quality(&p->p, &f->quality);
@@ -393,21 +406,80 @@ static int64_t frame_clock(camera *c, const lfr_frame_info *info)
     return c->clock_ms;
 }
 
+/* The frame's faces, the frame scaled to the detector's long side. */
+static int find_faces(camera *c, lfr_ctx *ctx, const lfr_image *frame, lfr_face **faces, int *n)
+{
+    lfr_pipeline *p = c->p;
+    int long_side = frame->width > frame->height ? frame->width : frame->height;
+    float s =
+        long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
+    int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
+    return lfr_engine_detect_at(ctx, p->engine, frame, in_w < 16 ? 16 : in_w, in_h < 16 ? 16 : in_h,
+                                p->p.tracker.low_score, faces, n);
+}
+
+typedef struct view_wanted {
+    const lfr_track *track;
+    int state;   /* index in the camera's states (which may move as they grow) */
+    int embeds;  /* views the track has */
+    float width; /* of the face's box, px */
+} view_wanted;
+
+/* Fewest views first (a new face's first search before anyone's tenth),
+ * then the larger face. */
+static int cmp_view_wanted(const void *a, const void *b)
+{
+    const view_wanted *x = a, *y = b;
+    if (x->embeds != y->embeds) return x->embeds - y->embeds;
+    return (x->width < y->width) - (x->width > y->width);
+}
+
+/* Embeds the views the tracks want, most needed first. A camera that drops
+ * frames (live, or a file in real time) stops once its next frame is
+ * waiting, after one view at least: the views left are still wanted on a
+ * later frame, while a dropped frame loses every face in it, its tracking
+ * and the views it held. A file read at full speed waits, so it gets every
+ * view. */
+static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lfr_frame_info *info,
+                       int64_t now_ms, lfr_face *faces, float *tpl, int dim)
+{
+    int n_tracks = 0, n_wanted = 0, rc = LFR_OK;
+    const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);
+    if (n_tracks == 0) return LFR_OK;
+    view_wanted *wanted = lfr_scratch_alloc((size_t)n_tracks * sizeof *wanted);
+    if (!wanted) return lfr_locked_fail(ctx, "pipeline: views wanted");
+    for (int i = 0; i < n_tracks && rc == LFR_OK; i++) {
+        track_state *s = wants_view(c, ctx, now_ms, &tracks[i], dim, &rc);
+        if (!s) continue;
+        const lfr_face *f = &faces[tracks[i].det_index];
+        wanted[n_wanted++] =
+            (view_wanted){&tracks[i], (int)(s - c->states), s->embeds, f->x2 - f->x1};
+    }
+    qsort(wanted, (size_t)n_wanted, sizeof *wanted, cmp_view_wanted);
+    for (int i = 0; i < n_wanted && rc == LFR_OK; i++) {
+        if (i > 0 && lfr_video_behind(c->video)) {
+            pthread_mutex_lock(&c->p->lock);
+            c->p->stats.views_deferred += n_wanted - i;
+            c->stats.views_deferred += n_wanted - i;
+            pthread_mutex_unlock(&c->p->lock);
+            break;
+        }
+        const lfr_track *t = wanted[i].track;
+        rc = consider_view(c, ctx, frame, info, now_ms, t, &c->states[wanted[i].state],
+                           &faces[t->det_index], tpl, dim);
+    }
+    lfr_scratch_free(wanted);
+    return rc;
+}
+
 static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
                          const lfr_frame_info *info, float *tpl, int dim)
 {
     lfr_pipeline *p = c->p;
     int64_t now_ms = frame_clock(c, info);
-    int long_side = frame->width > frame->height ? frame->width : frame->height;
-    float s =
-        long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
-    int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
-    if (in_w < 16) in_w = 16;
-    if (in_h < 16) in_h = 16;
     lfr_face *faces = NULL;
     int n = 0;
-    int rc =
-        lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score, &faces, &n);
+    int rc = find_faces(c, ctx, frame, &faces, &n);
     float *app = NULL;
     if (rc == LFR_OK && n > 0) {
         app = lfr_scratch_alloc((size_t)n * LFR_APPEARANCE_DIM * sizeof(float));
@@ -417,14 +489,9 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     }
     if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, now_ms, faces, n, app);
     lfr_scratch_free(app);
+    if (rc == LFR_OK) rc = embed_views(c, ctx, frame, info, now_ms, faces, tpl, dim);
     if (rc == LFR_OK) {
-        int n_tracks = 0, n_ended = 0;
-        const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);
-        for (int i = 0; i < n_tracks && rc == LFR_OK; i++) {
-            const lfr_track *t = &tracks[i];
-            if (!t->confirmed || t->det_index < 0) continue;
-            rc = consider_view(c, ctx, frame, info, now_ms, t, &faces[t->det_index], tpl, dim);
-        }
+        int n_ended = 0;
         const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
         for (int i = 0; i < n_ended; i++)
             forget_track(c, ended[i]);
