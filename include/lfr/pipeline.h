@@ -10,6 +10,12 @@
  * and compression of single frames, which pushes a stranger's scores down
  * and a watchlisted person's up (measured in docs/accuracy.md).
  *
+ * Views are embedded most needed first (a face never searched before any
+ * track's next view). A camera that drops frames (live, or a file in real
+ * time) puts the rest off once its next frame is waiting, rather than drop
+ * that frame: they are still wanted on a later frame (views_deferred counts
+ * them). A file read at full speed gets every view.
+ *
  * Privacy (REQUIREMENTS PRI-1): each view's template is wiped as soon as it
  * is added; the track's sum lives in memory only while the track does and is
  * wiped when it ends, when it is re-joined after a gap (it may be someone
