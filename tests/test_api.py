@@ -590,6 +590,16 @@ class ApiTest(ServerCase):
         self.expect(self.admin, "GET", "/api/alerts/%d/crop" % alert["id"], None, 403, "forbidden")
         monitor = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
         self.assertEqual(monitor["cameras"][0]["name"], "cam1")
+        # Issue 16: /metrics as Prometheus reads it, the live camera in it.
+        metrics = c["dpo.grey"].request("GET", "/metrics")[1].decode()
+        check_prometheus_text(self, metrics)
+        for family in ("process_cpu_seconds_total", "process_resident_memory_bytes",
+                       "lfr_uptime_seconds", "lfr_build_info", "lfr_http_responses_total",
+                       "lfr_camera_frames_total", "lfr_pipeline_latency_seconds"):
+            self.assertIn("# HELP %s " % family, metrics)
+        if self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)["running"]:
+            self.assertIn('lfr_camera_frames_total{deployment="%d",camera="cam1"}' % dep, metrics)
+            self.assertIn('lfr_pipeline_latency_seconds_count{deployment="%d"}' % dep, metrics)
         # DEP-6: a threshold the authorising officer changes while live is the
         # one the cameras use, within a tick (the runner's, 200 ms here).
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/fields" % dep,
@@ -662,6 +672,30 @@ class ApiTest(ServerCase):
                                     headers={"Authorization": "Bearer " + METRICS_TOKEN[:-1] + "x"})
         self.assertEqual(got, 401)
 
+
+
+def check_prometheus_text(case, text):
+    """Prometheus's own checker (promtool, from Debian's prometheus package,
+    installed by scripts/setup.sh) accepts the exposition, and every sample
+    belongs to a family announced with HELP and TYPE."""
+    done = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    case.assertEqual(done.returncode, 0, done.stdout.decode() + text)
+    helped, typed = set(), {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            helped.add(line.split()[2])
+        elif line.startswith("# TYPE "):
+            typed[line.split()[2]] = line.split()[3]
+        elif line:
+            name = line.split("{")[0].split()[0]
+            base = name
+            for suffix in ("_sum", "_count", "_bucket"):
+                if name.endswith(suffix) and name[:-len(suffix)] in typed:
+                    base = name[:-len(suffix)]
+            case.assertIn(base, typed, line)
+            case.assertIn(base, helped, line)
+            float(line.split()[-1])
 
 
 class HealthTest(ServerCase):

@@ -75,6 +75,7 @@ typedef struct lfr_pipeline_stats {
     int64_t faces_detected, tracks, templates_compared, alerts;
     int64_t views_deferred; /* views wanted, put off to a later frame as the next was waiting */
     int64_t latency_p50_us, latency_p95_us, latency_p99_us; /* frame decode -> processed */
+    int64_t latency_sum_us;                                 /* over every frame processed */
     double seconds;
 } lfr_pipeline_stats;
 

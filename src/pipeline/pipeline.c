@@ -511,6 +511,7 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     c->stats.tracks = lfr_tracker_started(c->tracker);
     c->dropped_seen = vs.dropped;
     p->latency[p->n_latency++ % LATENCY_SAMPLES] = latency;
+    p->stats.latency_sum_us += latency;
     pthread_mutex_unlock(&p->lock);
     return rc;
 }

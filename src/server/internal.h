@@ -67,6 +67,8 @@ void runner_free(runner *r); /* stops every pipeline */
 json_t *runner_monitor(runner *r, int64_t deployment);
 /* Prometheus lines for every running camera. */
 void runner_metrics(runner *r, FILE *out);
+/* Writes a metric family's HELP and TYPE lines. */
+void metrics_family(FILE *out, const char *name, const char *type, const char *help);
 /* Milliseconds since the runner last went round (-1: not yet). */
 int64_t runner_idle_ms(runner *r);
 
@@ -106,6 +108,7 @@ long long guard_closed(guard *g);
 
 struct lfr_server {
     lfr_server_config cfg;
+    double started_unix;                            /* seconds since the epoch, for /metrics */
     char *db_path, *key_path, *web_dir, *model_dir; /* owned copies */
     struct MHD_Daemon *daemon;
     int port;

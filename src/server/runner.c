@@ -41,9 +41,9 @@ typedef struct live {
     camera_view cams[MAX_CAMERAS];
     int n_cams;
     int64_t last_tick_ms;
-    double latency_p50_s, latency_p95_s; /* at the last tick */
-    double threshold;                    /* what the cameras use: the deployment's, within a tick */
-    json_t *cameras;                     /* from the store, until the pipeline is launched */
+    lfr_pipeline_stats all; /* the deployment's, at the last tick */
+    double threshold;       /* what the cameras use: the deployment's, within a tick */
+    json_t *cameras;        /* from the store, until the pipeline is launched */
 } live;
 
 /* An alert waiting to be recorded. Camera threads hand alerts over while
@@ -340,8 +340,7 @@ static void flush_counts(runner *r, live *l, int64_t now)
     lfr_pipeline_stats all;
     lfr_pipeline_stats_get(l->pipeline, &all);
     pthread_mutex_lock(&r->lock);
-    l->latency_p50_s = (double)all.latency_p50_us / 1e6;
-    l->latency_p95_s = (double)all.latency_p95_us / 1e6;
+    l->all = all;
     pthread_mutex_unlock(&r->lock);
     l->last_tick_ms = now;
 }
@@ -766,7 +765,8 @@ json_t *runner_monitor(runner *r, int64_t deployment)
                             waiting && r->store_error[0] ? json_string(r->store_error)
                                                          : json_null());
         pthread_mutex_unlock(&r->queue_lock);
-        json_object_set_new(doc, "latency_p95_ms", json_real(l->latency_p95_s * 1000.0));
+        json_object_set_new(doc, "latency_p95_ms",
+                            json_real((double)l->all.latency_p95_us / 1000.0));
     }
     pthread_mutex_unlock(&r->lock);
     return doc;
@@ -784,37 +784,73 @@ static void print_label(FILE *out, const char *v)
     }
 }
 
+/* The per-camera families: name, help, and the count they show. */
+typedef struct camera_family {
+    const char *name, *type, *help;
+} camera_family;
+
+static double camera_value(const camera_view *v, int family)
+{
+    switch (family) {
+    case 0:
+        return (double)v->last.frames_processed;
+    case 1:
+        return (double)v->last.frames_dropped;
+    case 2:
+        return (double)v->last.tracks;
+    case 3:
+        return (double)v->last.templates_compared;
+    case 4:
+        return (double)v->last.views_deferred;
+    case 5:
+        return (double)v->last.alerts;
+    default:
+        return v->fps;
+    }
+}
+
 void runner_metrics(runner *r, FILE *out)
 {
+    static const camera_family families[] = {
+        {"lfr_camera_frames_total", "counter", "Frames processed, per live camera."},
+        {"lfr_camera_frames_dropped_total", "counter",
+         "Frames dropped because the camera's worker was behind, per live camera."},
+        {"lfr_camera_faces_total", "counter", "Faces seen (tracks started), per live camera."},
+        {"lfr_camera_views_compared_total", "counter",
+         "Views of faces embedded and searched against the watchlist, per live camera."},
+        {"lfr_camera_views_deferred_total", "counter",
+         "Views put off to a later frame because the next frame was waiting, per live camera."},
+        {"lfr_camera_alerts_total", "counter", "Alerts raised, per live camera."},
+        {"lfr_camera_fps", "gauge",
+         "Frames processed per second at the last tick, per live camera."},
+    };
     pthread_mutex_lock(&r->lock);
-    static const char *const heads[] = {
-        "# TYPE lfr_camera_frames_total counter", "# TYPE lfr_camera_faces_total counter",
-        "# TYPE lfr_camera_alerts_total counter", "# TYPE lfr_camera_fps gauge"};
-    for (int m = 0; m < 4; m++) {
-        fprintf(out, "%s\n", heads[m]);
+    for (int m = 0; m < (int)(sizeof families / sizeof *families); m++) {
+        metrics_family(out, families[m].name, families[m].type, families[m].help);
         for (int i = 0; i < r->n_lives; i++)
             for (int k = 0; k < r->lives[i]->n_cams; k++) {
-                camera_view *v = &r->lives[i]->cams[k];
-                const char *name = m == 0   ? "frames_total"
-                                   : m == 1 ? "faces_total"
-                                   : m == 2 ? "alerts_total"
-                                            : "fps";
-                double value = m == 0   ? (double)v->last.frames_processed
-                               : m == 1 ? (double)v->last.tracks
-                               : m == 2 ? (double)v->last.alerts
-                                        : v->fps;
-                fprintf(out, "lfr_camera_%s{deployment=\"%lld\",camera=\"", name,
+                const camera_view *v = &r->lives[i]->cams[k];
+                fprintf(out, "%s{deployment=\"%lld\",camera=\"", families[m].name,
                         (long long)r->lives[i]->deployment);
                 print_label(out, v->name);
-                fprintf(out, "\"} %g\n", value);
+                fprintf(out, "\"} %.17g\n", camera_value(v, m));
             }
     }
-    fprintf(out, "# TYPE lfr_pipeline_latency_seconds gauge\n");
+    metrics_family(out, "lfr_pipeline_latency_seconds", "summary",
+                   "From a frame's decoding to the end of its processing, per live deployment "
+                   "(quantiles of its last 65536 frames).");
     for (int i = 0; i < r->n_lives; i++) {
-        fprintf(out, "lfr_pipeline_latency_seconds{deployment=\"%lld\",quantile=\"0.5\"} %g\n",
-                (long long)r->lives[i]->deployment, r->lives[i]->latency_p50_s);
-        fprintf(out, "lfr_pipeline_latency_seconds{deployment=\"%lld\",quantile=\"0.95\"} %g\n",
-                (long long)r->lives[i]->deployment, r->lives[i]->latency_p95_s);
+        const lfr_pipeline_stats *a = &r->lives[i]->all;
+        long long dep = (long long)r->lives[i]->deployment;
+        static const double q[] = {0.5, 0.95, 0.99};
+        const int64_t us[] = {a->latency_p50_us, a->latency_p95_us, a->latency_p99_us};
+        for (int k = 0; k < 3; k++)
+            fprintf(out, "lfr_pipeline_latency_seconds{deployment=\"%lld\",quantile=\"%g\"} %g\n",
+                    dep, q[k], (double)us[k] / 1e6);
+        fprintf(out, "lfr_pipeline_latency_seconds_sum{deployment=\"%lld\"} %g\n", dep,
+                (double)a->latency_sum_us / 1e6);
+        fprintf(out, "lfr_pipeline_latency_seconds_count{deployment=\"%lld\"} %lld\n", dep,
+                (long long)a->frames_processed);
     }
     pthread_mutex_unlock(&r->lock);
 }

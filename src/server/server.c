@@ -101,51 +101,6 @@ static enum MHD_Result serve_static(request *r)
     return ret;
 }
 
-/* /metrics shows which deployments are live and their counts: for the
- * scraper holding the token, or a logged-in administrator or auditor. */
-static int metrics_allowed(request *r)
-{
-    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-    const char *want = r->srv->cfg.metrics_token;
-    if (auth && want && *want && !strncmp(auth, "Bearer ", 7) && strlen(auth + 7) == strlen(want) &&
-        sodium_memcmp(auth + 7, want, strlen(want)) == 0)
-        return 1;
-    session s;
-    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "lfr_session");
-    int ok =
-        sessions_find(r->srv->sessions, cookie, 0, &s) == 0 &&
-        lfr_actor_need(r->ctx, &s.actor, LFR_ROLE_ADMIN | LFR_ROLE_AUDITOR, "metrics") == LFR_OK;
-    sodium_memzero(&s, sizeof s);
-    return ok;
-}
-
-enum MHD_Result api_metrics(request *r)
-{
-    if (!metrics_allowed(r))
-        return reply_error(r, 401, "unauthenticated",
-                           "metrics: a bearer token (lfr serve --metrics-token-file) or an "
-                           "administrator's or auditor's session");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) return reply_error(r, 500, "internal", "out of memory");
-    fprintf(f, "# TYPE lfr_http_responses_total counter\n");
-    for (int c = 1; c < 6; c++)
-        fprintf(f, "lfr_http_responses_total{class=\"%dxx\"} %lld\n", c,
-                (long long)atomic_load(&r->srv->requests_by_class[c]));
-    fprintf(f,
-            "# TYPE lfr_http_connections_cut_total counter\n"
-            "lfr_http_connections_cut_total %lld\n"
-            "# TYPE lfr_http_connections_refused_total counter\n"
-            "lfr_http_connections_refused_total %lld\n",
-            guard_closed(r->srv->guard), guard_refused(r->srv->guard));
-    runner_metrics(r->srv->runner, f);
-    fclose(f);
-    enum MHD_Result ret = reply_bytes(r, 200, "text/plain; version=0.0.4", text, len);
-    free(text);
-    return ret;
-}
-
 /* ---- requests ---- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -317,6 +272,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     struct lfr_server *s = lfr_calloc(1, sizeof *s);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     s->cfg = *cfg;
+    s->started_unix = (double)time(NULL);
     s->db_path = copy(cfg->db_path);
     s->web_dir = copy(cfg->web_dir);
     s->model_dir = copy(cfg->model_dir);
