@@ -163,6 +163,46 @@ assert [c["camera"] for c in cams] == ["cam1", "cam2"], cams
 for c in cams:
     assert c["frames_processed"] > 0 and c["frames_processed"] + c["frames_dropped"] <= 105, c
 ' "$tmp/bench" && ok || bad "bench pipeline --cameras 2 --realtime: $(cat "$tmp/bench" "$tmp/err")"
+  # Issue 14's int8 lever: the detector's inner tensors made outputs,
+  # their ranges on LFW View 1 development images, the int8 network; it
+  # loads as a model of its own and finds the faces the float one finds.
+  models=${LFR_MODEL_DIR:-$HOME/.cache/openlfr/models}
+  tools=$(dirname "$0")/../tools
+  q=$tmp/int8
+  mkdir -p "$q" && ln -s "$models"/* "$q"/
+  if /usr/bin/python3 "$tools/quantize_int8.py" augment "$models/ultraface_anysize.onnx" "$q/aug.onnx" &&
+    "$lfr" eval calibrate --lfw "$data/lfw" --model ultraface_anysize --models "$q" \
+      --augmented "$q/aug.onnx" --limit 10 >"$q/ranges.json" 2>"$tmp/err" &&
+    /usr/bin/python3 "$tools/quantize_int8.py" quantize "$models/ultraface_anysize.onnx" "$q/ranges.json" \
+      "$q/ultraface_int8.onnx"; then
+    sum=$(sha256sum "$q/ultraface_int8.onnx" | cut -d' ' -f1)
+    sed -e 's/"file": "ultraface_anysize.onnx"/"file": "ultraface_int8.onnx"/' \
+      -e "s/\"sha256\": \"[0-9a-f]*\"/\"sha256\": \"$sum\"/" \
+      -e 's/"name": "ultraface-rfb-anysize"/"name": "ultraface-rfb-anysize-int8"/' \
+      "$models/ultraface_anysize.json" >"$q/ultraface_int8.json"
+    img=$data/samples/face_recognition_examples/examples/two_people.jpg
+    "$lfr" detect "$img" --json --models "$q" >"$q/float.json" &&
+      "$lfr" detect "$img" --json --models "$q" --detector ultraface_int8 >"$q/int8.json" &&
+      python3 -c '
+import json, sys
+def faces(path):
+    return json.load(open(path))["faces"]
+def iou(a, b):
+    ix = min(a[2], b[2]) - max(a[0], b[0]); iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0: return 0
+    u = (a[2]-a[0])*(a[3]-a[1]) + (b[2]-b[0])*(b[3]-b[1]) - ix*iy
+    return ix * iy / u
+f, q = faces(sys.argv[1]), faces(sys.argv[2])
+# Every face the float network finds, the int8 one finds at the same place;
+# whatever the int8 one finds with confidence, the float one found.
+assert f and all(max(iou(a["box"], b["box"]) for b in q) > 0.8 for a in f), (f, q)
+assert all(max(iou(a["box"], b["box"]) for b in f) > 0.8 for a in q if a["score"] >= 0.9), (f, q)
+' "$q/float.json" "$q/int8.json" && ok || bad "int8 detector: $(cat "$q/float.json" "$q/int8.json")"
+    expect 2 "neither a detector of any input size nor a single embedder" -- eval calibrate \
+      --lfw "$data/lfw" --model fusion_512_192 --models "$q" --augmented "$q/aug.onnx" --limit 1
+  else
+    bad "int8 tool or calibration failed: $(cat "$tmp/err")"
+  fi
 else
   echo "skipped: data-dependent CLI checks ($data absent)"
 fi

@@ -76,6 +76,22 @@ const lfr_model *lfr_model_member(const lfr_model *m, int i, float *weight);
  * session (for `lfr doctor`). */
 int lfr_model_check(lfr_ctx *ctx, const char *dir, const char *name);
 
+/* Calibration for int8 versions of a network (tools/quantize_int8.py):
+ * the range of values each inner tensor takes. */
+typedef struct lfr_tensor_range {
+    char name[128];
+    float min, max;
+} lfr_tensor_range;
+
+/* Runs augmented_path (a network with its inner tensors made outputs, by
+ * tools/quantize_int8.py augment) on each image at each scale, fed as the
+ * model model_name is fed, and gives every tensor's range, the input's
+ * included (*ranges owned, lfr_free). Only detectors of any input size for
+ * now (LFR_EINVAL otherwise). */
+int lfr_calibrate(lfr_ctx *ctx, lfr_runtime *rt, const char *model_dir, const char *model_name,
+                  const char *augmented_path, char *const *images, int n_images,
+                  const float *scales, int n_scales, lfr_tensor_range **ranges, int *n_ranges);
+
 /* Face quality measures, all from one detection. */
 typedef struct lfr_face_quality {
     float box_px;          /* face box width in image pixels */

@@ -43,6 +43,7 @@ int cli_exit_code(int code);
 typedef struct engine_opts {
     const char *model_dir;
     const char *embedder;
+    const char *detector; /* NULL: the default */
     int threads;
     int flip;           /* embed the mean of the face and its mirror */
     int fusion_in_turn; /* a fusion's members one after the other: more faces
@@ -125,6 +126,7 @@ int bench_pipeline(int argc, char **argv);
 int eval_fmr(int argc, char **argv);
 int eval_identify(int argc, char **argv);
 int eval_walkby(int argc, char **argv);
+int eval_calibrate(int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

@@ -128,14 +128,18 @@ int cmd_bench(int argc, char **argv)
 
 static int bench_engine(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},          {"threads", required_argument, NULL, 't'},
-        {"seconds", required_argument, NULL, 's'}, {"image", required_argument, NULL, 'i'},
-        {"models", required_argument, NULL, 'm'},  {"embedder", required_argument, NULL, 'e'},
-        {"model", required_argument, NULL, 'e'},   {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"seconds", required_argument, NULL, 's'},
+                                         {"image", required_argument, NULL, 'i'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {"embedder", required_argument, NULL, 'e'},
+                                         {"model", required_argument, NULL, 'e'},
+                                         {"detector", required_argument, NULL, 'd'},
+                                         {NULL, 0, NULL, 0}};
     int json = 0, only_threads = 0, c;
     double seconds = 2.0;
-    const char *image = NULL, *model_dir = NULL, *embedder = NULL;
+    const char *image = NULL, *model_dir = NULL, *embedder = NULL, *detector = NULL;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -157,6 +161,9 @@ static int bench_engine(int argc, char **argv)
             break;
         case 'e':
             embedder = optarg;
+            break;
+        case 'd':
+            detector = optarg;
             break;
         default:
             return cli_usage("bench", "unknown option");
@@ -188,7 +195,8 @@ static int bench_engine(int argc, char **argv)
     if (!json) printf("lfr bench engine: %s, median of >= %.1f s per figure\n", image, seconds);
     for (int threads = 1; threads <= 2; threads++) {
         if (only_threads && threads != only_threads) continue;
-        engine_opts eo = {.model_dir = model_dir, .embedder = embedder, .threads = threads};
+        engine_opts eo = {
+            .model_dir = model_dir, .embedder = embedder, .detector = detector, .threads = threads};
         lfr_runtime *rt = NULL;
         lfr_engine *engine = NULL, *in_turn = NULL, *at_once = NULL;
         if ((status = cli_engine_open("bench", ctx, &eo, &rt, &engine))) goto done;
@@ -198,6 +206,7 @@ static int bench_engine(int argc, char **argv)
             lfr_engine_params ep = lfr_engine_default_params();
             ep.model_dir = model_dir;
             ep.embedder = embedder ? embedder : ep.embedder;
+            ep.detector = detector ? detector : ep.detector;
             ep.fusion_parallel = 0;
             rc = lfr_engine_new(ctx, rt, &ep, &in_turn);
             ep.fusion_parallel = 1;

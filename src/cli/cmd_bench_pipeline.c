@@ -118,11 +118,12 @@ int bench_pipeline(int argc, char **argv)
                                          {"cameras", required_argument, NULL, 'c'},
                                          {"realtime", no_argument, NULL, 'r'},
                                          {"plays", required_argument, NULL, 'P'},
+                                         {"detector", required_argument, NULL, 'D'},
 
                                          {"threads", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
     const char *source = NULL, *lfw = NULL, *watchlist = NULL, *model_dir = NULL, *keep = NULL;
-    const char *embedder = NULL;
+    const char *embedder = NULL, *detector = NULL;
     int json = 0, n_frames = 250, detect = 0, cameras = 1, realtime = 0, only_threads = 0,
         plays = 1, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -162,6 +163,9 @@ int bench_pipeline(int argc, char **argv)
             break;
         case 'r':
             realtime = 1;
+            break;
+        case 'D':
+            detector = optarg;
             break;
         case 'P':
             if (cli_parse_int(optarg, 1, 1000, &plays))
@@ -205,8 +209,11 @@ int bench_pipeline(int argc, char **argv)
     }
     for (int threads = 1; threads <= 2 && !status; threads++) {
         if (only_threads && threads != only_threads) continue;
-        engine_opts eo = {
-            .model_dir = model_dir, .embedder = embedder, .threads = threads, .flip = 1};
+        engine_opts eo = {.model_dir = model_dir,
+                          .embedder = embedder,
+                          .detector = detector,
+                          .threads = threads,
+                          .flip = 1};
         lfr_runtime *rt = NULL;
         lfr_engine *engine = NULL;
         lfr_gallery *g = NULL;

@@ -10,6 +10,7 @@ int cmd_detect(int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"models", required_argument, NULL, 'm'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"detector", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
     engine_opts eo = {0};
     int json = 0, c;
@@ -20,6 +21,9 @@ int cmd_detect(int argc, char **argv)
             break;
         case 'm':
             eo.model_dir = optarg;
+            break;
+        case 'd':
+            eo.detector = optarg;
             break;
         case 't':
             if (cli_parse_int(optarg, 1, 64, &eo.threads))

@@ -169,6 +169,7 @@ int cmd_eval(int argc, char **argv)
     if (!strcmp(argv[1], "fmr")) return eval_fmr(argc - 1, argv + 1);
     if (!strcmp(argv[1], "identify")) return eval_identify(argc - 1, argv + 1);
     if (!strcmp(argv[1], "walkby")) return eval_walkby(argc - 1, argv + 1);
-    return cli_usage("eval", "unknown protocol '%s' (known: verify, fmr, identify, walkby)",
-                     argv[1]);
+    if (!strcmp(argv[1], "calibrate")) return eval_calibrate(argc - 1, argv + 1);
+    return cli_usage(
+        "eval", "unknown protocol '%s' (known: verify, fmr, identify, walkby, calibrate)", argv[1]);
 }

@@ -52,6 +52,7 @@ int cli_engine_open(const char *cmd, lfr_ctx *ctx, const engine_opts *o, lfr_run
     lfr_engine_params ep = lfr_engine_default_params();
     ep.model_dir = o->model_dir;
     if (o->embedder) ep.embedder = o->embedder;
+    if (o->detector) ep.detector = o->detector;
     ep.embed_flip = o->flip;
     if (o->fusion_in_turn) ep.fusion_parallel = 0;
     rc = lfr_engine_new(ctx, *rt, &ep, engine);

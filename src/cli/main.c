@@ -36,7 +36,7 @@ const cli_command cli_commands[] = {
      "model file is present with the recorded SHA-256, and that the default engine\n"
      "loads. Exit 0 when all is well, 4 otherwise.\n"},
     {"detect", cmd_detect, "find the faces in an image, with landmarks and quality",
-     "usage: lfr detect IMAGE [--json] [--models DIR] [--threads N]\n"
+     "usage: lfr detect IMAGE [--json] [--models DIR] [--threads N] [--detector NAME]\n"
      "Prints every face: box, score, the 5 points (eyes, nose, mouth corners)\n"
      "and quality (box size, inter-eye distance, yaw/pitch/roll, sharpness,\n"
      "exposure). Exit 1 when the image holds no face.\n"},
@@ -162,6 +162,8 @@ const cli_command cli_commands[] = {
      "        and --fuse A,B[,C])\n"
      "       lfr eval walkby --video V --truth T.json --watchlist W [--grace-frames N]\n"
      "         [--threshold T | --false-alert-rate R] [--realtime] [--json]\n"
+     "       lfr eval calibrate --lfw DIR --model NAME --augmented FILE [--limit N]\n"
+     "         [--models DIR]\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"
      "chosen on 9 folds and tested on the 10th). Prints mean accuracy and its\n"
      "standard deviation, TAR at FAR = 1e-3, and how many images had no face\n"
@@ -193,15 +195,21 @@ const cli_command cli_commands[] = {
      "alert naming them whose face box lies on them while in view (+ N frames);\n"
      "every other alert is false, repeats for a found passer are duplicates.\n"
      "Prints TPIR and false alerts per 1,000 passers with 95% intervals, time to\n"
-     "alert, and who was missed.\n"},
+     "alert, and who was missed.\n"
+     "calibrate: for an int8 version of a network (tools/quantize_int8.py): runs\n"
+     "FILE (the network NAME with its inner tensors made outputs, by the tool's\n"
+     "'augment') on LFW View 1's development images (the first N pairs of each\n"
+     "class of pairsDevTrain.txt), fed as NAME is fed (a detector: each image at\n"
+     "1, 1/2 and 1/4 of its size; an embedder: the aligned main face), and prints\n"
+     "each tensor's range as JSON for the tool's 'quantize'.\n"},
     {"bench", cmd_bench, "measure engine speed",
      "usage: lfr bench engine [--threads N] [--seconds S] [--image FILE] [--embedder NAME]\n"
-     "         [--json]\n"
+     "         [--detector NAME] [--json]\n"
      "       lfr bench search [--sizes N,N,...] [--dim D] [--json]\n"
      "       lfr bench pipeline (--source FILE | --synthetic-lfw DIR [--frames N])\n"
      "         [--cameras N] [--realtime] [--plays N] [--threads 1|2] [--watchlist W]\n"
      "         [--detect-size PX]\n"
-     "         [--frames-dir DIR] [--embedder NAME] [--json]\n"
+     "         [--frames-dir DIR] [--embedder NAME] [--detector NAME] [--json]\n"
      "engine: detection ms per frame at 320x240, 640x360, 640x480, 960x540 and\n"
      "1920x1080 and\n"
      "alignment+embedding ms per face, with N intra-op threads (default: both 1\n"

@@ -206,9 +206,8 @@ fail:
     return rc;
 }
 
-/* The crop an embedder (a single network) sees. */
-static int align_for(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *img, const lfr_face *face,
-                     lfr_image **out)
+int align_for(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *img, const lfr_face *face,
+              lfr_image **out)
 {
     *out = NULL;
     const manifest *m = &emb->man;

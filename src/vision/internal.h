@@ -101,12 +101,23 @@ typedef struct ort_output {
 int ort_run(lfr_ctx *ctx, const lfr_model *m, const float *input, const int64_t shape[4],
             ort_output *outs);
 void ort_output_free(ort_output *o, int n);
+/* Runs a session on its one input and hands every output, by name, to fn
+ * (the data is the runtime's, valid during the call): for calibration,
+ * where the outputs are the network's inner tensors. */
+typedef void (*ort_tensor_fn)(const char *name, const float *data, size_t count, void *arg);
+int ort_run_every_output(lfr_ctx *ctx, lfr_runtime *rt, void *session, const char *what,
+                         const float *input, const int64_t shape[4], ort_tensor_fn fn, void *arg);
 
 /* Writes img's region (x0,y0 side w x h in image pixels, may extend past the
  * edges: black there) resized to out_w x out_h into a planar float tensor in
  * the manifest's colour order and normalisation. */
 void preprocess_region(const lfr_image *img, float x0, float y0, float w, float h, int out_w,
                        int out_h, const manifest *m, float *tensor);
+
+/* The crop an embedder (a single network) sees of a face with landmarks:
+ * *out is locked memory (lfr_image_free). */
+int align_for(lfr_ctx *ctx, const lfr_model *emb, const lfr_image *img, const lfr_face *face,
+              lfr_image **out);
 
 /* Detector internals shared with tests. */
 int detector_run(lfr_ctx *ctx, const lfr_model *det, const lfr_image *img, int in_w, int in_h,

@@ -428,3 +428,77 @@ done:
     if (rc) ort_output_free(outs, man->n_outputs);
     return rc;
 }
+
+/* The session's input and output names, allocated by ORT's default
+ * allocator; freed with free_names. */
+static int session_names(lfr_ctx *ctx, const OrtApi *api, OrtSession *session, const char *what,
+                         OrtAllocator *alloc, char **input, char ***outputs, size_t *n_out)
+{
+    *input = NULL;
+    *outputs = NULL;
+    int rc = status_check(ctx, api, api->SessionGetOutputCount(session, n_out), what);
+    if (rc == LFR_OK)
+        rc = status_check(ctx, api, api->SessionGetInputName(session, 0, alloc, input), what);
+    if (rc == LFR_OK && !(*outputs = lfr_calloc(*n_out ? *n_out : 1, sizeof **outputs)))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", what);
+    for (size_t i = 0; rc == LFR_OK && i < *n_out; i++)
+        rc = status_check(ctx, api, api->SessionGetOutputName(session, i, alloc, &(*outputs)[i]),
+                          what);
+    return rc;
+}
+
+static void free_names(const OrtApi *api, OrtAllocator *alloc, char *input, char **outputs,
+                       size_t n_out)
+{
+    if (input) succeeded(api, api->AllocatorFree(alloc, input));
+    for (size_t i = 0; outputs && i < n_out; i++)
+        if (outputs[i]) succeeded(api, api->AllocatorFree(alloc, outputs[i]));
+    lfr_free(outputs);
+}
+
+int ort_run_every_output(lfr_ctx *ctx, lfr_runtime *rt, void *session, const char *what,
+                         const float *input, const int64_t shape[4], ort_tensor_fn fn, void *arg)
+{
+    const OrtApi *api = API(rt);
+    OrtAllocator *alloc = NULL;
+    char *in_name = NULL, **out_names = NULL;
+    size_t n_out = 0;
+    OrtValue *in = NULL, **ov = NULL;
+    int rc = status_check(ctx, api, api->GetAllocatorWithDefaultOptions(&alloc), what);
+    if (rc == LFR_OK)
+        rc = session_names(ctx, api, session, what, alloc, &in_name, &out_names, &n_out);
+    if (rc == LFR_OK && !(ov = lfr_calloc(n_out ? n_out : 1, sizeof *ov)))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", what);
+    size_t count = (size_t)(shape[0] * shape[1] * shape[2] * shape[3]);
+    if (rc == LFR_OK)
+        rc = status_check(
+            ctx, api,
+            api->CreateTensorWithDataAsOrtValue(rt->mem_info, (void *)input, count * sizeof(float),
+                                                shape, 4, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in),
+            what);
+    if (rc == LFR_OK)
+        rc = status_check(ctx, api,
+                          api->Run(session, NULL, (const char *const *)&in_name,
+                                   (const OrtValue *const *)&in, 1, (const char *const *)out_names,
+                                   n_out, ov),
+                          what);
+    for (size_t i = 0; rc == LFR_OK && i < n_out; i++) {
+        OrtTensorTypeAndShapeInfo *info = NULL;
+        size_t n = 0;
+        float *data = NULL;
+        OrtStatus *st = api->GetTensorTypeAndShape(ov[i], &info);
+        if (!st) st = api->GetTensorShapeElementCount(info, &n);
+        if (info) api->ReleaseTensorTypeAndShapeInfo(info);
+        if (!st) st = api->GetTensorMutableData(ov[i], (void **)&data);
+        if ((rc = status_check(ctx, api, st, what)) == LFR_OK) {
+            fn(out_names[i], data, n, arg);
+            lfr_wipe(data, n * sizeof(float)); /* inner tensors of a face */
+        }
+    }
+    for (size_t i = 0; ov && i < n_out; i++)
+        if (ov[i]) api->ReleaseValue(ov[i]);
+    if (in) api->ReleaseValue(in);
+    lfr_free(ov);
+    if (alloc) free_names(api, alloc, in_name, out_names, n_out);
+    return rc;
+}
