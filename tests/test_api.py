@@ -109,6 +109,12 @@ class ServerCase(unittest.TestCase):
         assert status == 200 and doc["source"] == "set by the force", doc
 
     @classmethod
+    def full_log(cls):
+        cls.log.flush()
+        with open(os.path.join(cls.tmp, "server.log")) as f:
+            return f.read()
+
+    @classmethod
     def server_log(cls):
         cls.log.flush()
         with open(os.path.join(cls.tmp, "server.log")) as f:
@@ -581,6 +587,30 @@ class ApiTest(ServerCase):
         self.assertEqual(len(alerts), 1)  # one per track and identity (HIL-3)
         alert = alerts[0]
         self.assertEqual(alert["entry"]["id"], entry)
+        # Issue 16: the log, one logfmt line per event, ids and staff names
+        # only; a failed login is a warning naming the name tried.
+        self.assertEqual(Client(self.port).request("POST", "/api/login", {
+            "name": "supt.jones\nlevel=info event=forged", "password": "wrong"})[0], 401)
+        deadline = time.time() + 10
+        while time.time() < deadline and "event=alert alert=%d " % alert["id"] not in self.full_log():
+            time.sleep(0.05)
+        log = self.full_log()
+        events = [l for l in log.splitlines() if " level=" in l]
+        for line in events:
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
+                                   r"level=(debug|info|warn|error) event=[a-z_.]+( |$)")
+        self.assertRegex(log, r"level=info event=server\.start port=\d+ ")
+        self.assertRegex(log, r"level=info event=login user=\"supt\.jones\" address=127\.0\.0\.1")
+        self.assertIn('event=login.failed user="supt.jones\\x0alevel=info event=forged"', log)
+        self.assertNotRegex(log, r"^\S+ level=info event=forged")
+        self.assertRegex(log, r'level=info event=change method=POST path="/api/deployments/%d/start" '
+                              r'status=200 user="op.brown"' % dep)
+        self.assertRegex(log, r'level=warn event=refused method=POST path="/api/settings/threshold-floor" '
+                              r'status=403 user="op.brown"')
+        self.assertRegex(log, r'level=info event=camera deployment=%d camera="cam1" state=running' % dep)
+        self.assertIn("event=alert alert=%d deployment=%d camera=\"cam1\"" % (alert["id"], dep), log)
+        self.assertNotIn("PNC 01/2345", log)
+        self.assertNotIn("wanted on warrant", log)
         self.assertGreaterEqual(alert["score"], 0.75)
         # HIL-1: both faces, to the operator; never to the administrator.
         got, img, resp = c["op.brown"].request("GET", "/api/alerts/%d/crop" % alert["id"])

@@ -44,6 +44,9 @@ typedef struct lfr_server_config {
     /* A bearer token for /metrics (Prometheus); NULL: only logged-in
      * administrators and auditors may read it. */
     const char *metrics_token;
+    /* The log on stderr: one logfmt line per event at this level or above:
+     * "debug", "info" (NULL: the default), "warn" or "error". */
+    const char *log_level;
 } lfr_server_config;
 
 lfr_server_config lfr_server_default_config(void);

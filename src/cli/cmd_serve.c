@@ -47,6 +47,7 @@ int cmd_serve(int argc, char **argv)
         {"require-walk-test", no_argument, NULL, 'W'},
         {"max-connections", required_argument, NULL, 'C'},
         {"max-connections-per-address", required_argument, NULL, 'A'},
+        {"log-level", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     lfr_server_config cfg = lfr_server_default_config();
     cfg.web_dir = LFR_SOURCE_DIR "/web";
@@ -95,6 +96,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'W':
             cfg.require_walk_test = 1;
+            break;
+        case 'L':
+            cfg.log_level = optarg;
             break;
         case 'C':
             if (cli_parse_int(optarg, 8, 100000, &cfg.max_connections))

@@ -11,6 +11,7 @@ const cli_command cli_commands[] = {
      "         [--retention-days N] [--tick-ms MS]\n"
      "         [--metrics-token-file FILE] [--require-walk-test]\n"
      "         [--max-connections N] [--max-connections-per-address N]\n"
+     "         [--log-level debug|info|warn|error]\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"
@@ -27,7 +28,11 @@ const cli_command cli_commands[] = {
      "fifth of that once three quarters are taken, when only logged-in users\n"
      "are served.\n"
      "/metrics (Prometheus) is for an administrator's or auditor's session, or\n"
-     "for 'Authorization: Bearer TOKEN' with the token in --metrics-token-file.\n"},
+     "for 'Authorization: Bearer TOKEN' with the token in --metrics-token-file.\n"
+     "The log is on stderr, one logfmt line per event (time, level, event, ids):\n"
+     "start and stop, logins and failed logins, every change made through the API\n"
+     "and its refusals, cameras starting, lost and reconnecting, alerts (their\n"
+     "ids, never a face or a name), errors; --log-level (info) sets the least.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
      "usage: lfr version [--json]\n"},
     {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",

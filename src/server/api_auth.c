@@ -79,7 +79,11 @@ enum MHD_Result api_login(request *r)
     client_address(r, address, sizeof address);
     /* No user has a longer name: refused without touching the throttle. */
     int wait = strlen(name) < 64 ? sessions_login_begin(r->srv->sessions, name, address) : -1;
+    char who[160];
+    log_quote(name, who, sizeof who);
     if (wait) {
+        slog(LOG_WARN, "login.failed", "user=%s address=%s reason=%s", who, address,
+             wait < 0 ? "unknown" : "locked");
         gate_leave(&password_checks);
         ret = wait < 0 ? reply_error(r, 401, "unauthenticated", "wrong user name or password")
                        : reply_error(r, 429, "locked",
@@ -99,6 +103,8 @@ enum MHD_Result api_login(request *r)
     gate_leave(&password_checks);
     sodium_memzero(&login, sizeof login);
     if (!rc) sessions_login_succeeded(r->srv->sessions, name, address);
+    slog(rc ? LOG_WARN : LOG_INFO, rc ? "login.failed" : "login", "user=%s address=%s%s", who,
+         address, rc ? " reason=wrong" : "");
     json_decref(body);
     if (rc) return reply_rc(r, rc);
     return open_session(r, &actor);

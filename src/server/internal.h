@@ -5,7 +5,9 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "lfr/pipeline.h"
 #include "lfr/server.h"
@@ -67,6 +69,18 @@ void runner_free(runner *r); /* stops every pipeline */
 json_t *runner_monitor(runner *r, int64_t deployment);
 /* Prometheus lines for every running camera. */
 void runner_metrics(runner *r, FILE *out);
+/* The log (log.c): one logfmt line per event on stderr. fmt gives the
+ * event's key=value pairs; text from outside goes through log_quote. */
+typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
+int log_level_parse(const char *name, log_level *out); /* -1: not a level */
+void log_set_level(log_level level);
+void slog(log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* text quoted and escaped into buf (returned), cut to fit. */
+const char *log_quote(const char *text, char *buf, size_t len);
+/* libmicrohttpd's messages, at debug level. */
+void log_mhd(void *arg, const char *fmt, va_list ap);
+
 /* Writes a metric family's HELP and TYPE lines. */
 void metrics_family(FILE *out, const char *name, const char *type, const char *help);
 /* Milliseconds since the runner last went round (-1: not yet). */

@@ -25,6 +25,19 @@ void db_unlock(request *r)
     pthread_mutex_unlock(&r->srv->db_lock);
 }
 
+/* Every request that changes something is logged with who made it (the
+ * audit log holds what changed); refusals of such requests as warnings. */
+static void log_change(const request *r, unsigned status)
+{
+    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") || status >= 500 ||
+        (status >= 400 && status != 401 && status != 403) || !strcmp(r->url, "/api/login"))
+        return; /* a login logs itself, with its outcome */
+    char u[300], who[160];
+    slog(status < 400 ? LOG_INFO : LOG_WARN, status < 400 ? "change" : "refused",
+         "method=%s path=%s status=%u user=%s", r->method, log_quote(r->url, u, sizeof u), status,
+         log_quote(r->sess.actor.name, who, sizeof who));
+}
+
 static enum MHD_Result queue(request *r, unsigned status, struct MHD_Response *resp)
 {
     if (!resp) return MHD_NO;
@@ -37,6 +50,7 @@ static enum MHD_Result queue(request *r, unsigned status, struct MHD_Response *r
     MHD_destroy_response(resp);
     r->replied = 1;
     if (status / 100 < 6) atomic_fetch_add(&r->srv->requests_by_class[status / 100], 1);
+    log_change(r, status);
     return ret;
 }
 
@@ -131,7 +145,9 @@ enum MHD_Result reply_rc(request *r, int rc)
     int status = lfr_err_http_status(rc);
     if (rc == LFR_EBUSY) return reply_slow_down(r, msg);
     if (status >= 500) {
-        fprintf(stderr, "lfr serve: %s %s: %s (%s)\n", r->method, r->url, msg, lfr_err_name(rc));
+        char u[300], m[600];
+        slog(LOG_ERROR, "request.failed", "method=%s path=%s code=%s msg=%s", r->method,
+             log_quote(r->url, u, sizeof u), lfr_err_name(rc), log_quote(msg, m, sizeof m));
         return reply_error(r, status, lfr_err_api_code(rc), "the server failed: %s", msg);
     }
     return reply_error(r, status, lfr_err_api_code(rc), "%s", msg);

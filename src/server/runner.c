@@ -111,6 +111,10 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
         snprintf(v->message, sizeof v->message, "%s", msg ? msg : "");
     }
     pthread_mutex_unlock(&l->r->lock);
+    char c[LFR_ID_MAX + 8], m[600];
+    slog(state == LFR_CAM_RECONNECTING || state == LFR_CAM_FAILED ? LOG_WARN : LOG_INFO, "camera",
+         "deployment=%lld camera=%s state=%s msg=%s", (long long)l->deployment,
+         log_quote(camera, c, sizeof c), lfr_camera_state_name(state), log_quote(msg, m, sizeof m));
     events_publish(l->r->srv->events, "camera",
                    json_pack("{s:I,s:s,s:s,s:s}", "deployment", (json_int_t)l->deployment, "camera",
                              camera, "state", lfr_camera_state_name(state), "message",
@@ -120,8 +124,9 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
 /* Counts an alert that could not be kept, for the audit log; queue_lock held. */
 static void note_lost(runner *r, int64_t deployment, const char *why)
 {
-    fprintf(stderr, "lfr serve: deployment %lld: an alert was lost: %s\n", (long long)deployment,
-            why);
+    char q[300];
+    slog(LOG_ERROR, "alert.lost", "deployment=%lld msg=%s", (long long)deployment,
+         log_quote(why, q, sizeof q));
     for (int i = 0; i < r->n_lost; i++)
         if (r->lost[i].deployment == deployment && !strcmp(r->lost[i].why, why)) {
             r->lost[i].n++;
@@ -181,8 +186,9 @@ static void record_hit(runner *r, const pending_alert *q)
     int64_t entry = strtoll(q->identity, NULL, 10);
     if (lfr_walktest_hit(r->ctx, r->srv->policy, q->walk_test, entry, q->camera, q->time_ms,
                          q->score)) {
-        fprintf(stderr, "lfr serve: walk test %lld: hit not recorded: %s\n",
-                (long long)q->walk_test, lfr_errmsg(r->ctx));
+        char m[600];
+        slog(LOG_ERROR, "walktest.hit_lost", "walk_test=%lld msg=%s", (long long)q->walk_test,
+             log_quote(lfr_errmsg(r->ctx), m, sizeof m));
         return;
     }
     events_publish(r->srv->events, "walktest",
@@ -229,22 +235,28 @@ static int record_alert(runner *r, const pending_alert *q)
     if (crop) lfr_wipe_free(crop, crop_len);
     if (rc == LFR_EIO || rc == LFR_ENOMEM) {
         /* The store failed, not the alert: it waits, and the operator sees it. */
+        char m[600];
         if (!r->store_error[0])
-            fprintf(stderr, "lfr serve: deployment %lld: alerts wait for the database: %s\n",
-                    (long long)q->deployment, lfr_errmsg(r->ctx));
+            slog(LOG_ERROR, "alert.waiting", "deployment=%lld msg=%s", (long long)q->deployment,
+                 log_quote(lfr_errmsg(r->ctx), m, sizeof m));
         pthread_mutex_lock(&r->queue_lock);
         snprintf(r->store_error, sizeof r->store_error, "%s", lfr_errmsg(r->ctx));
         pthread_mutex_unlock(&r->queue_lock);
         wait = 1;
     } else if (rc) {
-        fprintf(stderr, "lfr serve: deployment %lld: alert not recorded: %s\n",
-                (long long)q->deployment, lfr_errmsg(r->ctx));
+        char m[600];
+        slog(LOG_WARN, "alert.refused", "deployment=%lld msg=%s", (long long)q->deployment,
+             log_quote(lfr_errmsg(r->ctx), m, sizeof m));
         if (q->attempts) {
             pthread_mutex_lock(&r->queue_lock);
             note_lost(r, q->deployment, "the deployment stopped before the database came back");
             pthread_mutex_unlock(&r->queue_lock);
         }
     } else {
+        char c[LFR_ID_MAX + 8];
+        /* Ids only: who the watchlist says it is stays in the database. */
+        slog(LOG_INFO, "alert", "alert=%lld deployment=%lld camera=%s", (long long)id,
+             (long long)q->deployment, log_quote(q->camera, c, sizeof c));
         events_publish(srv->events, "alert",
                        json_pack("{s:I,s:I,s:s,s:I,s:f}", "id", (json_int_t)id, "deployment",
                                  (json_int_t)q->deployment, "camera", q->camera, "time_ms",
@@ -482,17 +494,19 @@ static void drop_removed(runner *r, live *l)
         rc = lfr_watchlist_removed(r->ctx, r->srv->policy, l->deployment, ids, max, &n);
 done:
     if (rc) {
-        fprintf(stderr, "lfr serve: deployment %lld: removed entries: %s\n",
-                (long long)l->deployment, lfr_errmsg(r->ctx));
+        char m[600];
+        slog(LOG_ERROR, "watchlist.removed", "deployment=%lld msg=%s", (long long)l->deployment,
+             log_quote(lfr_errmsg(r->ctx), m, sizeof m));
         n = 0;
     }
     for (int i = 0; i < n; i++) {
         char id[LFR_ID_MAX];
         snprintf(id, sizeof id, "%lld", (long long)ids[i]);
         if (lfr_gallery_remove(r->ctx, l->gallery, id) == LFR_OK)
-            fprintf(stderr,
-                    "lfr serve: deployment %lld: entry %s taken off the running watchlist\n",
-                    (long long)l->deployment, id);
+            slog(LOG_INFO, "watchlist.entry_off",
+                 "deployment=%lld entry=%s "
+                 "msg=\"entry %s taken off the running watchlist\"",
+                 (long long)l->deployment, id, id);
     }
     lfr_free(ids);
 }
@@ -505,15 +519,16 @@ static void apply_threshold(runner *r, live *l, const lfr_running *running, int 
     for (int j = 0; j < n_running; j++) {
         if (running[j].id != l->deployment || running[j].threshold == l->threshold) continue;
         if (lfr_pipeline_set_threshold(r->ctx, l->pipeline, (float)running[j].threshold)) {
-            fprintf(stderr, "lfr serve: deployment %lld: %s\n", (long long)l->deployment,
-                    lfr_errmsg(r->ctx));
+            char m[600];
+            slog(LOG_ERROR, "deployment.threshold", "deployment=%lld msg=%s",
+                 (long long)l->deployment, log_quote(lfr_errmsg(r->ctx), m, sizeof m));
             return;
         }
         pthread_mutex_lock(&r->lock);
         l->threshold = running[j].threshold;
         pthread_mutex_unlock(&r->lock);
-        fprintf(stderr, "lfr serve: deployment %lld: cameras now at threshold %.3f\n",
-                (long long)l->deployment, l->threshold);
+        slog(LOG_INFO, "deployment.threshold", "deployment=%lld threshold=%.3f",
+             (long long)l->deployment, l->threshold);
     }
 }
 
@@ -521,8 +536,9 @@ static void apply_threshold(runner *r, live *l, const lfr_running *running, int 
  * until it stops running and runs again. */
 static void cannot_start(runner *r, const lfr_running *d)
 {
-    fprintf(stderr, "lfr serve: deployment %lld: cannot start: %s\n", (long long)d->id,
-            lfr_errmsg(r->ctx));
+    char m[600];
+    slog(LOG_ERROR, "cameras.cannot_start", "deployment=%lld msg=%s", (long long)d->id,
+         log_quote(lfr_errmsg(r->ctx), m, sizeof m));
     if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = *d;
 }
 
@@ -534,20 +550,21 @@ static void tick(runner *r)
     pthread_mutex_lock(&srv->db_lock);
     record_alerts(r);
     int n_ended = 0;
+    char m[600];
     if (lfr_policy_tick(r->ctx, srv->policy, now, &n_ended))
-        fprintf(stderr, "lfr serve: tick: %s\n", lfr_errmsg(r->ctx));
+        slog(LOG_ERROR, "tick", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
     if (now - r->last_retention_ms >= RETENTION_EVERY_MS) {
         int n = 0;
         if (lfr_policy_retention(r->ctx, srv->policy, now, srv->cfg.retention_days, &n))
-            fprintf(stderr, "lfr serve: retention: %s\n", lfr_errmsg(r->ctx));
+            slog(LOG_ERROR, "retention", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
         else if (n)
-            fprintf(stderr, "lfr serve: retention: %d alerts deleted\n", n);
+            slog(LOG_INFO, "retention", "alerts_deleted=%d", n);
         r->last_retention_ms = now;
     }
     lfr_running running[MAX_LIVE];
     int n_running = 0;
     if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
-        fprintf(stderr, "lfr serve: %s\n", lfr_errmsg(r->ctx));
+        slog(LOG_ERROR, "tick", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
     /* Stop what may no longer run, and what ran to its end. */
     live *halting[MAX_LIVE], *starting[MAX_LIVE];
     int n_halting = 0, n_starting = 0;
@@ -567,8 +584,8 @@ static void tick(runner *r)
             r->ended_by_themselves[r->n_ended++] =
                 (lfr_running){.id = l->deployment, .walk_test = l->walk_test};
             if (l->rc)
-                fprintf(stderr, "lfr serve: deployment %lld: pipeline stopped: %s\n",
-                        (long long)l->deployment, l->msg);
+                slog(LOG_ERROR, "cameras.failed", "deployment=%lld msg=%s",
+                     (long long)l->deployment, log_quote(l->msg, m, sizeof m));
         }
         halting[n_halting++] = l;
     }

@@ -260,6 +260,11 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         return lfr_fail(ctx, LFR_EINVAL, "serve: TLS needs both a certificate and a key");
     if (cfg->retention_days < 1 || cfg->retention_days > 31)
         return lfr_fail(ctx, LFR_EINVAL, "serve: retention must be 1 to 31 days (PRI-3)");
+    log_level level = LOG_INFO;
+    if (cfg->log_level && log_level_parse(cfg->log_level, &level))
+        return lfr_fail(ctx, LFR_EINVAL, "serve: log level '%s' is not debug, info, warn or error",
+                        cfg->log_level);
+    log_set_level(level);
     /* Photos, crops, keys and templates will live in this process. */
     int rc = lfr_core_dumps_off(ctx);
     if (rc) return rc;
@@ -328,6 +333,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
                      MHD_USE_ERROR_LOG | (cfg->tls_cert ? MHD_USE_TLS : 0);
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &sa},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)guard_on_connection, s->guard},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
@@ -347,6 +353,8 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : ntohs(sa.sin_port);
+    slog(LOG_INFO, "server.start", "port=%d tls=%s version=%s onnxruntime=%s", s->port,
+         cfg->tls_cert ? "true" : "false", LFR_VERSION, lfr_runtime_ort_version());
     *out = s;
     return LFR_OK;
 fail:
@@ -388,6 +396,7 @@ void lfr_server_free(lfr_server *s)
 {
     if (!s) return;
     atomic_store(&s->stopping, 1);
+    if (s->daemon) slog(LOG_INFO, "server.stop", "port=%d", s->port);
     /* Event streams end first, so that stopping the listener does not wait
      * on them; then no request runs while the runner goes. */
     if (s->events) events_shutdown(s->events);
