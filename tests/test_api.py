@@ -1071,6 +1071,59 @@ class FirstStartTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class ConfigTest(unittest.TestCase):
+    """Issue 16: lfr serve's configuration file: its settings used, flags
+    over them, what the server started with in the audit log, and a bad
+    file refused at start with its line named, touching nothing."""
+
+    def test_config_file_flags_and_audit(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="config.")
+        try:
+            db = os.path.join(tmp, "lfr.db")
+            conf = os.path.join(tmp, "lfr.conf")
+            with open(conf, "w") as f:
+                f.write("# test\nlisten = 127.0.0.1:0\ndb = %s\nretention_days = 7\n"
+                        "session_idle_minutes = 15\nlog_level = warn\n" % db)
+            server = subprocess.Popen([LFR, "serve", "--config", conf, "--retention-days", "9"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            port = int(server.stdout.readline().split()[-1])
+            self.assertEqual(Client(port).request("POST", "/api/login",
+                                                  {"name": "admin", "password": "wrong"})[0], 401)
+            server.terminate()
+            self.assertEqual(server.wait(timeout=30), 0)
+            err = server.stderr.read()
+            server.stdout.close()
+            server.stderr.close()
+            # warn: the failed login is there, the start (info) is not.
+            self.assertIn("level=warn event=login.failed", err)
+            self.assertNotIn("event=server.start", err)
+            with sqlite3.connect(db) as con:
+                rows = con.execute("SELECT details FROM audit_log WHERE action = "
+                                   "'settings.start'").fetchall()
+            self.assertEqual(len(rows), 1)
+            started = json.loads(rows[0][0])
+            self.assertEqual((started["retention_days"], started["session_idle_minutes"],
+                              started["log_level"], started["listen"]), (9, 15, "warn", "127.0.0.1:0"))
+            self.assertFalse(started["metrics_token"])
+            # A bad file stops the start, names the line, and creates nothing.
+            other = os.path.join(tmp, "other.db")
+            for text, needle in (("db = %s\nretention_days = 40\n" % other,
+                                  "line 2: retention_days is 1 to 31, not '40'"),
+                                 ("db = %s\ncolour = blue\n" % other, "line 2: unknown setting 'colour'"),
+                                 ("db = %s\nlisten 127.0.0.1:0\n" % other, "line 2: expected 'key = value'"),
+                                 ("db = %s\nrequire_walk_test = maybe\n" % other,
+                                  "line 2: require_walk_test is true or false")):
+                with open(conf, "w") as f:
+                    f.write(text)
+                done = subprocess.run([LFR, "serve", "--config", conf], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(conf + " " + needle, done.stderr)
+                self.assertFalse(os.path.exists(other))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class PasswordFileTest(unittest.TestCase):
     """Issue 16: `lfr serve --admin-password-file` (what `make serve` uses)
     says whether the file made the administrator, or did not apply because

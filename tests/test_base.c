@@ -188,14 +188,63 @@ static void test_frame_arena(void **state)
     lfr_arena_free(a);
 }
 
+typedef struct conf_seen {
+    char text[512];
+} conf_seen;
+
+static int note_pair(lfr_ctx *c, const char *key, const char *value, void *arg)
+{
+    conf_seen *seen = arg;
+    if (!strcmp(key, "refused")) return lfr_fail(c, LFR_EINVAL, "no '%s' here", value);
+    size_t n = strlen(seen->text);
+    snprintf(seen->text + n, sizeof seen->text - n, "%s=[%s];", key, value);
+    return LFR_OK;
+}
+
+static void expect_conf(const char *text, int rc, const char *pairs_or_error)
+{
+    conf_seen seen = {""};
+    int got = lfr_conf_parse(ctx, "t.conf", text, strlen(text), note_pair, &seen);
+    if (rc == LFR_OK) {
+        assert_int_equal(got, LFR_OK);
+        assert_string_equal(seen.text, pairs_or_error);
+    } else {
+        test_expect_rc(ctx, got, rc, pairs_or_error);
+    }
+}
+
+/* lfr serve's configuration file (issue 16): pairs in order, comments and
+ * blank lines skipped, values trimmed; every error names the line. */
+static void test_conf_parse(void **state)
+{
+    (void)state;
+    expect_conf("# comment\n\nlisten = 127.0.0.1:8080\r\n  log_level=warn  \n"
+                "web = /usr/share/openlfr/web # not a comment\nempty =\n",
+                LFR_OK,
+                "listen=[127.0.0.1:8080];log_level=[warn];"
+                "web=[/usr/share/openlfr/web # not a comment];empty=[];");
+    expect_conf("", LFR_OK, "");
+    expect_conf("a = 1\nlisten 127.0.0.1\n", LFR_EINVAL, "t.conf line 2: expected 'key = value'");
+    expect_conf("Listen = x\n", LFR_EINVAL, "t.conf line 1: expected 'key = value'");
+    expect_conf("= x\n", LFR_EINVAL, "t.conf line 1: expected");
+    expect_conf("a = 1\n\nrefused = yes\n", LFR_EINVAL, "t.conf line 3: no 'yes' here");
+    char nul[] = "a = 1\nb = x\0y\n";
+    conf_seen seen = {""};
+    test_expect_rc(ctx, lfr_conf_parse(ctx, "t.conf", nul, sizeof nul - 1, note_pair, &seen),
+                   LFR_EINVAL, "t.conf line 2: a NUL byte");
+    static char longline[5000];
+    memset(longline, 'x', sizeof longline - 1);
+    memcpy(longline, "a = ", 4);
+    expect_conf(longline, LFR_EINVAL, "t.conf line 1: longer than");
+}
+
 int main(void)
 {
     if (lfr_ctx_new(&ctx)) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_locked_blocks),
-        cmocka_unit_test(test_bound_says_how_to_raise_it),
-        cmocka_unit_test(test_crops_stay_locked),
-        cmocka_unit_test(test_frame_arena),
+        cmocka_unit_test(test_locked_blocks),     cmocka_unit_test(test_bound_says_how_to_raise_it),
+        cmocka_unit_test(test_crops_stay_locked), cmocka_unit_test(test_frame_arena),
+        cmocka_unit_test(test_conf_parse),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     lfr_ctx_free(ctx);

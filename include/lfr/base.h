@@ -152,6 +152,14 @@ int64_t lfr_now_us(void);
  * max_bytes with LFR_ELIMIT. */
 int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len);
 
+/* Configuration text of "key = value" lines ('#' comments, blank lines),
+ * named name in messages: fn is called for each pair in order and may
+ * refuse it (an error code, its message in ctx). LFR_EINVAL for a malformed
+ * line; every error says "NAME line N: ...". */
+typedef int (*lfr_conf_fn)(lfr_ctx *ctx, const char *key, const char *value, void *arg);
+int lfr_conf_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, lfr_conf_fn fn,
+                   void *arg);
+
 /* A secret of exactly n bytes kept in a file of its own, readable by its
  * owner only (refused otherwise). When the file does not exist and fresh
  * is given, it is created (0600) holding fresh. what names it in messages

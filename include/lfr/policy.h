@@ -75,6 +75,9 @@ typedef struct lfr_policy_config {
      * anchored, anchors the head after each change (at most once a second)
      * and when freed. */
     const char *audit_anchor_path, *audit_anchor_key_path;
+    /* A JSON object: the settings the server starts with, put on the record
+     * (audited as settings.start) when the policy opens. NULL: none. */
+    const char *start_settings;
 } lfr_policy_config;
 
 /* Reads (creating with a random key if absent) the 32-byte watchlist key.

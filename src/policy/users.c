@@ -167,6 +167,18 @@ int lfr_policy_new(lfr_ctx *ctx, lfr_store *s, const lfr_policy_config *cfg, lfr
     /* Blobs sealed before they were bound to their rows are bound now. */
     if (!rc && p->have_key) rc = policy_rebind(ctx, p);
     /* A force's rule given at start is on the record (ACC-3). */
+    if (!rc && cfg->start_settings) {
+        json_error_t err;
+        json_t *settings = json_loads(cfg->start_settings, 0, &err);
+        if (!json_is_object(settings)) {
+            json_decref(settings);
+            rc = lfr_fail(ctx, LFR_EINVAL, "start settings: not a JSON object");
+        } else if (!(rc = lfr_store_begin(ctx, p->s))) {
+            rc = finish(ctx, p, audit(ctx, p, NULL, "settings.start", 0, "settings", settings));
+        } else {
+            json_decref(settings);
+        }
+    }
     if (!rc && cfg->require_walk_test && !(rc = lfr_store_begin(ctx, p->s)))
         rc = finish(ctx, p,
                     audit(ctx, p, NULL, "settings.require_walk_test", 0, "settings",

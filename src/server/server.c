@@ -296,9 +296,27 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
                                           lfr_engine_model(s->engine, LFR_MODEL_EMBEDDER))))
         goto fail;
     pc.require_walk_test = cfg->require_walk_test != 0;
-    if ((rc = lfr_policy_open(ctx, s->db_path, s->key_path, &pc, &s->store, &s->policy)) ||
-        (rc = first_admin(ctx, s, admin_password, new_admin_password)))
+    /* What this start runs with is on the record: a retention or a session
+     * limit changed between starts shows in the audit log. Secrets never. */
+    json_t *effective = json_pack(
+        "{s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:s}", "listen", cfg->listen, "database",
+        s->db_path, "models", s->model_dir ? s->model_dir : "default", "tls", cfg->tls_cert != NULL,
+        "retention_days", cfg->retention_days, "session_hours", cfg->session_hours,
+        "session_idle_minutes", cfg->session_idle_minutes, "tick_ms", cfg->tick_ms,
+        "max_connections", cfg->max_connections, "max_connections_per_address",
+        cfg->max_connections_per_address, "require_walk_test", cfg->require_walk_test != 0,
+        "metrics_token", cfg->metrics_token != NULL, "log_level",
+        cfg->log_level ? cfg->log_level : "info");
+    char *effective_text = effective ? json_dumps(effective, JSON_COMPACT) : NULL;
+    json_decref(effective);
+    if (!effective_text) {
+        rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
         goto fail;
+    }
+    pc.start_settings = effective_text;
+    rc = lfr_policy_open(ctx, s->db_path, s->key_path, &pc, &s->store, &s->policy);
+    free(effective_text);
+    if (rc || (rc = first_admin(ctx, s, admin_password, new_admin_password))) goto fail;
     if (sessions_new(&s->sessions, cfg->session_hours * 3600 * 1000,
                      cfg->session_idle_minutes * 60 * 1000) ||
         events_new(&s->events)) {
