@@ -146,6 +146,25 @@ run 0 "" pc.smith -- deployment list --as pc.smith
 run 3 "no user nobody" admin -- user enable nobody --as admin
 run 0 '"action":"user.enable"' dpo.green -- audit export --as dpo.green
 run 0 "intact" dpo.green -- audit verify --as dpo.green
+# Issue 16: a backup sealed with a passphrase, restored where nothing is,
+# its chain verified there; a wrong passphrase, a damaged file or an
+# occupied place changes nothing.
+printf 'a long backup passphrase\n' >"$tmp/pass"
+printf 'not the passphrase!!\n' >"$tmp/wrong"
+run 2 "needs --passphrase-file" admin -- backup "$tmp/b.lfrbak"
+run 0 "sealed with its watchlist key and audit anchor" admin -- backup "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
+[ "$(stat -c %a "$tmp/b.lfrbak")" = 600 ] && ok || bad "the backup is mode 600"
+grep -q "PNC 01/2345\|wanted on warrant\|audit_log" "$tmp/b.lfrbak" && bad "the backup is readable" || ok
+run 1 "already exists" admin -- backup "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
+run 3 "wrong passphrase" admin -- restore "$tmp/b.lfrbak" --db "$tmp/r1/lfr.db" --passphrase-file "$tmp/wrong"
+[ ! -e "$tmp/r1/lfr.db" ] && [ -z "$(ls -A "$tmp/r1")" ] && ok || bad "a failed restore leaves nothing: $(ls -A "$tmp/r1")"
+head -c 2000 "$tmp/b.lfrbak" >"$tmp/cut.lfrbak"
+run 3 "cut short" admin -- restore "$tmp/cut.lfrbak" --db "$tmp/r2/lfr.db" --passphrase-file "$tmp/pass"
+run 1 "exists" admin -- restore "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
+run 0 "audit chain and anchor verified" admin -- restore "$tmp/b.lfrbak" --db "$tmp/r3/lfr.db" --passphrase-file "$tmp/pass"
+LFR_DB="$tmp/r3/lfr.db" run 0 "intact" dpo.green -- audit verify --as dpo.green
+LFR_DB="$tmp/r3/lfr.db" run 0 '"action":"user.enable"' dpo.green -- audit export --as dpo.green
+LFR_DB="$tmp/r3/lfr.db" LFR_KEY="$tmp/r3/lfr.db.key" run 0 '"category": "wanted"' dpo.green -- sar lookup "PNC 01/2345" --as dpo.green
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -152,6 +152,23 @@ int64_t lfr_now_us(void);
  * max_bytes with LFR_ELIMIT. */
 int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len);
 
+/* Files sealed together under a passphrase (Argon2id, then
+ * XChaCha20-Poly1305 in a stream that refuses any change, reordering or
+ * truncation): lfr backup's format. create makes path (0600; LFR_EREFUSED
+ * if it exists), add appends a regular file under a plain name, finish
+ * seals and closes; abort (or a failed finish) removes the partial file.
+ * Passphrases have 12 characters or more. */
+typedef struct lfr_bundle lfr_bundle;
+int lfr_bundle_create(lfr_ctx *ctx, const char *path, const char *passphrase, lfr_bundle **out);
+int lfr_bundle_add(lfr_ctx *ctx, lfr_bundle *b, const char *name, const char *src_path);
+int lfr_bundle_finish(lfr_ctx *ctx, lfr_bundle *b);
+void lfr_bundle_abort(lfr_bundle *b);
+/* Writes a bundle's files into dest_dir (which should be new and empty:
+ * after a failure it holds what was written) and their names into names.
+ * LFR_EFORMAT for a wrong passphrase or a damaged bundle. */
+int lfr_bundle_extract(lfr_ctx *ctx, const char *path, const char *passphrase, const char *dest_dir,
+                       char (*names)[64], int max_names, int *n_names);
+
 /* Configuration text of "key = value" lines ('#' comments, blank lines),
  * named name in messages: fn is called for each pair in order and may
  * refuse it (an error code, its message in ctx). LFR_EINVAL for a malformed

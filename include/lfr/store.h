@@ -25,6 +25,9 @@ int lfr_store_schema_version(lfr_store *s);
 
 /* Runs SQL without parameters (may hold several statements). */
 int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql);
+/* A consistent copy of the database at path (a new file), made while it
+ * is in use: what a backup seals. */
+int lfr_store_snapshot(lfr_ctx *ctx, lfr_store *s, const char *path);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Writers take the lock at begin, so a
  * transaction never fails half-way for lack of it. */

@@ -73,6 +73,9 @@ json_t *cli_face_json(const lfr_face *f);
 
 /* Parses a positive integer option; returns 0 on success. */
 int cli_parse_int(const char *s, int lo, int hi, int *out);
+/* A secret from a file: its first line, without the line's end. -1 if the
+ * file cannot be read or is empty. */
+int cli_read_secret_file(const char *path, char *buf, size_t len);
 int cli_parse_float(const char *s, double lo, double hi, double *out);
 
 /* A watchlist folder or CSV manifest, embedded into a new gallery. */
@@ -121,6 +124,8 @@ int cmd_detect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int bench_search(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int eval_fmr(int argc, char **argv);

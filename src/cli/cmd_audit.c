@@ -22,7 +22,7 @@ const char *cli_db_path(const char *given)
 
 /* The chain and its anchor, read only: the finding on a damaged log is
  * reported without anything being written to it. EXIT_OK when intact. */
-static int check_log(lfr_ctx *ctx, const char *db, int json, int *intact)
+int gov_check_log(lfr_ctx *ctx, const char *db, int json, int *intact)
 {
     *intact = 0;
     lfr_store *s = NULL;
@@ -95,7 +95,7 @@ int cmd_audit(int argc, char **argv)
     db = cli_db_path(db);
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("audit", LFR_ENOMEM, "out of memory");
-    int intact = 0, status = check_log(ctx, db, json, &intact);
+    int intact = 0, status = gov_check_log(ctx, db, json, &intact);
     lfr_ctx_free(ctx);
     if (!intact) return status;
     /* An intact log is read by a named auditor, and the reading is on it. */

@@ -19,19 +19,6 @@ static void on_signal(int sig)
     if (running) lfr_server_stop(running);
 }
 
-/* A secret from a file: its first line. */
-static int read_password_file(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(buf, (int)len, f)) {
-        if (f) fclose(f);
-        return -1;
-    }
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return 0;
-}
-
 /* What lfr serve is told, by its configuration file and its flags. */
 typedef struct serve_opts {
     lfr_server_config cfg;
@@ -221,11 +208,11 @@ static int serve(serve_opts *o)
     gov_key_path(cfg.db_path, key_path, sizeof key_path);
     cfg.key_path = key_path;
     char given[256] = "";
-    if (password_file && read_password_file(password_file, given, sizeof given))
+    if (password_file && cli_read_secret_file(password_file, given, sizeof given))
         return cli_fail("serve", LFR_EIO, "cannot read the password file %s", password_file);
     char metrics_token[256] = "";
     if (metrics_file) {
-        if (read_password_file(metrics_file, metrics_token, sizeof metrics_token))
+        if (cli_read_secret_file(metrics_file, metrics_token, sizeof metrics_token))
             return cli_fail("serve", LFR_EIO, "cannot read the metrics token file %s",
                             metrics_file);
         if (strlen(metrics_token) < 16)

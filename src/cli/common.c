@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_exit_code(int code)
 {
@@ -121,5 +122,17 @@ int cli_parse_float(const char *s, double lo, double hi, double *out)
     double v = strtod(s, &end);
     if (errno || end == s || *end || !(v >= lo && v <= hi)) return -1;
     *out = v;
+    return 0;
+}
+
+int cli_read_secret_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, (int)len, f)) {
+        if (f) fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
     return 0;
 }

@@ -31,6 +31,9 @@ int64_t gov_now_ms(void);
 void gov_make_parent(const char *db);
 /* The watchlist key file: $LFR_KEY, else beside the database. */
 void gov_key_path(const char *db, char *buf, size_t len);
+/* The audit chain of db and its anchor, read only (lfr audit verify):
+ * EXIT_OK with *intact when both hold; a broken chain is reported. */
+int gov_check_log(lfr_ctx *ctx, const char *db, int json, int *intact);
 /* A positive decimal id; 0 on success, -1 if s is anything else. */
 int gov_parse_id(const char *s, int64_t *id);
 

@@ -154,6 +154,21 @@ const cli_command cli_commands[] = {
      "usage: lfr sar lookup PERSON_REF --as AUDITOR [--json]\n"},
     {"retention", cmd_retention, "end what is past its time and delete data past retention",
      "usage: lfr retention run [--days N]   (default 31, at most 31: PRI-3)\n"},
+    {"backup", cmd_backup, "seal the database, its key and its audit anchor into one file",
+     "usage: lfr backup FILE [--db PATH] [--passphrase-file F]\n"
+     "Copies the database while the server runs (one consistent moment), with its\n"
+     "watchlist key and its audit anchor, into FILE (new, mode 0600), sealed with\n"
+     "the passphrase (the first line of F, else $LFR_BACKUP_PASSPHRASE; 12\n"
+     "characters or more; Argon2id and XChaCha20-Poly1305): without it the file\n"
+     "is useless, and any change to it is detected. Keep the passphrase apart\n"
+     "from the backups. docs/deploy.md.\n"},
+    {"restore", cmd_restore, "restore a backup where there is no database yet",
+     "usage: lfr restore FILE [--db PATH] [--passphrase-file F]\n"
+     "Unseals FILE beside PATH, verifies the restored audit chain and its anchor\n"
+     "(as lfr audit verify), and only then puts the database, its key and its\n"
+     "anchor in place. Refuses when any of them exists already (exit 1), when\n"
+     "the passphrase is wrong or the file damaged (exit 3), and when the chain\n"
+     "does not verify (exit 1); then nothing is left behind.\n"},
     {"audit", cmd_audit, "verify or export the tamper-evident audit log",
      "usage: lfr audit verify --as AUDITOR [--db PATH] [--json]\n"
      "       lfr audit export --as AUDITOR [--db PATH]\n"

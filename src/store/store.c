@@ -32,6 +32,18 @@ static int db_fail(lfr_ctx *ctx, sqlite3 *db, int sqlite_rc, const char *what)
                     db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlite_rc));
 }
 
+int lfr_store_snapshot(lfr_ctx *ctx, lfr_store *s, const char *path)
+{
+    /* VACUUM INTO reads in one transaction: writers carry on, and the copy
+     * is the database at one moment. */
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, s, "VACUUM INTO ?", &st);
+    if (rc == LFR_OK) rc = lfr_stmt_bind_text(ctx, st, 1, path);
+    if (rc == LFR_OK && lfr_stmt_step(ctx, st) < 0) rc = lfr_errcode(ctx);
+    lfr_stmt_free(st);
+    return rc;
+}
+
 int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
 {
     char *err = NULL;
