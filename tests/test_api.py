@@ -1020,6 +1020,41 @@ class LifecycleTest(ServerCase):
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/walktest/start" % dep, None, 409, "refused")
 
 
+class UserRolesTest(ServerCase):
+    """Issue 16: an administrator changes a user's roles and rank: audited,
+    separation of duties kept, never on themselves; the user's sessions
+    end, since they hold the old roles."""
+
+    def test_roles_changed_sessions_end(self):
+        self.expect(self.admin, "POST", "/api/users", {
+            "name": "pc.temp", "roles": ["applicant"], "password": "pw-pc.temp-0123456789"}, 201)
+        temp = Client(self.port)
+        self.assertEqual(temp.try_login("pc.temp", "pw-pc.temp-0123456789")[0], 200)
+        self.expect(self.c["supt.jones"], "POST", "/api/users/pc.temp/roles",
+                    {"roles": ["reviewer"], "rank": "sergeant"}, 403, "forbidden")
+        self.expect(self.admin, "POST", "/api/users/pc.temp/roles",
+                    {"roles": ["admin", "operator"]}, 403, "forbidden")
+        self.expect(self.admin, "POST", "/api/users/pc.temp/roles",
+                    {"roles": ["authoriser"]}, 400, "invalid")  # an authoriser needs a rank
+        self.expect(self.admin, "POST", "/api/users/pc.temp/roles",
+                    {"roles": ["wizard"]}, 400)
+        self.expect(self.admin, "POST", "/api/users/admin/roles", {"roles": ["auditor"]}, 409,
+                    "refused")
+        self.expect(self.admin, "POST", "/api/users/nobody/roles", {"roles": ["auditor"]}, 404)
+        # Refusals changed nothing: the session still works, as an applicant.
+        self.assertEqual(temp.request("GET", "/api/me")[1]["user"]["roles"], ["applicant"])
+        self.expect(self.admin, "POST", "/api/users/pc.temp/roles",
+                    {"roles": ["reviewer"], "rank": "sergeant"}, 200)
+        self.assertEqual(temp.request("GET", "/api/me")[0], 401)
+        self.assertEqual(temp.try_login("pc.temp", "pw-pc.temp-0123456789")[0], 200)
+        me = temp.request("GET", "/api/me")[1]["user"]
+        self.assertEqual((me["roles"], me["rank"]), (["reviewer"], "sergeant"))
+        log = self.expect(self.c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
+        changes = [r for r in log if r["action"] == "user.roles"]
+        self.assertEqual(len(changes), 1)
+        self.assertEqual(changes[0]["actor"], "admin")
+
+
 class FirstStartTest(unittest.TestCase):
     """The first start creates the administrator with a one-time password
     shown once on the terminal (the next start shows none); it opens nothing

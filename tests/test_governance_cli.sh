@@ -146,6 +146,16 @@ run 0 "" pc.smith -- deployment list --as pc.smith
 run 3 "no user nobody" admin -- user enable nobody --as admin
 run 0 '"action":"user.enable"' dpo.green -- audit export --as dpo.green
 run 0 "intact" dpo.green -- audit verify --as dpo.green
+# Roles and rank changed by an administrator, never on themselves, with
+# the duties kept apart; audited with what they were.
+run 0 "user op.brown: roles operator,reviewer, rank sergeant" admin -- user roles op.brown --roles operator,reviewer --rank sergeant --as admin
+run 1 "separation of duties" admin -- user roles op.brown --roles admin,operator --as admin
+run 1 "their own roles" admin -- user roles admin --roles admin,auditor --as admin
+run 1 "admin" supt.jones -- user roles op.brown --roles operator --as supt.jones
+run 3 "no user nobody" admin -- user roles nobody --roles operator --as admin
+run 2 "--roles takes" admin -- user roles op.brown --as admin
+run 0 '"previous_roles"' dpo.green -- audit export --as dpo.green
+run 0 "op.brown *reviewer,operator *sergeant" admin -- user list --as admin
 # Issue 16: a backup sealed with a passphrase, restored where nothing is,
 # its chain verified there; a wrong passphrase, a damaged file or an
 # occupied place changes nothing.

@@ -151,6 +151,12 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
 int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
 /* Re-enables a disabled user (administrators; audited as user.enable). */
 int lfr_user_enable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name);
+/* Gives a user other roles and rank (administrators, not on themselves;
+ * the same rules as lfr_user_add, separation of duties included; audited
+ * as user.roles with what they were). The user's sessions must end: they
+ * hold the old roles. */
+int lfr_user_set_roles(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                       int roles, int rank);
 /* Marks a user's password as one-time: it must be changed at the next
  * login (the system, for the first administrator's generated password). */
 int lfr_user_require_new_password(lfr_ctx *ctx, lfr_policy *p, const char *name);

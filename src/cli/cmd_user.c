@@ -47,17 +47,17 @@ int cmd_user(int argc, char **argv)
     }
     int add = !strcmp(verb, "add"), list = !strcmp(verb, "list"),
         disable = !strcmp(verb, "disable"), enable = !strcmp(verb, "enable"),
-        reset = !strcmp(verb, "reset-password");
-    if (!add && !list && !disable && !enable && !reset)
+        reset = !strcmp(verb, "reset-password"), set_roles = !strcmp(verb, "roles");
+    if (!add && !list && !disable && !enable && !reset && !set_roles)
         return cli_usage("user", "unknown action '%s'", verb);
-    if ((add || disable || enable || reset) && argc - optind != 1)
+    if ((add || disable || enable || reset || set_roles) && argc - optind != 1)
         return cli_usage("user", "%s needs one NAME", verb);
     if (reset && as)
         return cli_usage("user", "reset-password is the host's act (the database and its key "
                                  "file), not a user's: no --as");
     if (list && argc != optind) return cli_usage("user", "list takes no NAME");
     int roles = 0, rank = 0;
-    if (add) {
+    if (add || set_roles) {
         if (!roles_text || (roles = lfr_roles_parse(roles_text)) <= 0)
             return cli_usage("user", "--roles takes applicant, authoriser, reviewer, operator, "
                                      "engagement, auditor, oversight, admin (comma-separated)");
@@ -90,6 +90,12 @@ int cmd_user(int argc, char **argv)
                    "changed; audited as user.reset_password)\n",
                    argv[optind], pw);
         lfr_wipe(pw, sizeof pw);
+    } else if (set_roles) {
+        rc = lfr_user_set_roles(g.ctx, g.pol, &g.actor, argv[optind], roles, rank);
+        if (!rc)
+            printf("user %s: roles %s, rank %s, from their next sign-in (a running server's "
+                   "console or POST /api/users/%s/roles also ends their sessions at once)\n",
+                   argv[optind], roles_text, lfr_rank_name(rank), argv[optind]);
     } else if (disable || enable) {
         rc = (disable ? lfr_user_disable : lfr_user_enable)(g.ctx, g.pol, &g.actor, argv[optind]);
         if (!rc) printf("user %s %s\n", argv[optind], disable ? "disabled" : "enabled");

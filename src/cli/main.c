@@ -78,10 +78,12 @@ const cli_command cli_commands[] = {
      "size. Each passer's track is judged by the mean of its views' templates and\n"
      "raises at most one alert; an identity alerted on a camera is not alerted\n"
      "there again within 30 s.\n"},
-    {"user", cmd_user, "add, list, disable or enable users; reset a password on the host",
+    {"user", cmd_user,
+     "add, list, disable or enable users, change their roles; reset a password on the host",
      "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"
      "       lfr user list --as USER [--json]\n"
      "       lfr user disable|enable NAME --as ADMIN\n"
+     "       lfr user roles NAME --roles R1,R2 [--rank RANK] --as ADMIN\n"
      "       lfr user reset-password NAME [--db PATH]\n"
      "Roles: applicant, authoriser, reviewer, operator, engagement, auditor,\n"
      "oversight, admin. Ranks: constable, sergeant, inspector, chief_inspector,\n"

@@ -420,12 +420,10 @@ static int valid_name(const char *name)
     return 1;
 }
 
-int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name, int roles,
-                 int rank, const char *password)
+/* Roles and rank a user may hold: some roles, the duties kept apart, a
+ * rank for whoever authorises. */
+static int check_roles(lfr_ctx *ctx, const char *name, int roles, int rank)
 {
-    if (!name || !valid_name(name))
-        return lfr_fail(ctx, LFR_EINVAL,
-                        "user name must be 1-63 characters of a-z, 0-9, '.', '_' or '-'");
     if (roles <= 0 || roles >= (1 << N_ROLES))
         return lfr_fail(ctx, LFR_EINVAL, "user %s: no roles", name);
     if ((roles & (LFR_ROLE_ADMIN | LFR_ROLE_OVERSIGHT)) && (roles & FACE_ROLES))
@@ -437,6 +435,17 @@ int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char
         return lfr_fail(ctx, LFR_EINVAL, "user %s: an authorising officer needs a rank", name);
     if (rank < 0 || rank >= N_RANKS)
         return lfr_fail(ctx, LFR_EINVAL, "user %s: unknown rank", name);
+    return LFR_OK;
+}
+
+int lfr_user_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name, int roles,
+                 int rank, const char *password)
+{
+    if (!name || !valid_name(name))
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "user name must be 1-63 characters of a-z, 0-9, '.', '_' or '-'");
+    int rc0 = check_roles(ctx, name, roles, rank);
+    if (rc0) return rc0;
     if (!password || strlen(password) < 12 || strlen(password) > 1024)
         return lfr_fail(ctx, LFR_EINVAL, "user %s: the password must be 12 to 1024 characters",
                         name);
@@ -581,6 +590,45 @@ int lfr_user_disable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const 
 int lfr_user_enable(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name)
 {
     return set_disabled(ctx, p, actor, name, 0);
+}
+
+int lfr_user_set_roles(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                       int roles, int rank)
+{
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "changing a user's roles");
+    if (rc || (rc = check_roles(ctx, name, roles, rank))) return rc;
+    /* Another administrator must: no one widens or narrows their own. */
+    if (!strcmp(actor->name, name))
+        return lfr_fail(ctx, LFR_EREFUSED,
+                        "an administrator may not change their own roles: another must");
+    if ((rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    int64_t before_roles = 0, before_rank = 0;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "SELECT roles, rank FROM users WHERE name = ?", &st)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 1, name)))
+        goto done;
+    rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no user %s", name);
+    if (rc < 0 || rc == LFR_ENOENT) goto done;
+    before_roles = lfr_stmt_int64(st, 0);
+    before_rank = lfr_stmt_int64(st, 1);
+    lfr_stmt_free(st);
+    st = NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, "UPDATE users SET roles = ?, rank = ? WHERE name = ?",
+                               &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, roles)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 2, rank)) || (rc = lfr_stmt_bind_text(ctx, st, 3, name)))
+        goto done;
+    rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    if (!rc)
+        rc =
+            audit(ctx, p, actor, "user.roles", 0, "user",
+                  json_pack("{s:s,s:I,s:I,s:s,s:s}", "name", name, "roles", (json_int_t)roles,
+                            "previous_roles", (json_int_t)before_roles, "rank", lfr_rank_name(rank),
+                            "previous_rank", lfr_rank_name((int)before_rank)));
+done:
+    lfr_stmt_free(st);
+    return finish(ctx, p, rc < 0 ? lfr_errcode(ctx) : rc);
 }
 
 int lfr_user_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out)

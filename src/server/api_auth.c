@@ -157,6 +157,39 @@ enum MHD_Result api_users_list(request *r)
     return reply_json(r, 200, list);
 }
 
+/* The body as spec says, with its "roles" (names) and "rank" (a name, or
+ * none) read; NULL when refused, with *reply the answer sent. */
+static json_t *roles_body(request *r, const body_field *spec, int *roles, int *rank,
+                          enum MHD_Result *reply)
+{
+    *roles = 0;
+    *rank = 0;
+    *reply = MHD_YES;
+    json_t *body = body_object(r, spec);
+    if (!body) return NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(body, "roles"), i, v)
+    {
+        int one = json_is_string(v) ? lfr_roles_parse(json_string_value(v)) : -1;
+        if (one <= 0 || strchr(json_string_value(v), ',')) {
+            *reply = reply_error(r, 400, "bad_request",
+                                 "roles: each one of applicant, authoriser, reviewer, operator, "
+                                 "engagement, auditor, oversight, admin");
+            json_decref(body);
+            return NULL;
+        }
+        *roles |= one;
+    }
+    const char *rank_name = body_str(body, "rank");
+    if (rank_name && (*rank = lfr_rank_parse(rank_name)) < 0) {
+        *reply = reply_error(r, 400, "bad_request", "rank: unknown rank '%.40s'", rank_name);
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
 enum MHD_Result api_users_add(request *r)
 {
     static const body_field spec[] = {{"name", JSON_STRING, 1},
@@ -164,27 +197,10 @@ enum MHD_Result api_users_add(request *r)
                                       {"rank", JSON_STRING, 0},
                                       {"password", JSON_STRING, 1},
                                       {NULL, 0, 0}};
-    json_t *body = body_object(r, spec);
-    if (!body) return MHD_YES;
     int roles = 0, rank = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(body, "roles"), i, v)
-    {
-        int one = json_is_string(v) ? lfr_roles_parse(json_string_value(v)) : -1;
-        if (one <= 0 || strchr(json_string_value(v), ',')) {
-            json_decref(body);
-            return reply_error(r, 400, "bad_request",
-                               "roles: each one of applicant, authoriser, reviewer, operator, "
-                               "engagement, auditor, oversight, admin");
-        }
-        roles |= one;
-    }
-    const char *rank_name = body_str(body, "rank");
-    if (rank_name && (rank = lfr_rank_parse(rank_name)) < 0) {
-        json_decref(body);
-        return reply_error(r, 400, "bad_request", "rank: unknown rank '%.40s'", rank_name);
-    }
+    enum MHD_Result reply;
+    json_t *body = roles_body(r, spec, &roles, &rank, &reply);
+    if (!body) return reply;
     db_lock(r);
     int rc = lfr_user_add(r->ctx, r->srv->policy, &r->sess.actor, body_str(body, "name"), roles,
                           rank, body_str(body, "password"));
@@ -192,6 +208,24 @@ enum MHD_Result api_users_add(request *r)
     json_decref(body);
     if (rc) return reply_rc(r, rc);
     return reply_json(r, 201, json_pack("{s:b}", "ok", 1));
+}
+
+enum MHD_Result api_users_roles(request *r)
+{
+    static const body_field spec[] = {
+        {"roles", JSON_ARRAY, 1}, {"rank", JSON_STRING, 0}, {NULL, 0, 0}};
+    int roles = 0, rank = 0;
+    enum MHD_Result reply;
+    json_t *body = roles_body(r, spec, &roles, &rank, &reply);
+    if (!body) return reply;
+    json_decref(body);
+    db_lock(r);
+    int rc = lfr_user_set_roles(r->ctx, r->srv->policy, &r->sess.actor, r->name, roles, rank);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    /* Their sessions hold the old roles: they sign in again. */
+    sessions_close_user(r->srv->sessions, r->name);
+    return reply_ok(r);
 }
 
 enum MHD_Result api_users_disable(request *r)

@@ -231,6 +231,7 @@ enum MHD_Result api_users_list(request *r);
 enum MHD_Result api_users_add(request *r);
 enum MHD_Result api_users_disable(request *r);
 enum MHD_Result api_users_enable(request *r);
+enum MHD_Result api_users_roles(request *r);
 
 enum MHD_Result api_fields(request *r);
 enum MHD_Result api_deployments_list(request *r);

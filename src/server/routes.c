@@ -25,6 +25,7 @@ static const route routes[] = {
     {"POST", "/api/users", api_users_add, 0},
     {"POST", "/api/users/*/disable", api_users_disable, 0},
     {"POST", "/api/users/*/enable", api_users_enable, 0},
+    {"POST", "/api/users/*/roles", api_users_roles, 0},
     {"GET", "/api/fields", api_fields, 0},
     {"GET", "/api/deployments", api_deployments_list, 0},
     {"POST", "/api/deployments", api_deployments_create, 0},
