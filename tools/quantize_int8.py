@@ -195,37 +195,32 @@ def quantize(src, ranges_path, dst):
             if name in quantized:
                 node.input[i] = quantized[name]
     source = {dq: name for name, dq in quantized.items()}
+
+    def per_channel(conv, i, values, scale, zero_type):
+        """Input i of conv replaced by integer values dequantized per
+        output channel."""
+        base = conv.input[i]
+        new_inits.extend([
+            numpy_helper.from_array(values, base + "_q"),
+            numpy_helper.from_array(scale, base + "_qscale"),
+            numpy_helper.from_array(np.zeros(len(scale), zero_type), base + "_qzero"),
+        ])
+        new_nodes.append(
+            helper.make_node("DequantizeLinear", [base + "_q", base + "_qscale", base + "_qzero"],
+                             [base + "_qdq"], base + "_DQ", axis=0))
+        conv.input[i] = base + "_qdq"
+
     for conv in chosen:
         x_scale = float(uint8_params(*ranges[source[conv.input[0]]])[0])
         w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float32)
         w_scale = np.maximum(np.abs(w.reshape(w.shape[0], -1)).max(axis=1), 1e-12) / 127.0
         w_scale = w_scale.astype(np.float32)
         wq = np.clip(np.round(w / w_scale.reshape(-1, 1, 1, 1)), -127, 127).astype(np.int8)
-        base = conv.input[1]
-        new_inits += [
-            numpy_helper.from_array(wq, base + "_q"),
-            numpy_helper.from_array(w_scale, base + "_qscale"),
-            numpy_helper.from_array(np.zeros(w.shape[0], np.int8), base + "_qzero"),
-        ]
-        new_nodes.append(
-            helper.make_node("DequantizeLinear", [base + "_q", base + "_qscale", base + "_qzero"],
-                             [base + "_qdq"], base + "_DQ", axis=0))
-        conv.input[1] = base + "_qdq"
+        per_channel(conv, 1, wq, w_scale, np.int8)
         if len(conv.input) > 2 and conv.input[2]:
             b = numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64)
             b_scale = (x_scale * w_scale.astype(np.float64)).astype(np.float32)
-            bq = np.round(b / b_scale).astype(np.int32)
-            bname = conv.input[2]
-            new_inits += [
-                numpy_helper.from_array(bq, bname + "_q"),
-                numpy_helper.from_array(b_scale, bname + "_qscale"),
-                numpy_helper.from_array(np.zeros(w.shape[0], np.int32), bname + "_qzero"),
-            ]
-            new_nodes.append(
-                helper.make_node("DequantizeLinear",
-                                 [bname + "_q", bname + "_qscale", bname + "_qzero"],
-                                 [bname + "_qdq"], bname + "_DQ", axis=0))
-            conv.input[2] = bname + "_qdq"
+            per_channel(conv, 2, np.round(b / b_scale).astype(np.int32), b_scale, np.int32)
     # The float weights the int8 ones replace go.
     used = {name for n in list(g.node) + new_nodes for name in n.input}
     kept = [i for i in g.initializer if i.name in used]
