@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The runner goes round every tick; this many ticks missed (or 5 s) and
- * cameras are not being driven. */
+/* The runner goes round every tick; this many ticks missed (or 15 s) and
+ * cameras are not being driven. The floor is well above the store's 5 s
+ * wait for a locked database: a runner waiting on the database (its own
+ * write, or behind a request's) is the database's problem, said as such. */
 #define RUNNER_STALL_TICKS 20
-#define RUNNER_STALL_MIN_MS 5000
+#define RUNNER_STALL_MIN_MS 15000
 
 static enum MHD_Result only_get(request *r)
 {
@@ -31,6 +33,9 @@ enum MHD_Result api_readyz(request *r)
     struct lfr_server *srv = r->srv;
     json_t *checks = json_object();
     int ready = 1;
+    /* Read before this request's own wait on the database holds the
+     * runner back. */
+    int64_t idle = runner_idle_ms(srv->runner);
 
     /* The database answers a read and would take a write (an alert must be
      * storable): within the lock every request takes. */
@@ -49,7 +54,6 @@ enum MHD_Result api_readyz(request *r)
                         json_string(srv->engine ? "ok" : "no models loaded: cameras cannot run"));
     ready &= srv->engine != NULL;
 
-    int64_t idle = runner_idle_ms(srv->runner);
     int64_t stall = (int64_t)srv->cfg.tick_ms * RUNNER_STALL_TICKS;
     if (stall < RUNNER_STALL_MIN_MS) stall = RUNNER_STALL_MIN_MS;
     char why[96];
