@@ -151,6 +151,14 @@ EOF
   ln -sf "$data/samples/face_recognition_examples/examples/two_people.jpg" "$tmp/wl-two/someone.jpg"
   expect 2 "someone.jpg: refused: 2 faces found, exactly one is needed (WL-5)" -- \
     watch --source "$data/video/face_api_js/video.mp4" --watchlist "$tmp/wl-two"
+  # An evaluation over photos nobody curated: --skip-refused names the
+  # refused photo, leaves it out and watches with the rest.
+  ln -sf "$data/samples/face_recognition_examples/examples/obama-240p.jpg" "$tmp/wl-two/obama.jpg"
+  expect 0 "someone.jpg: refused: 2 faces found, exactly one is needed (WL-5) (left out)" -- \
+    watch --source "$data/video/face_api_js/video.mp4" --watchlist "$tmp/wl-two" --skip-refused
+  grep -q "1 photo refused and left out; 1 person is without a photo" "$tmp/err" &&
+    grep -q "1 people on the watchlist" "$tmp/out" "$tmp/err" && ok ||
+    bad "watch --skip-refused: $(head -c 600 "$tmp/err")"
   # Issue 14's benchmark: two cameras paced at their frame rate, each
   # counted; every frame is processed or dropped, none lost.
   "$lfr" bench pipeline --source "$data/video/facenet_pytorch/video.mp4" --cameras 2 --realtime \

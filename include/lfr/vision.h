@@ -15,7 +15,7 @@
 
 /* Changes whenever the engine's output for the same models changes (face
  * choice, landmarks, pre-processing), so caches of embeddings expire. */
-#define LFR_ENGINE_REVISION "4"
+#define LFR_ENGINE_REVISION "5"
 
 #include "lfr/base.h"
 #include "lfr/media.h"

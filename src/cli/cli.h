@@ -78,8 +78,11 @@ int cli_parse_int(const char *s, int lo, int hi, int *out);
 int cli_read_secret_file(const char *path, char *buf, size_t len);
 int cli_parse_float(const char *s, double lo, double hi, double *out);
 
-/* A watchlist folder or CSV manifest, embedded into a new gallery. */
-int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out);
+/* A watchlist folder or CSV manifest, embedded into a new gallery through
+ * the enrolment gate. A refused photo is an error, or with skip_refused
+ * said on stderr (as lfr cmd) and left out. */
+int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, const char *cmd,
+                       int skip_refused, lfr_gallery **out);
 
 /* A run of the live pipeline over sources against a watchlist, as `lfr
  * watch` and `lfr eval walkby` make it. */
@@ -88,6 +91,7 @@ typedef struct watch_setup {
     int n_sources;
     const char *watchlist;
     int realtime, threshold_given, announce;
+    int skip_refused;        /* refused enrolment photos are left out, not an error */
     double false_alert_rate; /* per person passing, chooses the threshold */
     engine_opts eo;
     lfr_pipeline_params pp;
@@ -95,7 +99,8 @@ typedef struct watch_setup {
 } watch_setup;
 watch_setup cli_watch_defaults(void);
 /* Takes one of their shared options (--watchlist, --realtime, --models,
- * --embedder, --threshold, --false-alert-rate, --detect-size): 0 taken, 1
+ * --embedder, --threshold, --false-alert-rate, --detect-size,
+ * --skip-refused): 0 taken, 1
  * not one of them, else the exit status of a bad value (printed). */
 int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w);
 /* Loads the watchlist through the enrolment gate, chooses the threshold,

@@ -221,7 +221,7 @@ int bench_pipeline(int argc, char **argv)
         if ((status = cli_engine_open("bench", ctx, &eo, &rt, &engine))) break;
         int rc;
         if (watchlist) {
-            rc = cli_watchlist_load(ctx, engine, watchlist, &g);
+            rc = cli_watchlist_load(ctx, engine, watchlist, "bench", 0, &g);
         } else {
             lfr_gallery_params gp = lfr_gallery_default_params();
             gp.dim = lfr_engine_embedding_size(engine);

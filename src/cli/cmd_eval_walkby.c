@@ -95,6 +95,7 @@ int eval_walkby(int argc, char **argv)
                                          {"models", required_argument, NULL, 'm'},
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"detect-size", required_argument, NULL, 'd'},
+                                         {"skip-refused", no_argument, NULL, 'k'},
                                          {NULL, 0, NULL, 0}};
     const char *video = NULL, *truth_path = NULL;
     int json = 0, grace = 0, c;

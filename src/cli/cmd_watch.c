@@ -130,6 +130,9 @@ int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w)
     case 'r':
         w->realtime = 1;
         return 0;
+    case 'k':
+        w->skip_refused = 1;
+        return 0;
     case 'm':
         w->eo.model_dir = arg;
         return 0;
@@ -197,7 +200,7 @@ int cli_watch_run(const char *cmd, lfr_ctx *ctx, watch_setup *w, lfr_alert_fn on
     eo.flip = 1;
     int status = cli_engine_open(cmd, ctx, &eo, &rt, &enrol);
     if (status) goto done;
-    int rc = cli_watchlist_load(ctx, enrol, w->watchlist, &g);
+    int rc = cli_watchlist_load(ctx, enrol, w->watchlist, cmd, w->skip_refused, &g);
     cli_engine_close(rt, enrol);
     rt = NULL;
     enrol = NULL;
@@ -256,6 +259,7 @@ int cmd_watch(int argc, char **argv)
                                          {"embedder", required_argument, NULL, 'e'},
                                          {"detect-size", required_argument, NULL, 'd'},
                                          {"false-alert-rate", required_argument, NULL, 'R'},
+                                         {"skip-refused", no_argument, NULL, 'k'},
                                          {NULL, 0, NULL, 0}};
     const char *sources[MAX_SOURCES];
     int c;

@@ -62,7 +62,7 @@ const cli_command cli_commands[] = {
     {"watch", cmd_watch, "run the live pipeline over video sources against a watchlist",
      "usage: lfr watch --source SRC [--source SRC2 ...] --watchlist DIR_OR_MANIFEST\n"
      "         [--threshold T | --false-alert-rate R] [--realtime] [--json]\n"
-     "         [--detect-size PX] [--models DIR]\n"
+     "         [--detect-size PX] [--models DIR] [--skip-refused]\n"
      "SRC: a video file or a folder of images. Live sources (rtsp://, http://, a\n"
      "webcam, a FIFO) are refused: live faces are processed only inside an\n"
      "authorised deployment (DEP-1), which lfr serve runs. The watchlist folder holds one image "
@@ -77,7 +77,9 @@ const cli_command cli_commands[] = {
      "(default 0.005: five in 1,000) raise a false alert with this watchlist's\n"
      "size. Each passer's track is judged by the mean of its views' templates and\n"
      "raises at most one alert; an identity alerted on a camera is not alerted\n"
-     "there again within 30 s.\n"},
+     "there again within 30 s. Every photo goes through the enrolment gate (WL-5);\n"
+     "a refused one stops the run, or with --skip-refused is named on stderr and\n"
+     "left out (an evaluation over a photo set you do not curate).\n"},
     {"user", cmd_user,
      "add, list, disable or enable users, change their roles; reset a password on the host",
      "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"
@@ -189,7 +191,7 @@ const cli_command cli_commands[] = {
      "       (fmr and identify also take --groups FILE [--threshold T] --plot FILE.svg\n"
      "        and --fuse A,B[,C])\n"
      "       lfr eval walkby --video V --truth T.json --watchlist W [--grace-frames N]\n"
-     "         [--threshold T | --false-alert-rate R] [--realtime] [--json]\n"
+     "         [--threshold T | --false-alert-rate R] [--realtime] [--json] [--skip-refused]\n"
      "       lfr eval calibrate --lfw DIR --model NAME --augmented FILE [--limit N]\n"
      "         [--models DIR]\n"
      "verify: the LFW View 2 protocol (pairs.txt, 10 folds; the threshold is\n"

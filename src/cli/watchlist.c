@@ -38,16 +38,36 @@ static int embed_photo(lfr_ctx *ctx, const lfr_engine *e, const char *path, floa
     return rc;
 }
 
-static int add_person(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *id,
-                      char **paths, int n)
+/* Refused photos are an error, or with skip_refused (an evaluation over
+ * someone else's photo set) said on stderr and left out. */
+typedef struct loader {
+    const lfr_engine *e;
+    lfr_gallery *g;
+    const char *cmd;
+    int skip_refused;
+    int n_refused, n_people_left_out;
+} loader;
+
+static int add_person(lfr_ctx *ctx, loader *L, const char *id, char **paths, int n)
 {
-    int dim = lfr_engine_embedding_size(e);
+    int dim = lfr_engine_embedding_size(L->e);
     float *tpl = lfr_calloc((size_t)n * dim, sizeof(float));
     if (!tpl) return lfr_fail(ctx, LFR_ENOMEM, "watchlist: out of memory");
-    int rc = LFR_OK;
-    for (int i = 0; i < n && rc == LFR_OK; i++)
-        rc = embed_photo(ctx, e, paths[i], tpl + (size_t)i * dim);
-    if (rc == LFR_OK) rc = lfr_gallery_add(ctx, g, id, tpl, n);
+    int rc = LFR_OK, kept = 0;
+    for (int i = 0; i < n && rc == LFR_OK; i++) {
+        rc = embed_photo(ctx, L->e, paths[i], tpl + (size_t)kept * dim);
+        if (rc == LFR_OK) {
+            kept++;
+        } else if (L->skip_refused && (rc == LFR_EINVAL || rc == LFR_ENOFACE)) {
+            fprintf(stderr, "lfr %s: warning: %s (left out)\n", L->cmd, lfr_errmsg(ctx));
+            L->n_refused++;
+            rc = LFR_OK;
+        }
+    }
+    if (rc == LFR_OK && kept)
+        rc = lfr_gallery_add(ctx, L->g, id, tpl, kept);
+    else if (rc == LFR_OK)
+        L->n_people_left_out++;
     lfr_wipe_free(tpl, (size_t)n * dim * sizeof(float));
     return rc;
 }
@@ -57,7 +77,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *dir)
+static int load_folder(lfr_ctx *ctx, loader *L, const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return lfr_fail(ctx, LFR_EIO, "%s: %s", dir, strerror(errno));
@@ -88,7 +108,7 @@ static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const 
             char id[LFR_ID_MAX];
             snprintf(id, sizeof id, "%.*s", (int)(strrchr(names[i], '.') - names[i]), names[i]);
             char *one[1] = {path};
-            rc = add_person(ctx, e, g, id, one, 1);
+            rc = add_person(ctx, L, id, one, 1);
         } else if (S_ISDIR(st.st_mode)) {
             char *photos[MAX_PHOTOS_PER_PERSON];
             int n = 0;
@@ -105,7 +125,7 @@ static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const 
             if (n == 0)
                 rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no photos for this person", path);
             else
-                rc = add_person(ctx, e, g, names[i], photos, n);
+                rc = add_person(ctx, L, names[i], photos, n);
             for (int k = 0; k < n; k++)
                 lfr_free(photos[k]);
         }
@@ -113,12 +133,12 @@ static int load_folder(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const 
     for (int i = 0; i < n_names; i++)
         lfr_free(names[i]);
     lfr_free(names);
-    if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
+    if (rc == LFR_OK && lfr_gallery_identities(L->g) == 0)
         rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no people in the watchlist folder", dir);
     return rc;
 }
 
-static int load_manifest(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, const char *file)
+static int load_manifest(lfr_ctx *ctx, loader *L, const char *file)
 {
     uint8_t *text = NULL;
     size_t len = 0;
@@ -185,37 +205,42 @@ static int load_manifest(lfr_ctx *ctx, const lfr_engine *e, lfr_gallery *g, cons
         people[k].paths[people[k].n++] = path;
     }
     for (int k = 0; k < n_people && rc == LFR_OK; k++)
-        rc = add_person(ctx, e, g, people[k].id, people[k].paths, people[k].n);
+        rc = add_person(ctx, L, people[k].id, people[k].paths, people[k].n);
     for (int k = 0; k < n_people; k++)
         for (int i = 0; i < people[k].n; i++)
             lfr_free(people[k].paths[i]);
     lfr_free(people);
     lfr_free(text);
-    if (rc == LFR_OK && lfr_gallery_identities(g) == 0)
+    if (rc == LFR_OK && lfr_gallery_identities(L->g) == 0)
         rc = lfr_fail(ctx, LFR_EFORMAT, "%s: no people in the watchlist", file);
     return rc;
 }
 
-int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, lfr_gallery **out)
+int cli_watchlist_load(lfr_ctx *ctx, const lfr_engine *e, const char *path, const char *cmd,
+                       int skip_refused, lfr_gallery **out)
 {
     *out = NULL;
     lfr_gallery_params gp = lfr_gallery_default_params();
     gp.dim = lfr_engine_embedding_size(e);
     gp.model = lfr_model_name(lfr_engine_model(e, LFR_MODEL_EMBEDDER));
-    lfr_gallery *g = NULL;
-    int rc = lfr_gallery_new(ctx, &gp, &g);
+    loader L = {.e = e, .cmd = cmd, .skip_refused = skip_refused};
+    int rc = lfr_gallery_new(ctx, &gp, &L.g);
     if (rc) return rc;
     struct stat st;
     if (stat(path, &st))
         rc = lfr_fail(ctx, LFR_ENOENT, "%s: %s", path, strerror(errno));
     else if (S_ISDIR(st.st_mode))
-        rc = load_folder(ctx, e, g, path);
+        rc = load_folder(ctx, &L, path);
     else
-        rc = load_manifest(ctx, e, g, path);
+        rc = load_manifest(ctx, &L, path);
     if (rc) {
-        lfr_gallery_free(g);
+        lfr_gallery_free(L.g);
         return rc;
     }
-    *out = g;
+    if (L.n_refused)
+        fprintf(stderr, "lfr %s: warning: %d photo%s refused and left out; %d %s without a photo\n",
+                cmd, L.n_refused, L.n_refused == 1 ? "" : "s", L.n_people_left_out,
+                L.n_people_left_out == 1 ? "person is" : "people are");
+    *out = L.g;
     return LFR_OK;
 }

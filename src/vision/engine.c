@@ -480,8 +480,10 @@ int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
     const lfr_face *m = &faces[main_face];
     /* A person's face cannot hold another's, so a box centred inside the
      * main face, or lying a quarter or more on it, is a false one (on a
-     * forehead, a cheek, a collar); a speck under a third of its width is
-     * background. */
+     * forehead, a cheek, a collar). A face under a third of the main one's
+     * width, or under half of it and too small to be enrolled itself, is a
+     * bystander in the background: it leaves no doubt about whose photo
+     * this is (WL-5 asks for one usable face). */
     int n_real = 1;
     for (int i = 0; i < n && rc == LFR_OK; i++) {
         const lfr_face *f = &faces[i];
@@ -490,9 +492,10 @@ int lfr_engine_enrol(lfr_ctx *ctx, const lfr_engine *e, const lfr_image *img,
         float iy = fminf(f->y2, m->y2) - fmaxf(f->y1, m->y1);
         float on_main = ix > 0 && iy > 0 ? ix * iy / ((f->x2 - f->x1) * (f->y2 - f->y1)) : 0;
         int part = (fx > m->x1 && fx < m->x2 && fy > m->y1 && fy < m->y2) || on_main >= 0.25f;
-        if (i == main_face || part || 3 * (f->x2 - f->x1) < m->x2 - m->x1 ||
-            f->score < CONFIDENT_SCORE)
-            continue;
+        float w = f->x2 - f->x1, main_w = m->x2 - m->x1;
+        int background =
+            3 * w < main_w || (2 * w < main_w && f->quality.eye_distance_px < p->min_eye_px);
+        if (i == main_face || part || background || f->score < CONFIDENT_SCORE) continue;
         float again = 0;
         rc = second_look(ctx, e, img, f, &again);
         n_real += again >= CONFIDENT_SCORE;
