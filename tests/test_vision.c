@@ -267,8 +267,9 @@ static void test_detect_dlib_annotations(void **state)
     assert_true(n_big >= 20);
     assert_true(n_found * 10 >= n_big * 9);
     /* dlib's points are themselves a model's output, and the small, turned
-     * faces of 2008_004176.jpg disagree most: hold the mean and most faces. */
-    assert_true(mean_err < 0.10);
+     * faces of 2008_004176.jpg disagree most: hold the mean and most faces.
+     * Priors off their cells' centres (engine revision 4) gave 0.066. */
+    assert_true(mean_err < 0.05);
     assert_true(n_lm_ok * 4 >= n_found * 3);
 }
 

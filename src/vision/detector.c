@@ -53,10 +53,10 @@ static int push_face(lfr_face **faces, int *n, int *cap, float x1, float y1, flo
  * pixels. The published graph spaces them width / ceil(width / stride)
  * apart instead, which is the same only when the stride divides the input:
  * at 960x540 or 640x360 boxes drift by up to half a cell towards the far
- * edge. Measured on the celeba_dev walk-by boxes (docs/accuracy.md), cell
- * centres make each passer's eyes steadier against the true face box: the
- * spread over frames falls from 0.0085 to 0.0050 face widths at 960x540
- * and from 0.026 to 0.004 at 640x360. */
+ * edge, and the landmarks found in them drift too. With cell centres the
+ * 5 points on the dlib annotations are 0.039 inter-eye distances off
+ * instead of 0.066 (test_vision), and stills and LFW match better
+ * (docs/accuracy.md, engine revision 5). */
 static int decode_priors(const manifest *m, int in_w, int in_h, const float *scores,
                          const float *reg, float score_min, float img_w, float img_h,
                          lfr_face **faces, int *n, int *cap)
