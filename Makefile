@@ -3,6 +3,8 @@
 #   make test                  set up, build, and run the whole test suite
 #   make sample [FLOOR=T]      a sample deployment on the running server
 #   make run IMAGE=photo.jpg   set up, build, and find the faces in a photo
+#   make install [PREFIX=/usr] install lfr, its console, models, man page and unit
+#   make deb                   the Debian package (build-release/openlfr_*.deb)
 # Everything is built with CMake; this file only chains the steps.
 
 IMAGE ?= ../shared/data/samples/face_recognition_examples/examples/two_people.jpg
@@ -11,7 +13,8 @@ JOBS ?= $(shell nproc)
 
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all setup build run serve sample test asan-test tsan-test fuzz format-check release-build clean
+.PHONY: all setup build run serve sample test asan-test tsan-test fuzz format-check release-build \
+	install deb package-test clean
 
 all: build
 
@@ -86,8 +89,24 @@ fuzz: setup $(VIDEO_SEEDS)
 
 # The Release build a package makes: -O2 finds warnings the Debug build does not.
 release-build: setup
-	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
 	cmake --build build-release -j$(JOBS)
+
+# lfr, the console, the models, the man page, lfr.conf (in /etc/openlfr when
+# PREFIX is /usr) and the systemd unit, under PREFIX.
+PREFIX ?= /usr/local
+install: build
+	cmake -S . -B build -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --install build
+
+# The Debian package, from the Release build: build-release/openlfr_*.deb.
+deb: release-build
+	./scripts/make_deb.sh build-release build-release
+
+# The package checked: its fields and files, lintian, the unit, and an
+# unpacked copy that serves /healthz and /readyz.
+package-test: deb
+	./tests/test_package.sh build-release/openlfr_*.deb
 
 # Every C file formatted as .clang-format says (CI fails on a difference).
 format-check: setup

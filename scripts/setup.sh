@@ -29,7 +29,7 @@ apt_packages=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev ffmpeg strace
   libmicrohttpd-dev python3 python3-onnx python3-numpy
   chromium fonts-dejavu-core wrk curl
-  prometheus
+  prometheus lintian
 )
 
 install_debian_packages() {

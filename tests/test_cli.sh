@@ -159,6 +159,14 @@ EOF
   grep -q "1 photo refused and left out; 1 person is without a photo" "$tmp/err" &&
     grep -q "1 people on the watchlist" "$tmp/out" "$tmp/err" && ok ||
     bad "watch --skip-refused: $(head -c 600 "$tmp/err")"
+  # Issue 16: long work shows how far it has got: plain lines in a log,
+  # a bar with the rate and the time left on a terminal.
+  expect 0 "lfr eval: embedding: [0-9]* of [0-9]* images in [0-9]*s ([0-9.]* a second)" -- \
+    eval verify --lfw "$data/lfw" --limit 1
+  if grep -q $'\r' "$tmp/err"; then bad "eval progress redrew a line in a log"; else ok; fi
+  script -qec "'$lfr' eval verify --lfw '$data/lfw' --limit 1" /dev/null >"$tmp/tty" 2>&1
+  grep -q $'\rlfr eval: embedding \\[#*\\] 100% [0-9]*/[0-9]* [0-9.]* images/s in' "$tmp/tty" && ok ||
+    bad "eval progress on a terminal: $(tr '\r' '\n' <"$tmp/tty" | tail -3)"
   # Issue 14's benchmark: two cameras paced at their frame rate, each
   # counted; every frame is processed or dropped, none lost.
   "$lfr" bench pipeline --source "$data/video/facenet_pytorch/video.mp4" --cameras 2 --realtime \

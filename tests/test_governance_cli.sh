@@ -163,6 +163,7 @@ printf 'a long backup passphrase\n' >"$tmp/pass"
 printf 'not the passphrase!!\n' >"$tmp/wrong"
 run 2 "needs --passphrase-file" admin -- backup "$tmp/b.lfrbak"
 run 0 "sealed with its watchlist key and audit anchor" admin -- backup "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
+grep -q "lfr backup: sealing: [0-9]* of [0-9]* kB in [0-9]*s" "$tmp/out" && ok || bad "backup progress: $(cat "$tmp/out")"
 [ "$(stat -c %a "$tmp/b.lfrbak")" = 600 ] && ok || bad "the backup is mode 600"
 grep -q "PNC 01/2345\|wanted on warrant\|audit_log" "$tmp/b.lfrbak" && bad "the backup is readable" || ok
 run 1 "already exists" admin -- backup "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
@@ -172,6 +173,7 @@ head -c 2000 "$tmp/b.lfrbak" >"$tmp/cut.lfrbak"
 run 3 "cut short" admin -- restore "$tmp/cut.lfrbak" --db "$tmp/r2/lfr.db" --passphrase-file "$tmp/pass"
 run 1 "exists" admin -- restore "$tmp/b.lfrbak" --passphrase-file "$tmp/pass"
 run 0 "audit chain and anchor verified" admin -- restore "$tmp/b.lfrbak" --db "$tmp/r3/lfr.db" --passphrase-file "$tmp/pass"
+grep -q "lfr restore: unsealing: [0-9]* of [0-9]* kB in [0-9]*s" "$tmp/out" && ok || bad "restore progress: $(cat "$tmp/out")"
 LFR_DB="$tmp/r3/lfr.db" run 0 "intact" dpo.green -- audit verify --as dpo.green
 LFR_DB="$tmp/r3/lfr.db" run 0 '"action":"user.enable"' dpo.green -- audit export --as dpo.green
 LFR_DB="$tmp/r3/lfr.db" LFR_KEY="$tmp/r3/lfr.db.key" run 0 '"category": "wanted"' dpo.green -- sar lookup "PNC 01/2345" --as dpo.green

@@ -159,15 +159,21 @@ int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **ou
  * seals and closes; abort (or a failed finish) removes the partial file.
  * Passphrases have 12 characters or more. */
 typedef struct lfr_bundle lfr_bundle;
+/* Told how far long work has got, in bytes. */
+typedef void (*lfr_bytes_fn)(int64_t bytes, void *arg);
 int lfr_bundle_create(lfr_ctx *ctx, const char *path, const char *passphrase, lfr_bundle **out);
+/* fn is told the bytes of files sealed so far, as add goes. */
+void lfr_bundle_on_progress(lfr_bundle *b, lfr_bytes_fn fn, void *arg);
 int lfr_bundle_add(lfr_ctx *ctx, lfr_bundle *b, const char *name, const char *src_path);
 int lfr_bundle_finish(lfr_ctx *ctx, lfr_bundle *b);
 void lfr_bundle_abort(lfr_bundle *b);
 /* Writes a bundle's files into dest_dir (which should be new and empty:
- * after a failure it holds what was written) and their names into names.
+ * after a failure it holds what was written) and their names into names;
+ * progress (may be NULL) is told the bytes of the bundle read so far.
  * LFR_EFORMAT for a wrong passphrase or a damaged bundle. */
 int lfr_bundle_extract(lfr_ctx *ctx, const char *path, const char *passphrase, const char *dest_dir,
-                       char (*names)[64], int max_names, int *n_names);
+                       char (*names)[64], int max_names, int *n_names, lfr_bytes_fn progress,
+                       void *progress_arg);
 
 /* Configuration text of "key = value" lines ('#' comments, blank lines),
  * named name in messages: fn is called for each pair in order and may

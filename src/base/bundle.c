@@ -28,6 +28,9 @@ struct lfr_bundle {
     char *path;
     crypto_secretstream_xchacha20poly1305_state st;
     unsigned char *buf; /* CHUNK + the tag's bytes */
+    lfr_bytes_fn progress;
+    void *progress_arg;
+    int64_t sealed; /* bytes of files so far */
 };
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -113,6 +116,12 @@ int lfr_bundle_create(lfr_ctx *ctx, const char *path, const char *passphrase, lf
     return LFR_OK;
 }
 
+void lfr_bundle_on_progress(lfr_bundle *b, lfr_bytes_fn fn, void *arg)
+{
+    b->progress = fn;
+    b->progress_arg = arg;
+}
+
 int lfr_bundle_add(lfr_ctx *ctx, lfr_bundle *b, const char *name, const char *src_path)
 {
     if (!*name || strlen(name) >= NAME_MAX_BYTES || strchr(name, '/') || name[0] == '.')
@@ -140,6 +149,8 @@ int lfr_bundle_add(lfr_ctx *ctx, lfr_bundle *b, const char *name, const char *sr
         }
         rc = push(ctx, b, chunk, n, 0);
         left -= (long long)n;
+        b->sealed += (int64_t)n;
+        if (b->progress) b->progress(b->sealed, b->progress_arg);
     }
     if (chunk) lfr_wipe_free(chunk, CHUNK);
     fclose(in);
@@ -196,7 +207,8 @@ static int pull(lfr_ctx *ctx, FILE *f, const char *path,
 }
 
 int lfr_bundle_extract(lfr_ctx *ctx, const char *path, const char *passphrase, const char *dest_dir,
-                       char (*names)[64], int max_names, int *n_names)
+                       char (*names)[64], int max_names, int *n_names, lfr_bytes_fn progress,
+                       void *progress_arg)
 {
     *n_names = 0;
     FILE *f = fopen(path, "rb");
@@ -228,6 +240,7 @@ int lfr_bundle_extract(lfr_ctx *ctx, const char *path, const char *passphrase, c
         size_t len = 0;
         rc = pull(ctx, f, path, &st, cbuf, plain, CHUNK, &len, &tag);
         if (rc) break;
+        if (progress) progress((int64_t)ftello(f), progress_arg);
         if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
             if (left || len) rc = lfr_fail(ctx, LFR_EFORMAT, "%s: ends inside a file", path);
             break;

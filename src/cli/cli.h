@@ -50,6 +50,19 @@ typedef struct engine_opts {
                            per second when other threads keep the cores busy */
 } engine_opts;
 
+/* Progress of long work on stderr (issue 16): a bar with the rate and the
+ * time left on a terminal, a plain line every 15 s otherwise, and always a
+ * last line with the time taken. what: "embedding"; unit: "images". */
+typedef struct cli_progress {
+    const char *cmd, *what, *unit;
+    int tty, shown;
+    double start_s, last_s;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *cmd, const char *what, const char *unit);
+void cli_progress_update(cli_progress *p, long done, long total);
+/* An lfr_progress_fn over a cli_progress (arg). */
+void cli_progress_embedded(int done, int total, void *arg);
+
 /* Several embedders fused (lfr eval --fuse): each embeds paths and LFW
  * View 1's dev pairs, which calibrate it. *out (n x *dim floats) and
  * *found are owned (lfr_free). Returns an exit code, printing the error. */
@@ -109,6 +122,10 @@ int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w);
 int cli_watch_run(const char *cmd, lfr_ctx *ctx, watch_setup *w, lfr_alert_fn on_alert,
                   void *alert_arg, lfr_camera_fn on_camera, void *camera_arg,
                   lfr_pipeline_stats *st);
+
+/* An installed lfr's own files, beside its binary (BIN/../share/openlfr/
+ * what: "web", "models"), or NULL in a build tree. */
+const char *cli_installed(const char *what, char *buf, size_t len);
 
 /* The database: --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db. */
 const char *cli_db_path(const char *given);

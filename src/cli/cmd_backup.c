@@ -72,6 +72,24 @@ static int passphrase(const char *cmd, const backup_args *a, char *buf, size_t l
     return EXIT_OK;
 }
 
+/* Bytes of long work as a cli_progress in kB: total known in advance. */
+typedef struct byte_progress {
+    cli_progress p;
+    int64_t total;
+} byte_progress;
+
+static void show_bytes(int64_t bytes, void *arg)
+{
+    byte_progress *bp = arg;
+    cli_progress_update(&bp->p, (long)(bytes >> 10), (long)(bp->total >> 10));
+}
+
+static int64_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) ? 0 : (int64_t)sb.st_size;
+}
+
 int cmd_backup(int argc, char **argv)
 {
     backup_args a;
@@ -96,8 +114,14 @@ int cmd_backup(int argc, char **argv)
      * holds (the log only grows), and the restored log verifies against it. */
     for (int f = F_ANCHOR; f <= F_ANCHOR_KEY && rc == LFR_OK; f++)
         if (!access(paths[f], F_OK)) rc = lfr_bundle_add(ctx, b, file_names[f], paths[f]);
+    byte_progress bp = {.total = 0};
     if (rc == LFR_OK && (rc = lfr_store_snapshot(ctx, s, snapshot)) == LFR_OK) {
         chmod(snapshot, 0600);
+        cli_progress_start(&bp.p, "backup", "sealing", "kB");
+        bp.total = file_size(snapshot) + file_size(paths[F_KEY]);
+        for (int f = F_ANCHOR; f <= F_ANCHOR_KEY; f++)
+            bp.total += file_size(paths[f]); /* sealed already, counted in */
+        lfr_bundle_on_progress(b, show_bytes, &bp);
         rc = lfr_bundle_add(ctx, b, file_names[F_DATABASE], snapshot);
     }
     unlink(snapshot);
@@ -159,7 +183,9 @@ int cmd_restore(int argc, char **argv)
     }
     char names[N_FILES + 1][64];
     int n = 0, intact = 0;
-    int rc = lfr_bundle_extract(ctx, a.file, secret, dir, names, N_FILES, &n);
+    byte_progress bp = {.total = file_size(a.file)};
+    cli_progress_start(&bp.p, "restore", "unsealing", "kB");
+    int rc = lfr_bundle_extract(ctx, a.file, secret, dir, names, N_FILES, &n, show_bytes, &bp);
     sodium_memzero(secret, sizeof secret);
     /* Staged under the names a database in the folder would have, so the
      * chain and its anchor are checked there before anything moves. */

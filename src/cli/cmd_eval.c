@@ -6,13 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void show_progress(int done, int total, void *arg)
-{
-    (void)arg;
-    fprintf(stderr, "\rlfr eval: embedded %d of %d images", done, total);
-    if (done == total) fputc('\n', stderr);
-}
-
 static int eval_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -100,8 +93,10 @@ static int eval_verify(int argc, char **argv)
         goto done;
     }
     if (!fuse) {
+        cli_progress pr;
+        cli_progress_start(&pr, "eval", "embedding", "images");
         rc = lfr_embed_paths(ctx, engine, pairs->paths, pairs->n_paths, threads, emb, found,
-                             json ? NULL : show_progress, NULL);
+                             json ? NULL : cli_progress_embedded, &pr);
         if (rc) {
             status = cli_fail_ctx("eval", ctx, rc);
             goto done;

@@ -111,13 +111,6 @@ static int parse_set_opts(const char *what, int argc, char **argv, set_opts *o)
     return EXIT_OK;
 }
 
-static void show_progress(int done, int total, void *arg)
-{
-    (void)arg;
-    fprintf(stderr, "\rlfr eval: embedded %d of %d images", done, total);
-    if (done == total) fputc('\n', stderr);
-}
-
 /* The set, the engine and every image's embedding. */
 typedef struct loaded {
     lfr_ctx *ctx;
@@ -174,9 +167,11 @@ static int load_and_embed(const set_opts *o, loaded *l)
     l->found = lfr_calloc((size_t)l->set->n, 1);
     if (!l->emb || !l->found) return cli_fail("eval", LFR_ENOMEM, "out of memory");
     int cached = 0;
+    cli_progress pr;
+    cli_progress_start(&pr, "eval", "embedding", "images");
     rc = lfr_embed_paths_cached(l->ctx, l->engine, o->eo.flip, l->set->paths, l->set->n, o->threads,
-                                o->cache, l->emb, l->found, o->json ? NULL : show_progress, NULL,
-                                &cached);
+                                o->cache, l->emb, l->found, o->json ? NULL : cli_progress_embedded,
+                                &pr, &cached);
     if (rc) return cli_fail_ctx("eval", l->ctx, rc);
     if (cached && !o->json) fprintf(stderr, "lfr eval: embeddings read from %s\n", o->cache);
     return EXIT_OK;

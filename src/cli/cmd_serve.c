@@ -2,6 +2,7 @@
 #include "governance.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stddef.h>
 #include <unistd.h>
 #include <signal.h>
@@ -153,7 +154,9 @@ int cmd_serve(int argc, char **argv)
     opts[N_SETTINGS] = (struct option){"config", required_argument, NULL, 'c'};
     opts[N_SETTINGS + 1] = (struct option){NULL, 0, NULL, 0};
     serve_opts o = {.cfg = lfr_server_default_config()};
-    o.cfg.web_dir = LFR_SOURCE_DIR "/web";
+    char installed_web[PATH_MAX];
+    o.cfg.web_dir = cli_installed("web", installed_web, sizeof installed_web);
+    if (!o.cfg.web_dir) o.cfg.web_dir = LFR_SOURCE_DIR "/web";
     /* First the file (where --config says), then the flags over it. */
     const char *config = NULL;
     int c;

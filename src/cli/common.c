@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
 
 int cli_exit_code(int code)
 {
@@ -135,4 +137,17 @@ int cli_read_secret_file(const char *path, char *buf, size_t len)
     fclose(f);
     buf[strcspn(buf, "\r\n")] = '\0';
     return 0;
+}
+
+const char *cli_installed(const char *what, char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = '\0';
+    if (snprintf(buf, len, "%s/../share/openlfr/%s", exe, what) >= (int)len) return NULL;
+    return access(buf, F_OK) ? NULL : buf;
 }

@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void show_progress(int done, int total, void *arg)
-{
-    fprintf(stderr, "\rlfr eval: %s: embedded %d of %d images", (const char *)arg, done, total);
-    if (done == total) fputc('\n', stderr);
-}
-
 /* Embeds paths with one embedder into new arrays (owned). */
 static int embed_with(lfr_ctx *ctx, const fuse_opts *f, const char *model, char *const *paths,
                       int n, const char *cache, float **emb, uint8_t **found, int *dim)
@@ -27,9 +21,13 @@ static int embed_with(lfr_ctx *ctx, const fuse_opts *f, const char *model, char 
     *emb = lfr_alloc((size_t)n * (size_t)*dim * sizeof(float));
     *found = lfr_calloc((size_t)n, 1);
     int cached = 0, rc = LFR_ENOMEM;
+    char what[96];
+    snprintf(what, sizeof what, "embedding with %s", model);
+    cli_progress pr;
+    cli_progress_start(&pr, "eval", what, "images");
     if (*emb && *found)
         rc = lfr_embed_paths_cached(ctx, e, f->eo.flip, paths, n, f->threads, cache, *emb, *found,
-                                    f->json ? NULL : show_progress, (void *)model, &cached);
+                                    f->json ? NULL : cli_progress_embedded, &pr, &cached);
     cli_engine_close(rt, e);
     return rc ? cli_fail("eval", rc, "%s: %s", model, lfr_errmsg(ctx)) : EXIT_OK;
 }

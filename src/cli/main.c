@@ -1,7 +1,9 @@
 /* cli/main.c - the lfr command: dispatches `lfr <cmd> ...` to cmd_<cmd>(). */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const cli_command cli_commands[] = {
@@ -311,5 +313,10 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
     }
+    /* An installed lfr uses the models installed with it, unless told. */
+    char models[PATH_MAX];
+    if (!getenv("LFR_MODEL_DIR") && !getenv("LFR_CACHE") &&
+        cli_installed("models", models, sizeof models))
+        setenv("LFR_MODEL_DIR", models, 0);
     return c->run(argc - 1, argv + 1);
 }

@@ -64,7 +64,7 @@ static void *worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        if (j->progress && (done % 500 == 0 || done == j->n_paths)) {
+        if (j->progress) {
             pthread_mutex_lock(&j->lock);
             j->progress(done, j->n_paths, j->progress_arg);
             pthread_mutex_unlock(&j->lock);
