@@ -47,7 +47,7 @@ test: build
 asan-test: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON
 	cmake --build build-asan -j$(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	cd build-asan && LFR_TEST_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -E console_web
 
@@ -58,7 +58,7 @@ asan-test: setup
 tsan-test: setup
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLFR_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
-	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	cd build-tsan && LFR_TEST_SANITIZED=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j$(JOBS) -R '^(test_match|api)$$'
 
 # Every parser of outside input under libFuzzer, each for a bounded time:

@@ -3,7 +3,8 @@
 `lfr serve`, through its API, the way officers would through the console:
 one named user per role, a deployment with every DEP-4 field, the Hamilton
 clip as its camera, the two performers on its watchlist, reviewed,
-authorised, and (with --start) live.
+authorised, and (with --start) live, followed until the clip ends: it says
+how many alerts the camera raised, and if none, why.
 
 Usage: scripts/sample_deployment.py [--url http://127.0.0.1:8080]
            [--admin-password-file FILE] [--data ../shared/data] [--start] [--floor T]
@@ -15,6 +16,7 @@ import argparse
 import base64
 import os
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 from lfr_api import Session, complete_record
@@ -90,11 +92,49 @@ def main():
     app.call("POST", "/api/deployments/%d/submit" % dep)
     s["supt.jones"].call("POST", "/api/deployments/%d/authorise" % dep, {})
     print("deployment %d authorised (threshold %s, floor %.3f)" % (dep, fields["threshold"], floor))
+    print("users (password %s): %s" % (SAMPLE_PASSWORD, ", ".join(u[0] for u in USERS)))
     if args.start:
         s["op.brown"].call("POST", "/api/deployments/%d/start" % dep)
-        print("deployment %d is live: its camera plays the Hamilton clip" % dep)
-    print("users (password %s): %s" % (SAMPLE_PASSWORD, ", ".join(u[0] for u in USERS)))
+        print("deployment %d is live: its camera plays the Hamilton clip "
+              "(the operator's console shows the alerts)" % dep)
+        follow(s["op.brown"], dep)
 
+
+def follow(operator, dep, limit_s=120):
+    """Polls the monitor until the clip has played, then says what the
+    camera did: the alerts it raised, or why there were none."""
+    deadline = time.time() + limit_s
+    last = None  # the camera as last seen running: its counts and state
+    while time.time() < deadline:
+        m = operator.call("GET", "/api/deployments/%d/monitor" % dep)
+        running = [c for c in m["cameras"] if c["state"] != "stopped"]
+        if running:
+            last, threshold = running[0], m["threshold"]
+        elif last:
+            break
+        time.sleep(0.5)
+    else:
+        print("the clip had not ended after %d s; the deployment stays live" % limit_s)
+        return
+    alerts = operator.call("GET", "/api/alerts?deployment=%d" % dep)
+    if alerts:
+        print("the clip has played: %d alert%s to review (threshold %.3f, best score %.3f)"
+              % (len(alerts), "" if len(alerts) == 1 else "s", threshold,
+                 max(a["score"] for a in alerts)))
+        return
+    why = ["camera %s: %s%s" % (last["name"], last["state"],
+                                ": " + last["message"] if last["message"] else "")]
+    seen = last["frames"] + last["dropped"]
+    if seen and last["dropped"] * 10 > seen:
+        why.append("%d of %d frames dropped: the machine did not keep up, so fewer views of the "
+                   "performers were compared" % (last["dropped"], seen))
+    if not last["faces"]:
+        why.append("no face was tracked")
+    else:
+        why.append("%d faces tracked, none scoring %.3f or more against the watchlist (the "
+                   "threshold cannot go under the floor; make sample FLOOR=T sets a lower one, "
+                   "as a force would after validating it)" % (last["faces"], threshold))
+    print("the clip has played: no alert. " + "; ".join(why))
 
 if __name__ == "__main__":
     main()
