@@ -346,6 +346,201 @@ static void test_hamilton_watchlist(void **state)
     lfr_gallery_free(g);
 }
 
+/* The live view (issue 15): a few views of the Hamilton clip are kept as
+ * they went out; each is compared with the same frame decoded again and
+ * scaled the same way. Inside every face box that matched nobody the fine
+ * detail is gone; outside the boxes the picture is the frame's; the
+ * performer alerted on stays sharp. Views are made only while wanted. */
+#define LIVE_KEEP 24
+typedef struct live_kept {
+    int n, made, asked;
+    int64_t index[LIVE_KEEP];
+    lfr_image *img[LIVE_KEEP];
+    float boxes[LIVE_KEEP][8][4];
+    int alerted[LIVE_KEEP][8], n_faces[LIVE_KEEP];
+    int watching;
+} live_kept;
+
+static int live_wanted(const char *camera, void *arg)
+{
+    live_kept *k = arg;
+    k->asked++;
+    return k->watching && !strcmp(camera, "cam1");
+}
+
+static void live_keep(const lfr_live_frame *f, void *arg)
+{
+    live_kept *k = arg;
+    k->made++;
+    if (k->n == LIVE_KEEP || f->n_faces == 0 || f->n_faces > 8) return;
+    int i = k->n++;
+    k->index[i] = f->frame_index;
+    k->n_faces[i] = f->n_faces;
+    memcpy(k->boxes[i], f->boxes, (size_t)f->n_faces * sizeof f->boxes[0]);
+    memcpy(k->alerted[i], f->alerted, (size_t)f->n_faces * sizeof f->alerted[0]);
+    assert_int_equal(lfr_image_decode(ctx, f->jpeg, f->jpeg_len, NULL, &k->img[i]), LFR_OK);
+    assert_int_equal(k->img[i]->width, f->width);
+}
+
+/* Over a box of two images: the mean absolute difference of their grey
+ * levels, and how far their fine detail (grey minus its 3x3 mean: edges of
+ * eyes, nose, mouth) agrees, as a correlation. A face that can still be
+ * recognised keeps its detail where the camera's frame has it. */
+static void compare_box(const lfr_image *a, const lfr_image *b, const float box[4], double *diff,
+                        double *detail_corr, double *detail_b)
+{
+    int x1 = (int)ceilf(box[0]) + 1, y1 = (int)ceilf(box[1]) + 1;
+    int x2 = (int)floorf(box[2]) - 1, y2 = (int)floorf(box[3]) - 1;
+    if (x1 < 1) x1 = 1;
+    if (y1 < 1) y1 = 1;
+    if (x2 > a->width - 1) x2 = a->width - 1;
+    if (y2 > a->height - 1) y2 = a->height - 1;
+    double d = 0, sab = 0, saa = 0, sbb = 0;
+    int n = 0;
+    for (int y = y1; y < y2; y++) {
+        for (int x = x1; x < x2; x++, n++) {
+            double ga = 0, gb = 0, ma = 0, mb = 0;
+            for (int dy = -1; dy <= 1; dy++) {
+                for (int dx = -1; dx <= 1; dx++) {
+                    const uint8_t *pa = a->rgb + ((size_t)(y + dy) * a->width + x + dx) * 3;
+                    const uint8_t *pb = b->rgb + ((size_t)(y + dy) * b->width + x + dx) * 3;
+                    double va = (pa[0] + pa[1] + pa[2]) / 3.0, vb = (pb[0] + pb[1] + pb[2]) / 3.0;
+                    ma += va / 9;
+                    mb += vb / 9;
+                    if (!dx && !dy) ga = va, gb = vb;
+                }
+            }
+            d += fabs(ga - gb);
+            sab += (ga - ma) * (gb - mb);
+            saa += (ga - ma) * (ga - ma);
+            sbb += (gb - mb) * (gb - mb);
+        }
+    }
+    *diff = n ? d / n : 0;
+    *detail_corr = saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
+    *detail_b = n ? sqrt(sbb / n) : 0;
+}
+
+static int touches_alerted(const float (*boxes)[4], const int *alerted, int n, int f)
+{
+    for (int i = 0; i < n; i++)
+        if (alerted[i] && boxes[i][0] < boxes[f][2] && boxes[f][0] < boxes[i][2] &&
+            boxes[i][1] < boxes[f][3] && boxes[f][1] < boxes[i][3])
+            return 1;
+    return 0;
+}
+
+/* Mean absolute difference of grey levels outside every face box widened
+ * by a third (the blur and the outlines stay inside that). */
+static double diff_outside(const lfr_image *a, const lfr_image *b, const float (*boxes)[4], int n)
+{
+    double d = 0;
+    long count = 0;
+    for (int y = 0; y < a->height; y++) {
+        for (int x = 0; x < a->width; x++) {
+            int in = 0;
+            for (int i = 0; i < n && !in; i++) {
+                float mx = (boxes[i][2] - boxes[i][0]) / 3, my = (boxes[i][3] - boxes[i][1]) / 3;
+                in = x >= boxes[i][0] - mx && x <= boxes[i][2] + mx && y >= boxes[i][1] - my &&
+                     y <= boxes[i][3] + my;
+            }
+            if (in) continue;
+            const uint8_t *pa = a->rgb + ((size_t)y * a->width + x) * 3;
+            const uint8_t *pb = b->rgb + ((size_t)y * b->width + x) * 3;
+            d += fabs((pa[0] + pa[1] + pa[2]) / 3.0 - (pb[0] + pb[1] + pb[2]) / 3.0);
+            count++;
+        }
+    }
+    return count ? d / (double)count : 0;
+}
+
+static void test_live_view_blurs_strangers(void **state)
+{
+    (void)state;
+    const char *clip = "video/face_recognition_hamilton/short_hamilton_clip.mp4";
+    TEST_NEED_DATA(clip);
+    const char *ids[1] = {"lin-manuel-miranda"};
+    const char *photos[1] = {"video/face_recognition_hamilton/lin-manuel-miranda.png"};
+    lfr_gallery *g = enrol(ids, photos, 1);
+    alerts al = {0};
+    live_kept *k = calloc(1, sizeof *k);
+    /* Nobody watching: nothing is made. */
+    lfr_pipeline *p = NULL;
+    assert_int_equal(lfr_pipeline_new(ctx, engine, g, NULL, collect, &al, &p), LFR_OK);
+    lfr_pipeline_set_live_callback(p, live_wanted, live_keep, k, 25);
+    assert_int_equal(lfr_pipeline_add_source(ctx, p, "cam1", test_data_path(clip), NULL), LFR_OK);
+    assert_int_equal(lfr_pipeline_run(ctx, p), LFR_OK);
+    lfr_pipeline_free(p);
+    assert_true(k->asked > 0);
+    assert_int_equal(k->made, 0);
+    /* Watching. */
+    k->watching = 1;
+    memset(&al, 0, sizeof al);
+    assert_int_equal(lfr_pipeline_new(ctx, engine, g, NULL, collect, &al, &p), LFR_OK);
+    lfr_pipeline_set_live_callback(p, live_wanted, live_keep, k, 25);
+    assert_int_equal(lfr_pipeline_add_source(ctx, p, "cam1", test_data_path(clip), NULL), LFR_OK);
+    assert_int_equal(lfr_pipeline_run(ctx, p), LFR_OK);
+    lfr_pipeline_free(p);
+    assert_true(al.n >= 1);
+    assert_true(k->n >= 8);
+    /* The same frames again, scaled as the view was. */
+    lfr_video *v = NULL;
+    assert_int_equal(lfr_video_open(ctx, test_data_path(clip), NULL, &v), LFR_OK);
+    int blurred = 0, outlined = 0, checked = 0;
+    for (;;) {
+        lfr_image *frame = NULL;
+        lfr_frame_info info;
+        int rc = lfr_video_next(ctx, v, 1000, &frame, &info);
+        if (rc == LFR_EEND) break;
+        assert_int_equal(rc, LFR_OK);
+        for (int i = 0; i < k->n; i++) {
+            if (k->index[i] != info.index) continue;
+            lfr_image *src = NULL;
+            assert_int_equal(
+                lfr_image_resize(ctx, frame, k->img[i]->width, k->img[i]->height, &src), LFR_OK);
+            for (int f = 0; f < k->n_faces[i]; f++) {
+                double diff, corr, detail;
+                compare_box(k->img[i], src, k->boxes[i][f], &diff, &corr, &detail);
+                if (k->alerted[i][f]) {
+                    outlined++;
+                    if (diff > 6.0) /* the performer as the camera saw him */
+                        fail_msg("frame %lld face %d: the alerted face changed (difference "
+                                 "%.1f)",
+                                 (long long)info.index, f, diff);
+                } else if (detail >= 2.0 &&
+                           !touches_alerted(k->boxes[i], k->alerted[i], k->n_faces[i], f)) {
+                    /* (a dark, flat box has no detail to lose; a box over an
+                     * alerted face keeps that face sharp) */
+                    blurred++;
+                    if (corr > 0.3)
+                        fail_msg("frame %lld face %d (%.0f,%.0f-%.0f,%.0f): its detail "
+                                 "survives (correlation %.2f)",
+                                 (long long)info.index, f, k->boxes[i][f][0], k->boxes[i][f][1],
+                                 k->boxes[i][f][2], k->boxes[i][f][3], corr);
+                }
+            }
+            /* Outside the faces (and their outlines) the picture is the
+             * camera's. */
+            double outside = diff_outside(k->img[i], src, k->boxes[i], k->n_faces[i]);
+            if (outside > 4.0)
+                fail_msg("frame %lld: the picture around the faces changed (difference %.1f)",
+                         (long long)info.index, outside);
+            checked++;
+            lfr_image_free(src);
+        }
+        lfr_image_free(frame);
+    }
+    lfr_video_free(v);
+    print_message("live view: %d views made, %d checked, %d faces blurred, %d outlined\n", k->made,
+                  checked, blurred, outlined);
+    assert_int_equal(checked, k->n);
+    assert_true(blurred >= 8);
+    for (int i = 0; i < k->n; i++)
+        lfr_image_free(k->img[i]);
+    free(k);
+    lfr_gallery_free(g);
+}
+
 /* Strangers: the walking clip and the crowd clip against the 8 BBT
  * characters give no alert. */
 static void test_no_alerts_for_strangers(void **state)
@@ -721,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_tracker_dropped_frames),
         cmocka_unit_test(test_otb_girl),
         cmocka_unit_test(test_hamilton_watchlist),
+        cmocka_unit_test(test_live_view_blurs_strangers),
         cmocka_unit_test(test_walkby_one_alert_per_pass),
         cmocka_unit_test(test_no_alerts_for_strangers),
         cmocka_unit_test(test_corrupt_and_missing_video),

@@ -110,6 +110,27 @@ typedef void (*lfr_camera_fn)(const char *camera, lfr_camera_state state, const 
                               void *arg);
 void lfr_pipeline_set_camera_callback(lfr_pipeline *p, lfr_camera_fn fn, void *arg);
 
+/* The live view (issue 15): a camera's picture for the operator's monitor,
+ * made at most max_fps times a second and only while wanted(camera) says
+ * someone watches; scaled to at most 640 px wide, every face that matches
+ * nobody pixelated before the picture exists, the face of a person alerted
+ * on outlined. Everything in it is borrowed for the callback and wiped
+ * after it: nothing of the picture outlives the frame. */
+typedef struct lfr_live_frame {
+    const char *camera;
+    int64_t frame_index;
+    int width, height; /* of the view */
+    const uint8_t *jpeg;
+    size_t jpeg_len;
+    int n_faces; /* their boxes in view pixels (x1, y1, x2, y2) */
+    const float (*boxes)[4];
+    const int *alerted; /* 1: outlined, an alert's person; 0: blurred */
+} lfr_live_frame;
+typedef int (*lfr_live_wanted_fn)(const char *camera, void *arg);
+typedef void (*lfr_live_fn)(const lfr_live_frame *frame, void *arg);
+void lfr_pipeline_set_live_callback(lfr_pipeline *p, lfr_live_wanted_fn wanted, lfr_live_fn fn,
+                                    void *arg, int max_fps);
+
 /* Test hook (PRI-1): called with each template buffer right after it has
  * been wiped, so a test can check every byte is zero. */
 typedef void (*lfr_wipe_probe_fn)(const void *buf, size_t len, void *arg);

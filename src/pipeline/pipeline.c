@@ -1,7 +1,7 @@
 /* pipeline/pipeline.c - per-camera workers: newest frame -> detect -> track
  * -> embed views into the track's template -> search -> alert (the rules
  * are in lfr/pipeline.h). */
-#include "lfr/pipeline.h"
+#include "internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -50,6 +50,7 @@ typedef struct camera {
     /* The camera's clock (frame_clock): stream time, never going back. */
     int64_t clock_ms, last_pts_ms, last_captured_us;
     int clock_started;
+    int64_t last_live_us;     /* when the live view last went out */
     lfr_pipeline_stats stats; /* this camera's share, under the pipeline's lock */
 } camera;
 
@@ -63,6 +64,10 @@ struct lfr_pipeline {
     void *wipe_arg;
     lfr_camera_fn on_camera;
     void *camera_arg;
+    lfr_live_wanted_fn live_wanted;
+    lfr_live_fn on_live;
+    void *live_arg;
+    int live_interval_ms;
     camera *cams;
     int n_cams;
     atomic_int stop;
@@ -145,6 +150,15 @@ void lfr_pipeline_set_wipe_probe(lfr_pipeline *p, lfr_wipe_probe_fn fn, void *ar
 {
     p->wipe_probe = fn;
     p->wipe_arg = arg;
+}
+
+void lfr_pipeline_set_live_callback(lfr_pipeline *p, lfr_live_wanted_fn wanted, lfr_live_fn fn,
+                                    void *arg, int max_fps)
+{
+    p->live_wanted = wanted;
+    p->on_live = fn;
+    p->live_arg = arg;
+    p->live_interval_ms = 1000 / (max_fps < 1 ? 1 : max_fps > 25 ? 25 : max_fps);
 }
 
 void lfr_pipeline_set_camera_callback(lfr_pipeline *p, lfr_camera_fn fn, void *arg)
@@ -472,6 +486,54 @@ static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lf
     return rc;
 }
 
+/* The live view, when someone watches and it is due: the frame's faces
+ * (detections, and tracks the detector missed this time), each blurred
+ * unless its track alerted. A view that cannot be made is skipped: the
+ * camera carries on. */
+static void send_live_view(camera *c, lfr_ctx *ctx, const lfr_image *frame,
+                           const lfr_frame_info *info, const lfr_face *faces, int n)
+{
+    lfr_pipeline *p = c->p;
+    int64_t now = lfr_now_us();
+    if (!p->on_live || now - c->last_live_us < (int64_t)p->live_interval_ms * 1000 ||
+        !p->live_wanted(c->id, p->live_arg))
+        return;
+    c->last_live_us = now;
+    int n_tracks = 0;
+    const lfr_track *tracks = lfr_tracker_tracks(c->tracker, &n_tracks);
+    live_face *lf = lfr_scratch_alloc((size_t)(n + n_tracks + 1) * sizeof *lf);
+    if (!lf) return;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        lf[m++] = (live_face){{faces[i].x1, faces[i].y1, faces[i].x2, faces[i].y2}, 0};
+    for (int i = 0; i < n_tracks; i++) {
+        const lfr_track *t = &tracks[i];
+        track_state *s = NULL;
+        for (int k = 0; k < c->n_states && !s; k++)
+            if (c->states[k].id == t->id) s = &c->states[k];
+        int alerted = s && s->alerted;
+        if (t->det_index >= 0)
+            lf[t->det_index].alerted = alerted;
+        else
+            lf[m++] = (live_face){{t->x1, t->y1, t->x2, t->y2}, alerted};
+    }
+    live_view v;
+    if (live_view_make(ctx, frame, lf, m, &v) == LFR_OK) {
+        lfr_live_frame f = {.camera = c->id,
+                            .frame_index = info->index,
+                            .width = v.width,
+                            .height = v.height,
+                            .jpeg = v.jpeg,
+                            .jpeg_len = v.len,
+                            .n_faces = v.n,
+                            .boxes = (const float(*)[4])v.boxes,
+                            .alerted = v.alerted};
+        p->on_live(&f, p->live_arg);
+        live_view_free(&v);
+    }
+    lfr_scratch_free(lf);
+}
+
 static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
                          const lfr_frame_info *info, float *tpl, int dim)
 {
@@ -490,6 +552,7 @@ static int process_frame(camera *c, lfr_ctx *ctx, const lfr_image *frame,
     if (rc == LFR_OK) rc = lfr_tracker_update(ctx, c->tracker, now_ms, faces, n, app);
     lfr_scratch_free(app);
     if (rc == LFR_OK) rc = embed_views(c, ctx, frame, info, now_ms, faces, tpl, dim);
+    if (rc == LFR_OK) send_live_view(c, ctx, frame, info, faces, n);
     if (rc == LFR_OK) {
         int n_ended = 0;
         const int *ended = lfr_tracker_ended(c->tracker, &n_ended);
