@@ -794,6 +794,52 @@ class LifecycleTest(ServerCase):
                     {"reason": "disorder"}, 200)
         self.assertLess(self.wait_running(dep, False, 5), 2.0)
 
+    def test_live_picture(self):
+        """Issue 15: the operator watches a camera as an MJPEG stream of
+        JPEG pictures that no cache keeps; others may not; it ends with the
+        camera."""
+        dep, _ = self.live("Op Picture", 3600,
+                           "video/face_recognition_hamilton/short_hamilton_clip.mp4")
+        self.wait_running(dep, True, 10)
+        path = "/api/deployments/%d/cameras/cam1/live" % dep
+        self.expect(self.c["pc.smith"], "GET", path, None, 403, "forbidden")
+        self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/cameras/cam9/live" % dep,
+                    None, 404, "not_found")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path, headers={"Cookie": self.c["op.brown"].cookie})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.getheader("Content-Type"), "multipart/x-mixed-replace; boundary=lfrframe")
+        self.assertIn("no-store", resp.getheader("Cache-Control"))
+        pictures = 0
+        while pictures < 3:
+            line = resp.fp.readline()
+            if not line:
+                break
+            if line.strip() != b"--lfrframe":
+                continue
+            headers = {}
+            while True:
+                h = resp.fp.readline().strip()
+                if not h:
+                    break
+                k, v = h.decode().split(":", 1)
+                headers[k.lower()] = v.strip()
+            self.assertEqual(headers["content-type"], "image/jpeg")
+            jpeg = resp.fp.read(int(headers["content-length"]))
+            self.assertEqual(jpeg[:2], b"\xff\xd8")
+            self.assertEqual(jpeg[-2:], b"\xff\xd9")
+            pictures += 1
+        self.assertEqual(pictures, 3)
+        conn.close()
+        self.assertIn("event=live.view deployment=%d camera=\"cam1\" user=\"op.brown\"" % dep,
+                      self.server_log())
+        # Once the camera has stopped there is no picture.
+        self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep,
+                    {"reason": "test over"}, 200)
+        self.wait_running(dep, False, 10)
+        self.expect(self.c["op.brown"], "GET", path, None, 409, "not_live")
+
     def test_end_time_stops_cameras_and_destroys_watchlist(self):
         dep, _ = self.live("Op Ends", 4)
         self.wait_running(dep, True, 10)

@@ -220,6 +220,47 @@ enum MHD_Result api_deployment_monitor(request *r)
     return reply_json(r, 200, doc);
 }
 
+/* A camera's live picture (issue 15), for the operator watching the
+ * deployment: an MJPEG stream of its views, strangers' faces blurred by
+ * the pipeline before the picture exists, stored nowhere. */
+enum MHD_Result api_deployment_live(request *r)
+{
+    int rc = lfr_actor_need(r->ctx, &r->sess.actor, LFR_ROLE_OPERATOR, "the live picture");
+    if (rc) return reply_rc(r, rc);
+    char camera[sizeof r->name];
+    snprintf(camera, sizeof camera, "%s", r->name);
+    MHD_http_unescape(camera);
+    json_t *cameras = NULL;
+    db_lock(r);
+    rc = lfr_camera_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &cameras);
+    db_unlock(r);
+    if (rc) return reply_rc(r, rc);
+    int known = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cameras, i, c)
+    {
+        known |= !strcmp(json_string_value(json_object_get(c, "name")), camera);
+    }
+    json_decref(cameras);
+    if (!known)
+        return reply_error(r, 404, "not_found", "deployment %lld has no camera '%s'",
+                           (long long)r->ids[0], camera);
+    if (!runner_camera_live(r->srv->runner, r->ids[0], camera))
+        return reply_error(r, 409, "not_live", "camera '%s' is not running: there is no picture",
+                           camera);
+    struct MHD_Response *resp = feeds_response(r->srv, r->ids[0], camera, r->sess.actor.name);
+    if (!resp) return reply_error(r, 503, "busy", "too many cameras are being watched at once");
+    MHD_add_response_header(resp, "Content-Type", "multipart/x-mixed-replace; boundary=lfrframe");
+    MHD_add_response_header(resp, "Cache-Control", "no-store, no-cache, must-revalidate, private");
+    MHD_add_response_header(resp, "Pragma", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    return ret;
+}
+
 /* The threshold floor (DEP-6): anyone logged in may read it; an
  * authorising officer of the authorising rank sets it, with evidence. */
 enum MHD_Result api_floor_show(request *r)

@@ -85,6 +85,29 @@ void log_mhd(void *arg, const char *fmt, va_list ap);
 void metrics_family(FILE *out, const char *name, const char *type, const char *help);
 /* Milliseconds since the runner last went round (-1: not yet). */
 int64_t runner_idle_ms(runner *r);
+/* Whether a camera of a deployment is running now (not ended or failed). */
+int runner_camera_live(runner *r, int64_t deployment, const char *camera);
+
+/* ---- live pictures (feeds.c) ---- */
+
+/* Pictures a second in an operator's live view: enough to see who is
+ * where, little work for the cameras. */
+#define LIVE_VIEW_FPS 5
+
+typedef struct feed_table feed_table;
+int feeds_new(feed_table **out);
+void feeds_free(feed_table *t);
+/* Viewers end their streams at once (the server is stopping). */
+void feeds_shutdown(feed_table *t);
+/* Whether anyone watches the camera (its pipeline makes views only then). */
+int feeds_wanted(feed_table *t, int64_t deployment, const char *camera);
+/* A camera's newest view (already blurred), copied; the one before wiped. */
+void feeds_publish(feed_table *t, int64_t deployment, const char *camera, const uint8_t *jpeg,
+                   size_t len);
+/* An MJPEG stream of the camera's views for one viewer (NULL: out of
+ * memory or too many feeds); ends when the camera stops. */
+struct MHD_Response *feeds_response(struct lfr_server *srv, int64_t deployment, const char *camera,
+                                    const char *user);
 
 /* ---- the connection guard (guard.c) ---- */
 
@@ -133,6 +156,7 @@ struct lfr_server {
     pthread_mutex_t db_lock; /* one policy call at a time */
     session_table *sessions;
     event_hub *events;
+    feed_table *feeds;
     runner *runner;
     guard *guard;
     atomic_int stopping;
@@ -250,6 +274,7 @@ enum MHD_Result api_deployment_cancel(request *r);
 enum MHD_Result api_deployment_review(request *r);
 enum MHD_Result api_deployment_report(request *r);
 enum MHD_Result api_deployment_monitor(request *r);
+enum MHD_Result api_deployment_live(request *r);
 
 enum MHD_Result api_watchlist_list(request *r);
 enum MHD_Result api_watchlist_add(request *r);

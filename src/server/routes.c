@@ -10,7 +10,7 @@
 
 typedef struct route {
     const char *method;
-    /* Path segments: "#" a positive id, "*" a user name. */
+    /* Path segments: "#" a positive id, "*" a name (a user, a camera). */
     const char *pattern;
     handler_fn fn;
     int public; /* no session needed */
@@ -43,6 +43,7 @@ static const route routes[] = {
     {"POST", "/api/deployments/#/review", api_deployment_review, 0},
     {"GET", "/api/deployments/#/report", api_deployment_report, 0},
     {"GET", "/api/deployments/#/monitor", api_deployment_monitor, 0},
+    {"GET", "/api/deployments/#/cameras/*/live", api_deployment_live, 0},
     {"GET", "/api/deployments/#/watchlist", api_watchlist_list, 0},
     {"POST", "/api/deployments/#/watchlist", api_watchlist_add, 0},
     {"GET", "/api/deployments/#/bluelist", api_bluelist_list, 0},

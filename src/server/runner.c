@@ -121,6 +121,33 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
                              msg ? msg : ""));
 }
 
+/* The live view: made while someone watches this camera's feed. */
+static int on_live_wanted(const char *camera, void *arg)
+{
+    live *l = arg;
+    return feeds_wanted(l->r->srv->feeds, l->deployment, camera);
+}
+
+static void on_live_picture(const lfr_live_frame *f, void *arg)
+{
+    live *l = arg;
+    feeds_publish(l->r->srv->feeds, l->deployment, f->camera, f->jpeg, f->jpeg_len);
+}
+
+int runner_camera_live(runner *r, int64_t deployment, const char *camera)
+{
+    int on = 0;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n_lives && !on; i++) {
+        live *l = r->lives[i];
+        if (l->deployment != deployment || atomic_load(&l->done)) continue;
+        camera_view *v = view_of(l, camera);
+        on = v && strcmp(v->state, "ended") && strcmp(v->state, "failed");
+    }
+    pthread_mutex_unlock(&r->lock);
+    return on;
+}
+
 /* Counts an alert that could not be kept, for the audit log; queue_lock held. */
 static void note_lost(runner *r, int64_t deployment, const char *why)
 {
@@ -432,6 +459,8 @@ static int live_launch(runner *r, live *l)
     l->cameras = NULL;
     if (!rc) {
         lfr_pipeline_set_camera_callback(l->pipeline, on_camera, l);
+        lfr_pipeline_set_live_callback(l->pipeline, on_live_wanted, on_live_picture, l,
+                                       LIVE_VIEW_FPS);
         if (pthread_create(&l->thread, NULL, pipeline_thread, l))
             rc = lfr_fail(ctx, LFR_ENOMEM, "cannot start a pipeline thread");
     }

@@ -319,7 +319,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     if (rc || (rc = first_admin(ctx, s, admin_password, new_admin_password))) goto fail;
     if (sessions_new(&s->sessions, cfg->session_hours * 3600 * 1000,
                      cfg->session_idle_minutes * 60 * 1000) ||
-        events_new(&s->events)) {
+        events_new(&s->events) || feeds_new(&s->feeds)) {
         rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
         goto fail;
     }
@@ -418,10 +418,12 @@ void lfr_server_free(lfr_server *s)
     /* Event streams end first, so that stopping the listener does not wait
      * on them; then no request runs while the runner goes. */
     if (s->events) events_shutdown(s->events);
+    if (s->feeds) feeds_shutdown(s->feeds);
     if (s->daemon) MHD_stop_daemon(s->daemon);
     guard_free(s->guard);
     runner_free(s->runner);
     events_free(s->events);
+    feeds_free(s->feeds);
     sessions_free(s->sessions);
     lfr_policy_free(s->policy);
     lfr_store_close(s->store);

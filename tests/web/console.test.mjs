@@ -364,11 +364,28 @@ async function run() {
   await mon.click('#start-button');
   await mon.waitForSelector('h1 .state-live');
   log('started');
+  // The live picture (issue 15): shown on request while the clip plays,
+  // strangers blurred by the server, never cached by the browser.
+  const liveHeaders = new Promise((resolve) => mon.on('response', (r) => {
+    if (r.url().includes('/cameras/entrance-1/live')) resolve(r.headers());
+  }));
+  await mon.click('#live-pictures button[data-camera="entrance-1"]', { timeout: 30000 });
+  await mon.waitForFunction(() => {
+    const img = document.querySelector('#live-pictures img.live-picture');
+    return img && img.naturalWidth > 0;
+  }, null, { timeout: 30000 });
+  const lh = await liveHeaders;
+  assert.match(lh['cache-control'] || '', /no-store/);
+  assert.match(lh['content-type'] || '', /^multipart\/x-mixed-replace/);
+  log('live picture shown');
   await mon.waitForFunction(() => {
     const cells = document.querySelectorAll('#camera-table td[data-col="faces"]');
     return [...cells].some((c) => Number(c.textContent.replace(/,/g, '')) > 0);
   }, null, { timeout: 120000 });
   await shot(mon, '10-monitor');
+  // Hidden again, its stream closes.
+  await mon.click('#live-pictures button[data-camera="entrance-1"]');
+  assert.equal(await mon.$('#live-pictures img.live-picture'), null);
 
   // The clip plays at its own pace (about 9 s) and the server drops frames
   // when it falls behind, so on a busy machine a pass may bring no alert.

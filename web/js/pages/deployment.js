@@ -418,6 +418,40 @@ async function monitor(body, ctx, d, refresh) {
       h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Dropped', 'Faces', 'Compared', 'Alerts'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c)))),
       table)), updated));
 
+  // The operator may watch a camera's picture: faces of people not on the
+  // watchlist come blurred from the server, and the browser keeps nothing
+  // (no-store). Off until asked for; closed when hidden or left.
+  const pictures = h('div', { class: 'live-pictures' });
+  const pictureButtons = h('div', { class: 'actions' });
+  const pictureCard = h('div', { class: 'card', id: 'live-pictures' }, h('h2', null, 'Live picture'),
+    h('p', { class: 'muted small' }, 'A few pictures a second. Faces of people not on the watchlist are blurred before the picture leaves the server; a person alerted on is outlined. Nothing of it is stored.'),
+    pictureButtons, pictures);
+  if (ctx.hasRole('operator') && d.state === 'live') body.appendChild(pictureCard);
+  const shown = new Map(); // camera name -> its <img>
+  const togglePicture = (name, button) => {
+    const img = shown.get(name);
+    if (img) {
+      img.removeAttribute('src'); // closes the stream
+      img.closest('figure').remove();
+      shown.delete(name);
+      button.textContent = `Show ${name}`;
+      button.setAttribute('aria-pressed', 'false');
+      return;
+    }
+    const pic = h('img', { class: 'live-picture', alt: `Live picture of camera ${name}, faces of people not on the watchlist blurred`, src: `/api/deployments/${d.id}/cameras/${encodeURIComponent(name)}/live` });
+    pic.addEventListener('error', () => { pic.replaceWith(h('p', { class: 'muted' }, `No picture from ${name}: the camera is not running.`)); });
+    pictures.appendChild(h('figure', null, pic, h('figcaption', null, name)));
+    shown.set(name, pic);
+    button.textContent = `Hide ${name}`;
+    button.setAttribute('aria-pressed', 'true');
+  };
+  const pictureButtonFor = (name) => {
+    if (pictureButtons.querySelector(`[data-camera="${CSS.escape(name)}"]`)) return;
+    const b = h('button', { type: 'button', class: 'secondary', dataset: { camera: name }, 'aria-pressed': 'false' }, `Show ${name}`);
+    b.addEventListener('click', () => togglePicture(name, b));
+    pictureButtons.appendChild(b);
+  };
+
   let prev = null;
   let lastRunning = null;
   let timer = null;
@@ -439,6 +473,7 @@ async function monitor(body, ctx, d, refresh) {
         figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'),
         // Alerts raised but not yet written: the database fails; they are kept and retried.
         ...(m.alerts_waiting ? [figure('Alerts waiting', fmtNumber(m.alerts_waiting, 0), `not yet stored: ${m.alert_store_error || 'the database fails'}; retried every second`, 'bad')] : []));
+      for (const c of cams) if (c.state !== 'stopped') pictureButtonFor(c.name);
       const rates = {};
       for (const c of cams) {
         const p = prev ? prev.cams[c.name] : undefined;
@@ -488,6 +523,7 @@ async function monitor(body, ctx, d, refresh) {
     stopped = true;
     clearTimeout(timer);
     window.removeEventListener('lfr-event', onEvent);
+    for (const img of shown.values()) img.removeAttribute('src');
   };
 }
 
