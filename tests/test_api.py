@@ -842,6 +842,34 @@ class LifecycleTest(ServerCase):
         self.wait_running(dep, False, 10)
         self.expect(self.c["op.brown"], "GET", path, None, 409, "not_live")
 
+    def test_camera_preview_and_refusal(self):
+        """Issue 15 item 7: a draft's camera is checked before authorisation:
+        a picture with every face blurred, or the reason it cannot be
+        opened; a file that is not there is refused when added."""
+        clip = os.path.join(DATA, "video/face_recognition_hamilton/short_hamilton_clip.mp4")
+        if not os.path.exists(PHOTO) or not os.path.exists(clip):
+            self.skipTest("no data")
+        dep, _ = self.draft("Op Preview", camera_source=clip)
+        a = self.c["pc.smith"]
+        got = self.expect(a, "POST", "/api/deployments/%d/cameras" % dep,
+                          {"name": "gone", "source": "/no/such/file.mp4"}, 400, "invalid")
+        self.assertIn("camera 'gone': cannot be opened", got["error"]["message"])
+        self.expect(a, "POST", "/api/deployments/%d/cameras" % dep,
+                    {"name": "door", "source": "rtsp://cctv:S3cretPass@127.0.0.1:1/stream"}, 201)
+        path = "/api/deployments/%d/cameras/%%s/preview" % dep
+        for who in ("pc.smith", "supt.jones"):
+            status, jpeg, resp = self.c[who].request("GET", path % "cam1")
+            self.assertEqual(status, 200)
+            self.assertEqual(resp.getheader("Content-Type"), "image/jpeg")
+            self.assertIn("no-store", resp.getheader("Cache-Control"))
+            self.assertGreaterEqual(int(resp.getheader("X-Faces-Blurred")), 1)
+            self.assertEqual(jpeg[:2], b"\xff\xd8")
+        self.expect(self.c["dpo.grey"], "GET", path % "cam1", None, 403, "forbidden")
+        self.expect(a, "GET", path % "nothere", None, 404, "not_found")
+        got = self.expect(a, "GET", path % "door", None, 502, "camera_unavailable")
+        self.assertIn("camera 'door'", got["error"]["message"])
+        self.assertNotIn("S3cretPass", got["error"]["message"])
+
     def test_end_time_stops_cameras_and_destroys_watchlist(self):
         dep, _ = self.live("Op Ends", 4)
         self.wait_running(dep, True, 10)

@@ -608,6 +608,14 @@ static void test_alerts_and_retention(void **state)
                      0);
     expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/2", ""), LFR_EREFUSED,
            "already");
+    /* A file that is not there is refused now, not when the deployment
+     * goes live; a real clip is taken (issue 15). */
+    expect(lfr_camera_add(ctx, pol, &applicant, dep, "cam3", "/no/such/file.mp4", ""), LFR_EINVAL,
+           "camera 'cam3': cannot be opened");
+    if (test_data_path("video/facenet_pytorch/video.mp4"))
+        assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam3",
+                                        test_data_path("video/facenet_pytorch/video.mp4"), ""),
+                         LFR_OK);
     /* Unreviewed entries are never searched. */
     lfr_gallery *g = NULL;
     assert_int_equal(lfr_watchlist_gallery(ctx, pol, dep, engine, &g), LFR_OK);

@@ -131,6 +131,21 @@ typedef void (*lfr_live_fn)(const lfr_live_frame *frame, void *arg);
 void lfr_pipeline_set_live_callback(lfr_pipeline *p, lfr_live_wanted_fn wanted, lfr_live_fn fn,
                                     void *arg, int max_fps);
 
+/* A camera's preview before authorisation (issue 15): one picture from
+ * url (waiting up to timeout_ms), every face in it blurred, for whoever
+ * checks the camera points where it should. Nothing is searched. The
+ * picture (owned, at most 640 px wide) is freed, wiped, by
+ * lfr_camera_picture_free. */
+typedef struct lfr_camera_picture {
+    uint8_t *jpeg;
+    size_t jpeg_len;
+    int width, height; /* of the source */
+    int faces;         /* blurred */
+} lfr_camera_picture;
+int lfr_camera_preview(lfr_ctx *ctx, const lfr_engine *engine, const char *url, int timeout_ms,
+                       lfr_camera_picture *out);
+void lfr_camera_picture_free(lfr_camera_picture *p);
+
 /* Test hook (PRI-1): called with each template buffer right after it has
  * been wiped, so a test can check every byte is zero. */
 typedef void (*lfr_wipe_probe_fn)(const void *buf, size_t len, void *arg);

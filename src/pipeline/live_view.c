@@ -2,7 +2,8 @@
  * camera frame scaled down, every face that matches nobody pixelated
  * before the picture exists anywhere else, the faces of people alerted on
  * outlined. Passers-by stay unidentifiable in it (collateral intrusion),
- * and it is made only while someone watches. */
+ * and it is made only while someone watches. Also a camera's preview
+ * before authorisation: one picture, every face in it blurred. */
 #include "internal.h"
 
 #include <math.h>
@@ -152,4 +153,63 @@ void live_view_free(live_view *v)
     lfr_free(v->boxes);
     lfr_free(v->alerted);
     memset(v, 0, sizeof *v);
+}
+
+int lfr_camera_preview(lfr_ctx *ctx, const lfr_engine *engine, const char *url, int timeout_ms,
+                       lfr_camera_picture *out)
+{
+    memset(out, 0, sizeof *out);
+    lfr_video_params vp = lfr_video_default_params();
+    vp.open_timeout_ms = timeout_ms;
+    vp.max_reconnects = 1;
+    lfr_video *v = NULL;
+    int rc = lfr_video_open(ctx, url, &vp, &v);
+    if (rc) return rc;
+    lfr_image *frame = NULL;
+    lfr_frame_info info;
+    /* A live source may need a moment after opening before a frame. */
+    int64_t until = lfr_now_us() + (int64_t)timeout_ms * 1000;
+    while (!frame && rc == LFR_OK && lfr_now_us() < until)
+        rc = lfr_video_next(ctx, v, 200, &frame, &info);
+    if (rc == LFR_EEND || (rc == LFR_OK && !frame))
+        rc = lfr_fail(ctx, LFR_EIO, "%s: no picture within %d ms", url, timeout_ms);
+    lfr_face *faces = NULL;
+    int n = 0;
+    if (rc == LFR_OK) {
+        /* The live pipeline's scale and its weaker detections too: any
+         * face it could see is blurred. */
+        lfr_pipeline_params pp = lfr_pipeline_default_params();
+        int long_side = frame->width > frame->height ? frame->width : frame->height;
+        float s =
+            long_side > pp.detect_long_side_px ? (float)pp.detect_long_side_px / long_side : 1;
+        int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
+        rc = lfr_engine_detect_at(ctx, engine, frame, in_w < 16 ? 16 : in_w, in_h < 16 ? 16 : in_h,
+                                  pp.tracker.low_score, &faces, &n);
+    }
+    live_face *lf = NULL;
+    if (rc == LFR_OK && !(lf = lfr_calloc((size_t)(n ? n : 1), sizeof *lf)))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "preview: out of memory");
+    for (int i = 0; rc == LFR_OK && i < n; i++)
+        lf[i] = (live_face){{faces[i].x1, faces[i].y1, faces[i].x2, faces[i].y2}, 0};
+    live_view view;
+    if (rc == LFR_OK && (rc = live_view_make(ctx, frame, lf, n, &view)) == LFR_OK) {
+        out->jpeg = view.jpeg;
+        out->jpeg_len = view.len;
+        out->width = frame->width;
+        out->height = frame->height;
+        out->faces = n;
+        view.jpeg = NULL;
+        live_view_free(&view);
+    }
+    if (faces) lfr_wipe_free(faces, (size_t)n * sizeof *faces);
+    lfr_free(lf);
+    lfr_image_free(frame);
+    lfr_video_free(v);
+    return rc;
+}
+
+void lfr_camera_picture_free(lfr_camera_picture *p)
+{
+    if (p->jpeg) lfr_wipe_free(p->jpeg, p->jpeg_len);
+    memset(p, 0, sizeof *p);
 }

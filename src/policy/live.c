@@ -8,6 +8,24 @@
 #include <string.h>
 
 #include "lfr/match.h"
+#include "lfr/media.h"
+
+/* A file or folder of images must be there and readable as video now,
+ * not fail when the deployment goes live; a network camera or a device is
+ * tried with its preview (it may not be reachable from here yet). */
+static int local_source_check(lfr_ctx *ctx, const char *name, const char *source)
+{
+    if (strstr(source, "://") || !strncmp(source, "/dev/", 5)) return LFR_OK;
+    lfr_video_params vp = lfr_video_default_params();
+    vp.live = 0;
+    lfr_video *v = NULL;
+    int rc = lfr_video_open(ctx, source, &vp, &v);
+    lfr_video_free(v);
+    if (rc)
+        return lfr_fail(ctx, LFR_EINVAL, "camera '%s': cannot be opened: %s", name,
+                        lfr_errmsg(ctx));
+    return LFR_OK;
+}
 
 int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *name, const char *source, const char *location)
@@ -33,6 +51,7 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     }
     lfr_stmt_free(st);
     st = NULL;
+    if (!rc) rc = local_source_check(ctx, name, source);
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
                                 "INSERT INTO cameras (deployment_id, name, source, location) "

@@ -3,6 +3,7 @@
  * Every rule is the policy's; this file turns requests into its calls. */
 #include "internal.h"
 
+#include <sodium.h>
 #include <string.h>
 
 typedef int (*timed_step)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, int64_t);
@@ -255,6 +256,97 @@ enum MHD_Result api_deployment_live(request *r)
     MHD_add_response_header(resp, "Cache-Control", "no-store, no-cache, must-revalidate, private");
     MHD_add_response_header(resp, "Pragma", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    return ret;
+}
+
+#define PREVIEW_TIMEOUT_MS 5000
+
+/* A picture sent from its own buffer, wiped once sent (libmicrohttpd's
+ * copies are not). */
+static ssize_t read_picture(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    lfr_camera_picture *p = cls;
+    if (pos >= p->jpeg_len) return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = p->jpeg_len - (size_t)pos < max ? p->jpeg_len - (size_t)pos : max;
+    memcpy(buf, p->jpeg + pos, n);
+    return (ssize_t)n;
+}
+
+static void free_picture(void *cls)
+{
+    lfr_camera_picture_free(cls);
+    lfr_free(cls);
+}
+
+/* Takes the picture over (freed, wiped, with the response). */
+static struct MHD_Response *picture_response(lfr_camera_picture *pic)
+{
+    lfr_camera_picture *own = lfr_alloc(sizeof *own);
+    if (!own) {
+        lfr_camera_picture_free(pic);
+        return NULL;
+    }
+    *own = *pic;
+    memset(pic, 0, sizeof *pic);
+    struct MHD_Response *resp = MHD_create_response_from_callback(own->jpeg_len, 32 * 1024,
+                                                                  read_picture, own, free_picture);
+    if (!resp) free_picture(own);
+    return resp;
+}
+
+/* A camera's preview (issue 15): one picture, every face blurred, so the
+ * applicant, the authorising officer or the operator can check where it
+ * points before authorisation or a start. Nothing is searched or kept. */
+enum MHD_Result api_deployment_preview(request *r)
+{
+    int rc = lfr_actor_need(r->ctx, &r->sess.actor,
+                            LFR_ROLE_APPLICANT | LFR_ROLE_AUTHORISER | LFR_ROLE_OPERATOR,
+                            "a camera's preview");
+    if (rc) return reply_rc(r, rc);
+    if (!r->srv->engine)
+        return reply_error(r, 503, "unavailable", "no models loaded: no preview can be made");
+    char camera[sizeof r->name];
+    snprintf(camera, sizeof camera, "%s", r->name);
+    MHD_http_unescape(camera);
+    /* The actor's list is the permission check; the system's holds the
+     * source with its password, which the server alone uses. */
+    json_t *seen = NULL, *all = NULL;
+    db_lock(r);
+    rc = lfr_camera_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &seen);
+    if (!rc) rc = lfr_camera_list(r->ctx, r->srv->policy, NULL, r->ids[0], &all);
+    db_unlock(r);
+    json_decref(seen);
+    if (rc) return reply_rc(r, rc);
+    char source[1024] = "";
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c)
+    {
+        if (!strcmp(json_string_value(json_object_get(c, "name")), camera))
+            snprintf(source, sizeof source, "%s", json_string_value(json_object_get(c, "source")));
+    }
+    json_decref(all);
+    if (!*source)
+        return reply_error(r, 404, "not_found", "deployment %lld has no camera '%s'",
+                           (long long)r->ids[0], camera);
+    lfr_camera_picture pic;
+    rc = lfr_camera_preview(r->ctx, r->srv->engine, source, PREVIEW_TIMEOUT_MS, &pic);
+    sodium_memzero(source, sizeof source);
+    if (rc) {
+        char shown[1024];
+        lfr_url_redact(lfr_errmsg(r->ctx), shown, sizeof shown);
+        return reply_error(r, 502, "camera_unavailable", "camera '%s': %s", camera, shown);
+    }
+    char faces[16];
+    snprintf(faces, sizeof faces, "%d", pic.faces);
+    struct MHD_Response *resp = picture_response(&pic);
+    if (!resp) return reply_error(r, 500, "internal", "out of memory");
+    MHD_add_response_header(resp, "Content-Type", "image/jpeg");
+    MHD_add_response_header(resp, "Cache-Control", "no-store, no-cache, must-revalidate, private");
+    MHD_add_response_header(resp, "X-Faces-Blurred", faces);
     enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
     MHD_destroy_response(resp);
     r->replied = 1;

@@ -275,6 +275,7 @@ enum MHD_Result api_deployment_review(request *r);
 enum MHD_Result api_deployment_report(request *r);
 enum MHD_Result api_deployment_monitor(request *r);
 enum MHD_Result api_deployment_live(request *r);
+enum MHD_Result api_deployment_preview(request *r);
 
 enum MHD_Result api_watchlist_list(request *r);
 enum MHD_Result api_watchlist_add(request *r);

@@ -44,6 +44,7 @@ static const route routes[] = {
     {"GET", "/api/deployments/#/report", api_deployment_report, 0},
     {"GET", "/api/deployments/#/monitor", api_deployment_monitor, 0},
     {"GET", "/api/deployments/#/cameras/*/live", api_deployment_live, 0},
+    {"GET", "/api/deployments/#/cameras/*/preview", api_deployment_preview, 0},
     {"GET", "/api/deployments/#/watchlist", api_watchlist_list, 0},
     {"POST", "/api/deployments/#/watchlist", api_watchlist_add, 0},
     {"GET", "/api/deployments/#/bluelist", api_bluelist_list, 0},

@@ -277,7 +277,21 @@ async function run() {
   await app.page.click('#cam-add');
   await app.page.waitForSelector('#cameras li:has-text("entrance-1")');
   assert.match(await app.page.textContent('#fields-progress'), /^(\d+) of \1 mandatory/);
+  // Issue 15: the camera checked before authorisation: one picture, every
+  // face blurred by the server; a file that is not there is refused.
+  await app.page.click('#cameras button[data-check="entrance-1"]');
+  await app.page.waitForFunction(() => {
+    const img = document.querySelector('#cameras .camera-check img');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 30000 });
+  assert.match(await app.page.textContent('#cameras .camera-check figcaption'), /face(s)? blurred/);
   await shot(app.page, '04-application-complete');
+  await app.page.click('#cameras button[data-check="entrance-1"]');
+  await app.page.fill('#cam-name', 'entrance-2');
+  await app.page.fill('#cam-source', '/no/such/file.mp4');
+  await app.page.click('#cam-add');
+  await app.page.waitForSelector('#cameras .msg-error');
+  assert.match(await app.page.textContent('#cameras .msg-error'), /cannot be opened/);
 
   // Watchlist: a group photo is refused with its reason (WL-5); then the
   // two performers' enrolment photos, as in tests/test_pipeline.c.

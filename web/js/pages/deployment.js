@@ -212,9 +212,11 @@ function locationsCard(ctx, d, editable, refresh) {
 
 function camerasCard(ctx, d, editable, refresh) {
   const cams = d.cameras || [];
+  const canCheck = ['applicant', 'authoriser', 'operator'].some((r) => ctx.hasRole(r));
   const card = h('div', { class: 'card', id: 'cameras' }, h('h2', null, 'Cameras'),
     cams.length ? h('ul', { class: 'items' }, cams.map((c) => h('li', null,
-      h('strong', null, c.name), c.location ? ` at ${c.location}` : '', h('div', { class: 'muted mono' }, c.source || ''))))
+      h('strong', null, c.name), c.location ? ` at ${c.location}` : '', h('div', { class: 'muted mono' }, c.source || ''),
+      canCheck ? cameraCheck(d, c.name) : null)))
       : h('p', { class: 'muted' }, 'No camera yet.'));
   if (!editable) return card;
   const box = messageBox();
@@ -238,6 +240,45 @@ function camerasCard(ctx, d, editable, refresh) {
   });
   card.appendChild(form);
   return card;
+}
+
+// A camera's picture before authorisation or a start: one frame with every
+// face blurred by the server, or why the camera cannot be opened. Kept in
+// memory only while shown (no-store, an object URL revoked on hiding).
+function cameraCheck(d, name) {
+  const out = h('div', { class: 'camera-check' });
+  const b = h('button', { type: 'button', class: 'secondary', dataset: { check: name } }, 'Check picture');
+  let url = null;
+  const hide = () => {
+    if (url) URL.revokeObjectURL(url);
+    url = null;
+    clear(out);
+    b.textContent = 'Check picture';
+  };
+  b.addEventListener('click', async () => {
+    if (url) return hide();
+    clear(out).append(h('p', { class: 'muted small' }, 'Opening the camera…'));
+    b.disabled = true;
+    try {
+      const r = await fetch(`/api/deployments/${d.id}/cameras/${encodeURIComponent(name)}/preview`, { cache: 'no-store', credentials: 'same-origin' });
+      if (!r.ok) {
+        const doc = await r.json().catch(() => null);
+        clear(out).append(h('p', { class: 'error', role: 'alert' }, doc && doc.error ? doc.error.message : `The camera could not be checked (${r.status}).`));
+        return;
+      }
+      const faces = Number(r.headers.get('X-Faces-Blurred') || 0);
+      url = URL.createObjectURL(await r.blob());
+      clear(out).append(h('figure', null,
+        h('img', { class: 'live-picture', src: url, alt: `Picture from camera ${name}, every face blurred` }),
+        h('figcaption', { class: 'muted small' }, `One picture, ${faces} face${faces === 1 ? '' : 's'} blurred. Nothing is searched or kept.`)));
+      b.textContent = 'Hide picture';
+    } catch (e) {
+      clear(out).append(h('p', { class: 'error', role: 'alert' }, `The camera could not be checked: ${e.message}`));
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return h('div', null, h('div', { class: 'actions left' }, b), out);
 }
 
 // ---------------------------------------------------------------- watchlist
