@@ -841,6 +841,13 @@ class LifecycleTest(ServerCase):
                     {"reason": "test over"}, 200)
         self.wait_running(dep, False, 10)
         self.expect(self.c["op.brown"], "GET", path, None, 409, "not_live")
+        # The monitor says why the camera stopped, and what it raised.
+        cam = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None,
+                          200)["cameras"][0]
+        self.assertEqual(cam["state"], "stopped")
+        self.assertIn("stopped with the deployment", cam["message"])
+        self.assertIn("alerts", cam)
+        self.assertIn("dropped", cam)
 
     def test_camera_preview_and_refusal(self):
         """Issue 15 item 7: a draft's camera is checked before authorisation:
@@ -903,6 +910,8 @@ class LifecycleTest(ServerCase):
             self.fail("the folder was not played through: %s" % m)
 
         first = frames_done(1)
+        m = self.expect(c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+        self.assertTrue(m["cameras"][0]["message"].startswith("ended"), m)
         # The folder ended; suspended and resumed, the camera plays it again.
         self.expect(c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep, {"reason": "check"}, 200)
         self.wait_running(dep, False, 30)

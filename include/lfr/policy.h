@@ -343,7 +343,9 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
 int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *name, const char *source, const char *location);
 /* The cameras with their counts so far: [{name, source, location, frames,
- * faces, compared}]. actor NULL: the system (the server's runner). */
+ * faces, compared, dropped, last_state, last_message, alerts}] (last_state
+ * and last_message: how its last run ended, "" before one has). actor
+ * NULL: the system (the server's runner). */
 int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                     json_t **out);
 /* Adds a camera's counts since its last report (the system, from the
@@ -351,6 +353,10 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
  * compared. Aggregates only (PRI-1); the published figures rest on them. */
 int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
                          int64_t frames, int64_t faces, int64_t compared, int64_t now_ms);
+/* How a camera's run ended (the system, when its pipeline stops): frames it
+ * dropped in that run, its last state and the reason. */
+int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
+                       int64_t dropped, const char *state, const char *message, int64_t now_ms);
 /* The reviewed watchlist of a deployment as a gallery for the engine's
  * embedder (ids are the entry ids in decimal). Refuses templates of
  * another model. The caller frees it, which wipes it. */

@@ -6,16 +6,20 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lfr/match.h"
 #include "lfr/media.h"
 
 /* A file or folder of images must be there and readable as video now,
- * not fail when the deployment goes live; a network camera or a device is
- * tried with its preview (it may not be reachable from here yet). */
+ * not fail when the deployment goes live; a network camera, a device or a
+ * FIFO is tried with its preview (it may not be reachable from here yet). */
 static int local_source_check(lfr_ctx *ctx, const char *name, const char *source)
 {
-    if (strstr(source, "://") || !strncmp(source, "/dev/", 5)) return LFR_OK;
+    struct stat sb;
+    if (strstr(source, "://") || !strncmp(source, "/dev/", 5) ||
+        (!stat(source, &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
+        return LFR_OK; /* a stream, a device, a FIFO: live */
     lfr_video_params vp = lfr_video_default_params();
     vp.live = 0;
     lfr_video *v = NULL;
@@ -85,9 +89,12 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     lfr_stmt *st = NULL;
     if ((rc = lfr_stmt_prepare(ctx, p->s,
                                "SELECT c.name, c.source, c.location, ifnull(k.frames,0), "
-                               "ifnull(k.faces,0), ifnull(k.compared,0) FROM cameras c LEFT JOIN "
-                               "camera_counts k ON k.deployment_id = c.deployment_id AND k.camera "
-                               "= c.name WHERE c.deployment_id = ? ORDER BY c.id",
+                               "ifnull(k.faces,0), ifnull(k.compared,0), ifnull(k.dropped,0), "
+                               "ifnull(k.last_state,''), ifnull(k.last_message,''), (SELECT "
+                               "COUNT(*) FROM alerts a WHERE a.deployment_id = c.deployment_id "
+                               "AND a.camera = c.name) FROM cameras c LEFT JOIN camera_counts k "
+                               "ON k.deployment_id = c.deployment_id AND k.camera = c.name WHERE "
+                               "c.deployment_id = ? ORDER BY c.id",
                                &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment))) {
         lfr_stmt_free(st);
@@ -99,11 +106,14 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
         /* A camera's password is the system's to use, nobody's to see. */
         if (actor) lfr_url_redact(lfr_stmt_text(st, 1), shown, sizeof shown);
         json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name", lfr_stmt_text(st, 0), "source",
-                           actor ? shown : lfr_stmt_text(st, 1), "location", lfr_stmt_text(st, 2),
-                           "frames", (json_int_t)lfr_stmt_int64(st, 3), "faces",
-                           (json_int_t)lfr_stmt_int64(st, 4), "compared",
-                           (json_int_t)lfr_stmt_int64(st, 5)));
+            arr,
+            json_pack(
+                "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:I}", "name", lfr_stmt_text(st, 0), "source",
+                actor ? shown : lfr_stmt_text(st, 1), "location", lfr_stmt_text(st, 2), "frames",
+                (json_int_t)lfr_stmt_int64(st, 3), "faces", (json_int_t)lfr_stmt_int64(st, 4),
+                "compared", (json_int_t)lfr_stmt_int64(st, 5), "dropped",
+                (json_int_t)lfr_stmt_int64(st, 6), "last_state", lfr_stmt_text(st, 7),
+                "last_message", lfr_stmt_text(st, 8), "alerts", (json_int_t)lfr_stmt_int64(st, 9)));
     }
     lfr_stmt_free(st);
     if (rc < 0) {
@@ -112,6 +122,28 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     }
     *out = arr;
     return LFR_OK;
+}
+
+int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
+                       int64_t dropped, const char *state, const char *message, int64_t now_ms)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(
+        ctx, p->s,
+        "INSERT INTO camera_counts (deployment_id, camera, dropped, last_state, last_message, "
+        "updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET dropped = dropped + "
+        "excluded.dropped, last_state = excluded.last_state, last_message = excluded.last_message, "
+        "updated_ms = excluded.updated_ms",
+        &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, camera)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 3, dropped < 0 ? 0 : dropped)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 4, state)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 5, message)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 6, now_ms)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    return rc;
 }
 
 int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,

@@ -213,7 +213,18 @@ enum MHD_Result api_deployment_monitor(request *r)
             running |= json_equal(json_object_get(l, "name"), json_object_get(c, "name"));
         }
         if (!running) {
+            /* Why it is not running: how its last run ended, if it ran. */
+            const char *last = json_string_value(json_object_get(c, "last_state"));
+            const char *msg = json_string_value(json_object_get(c, "last_message"));
+            char why[700];
+            if (last && *last)
+                snprintf(why, sizeof why, "%s%s%s", last, msg && *msg ? ": " : "", msg ? msg : "");
+            else
+                snprintf(why, sizeof why, "not started yet");
             json_object_set_new(c, "state", json_string("stopped"));
+            json_object_set_new(c, "message", json_string(why));
+            json_object_del(c, "last_state");
+            json_object_del(c, "last_message");
             json_array_append(live, c);
         }
     }

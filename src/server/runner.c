@@ -474,10 +474,22 @@ static void live_halt(live *l)
     pthread_join(l->thread, NULL);
 }
 
-/* Writes a halted pipeline's last counts and frees it; db lock held. */
+/* Writes a halted pipeline's last counts, and how each camera's run ended,
+ * and frees it; db lock held. */
 static void live_retire(runner *r, live *l, int64_t now)
 {
     flush_counts(r, l, now);
+    for (int i = 0; i < l->n_cams && !l->walk_test; i++) {
+        camera_view *v = &l->cams[i];
+        /* Still running when halted: the deployment stopped it. */
+        int ended_itself = !strcmp(v->state, "ended") || !strcmp(v->state, "failed");
+        lfr_camera_stopped(r->ctx, r->srv->policy, l->deployment, v->name, v->last.frames_dropped,
+                           ended_itself ? v->state : "stopped",
+                           ended_itself ? v->message
+                                        : "stopped with the deployment (stopped, suspended or "
+                                          "past its end time)",
+                           now);
+    }
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < r->n_lives; i++)
         if (r->lives[i] == l) r->lives[i] = r->lives[--r->n_lives];

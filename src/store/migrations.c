@@ -212,6 +212,12 @@ const char *const store_migrations[] = {
     "  evidence TEXT NOT NULL,"
     "  set_by INTEGER NOT NULL REFERENCES users(id),"
     "  set_ms INTEGER NOT NULL);",
+
+    /* 10: how a camera's last run ended (the monitor says why it stopped,
+     * issue 15): frames it dropped, its last state and the reason. */
+    "ALTER TABLE camera_counts ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE camera_counts ADD COLUMN last_state TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE camera_counts ADD COLUMN last_message TEXT NOT NULL DEFAULT '';",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
