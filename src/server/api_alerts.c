@@ -114,15 +114,8 @@ enum MHD_Result api_events(request *r)
     int rc = lfr_actor_need(r->ctx, &r->sess.actor, LFR_ROLE_OPERATOR | LFR_ROLE_ENGAGEMENT,
                             "the event stream");
     if (rc) return reply_rc(r, rc);
-    struct MHD_Response *resp = events_response(r->srv->events, r->srv, r->sess.token);
-    if (!resp) return reply_error(r, 500, "internal", "out of memory");
-    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    r->replied = 1;
-    return ret;
+    return reply_stream(r, events_response(r->srv->events, r->srv, r->sess.token),
+                        "text/event-stream");
 }
 
 enum MHD_Result api_audit_list(request *r)

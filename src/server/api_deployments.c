@@ -263,14 +263,7 @@ enum MHD_Result api_deployment_live(request *r)
                            camera);
     struct MHD_Response *resp = feeds_response(r->srv, r->ids[0], camera, r->sess.actor.name);
     if (!resp) return reply_error(r, 503, "busy", "too many cameras are being watched at once");
-    MHD_add_response_header(resp, "Content-Type", "multipart/x-mixed-replace; boundary=lfrframe");
-    MHD_add_response_header(resp, "Cache-Control", "no-store, no-cache, must-revalidate, private");
-    MHD_add_response_header(resp, "Pragma", "no-cache");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    r->replied = 1;
-    return ret;
+    return reply_stream(r, resp, "multipart/x-mixed-replace; boundary=lfrframe");
 }
 
 #define PREVIEW_TIMEOUT_MS 5000
@@ -354,14 +347,8 @@ enum MHD_Result api_deployment_preview(request *r)
     char faces[16];
     snprintf(faces, sizeof faces, "%d", pic.faces);
     struct MHD_Response *resp = picture_response(&pic);
-    if (!resp) return reply_error(r, 500, "internal", "out of memory");
-    MHD_add_response_header(resp, "Content-Type", "image/jpeg");
-    MHD_add_response_header(resp, "Cache-Control", "no-store, no-cache, must-revalidate, private");
-    MHD_add_response_header(resp, "X-Faces-Blurred", faces);
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    r->replied = 1;
-    return ret;
+    if (resp) MHD_add_response_header(resp, "X-Faces-Blurred", faces);
+    return reply_stream(r, resp, "image/jpeg");
 }
 
 /* The threshold floor (DEP-6): anyone logged in may read it; an

@@ -206,6 +206,10 @@ int gate_enter(gate *g); /* 1: go ahead (then gate_leave); 0: full */
 void gate_leave(gate *g);
 /* Maps a library error (message in r->ctx) to a status and error body. */
 enum MHD_Result reply_rc(request *r, int rc);
+/* A response made elsewhere (a stream, a picture sent from its own
+ * buffer), 200 with its type and the API's headers (no-store...); NULL is
+ * answered 500. */
+enum MHD_Result reply_stream(request *r, struct MHD_Response *resp, const char *type);
 enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const void *data,
                             size_t len);
 enum MHD_Result reply_ok(request *r); /* 200 {"ok": true} */

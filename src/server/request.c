@@ -54,6 +54,15 @@ static enum MHD_Result queue(request *r, unsigned status, struct MHD_Response *r
     return ret;
 }
 
+enum MHD_Result reply_stream(request *r, struct MHD_Response *resp, const char *type)
+{
+    if (!resp) return reply_error(r, 500, "internal", "out of memory");
+    MHD_add_response_header(resp, "Content-Type", type);
+    /* A proxy in front must pass each part on as it comes. */
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    return queue(r, 200, resp);
+}
+
 enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const void *data,
                             size_t len)
 {
