@@ -479,9 +479,15 @@ async function run() {
   await shot(eng.page, '14-engagement-done-phone');
 
   // Stop (operator), then the closing report and the sign-off (superintendent).
+  // Stopping cannot be undone: the console asks first (issue 15).
+  const asked = [];
+  mon.once('dialog', async (dlg) => { asked.push(dlg.message()); await dlg.accept(); });
   await mon.fill('#stop-reason', 'Operation finished');
   await mon.click('#stop-button');
   await mon.waitForSelector('h1 .state-ended');
+  assert.match(asked.join(' '), /^Stop deployment \d+\? .*cannot be started again/);
+  // Times in UK local time with the zone named.
+  assert.match(await mon.textContent('main'), /ended \d{1,2} \w{3} \d{4}, \d{2}:\d{2} (GMT|BST)/);
   log('stopped');
   await supt.page.goto(`${base}/#/deployments/${depId}/report`);
   await supt.page.waitForSelector('#closing-report dl, #closing-report table');
@@ -519,6 +525,17 @@ async function run() {
   await phone.page.goto(`${base}/#/deployments/${depId}/application`);
   await phone.page.waitForSelector('#locations');
   await shot(phone.page, '20-application-phone', false);
+  // A control room's dark theme, when the system asks for one.
+  const darkCtx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+  const dark = { ctx: darkCtx, page: await darkCtx.newPage() };
+  dark.page.on('pageerror', (e) => errors.push(`dark: ${e.message}`));
+  await signIn(dark, 'op');
+  await dark.page.goto(`${base}/#/deployments/${depId}/monitor`);
+  await dark.page.waitForSelector('#monitor');
+  const bg = await dark.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const [r, g, b2] = bg.match(/\d+/g).map(Number);
+  assert.ok(r + g + b2 < 150, `the dark theme's background is dark: ${bg}`);
+  await shot(dark.page, '21-monitor-dark');
 
   assert.deepEqual(errors, [], 'no script errors in the pages');
 }

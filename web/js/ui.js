@@ -36,13 +36,18 @@ export function clear(el) {
 let uid = 0;
 export const newId = (p) => `${p}-${++uid}`;
 
-// "2026-12-01 09:00 UTC" from Unix ms.
+// "5 Dec 2026, 09:00 GMT" from Unix ms: UK local time (Europe/London),
+// the zone named (GMT or BST), as officers read clocks.
+const UK_TIME = {};
 export function fmtTime(ms, seconds = false) {
   if (ms === undefined || ms === null) return '';
   const d = new Date(ms);
   if (isNaN(d)) return '';
-  const s = d.toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, seconds ? 19 : 16)} UTC`;
+  const key = seconds ? 's' : 'm';
+  UK_TIME[key] ||= new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric',
+    hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), timeZoneName: 'short' });
+  return UK_TIME[key].format(d);
 }
 
 // "2026-12-01T09:00Z" (the form the API takes) from Unix ms.

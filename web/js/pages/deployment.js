@@ -293,7 +293,8 @@ function figure(title, value, note, cls = '') {
   return h('div', { class: `figure ${cls}` }, h('div', { class: 'fig-title' }, title), h('div', { class: 'fig-value' }, value), note ? h('div', { class: 'fig-note' }, note) : null);
 }
 
-function reasonForm(idp, text, action, onDone, danger = true) {
+// confirmText: asked before an act that cannot be undone (stop, cancel).
+function reasonForm(idp, text, action, onDone, danger = true, confirmText = null) {
   const box = messageBox();
   const rid = `${idp}-reason`;
   const reason = h('input', { id: rid, required: true, placeholder: 'Reason (recorded in the audit log)' });
@@ -302,6 +303,7 @@ function reasonForm(idp, text, action, onDone, danger = true) {
     h('div', { class: 'row' }, h('div', { class: 'field grow' }, h('label', { for: rid }, `Reason to ${text.toLowerCase()}`), reason), h('div', { class: 'field' }, b)));
   f.addEventListener('submit', (e) => {
     e.preventDefault();
+    if (confirmText && reason.value.trim() && !confirm(confirmText)) return;
     busy(b, box, async () => {
       await action(reason.value.trim());
       await onDone();
@@ -362,7 +364,7 @@ async function authorise(body, ctx, d, refresh) {
         const f = fl.find((x) => x.name === k);
         return [h('dt', null, label(f ? f.meaning : k)), h('dd', null, rec[k] ?? '-')];
       }),
-      h('dt', null, 'window (UTC)'), h('dd', null, rec.start ? `${fmtTime(rec.start)} to ${fmtTime(rec.end)}` : '-'),
+      h('dt', null, 'window (UK time)'), h('dd', null, rec.start ? `${fmtTime(rec.start)} to ${fmtTime(rec.end)}` : '-'),
       h('dt', null, 'locations'), h('dd', null, (d.locations || []).map((l) => l.name + (l.sensitive ? ' (sensitive)' : '')).join('; ') || '-'),
       h('dt', null, 'cameras'), h('dd', null, (d.cameras || []).map((c) => c.name).join(', ') || '-'),
       h('dt', null, 'public notice'), h('dd', null, rec.public_notice || (rec.critical_threat_exemption ? `exemption: ${rec.critical_threat_exemption} (approved by ${rec.exemption_approved_by || '?'})` : '-')),
@@ -414,7 +416,8 @@ async function authorise(body, ctx, d, refresh) {
     });
     act.append(h('h3', null, 'While it runs'), tf,
       ...(d.state === 'live' ? [reasonForm('suspend', 'Suspend', (r) => api.post(`/api/deployments/${d.id}/suspend`, { reason: r }), refresh)] : []),
-      reasonForm('cancel', 'Cancel', (r) => api.post(`/api/deployments/${d.id}/cancel`, { reason: r }), refresh));
+      reasonForm('cancel', 'Cancel', (r) => api.post(`/api/deployments/${d.id}/cancel`, { reason: r }), refresh, true,
+        `Cancel deployment ${d.id}? It cannot be authorised or started again, and its watchlist is destroyed.`));
   }
   if (d.state === 'ended') act.appendChild(signOff(d, refresh, box));
 }
@@ -446,7 +449,8 @@ async function monitor(body, ctx, d, refresh) {
     const rec = d.record || {};
     controls.append(h('p', null, `Authorised for ${fmtTime(rec.start)} to ${fmtTime(rec.end)}. Cameras process frames only while it is live and inside that window (DEP-5).`), h('div', { class: 'actions' }, b));
   } else if (d.state === 'live') {
-    controls.append(reasonForm('stop', 'Stop', (r) => api.post(`/api/deployments/${d.id}/stop`, { reason: r }), refresh));
+    controls.append(reasonForm('stop', 'Stop', (r) => api.post(`/api/deployments/${d.id}/stop`, { reason: r }), refresh, true,
+      `Stop deployment ${d.id}? Its cameras stop, it cannot be started again, and its watchlist is destroyed.`));
   } else {
     controls.append(h('p', null, 'State: ', stateBadge(d.state)));
   }

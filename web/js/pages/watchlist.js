@@ -66,12 +66,16 @@ export async function renderWatchlist(body, ctx, d, refresh) {
   for (const e of entries) {
     const ebox = messageBox();
     const actions = h('div', { class: 'actions' });
-    const act = (text, path, cls, id) => {
+    // confirmText: asked first when the act cannot be undone.
+    const act = (text, path, cls, id, confirmText = null) => {
       const b = h('button', { type: 'button', class: cls, id }, text);
-      b.addEventListener('click', () => busy(b, ebox, async () => {
-        await api.post(path);
-        await refresh();
-      }));
+      b.addEventListener('click', () => {
+        if (confirmText && !confirm(confirmText)) return;
+        busy(b, ebox, async () => {
+          await api.post(path);
+          await refresh();
+        });
+      });
       actions.appendChild(b);
     };
     if (!e.destroyed) {
@@ -79,7 +83,8 @@ export async function renderWatchlist(body, ctx, d, refresh) {
       if ((ctx.hasRole('reviewer') || ctx.hasRole('authoriser')) && (SECOND.has(e.category) || e.child) && !e.approved)
         act('Second approval', `/api/watchlist/${e.id}/approve`, 'secondary', `approve-${e.id}`);
       if ((ctx.hasRole('applicant') && ['draft', 'submitted'].includes(d.state)) || (ctx.hasRole('reviewer') && !e.reviewed))
-        act('Remove', `/api/watchlist/${e.id}/remove`, 'danger secondary', `remove-${e.id}`);
+        act('Remove', `/api/watchlist/${e.id}/remove`, 'danger secondary', `remove-${e.id}`,
+          `Remove ${e.person_ref} from the watchlist? The entry's photo and template are destroyed.`);
     }
     const img = canPhoto && !e.destroyed
       ? h('img', { src: `/api/watchlist/${e.id}/photo`, alt: `Watchlist photo of ${e.person_ref}`, class: 'thumb', loading: 'lazy', width: 96, height: 96 })
