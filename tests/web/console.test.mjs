@@ -512,7 +512,16 @@ async function run() {
   await pcc.page.click(`#report-${depId} summary`);
   await pcc.page.waitForSelector(`#report-${depId} dl, #report-${depId} table`);
   if (await pcc.page.$('#oversight .msg-error')) log(`note: ${await pcc.page.textContent('#oversight .msg-error')}`);
-  else await pcc.page.waitForSelector('#oversight dl, #oversight table');
+  else {
+    // Laid out for its reader (issue 15): figures, rates with intervals, a
+    // row per deployment; no raw keys, no column a letter wide.
+    await pcc.page.waitForSelector('#oversight-deployments-table tbody tr');
+    assert.match(await pcc.page.textContent('#oversight-rates'), /False alerts per 1,000 faces/);
+    assert.match(await pcc.page.textContent('#oversight-deployments-table'), /No\. \d+ Hamilton walk test/);
+    assert.doesNotMatch(await pcc.page.textContent('#oversight'), /per 1000 faces lo|_hi\b|_lo\b/);
+    const narrow = await pcc.page.$$eval('#oversight th', (ths) => ths.filter((t) => t.getBoundingClientRect().width < 24).length);
+    assert.equal(narrow, 0, 'no column a letter wide');
+  }
   assert.equal(await pcc.page.$$eval('img', (i) => i.length), 0, 'no image on the oversight page');
   await shot(pcc.page, '18-oversight');
 
