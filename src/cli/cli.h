@@ -55,7 +55,7 @@ typedef struct engine_opts {
  * last line with the time taken. what: "embedding"; unit: "images". */
 typedef struct cli_progress {
     const char *cmd, *what, *unit;
-    int tty, shown;
+    int tty;
     double start_s, last_s;
 } cli_progress;
 void cli_progress_start(cli_progress *p, const char *cmd, const char *what, const char *unit);

@@ -47,7 +47,6 @@ void cli_progress_update(cli_progress *p, long done, long total)
     int last = done >= total;
     if (!last && t - p->last_s < (p->tty ? TTY_REDRAW_S : LOG_EVERY_S)) return;
     p->last_s = t;
-    p->shown = 1;
     double elapsed = t - p->start_s;
     double rate = elapsed > 0 ? done / elapsed : 0;
     double frac = total > 0 ? (double)done / (double)total : 1;
