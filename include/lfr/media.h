@@ -13,8 +13,9 @@
 typedef struct lfr_image {
     int width;
     int height;
-    uint8_t *rgb; /* owned: width * height * 3 bytes */
-    int locked;   /* rgb is locked scratch (lfr_image_new_locked) */
+    uint8_t *rgb;                /* owned: width * height * 3 bytes */
+    int locked;                  /* rgb is locked scratch (lfr_image_new_locked) */
+    struct lfr_frame_pool *pool; /* a video frame's: rgb goes back to its source's pool */
 } lfr_image;
 
 /* Limits applied before any pixel memory is allocated. */

@@ -57,11 +57,6 @@ int lfr_image_new_locked(lfr_ctx *ctx, int w, int h, lfr_image **out)
     return image_alloc(ctx, w, h, 1, out); /* locked blocks come zeroed */
 }
 
-int lfr_media_image_alloc(lfr_ctx *ctx, int w, int h, lfr_image **out)
-{
-    return image_alloc(ctx, w, h, 0, out);
-}
-
 int lfr_media_image_like(lfr_ctx *ctx, const lfr_image *src, lfr_image **out)
 {
     return src->locked ? lfr_image_new_locked(ctx, src->width, src->height, out)
@@ -71,7 +66,9 @@ int lfr_media_image_like(lfr_ctx *ctx, const lfr_image *src, lfr_image **out)
 void lfr_image_free(lfr_image *img)
 {
     if (!img) return;
-    if (img->locked)
+    if (img->pool)
+        lfr_frame_pool_give(img->pool, img->rgb, img->width, img->height);
+    else if (img->locked)
         lfr_scratch_free(img->rgb);
     else if (img->rgb)
         lfr_wipe_free(img->rgb, image_bytes(img));

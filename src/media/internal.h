@@ -10,9 +10,18 @@
 int lfr_media_check_size(lfr_ctx *ctx, const char *what, int64_t w, int64_t h,
                          const lfr_decode_params *p);
 
-/* A new image whose pixels are not initialised: for decoders that write
- * every pixel (a decoded video frame is 6 MB to clear for nothing). */
-int lfr_media_image_alloc(lfr_ctx *ctx, int w, int h, lfr_image **out);
+/* A video source's reusable frame blocks (frame_pool.c). The source holds
+ * the pool from _new to _close; each frame taken holds it until
+ * lfr_image_free gives its block back (wiped). */
+typedef struct lfr_frame_pool lfr_frame_pool;
+int lfr_frame_pool_new(lfr_frame_pool **out);
+void lfr_frame_pool_close(lfr_frame_pool *pool);
+/* A frame of w x h whose pixels are not initialised; the block has a spare
+ * row after them (lfr_frame_pool_block_bytes) and is 64-byte aligned. */
+int lfr_frame_pool_take(lfr_frame_pool *pool, int w, int h, lfr_image **out);
+void lfr_frame_pool_give(lfr_frame_pool *pool, uint8_t *block, int w, int h);
+size_t lfr_frame_pool_block_bytes(int w, int h);
+
 /* A new zeroed image of src's size, locked when src is (a crop's copies
  * are crops too). */
 int lfr_media_image_like(lfr_ctx *ctx, const lfr_image *src, lfr_image **out);

@@ -35,7 +35,8 @@ struct lfr_video {
     atomic_int stop;
     pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t changed;
-    lfr_image *slot; /* the waiting frame, owned */
+    lfr_frame_pool *pool; /* the frames' pixel blocks */
+    lfr_image *slot;      /* the waiting frame, owned */
     lfr_frame_info slot_info;
     lfr_camera_state state;
     int end_code; /* LFR_EEND, or the failure code */
@@ -140,7 +141,8 @@ typedef struct ff {
     AVCodecContext *dec;
     struct SwsContext *sws;
     /* swscale's vector code writes past the end of rows that are not padded
-     * to its alignment, so it converts into this padded buffer first. */
+     * to its alignment, so a frame whose rows are not converts into this
+     * padded buffer first. */
     uint8_t *rgb[4];
     int rgb_stride[4];
     int rgb_w, rgb_h;
@@ -237,7 +239,9 @@ static int ff_open(lfr_video *v, ff *f, char *err, size_t err_len)
     return LFR_OK;
 }
 
-/* Converts the decoded frame to a new RGB image. */
+/* Converts the decoded frame to RGB in a frame from the pool: straight
+ * into it when its rows keep swscale's alignment (1920, 1280 and 640 wide
+ * do), else through the padded buffer. */
 static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
 {
     AVFrame *fr = f->frame;
@@ -252,7 +256,9 @@ static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
         snprintf(err, err_len, "cannot convert pixel format %d", fr->format);
         return LFR_EFORMAT;
     }
-    if (!f->rgb[0] || f->rgb_w != fr->width || f->rgb_h != fr->height) {
+    int row = fr->width * 3;
+    int direct = row % 64 == 0;
+    if (!direct && (!f->rgb[0] || f->rgb_w != fr->width || f->rgb_h != fr->height)) {
         if (f->rgb[0]) {
             lfr_wipe(f->rgb[0], f->rgb_bytes);
             av_freep(&f->rgb[0]);
@@ -268,15 +274,22 @@ static int ff_to_image(ff *f, lfr_image **out, char *err, size_t err_len)
         f->rgb_h = fr->height;
     }
     lfr_image *img = NULL;
-    if (lfr_media_image_alloc(NULL, fr->width, fr->height, &img)) {
+    if (lfr_frame_pool_take(f->v->pool, fr->width, fr->height, &img)) {
         snprintf(err, err_len, "out of memory for a %dx%d frame", fr->width, fr->height);
         return LFR_ENOMEM;
     }
-    sws_scale(f->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, f->rgb,
-              f->rgb_stride);
-    size_t row = (size_t)fr->width * 3;
-    for (int y = 0; y < fr->height; y++)
-        memcpy(img->rgb + (size_t)y * row, f->rgb[0] + (size_t)y * f->rgb_stride[0], row);
+    if (direct) {
+        uint8_t *dst[4] = {img->rgb, NULL, NULL, NULL};
+        int dst_stride[4] = {row, 0, 0, 0};
+        sws_scale(f->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst,
+                  dst_stride);
+    } else {
+        sws_scale(f->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, f->rgb,
+                  f->rgb_stride);
+        for (int y = 0; y < fr->height; y++)
+            memcpy(img->rgb + (size_t)y * row, f->rgb[0] + (size_t)y * f->rgb_stride[0],
+                   (size_t)row);
+    }
     *out = img;
     return LFR_OK;
 }
@@ -533,7 +546,8 @@ int lfr_video_open(lfr_ctx *ctx, const char *url, const lfr_video_params *p, lfr
         p->reconnect_max_ms < p->reconnect_min_ms || p->max_pixels < 1 || p->plays < 1)
         return lfr_fail(ctx, LFR_EINVAL, "%s: video parameters out of range", shown);
     lfr_video *v = lfr_calloc(1, sizeof *v);
-    if (!v || !(v->url = lfr_strdup(url))) {
+    if (!v || !(v->url = lfr_strdup(url)) || lfr_frame_pool_new(&v->pool)) {
+        if (v) lfr_free(v->url);
         lfr_free(v);
         return lfr_fail(ctx, LFR_ENOMEM, "%s: out of memory", shown);
     }
@@ -651,6 +665,7 @@ void lfr_video_free(lfr_video *v)
     pthread_mutex_unlock(&v->lock);
     if (v->thread_started) pthread_join(v->thread, NULL);
     lfr_image_free(v->slot);
+    lfr_frame_pool_close(v->pool); /* frames still out keep it until freed */
     for (int i = 0; i < v->n_files; i++)
         lfr_free(v->files[i]);
     lfr_free(v->files);

@@ -450,10 +450,11 @@ static int cmp_view_wanted(const void *a, const void *b)
 
 /* Embeds the views the tracks want, most needed first. A camera that drops
  * frames (live, or a file in real time) stops once its next frame is
- * waiting, after one view at least: the views left are still wanted on a
- * later frame, while a dropped frame loses every face in it, its tracking
- * and the views it held. A file read at full speed waits, so it gets every
- * view. */
+ * waiting: the views left are still wanted on a later frame, while a
+ * dropped frame loses every face in it, its tracking and the views it held.
+ * Only a face never searched yet goes ahead of the waiting frame (one a
+ * frame), so a busy camera still searches everyone it sees. A file read at
+ * full speed waits, so it gets every view. */
 static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lfr_frame_info *info,
                        int64_t now_ms, lfr_face *faces, float *tpl, int dim)
 {
@@ -471,7 +472,7 @@ static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lf
     }
     qsort(wanted, (size_t)n_wanted, sizeof *wanted, cmp_view_wanted);
     for (int i = 0; i < n_wanted && rc == LFR_OK; i++) {
-        if (i > 0 && lfr_video_behind(c->video)) {
+        if ((i > 0 || wanted[i].embeds > 0) && lfr_video_behind(c->video)) {
             pthread_mutex_lock(&c->p->lock);
             c->p->stats.views_deferred += n_wanted - i;
             c->stats.views_deferred += n_wanted - i;
