@@ -160,6 +160,11 @@ const char *lfr_camera_state_name(lfr_camera_state s);
  * what it does before its next lfr_video_next costs a frame. Always 0 for
  * a file read at full speed, which waits for its consumer. Thread-safe. */
 int lfr_video_behind(lfr_video *v);
+/* When the next frame is expected (lfr_now_us's clock): the last frame's
+ * arrival plus one frame interval at the source's rate (25 fps if
+ * unknown). 0 for a file read at full speed, which has no such time.
+ * Thread-safe. */
+int64_t lfr_video_next_due_us(lfr_video *v);
 void lfr_video_stats_get(lfr_video *v, lfr_video_stats *out);
 /* Stops the decode thread and frees; pending frames are wiped. */
 void lfr_video_free(lfr_video *v);

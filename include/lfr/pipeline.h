@@ -37,7 +37,9 @@ typedef struct lfr_pipeline lfr_pipeline;
 
 typedef struct lfr_pipeline_params {
     float threshold;          /* alert when the track's template scores >= this (default 0.45) */
-    int detect_long_side_px;  /* detector input: frames scaled so the long side is this (960) */
+    int detect_native_max_px; /* detector input: a frame whose long side is at most this is
+                                 searched at its own size (960) */
+    int detect_long_side_px;  /* and a larger one scaled so its long side is this (640) */
     float min_eye_px;         /* usable view: inter-eye distance at least (16 px) */
     float max_yaw_deg;        /* and |yaw| at most (40) */
     float max_pitch_deg;      /* and |pitch| at most (35) */
@@ -51,6 +53,8 @@ typedef struct lfr_pipeline_params {
 } lfr_pipeline_params;
 
 lfr_pipeline_params lfr_pipeline_default_params(void);
+/* The detector's input size for a w x h frame under p (at least 16 x 16). */
+void lfr_pipeline_detect_size(const lfr_pipeline_params *p, int w, int h, int *in_w, int *in_h);
 
 /* An alert: a possible match for a person to review (REQUIREMENTS PRI-4). */
 typedef struct lfr_alert {

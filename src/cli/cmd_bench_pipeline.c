@@ -239,7 +239,7 @@ int bench_pipeline(int argc, char **argv)
             break;
         }
         lfr_pipeline_params pp = lfr_pipeline_default_params();
-        if (detect) pp.detect_long_side_px = detect;
+        if (detect) pp.detect_long_side_px = pp.detect_native_max_px = detect;
         rc = lfr_pipeline_new(ctx, engine, g, &pp, NULL, NULL, &p);
         lfr_video_params vp = lfr_video_default_params();
         vp.realtime = realtime;

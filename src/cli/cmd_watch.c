@@ -152,6 +152,7 @@ int cli_watch_option(const char *cmd, int c, const char *arg, watch_setup *w)
     case 'd':
         if (cli_parse_int(arg, 64, 4096, &w->pp.detect_long_side_px))
             return cli_usage(cmd, "--detect-size needs a number of pixels 64..4096");
+        w->pp.detect_native_max_px = w->pp.detect_long_side_px; /* every frame to this size */
         return 0;
     default:
         return 1;

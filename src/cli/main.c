@@ -81,7 +81,9 @@ const cli_command cli_commands[] = {
      "raises at most one alert; an identity alerted on a camera is not alerted\n"
      "there again within 30 s. Every photo goes through the enrolment gate (WL-5);\n"
      "a refused one stops the run, or with --skip-refused is named on stderr and\n"
-     "left out (an evaluation over a photo set you do not curate).\n"},
+     "left out (an evaluation over a photo set you do not curate). Frames up to\n"
+     "960 px long are searched for faces at their own size, larger ones shrunk to\n"
+     "640; --detect-size PX searches every frame at PX.\n"},
     {"user", cmd_user,
      "add, list, disable or enable users, change their roles; reset a password on the host",
      "usage: lfr user add NAME --roles R1,R2 [--rank RANK] [--as ADMIN] [--db PATH]\n"

@@ -38,6 +38,7 @@ struct lfr_video {
     lfr_frame_pool *pool; /* the frames' pixel blocks */
     lfr_image *slot;      /* the waiting frame, owned */
     lfr_frame_info slot_info;
+    int64_t last_arrival_us; /* when the newest frame was delivered */
     lfr_camera_state state;
     int end_code; /* LFR_EEND, or the failure code */
     char msg[768];
@@ -107,6 +108,7 @@ static void deliver(lfr_video *v, lfr_image *img, const lfr_frame_info *info)
     }
     v->slot = img;
     v->slot_info = *info;
+    v->last_arrival_us = info->captured_us;
     if (v->state != LFR_CAM_RUNNING) {
         /* Running again: the error that made it reconnect is over. */
         v->state = LFR_CAM_RUNNING;
@@ -647,6 +649,16 @@ int lfr_video_behind(lfr_video *v)
     int waiting = v->slot != NULL;
     pthread_mutex_unlock(&v->lock);
     return waiting;
+}
+
+int64_t lfr_video_next_due_us(lfr_video *v)
+{
+    if (!v->live && !v->p.realtime) return 0;
+    pthread_mutex_lock(&v->lock);
+    double fps = v->stats.fps > 1 && v->stats.fps < 1000 ? v->stats.fps : 25.0;
+    int64_t due = v->last_arrival_us ? v->last_arrival_us + (int64_t)(1e6 / fps) : 0;
+    pthread_mutex_unlock(&v->lock);
+    return due;
 }
 
 void lfr_video_stats_get(lfr_video *v, lfr_video_stats *out)

@@ -179,12 +179,9 @@ int lfr_camera_preview(lfr_ctx *ctx, const lfr_engine *engine, const char *url, 
         /* The live pipeline's scale and its weaker detections too: any
          * face it could see is blurred. */
         lfr_pipeline_params pp = lfr_pipeline_default_params();
-        int long_side = frame->width > frame->height ? frame->width : frame->height;
-        float s =
-            long_side > pp.detect_long_side_px ? (float)pp.detect_long_side_px / long_side : 1;
-        int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
-        rc = lfr_engine_detect_at(ctx, engine, frame, in_w < 16 ? 16 : in_w, in_h < 16 ? 16 : in_h,
-                                  pp.tracker.low_score, &faces, &n);
+        int in_w, in_h;
+        lfr_pipeline_detect_size(&pp, frame->width, frame->height, &in_w, &in_h);
+        rc = lfr_engine_detect_at(ctx, engine, frame, in_w, in_h, pp.tracker.low_score, &faces, &n);
     }
     live_face *lf = NULL;
     if (rc == LFR_OK && !(lf = lfr_calloc((size_t)(n ? n : 1), sizeof *lf)))

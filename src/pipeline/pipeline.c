@@ -51,6 +51,7 @@ typedef struct camera {
     int64_t clock_ms, last_pts_ms, last_captured_us;
     int clock_started;
     int64_t last_live_us;     /* when the live view last went out */
+    int64_t view_cost_us;     /* a view's wall time lately (a moving average) */
     lfr_pipeline_stats stats; /* this camera's share, under the pipeline's lock */
 } camera;
 
@@ -83,7 +84,8 @@ lfr_pipeline_params lfr_pipeline_default_params(void)
 {
     /* Keep in step with the comments in lfr/pipeline.h. */
     lfr_pipeline_params p = {.threshold = 0.45f,
-                             .detect_long_side_px = 960,
+                             .detect_native_max_px = 960,
+                             .detect_long_side_px = 640,
                              .min_eye_px = 16.0f,
                              .max_yaw_deg = 40.0f,
                              .max_pitch_deg = 35.0f,
@@ -104,8 +106,8 @@ int lfr_pipeline_new(lfr_ctx *ctx, const lfr_engine *engine, lfr_gallery *galler
     lfr_pipeline_params d = lfr_pipeline_default_params();
     if (!p) p = &d;
     if (!(p->threshold > -1 && p->threshold <= 1) || p->detect_long_side_px < 64 ||
-        p->max_embeds_per_track < 1 || p->embed_interval_ms < 0 || p->repeat_alert_ms < 0 ||
-        p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
+        p->detect_native_max_px < 64 || p->max_embeds_per_track < 1 || p->embed_interval_ms < 0 ||
+        p->repeat_alert_ms < 0 || p->crop_jpeg_quality < 1 || p->crop_jpeg_quality > 100)
         return lfr_fail(ctx, LFR_EINVAL, "pipeline parameters out of range");
     if (lfr_gallery_dim(gallery) != lfr_engine_embedding_size(engine))
         return lfr_fail(ctx, LFR_EMODEL,
@@ -420,16 +422,30 @@ static int64_t frame_clock(camera *c, const lfr_frame_info *info)
     return c->clock_ms;
 }
 
-/* The frame's faces, the frame scaled to the detector's long side. */
+/* Frames up to 960 px are searched whole: smaller footage has no pixels to
+ * spare. A larger frame (720p, 1080p) is shrunk to 640: on the walk-by
+ * videos and the 1080p walking clip that loses under 0.5% of the faces
+ * large enough to recognise, and halves the detector's time (see
+ * docs/benchmarks.md). */
+void lfr_pipeline_detect_size(const lfr_pipeline_params *p, int w, int h, int *in_w, int *in_h)
+{
+    int long_side = w > h ? w : h;
+    float s = long_side > p->detect_native_max_px ? (float)p->detect_long_side_px / long_side : 1;
+    if (s > 1) s = 1;
+    *in_w = (int)lroundf(w * s);
+    *in_h = (int)lroundf(h * s);
+    if (*in_w < 16) *in_w = 16;
+    if (*in_h < 16) *in_h = 16;
+}
+
+/* The frame's faces, at the detector's size for it. */
 static int find_faces(camera *c, lfr_ctx *ctx, const lfr_image *frame, lfr_face **faces, int *n)
 {
     lfr_pipeline *p = c->p;
-    int long_side = frame->width > frame->height ? frame->width : frame->height;
-    float s =
-        long_side > p->p.detect_long_side_px ? (float)p->p.detect_long_side_px / long_side : 1;
-    int in_w = (int)lroundf(frame->width * s), in_h = (int)lroundf(frame->height * s);
-    return lfr_engine_detect_at(ctx, p->engine, frame, in_w < 16 ? 16 : in_w, in_h < 16 ? 16 : in_h,
-                                p->p.tracker.low_score, faces, n);
+    int in_w, in_h;
+    lfr_pipeline_detect_size(&p->p, frame->width, frame->height, &in_w, &in_h);
+    return lfr_engine_detect_at(ctx, p->engine, frame, in_w, in_h, p->p.tracker.low_score, faces,
+                                n);
 }
 
 typedef struct view_wanted {
@@ -448,13 +464,21 @@ static int cmp_view_wanted(const void *a, const void *b)
     return (x->width < y->width) - (x->width > y->width);
 }
 
-/* Embeds the views the tracks want, most needed first. A camera that drops
- * frames (live, or a file in real time) stops once its next frame is
- * waiting: the views left are still wanted on a later frame, while a
- * dropped frame loses every face in it, its tracking and the views it held.
- * Only a face never searched yet goes ahead of the waiting frame (one a
- * frame), so a busy camera still searches everyone it sees. A file read at
- * full speed waits, so it gets every view. */
+/* Whether a camera that drops frames (live, or a file in real time) should
+ * put the view off: its next frame is waiting, or will be before the view
+ * is done. A dropped frame loses every face in it, its tracking and the
+ * views it held, while a view put off is still wanted on a later frame.
+ * A file read at full speed waits, so it gets every view. */
+static int view_would_cost_a_frame(camera *c)
+{
+    if (lfr_video_behind(c->video)) return 1;
+    int64_t due = lfr_video_next_due_us(c->video);
+    return due && lfr_now_us() + c->view_cost_us > due;
+}
+
+/* Embeds the views the tracks want, most needed first, while they cost no
+ * frame (above). Only a face never searched yet goes ahead of the next
+ * frame (one a frame), so a busy camera still searches everyone it sees. */
 static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lfr_frame_info *info,
                        int64_t now_ms, lfr_face *faces, float *tpl, int dim)
 {
@@ -472,7 +496,7 @@ static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lf
     }
     qsort(wanted, (size_t)n_wanted, sizeof *wanted, cmp_view_wanted);
     for (int i = 0; i < n_wanted && rc == LFR_OK; i++) {
-        if ((i > 0 || wanted[i].embeds > 0) && lfr_video_behind(c->video)) {
+        if ((i > 0 || wanted[i].embeds > 0) && view_would_cost_a_frame(c)) {
             pthread_mutex_lock(&c->p->lock);
             c->p->stats.views_deferred += n_wanted - i;
             c->stats.views_deferred += n_wanted - i;
@@ -480,8 +504,11 @@ static int embed_views(camera *c, lfr_ctx *ctx, const lfr_image *frame, const lf
             break;
         }
         const lfr_track *t = wanted[i].track;
+        int64_t start = lfr_now_us();
         rc = consider_view(c, ctx, frame, info, now_ms, t, &c->states[wanted[i].state],
                            &faces[t->det_index], tpl, dim);
+        int64_t took = lfr_now_us() - start;
+        c->view_cost_us = c->view_cost_us ? (c->view_cost_us * 3 + took) / 4 : took;
     }
     lfr_scratch_free(wanted);
     return rc;
