@@ -452,9 +452,13 @@ class ApiTest(ServerCase):
             s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                       b"Content-Length: 100\r\n\r\n{")
             socks.append(s)
-        self.expect(a, "GET", "/api/me", None, 200)
+        me = self.expect(a, "GET", "/api/me", None, 200)
         for s in socks:
             s.close()
+        # The session rules the console follows (issue 15 item 2): the idle
+        # timeout for its warning, and the force's default that an open
+        # queue does not keep a session awake.
+        self.assertEqual(me["session"], {"idle_ms": 30 * 60000, "queue_keeps_session": False})
 
     def test_sessions_and_lockout(self):
         c = Client(self.port)
@@ -1344,7 +1348,8 @@ class ConfigTest(unittest.TestCase):
             conf = os.path.join(tmp, "lfr.conf")
             with open(conf, "w") as f:
                 f.write("# test\nlisten = 127.0.0.1:0\ndb = %s\nretention_days = 7\n"
-                        "session_idle_minutes = 15\nlog_level = warn\n" % db)
+                        "session_idle_minutes = 15\nlog_level = warn\n"
+                        "alert_queue_keeps_session = true\n" % db)
             server = subprocess.Popen([LFR, "serve", "--config", conf, "--retention-days", "9"],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             port = int(server.stdout.readline().split()[-1])
@@ -1366,6 +1371,7 @@ class ConfigTest(unittest.TestCase):
             self.assertEqual((started["retention_days"], started["session_idle_minutes"],
                               started["log_level"], started["listen"]), (9, 15, "warn", "127.0.0.1:0"))
             self.assertFalse(started["metrics_token"])
+            self.assertTrue(started["alert_queue_keeps_session"])
             # A bad file stops the start, names the line, and creates nothing.
             other = os.path.join(tmp, "other.db")
             for text, needle in (("db = %s\nretention_days = 40\n" % other,

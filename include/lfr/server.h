@@ -41,6 +41,11 @@ typedef struct lfr_server_config {
     /* 1: a deployment goes live only after a walk test (ACC-3; the force's
      * rule, recorded in the audit log at every start). */
     int require_walk_test;
+    /* 1: the console keeps an operator's or engagement officer's session
+     * awake while their alert queue is open and visible; 0 (default): it
+     * warns before the idle timeout and signs them out at it. The force's
+     * rule (issue 15 item 2). */
+    int queue_keeps_session;
     /* A bearer token for /metrics (Prometheus); NULL: only logged-in
      * administrators and auditors may read it. */
     const char *metrics_token;

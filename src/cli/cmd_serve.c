@@ -57,6 +57,8 @@ static const serve_setting settings[] = {
     {"max_connections_per_address", "max-connections-per-address", S_INT, 1, 100000,
      AT(cfg.max_connections_per_address)},
     {"require_walk_test", "require-walk-test", S_BOOL, 0, 1, AT(cfg.require_walk_test)},
+    {"alert_queue_keeps_session", "alert-queue-keeps-session", S_BOOL, 0, 1,
+     AT(cfg.queue_keeps_session)},
     {"log_level", "log-level", S_LEVEL, 0, 0, AT(cfg.log_level)},
     /* A floor given at start had no named approver and no evidence (issue
      * 13 item 26). */

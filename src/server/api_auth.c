@@ -19,13 +19,18 @@ static json_t *roles_array(const char *csv)
     return arr;
 }
 
-static json_t *whoami(const session *s)
+/* Who the session is, its CSRF token, and the session rules the console
+ * follows (its idle warning, and whether an open queue keeps it awake). */
+static json_t *whoami(const request *r, const session *s)
 {
     char roles[128];
     lfr_roles_format(s->actor.roles, roles, sizeof roles);
-    return json_pack("{s:{s:s,s:o,s:s,s:b},s:s}", "user", "name", s->actor.name, "roles",
-                     roles_array(roles), "rank", lfr_rank_name(s->actor.rank), "must_change",
-                     s->actor.must_change, "csrf", s->csrf);
+    const lfr_server_config *cfg = &r->srv->cfg;
+    return json_pack("{s:{s:s,s:o,s:s,s:b},s:s,s:{s:I,s:b}}", "user", "name", s->actor.name,
+                     "roles", roles_array(roles), "rank", lfr_rank_name(s->actor.rank),
+                     "must_change", s->actor.must_change, "csrf", s->csrf, "session", "idle_ms",
+                     (json_int_t)cfg->session_idle_minutes * 60000, "queue_keeps_session",
+                     cfg->queue_keeps_session != 0);
 }
 
 /* A new session for actor: the cookie and who they are. */
@@ -38,7 +43,7 @@ static enum MHD_Result open_session(request *r, const lfr_actor *actor)
     snprintf(cookie, sizeof cookie,
              "lfr_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", s.token,
              r->srv->cfg.session_hours * 3600, r->srv->cfg.tls_cert ? "; Secure" : "");
-    enum MHD_Result ret = reply_json_header(r, 200, whoami(&s), "Set-Cookie", cookie);
+    enum MHD_Result ret = reply_json_header(r, 200, whoami(r, &s), "Set-Cookie", cookie);
     sodium_memzero(cookie, sizeof cookie);
     sodium_memzero(&s, sizeof s);
     return ret;
@@ -137,7 +142,7 @@ enum MHD_Result api_password(request *r)
 
 enum MHD_Result api_me(request *r)
 {
-    return reply_json(r, 200, whoami(&r->sess));
+    return reply_json(r, 200, whoami(r, &r->sess));
 }
 
 enum MHD_Result api_users_list(request *r)

@@ -299,14 +299,14 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     /* What this start runs with is on the record: a retention or a session
      * limit changed between starts shows in the audit log. Secrets never. */
     json_t *effective = json_pack(
-        "{s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:s}", "listen", cfg->listen, "database",
-        s->db_path, "models", s->model_dir ? s->model_dir : "default", "tls", cfg->tls_cert != NULL,
-        "retention_days", cfg->retention_days, "session_hours", cfg->session_hours,
-        "session_idle_minutes", cfg->session_idle_minutes, "tick_ms", cfg->tick_ms,
-        "max_connections", cfg->max_connections, "max_connections_per_address",
+        "{s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:s}", "listen", cfg->listen,
+        "database", s->db_path, "models", s->model_dir ? s->model_dir : "default", "tls",
+        cfg->tls_cert != NULL, "retention_days", cfg->retention_days, "session_hours",
+        cfg->session_hours, "session_idle_minutes", cfg->session_idle_minutes, "tick_ms",
+        cfg->tick_ms, "max_connections", cfg->max_connections, "max_connections_per_address",
         cfg->max_connections_per_address, "require_walk_test", cfg->require_walk_test != 0,
-        "metrics_token", cfg->metrics_token != NULL, "log_level",
-        cfg->log_level ? cfg->log_level : "info");
+        "alert_queue_keeps_session", cfg->queue_keeps_session != 0, "metrics_token",
+        cfg->metrics_token != NULL, "log_level", cfg->log_level ? cfg->log_level : "info");
     char *effective_text = effective ? json_dumps(effective, JSON_COMPACT) : NULL;
     json_decref(effective);
     if (!effective_text) {
