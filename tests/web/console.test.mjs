@@ -13,6 +13,7 @@
 // LFR_MODEL_DIR. Exit 77 (skipped) when chromium, playwright-core or the
 // Hamilton clip is missing.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,14 +154,73 @@ async function newUser(name, phone = false) {
   return { ctx, page, name };
 }
 
+// A TCP relay to the server whose connections the test can cut: a network
+// that drops, for the console's connection-lost state.
+function startRelay(port) {
+  const sockets = new Set();
+  let refusing = false;
+  const relay = net.createServer((c) => {
+    if (refusing) return c.destroy();
+    const s = net.connect(port, '127.0.0.1');
+    const end = () => {
+      c.destroy();
+      s.destroy();
+      sockets.delete(c);
+      sockets.delete(s);
+    };
+    for (const x of [c, s]) {
+      sockets.add(x);
+      x.on('error', end);
+      x.on('close', end);
+    }
+    c.pipe(s);
+    s.pipe(c);
+  });
+  return new Promise((resolve) => relay.listen(0, '127.0.0.1', () => resolve({
+    base: `http://127.0.0.1:${relay.address().port}`,
+    cut() {
+      refusing = true;
+      for (const x of sockets) x.destroy();
+    },
+    restore() {
+      refusing = false;
+    },
+    close() {
+      this.cut();
+      relay.close();
+    },
+  })));
+}
+
+// Headless chromium has no speaker, vibration motor or notification centre:
+// these stand-ins record what the console asked of each (issue 15 item 2).
+const SIGNAL_SPIES = `
+  window.__signals = { tones: 0, notes: [], vibrations: 0, asked: 0 };
+  const RealAudio = window.AudioContext;
+  window.AudioContext = class extends RealAudio {
+    createOscillator() { window.__signals.tones++; return super.createOscillator(); }
+  };
+  navigator.vibrate = () => { window.__signals.vibrations++; return true; };
+  class StandInNotification {
+    constructor(title, opts) { window.__signals.notes.push({ title, body: opts && opts.body }); }
+    close() {}
+  }
+  StandInNotification.permission = 'default';
+  StandInNotification.requestPermission = async () => {
+    window.__signals.asked++;
+    StandInNotification.permission = 'granted';
+    return 'granted';
+  };
+  window.Notification = StandInNotification;`;
+
 async function shot(page, name, fullPage = true) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: path.join(screens, `${name}.png`), fullPage });
   log(`screenshot ${name}.png`);
 }
 
-async function signIn(u, name, password = PASSWORD) {
-  await u.page.goto(base + '/');
+async function signIn(u, name, password = PASSWORD, at = base) {
+  await u.page.goto(at + '/');
   await u.page.waitForSelector('#login-name');
   await u.page.fill('#login-name', name);
   await u.page.fill('#login-password', password);
@@ -366,8 +426,16 @@ async function run() {
 
   // Operator: the alert queue open in one tab, the monitor in another.
   const op = await newUser('op');
+  await op.ctx.addInitScript(SIGNAL_SPIES);
   await signIn(op, 'op');
   await op.page.waitForSelector('#queue-empty');
+  // Notifications only with the operator's consent, asked on a click.
+  assert.equal(await op.page.evaluate(() => window.__signals.asked), 0);
+  await op.page.click('#notify-allow');
+  await op.page.waitForSelector('#notify-allow', { state: 'hidden' });
+  assert.equal(await op.page.evaluate(() => window.__signals.asked), 1);
+  assert.match(await op.page.textContent('#notify-status'), /Notifications on/);
+  assert.equal(await op.page.isChecked('#signal-sound'), true);
   await op.page.waitForSelector('#live.on', { timeout: 10000 });
   await op.page.evaluate(() => (window.__notReloaded = true));
   await shot(op.page, '09-alert-queue-empty');
@@ -447,7 +515,20 @@ async function run() {
   assert.match(card, /lin-manuel-miranda/);
   assert.match(card, /Score/);
   assert.match(card, /entrance-1/);
+  // The alert reached the operator: a tone and a notification that names
+  // the camera and nobody (it may show on a locked screen).
+  const sig = await op.page.evaluate(() => window.__signals);
+  assert.ok(sig.tones >= 2, `a tone was played: ${JSON.stringify(sig)}`);
+  assert.ok(sig.notes.length >= 1, 'a notification was shown');
+  assert.match(sig.notes[0].title, /^Alert \d+: possible match$/);
+  assert.match(sig.notes[0].body, /entrance-1/);
+  assert.doesNotMatch(JSON.stringify(sig.notes), /miranda|lin-manuel/i);
   await shot(op.page, '11-alert-queue');
+  // The engagement officer is already on shift, phone in hand.
+  const eng = await newUser('eng', true);
+  await eng.ctx.addInitScript(SIGNAL_SPIES);
+  await signIn(eng, 'eng');
+  await eng.page.waitForSelector('#engage-empty');
   await op.page.click(`#decide-engage-${firstAlert}`);
   await op.page.waitForSelector(`#alert-queue #alert-${firstAlert}`, { state: 'detached' });
   await op.page.waitForSelector(`#recent-alerts td:text-is("${firstAlert}")`);
@@ -461,10 +542,9 @@ async function run() {
   }
   await shot(op.page, '12-alert-decided');
 
-  // Engagement officer on a phone: HIL-4 warning, outcome.
-  const eng = await newUser('eng', true);
-  await signIn(eng, 'eng');
+  // Engagement officer on a phone: it vibrates; HIL-4 warning, outcome.
   await eng.page.waitForSelector(`#alert-${firstAlert} .warning`);
+  await eng.page.waitForFunction(() => window.__signals.vibrations > 0);
   assert.equal((await eng.page.textContent(`#alert-${firstAlert} .warning`)).trim(),
     'Possible match - verify identity; this is not by itself a reason to arrest');
   await eng.page.waitForFunction((id) => [...document.querySelectorAll(`#alert-${id} img.face`)].every((i) => i.complete && i.naturalWidth > 0), firstAlert);
@@ -545,6 +625,56 @@ async function run() {
   const [r, g, b2] = bg.match(/\d+/g).map(Number);
   assert.ok(r + g + b2 < 150, `the dark theme's background is dark: ${bg}`);
   await shot(dark.page, '21-monitor-dark');
+
+  // An unattended queue is not signed out silently (issue 15 item 2): the
+  // console warns two minutes before the 30-minute idle timeout. The
+  // browser's clock is moved on; the server's is not.
+  const idle = await newUser('idle');
+  await idle.page.clock.install();
+  await signIn(idle, 'op');
+  await idle.page.waitForSelector('#signal-controls');
+  await idle.page.clock.fastForward(28 * 60 * 1000 + 5000);
+  await idle.page.waitForSelector('#idle-warning');
+  assert.match(await idle.page.textContent('#idle-warning'), /signed out in 1:5\d for inactivity/);
+  await shot(idle.page, '22-idle-warning', false);
+  const stayed = idle.page.waitForRequest((r) => r.url().endsWith('/api/me') && !r.headers()['x-lfr-background']);
+  await idle.page.click('#idle-stay');
+  await stayed;
+  await idle.page.waitForSelector('#idle-warning', { state: 'detached' });
+  // Where the force's rule lets an open queue keep the session awake, the
+  // console does so with a request of its own and shows no warning.
+  await idle.ctx.route('**/api/me', async (route) => {
+    const res = await route.fetch();
+    const me = await res.json();
+    me.session.queue_keeps_session = true;
+    await route.fulfill({ response: res, json: me });
+  });
+  await idle.page.reload();
+  await idle.page.waitForSelector('#signal-controls');
+  const kept = idle.page.waitForRequest((r) => r.url().endsWith('/api/me') && !r.headers()['x-lfr-background']);
+  await idle.page.clock.fastForward(11 * 60 * 1000);
+  await kept;
+  await idle.page.clock.fastForward(18 * 60 * 1000);
+  await idle.page.waitForTimeout(300);
+  assert.equal(await idle.page.$('#idle-warning'), null, 'no warning while the queue keeps the session');
+
+  // The connection drops: a banner says alerts cannot arrive; when it is
+  // back the banner goes and the queue is read again.
+  const relay = await startRelay(Number(new URL(base).port));
+  const net1 = await newUser('network');
+  await signIn(net1, 'op', PASSWORD, relay.base);
+  await net1.page.waitForSelector('#live.on');
+  relay.cut();
+  await net1.page.waitForSelector('#connection-lost', { timeout: 30000 });
+  assert.match(await net1.page.textContent('#connection-lost'), /Connection to the server lost/);
+  await shot(net1.page, '23-connection-lost', false);
+  const reread = net1.page.waitForRequest((r) => r.url().includes('/api/alerts?status=open'), { timeout: 60000 });
+  relay.restore();
+  await net1.page.waitForSelector('#connection-lost', { state: 'detached', timeout: 60000 });
+  await net1.page.waitForSelector('#live.on');
+  await reread;
+  relay.close();
+  log('connection lost and back');
 
   assert.deepEqual(errors, [], 'no script errors in the pages');
 }

@@ -3,6 +3,10 @@
 // error type carrying the server's {"error": {"code", "message"}}.
 
 let csrf = null;
+let lastOwnRequest = Date.now();
+
+// When the user's own last request was sent: the server's idle clock.
+export const lastActive = () => lastOwnRequest;
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -22,6 +26,7 @@ export function setCsrf(token) {
 async function request(method, path, body, background = false) {
   const headers = { Accept: 'application/json' };
   if (background) headers['X-LFR-Background'] = '1';
+  else lastOwnRequest = Date.now();
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET' && method !== 'HEAD') {
     if (csrf) headers['X-CSRF-Token'] = csrf;

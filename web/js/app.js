@@ -23,7 +23,7 @@ const PAGES = [
   { id: 'users', title: 'Users', render: renderUsers, roles: ['admin'] },
 ];
 
-const state = { me: null, cleanup: null, events: null };
+const state = { me: null, cleanup: null, events: null, retryMs: 1000, reopen: null, lostTimer: null, lost: false, idleTimer: null };
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
@@ -38,6 +38,9 @@ function setSession(me) {
   renderChrome();
   if (me && (hasRole('operator') || hasRole('engagement'))) openEvents();
   else closeEvents();
+  clearInterval(state.idleTimer);
+  hideIdle();
+  if (me) state.idleTimer = setInterval(checkIdle, 1000);
 }
 
 function renderChrome() {
@@ -71,6 +74,11 @@ async function logout() {
 }
 
 // One EventSource for the whole console; pages listen to 'lfr-event'.
+// EventSource reconnects by itself after a dropped connection but gives up
+// on an HTTP error (CLOSED): then the console checks that it is still
+// signed in and opens a new stream, waiting longer each time (to 30 s).
+// Events missed while away cannot be replayed, so pages get 'resync' and
+// read their lists again, as when the server says a listener fell behind.
 function openEvents() {
   if (state.events) return;
   const es = new EventSource('/api/events', { withCredentials: true });
@@ -84,15 +92,39 @@ function openEvents() {
     }
     window.dispatchEvent(new CustomEvent('lfr-event', { detail: { type, data } }));
   });
-  ['alert', 'alert_update', 'camera', 'deployment'].forEach(relay);
-  es.onopen = () => setLive(true);
-  es.onerror = () => setLive(es.readyState === EventSource.OPEN);
+  ['alert', 'alert_update', 'camera', 'deployment', 'resync'].forEach(relay);
+  es.onopen = () => {
+    const wasLost = state.lost;
+    setLive(true);
+    state.retryMs = 1000;
+    if (wasLost) window.dispatchEvent(new CustomEvent('lfr-event', { detail: { type: 'resync', data: {} } }));
+  };
+  es.onerror = () => {
+    if (es.readyState === EventSource.OPEN) return;
+    setLive(false);
+    if (es.readyState !== EventSource.CLOSED) return;
+    es.close();
+    state.events = null;
+    const wait = state.retryMs;
+    state.retryMs = Math.min(state.retryMs * 2, 30000);
+    state.reopen = setTimeout(async () => {
+      try {
+        await api.poll('/api/me');
+      } catch (e) {
+        if (e.status === 401) return; // signed out: lfr-unauthenticated shows the sign-in page
+      }
+      if (state.me) openEvents();
+      if (!state.events) setLive(false);
+    }, wait);
+  };
 }
 
 function closeEvents() {
+  clearTimeout(state.reopen);
   if (state.events) state.events.close();
   state.events = null;
   live.hidden = true;
+  setLost(false);
 }
 
 function setLive(ok) {
@@ -100,6 +132,85 @@ function setLive(ok) {
   live.className = ok ? 'live on' : 'live off';
   live.textContent = ok ? 'Live updates on' : 'Live updates reconnecting…';
   live.title = live.textContent;
+  if (ok) {
+    clearTimeout(state.lostTimer);
+    state.lostTimer = null;
+    setLost(false);
+  } else if (!state.lost && !state.lostTimer) {
+    // A blip (a proxy recycling the connection) is not worth a banner.
+    state.lostTimer = setTimeout(() => {
+      state.lostTimer = null;
+      setLost(true);
+    }, 3000);
+  }
+}
+
+// The banner an officer cannot miss while new alerts cannot reach them.
+function setLost(lost) {
+  state.lost = lost;
+  let el = document.getElementById('connection-lost');
+  if (!lost) {
+    if (el) el.remove();
+    return;
+  }
+  if (el) return;
+  el = h('div', { id: 'connection-lost', class: 'banner-lost', role: 'alert' },
+    h('strong', null, 'Connection to the server lost.'),
+    ' New alerts cannot reach this screen until it is back. Reconnecting by itself…');
+  document.body.insertBefore(el, main);
+}
+
+// The session's idle timeout (the server's): a warning before it, with a
+// button to stay; or, where the force's rule says so, an alert queue that
+// is open and visible keeps the session awake by itself.
+function checkIdle() {
+  const s = state.me && state.me.session;
+  if (!s || !s.idle_ms) return;
+  const page = location.hash.replace(/^#\/?/, '').split('/')[0];
+  const queueOpen = (page === 'alerts' && hasRole('operator')) || (page === 'engage' && hasRole('engagement'));
+  const idle = Date.now() - api.lastActive();
+  if (s.queue_keeps_session && queueOpen && document.visibilityState === 'visible') {
+    hideIdle();
+    if (idle > s.idle_ms / 3) api.get('/api/me').catch(() => {});
+    return;
+  }
+  const lead = Math.min(120000, s.idle_ms / 4);
+  const left = s.idle_ms - idle;
+  if (left > lead) {
+    hideIdle();
+    return;
+  }
+  if (left <= 0) {
+    // Signed out by now: the server's answer takes the console to sign-in.
+    hideIdle();
+    api.poll('/api/me').catch(() => {});
+    return;
+  }
+  showIdle(left);
+}
+
+function showIdle(leftMs) {
+  const secs = Math.ceil(leftMs / 1000);
+  const text = `You will be signed out in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')} for inactivity.`;
+  let el = document.getElementById('idle-warning');
+  if (el) {
+    el.querySelector('.idle-text').textContent = text;
+    return;
+  }
+  const stay = h('button', { type: 'button', class: 'primary', id: 'idle-stay' }, 'Stay signed in');
+  stay.addEventListener('click', () => {
+    hideIdle();
+    api.get('/api/me').catch(() => {});
+  });
+  el = h('div', { id: 'idle-warning', class: 'idle-warning', role: 'alertdialog', 'aria-labelledby': 'idle-text' },
+    h('p', { class: 'idle-text', id: 'idle-text' }, text), stay);
+  document.body.appendChild(el);
+  stay.focus();
+}
+
+function hideIdle() {
+  const el = document.getElementById('idle-warning');
+  if (el) el.remove();
 }
 
 export function setCount(page, n) {

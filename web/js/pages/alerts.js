@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { h, clear, messageBox, busy, fmtTime, photoAge, label } from '../ui.js';
 import { categoryText } from './watchlist.js';
+import { signal, signalControls } from '../signals.js';
 
 export function facePair(a) {
   return h('div', { class: 'faces' },
@@ -39,7 +40,8 @@ export async function renderAlerts(root, ctx) {
   const recentBody = h('tbody');
   root.append(
     h('div', { class: 'page-head' }, h('h1', null, 'Alert queue'),
-      h('p', { class: 'muted' }, 'An alert is a possible match only. You decide: no match, or possible match and engage (HIL-2). Nothing happens automatically (PRI-4).')),
+      h('p', { class: 'muted' }, 'An alert is a possible match only. You decide: no match, or possible match and engage (HIL-2). Nothing happens automatically (PRI-4).'),
+      signalControls()),
     box, announce, empty, queue,
     h('div', { class: 'card' }, h('h2', null, 'Decided recently'),
       h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'recent-alerts' },
@@ -47,6 +49,7 @@ export async function renderAlerts(root, ctx) {
 
   const open = new Map();
   const recent = new Map();
+  let loaded = false; // alerts found after the first load are new to the operator
 
   const renderRecent = () => {
     clear(recentBody);
@@ -85,6 +88,7 @@ export async function renderAlerts(root, ctx) {
       const el = card(a, fresh);
       const after = [...queue.children].find((c) => Number(c.id.slice(6)) < a.id);
       queue.insertBefore(el, after || null);
+      if (fresh || loaded) signal({ title: `Alert ${a.id}: possible match`, body: `Camera ${a.camera}: waiting for your decision.`, tag: `lfr-alert-${a.id}` });
       if (fresh) announce.textContent = `New alert ${a.id}: possible match for ${a.entry ? a.entry.person_ref : 'a watchlist entry'} at camera ${a.camera}`;
     } else {
       open.delete(a.id);
@@ -106,6 +110,7 @@ export async function renderAlerts(root, ctx) {
   } catch (e) {
     box.error(e);
   }
+  loaded = true;
   renderRecent();
   update();
 
@@ -115,6 +120,10 @@ export async function renderAlerts(root, ctx) {
   const reload = () => (loading = loading || load(true).catch((e) => box.error(e)).finally(() => (loading = null)));
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
+    if (type === 'resync') { // events were missed: read the queue again
+      reload();
+      return;
+    }
     if (!data || !data.id) return;
     if (type === 'alert') {
       if (data.status && data.entry) place(data, true);

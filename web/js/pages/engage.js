@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { h, messageBox, busy } from '../ui.js';
 import { facePair, alertFacts } from './alerts.js';
+import { signal, signalControls } from '../signals.js';
 
 export const WARNING = 'Possible match - verify identity; this is not by itself a reason to arrest';
 
@@ -22,8 +23,9 @@ export async function renderEngage(root, ctx) {
   const list = h('div', { id: 'engage-list' });
   const empty = h('p', { class: 'muted', id: 'engage-empty' }, 'No engagement is waiting. Alerts the operator sends to you appear here by themselves.');
   const done = h('div', { id: 'engage-done' });
-  root.append(h('div', { class: 'page-head' }, h('h1', null, 'Engagements')), box, done, empty, list);
+  root.append(h('div', { class: 'page-head' }, h('h1', null, 'Engagements'), signalControls()), box, done, empty, list);
   const shown = new Map();
+  let loaded = false; // engagements found after the first load are new to the officer
 
   const update = () => {
     empty.hidden = shown.size > 0;
@@ -106,6 +108,7 @@ export async function renderEngage(root, ctx) {
     if (shown.has(a.id)) return;
     shown.set(a.id, a);
     list.prepend(card(a));
+    if (loaded) signal({ title: `Engage: alert ${a.id}`, body: `Camera ${a.camera}: the operator asks you to verify identity.`, tag: `lfr-engage-${a.id}` });
     update();
   };
   const load = async (background = false) => {
@@ -116,9 +119,14 @@ export async function renderEngage(root, ctx) {
   } catch (e) {
     box.error(e);
   }
+  loaded = true;
   update();
   const onEvent = (ev) => {
     const { type, data } = ev.detail;
+    if (type === 'resync') {
+      load(true).catch(() => {});
+      return;
+    }
     if (!data || !data.id || (type !== 'alert' && type !== 'alert_update')) return;
     if (data.status && data.entry) place(data);
     else if (data.status === 'closed' || data.status === 'no_match') place({ id: data.id, status: data.status });
