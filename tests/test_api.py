@@ -306,6 +306,67 @@ class ApiTest(ServerCase):
         self.assertTrue(all(g in (201, 503) for g, _ in results), results)
         self.assertIn((503, "1"), results)
 
+
+    def test_watchlist_import(self):
+        """Issue 15 item 6: a watchlist from a CSV (RFC 4180) with its photos:
+        quoted commas, quotes and line breaks kept; each row through the
+        same checks as one entry, with its own report; a malformed file, a
+        wrong header or a request outside the role adds nothing."""
+        other_photo = os.path.join(os.path.dirname(os.path.dirname(PHOTO)), "paul_rudd", "1.jpg")
+        if not os.path.exists(PHOTO) or not os.path.exists(other_photo):
+            self.skipTest("no data: " + PHOTO)
+        dep, _ = self.draft("Op Import")
+        a = self.c["pc.smith"]
+        path = "/api/deployments/%d/watchlist" % dep
+        with open(PHOTO, "rb") as f:
+            kate = base64.b64encode(f.read()).decode()
+        with open(other_photo, "rb") as f:
+            paul = base64.b64encode(f.read()).decode()
+        junk = base64.b64encode(b"not an image at all").decode()
+        head = "person_ref,category,reason,source,legal_basis,photo_date,photo,child\r\n"
+        rows = ('"PNC 02/1, ""Ted""",wanted,"Wanted on warrant, robbery",custody image,PACE s.64A,'
+                "2024-03-01,kate.jpg,no\r\n"
+                'PNC 03,suspect,"Suspected of theft;\nseen at the venue",custody image,PACE s.64A,'
+                "2024-03-01,missing.jpg,\r\n"
+                "PNC 04,wanted,,custody image,PACE s.64A,2024-03-01,paul.jpg,no\r\n"
+                "PNC 05,wanted,Wanted,custody image,PACE s.64A,2024-03-01,junk.jpg,no\r\n"
+                "PNC 06,wanted,Wanted,custody image,PACE s.64A,2024-03-01,paul.jpg,maybe\r\n"
+                'PNC 07,wanted,"Wanted, assault",custody image,PACE s.64A,2024-03-01,paul.jpg,\r\n')
+        photos = {"kate.jpg": kate, "paul.jpg": paul, "junk.jpg": junk, "spare.jpg": paul}
+        before = len(self.expect(a, "GET", path, None, 200))
+        # Refused whole, nothing added: outside the role, a malformed file,
+        # a wrong header, a row that does not fit the header.
+        self.expect(self.c["sgt.white"], "POST", path + "/import",
+                    {"csv": head + rows, "photos": photos}, 403, "forbidden")
+        for csv, needle in ((head + rows + '"PNC 08,wanted\r\n', "import line 9: a quoted field is not closed"),
+                            (head.replace("child", "colour") + rows, "column 'colour'"),
+                            (head.replace(",reason", "") + rows, "no 'reason' column"),
+                            (head + rows + "PNC 09,x\r\n", "line 9: 2 fields where the header has 8"),
+                            (head, "no entries")):
+            doc = self.expect(a, "POST", path + "/import", {"csv": csv, "photos": photos}, 400)
+            self.assertIn(needle, doc["error"]["message"])
+        self.expect(a, "POST", path + "/import", {"csv": head + rows, "photos": {"a": 1}}, 400,
+                    "bad_request")
+        self.assertEqual(len(self.expect(a, "GET", path, None, 200)), before)
+        # The file itself: two rows added, four refused, each saying why.
+        doc = self.expect(a, "POST", path + "/import", {"csv": head + rows, "photos": photos}, 200)
+        self.assertEqual((doc["added"], doc["refused"]), (2, 4), doc)
+        self.assertEqual(doc["unused_photos"], ["spare.jpg"])
+        by_line = {r["line"]: r for r in doc["rows"]}
+        self.assertEqual(sorted(by_line), [2, 3, 5, 6, 7, 8])
+        self.assertIn("id", by_line[2])
+        self.assertEqual(by_line[2]["person_ref"], 'PNC 02/1, "Ted"')
+        self.assertIn("missing.jpg", by_line[3]["error"]["message"])
+        self.assertIn("reason", by_line[5]["error"]["message"])
+        self.assertNotIn("id", by_line[6])
+        self.assertIn("child is yes or no", by_line[7]["error"]["message"])
+        self.assertIn("id", by_line[8])
+        listed = {e["person_ref"]: e for e in self.expect(a, "GET", path, None, 200)}
+        self.assertEqual(len(listed), before + 2)
+        # Imported entries wait for the reviewer like any other (WL-4).
+        self.assertFalse(listed['PNC 02/1, "Ted"']["reviewed"])
+        self.assertFalse(listed["PNC 07"]["reviewed"])
+
     def test_no_core_dumps(self):
         """PRI-1 on the abnormal path: a crash of the server must not write the
         faces in its memory to disk, so core dumps are off from the start."""

@@ -238,13 +238,66 @@ static void test_conf_parse(void **state)
     expect_conf(longline, LFR_EINVAL, "t.conf line 1: longer than");
 }
 
+/* Records as "line:[f1|f2|...];" so a test sees fields, their bounds and
+ * the line each record starts on. */
+static int note_record(lfr_ctx *c, int line, int n, const char *const *fields, void *arg)
+{
+    conf_seen *seen = arg;
+    if (n == 1 && !strcmp(fields[0], "refuse")) return lfr_fail(c, LFR_EINVAL, "refused");
+    size_t len = strlen(seen->text);
+    len += (size_t)snprintf(seen->text + len, sizeof seen->text - len, "%d:[", line);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(seen->text + len, sizeof seen->text - len, "%s%s", i ? "|" : "",
+                                fields[i]);
+    snprintf(seen->text + len, sizeof seen->text - len, "];");
+    return LFR_OK;
+}
+
+static void expect_csv(const char *text, size_t len, int rc, const char *records_or_error)
+{
+    conf_seen seen = {""};
+    int got = lfr_csv_parse(ctx, "t.csv", text, len, note_record, &seen);
+    if (rc == LFR_OK) {
+        assert_int_equal(got, LFR_OK);
+        assert_string_equal(seen.text, records_or_error);
+    } else {
+        test_expect_rc(ctx, got, rc, records_or_error);
+    }
+}
+#define CSV(text, rc, want) expect_csv(text, sizeof text - 1, rc, want)
+
+/* Watchlist imports (issue 15 item 6): RFC 4180 quoting, CRLF or LF, a
+ * spreadsheet's byte order mark; malformed text refused with its line. */
+static void test_csv_parse(void **state)
+{
+    (void)state;
+    CSV("a,b,c\r\n1,2,3\r\n", LFR_OK, "1:[a|b|c];2:[1|2|3];");
+    CSV("a,b\n1,2", LFR_OK, "1:[a|b];2:[1|2];"); /* no line break at the end */
+    CSV("\xEF\xBB\xBFname,reason\n\n", LFR_OK, "1:[name|reason];");
+    CSV("\"Smith, John\",\"said \"\"hello\"\"\",x\n", LFR_OK, "1:[Smith, John|said \"hello\"|x];");
+    CSV("\"two\nlines\",b\nnext,row\n", LFR_OK, "1:[two\nlines|b];3:[next|row];");
+    CSV("a,,c,\n\"\"\n", LFR_OK, "1:[a||c|];2:[];");
+    CSV("a\rb\r", LFR_OK, "1:[a];2:[b];");
+    CSV("", LFR_OK, "");
+    CSV("a,b\nx\"y,z\n", LFR_EFORMAT, "t.csv line 2: a quote inside a field that is not quoted");
+    CSV("a,b\n\"open,z\n", LFR_EFORMAT, "t.csv line 2: a quoted field is not closed");
+    CSV("\"a\"b,c\n", LFR_EFORMAT, "t.csv line 1: text after a closing quote");
+    CSV("a,b\nx,y\0z\n", LFR_EFORMAT, "t.csv line 2: a NUL byte");
+    CSV("ok\nrefuse\n", LFR_EINVAL, "refused");
+    static char wide[200];
+    for (int i = 0; i < 65; i++)
+        memcpy(wide + 2 * i, "x,", 2);
+    wide[129] = '\n';
+    expect_csv(wide, 130, LFR_EFORMAT, "t.csv line 1: more than 64 fields");
+}
+
 int main(void)
 {
     if (lfr_ctx_new(&ctx)) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_locked_blocks),     cmocka_unit_test(test_bound_says_how_to_raise_it),
         cmocka_unit_test(test_crops_stay_locked), cmocka_unit_test(test_frame_arena),
-        cmocka_unit_test(test_conf_parse),
+        cmocka_unit_test(test_conf_parse),        cmocka_unit_test(test_csv_parse),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     lfr_ctx_free(ctx);

@@ -183,6 +183,17 @@ typedef int (*lfr_conf_fn)(lfr_ctx *ctx, const char *key, const char *value, voi
 int lfr_conf_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, lfr_conf_fn fn,
                    void *arg);
 
+/* Comma-separated values as RFC 4180 has them (quoted fields with commas,
+ * line breaks and doubled quotes; CRLF or LF), named name in messages: fn
+ * is called for each record with the line it starts on and its fields
+ * (at most 64), and may refuse it. A byte order mark and blank lines are
+ * skipped. LFR_EFORMAT for malformed text, saying "NAME line N: ...". The
+ * parser's copies of the fields are wiped. */
+typedef int (*lfr_csv_fn)(lfr_ctx *ctx, int line, int n_fields, const char *const *fields,
+                          void *arg);
+int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, lfr_csv_fn fn,
+                  void *arg);
+
 /* A secret of exactly n bytes kept in a file of its own, readable by its
  * owner only (refused otherwise). When the file does not exist and fresh
  * is given, it is created (0600) holding fresh. what names it in messages

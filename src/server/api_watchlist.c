@@ -47,6 +47,22 @@ void body_photo_wipe(request *r, json_t *body, uint8_t *photo, size_t cap)
     if (b64) sodium_memzero((char *)b64, strlen(b64));
 }
 
+int watchlist_add_entry(request *r, const lfr_watchlist_entry *e, const uint8_t *photo, size_t len,
+                        int64_t *id, json_t **flags)
+{
+    lfr_enrolment *en = NULL;
+    int rc = lfr_watchlist_enrol(r->ctx, r->srv->policy, &r->sess.actor, e, r->srv->engine, photo,
+                                 len, server_now_ms(), &en);
+    if (!rc) {
+        db_lock(r);
+        rc = lfr_watchlist_add_enrolled(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], e, en,
+                                        photo, len, server_now_ms(), id, flags);
+        db_unlock(r);
+    }
+    lfr_enrolment_free(en);
+    return rc;
+}
+
 enum MHD_Result api_watchlist_add(request *r)
 {
     static const body_field spec[] = {{"person_ref", JSON_STRING, 1},
@@ -75,23 +91,12 @@ enum MHD_Result api_watchlist_add(request *r)
                              .child = json_is_true(json_object_get(body, "child"))};
     int64_t id = 0;
     json_t *flags = NULL;
-    lfr_enrolment *en = NULL;
-    /* The engine's work on the photo holds no lock; only the store's does.
-     * Decoding a large photo takes hundreds of MiB: two at once at most. */
     if (!gate_enter(&photo_decodes)) {
         ret = reply_busy(r, "too many photos are being checked at once");
         goto done;
     }
-    int rc = lfr_watchlist_enrol(r->ctx, r->srv->policy, &r->sess.actor, &e, r->srv->engine, photo,
-                                 len, server_now_ms(), &en);
+    int rc = watchlist_add_entry(r, &e, photo, len, &id, &flags);
     gate_leave(&photo_decodes);
-    if (!rc) {
-        db_lock(r);
-        rc = lfr_watchlist_add_enrolled(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &e, en,
-                                        photo, len, server_now_ms(), &id, &flags);
-        db_unlock(r);
-    }
-    lfr_enrolment_free(en);
     ret = rc ? reply_rc(r, rc)
              : reply_json(r, 201,
                           json_pack("{s:I,s:o}", "id", (json_int_t)id, "flags",

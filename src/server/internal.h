@@ -235,6 +235,12 @@ int body_photo(request *r, json_t *body, uint8_t **photo, size_t *len, size_t *c
 void body_photo_wipe(request *r, json_t *body, uint8_t *photo, size_t cap);
 /* Photos being decoded and checked at once (each may take hundreds of MiB). */
 extern gate photo_decodes;
+/* One watchlist entry into deployment r->ids[0]: the record's checks, the
+ * photo's gate and the template (no lock held), then the store (locked).
+ * The caller holds photo_decodes: decoding a large photo takes hundreds of
+ * MiB, two at once at most. */
+int watchlist_add_entry(request *r, const lfr_watchlist_entry *e, const uint8_t *photo, size_t len,
+                        int64_t *id, json_t **flags);
 /* A query argument, or NULL. */
 const char *query_arg(request *r, const char *name);
 
@@ -283,6 +289,9 @@ enum MHD_Result api_deployment_preview(request *r);
 
 enum MHD_Result api_watchlist_list(request *r);
 enum MHD_Result api_watchlist_add(request *r);
+enum MHD_Result api_watchlist_import(request *r);
+/* An import's body may be this many photo uploads (max_upload_bytes) */
+#define IMPORT_UPLOADS 4
 enum MHD_Result api_watchlist_photo(request *r);
 enum MHD_Result api_watchlist_review(request *r);
 enum MHD_Result api_watchlist_approve(request *r);

@@ -173,6 +173,8 @@ static const char *type_name(int type)
         return "true or false";
     case JSON_ARRAY:
         return "an array";
+    case JSON_OBJECT:
+        return "an object";
     case JSON_REAL:
         return "a number";
     default:
@@ -191,6 +193,8 @@ static int type_ok(const json_t *v, int type)
         return json_is_boolean(v);
     case JSON_ARRAY:
         return json_is_array(v);
+    case JSON_OBJECT:
+        return json_is_object(v);
     case JSON_REAL:
         return json_is_number(v);
     default:

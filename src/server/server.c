@@ -144,9 +144,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             guard_replying(srv->guard, conn);
             return MHD_YES;
         }
-        /* Watchlist and blue list uploads carry a photo; everything else is small. */
+        /* Watchlist and blue list uploads carry a photo, an import many;
+         * everything else is small. */
         r->body_limit = r->handler == api_watchlist_add || r->handler == api_bluelist_add
                             ? (size_t)srv->cfg.max_upload_bytes
+                        : r->handler == api_watchlist_import
+                            ? (size_t)srv->cfg.max_upload_bytes * IMPORT_UPLOADS
                             : (size_t)srv->cfg.max_body_bytes;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > r->body_limit)
