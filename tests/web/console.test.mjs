@@ -382,11 +382,26 @@ async function run() {
   }
   verdict = await addEntry('lin-manuel-miranda', path.join(ham, 'lin-manuel-miranda.png'), true);
   log(`verdict: ${verdict}`);
-  verdict = await addEntry('alex-lacamoire', path.join(ham, 'alex-lacamoire.png'), true);
-  log(`verdict: ${verdict}`);
+  // The second performer comes from a spreadsheet (issue 15 item 6), with
+  // a row the server refuses: its photo was not sent.
+  const sheet = path.join(tmp, 'watchlist.csv');
+  fs.writeFileSync(sheet, 'person_ref,category,reason,source,legal_basis,photo_date,photo,child\r\n'
+    + 'alex-lacamoire,wanted,"Wanted on warrant (robbery), expected at the venue.",Custody image system,'
+    + 'Custody image lawfully held by police,2024-03-01,alex-lacamoire.png,no\r\n'
+    + 'someone-else,wanted,"Wanted, theft",Custody image system,Custody image lawfully held by police,'
+    + '2024-03-01,nobody.png,no\r\n');
+  await app.page.setInputFiles('#wl-import-csv', sheet);
+  await app.page.setInputFiles('#wl-import-photos', [path.join(ham, 'alex-lacamoire.png')]);
+  await app.page.click('#wl-import');
+  await app.page.waitForSelector('#wl-import-summary', { timeout: 60000 });
+  assert.equal((await app.page.textContent('#wl-import-summary')).trim(), '1 added, 1 refused.');
+  const importRows = await app.page.textContent('#wl-import-rows');
+  assert.match(importRows, /alex-lacamoire\s*Added as entry \d+/);
+  assert.match(importRows, /someone-else\s*Refused: photo 'nobody\.png' is not among the files sent/);
+  await shot(app.page, '06-watchlist-import');
   await app.page.waitForFunction(() => document.querySelectorAll('#watchlist li.entry img.thumb').length === 2
     && [...document.querySelectorAll('#watchlist li.entry img.thumb')].every((i) => i.complete && i.naturalWidth > 0));
-  await shot(app.page, '06-watchlist');
+  await shot(app.page, '06-watchlist', false);
 
   await app.page.click('#tablink-application');
   await app.page.click('#submit-application');

@@ -43,7 +43,7 @@ export async function renderWatchlist(body, ctx, d, refresh) {
   const canAdd = ctx.hasRole('applicant') && ['draft', 'submitted'].includes(d.state);
   const listCard = h('div', { class: 'card', id: 'watchlist' });
   body.append(box, listCard);
-  if (canAdd) body.appendChild(addForm(d, refresh));
+  if (canAdd) body.append(addForm(d, refresh), importForm(d, refresh));
 
   let entries = [];
   try {
@@ -180,4 +180,71 @@ function showVerdict(el, ok, text, flags) {
   el.setAttribute('role', ok ? 'status' : 'alert');
   el.append(...[h('strong', null, text), flagList(flags)].filter(Boolean));
   el.hidden = false;
+}
+
+// The last import's report per deployment: the page is drawn afresh after
+// an import, and the report must still be there to read.
+const importReports = new Map();
+
+const IMPORT_COLUMNS = 'person_ref,category,reason,source,legal_basis,photo_date,photo,child,extra_justification';
+
+// Many entries at once (issue 15 item 6): a spreadsheet saved as CSV, one
+// row per person, and the photos it names. Each row is checked on the
+// server as if added by hand; the report says, row by row, what became of it.
+function importForm(d, refresh) {
+  const box = messageBox();
+  const csv = h('input', { id: 'wl-import-csv', type: 'file', accept: '.csv,text/csv' });
+  const photos = h('input', { id: 'wl-import-photos', type: 'file', accept: 'image/jpeg,image/png', multiple: true });
+  const go = h('button', { type: 'submit', id: 'wl-import' }, 'Check and import');
+  const report = h('div', { id: 'wl-import-report', 'aria-live': 'polite' });
+  const shown = importReports.get(d.id);
+  if (shown) showImport(report, shown);
+  const form = h('form', { class: 'card', id: 'watchlist-import', novalidate: true },
+    h('h2', null, 'Import from a spreadsheet'),
+    h('p', { class: 'muted' }, 'Save the sheet as CSV with a header row naming its columns: ',
+      h('code', null, IMPORT_COLUMNS),
+      ' (the last two may be left out; child is yes or no; photo is the file name of the person\'s photo). Select the photos with it. Every row is checked as if added by hand; rows that pass are added and wait for review like any other.'),
+    box,
+    h('div', { class: 'fields' },
+      h('div', { class: 'field' }, h('label', { for: 'wl-import-csv' }, 'CSV file'), csv),
+      h('div', { class: 'field' }, h('label', { for: 'wl-import-photos' }, 'Photos (JPEG or PNG)'), photos)),
+    h('div', { class: 'actions' }, go), report);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const file = csv.files[0];
+    if (!file) {
+      box.show('Choose the CSV file.');
+      return;
+    }
+    const bytes = file.size + [...photos.files].reduce((n, f) => n + f.size * 4 / 3, 0);
+    if (bytes > 46 * 1024 * 1024) {
+      box.show('The file and its photos are over 46 MB together: import them in parts.');
+      return;
+    }
+    busy(go, box, async () => {
+      const b = { csv: await file.text(), photos: {} };
+      for (const p of photos.files) b.photos[p.name] = await api.fileToBase64(p);
+      const r = await api.post(`/api/deployments/${d.id}/watchlist/import`, b);
+      importReports.set(d.id, r);
+      await refresh();
+      const el = document.getElementById('wl-import-report');
+      if (el) showImport(el, r);
+    });
+  });
+  return form;
+}
+
+function showImport(el, r) {
+  clear(el);
+  el.append(
+    h('p', { id: 'wl-import-summary', role: 'status', class: r.refused ? 'msg msg-warn' : 'msg msg-ok' },
+      `${r.added} added, ${r.refused} refused.`,
+      r.unused_photos && r.unused_photos.length ? ` Photos no row named: ${r.unused_photos.join(', ')}.` : ''),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'wl-import-rows' },
+      h('thead', null, h('tr', null, ['Line', 'Person', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, r.rows.map((row) => h('tr', { class: row.error ? 'refused' : 'accepted' },
+        h('td', { class: 'num' }, row.line || ''),
+        h('td', null, row.person_ref || ''),
+        h('td', null, row.error ? `Refused: ${row.error.message}` : `Added as entry ${row.id}`,
+          row.error ? null : flagList(row.flags))))))));
 }
