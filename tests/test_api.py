@@ -747,11 +747,35 @@ class ApiTest(ServerCase):
             (day - timedelta(days=1)).strftime("%Y-%m-%d"), (day + timedelta(days=1)).strftime("%Y-%m-%d")))
         self.assertEqual(got, 200)
         self.expect(c["pcc.black"], "GET", "/api/reports/summary?from=2026-13-01&to=x", None, 400)
+        # Alert history (issue 15 item 3): each filter narrows it, newest
+        # first, in pages; refused outside the roles; every search audited.
+        hist = "/api/alerts/history?deployment=%d" % dep
+        found = self.expect(c["dpo.grey"], "GET", hist, None, 200)
+        self.assertEqual(([a["id"] for a in found["alerts"]], found["more"]), ([alert["id"]], False))
+        t = alert["time_ms"]
+        for query, hits in (("&person=pnc%2001", 1), ("&person=nobody", 0), ("&camera=cam1", 1),
+                            ("&camera=cam2", 0), ("&status=closed", 1), ("&status=open", 0),
+                            ("&outcome=words_of_advice", 1), ("&outcome=arrest", 0),
+                            ("&min_score=%.4f" % (alert["score"] - 0.01), 1),
+                            ("&min_score=%.4f" % (alert["score"] + 0.01), 0),
+                            ("&max_score=%.4f" % (alert["score"] - 0.01), 0),
+                            ("&from_ms=%d&to_ms=%d" % (t, t + 1), 1), ("&from_ms=%d" % (t + 1), 0),
+                            ("&before=%d" % alert["id"], 0)):
+            got = self.expect(c["op.brown"], "GET", hist + query, None, 200)["alerts"]
+            self.assertEqual(len(got), hits, query)
+        self.assertEqual(self.expect(c["op.brown"], "GET", "/api/alerts/history?limit=1", None,
+                                     200)["alerts"][0]["id"],
+                         max(a["id"] for a in self.expect(c["op.brown"], "GET",
+                                                          "/api/alerts/history", None, 200)["alerts"]))
+        for query in ("?status=maybe", "?limit=500", "?min_score=x", "?before=-1"):
+            self.expect(c["op.brown"], "GET", "/api/alerts/history" + query, None, 400)
+        self.expect(c["pcc.black"], "GET", hist, None, 403, "forbidden")
+        self.expect(self.admin, "GET", hist, None, 403, "forbidden")
         # The auditor sees every step, and the chain holds.
         log = self.expect(c["dpo.grey"], "GET", "/api/audit?limit=1000", None, 200)
         actions = {r["action"] for r in log}
         for a in ("alert.create", "alert.view_crop", "alert.engage", "alert.outcome",
-                  "deployment.start", "deployment.stop", "watchlist.destroy",
+                  "alert.search", "deployment.start", "deployment.stop", "watchlist.destroy",
                   "settings.threshold_floor"):
             self.assertIn(a, actions)
         self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])

@@ -424,6 +424,23 @@ int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
  * NULL: any; only ids above after_id (at most 500). */
 int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *status, int64_t after_id, json_t **out);
+/* Alert history, searched (issue 15 item 3): each field narrows it; 0 or
+ * NULL leaves it open. Newest first, in pages. */
+typedef struct lfr_alert_query {
+    int64_t deployment;
+    const char *camera;          /* exactly */
+    const char *person;          /* part of person_ref, any case */
+    const char *status;          /* open, engage, no_match, closed */
+    const char *outcome;         /* the action recorded (arrest, words_of_advice...) */
+    double min_score, max_score; /* max_score 0: no upper bound */
+    int64_t from_ms, to_ms;      /* raised from_ms <= time < to_ms */
+    int64_t before_id;           /* the next page: ids below this */
+    int limit;                   /* 1..200 (default 50) */
+} lfr_alert_query;
+/* {"alerts": [as lfr_alert_list], "more": bool}, for operators, engagement
+ * officers and auditors; the search is audited with the ids it showed. */
+int lfr_alert_search(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lfr_alert_query *q,
+                     json_t **out);
 /* One alert; audited as a view. */
 int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
                    json_t **out);

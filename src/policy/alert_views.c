@@ -39,14 +39,19 @@ static json_t *alert_row(lfr_stmt *st)
     return row;
 }
 
+static int valid_status(const char *s)
+{
+    return !s || !strcmp(s, "open") || !strcmp(s, "engage") || !strcmp(s, "no_match") ||
+           !strcmp(s, "closed");
+}
+
 int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *status, int64_t after_id, json_t **out)
 {
     *out = NULL;
     int rc = lfr_actor_need(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "listing alerts");
     if (rc) return rc;
-    if (status && strcmp(status, "open") && strcmp(status, "engage") &&
-        strcmp(status, "no_match") && strcmp(status, "closed"))
+    if (!valid_status(status))
         return lfr_fail(ctx, LFR_EINVAL, "alerts: status is open, engage, no_match or closed");
     char sql[sizeof alert_columns + 256];
     snprintf(sql, sizeof sql,
@@ -72,6 +77,62 @@ int lfr_alert_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     }
     *out = arr;
     return LFR_OK;
+}
+
+int lfr_alert_search(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lfr_alert_query *q,
+                     json_t **out)
+{
+    *out = NULL;
+    int rc = lfr_actor_need(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "searching alerts");
+    if (rc) return rc;
+    if (!valid_status(q->status))
+        return lfr_fail(ctx, LFR_EINVAL, "alerts: status is open, engage, no_match or closed");
+    int limit = q->limit ? q->limit : 50;
+    if (limit < 1 || limit > 200) return lfr_fail(ctx, LFR_EINVAL, "alerts: limit is 1 to 200");
+    /* One statement for every search: a filter left open binds NULL. */
+    char sql[sizeof alert_columns + 640];
+    snprintf(sql, sizeof sql,
+             "%sWHERE (?1 = 0 OR a.deployment_id = ?1) AND (?2 IS NULL OR a.camera = ?2) AND "
+             "(?3 IS NULL OR instr(lower(w.person_ref), lower(?3)) > 0) AND "
+             "(?4 IS NULL OR a.status = ?4) AND (?5 IS NULL OR o.action = ?5) AND "
+             "a.score >= ?6 AND (?7 = 0 OR a.score <= ?7) AND a.time_ms >= ?8 AND "
+             "(?9 = 0 OR a.time_ms < ?9) AND (?10 = 0 OR a.id < ?10) ORDER BY a.id DESC LIMIT ?11",
+             alert_columns);
+    lfr_stmt *st = NULL;
+    const char *person = q->person && *q->person ? q->person : NULL;
+    if ((rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 1, q->deployment)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 2, q->camera && *q->camera ? q->camera : NULL)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 3, person)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 4, q->status)) ||
+        (rc = lfr_stmt_bind_text(ctx, st, 5, q->outcome && *q->outcome ? q->outcome : NULL)) ||
+        (rc = lfr_stmt_bind_double(ctx, st, 6, q->min_score > -1 ? q->min_score : -1)) ||
+        (rc = lfr_stmt_bind_double(ctx, st, 7, q->max_score)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 8, q->from_ms)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 9, q->to_ms)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 10, q->before_id)) ||
+        (rc = lfr_stmt_bind_int64(ctx, st, 11, limit + 1))) {
+        lfr_stmt_free(st);
+        return rc;
+    }
+    json_t *arr = json_array();
+    int more = 0;
+    while ((rc = lfr_stmt_step(ctx, st)) == 1) {
+        if ((int)json_array_size(arr) == limit) {
+            more = 1;
+            break;
+        }
+        json_array_append_new(arr, alert_row(st));
+    }
+    lfr_stmt_free(st);
+    if (rc >= 0)
+        rc = audit_listing(ctx, p, actor, "alert.search", q->deployment, "deployment", arr);
+    if (rc < 0 || rc > 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o,s:b}", "alerts", arr, "more", more);
+    return *out ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
 }
 
 int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, json_t **out)

@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,45 @@ enum MHD_Result api_alerts_list(request *r)
                             status && *status ? status : NULL, after, &list);
     db_unlock(r);
     return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
+/* A number from the query; def when absent, NAN when not a number. */
+static double query_double(request *r, const char *name, double def)
+{
+    const char *v = query_arg(r, name);
+    if (!v || !*v) return def;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    return errno || *end ? NAN : d;
+}
+
+enum MHD_Result api_alerts_history(request *r)
+{
+    lfr_alert_query q = {.deployment = query_int(r, "deployment", 0),
+                         .camera = query_arg(r, "camera"),
+                         .person = query_arg(r, "person"),
+                         .status = query_arg(r, "status"),
+                         .outcome = query_arg(r, "outcome"),
+                         .min_score = query_double(r, "min_score", -1),
+                         .max_score = query_double(r, "max_score", 0),
+                         .from_ms = query_int(r, "from_ms", 0),
+                         .to_ms = query_int(r, "to_ms", 0),
+                         .before_id = query_int(r, "before", 0)};
+    int64_t limit = query_int(r, "limit", 50);
+    if (q.deployment < 0 || q.from_ms < 0 || q.to_ms < 0 || q.before_id < 0 || limit < 0)
+        return reply_error(
+            r, 400, "bad_request",
+            "deployment, from_ms, to_ms, before and limit are non-negative integers");
+    if (isnan(q.min_score) || isnan(q.max_score))
+        return reply_error(r, 400, "bad_request", "min_score and max_score are numbers");
+    if (q.status && !*q.status) q.status = NULL;
+    q.limit = limit > 1000 ? 1000 : (int)limit;
+    json_t *doc = NULL;
+    db_lock(r);
+    int rc = lfr_alert_search(r->ctx, r->srv->policy, &r->sess.actor, &q, &doc);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
 }
 
 enum MHD_Result api_alert_show(request *r)

@@ -305,6 +305,7 @@ enum MHD_Result api_walktest_end(request *r);
 enum MHD_Result api_walktest_results(request *r);
 
 enum MHD_Result api_alerts_list(request *r);
+enum MHD_Result api_alerts_history(request *r);
 enum MHD_Result api_alert_show(request *r);
 enum MHD_Result api_alert_crop(request *r);
 enum MHD_Result api_alert_photo(request *r);

@@ -59,6 +59,7 @@ static const route routes[] = {
     {"POST", "/api/watchlist/#/approve", api_watchlist_approve, 0},
     {"POST", "/api/watchlist/#/remove", api_watchlist_remove, 0},
     {"GET", "/api/alerts", api_alerts_list, 0},
+    {"GET", "/api/alerts/history", api_alerts_history, 0},
     {"GET", "/api/alerts/#", api_alert_show, 0},
     {"GET", "/api/alerts/#/crop", api_alert_crop, 0},
     {"GET", "/api/alerts/#/photo", api_alert_photo, 0},
