@@ -600,6 +600,27 @@ async function run() {
   await aud.page.click('#audit-verify');
   await aud.page.waitForSelector('#audit-verify-result.msg-ok');
   await shot(aud.page, '17-audit', false);
+  // Alert history (issue 15 item 3), searched with what people type.
+  await aud.page.goto(`${base}/#/history`);
+  await aud.page.waitForSelector(`#history-table tr[data-id="${firstAlert}"]`);
+  await aud.page.fill('#h-person', 'MIRANDA');
+  await aud.page.selectOption('#h-outcome', 'words_of_advice');
+  await aud.page.fill('#h-from', '1/12/2026');
+  await aud.page.click('#h-search');
+  await aud.page.waitForFunction(() => /^1 alert shown/.test(document.querySelector('#h-summary').textContent));
+  assert.deepEqual(await aud.page.$$eval('#history-table tbody tr', (rows) => rows.map((r) => r.dataset.id)), [String(firstAlert)]);
+  assert.match(await aud.page.textContent('#history-table'), /lin-manuel-miranda.*words of advice/s);
+  await shot(aud.page, '17-alert-history', false);
+  await aud.page.fill('#h-from', '31/2/2026');
+  await aud.page.click('#h-search');
+  await aud.page.waitForSelector('#history-filters .msg-error');
+  assert.match(await aud.page.textContent('#history-filters .msg-error'), /From: a date such as/);
+  // UK time either side of the clocks changing: GMT in December, BST in July.
+  const uk = await aud.page.evaluate(async () => {
+    const { parseUkTime } = await import('/js/ui.js');
+    return [parseUkTime('5/12/2026 09:00'), parseUkTime('1/7/2026 9.00'), parseUkTime('2026-07-01'), parseUkTime('29/2/2026')];
+  });
+  assert.deepEqual(uk, [Date.UTC(2026, 11, 5, 9), Date.UTC(2026, 6, 1, 8), Date.UTC(2026, 5, 30, 23), null]);
   const pcc = await newUser('pcc');
   await signIn(pcc, 'pcc');
   await pcc.page.goto(`${base}/#/oversight`);

@@ -7,6 +7,7 @@ import { renderDeployments } from './pages/deployments.js';
 import { renderDeployment } from './pages/deployment.js';
 import { renderAlerts } from './pages/alerts.js';
 import { renderEngage } from './pages/engage.js';
+import { renderHistory } from './pages/history.js';
 import { renderAudit } from './pages/audit.js';
 import { renderOversight } from './pages/oversight.js';
 import { renderUsers } from './pages/users.js';
@@ -18,6 +19,7 @@ const PAGES = [
     roles: ['applicant', 'authoriser', 'reviewer', 'operator', 'auditor', 'oversight'] },
   { id: 'alerts', title: 'Alert queue', render: renderAlerts, roles: ['operator'] },
   { id: 'engage', title: 'Engagements', render: renderEngage, roles: ['engagement'] },
+  { id: 'history', title: 'Alert history', render: renderHistory, roles: ['operator', 'engagement', 'auditor'] },
   { id: 'audit', title: 'Audit log', render: renderAudit, roles: ['auditor'] },
   { id: 'oversight', title: 'Oversight', render: renderOversight, roles: ['oversight', 'auditor'] },
   { id: 'users', title: 'Users', render: renderUsers, roles: ['admin'] },

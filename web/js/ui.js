@@ -50,6 +50,34 @@ export function fmtTime(ms, seconds = false) {
   return UK_TIME[key].format(d);
 }
 
+// Unix ms of a wall-clock time in London (GMT or BST, whichever held).
+export function londonToMs(y, mo, d, hh = 0, mi = 0) {
+  const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const offset = (t) => {
+    const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute) - t;
+  };
+  const wall = Date.UTC(y, mo - 1, d, hh, mi);
+  return wall - offset(wall - offset(wall)); // twice: the offset may change in between
+}
+
+// What people type for a UK date and time: "5/12/2026", "05/12/2026 09:00",
+// "5.12.2026 9.00" or "2026-12-05 09:00", read as London time. Unix ms, or
+// null when it is not a real date and time.
+export function parseUkTime(text) {
+  const s = String(text || '').trim();
+  let m = s.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:.](\d{2}))?$/);
+  let y, mo, d, hh = 0, mi = 0;
+  if (m) [, d, mo, y, hh = 0, mi = 0] = m.map((x) => (x === undefined ? undefined : Number(x)));
+  else if ((m = s.match(/^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?$/)))
+    [, y, mo, d, hh = 0, mi = 0] = m.map((x) => (x === undefined ? undefined : Number(x)));
+  else return null;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > days || hh > 23 || mi > 59) return null;
+  return londonToMs(y, mo, d, hh, mi);
+}
+
 // "2026-12-01T09:00Z" (the form the API takes) from Unix ms.
 export function isoMinute(ms) {
   return new Date(ms).toISOString().slice(0, 16) + 'Z';
