@@ -291,6 +291,31 @@ static void test_csv_parse(void **state)
     expect_csv(wide, 130, LFR_EFORMAT, "t.csv line 1: more than 64 fields");
 }
 
+static void put_text(void *arg, const char *bytes, size_t n)
+{
+    conf_seen *seen = arg;
+    size_t len = strlen(seen->text);
+    snprintf(seen->text + len, sizeof seen->text - len, "%.*s|", (int)n, bytes);
+}
+
+/* Exports (the audit log, reports): quoting only where needed, quotes
+ * doubled, a formula made text; what it writes reads back the same. */
+static void test_csv_write(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {{"plain", "plain|"},
+                              {"a,b", "\"|a,b|\"|"},
+                              {"say \"hi\"", "\"|say \"|\"hi\"|\"|\"|"},
+                              {"=SUM(A1)", "\"|'|=SUM(A1)|\"|"},
+                              {"-12.5", "-12.5|"},
+                              {"", "|"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        conf_seen seen = {""};
+        lfr_csv_write(cases[i][0], put_text, &seen);
+        assert_string_equal(seen.text, cases[i][1]);
+    }
+}
+
 int main(void)
 {
     if (lfr_ctx_new(&ctx)) return 1;
@@ -298,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_locked_blocks),     cmocka_unit_test(test_bound_says_how_to_raise_it),
         cmocka_unit_test(test_crops_stay_locked), cmocka_unit_test(test_frame_arena),
         cmocka_unit_test(test_conf_parse),        cmocka_unit_test(test_csv_parse),
+        cmocka_unit_test(test_csv_write),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     lfr_ctx_free(ctx);

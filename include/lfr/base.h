@@ -194,6 +194,12 @@ typedef int (*lfr_csv_fn)(lfr_ctx *ctx, int line, int n_fields, const char *cons
 int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, lfr_csv_fn fn,
                   void *arg);
 
+/* Writes one CSV field through put: quoted when it holds a comma, quote or
+ * line break, and a leading =, +, - or @ made text so that a spreadsheet
+ * does not run it as a formula. */
+typedef void (*lfr_put_fn)(void *arg, const char *bytes, size_t n);
+void lfr_csv_write(const char *s, lfr_put_fn put, void *arg);
+
 /* A secret of exactly n bytes kept in a file of its own, readable by its
  * owner only (refused otherwise). When the file does not exist and fresh
  * is given, it is created (0600) holding fresh. what names it in messages

@@ -1,4 +1,4 @@
-/* base/csv.c - reading comma-separated values as RFC 4180 writes them:
+/* base/csv.c - writing and reading comma-separated values as RFC 4180 has them:
  * fields in double quotes may hold commas, line breaks and doubled quotes;
  * records end in CRLF or LF. Spreadsheets add a UTF-8 byte order mark and
  * a blank last line; both are accepted. Anything else malformed is refused
@@ -17,7 +17,7 @@ typedef struct record {
     int n;
 } record;
 
-static int put(lfr_ctx *ctx, record *r, char c)
+static int record_put(lfr_ctx *ctx, record *r, char c)
 {
     if (r->len == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 256;
@@ -35,7 +35,7 @@ static int end_field(lfr_ctx *ctx, record *r, size_t start, const char *name, in
     if (r->n == CSV_MAX_FIELDS)
         return lfr_fail(ctx, LFR_EFORMAT, "%s line %d: more than %d fields", name, line,
                         CSV_MAX_FIELDS);
-    int rc = put(ctx, r, '\0');
+    int rc = record_put(ctx, r, '\0');
     if (!rc) r->starts[r->n++] = start;
     return rc;
 }
@@ -71,7 +71,7 @@ int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, 
                 char c = text[i];
                 if (c == '"') {
                     if (i + 1 < len && text[i + 1] == '"') {
-                        rc = put(ctx, &r, '"');
+                        rc = record_put(ctx, &r, '"');
                         i++;
                         continue;
                     }
@@ -85,7 +85,7 @@ int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, 
                     break;
                 }
                 if (c == '\n') line++;
-                rc = put(ctx, &r, c);
+                rc = record_put(ctx, &r, c);
             }
             if (rc) break;
             if (!closed) {
@@ -102,7 +102,7 @@ int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, 
                                   text[i] ? "a quote" : "a NUL byte");
                     break;
                 }
-                rc = put(ctx, &r, text[i]);
+                rc = record_put(ctx, &r, text[i]);
             }
             if (rc) break;
         }
@@ -126,4 +126,25 @@ int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, 
     if (rc == LFR_OK && r.n) rc = end_record(ctx, &r, record_line, 0, fn, arg);
     lfr_wipe_free(r.text, r.cap);
     return rc;
+}
+
+void lfr_csv_write(const char *s, lfr_put_fn put, void *arg)
+{
+    if (!s) s = "";
+    /* A leading =, +, - or @ would run as a formula in a spreadsheet. */
+    int formula = *s && strchr("=+-@", *s) && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+    if (!strpbrk(s, ",\"\r\n") && !formula) {
+        put(arg, s, strlen(s));
+        return;
+    }
+    put(arg, "\"", 1);
+    if (formula) put(arg, "'", 1);
+    for (const char *run = s;; s++) {
+        if (*s == '"' || !*s) {
+            put(arg, run, (size_t)(s - run + (*s == '"')));
+            if (!*s) break;
+            run = s; /* the quote again: doubled */
+        }
+    }
+    put(arg, "\"", 1);
 }

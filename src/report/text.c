@@ -74,22 +74,14 @@ void buf_html(buf *b, const char *s)
     }
 }
 
+static void put_buf(void *arg, const char *bytes, size_t n)
+{
+    put(arg, bytes, n);
+}
+
 void buf_csv(buf *b, const char *s)
 {
-    if (!s) s = "";
-    /* A leading =, +, - or @ would run as a formula in a spreadsheet. */
-    int formula = strchr("=+-@", *s) && *s && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9');
-    if (!strpbrk(s, ",\"\r\n") && !formula) {
-        put(b, s, strlen(s));
-        return;
-    }
-    put(b, "\"", 1);
-    if (formula) put(b, "'", 1);
-    for (; *s; s++) {
-        if (*s == '"') put(b, "\"", 1);
-        put(b, s, 1);
-    }
-    put(b, "\"", 1);
+    lfr_csv_write(s, put_buf, b);
 }
 
 void buf_json(buf *b, const json_t *doc)
