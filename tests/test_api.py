@@ -9,6 +9,8 @@ Usage: python3 -m unittest tests/test_api.py, with LFR_BIN (the lfr binary),
 LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them.
 """
 import base64
+import csv as csv_module
+import io
 import hashlib
 import http.client
 import json
@@ -779,6 +781,26 @@ class ApiTest(ServerCase):
                   "settings.threshold_floor"):
             self.assertIn(a, actions)
         self.assertTrue(self.expect(c["dpo.grey"], "GET", "/api/audit/verify", None, 200)["ok"])
+        # Filtered (issue 15 item 3): an action's prefix, a user, an object's
+        # kind; exported whole as CSV or JSON for the auditor to take away.
+        alerts_log = self.expect(c["dpo.grey"], "GET", "/api/audit?action=alert.&limit=1000", None, 200)
+        self.assertTrue(alerts_log and all(r["action"].startswith("alert.") for r in alerts_log))
+        by_op = self.expect(c["dpo.grey"], "GET", "/api/audit?user=op.brown&limit=1000", None, 200)
+        self.assertTrue(by_op and all(r["actor"] == "op.brown" for r in by_op))
+        self.assertIn("deployment.start", {r["action"] for r in by_op})
+        objs = self.expect(c["dpo.grey"], "GET", "/api/audit?object=alert&limit=1000", None, 200)
+        self.assertTrue(objs and all(r["object"].startswith("alert/") for r in objs))
+        got, body, resp = c["dpo.grey"].request("GET", "/api/audit/export?format=csv&action=alert.")
+        self.assertEqual(got, 200)
+        self.assertIn('attachment; filename="audit-log.csv"', resp.getheader("Content-Disposition"))
+        rows = list(csv_module.reader(io.StringIO(body.decode())))
+        self.assertEqual(rows[0], ["seq", "time_ms", "time_utc", "user", "action", "object", "details"])
+        self.assertEqual([int(r[0]) for r in rows[1:]], [r["seq"] for r in alerts_log])
+        self.assertEqual({json.loads(r[6]) == a["details"] for r, a in zip(rows[1:], alerts_log)}, {True})
+        got, body, _ = c["dpo.grey"].request("GET", "/api/audit/export?format=json&user=op.brown")
+        self.assertEqual([r["seq"] for r in body], [r["seq"] for r in by_op])
+        self.expect(c["dpo.grey"], "GET", "/api/audit/export?format=xml", None, 400)
+        self.expect(c["op.brown"], "GET", "/api/audit/export", None, 403, "forbidden")
         # Metrics: for administrators and auditors (or a scraper's token) only.
         metrics = c["dpo.grey"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)

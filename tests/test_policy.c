@@ -784,16 +784,41 @@ static void test_alerts_and_retention(void **state)
     free(text);
     /* The auditor reads the log, newest first; the look is audited too. */
     json_t *log = NULL;
-    expect(lfr_audit_list(ctx, pol, &operator_, 0, 10, &log), LFR_EPERM, NULL);
-    expect(lfr_audit_list(ctx, pol, &auditor, 0, 0, &log), LFR_EINVAL, "limit");
-    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, 0, 5, &log), LFR_OK);
+    lfr_audit_query q = {.limit = 10};
+    expect(lfr_audit_list(ctx, pol, &operator_, &q, &log), LFR_EPERM, NULL);
+    q.limit = 0;
+    expect(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_EINVAL, "limit");
+    q.limit = 5;
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_OK);
     assert_int_equal(json_array_size(log), 5);
     int64_t newest = json_integer_value(json_object_get(json_array_get(log, 0), "seq"));
     assert_true(newest > json_integer_value(json_object_get(json_array_get(log, 4), "seq")));
     json_decref(log);
-    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, 0, 1, &log), LFR_OK);
+    q.limit = 1;
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_OK);
     assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "action")),
                         "audit.view");
+    json_decref(log);
+    /* Filters (issue 15 item 3): an action's prefix, an object's kind, who. */
+    q = (lfr_audit_query){.limit = 1000, .action = "audit."};
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_OK);
+    size_t i, n_views = json_array_size(log);
+    json_t *rec;
+    assert_true(n_views >= 1); /* the looks above (repeats are one record) */
+    json_array_foreach(log, i, rec)
+    {
+        assert_int_equal(strncmp(json_string_value(json_object_get(rec, "action")), "audit.", 6),
+                         0);
+        assert_string_equal(json_string_value(json_object_get(rec, "actor")), auditor.name);
+    }
+    json_decref(log);
+    q = (lfr_audit_query){.limit = 1000, .action = "audit.view", .user = "nobody"};
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_OK);
+    assert_int_equal(json_array_size(log), 0);
+    json_decref(log);
+    q = (lfr_audit_query){.limit = 1000, .object = "audit_log"};
+    assert_int_equal(lfr_audit_list(ctx, pol, &auditor, &q, &log), LFR_OK);
+    assert_true(json_array_size(log) >= n_views);
     json_decref(log);
 }
 

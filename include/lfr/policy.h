@@ -450,10 +450,19 @@ int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
 int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
                     int watchlist_photo, uint8_t **jpeg, size_t *len);
 
-/* Audit records newest first, before seq (<= 0: from the newest), for
- * auditors; the look is itself audited. */
-int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t before_seq,
-                   int limit, json_t **out);
+/* Which audit records: each field narrows them; 0 or NULL leaves it open. */
+typedef struct lfr_audit_query {
+    int64_t before_seq;     /* the next page: records below this */
+    int limit;              /* 1..1000 */
+    const char *user;       /* who acted, exactly */
+    const char *action;     /* exactly, or every action under a prefix ending in '.' ("alert.") */
+    const char *object;     /* exactly ("alert:12"), or its kind ("alert") */
+    int64_t from_ms, to_ms; /* from_ms <= time < to_ms */
+} lfr_audit_query;
+/* Audit records newest first, for auditors; the look is itself audited
+ * (audit.view, with the query). */
+int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lfr_audit_query *q,
+                   json_t **out);
 
 /* The whole audit log as JSON lines (lfr_audit_export) for an auditor;
  * the export is itself audited first. */

@@ -213,6 +213,10 @@ enum MHD_Result reply_stream(request *r, struct MHD_Response *resp, const char *
 enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const void *data,
                             size_t len);
 enum MHD_Result reply_ok(request *r); /* 200 {"ok": true} */
+/* A file to save (Content-Disposition: attachment); data (malloc'd) is
+ * freed. */
+enum MHD_Result reply_download(request *r, char *data, size_t len, const char *type,
+                               const char *filename);
 /* An image decrypted from the store (or the error rc), wiped after. */
 enum MHD_Result reply_image(request *r, int rc, uint8_t *img, size_t len);
 
@@ -317,6 +321,7 @@ enum MHD_Result api_floor_show(request *r);
 enum MHD_Result api_floor_set(request *r);
 
 enum MHD_Result api_audit_list(request *r);
+enum MHD_Result api_audit_export(request *r);
 enum MHD_Result api_audit_verify(request *r);
 enum MHD_Result api_metrics(request *r);
 /* health.c: without login, for a supervisor or a load balancer. */

@@ -72,6 +72,19 @@ enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const
     return queue(r, status, resp);
 }
 
+enum MHD_Result reply_download(request *r, char *data, size_t len, const char *type,
+                               const char *filename)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_COPY);
+    free(data);
+    if (!resp) return reply_error(r, 500, "internal", "out of memory");
+    char disposition[160];
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Content-Disposition", disposition);
+    return queue(r, 200, resp);
+}
+
 enum MHD_Result reply_json(request *r, unsigned status, json_t *body)
 {
     return reply_json_header(r, status, body, NULL, NULL);
