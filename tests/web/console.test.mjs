@@ -599,6 +599,18 @@ async function run() {
   await aud.page.waitForSelector('#audit-table tbody tr');
   await aud.page.click('#audit-verify');
   await aud.page.waitForSelector('#audit-verify-result.msg-ok');
+  // Filtered by an action's prefix, then exported as the auditor sees it.
+  await aud.page.fill('#a-action', 'alert.');
+  await aud.page.fill('#a-from', '1/12/2026');
+  await aud.page.click('#a-apply');
+  await aud.page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#audit-table tbody td.mono')];
+    return cells.length > 0 && cells.every((c) => c.textContent.startsWith('alert.'));
+  });
+  const [download] = await Promise.all([aud.page.waitForEvent('download'), aud.page.click('#audit-export-csv')]);
+  const exported = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.equal(exported[0], 'seq,time_ms,time_utc,user,action,object,details');
+  assert.ok(exported.length > 1 && exported.slice(1).every((l) => l.split(',')[4].startsWith('alert.')), 'the export holds the filtered records');
   await shot(aud.page, '17-audit', false);
   // Alert history (issue 15 item 3), searched with what people type.
   await aud.page.goto(`${base}/#/history`);
