@@ -801,6 +801,13 @@ class ApiTest(ServerCase):
         self.assertEqual([r["seq"] for r in body], [r["seq"] for r in by_op])
         self.expect(c["dpo.grey"], "GET", "/api/audit/export?format=xml", None, 400)
         self.expect(c["op.brown"], "GET", "/api/audit/export", None, 403, "forbidden")
+        # Subject access (WL-8): the person's watchlists and the alerts kept.
+        sar = self.expect(c["dpo.grey"], "GET", "/api/sar?person_ref=PNC%2001/2345", None, 200)
+        mine = [r for r in sar if r["deployment"] == dep]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual((mine[0]["category"], mine[0]["alerts_kept"]), ("wanted", 1))
+        self.expect(c["dpo.grey"], "GET", "/api/sar?person_ref=", None, 400)
+        self.expect(c["op.brown"], "GET", "/api/sar?person_ref=PNC%2001/2345", None, 403, "forbidden")
         # Metrics: for administrators and auditors (or a scraper's token) only.
         metrics = c["dpo.grey"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)

@@ -616,19 +616,21 @@ int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const ch
     json_t *arr = json_array();
     if (!(rc = lfr_stmt_prepare(ctx, p->s,
                                 "SELECT d.id, d.name, d.state, w.category, w.added_ms, "
-                                "ifnull(d.started_ms,0), ifnull(d.ended_ms,0) FROM "
+                                "ifnull(d.started_ms,0), ifnull(d.ended_ms,0), (SELECT count(*) "
+                                "FROM alerts a WHERE a.entry_id = w.id) FROM "
                                 "watchlist_entries w JOIN deployments d ON d.id = w.deployment_id "
                                 "WHERE w.person_ref = ? ORDER BY w.added_ms",
                                 &st)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 1, person_ref))) {
         while ((rc = lfr_stmt_step(ctx, st)) == 1)
             json_array_append_new(
-                arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I}", "deployment",
+                arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "deployment",
                                (json_int_t)lfr_stmt_int64(st, 0), "name", lfr_stmt_text(st, 1),
                                "state", lfr_stmt_text(st, 2), "category", lfr_stmt_text(st, 3),
                                "added_ms", (json_int_t)lfr_stmt_int64(st, 4), "started_ms",
                                (json_int_t)lfr_stmt_int64(st, 5), "ended_ms",
-                               (json_int_t)lfr_stmt_int64(st, 6)));
+                               (json_int_t)lfr_stmt_int64(st, 6), "alerts_kept",
+                               (json_int_t)lfr_stmt_int64(st, 7)));
         if (rc == 0)
             rc = audit(ctx, p, actor, "sar.lookup", 0, "person",
                        json_pack("{s:s,s:i}", "person_ref", person_ref, "found",

@@ -265,6 +265,18 @@ enum MHD_Result api_audit_export(request *r)
                           csv ? "audit-log.csv" : "audit-log.json");
 }
 
+/* Subject access (WL-8): every watchlist the person was on, for the data
+ * protection officer (an auditor). */
+enum MHD_Result api_sar(request *r)
+{
+    json_t *list = NULL;
+    db_lock(r);
+    int rc = lfr_sar_lookup(r->ctx, r->srv->policy, &r->sess.actor, query_arg(r, "person_ref"),
+                            &list);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
+}
+
 enum MHD_Result api_audit_verify(request *r)
 {
     lfr_audit_report rep;

@@ -322,6 +322,7 @@ enum MHD_Result api_floor_set(request *r);
 
 enum MHD_Result api_audit_list(request *r);
 enum MHD_Result api_audit_export(request *r);
+enum MHD_Result api_sar(request *r);
 enum MHD_Result api_audit_verify(request *r);
 enum MHD_Result api_metrics(request *r);
 /* health.c: without login, for a supervisor or a load balancer. */

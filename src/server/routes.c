@@ -71,6 +71,7 @@ static const route routes[] = {
     {"GET", "/api/audit", api_audit_list, 0},
     {"GET", "/api/audit/verify", api_audit_verify, 0},
     {"GET", "/api/audit/export", api_audit_export, 0},
+    {"GET", "/api/sar", api_sar, 0},
     {"GET", "/api/deployments/#/notice", api_report_notice, 0},
     {"GET", "/api/deployments/#/review-report", api_report_review, 0},
     {"GET", "/api/deployments/#/record", api_report_record, 0},

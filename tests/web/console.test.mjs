@@ -627,6 +627,17 @@ async function run() {
   await aud.page.click('#h-search');
   await aud.page.waitForSelector('#history-filters .msg-error');
   assert.match(await aud.page.textContent('#history-filters .msg-error'), /From: a date such as/);
+  // Subject access (WL-8) for the data protection officer.
+  await aud.page.goto(`${base}/#/sar`);
+  await aud.page.fill('#sar-person', 'lin-manuel-miranda');
+  await aud.page.click('#sar-lookup');
+  await aud.page.waitForSelector('#sar-table');
+  assert.match(await aud.page.textContent('#sar-summary'), /was on 1 watchlist\./);
+  assert.match(await aud.page.textContent('#sar-table'), /Hamilton walk test.*Wanted by the courts/s);
+  await shot(aud.page, '17-subject-access', false);
+  await aud.page.fill('#sar-person', 'nobody-at-all');
+  await aud.page.click('#sar-lookup');
+  await aud.page.waitForFunction(() => /was not on any watchlist/.test(document.querySelector('#sar-summary')?.textContent || ''));
   // UK time either side of the clocks changing: GMT in December, BST in July.
   const uk = await aud.page.evaluate(async () => {
     const { parseUkTime } = await import('/js/ui.js');
