@@ -271,8 +271,8 @@ enum MHD_Result api_sar(request *r)
 {
     json_t *list = NULL;
     db_lock(r);
-    int rc = lfr_sar_lookup(r->ctx, r->srv->policy, &r->sess.actor, query_arg(r, "person_ref"),
-                            &list);
+    int rc =
+        lfr_sar_lookup(r->ctx, r->srv->policy, &r->sess.actor, query_arg(r, "person_ref"), &list);
     db_unlock(r);
     return rc ? reply_rc(r, rc) : reply_json(r, 200, list);
 }
