@@ -994,6 +994,31 @@ class LifecycleTest(ServerCase):
         got = self.expect(a, "GET", path % "door", None, 502, "camera_unavailable")
         self.assertIn("camera 'door'", got["error"]["message"])
         self.assertNotIn("S3cretPass", got["error"]["message"])
+        # A draft's camera is changed or removed by its applicant (item 7):
+        # the password shown hidden cannot be sent back as asterisks.
+        cam = "/api/deployments/%d/cameras/door/" % dep
+        shown = {c["name"]: c for c in self.expect(a, "GET", "/api/deployments/%d" % dep, None,
+                                                      200)["cameras"]}
+        got = self.expect(a, "POST", cam + "edit", {"source": shown["door"]["source"]}, 400, "invalid")
+        self.assertIn("type the whole URL again", got["error"]["message"])
+        self.expect(a, "POST", cam + "edit", {"source": "/no/such/file.mp4"}, 400, "invalid")
+        self.expect(a, "POST", cam + "edit", {}, 400, "invalid")
+        self.expect(a, "POST", cam + "edit", {"source": "rtsp://127.0.0.1:2/other",
+                                              "location": "Queen Street"}, 200)
+        self.expect(self.c["sgt.white"], "POST", cam + "remove", None, 403, "forbidden")
+        self.expect(a, "POST", "/api/deployments/%d/cameras/nothere/edit" % dep,
+                    {"location": "x"}, 404, "not_found")
+        shown = {c["name"]: c for c in self.expect(a, "GET", "/api/deployments/%d" % dep, None,
+                                                      200)["cameras"]}
+        self.assertEqual((shown["door"]["source"], shown["door"]["location"]),
+                         ("rtsp://127.0.0.1:2/other", "Queen Street"))
+        self.expect(a, "POST", cam + "remove", None, 200)
+        self.expect(a, "POST", cam + "remove", None, 404, "not_found")
+        cams = self.expect(a, "GET", "/api/deployments/%d" % dep, None, 200)["cameras"]
+        self.assertEqual([c["name"] for c in cams], ["cam1"])
+        self.expect(a, "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        got = self.expect(a, "POST", "/api/deployments/%d/cameras/cam1/remove" % dep, None, 409)
+        self.assertIn("a draft only", got["error"]["message"])
 
     def test_end_time_stops_cameras_and_destroys_watchlist(self):
         dep, _ = self.live("Op Ends", 4)

@@ -342,6 +342,13 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
  * images. */
 int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                    const char *name, const char *source, const char *location);
+/* A draft's camera changed (source or location; NULL keeps it) or removed,
+ * by the applicant who made the draft; audited (the source never: it may
+ * hold a password). */
+int lfr_camera_edit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                    const char *name, const char *source, const char *location);
+int lfr_camera_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                      const char *name);
 /* The cameras with their counts so far: [{name, source, location, frames,
  * faces, compared, dropped, last_state, last_message, alerts}] (last_state
  * and last_message: how its last run ended, "" before one has). actor

@@ -31,16 +31,15 @@ static int local_source_check(lfr_ctx *ctx, const char *name, const char *source
     return LFR_OK;
 }
 
-int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                   const char *name, const char *source, const char *location)
+/* Opens a transaction on deployment's cameras for actor: only the
+ * applicant's own draft, since the cameras are part of what is authorised.
+ * what names the act in messages ("added to", "changed in"). */
+static int begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                               int64_t deployment, const char *what)
 {
-    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
-    if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
-    if (!rc) rc = text_check(ctx, "camera source", source, 1000, 0);
-    if (!rc && location && *location) rc = text_check(ctx, "camera location", location, 200, 0);
-    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
     lfr_stmt *st = NULL;
-    /* Only the applicant's own draft: the cameras are part of what is authorised. */
     rc = lfr_stmt_prepare(ctx, p->s, "SELECT state, created_by FROM deployments WHERE id = ?", &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     if (!rc) rc = lfr_stmt_step(ctx, st);
@@ -48,14 +47,38 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     if (rc == 1) {
         rc = LFR_OK;
         if (strcmp(lfr_stmt_text(st, 0), "draft"))
-            rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: cameras are added to a draft",
-                          (long long)deployment, lfr_stmt_text(st, 0));
+            rc = lfr_fail(ctx, LFR_EREFUSED, "deployment %lld is %s: cameras are %s a draft only",
+                          (long long)deployment, lfr_stmt_text(st, 0), what);
         else if (lfr_stmt_int64(st, 1) != actor->id)
             rc = lfr_fail(ctx, LFR_EPERM, "only the applicant who created a draft may change it");
     }
     lfr_stmt_free(st);
-    st = NULL;
-    if (!rc) rc = local_source_check(ctx, name, source);
+    if (rc) lfr_store_rollback(p->s);
+    return rc;
+}
+
+static int check_camera_fields(lfr_ctx *ctx, const char *name, const char *source,
+                               const char *location)
+{
+    int rc = text_check(ctx, "camera name", name, 63, 0);
+    if (!rc && source) rc = text_check(ctx, "camera source", source, 1000, 0);
+    /* What the console shows of a URL hides its password: sent back
+     * unchanged it would replace the password with asterisks. */
+    if (!rc && source && strstr(source, "***@"))
+        rc = lfr_fail(ctx, LFR_EINVAL,
+                      "camera source: its password shows as *** here: type the whole URL again");
+    if (!rc && location && *location) rc = text_check(ctx, "camera location", location, 200, 0);
+    return rc;
+}
+
+int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                   const char *name, const char *source, const char *location)
+{
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
+    if (!rc) rc = check_camera_fields(ctx, name, source ? source : "", location);
+    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "added to"))) return rc;
+    lfr_stmt *st = NULL;
+    rc = local_source_check(ctx, name, source);
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
                                 "INSERT INTO cameras (deployment_id, name, source, location) "
@@ -73,6 +96,61 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     if (!rc)
         rc = audit(ctx, p, actor, "camera.add", deployment, "deployment",
                    json_pack("{s:s,s:s}", "camera", name, "location", location ? location : ""));
+    return finish(ctx, p, rc);
+}
+
+int lfr_camera_edit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                    const char *name, const char *source, const char *location)
+{
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "changing a camera");
+    if (!rc && !source && !location)
+        rc = lfr_fail(ctx, LFR_EINVAL, "camera: nothing to change (source, location)");
+    if (!rc) rc = check_camera_fields(ctx, name, source, location);
+    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "changed in"))) return rc;
+    if (source) rc = local_source_check(ctx, name, source);
+    lfr_stmt *st = NULL;
+    if (!rc &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "UPDATE cameras SET source = ifnull(?3, source), location = "
+                                "ifnull(?4, location) WHERE deployment_id = ?1 AND name = ?2",
+                                &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 3, source)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 4, location)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc && lfr_store_changes(p->s) != 1)
+        rc = lfr_fail(ctx, LFR_ENOENT, "deployment %lld has no camera named '%s'",
+                      (long long)deployment, name);
+    if (!rc) {
+        /* The source may hold a password: the log says that it changed. */
+        json_t *d = json_pack("{s:s,s:b}", "camera", name, "source_changed", source != NULL);
+        if (d && location) json_object_set_new(d, "location", json_string(location));
+        rc = audit(ctx, p, actor, "camera.edit", deployment, "deployment", d);
+    }
+    return finish(ctx, p, rc);
+}
+
+int lfr_camera_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                      const char *name)
+{
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "removing a camera");
+    if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
+    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "removed from"))) return rc;
+    lfr_stmt *st = NULL;
+    if (!(rc = lfr_stmt_prepare(ctx, p->s,
+                                "DELETE FROM cameras WHERE deployment_id = ? AND name = ?", &st)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)))
+        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    if (!rc && lfr_store_changes(p->s) != 1)
+        rc = lfr_fail(ctx, LFR_ENOENT, "deployment %lld has no camera named '%s'",
+                      (long long)deployment, name);
+    if (!rc)
+        rc = audit(ctx, p, actor, "camera.remove", deployment, "deployment",
+                   json_pack("{s:s}", "camera", name));
     return finish(ctx, p, rc);
 }
 

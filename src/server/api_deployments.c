@@ -130,6 +130,29 @@ enum MHD_Result api_deployment_camera(request *r)
     return rc ? reply_rc(r, rc) : reply_json(r, 201, json_pack("{s:b}", "ok", 1));
 }
 
+enum MHD_Result api_camera_edit(request *r)
+{
+    static const body_field spec[] = {
+        {"source", JSON_STRING, 0}, {"location", JSON_STRING, 0}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    db_lock(r);
+    int rc = lfr_camera_edit(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], r->name,
+                             json_string_value(json_object_get(body, "source")),
+                             json_string_value(json_object_get(body, "location")));
+    db_unlock(r);
+    json_decref(body);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}
+
+enum MHD_Result api_camera_remove(request *r)
+{
+    db_lock(r);
+    int rc = lfr_camera_remove(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], r->name);
+    db_unlock(r);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
+}
+
 enum MHD_Result api_deployment_submit(request *r)
 {
     db_lock(r);

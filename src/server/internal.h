@@ -278,6 +278,8 @@ enum MHD_Result api_deployment_show(request *r);
 enum MHD_Result api_deployment_set(request *r);
 enum MHD_Result api_deployment_location(request *r);
 enum MHD_Result api_deployment_camera(request *r);
+enum MHD_Result api_camera_edit(request *r);
+enum MHD_Result api_camera_remove(request *r);
 enum MHD_Result api_deployment_submit(request *r);
 enum MHD_Result api_deployment_authorise(request *r);
 enum MHD_Result api_deployment_ratify(request *r);

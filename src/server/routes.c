@@ -33,6 +33,8 @@ static const route routes[] = {
     {"POST", "/api/deployments/#/fields", api_deployment_set, 0},
     {"POST", "/api/deployments/#/locations", api_deployment_location, 0},
     {"POST", "/api/deployments/#/cameras", api_deployment_camera, 0},
+    {"POST", "/api/deployments/#/cameras/*/edit", api_camera_edit, 0},
+    {"POST", "/api/deployments/#/cameras/*/remove", api_camera_remove, 0},
     {"POST", "/api/deployments/#/submit", api_deployment_submit, 0},
     {"POST", "/api/deployments/#/authorise", api_deployment_authorise, 0},
     {"POST", "/api/deployments/#/ratify", api_deployment_ratify, 0},

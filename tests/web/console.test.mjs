@@ -352,6 +352,21 @@ async function run() {
   await app.page.click('#cam-add');
   await app.page.waitForSelector('#cameras .msg-error');
   assert.match(await app.page.textContent('#cameras .msg-error'), /cannot be opened/);
+  // A draft's camera changed, then removed after the question (item 7).
+  await app.page.fill('#cam-source', 'rtsp://cctv:S3cret@127.0.0.1:1/side');
+  await app.page.click('#cam-add');
+  await app.page.waitForSelector('#cameras li:has-text("entrance-2")');
+  assert.doesNotMatch(await app.page.textContent('#cameras'), /S3cret/);
+  await app.page.click('#cam-change-entrance-2');
+  await app.page.fill('#cam-edit-source-entrance-2', 'rtsp://127.0.0.1:1/side-door');
+  await app.page.selectOption('#cam-edit-location-entrance-2', 'Theatre main entrance');
+  await app.page.click('#cam-save-entrance-2');
+  await app.page.waitForSelector('#cameras li:has-text("side-door")');
+  const removeAsked = [];
+  app.page.once('dialog', async (dlg) => { removeAsked.push(dlg.message()); await dlg.accept(); });
+  await app.page.click('#cam-remove-entrance-2');
+  await app.page.waitForSelector('#camera-entrance-2', { state: 'detached' });
+  assert.match(removeAsked.join(' '), /Remove camera entrance-2/);
 
   // Watchlist: a group photo is refused with its reason (WL-5); then the
   // two performers' enrolment photos, as in tests/test_pipeline.c.

@@ -214,8 +214,9 @@ function camerasCard(ctx, d, editable, refresh) {
   const cams = d.cameras || [];
   const canCheck = ['applicant', 'authoriser', 'operator'].some((r) => ctx.hasRole(r));
   const card = h('div', { class: 'card', id: 'cameras' }, h('h2', null, 'Cameras'),
-    cams.length ? h('ul', { class: 'items' }, cams.map((c) => h('li', null,
+    cams.length ? h('ul', { class: 'items' }, cams.map((c) => h('li', { id: `camera-${c.name}` },
       h('strong', null, c.name), c.location ? ` at ${c.location}` : '', h('div', { class: 'muted mono' }, c.source || ''),
+      editable ? cameraChange(d, c, refresh) : null,
       canCheck ? cameraCheck(d, c.name) : null)))
       : h('p', { class: 'muted' }, 'No camera yet.'));
   if (!editable) return card;
@@ -240,6 +241,46 @@ function camerasCard(ctx, d, editable, refresh) {
   });
   card.appendChild(form);
   return card;
+}
+
+// Changing a draft's camera (issue 15 item 7): its source or location, or
+// removing it. A source is typed whole again: the one shown hides any
+// password.
+function cameraChange(d, c, refresh) {
+  const box = messageBox();
+  const path = `/api/deployments/${d.id}/cameras/${encodeURIComponent(c.name)}`;
+  const source = h('input', { id: `cam-edit-source-${c.name}`, placeholder: 'the whole URL or path again', spellcheck: 'false' });
+  const loc = h('select', { id: `cam-edit-location-${c.name}` }, h('option', { value: '' }, '- none -'),
+    (d.locations || []).map((l) => h('option', { value: l.name, selected: l.name === c.location }, l.name)));
+  const save = h('button', { type: 'submit', id: `cam-save-${c.name}` }, 'Save');
+  const form = h('form', { class: 'subform', hidden: true, novalidate: true },
+    h('div', { class: 'fields' },
+      h('div', { class: 'field wide' }, h('label', { for: `cam-edit-source-${c.name}` }, 'New video source (empty: unchanged)'), source),
+      h('div', { class: 'field' }, h('label', { for: `cam-edit-location-${c.name}` }, 'Location'), loc)),
+    h('div', { class: 'actions' }, save));
+  const change = h('button', { type: 'button', class: 'secondary small', id: `cam-change-${c.name}` }, 'Change');
+  const remove = h('button', { type: 'button', class: 'danger secondary small', id: `cam-remove-${c.name}` }, 'Remove');
+  change.addEventListener('click', () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) source.focus();
+  });
+  remove.addEventListener('click', () => {
+    if (!confirm(`Remove camera ${c.name} from this application?`)) return;
+    busy(remove, box, async () => {
+      await api.post(`${path}/remove`);
+      await refresh();
+    });
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const b = { location: loc.value };
+    if (source.value.trim()) b.source = source.value.trim();
+    busy(save, box, async () => {
+      await api.post(`${path}/edit`, b);
+      await refresh();
+    });
+  });
+  return h('div', null, h('div', { class: 'actions left' }, change, remove), form, box);
 }
 
 // A camera's picture before authorisation or a start: one frame with every
