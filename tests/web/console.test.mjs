@@ -298,18 +298,24 @@ async function run() {
 
   // Inline validation: a bad time and a threshold under the floor are refused beside the field.
   let v = await setField(app.page, 'start', 'next tuesday');
-  assert.ok(!v.ok && /UTC time/.test(v.text), `bad start refused inline: ${v.text}`);
+  assert.ok(!v.ok && /such as 5\/12\/2026 09:00 \(UK time\)/.test(v.text), `bad start refused inline: ${v.text}`);
   v = await setField(app.page, 'threshold', String((floor - 0.1).toFixed(2)));
   assert.ok(!v.ok && /DEP-6/.test(v.text), `threshold under the floor refused inline: ${v.text}`);
   await shot(app.page, '03-application-validation', false);
 
   const iso = (ms) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+  // The start typed as people write a UK time (issue 15 item 4); the end in
+  // the API's own UTC form, which the field also takes.
+  const ukParts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23',
+    year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(new Date(Date.now() - 10 * 60 * 1000)).map((x) => [x.type, x.value]));
+  const ukStart = `${ukParts.day}/${ukParts.month}/${ukParts.year} ${ukParts.hour}:${ukParts.minute}`;
   const values = {
     purpose: 'Locate a person wanted on warrant for robbery believed to attend the performance.',
     intelligence_case: 'Intelligence report 2026/1234: the subject is expected at the venue this evening.',
     necessity: 'Foot patrols have not located the subject in six weeks; the crowd is large.',
     less_intrusive: 'Officers briefed with photographs could not cover the entrances.',
-    start: iso(Date.now() - 10 * 60 * 1000),
+    start: ukStart,
     end: iso(Date.now() + 3 * 3600 * 1000),
     watchlist_criteria: 'Wanted on warrant for serious offences, seen in the area in the last month.',
     watchlist_categories: 'wanted',
@@ -327,6 +333,8 @@ async function run() {
     v = await setField(app.page, k, val);
     assert.ok(v.ok, `field ${k}=${val} accepted: ${v.text}`);
   }
+  assert.match(await app.page.inputValue('#field-end'), /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/, 'the end shown in UK form');
+  assert.match(await app.page.textContent('label[for="field-start"]'), /start time \(UK time\)/);
   await app.page.fill('#loc-name', 'Theatre main entrance');
   await app.page.fill('#loc-reason', 'The subject is expected to enter here.');
   await app.page.click('#loc-add');

@@ -50,12 +50,26 @@ export function fmtTime(ms, seconds = false) {
   return UK_TIME[key].format(d);
 }
 
+// The wall clock in London at Unix ms t: {year, month, day, hour, minute}
+// as two-digit strings (four for the year).
+let londonFmt = null;
+function londonParts(t) {
+  londonFmt ||= new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return Object.fromEntries(londonFmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+}
+
+// "05/12/2026 09:00": Unix ms as UK people write a time, for an input
+// that parseUkTime reads back.
+export function ukDateTime(ms) {
+  const p = londonParts(ms);
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+}
+
 // Unix ms of a wall-clock time in London (GMT or BST, whichever held).
 export function londonToMs(y, mo, d, hh = 0, mi = 0) {
-  const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23',
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
   const offset = (t) => {
-    const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    const p = londonParts(t);
     return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute) - t;
   };
   const wall = Date.UTC(y, mo - 1, d, hh, mi);
@@ -70,6 +84,7 @@ export function parseUkTime(text) {
   let m = s.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:.](\d{2}))?$/);
   let y, mo, d, hh = 0, mi = 0;
   if (m) [, d, mo, y, hh = 0, mi = 0] = m.map((x) => (x === undefined ? undefined : Number(x)));
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/.test(s)) return Date.parse(s); // UTC, as the API writes it
   else if ((m = s.match(/^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?$/)))
     [, y, mo, d, hh = 0, mi = 0] = m.map((x) => (x === undefined ? undefined : Number(x)));
   else return null;

@@ -3,7 +3,7 @@
 // DEP-7), the live monitor, and the closing report and sign-off (DEP-10,
 // PUB-2). Tabs shown by role.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, renderJson, newId } from '../ui.js';
+import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, renderJson, newId, parseUkTime, ukDateTime } from '../ui.js';
 import { renderWatchlist } from './watchlist.js';
 
 const TABS = [
@@ -89,10 +89,14 @@ export async function renderDeployment(root, ctx) {
 
 function recordValue(f, v) {
   if (v === undefined || v === null) return '';
-  if (f.kind === 'time' && typeof v === 'number') return isoMinute(v);
+  if (f.kind === 'time' && typeof v === 'number') return ukDateTime(v);
   if (f.kind === 'yesno' && typeof v === 'boolean') return v ? 'yes' : 'no';
   return String(v);
 }
+
+// A field's name for the reader: the console shows and takes times in UK
+// time, whatever form the API uses.
+const fieldName = (f) => (f.kind === 'time' ? `${label(f.meaning).replace(/\s*\(UTC[^)]*\)/, '')} (UK time)` : label(f.meaning));
 
 const LONG = new Set(['purpose', 'intelligence_case', 'necessity', 'less_intrusive', 'watchlist_criteria', 'engagement_plan', 'public_notice', 'critical_threat_exemption']);
 
@@ -100,7 +104,7 @@ function fieldInput(f, id, value, describedBy) {
   const common = { id, name: f.name, 'aria-describedby': describedBy, 'aria-required': f.mandatory ? 'true' : null };
   switch (f.kind) {
     case 'time':
-      return h('input', { ...common, value, placeholder: '2026-12-01T09:00Z', inputmode: 'text', autocomplete: 'off', spellcheck: 'false', pattern: '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z' });
+      return h('input', { ...common, value, placeholder: 'dd/mm/yyyy hh:mm', inputmode: 'text', autocomplete: 'off', spellcheck: 'false' });
     case 'threshold':
       return h('input', { ...common, value, type: 'number', step: 'any', min: '-1', max: '1', inputmode: 'decimal' });
     case 'count':
@@ -123,13 +127,13 @@ async function application(body, ctx, d, refresh) {
   const progress = h('p', { class: 'progress', id: 'fields-progress' }, `${filled} of ${mandatory} mandatory fields complete`);
   const form = h('form', { class: 'card', id: 'application-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
     h('div', { class: 'card-head' }, h('h2', null, 'Authorisation record (DEP-4)'), progress),
-    editable ? h('p', { class: 'muted' }, 'Each field is checked by the server as soon as you leave it. Fields marked * are mandatory; a notice to the public or a critical threat exemption is needed. Times are UTC.') : null);
+    editable ? h('p', { class: 'muted' }, 'Each field is checked by the server as soon as you leave it. Fields marked * are mandatory; a notice to the public or a critical threat exemption is needed. Times are UK time (GMT or BST), typed as 5/12/2026 09:00.') : null);
   const grid = h('div', { class: 'fields' });
   form.appendChild(grid);
   for (const f of fl) {
     const value = recordValue(f, rec[f.name]);
     if (!editable) {
-      grid.appendChild(h('div', { class: 'field ro' }, h('div', { class: 'lbl' }, label(f.meaning)), h('div', { class: 'val', id: `value-${f.name}` }, value || h('span', { class: 'muted' }, 'not given'))));
+      grid.appendChild(h('div', { class: 'field ro' }, h('div', { class: 'lbl' }, fieldName(f)), h('div', { class: 'val', id: `value-${f.name}` }, value || h('span', { class: 'muted' }, 'not given'))));
       continue;
     }
     const id = `field-${f.name}`;
@@ -141,8 +145,21 @@ async function application(body, ctx, d, refresh) {
       msg.className = 'field-msg pending';
       msg.textContent = 'Checking…';
       input.removeAttribute('aria-invalid');
+      let value = input.value.trim();
+      if (f.kind === 'time' && value) {
+        // What the officer typed, in UK time, to the API's UTC form.
+        const ms = parseUkTime(value);
+        if (ms === null) {
+          msg.className = 'field-msg bad';
+          msg.textContent = 'A date and time such as 5/12/2026 09:00 (UK time).';
+          input.setAttribute('aria-invalid', 'true');
+          return;
+        }
+        value = isoMinute(ms);
+        input.value = ukDateTime(ms);
+      }
       try {
-        await api.post(`/api/deployments/${d.id}/fields`, { field: f.name, value: input.value.trim() });
+        await api.post(`/api/deployments/${d.id}/fields`, { field: f.name, value });
         msg.className = 'field-msg ok';
         msg.textContent = '✓ Saved';
         const had = rec[f.name] !== undefined && rec[f.name] !== null;
@@ -155,7 +172,7 @@ async function application(body, ctx, d, refresh) {
       }
     });
     grid.appendChild(h('div', { class: `field kind-${f.kind}${LONG.has(f.name) ? ' wide' : ''}` },
-      h('label', { for: id }, label(f.meaning), f.mandatory ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+      h('label', { for: id }, fieldName(f), f.mandatory ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
       input, msg));
   }
   body.appendChild(form);
