@@ -65,9 +65,10 @@ tsan-test: setup
 # images, model manifests, gallery files, walk-by ground truth, video files
 # (seeded with tiny clips made here by ffmpeg: H.264 in MP4, MJPEG in AVI,
 # MPEG-4 in Matroska), the API's JSON bodies through a live server, and
-# the watchlist CSV and folder reader of `lfr watch`.
+# the watchlist CSV and folder reader of `lfr watch`, and the CSV reader and
+# writer of watchlist imports and exports.
 FUZZERS = fuzz_image fuzz_manifest fuzz_gallery fuzz_walkby fuzz_video fuzz_api fuzz_watchlist \
-	fuzz_config
+	fuzz_config fuzz_csv
 VIDEO_SEEDS = build-fuzz/corpus/fuzz_video/h264.mp4 build-fuzz/corpus/fuzz_video/mjpeg.avi \
 	build-fuzz/corpus/fuzz_video/mpeg4.mkv
 build-fuzz/corpus/fuzz_video/h264.mp4: CODEC = libx264 -pix_fmt yuv420p

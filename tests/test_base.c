@@ -308,6 +308,7 @@ static void test_csv_write(void **state)
                               {"say \"hi\"", "\"|say \"|\"hi\"|\"|\"|"},
                               {"=SUM(A1)", "\"|'|=SUM(A1)|\"|"},
                               {"-12.5", "-12.5|"},
+                              {"\xEF\xBB\xBFx", "\"|\xEF\xBB\xBFx|\"|"},
                               {"", "|"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         conf_seen seen = {""};

@@ -195,8 +195,8 @@ int lfr_csv_parse(lfr_ctx *ctx, const char *name, const char *text, size_t len, 
                   void *arg);
 
 /* Writes one CSV field through put: quoted when it holds a comma, quote or
- * line break, and a leading =, +, - or @ made text so that a spreadsheet
- * does not run it as a formula. */
+ * line break or starts with a byte order mark, and a leading =, +, - or @ made text so that a
+ * spreadsheet does not run it as a formula. */
 typedef void (*lfr_put_fn)(void *arg, const char *bytes, size_t n);
 void lfr_csv_write(const char *s, lfr_put_fn put, void *arg);
 

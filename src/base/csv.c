@@ -133,7 +133,10 @@ void lfr_csv_write(const char *s, lfr_put_fn put, void *arg)
     if (!s) s = "";
     /* A leading =, +, - or @ would run as a formula in a spreadsheet. */
     int formula = *s && strchr("=+-@", *s) && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9');
-    if (!strpbrk(s, ",\"\r\n") && !formula) {
+    /* A byte order mark first in a file is skipped by the reader: quoted,
+     * a field that starts with one reads back whole. */
+    int bom = !strncmp(s, "\xEF\xBB\xBF", 3);
+    if (!strpbrk(s, ",\"\r\n") && !formula && !bom) {
         put(arg, s, strlen(s));
         return;
     }
