@@ -53,6 +53,15 @@ static int setup(void **state)
     if (lfr_policy_load_key(ctx, key_path, key)) return -1;
     lfr_policy_config cfg = lfr_policy_default_config();
     cfg.key = key;
+    /* Anchored, as a server's log is: evidence bundles are signed with
+     * the anchor's key. */
+    char anchor_path[4200], anchor_key_path[4200];
+    lfr_audit_anchor_paths(path, anchor_path, sizeof anchor_path, anchor_key_path,
+                           sizeof anchor_key_path);
+    unlink(anchor_path);
+    unlink(anchor_key_path);
+    cfg.audit_anchor_path = anchor_path;
+    cfg.audit_anchor_key_path = anchor_key_path;
     cfg.threshold_floor = 0.45;
     cfg.fmr_at = fake_fmr;
     cfg.max_watchlist = 5000;
@@ -588,6 +597,229 @@ static int64_t audit_count(const char *action)
         n = lfr_stmt_int64(st, 0);
     lfr_stmt_free(st);
     return n;
+}
+
+/* The action and details of the newest audit record. */
+static void newest_audit(char *action, size_t len)
+{
+    lfr_stmt *st = NULL;
+    assert_int_equal(
+        lfr_stmt_prepare(ctx, store, "SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1", &st),
+        0);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    snprintf(action, len, "%s", lfr_stmt_text(st, 0));
+    lfr_stmt_free(st);
+}
+
+/* Whether an alert is still kept. */
+static int alert_kept(int64_t id)
+{
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, store, "SELECT count(*) FROM alerts WHERE id = ?", &st),
+                     0);
+    assert_int_equal(lfr_stmt_bind_int64(ctx, st, 1, id), 0);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    int n = (int)lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    return n;
+}
+
+/* Evidence holds (issue 15 item 3): a held alert outlives its retention
+ * period and keeps its watchlist photo past the watchlist's destruction;
+ * its signed bundle verifies, and no longer does once changed; a released
+ * or lapsed hold no longer keeps it. Each step by its roles, audited. */
+static void test_evidence_hold(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    int64_t e =
+        add(dep, entry("PNC 91", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "rtsp://10.0.0.5/1", ""), 0);
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    expect(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK, NULL);
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
+    lfr_alert_record a = {.deployment = dep,
+                          .entry = e,
+                          .camera = "cam1",
+                          .time_ms = t0 + 60000,
+                          .track_id = 1,
+                          .score = 0.74,
+                          .crop_jpeg = (const uint8_t *)"\xff\xd8\xff-crop",
+                          .crop_len = 9};
+    int64_t released = 0, lapsing = 0, unheld = 0;
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &released), LFR_OK);
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &lapsing), LFR_OK);
+    assert_int_equal(lfr_alert_record_new(ctx, pol, &a, &unheld), LFR_OK);
+    assert_int_equal(lfr_alert_decide(ctx, pol, &operator_, released, 1, t0 + 70000), LFR_OK);
+    assert_int_equal(
+        lfr_alert_outcome(ctx, pol, &engager, released, 1, "arrest", 300, NULL, t0 + 80000),
+        LFR_OK);
+
+    /* Who may hold, and what a hold must say. */
+    int64_t now = t0 + HOUR_MS, day = 24 * HOUR_MS;
+    expect(lfr_alert_hold(ctx, pol, &admin, released, "r", "CR/1", now + day, now), LFR_EPERM,
+           NULL);
+    expect(lfr_alert_hold(ctx, pol, &auditor, released, "r", "CR/1", now + day, now), LFR_EPERM,
+           NULL);
+    expect(lfr_alert_hold(ctx, pol, &engager, released, "", "CR/1", now + day, now), LFR_EINVAL,
+           "reason");
+    expect(lfr_alert_hold(ctx, pol, &engager, released, "arrest", "CR/1", now - 1, now), LFR_EINVAL,
+           "730 days");
+    expect(lfr_alert_hold(ctx, pol, &engager, released, "arrest", "CR/1", now + 800 * day, now),
+           LFR_EINVAL, "730 days");
+    expect(lfr_alert_hold(ctx, pol, &engager, 999999, "arrest", "CR/1", now + day, now), LFR_ENOENT,
+           "no alert");
+    expect(lfr_alert_release(ctx, pol, &supt, released, "not held", now), LFR_EREFUSED, "not held");
+    const char *why = "arrested: the bundle goes to the CPS";
+    assert_int_equal(
+        lfr_alert_hold(ctx, pol, &engager, released, why, "CR/2026/0091", now + 40 * day, now),
+        LFR_OK);
+    char action[64];
+    newest_audit(action, sizeof action);
+    assert_string_equal(action, "alert.hold");
+    assert_int_equal(lfr_alert_hold(ctx, pol, &operator_, lapsing, "complaint expected", "CR/7",
+                                    now + 10 * day, now),
+                     LFR_OK);
+    /* Holding it again renews it: a new date. */
+    assert_int_equal(lfr_alert_hold(ctx, pol, &supt, lapsing, "complaint received", "CR/7",
+                                    now + 45 * day, now + 5 * day),
+                     LFR_OK);
+    json_t *shown = NULL;
+    assert_int_equal(lfr_alert_show(ctx, pol, &auditor, lapsing, &shown), LFR_OK);
+    json_t *hold = json_object_get(shown, "hold");
+    assert_non_null(hold);
+    assert_int_equal(json_integer_value(json_object_get(hold, "until_ms")), now + 45 * day);
+    assert_string_equal(json_string_value(json_object_get(hold, "held_by")), "op.brown");
+    json_decref(shown);
+    json_t *holds = NULL;
+    expect(lfr_evidence_holds(ctx, pol, &admin, 0, &holds), LFR_EPERM, NULL);
+    assert_int_equal(lfr_evidence_holds(ctx, pol, &auditor, 0, &holds), LFR_OK);
+    assert_int_equal(json_array_size(holds), 2);
+    json_decref(holds);
+
+    /* The deployment ends: its watchlist photos are destroyed (WL-8),
+     * but a held alert keeps its copy. */
+    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "shift over", now + HOUR_MS),
+                     0);
+    uint8_t *img = NULL;
+    size_t img_len = 0;
+    expect(lfr_alert_image(ctx, pol, &operator_, unheld, 1, &img, &img_len), LFR_ENOENT, "deleted");
+    assert_int_equal(lfr_alert_image(ctx, pol, &operator_, released, 1, &img, &img_len), LFR_OK);
+    assert_true(img_len > 1000 && img[0] == 0xff && img[1] == 0xd8);
+    lfr_locked_free(img);
+
+    /* Retention passes the held alerts by, not the other. */
+    int n = 0;
+    assert_int_equal(lfr_policy_retention(ctx, pol, now + 32 * day, 31, &n), LFR_OK);
+    assert_int_equal(n, 1);
+    assert_false(alert_kept(unheld));
+    assert_true(alert_kept(released) && alert_kept(lapsing));
+
+    /* The bundle: faces, trail and signature; for the faces' roles only,
+     * and only of a held alert. */
+    char *bundle = NULL;
+    expect(lfr_evidence_bundle(ctx, pol, &auditor, released, now, &bundle), LFR_EPERM, NULL);
+    assert_int_equal(lfr_evidence_bundle(ctx, pol, &engager, released, now + 33 * day, &bundle),
+                     LFR_OK);
+    json_t *report = NULL;
+    unsigned char anchor_key[32];
+    char anchor_path[4200], anchor_key_path[4200];
+    lfr_audit_anchor_paths(test_tmp_path("policy.db"), anchor_path, sizeof anchor_path,
+                           anchor_key_path, sizeof anchor_key_path);
+    assert_int_equal(lfr_audit_anchor_file_key(ctx, anchor_path, anchor_key), LFR_OK);
+    assert_int_equal(lfr_evidence_verify(ctx, bundle, anchor_key, &report), LFR_OK);
+    assert_int_equal(json_integer_value(json_object_get(report, "alert")), released);
+    assert_string_equal(json_string_value(json_object_get(report, "reference")), "CR/2026/0091");
+    assert_true(json_is_true(json_object_get(report, "crop")));
+    assert_true(json_is_true(json_object_get(report, "watchlist_photo")));
+    /* create, decide, outcome, hold, views... and the export itself, last */
+    assert_true(json_integer_value(json_object_get(report, "audit_records")) >= 5);
+    json_decref(report);
+    json_t *doc = json_loads(bundle, 0, NULL);
+    json_t *payload = json_loads(json_string_value(json_object_get(doc, "payload")), 0, NULL);
+    json_t *trail = json_object_get(payload, "audit_trail");
+    json_t *last = json_array_get(trail, json_array_size(trail) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "action")),
+                        "alert.evidence_export");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(payload, "alert"), "outcome"), "action")),
+        "arrest");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(payload, "decided"), "outcome"), "by")),
+                        "pc.black");
+    /* Another key, or one changed byte, and it no longer verifies. */
+    anchor_key[0] ^= 1;
+    expect(lfr_evidence_verify(ctx, bundle, anchor_key, &report), LFR_EREFUSED, "another key");
+    char *score = strstr(bundle, "\\\"score\\\":0.7");
+    assert_non_null(score);
+    score[strlen("\\\"score\\\":0.")] = '9';
+    expect(lfr_evidence_verify(ctx, bundle, NULL, &report), LFR_EREFUSED, "signature");
+    /* A record in the trail changed, and the bundle re-signed by someone
+     * else: the record's own hash gives it away. */
+    json_object_set_new(last, "actor", json_string("someone.else"));
+    char *forged_payload = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t label = strlen("openlfr-evidence-bundle/1\n"), n_forged = strlen(forged_payload);
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
+        sig[crypto_sign_BYTES], *signed_text = malloc(label + n_forged);
+    char pk_hex[2 * sizeof pk + 1], sig_hex[2 * sizeof sig + 1];
+    memcpy(signed_text, "openlfr-evidence-bundle/1\n", label);
+    memcpy(signed_text + label, forged_payload, n_forged);
+    crypto_sign_keypair(pk, sk);
+    crypto_sign_detached(sig, NULL, signed_text, label + n_forged, sk);
+    free(signed_text);
+    json_t *signature = json_object_get(doc, "signature");
+    json_object_set_new(signature, "public_key",
+                        json_string(sodium_bin2hex(pk_hex, sizeof pk_hex, pk, sizeof pk)));
+    json_object_set_new(signature, "value",
+                        json_string(sodium_bin2hex(sig_hex, sizeof sig_hex, sig, sizeof sig)));
+    json_object_set_new(doc, "payload", json_string(forged_payload));
+    char *forged = json_dumps(doc, 0);
+    expect(lfr_evidence_verify(ctx, forged, NULL, &report), LFR_EREFUSED,
+           "does not match its hash");
+    anchor_key[0] ^= 1;
+    expect(lfr_evidence_verify(ctx, forged, anchor_key, &report), LFR_EREFUSED, "another key");
+    free(forged);
+    free(forged_payload);
+    json_decref(payload);
+    json_decref(doc);
+    lfr_wipe_free_unsized(bundle);
+    expect(lfr_evidence_bundle(ctx, pol, &engager, unheld, now, &bundle), LFR_EREFUSED, "not held");
+
+    /* Released by an authorising officer or auditor: retention takes it. */
+    expect(lfr_alert_release(ctx, pol, &engager, released, "case closed", now + 34 * day),
+           LFR_EPERM, NULL);
+    assert_int_equal(
+        lfr_alert_release(ctx, pol, &auditor, released, "case closed: NFA", now + 34 * day),
+        LFR_OK);
+    newest_audit(action, sizeof action);
+    assert_string_equal(action, "alert.release");
+    expect(lfr_evidence_bundle(ctx, pol, &engager, released, now + 34 * day, &bundle), LFR_EREFUSED,
+           "not held");
+    assert_int_equal(lfr_policy_retention(ctx, pol, now + 34 * day, 31, &n), LFR_OK);
+    assert_int_equal(n, 1);
+    assert_false(alert_kept(released));
+    assert_true(alert_kept(lapsing));
+    /* The other lapses at its date, then goes too; each hold stays on
+     * record, its photo copy destroyed. */
+    assert_int_equal(lfr_policy_retention(ctx, pol, now + 51 * day, 31, &n), LFR_OK);
+    assert_int_equal(n, 1);
+    assert_false(alert_kept(lapsing));
+    assert_int_equal(audit_count("alert.hold_lapse"), 1);
+    assert_int_equal(lfr_evidence_holds(ctx, pol, &supt, 1, &holds), LFR_OK);
+    assert_int_equal(json_array_size(holds), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *h = json_array_get(holds, i);
+        assert_non_null(json_object_get(h, "released"));
+        assert_false(json_is_true(json_object_get(h, "watchlist_photo_kept")));
+        assert_false(json_is_true(json_object_get(h, "alert_kept")));
+    }
+    json_decref(holds);
+    lfr_audit_report r;
+    assert_int_equal(lfr_audit_check(ctx, pol, &auditor, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 0);
 }
 
 /* Alerts: recorded only for a live deployment, decided by an operator,
@@ -1321,6 +1553,7 @@ int main(void)
         cmocka_unit_test(test_watchlists),
         cmocka_unit_test(test_watchlist_limits),
         cmocka_unit_test(test_alerts_and_retention),
+        cmocka_unit_test(test_evidence_hold),
         cmocka_unit_test(test_walk_test),
         cmocka_unit_test(test_threshold_floor_setting),
         cmocka_unit_test(test_view_rate_limit),

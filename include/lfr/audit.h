@@ -22,6 +22,15 @@
 int lfr_audit_append(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *action,
                      const char *object, const char *details);
 
+/* The hash of a record (LFR_AUDIT_HASH_BYTES): BLAKE2b-256 of the previous
+ * record's hash and this record's fields, each length-prefixed, so that
+ * whoever holds a run of records (an evidence bundle) can check them. */
+#define LFR_AUDIT_HASH_BYTES 32
+void lfr_audit_record_hash(const unsigned char prev[LFR_AUDIT_HASH_BYTES], int64_t seq,
+                           int64_t time_ms, const char *actor, const char *action,
+                           const char *object, const char *details,
+                           unsigned char out[LFR_AUDIT_HASH_BYTES]);
+
 typedef struct lfr_audit_report {
     int64_t records;
     int64_t first_bad_seq; /* 0: the chain is intact */
@@ -60,6 +69,17 @@ int lfr_audit_anchor_update(lfr_ctx *ctx, lfr_audit_anchor *a, lfr_store *s, int
  * rewritten). Run after lfr_audit_verify: a broken chain is named first. */
 int lfr_audit_anchor_check(lfr_ctx *ctx, const lfr_audit_anchor *a, lfr_store *s,
                            lfr_audit_report *r);
+
+/* Signs a document with the anchor's key (Ed25519, 64 bytes into sig) and
+ * gives its public key (32 bytes), the one the anchor file's header names:
+ * what the force signs it exports (evidence bundles). The caller puts a
+ * label of its own before the document, so that no document can pass for
+ * an anchor line. */
+void lfr_audit_anchor_sign(const lfr_audit_anchor *a, const void *doc, size_t len,
+                           unsigned char sig[64], unsigned char public_key[32]);
+/* The public key named in an anchor file's header (32 bytes), for checking
+ * what was signed with its key without the key. */
+int lfr_audit_anchor_file_key(lfr_ctx *ctx, const char *path, unsigned char public_key[32]);
 
 /* Writes every record as one JSON object per line. */
 int lfr_audit_export(lfr_ctx *ctx, lfr_store *s, FILE *out);

@@ -148,8 +148,8 @@ void lfr_wilson95(int64_t k, int64_t n, double *lo, double *hi);
 /* Monotonic clock in microseconds, for timing. */
 int64_t lfr_now_us(void);
 
-/* Reads a whole file into a new buffer (owned; lfr_free). Refuses files over
- * max_bytes with LFR_ELIMIT. */
+/* Reads a whole file into a new buffer (owned; lfr_free), followed by a NUL
+ * that out_len does not count. Refuses files over max_bytes with LFR_ELIMIT. */
 int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **out, size_t *out_len);
 
 /* Files sealed together under a passphrase (Argon2id, then

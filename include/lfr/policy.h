@@ -337,6 +337,40 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retention_days,
                          int *n_alerts_deleted);
 
+/* Evidence holds (issue 15 item 3, policy/evidence.c). An alert needed
+ * for proceedings is held by an operator, engagement officer or
+ * authorising officer: why, under which case reference, until when (at
+ * most two years ahead; holding a held alert renews it). While held,
+ * retention passes it by and the hold keeps the watchlist photo past the
+ * watchlist's destruction. An authorising officer or auditor releases it;
+ * at its date it lapses. Each step audited. */
+int lfr_alert_hold(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                   const char *reason, const char *reference, int64_t until_ms, int64_t now_ms);
+int lfr_alert_release(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                      const char *why, int64_t now_ms);
+/* Holds, open ones first (and released or lapsed ones when released):
+ * [{id, alert, held_by, held_ms, until_ms, reason, reference,
+ * watchlist_photo_kept, alert_kept, camera, time_ms, deployment_name,
+ * released?: {ms, by, reason}}]; audited as a view. */
+int lfr_evidence_holds(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int released,
+                       json_t **out);
+/* A held alert's evidence bundle, for operators and engagement officers:
+ * a JSON document {format, payload, signature} whose payload (JSON text)
+ * holds the alert with its hold, who decided and recorded the outcome,
+ * both faces (JPEG, base64, with SHA-256) and every audit record about
+ * the alert with its hashes, the export's own last. Signed with the audit
+ * anchor's key (refused without one). Audited. Free *out with
+ * lfr_wipe_free_unsized. */
+int lfr_evidence_bundle(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert,
+                        int64_t now_ms, char **out);
+/* Checks a bundle: its signature (and that its key is expected_key, the
+ * anchor file's, when given), each face against its SHA-256, each audit
+ * record against its hash. LFR_OK with a report {alert, reference,
+ * exported_by, exported_ms, audit_records, public_key, key_checked, crop,
+ * watchlist_photo}, or the first problem. */
+int lfr_evidence_verify(lfr_ctx *ctx, const char *bundle, const unsigned char *expected_key,
+                        json_t **report);
+
 /* Cameras (part of the application: added to a draft by its applicant).
  * source: a file, rtsp://, http(s):// URL, /dev/video*, or a folder of
  * images. */

@@ -25,7 +25,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define HASH_BYTES 32
+#define HASH_BYTES LFR_AUDIT_HASH_BYTES
 #define HEADER "lfr-audit-anchors 1 "
 #define MIN_INTERVAL_MS 1000 /* at most one anchor a second, but always at close */
 
@@ -268,4 +268,29 @@ int lfr_audit_anchor_check(lfr_ctx *ctx, const lfr_audit_anchor *a, lfr_store *s
     }
     lfr_stmt_free(st);
     return rc;
+}
+
+void lfr_audit_anchor_sign(const lfr_audit_anchor *a, const void *doc, size_t len,
+                           unsigned char sig[64], unsigned char public_key[32])
+{
+    crypto_sign_detached(sig, NULL, doc, len, a->sk);
+    memcpy(public_key, a->pk, crypto_sign_PUBLICKEYBYTES);
+}
+
+int lfr_audit_anchor_file_key(lfr_ctx *ctx, const char *path, unsigned char public_key[32])
+{
+    FILE *f = fopen(path, "re");
+    if (!f) return lfr_fail(ctx, LFR_ENOENT, "%s: %s", path, strerror(errno));
+    char head[256] = "";
+    int got = fgets(head, sizeof head, f) != NULL;
+    fclose(f);
+    head[strcspn(head, "\n")] = '\0';
+    size_t n = 0;
+    if (!got || strncmp(head, HEADER, strlen(HEADER)) ||
+        sodium_hex2bin(public_key, crypto_sign_PUBLICKEYBYTES, head + strlen(HEADER),
+                       strlen(head + strlen(HEADER)), NULL, &n, NULL) ||
+        n != crypto_sign_PUBLICKEYBYTES)
+        return lfr_fail(ctx, LFR_EFORMAT, "%s: not an audit anchor file (no key in its header)",
+                        path);
+    return LFR_OK;
 }

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <sys/time.h>
 
-#define HASH_BYTES 32
+#define HASH_BYTES LFR_AUDIT_HASH_BYTES
 
 /* The canonical form hashed for a record: each field length-prefixed (so
  * no choice of text can make two records hash alike). */
-static void hash_record(const unsigned char prev[HASH_BYTES], int64_t seq, int64_t time_ms,
-                        const char *actor, const char *action, const char *object,
-                        const char *details, unsigned char out[HASH_BYTES])
+void lfr_audit_record_hash(const unsigned char prev[HASH_BYTES], int64_t seq, int64_t time_ms,
+                           const char *actor, const char *action, const char *object,
+                           const char *details, unsigned char out[HASH_BYTES])
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, HASH_BYTES);
@@ -83,7 +83,7 @@ int lfr_audit_append(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *
     struct timeval tv;
     gettimeofday(&tv, NULL);
     int64_t time_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-    hash_record(prev, seq, time_ms, actor, action, object, details, hash);
+    lfr_audit_record_hash(prev, seq, time_ms, actor, action, object, details, hash);
     if ((rc = lfr_stmt_prepare(ctx, s,
                                "INSERT INTO audit_log (seq, time_ms, actor, action, object, "
                                "details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
@@ -127,8 +127,9 @@ int lfr_audit_verify(lfr_ctx *ctx, lfr_store *s, lfr_audit_report *r)
         else if (n_prev != HASH_BYTES || memcmp(p, prev, HASH_BYTES))
             problem = "its link to the previous record is broken";
         else {
-            hash_record(prev, seq, lfr_stmt_int64(st, 1), lfr_stmt_text(st, 2),
-                        lfr_stmt_text(st, 3), lfr_stmt_text(st, 4), lfr_stmt_text(st, 5), want);
+            lfr_audit_record_hash(prev, seq, lfr_stmt_int64(st, 1), lfr_stmt_text(st, 2),
+                                  lfr_stmt_text(st, 3), lfr_stmt_text(st, 4), lfr_stmt_text(st, 5),
+                                  want);
             if (n_hash != HASH_BYTES || memcmp(h, want, HASH_BYTES))
                 problem = "its content does not match its hash (changed after writing)";
         }

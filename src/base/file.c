@@ -38,6 +38,7 @@ int lfr_read_file(lfr_ctx *ctx, const char *path, size_t max_bytes, uint8_t **ou
         return lfr_fail(ctx, LFR_EIO, "%s: %s", path,
                         read_err ? "read error" : "file grew while being read");
     }
+    buf[got] = '\0'; /* text can be read as a string */
     *out = buf;
     *out_len = got;
     return LFR_OK;

@@ -140,6 +140,7 @@ int cmd_report(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_sar(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_detect(int argc, char **argv);

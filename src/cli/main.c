@@ -186,6 +186,13 @@ const cli_command cli_commands[] = {
      "says it is intact (exit 0). export: every record as a JSON line. Both act\n"
      "as a named auditor (password in $LFR_PASSWORD) and are audited. The\n"
      "database is --db, else $LFR_DB, else ~/.local/share/openlfr/lfr.db.\n"},
+    {"evidence", cmd_evidence, "check an evidence bundle exported from the console",
+     "usage: lfr evidence verify BUNDLE [--anchors FILE | --db PATH] [--json]\n"
+     "Checks an evidence bundle (a held alert exported from the console) without\n"
+     "the server: its Ed25519 signature, that it was signed with the key of the\n"
+     "force's audit anchor file (--anchors, or the one beside --db), both faces\n"
+     "against their SHA-256, and each audit record about the alert against its\n"
+     "hash. Exit 0 when it verifies, 1 when it does not (saying why).\n"},
     {"eval", cmd_eval, "measure accuracy on labelled data",
      "usage: lfr eval verify --lfw DIR [--json] [--models DIR] [--embedder NAME]\n"
      "         [--no-flip] [--threads N] [--limit N] [--fuse A,B[,C]]\n"

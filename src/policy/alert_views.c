@@ -14,8 +14,10 @@ static const char alert_columns[] =
     "SELECT a.id, a.deployment_id, a.camera, a.time_ms, a.track_id, a.score, a.status, "
     "w.id, w.person_ref, w.category, w.reason, w.photo_date, a.crop IS NOT NULL, a.quality, "
     "o.identity_confirmed, o.action, o.engagement_seconds, ifnull(o.recorded_group,''), "
-    "d.name FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id JOIN deployments d ON "
-    "d.id = a.deployment_id LEFT JOIN outcomes o ON o.alert_id = a.id ";
+    "d.name, h.id, (SELECT name FROM users WHERE id = h.held_by), h.held_ms, h.until_ms, "
+    "h.reason, h.reference FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id JOIN "
+    "deployments d ON d.id = a.deployment_id LEFT JOIN outcomes o ON o.alert_id = a.id "
+    "LEFT JOIN evidence_holds h ON h.alert_id = a.id AND h.released_ms IS NULL ";
 
 static json_t *alert_row(lfr_stmt *st)
 {
@@ -36,6 +38,13 @@ static json_t *alert_row(lfr_stmt *st)
                                       (int)lfr_stmt_int64(st, 14), "action", lfr_stmt_text(st, 15),
                                       "engagement_seconds", (json_int_t)lfr_stmt_int64(st, 16),
                                       "group", lfr_stmt_text(st, 17)));
+    /* Held as evidence (issue 15 item 3): by whom, why, until when. */
+    if (row && !lfr_stmt_is_null(st, 19))
+        json_object_set_new(row, "hold",
+                            json_pack("{s:s,s:I,s:I,s:s,s:s}", "held_by", lfr_stmt_text(st, 20),
+                                      "held_ms", (json_int_t)lfr_stmt_int64(st, 21), "until_ms",
+                                      (json_int_t)lfr_stmt_int64(st, 22), "reason",
+                                      lfr_stmt_text(st, 23), "reference", lfr_stmt_text(st, 24)));
     return row;
 }
 
@@ -135,24 +144,30 @@ int lfr_alert_search(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const 
     return *out ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
 }
 
+int policy_alert_json(lfr_ctx *ctx, lfr_policy *p, int64_t alert, json_t **out)
+{
+    *out = NULL;
+    char sql[sizeof alert_columns + 32];
+    snprintf(sql, sizeof sql, "%sWHERE a.id = ?", alert_columns);
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, alert))) rc = lfr_stmt_step(ctx, st);
+    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no alert %lld", (long long)alert);
+    if (rc == 1) {
+        *out = alert_row(st);
+        rc = *out ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    }
+    lfr_stmt_free(st);
+    return rc;
+}
+
 int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t alert, json_t **out)
 {
     *out = NULL;
     int rc = lfr_actor_need(ctx, actor, FACE_ROLES | LFR_ROLE_AUDITOR, "viewing an alert");
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
-    char sql[sizeof alert_columns + 32];
-    snprintf(sql, sizeof sql, "%sWHERE a.id = ?", alert_columns);
-    lfr_stmt *st = NULL;
     json_t *row = NULL;
-    if (!(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 1, alert)))
-        rc = lfr_stmt_step(ctx, st);
-    if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no alert %lld", (long long)alert);
-    if (rc == 1) {
-        row = alert_row(st);
-        rc = row ? LFR_OK : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
-    }
-    lfr_stmt_free(st);
+    rc = policy_alert_json(ctx, p, alert, &row);
     if (!rc) rc = audit(ctx, p, actor, "alert.view", alert, "alert", NULL);
     rc = finish(ctx, p, rc);
     if (rc)
@@ -162,32 +177,55 @@ int lfr_alert_show(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
     return rc;
 }
 
-/* Opens one sealed image selected by sql (one row: the blob and the row
- * it is bound to in place; the object id as its only parameter), auditing
- * the view. */
-static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *sql,
-                      const char *place, int64_t id, const char *action, const char *kind,
-                      uint8_t **jpeg, size_t *len)
+/* Opens one sealed image selected by sql: one row of the blob, the row it
+ * is bound to and its place ("table.column"), the object's id as its only
+ * parameter. Inside the caller's transaction. */
+static int read_sealed(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id, const char *kind,
+                       uint8_t **jpeg, size_t *len)
 {
     *jpeg = NULL;
     *len = 0;
-    int rc = lfr_store_begin(ctx, p->s);
-    if (rc) return rc;
     lfr_stmt *st = NULL;
-    if (!(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 1, id)))
-        rc = lfr_stmt_step(ctx, st);
+    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, id))) rc = lfr_stmt_step(ctx, st);
     if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no %s %lld", kind, (long long)id);
     if (rc == 1) {
         size_t n = 0;
         const uint8_t *box = lfr_stmt_blob(st, 0, &n);
-        rc = box ? policy_open_alloc(ctx, p, place, lfr_stmt_int64(st, 1), box, n, jpeg, len)
+        rc = box ? policy_open_alloc(ctx, p, lfr_stmt_text(st, 2), lfr_stmt_int64(st, 1), box, n,
+                                     jpeg, len)
                  : lfr_fail(ctx, LFR_ENOENT,
                             "%s %lld: the image was deleted (retention or end of "
                             "deployment)",
                             kind, (long long)id);
     }
     lfr_stmt_free(st);
+    return rc < 0 ? rc : LFR_OK;
+}
+
+/* An alert's watchlist photo is the entry's while the watchlist lasts,
+ * then the copy its evidence hold keeps (if held). */
+static const char alert_crop_sql[] = "SELECT crop, id, 'alerts.crop' FROM alerts WHERE id = ?";
+static const char alert_photo_sql[] =
+    "SELECT ifnull(w.photo, h.photo), CASE WHEN w.photo IS NULL THEN h.id ELSE w.id END, "
+    "CASE WHEN w.photo IS NULL THEN 'evidence_holds.photo' ELSE 'watchlist_entries.photo' END "
+    "FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id LEFT JOIN evidence_holds h ON "
+    "h.alert_id = a.id AND h.released_ms IS NULL WHERE a.id = ?";
+
+int policy_alert_image(lfr_ctx *ctx, lfr_policy *p, int64_t alert, int watchlist_photo,
+                       uint8_t **jpeg, size_t *len)
+{
+    return read_sealed(ctx, p, watchlist_photo ? alert_photo_sql : alert_crop_sql, alert, "alert",
+                       jpeg, len);
+}
+
+/* read_sealed in a transaction of its own, auditing the view. */
+static int open_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *sql,
+                      int64_t id, const char *action, const char *kind, uint8_t **jpeg, size_t *len)
+{
+    int rc = lfr_store_begin(ctx, p->s);
+    if (rc) return rc;
+    rc = read_sealed(ctx, p, sql, id, kind, jpeg, len);
     if (!rc) rc = audit(ctx, p, actor, action, id, kind, NULL);
     rc = finish(ctx, p, rc);
     if (rc && *jpeg) {
@@ -205,11 +243,7 @@ int lfr_alert_image(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     *len = 0;
     int rc = lfr_actor_need(ctx, actor, FACE_ROLES, "seeing an alert's faces");
     if (rc) return rc;
-    return open_image(ctx, p, actor,
-                      watchlist_photo ? "SELECT w.photo, w.id FROM alerts a JOIN "
-                                        "watchlist_entries w ON w.id = a.entry_id WHERE a.id = ?"
-                                      : "SELECT crop, id FROM alerts WHERE id = ?",
-                      watchlist_photo ? "watchlist_entries.photo" : "alerts.crop", alert,
+    return open_image(ctx, p, actor, watchlist_photo ? alert_photo_sql : alert_crop_sql, alert,
                       watchlist_photo ? "alert.view_photo" : "alert.view_crop", "alert", jpeg, len);
 }
 
@@ -222,7 +256,8 @@ int lfr_watchlist_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int
         lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT | LFR_ROLE_REVIEWER | LFR_ROLE_AUTHORISER,
                        "seeing a watchlist photo");
     if (rc) return rc;
-    return open_image(ctx, p, actor, "SELECT photo, id FROM watchlist_entries WHERE id = ?",
-                      "watchlist_entries.photo", entry, "watchlist.view_photo", "watchlist_entry",
-                      jpeg, len);
+    return open_image(ctx, p, actor,
+                      "SELECT photo, id, 'watchlist_entries.photo' FROM watchlist_entries WHERE "
+                      "id = ?",
+                      entry, "watchlist.view_photo", "watchlist_entry", jpeg, len);
 }

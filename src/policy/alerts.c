@@ -216,7 +216,11 @@ static int retention_batch(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int rete
     lfr_stmt *st = NULL;
     int64_t ids[RETENTION_BATCH];
     int n = 0;
-    if (!(rc = lfr_stmt_prepare(ctx, p->s, "SELECT id FROM alerts WHERE time_ms < ? LIMIT ?",
+    /* Holds past their date end first; a held alert is passed by. */
+    if (!(rc = evidence_lapse(ctx, p, now_ms)) &&
+        !(rc = lfr_stmt_prepare(ctx, p->s,
+                                "SELECT id FROM alerts WHERE time_ms < ? AND id NOT IN (SELECT "
+                                "alert_id FROM evidence_holds WHERE released_ms IS NULL) LIMIT ?",
                                 &st)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 1, cutoff)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 2, RETENTION_BATCH)))

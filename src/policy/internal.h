@@ -103,6 +103,17 @@ int watchlist_reviewed_by(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64
 int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_actor *ao,
                     int64_t planned_size);
 
+/* One alert as lfr_alert_show gives it (with its hold, if held), and one
+ * of its images opened (policy/alert_views.c), without auditing: inside
+ * the caller's transaction, which audits. */
+int policy_alert_json(lfr_ctx *ctx, lfr_policy *p, int64_t alert, json_t **out);
+int policy_alert_image(lfr_ctx *ctx, lfr_policy *p, int64_t alert, int watchlist_photo,
+                       uint8_t **jpeg, size_t *len);
+
+/* Ends the evidence holds whose date has passed (retention's first step).
+ * Inside the caller's transaction. */
+int evidence_lapse(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms);
+
 /* The walk test (ACC-3), see policy/walktest.c. bluelist_destroy wipes a
  * deployment's blue list templates; walktest_close ends its open walk test
  * (if any) for a reason; walktest_results gives each of its walk tests'

@@ -317,6 +317,10 @@ enum MHD_Result api_alert_crop(request *r);
 enum MHD_Result api_alert_photo(request *r);
 enum MHD_Result api_alert_decision(request *r);
 enum MHD_Result api_alert_outcome(request *r);
+enum MHD_Result api_alert_hold(request *r);
+enum MHD_Result api_alert_release(request *r);
+enum MHD_Result api_alert_evidence(request *r);
+enum MHD_Result api_holds(request *r);
 enum MHD_Result api_events(request *r);
 
 enum MHD_Result api_floor_show(request *r);

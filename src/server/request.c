@@ -75,9 +75,13 @@ enum MHD_Result reply_bytes(request *r, unsigned status, const char *type, const
 enum MHD_Result reply_download(request *r, char *data, size_t len, const char *type,
                                const char *filename)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_COPY);
-    free(data);
-    if (!resp) return reply_error(r, 500, "internal", "out of memory");
+    /* Wiped when sent: a download may be an evidence bundle with faces. */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, data, lfr_wipe_free_unsized);
+    if (!resp) {
+        lfr_wipe_free_unsized(data);
+        return reply_error(r, 500, "internal", "out of memory");
+    }
     char disposition[160];
     snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
     MHD_add_response_header(resp, "Content-Type", type);

@@ -218,6 +218,28 @@ const char *const store_migrations[] = {
     "ALTER TABLE camera_counts ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE camera_counts ADD COLUMN last_state TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE camera_counts ADD COLUMN last_message TEXT NOT NULL DEFAULT '';",
+
+    /* 11: evidence holds (issue 15 item 3). An alert needed for proceedings
+     * is held by a named officer, for a reason and a case reference, until
+     * a date; retention passes it by while it is held (PRI-3). The
+     * watchlist photo is sealed again into the hold, so that it outlives
+     * the watchlist's destruction at the deployment's end (WL-8); a release
+     * or lapse destroys that copy. The rows stay as the record of each hold,
+     * after the alert itself is gone: no foreign key to it. */
+    "CREATE TABLE evidence_holds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  alert_id INTEGER NOT NULL,"
+    "  held_by INTEGER NOT NULL REFERENCES users(id),"
+    "  held_ms INTEGER NOT NULL,"
+    "  until_ms INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  reference TEXT NOT NULL,"
+    "  photo BLOB,"
+    "  released_by INTEGER REFERENCES users(id),"
+    "  released_ms INTEGER,"
+    "  release_reason TEXT);"
+    "CREATE UNIQUE INDEX evidence_holds_open ON evidence_holds(alert_id) "
+    "  WHERE released_ms IS NULL;",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -609,7 +609,46 @@ async function run() {
   log('stopped');
   await supt.page.goto(`${base}/#/deployments/${depId}/report`);
   await supt.page.waitForSelector('#closing-report dl, #closing-report table');
+  // Laid out for its reader (issue 15): a bar and its number for each value
+  // the API counted, times in UK time with the zone, no raw JSON keys, and
+  // nothing a letter wide on a phone; readable in the dark theme too.
+  const closing = await officer.call('GET', `/api/deployments/${depId}/report`);
+  const closingShown = async (page) => {
+    await page.waitForSelector('#closing-report .closing');
+    const charts = await page.$$eval('#closing-report [id^="chart-"]', (els) => Object.fromEntries(els.map((c) => [c.id, {
+      img: c.getAttribute('role') === 'img' && /\d/.test(c.getAttribute('aria-label') || ''),
+      values: [...c.querySelectorAll('.bar-value')].map((v) => Number(v.textContent.replace(/,/g, ''))),
+      bars: c.querySelectorAll('rect.bar').length,
+      text: c.textContent.trim(),
+    }])));
+    for (const [id, key] of [['chart-decisions', 'alerts_by_decision'], ['chart-outcomes', 'outcomes'], ['chart-categories', 'watchlist_by_category']]) {
+      const want = Object.values(closing[key]).sort((x, y) => x - y);
+      if (!want.length) { assert.equal(charts[id].text, 'None', `${id}: an empty group says None`); continue; }
+      assert.ok(charts[id].img, `${id} is an image with its values named`);
+      assert.equal(charts[id].bars, want.length, `${id}: a bar for each value`);
+      assert.deepEqual([...charts[id].values].sort((x, y) => x - y), want, `${id}: the API's values`);
+    }
+    const text = await page.textContent('#closing-report');
+    assert.match(text, /Actual end\s*\d{1,2} \w{3} \d{4}, \d{2}:\d{2} (GMT|BST)/);
+    assert.match(text, /End reason\s*Operation finished/);
+    assert.match(text, /Words of advice/);
+    assert.doesNotMatch(text, /alerts_by_decision|watchlist_by_category|_ms\b|_seconds|words_of_advice|\{"/);
+    const narrow = await page.$$eval('#closing-report dt, #closing-report dd, #closing-report .figure',
+      (els) => els.filter((e) => e.getBoundingClientRect().width < 24).length);
+    assert.equal(narrow, 0, 'nothing in the closing report a letter wide');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  };
+  await closingShown(supt.page);
   await shot(supt.page, '15-closing-report');
+  for (const [name, phone] of [['15-closing-report-phone', true], ['15-closing-report-dark', false]]) {
+    const other = await newUser(name, phone);
+    if (!phone) await other.page.emulateMedia({ colorScheme: 'dark' });
+    await signIn(other, 'supt');
+    await other.page.goto(`${base}/#/deployments/${depId}/report`);
+    await closingShown(other.page);
+    await shot(other.page, name);
+    await other.ctx.close();
+  }
   await supt.page.click('#review-signoff');
   await supt.page.waitForSelector('h1 .state-reviewed');
   await shot(supt.page, '16-reviewed');

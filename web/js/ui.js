@@ -156,30 +156,22 @@ export async function busy(button, box, fn) {
   }
 }
 
-// Renders any JSON value readably: objects as definition lists, arrays of
-// objects as tables. For aggregates (oversight, reports).
-export function renderJson(v, depth = 0, key = '') {
-  if (v === null || v === undefined) return h('span', { class: 'muted' }, '-');
-  if (typeof v === 'number' && /_ms$/.test(key)) return document.createTextNode(fmtTime(v, true));
-  if (typeof v === 'number') return h('span', { class: 'num' }, fmtNumber(v, 4));
-  if (typeof v === 'boolean') return document.createTextNode(v ? 'yes' : 'no');
-  if (typeof v !== 'object') return document.createTextNode(String(v));
-  if (Array.isArray(v)) {
-    if (v.length === 0) return h('span', { class: 'muted' }, 'none');
-    if (v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
-      const cols = [...new Set(v.flatMap((x) => Object.keys(x)))];
-      return h('div', { class: 'table-wrap' },
-        h('table', { class: 'data' },
-          h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, label(c))))),
-          h('tbody', null, v.map((row) => h('tr', null, cols.map((c) => h('td', null, renderJson(row[c], depth + 1, c))))))));
-    }
-    return h('ul', { class: 'plain' }, v.map((x) => h('li', null, renderJson(x, depth + 1))));
-  }
-  const keys = Object.keys(v);
-  if (keys.length === 0) return h('span', { class: 'muted' }, 'none');
-  return h('dl', { class: depth ? 'kv nested' : 'kv' },
-    keys.map((k) => [h('dt', null, label(k.replace(/_ms$/, ''))), h('dd', null, renderJson(v[k], depth + 1, k))]));
-}
+// The words every page uses for an alert's decision and an engagement's
+// outcome, in the order an alert moves through them.
+export const DECISIONS = [
+  ['open', 'Waiting for a decision'],
+  ['engage', 'Sent to engage'],
+  ['closed', 'Closed with an outcome'],
+  ['no_match', 'No match (false alert)'],
+];
+export const OUTCOMES = [
+  ['arrest', 'Arrest'],
+  ['other_action', 'Other action'],
+  ['safeguarding', 'Safeguarding'],
+  ['words_of_advice', 'Words of advice'],
+  ['no_further_action', 'No further action'],
+  ['person_not_found', 'Person not found'],
+];
 
 export const STATE_TEXT = {
   draft: 'Draft',

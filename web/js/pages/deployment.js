@@ -3,8 +3,9 @@
 // DEP-7), the live monitor, and the closing report and sign-off (DEP-10,
 // PUB-2). Tabs shown by role.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, renderJson, newId, parseUkTime, ukDateTime } from '../ui.js';
+import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, newId, parseUkTime, ukDateTime } from '../ui.js';
 import { renderWatchlist } from './watchlist.js';
+import { renderClosingReport } from '../closing.js';
 
 const TABS = [
   { id: 'application', title: 'Application', roles: ['applicant', 'authoriser', 'reviewer', 'operator', 'auditor', 'oversight'] },
@@ -648,7 +649,7 @@ async function report(body, ctx, d, refresh) {
     card.appendChild(h('p', { class: 'muted' }, 'The closing report is produced when the deployment ends.'));
   } else if (ctx.hasRole('authoriser') || ctx.hasRole('auditor') || ctx.hasRole('oversight')) {
     try {
-      card.appendChild(renderJson(await api.get(`/api/deployments/${d.id}/report`)));
+      card.appendChild(renderClosingReport(await api.get(`/api/deployments/${d.id}/report`)));
     } catch (e) {
       box.error(e);
     }

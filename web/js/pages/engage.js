@@ -1,20 +1,12 @@
 // The engagement officer's view (HIL-2, HIL-4), made for a phone: the
 // alerts the operator sent, the plain warning, and the outcome form.
 import * as api from '../api.js';
-import { h, messageBox, busy } from '../ui.js';
+import { h, messageBox, busy, OUTCOMES } from '../ui.js';
 import { facePair, alertFacts } from './alerts.js';
 import { signal, signalControls } from '../signals.js';
 
 export const WARNING = 'Possible match - verify identity; this is not by itself a reason to arrest';
 
-const ACTIONS = [
-  ['arrest', 'Arrest'],
-  ['other_action', 'Other action'],
-  ['safeguarding', 'Safeguarding'],
-  ['words_of_advice', 'Words of advice'],
-  ['no_further_action', 'No further action'],
-  ['person_not_found', 'Person not found'],
-];
 // Officer-recorded group for equality monitoring (PUB-6), UK census groups.
 const GROUPS = ['Asian', 'Black', 'Mixed', 'White', 'Other'];
 
@@ -37,7 +29,7 @@ export async function renderEngage(root, ctx) {
     const fbox = messageBox();
     const yes = h('input', { type: 'radio', name: `confirmed-${id}`, id: `confirmed-yes-${id}`, value: 'yes' });
     const no = h('input', { type: 'radio', name: `confirmed-${id}`, id: `confirmed-no-${id}`, value: 'no' });
-    const action = h('select', { id: `action-${id}`, required: true }, h('option', { value: '' }, '- choose -'), ACTIONS.map(([v, t]) => h('option', { value: v }, t)));
+    const action = h('select', { id: `action-${id}`, required: true }, h('option', { value: '' }, '- choose -'), OUTCOMES.map(([v, t]) => h('option', { value: v }, t)));
     const mins = h('input', { id: `minutes-${id}`, type: 'number', min: 0, max: 1440, step: 1, inputmode: 'numeric', value: '' });
     const secs = h('input', { id: `seconds-${id}`, type: 'number', min: 0, max: 59, step: 1, inputmode: 'numeric', value: '' });
     const group = h('select', { id: `group-${id}` }, h('option', { value: '' }, 'Not recorded'), GROUPS.map((g) => h('option', { value: g }, g)));

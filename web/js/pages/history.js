@@ -3,13 +3,10 @@
 // time, newest first, a page at a time. No faces here: a face is looked at
 // from the alert itself, and that look is audited.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, fmtTime, label, parseUkTime } from '../ui.js';
+import { h, clear, messageBox, busy, fmtTime, label, parseUkTime, DECISIONS, OUTCOMES } from '../ui.js';
 
-const STATUSES = [['', 'Any'], ['open', 'Waiting for a decision'], ['engage', 'Sent to engage'],
-  ['no_match', 'No match (false alert)'], ['closed', 'Closed with an outcome']];
-const OUTCOMES = [['', 'Any'], ['arrest', 'Arrest'], ['other_action', 'Other action'],
-  ['safeguarding', 'Safeguarding'], ['words_of_advice', 'Words of advice'],
-  ['no_further_action', 'No further action'], ['person_not_found', 'Person not found']];
+const STATUSES = [['', 'Any'], ...DECISIONS];
+const OUTCOME_CHOICES = [['', 'Any'], ...OUTCOMES];
 const PAGE = 50;
 
 export async function renderHistory(root) {
@@ -21,7 +18,7 @@ export async function renderHistory(root) {
   const camera = h('input', { id: 'h-camera', autocomplete: 'off' });
   const person = h('input', { id: 'h-person', autocomplete: 'off', placeholder: 'Part of a name or PNC id' });
   const status = h('select', { id: 'h-status' }, options(STATUSES));
-  const outcome = h('select', { id: 'h-outcome' }, options(OUTCOMES));
+  const outcome = h('select', { id: 'h-outcome' }, options(OUTCOME_CHOICES));
   const minScore = h('input', { id: 'h-min-score', inputmode: 'decimal', placeholder: 'e.g. 0.5' });
   const from = h('input', { id: 'h-from', placeholder: 'dd/mm/yyyy hh:mm', 'aria-describedby': 'h-from-hint' });
   const to = h('input', { id: 'h-to', placeholder: 'dd/mm/yyyy hh:mm' });

@@ -1,7 +1,8 @@
 // Oversight (PUB-5): aggregate figures only, never a face: the overall
 // figures and each ended deployment's closing report.
 import * as api from '../api.js';
-import { h, messageBox, renderJson, stateBadge, fmtTime, fmtNumber, label } from '../ui.js';
+import { h, messageBox, stateBadge, fmtTime, fmtNumber, label } from '../ui.js';
+import { renderClosingReport } from '../closing.js';
 
 // A rate with its 95% interval: "2.1 (95% CI 0.4-6.0)"; share: as a percentage.
 function withInterval(o, key, share = false) {
@@ -96,7 +97,7 @@ export async function renderOversight(root) {
         if (!det.open || loaded) return;
         loaded = true;
         try {
-          body.appendChild(renderJson(await api.get(`/api/deployments/${d.id}/report`)));
+          body.appendChild(renderClosingReport(await api.get(`/api/deployments/${d.id}/report`)));
         } catch (e) {
           const m = messageBox();
           body.appendChild(m);

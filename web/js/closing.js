@@ -1,0 +1,120 @@
+// closing.js - the closing report of an ended deployment (DEP-10) laid out
+// for its reader: planned against actual times, what was authorised, the
+// figures, and small bar charts of alerts, outcomes and the watchlist. The
+// deployment's report tab and the oversight page both show it, so the
+// layout lives here once. Aggregates only: no face, no identity.
+import { h, fmtTime, fmtNumber, label, stateBadge, DECISIONS, OUTCOMES } from './ui.js';
+import { CATEGORIES, categoryText } from './pages/watchlist.js';
+
+const CATEGORY_NAMES = CATEGORIES.map(([k]) => [k, categoryText(k)]);
+
+const count = (x) => (typeof x === 'number' ? fmtNumber(x, 0) : '-');
+
+// "4 min 30 s", "2 h 5 min", "3 days": a length of time in words.
+function span(seconds) {
+  const s = Math.round(Math.abs(seconds));
+  if (s === 0) return '0 min';
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min` + (s % 60 ? ` ${s % 60} s` : '');
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h` + (Math.floor(s / 60) % 60 ? ` ${Math.floor(s / 60) % 60} min` : '');
+  return `${Math.round(s / 86400)} days`;
+}
+
+// A time in UK local time and, where the plan gave one, how far from it:
+// the point of DEP-10's planned against actual.
+function timeAgainst(actual, planned) {
+  if (!actual) return h('span', { class: 'muted' }, 'Not recorded');
+  const when = fmtTime(actual);
+  if (typeof planned !== 'number') return when;
+  const off = (actual - planned) / 1000;
+  const note = Math.abs(off) < 60 ? 'as planned' : `${span(off)} ${off > 0 ? 'later' : 'earlier'} than planned`;
+  return [when, ' ', h('span', { class: 'muted' }, `(${note})`)];
+}
+
+const planned = (ms) => (typeof ms === 'number' ? fmtTime(ms) : h('span', { class: 'muted' }, 'Not set'));
+
+// A definition list from [term, value] pairs.
+const defs = (cls, rows) => h('dl', { class: `kv ${cls}` }, rows.map(([t, v]) => [h('dt', null, t), h('dd', null, v)]));
+
+// The rows of a group, known keys first in their own order and words,
+// then whatever else the server counted, its key made readable.
+function rows(group, names) {
+  const g = group || {};
+  const known = names.filter(([k]) => k in g).map(([k, text]) => [text, g[k]]);
+  const rest = Object.keys(g).filter((k) => !names.some(([n]) => n === k)).map((k) => [label(k), g[k]]);
+  return [...known, ...rest];
+}
+
+// SVG elements need their namespace; h() makes HTML ones.
+const SVG_NS = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, text) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// A horizontal bar chart: each label on its own line above its bar, so a
+// long label never squeezes the bars on a phone; the number follows the
+// bar. Widths are percentages of the chart, so it fits any screen without
+// scaling the text. The chart is one image to a screen reader, named by a
+// sentence holding every value.
+const ROW_PX = 42;
+const BAR_PX = 14;
+const MAX_BAR_PCT = 80; // room beside the longest bar for its number
+function barChart(id, title, data) {
+  if (!data.length) return h('p', { class: 'muted', id }, 'None');
+  const max = Math.max(...data.map(([, n]) => n), 1);
+  const summary = `${title}: ${data.map(([t, n]) => `${t} ${count(n)}`).join(', ')}.`;
+  const chart = svg('svg', { id, class: 'chart', role: 'img', 'aria-label': summary, width: '100%', height: data.length * ROW_PX });
+  chart.appendChild(svg('title', null, summary));
+  data.forEach(([text, n], i) => {
+    const y = i * ROW_PX;
+    const pct = (MAX_BAR_PCT * n) / max;
+    const g = svg('g', { class: 'bar-row' });
+    g.append(svg('text', { x: 0, y: y + 14, class: 'bar-label' }, text),
+      svg('rect', { x: 0, y: y + 20, width: `${MAX_BAR_PCT}%`, height: BAR_PX, rx: 2, class: 'bar-track' }),
+      svg('rect', { x: 0, y: y + 20, width: `${pct}%`, height: BAR_PX, rx: 2, class: 'bar' }),
+      svg('text', { x: `${pct}%`, dx: 6, y: y + 32, class: 'bar-value' }, count(n)));
+    chart.appendChild(g);
+  });
+  return chart;
+}
+
+const section = (title, ...body) => h('section', { class: 'closing-part' }, h('h3', null, title), ...body);
+const figure = (title, value) => h('div', { class: 'figure' }, h('div', { class: 'fig-title' }, title), h('div', { class: 'fig-value' }, value));
+
+// The closing report (the JSON of GET /api/deployments/:id/report) as a
+// DOM element.
+export function renderClosingReport(doc) {
+  const t = doc.times || {};
+  const a = doc.authorised || {};
+  const listed = Object.values(doc.watchlist_by_category || {}).reduce((s, n) => s + n, 0);
+  return h('div', { class: 'closing' },
+    h('p', { class: 'closing-head' }, h('strong', null, `No. ${doc.id} ${doc.name || ''}`), ' ', stateBadge(doc.state),
+      doc.urgent ? [' ', h('span', { class: 'badge warn' }, 'Urgent authorisation')] : null),
+    h('div', { class: 'two-col' },
+      section('Times (UK time)', defs('closing-times', [
+        ['Planned start', planned(t.planned_start_ms)],
+        ['Actual start', timeAgainst(t.actual_start_ms, t.planned_start_ms)],
+        ['Planned end', planned(t.planned_end_ms)],
+        ['Actual end', timeAgainst(t.actual_end_ms, t.planned_end_ms)],
+        ['End reason', doc.end_reason || h('span', { class: 'muted' }, 'Not recorded')],
+      ])),
+      section('What was authorised', defs('closing-authorised', [
+        ['Threshold', typeof a.threshold === 'number' ? fmtNumber(a.threshold, 2) : '-'],
+        ['Watchlist size', `${count(a.watchlist_size)} planned, ${count(listed)} on the list`],
+        ['Expected footfall', count(a.expected_footfall)],
+      ]))),
+    section('Figures', h('div', { class: 'figures', id: 'closing-figures' },
+      figure('Faces processed', count(doc.faces_processed)),
+      figure('Templates compared', count(doc.templates_compared)),
+      figure('Alerts', count(doc.alerts)),
+      figure('Identity confirmed', count(doc.identity_confirmed)),
+      figure('Engagement time in all', span(doc.engagement_seconds_total || 0)))),
+    h('div', { class: 'closing-charts' },
+      section('Alerts by decision', barChart('chart-decisions', 'Alerts by decision', rows(doc.alerts_by_decision, DECISIONS))),
+      section('Outcomes of engagements', barChart('chart-outcomes', 'Outcomes of engagements', rows(doc.outcomes, OUTCOMES))),
+      section('Watchlist by category', barChart('chart-categories', 'Watchlist by category', rows(doc.watchlist_by_category, CATEGORY_NAMES)))),
+    doc.frozen_hash ? h('p', { class: 'small muted' }, 'SHA-256 of the record as authorised: ', h('span', { class: 'mono' }, doc.frozen_hash)) : null);
+}
