@@ -723,6 +723,22 @@ class ApiTest(ServerCase):
         self.expect(c["pc.green"], "POST", "/api/alerts/%d/outcome" % alert["id"], {
             "identity_confirmed": True, "action": "words_of_advice", "engagement_seconds": 240,
             "group": "White"}, 200)
+        # Evidence hold (issue 15 item 3): the engagement officer holds the
+        # alert for proceedings; an auditor may not hold, an officer may
+        # not release; the hold shows on the alert and in the list of holds.
+        aid = alert["id"]
+        until = int(time.time() * 1000) + 60 * 86400000
+        hold = {"reason": "arrest: file to the CPS", "reference": "CR/2026/0091", "until_ms": until}
+        self.expect(c["dpo.grey"], "POST", "/api/alerts/%d/hold" % aid, hold, 403, "forbidden")
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/hold" % aid, dict(hold, until_ms=1), 400)
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/hold" % aid, {"reason": "x"}, 400)
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/hold" % aid, hold, 200)
+        self.expect(c["pc.green"], "POST", "/api/alerts/%d/release" % aid, {"reason": "x"}, 403)
+        shown = self.expect(c["op.brown"], "GET", "/api/alerts/%d" % aid, None, 200)
+        self.assertEqual((shown["hold"]["held_by"], shown["hold"]["until_ms"]), ("pc.green", until))
+        holds = self.expect(c["supt.jones"], "GET", "/api/holds", None, 200)
+        self.assertEqual([(h["alert"], h["watchlist_photo_kept"]) for h in holds], [(aid, True)])
+        self.expect(c["pcc.black"], "GET", "/api/holds", None, 403, "forbidden")
         # Stopping ends the cameras at once, and the watchlist is destroyed.
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/stop" % dep, {"reason": "done"}, 200)
         self.wait_running(dep, False, 30)
@@ -802,6 +818,8 @@ class ApiTest(ServerCase):
         got, body, _ = c["dpo.grey"].request("GET", "/api/audit/export?format=json&user=op.brown")
         self.assertEqual([r["seq"] for r in body], [r["seq"] for r in by_op])
         self.expect(c["dpo.grey"], "GET", "/api/audit/export?format=xml", None, 400)
+        exports = self.expect(c["dpo.grey"], "GET", "/api/audit?action=audit.export&limit=10", None, 200)
+        self.assertEqual(exports[0]["details"].get("user"), "op.brown")
         self.expect(c["op.brown"], "GET", "/api/audit/export", None, 403, "forbidden")
         # Subject access (WL-8): the person's watchlists and the alerts kept.
         sar = self.expect(c["dpo.grey"], "GET", "/api/sar?person_ref=PNC%2001/2345", None, 200)
@@ -810,6 +828,7 @@ class ApiTest(ServerCase):
         self.assertEqual((mine[0]["category"], mine[0]["alerts_kept"]), ("wanted", 1))
         self.expect(c["dpo.grey"], "GET", "/api/sar?person_ref=", None, 400)
         self.expect(c["op.brown"], "GET", "/api/sar?person_ref=PNC%2001/2345", None, 403, "forbidden")
+        self.held_alert_evidence(aid)
         # Metrics: for administrators and auditors (or a scraper's token) only.
         metrics = c["dpo.grey"].request("GET", "/metrics")[1].decode()
         self.assertIn("lfr_http_responses_total", metrics)
@@ -824,6 +843,61 @@ class ApiTest(ServerCase):
                                     headers={"Authorization": "Bearer " + METRICS_TOKEN[:-1] + "x"})
         self.assertEqual(got, 401)
 
+
+    def held_alert_evidence(self, aid):
+        """A held alert, its deployment over: its watchlist photo is kept,
+        its evidence bundle verifies away from the server (and not once
+        changed), `lfr retention run` passes it by past its retention
+        period while held and deletes it once released."""
+        c = self.c
+        got, img, _ = c["op.brown"].request("GET", "/api/alerts/%d/photo" % aid)
+        self.assertEqual((got, img[:2]), (200, b"\xff\xd8"))
+        self.expect(c["dpo.grey"], "GET", "/api/alerts/%d/evidence" % aid, None, 403, "forbidden")
+        got, bundle, resp = c["pc.green"].request("GET", "/api/alerts/%d/evidence" % aid)
+        self.assertEqual(got, 200, bundle)
+        self.assertIn('filename="alert-%d-evidence.json"' % aid, resp.getheader("Content-Disposition"))
+        self.assertEqual(resp.getheader("Cache-Control"), "no-store")
+        path = os.path.join(self.tmp, "evidence.json")
+        with open(path, "w") as f:
+            json.dump(bundle, f)
+        done = subprocess.run([LFR, "evidence", "verify", path, "--db", self.db, "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout)
+        report = json.loads(done.stdout)
+        self.assertEqual((report["alert"], report["reference"], report["key_checked"],
+                          report["crop"], report["watchlist_photo"]),
+                         (aid, "CR/2026/0091", True, True, True))
+        payload = json.loads(bundle["payload"])
+        self.assertEqual(payload["audit_trail"][-1]["action"], "alert.evidence_export")
+        bundle["payload"] = bundle["payload"].replace('"words_of_advice"', '"arrest"')
+        with open(path, "w") as f:
+            json.dump(bundle, f)
+        done = subprocess.run([LFR, "evidence", "verify", path, "--db", self.db],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        self.assertEqual(done.returncode, 1, done.stdout)
+        self.assertIn("NOT VERIFIED", done.stdout)
+
+        # Made 40 days old in the database: past any retention period.
+        with sqlite3.connect(self.db, timeout=30) as db:
+            db.execute("UPDATE alerts SET time_ms = time_ms - 40 * 86400000 WHERE id = ?", (aid,))
+
+        def retention():
+            done = subprocess.run([LFR, "retention", "run", "--db", self.db],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=120, env=dict(os.environ, LFR_PASSWORD=PW["admin"]))
+            self.assertEqual(done.returncode, 0, done.stdout)
+            return done.stdout
+        self.assertIn(" 0 alerts past 31 days deleted", retention())
+        self.expect(c["op.brown"], "GET", "/api/alerts/%d" % aid, None, 200)
+        self.expect(c["supt.jones"], "POST", "/api/alerts/%d/release" % aid,
+                    {"reason": "CPS: no further action"}, 200)
+        self.expect(c["pc.green"], "GET", "/api/alerts/%d/evidence" % aid, None, 409)
+        self.assertIn(" 1 alert past 31 days deleted", retention())
+        self.expect(c["op.brown"], "GET", "/api/alerts/%d" % aid, None, 404)
+        holds = self.expect(c["dpo.grey"], "GET", "/api/holds?released=1", None, 200)
+        mine = [h for h in holds if h["alert"] == aid]
+        self.assertEqual((mine[0]["released"]["by"], mine[0]["alert_kept"],
+                          mine[0]["watchlist_photo_kept"]), ("supt.jones", False, False))
 
 
 def check_prometheus_text(case, text):

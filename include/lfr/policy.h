@@ -499,9 +499,10 @@ typedef struct lfr_audit_query {
     const char *action;     /* exactly, or every action under a prefix ending in '.' ("alert.") */
     const char *object;     /* exactly ("alert:12"), or its kind ("alert") */
     int64_t from_ms, to_ms; /* from_ms <= time < to_ms */
+    int exporting;          /* taken away (audit.export), not looked at */
 } lfr_audit_query;
 /* Audit records newest first, for auditors; the look is itself audited
- * (audit.view, with the query). */
+ * (audit.view, or audit.export when exporting, with the query). */
 int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lfr_audit_query *q,
                    json_t **out);
 

@@ -55,8 +55,8 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lf
         if (asked && user) json_object_set_new(asked, "user", json_string(user));
         if (asked && action) json_object_set_new(asked, "action", json_string(action));
         if (asked && object) json_object_set_new(asked, "object", json_string(object));
-        rc = audit(ctx, p, actor, "audit.view", q->before_seq > 0 ? q->before_seq : 0, "audit_log",
-                   asked);
+        rc = audit(ctx, p, actor, q->exporting ? "audit.export" : "audit.view",
+                   q->before_seq > 0 ? q->before_seq : 0, "audit_log", asked);
     }
     rc = finish(ctx, p, rc < 0 ? rc : LFR_OK);
     if (rc)

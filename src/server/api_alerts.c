@@ -196,7 +196,7 @@ static void put_file(void *arg, const char *bytes, size_t n)
 
 /* Every record the query selects, a thousand at a time, as CSV (one row a
  * record, details as JSON text) or a JSON array, for auditors to take away
- * (issue 15 item 3). Each page read is audited as a view. */
+ * (issue 15 item 3). Each page read is audited as an export. */
 enum MHD_Result api_audit_export(request *r)
 {
     const char *format = query_arg(r, "format");
@@ -205,6 +205,7 @@ enum MHD_Result api_audit_export(request *r)
         return reply_error(r, 400, "bad_request", "format is csv or json");
     lfr_audit_query q;
     if (!audit_query(r, &q, 1000)) return MHD_YES;
+    q.exporting = 1;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
