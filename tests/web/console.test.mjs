@@ -595,6 +595,31 @@ async function run() {
   await eng.page.click(`#outcome-submit-${firstAlert}`);
   await eng.page.waitForSelector(`#alert-${firstAlert}-done`);
   await shot(eng.page, '14-engagement-done-phone');
+  // Evidence hold (issue 15 item 3): the officer holds the alert for the
+  // case from the alert history, then takes its signed evidence bundle.
+  await eng.page.goto(`${base}/#/history`);
+  await eng.page.click(`#hold-${firstAlert}`);
+  await eng.page.fill(`#hold-reason-${firstAlert}`, 'Words of advice given; complaint expected');
+  await eng.page.fill(`#hold-reference-${firstAlert}`, 'CR/2026/0091');
+  await eng.page.fill(`#hold-until-${firstAlert}`, '31/2/2027');
+  await eng.page.click(`#hold-save-${firstAlert}`);
+  await eng.page.waitForSelector(`#hold-form-${firstAlert} .msg-error`);
+  const until = new Date(Date.now() + 90 * 86400000);
+  await eng.page.fill(`#hold-until-${firstAlert}`, `${until.getUTCDate()}/${until.getUTCMonth() + 1}/${until.getUTCFullYear()}`);
+  await eng.page.click(`#hold-save-${firstAlert}`);
+  await eng.page.waitForSelector(`#history-table tr[data-id="${firstAlert}"] .badge.held`);
+  await shot(eng.page, '14b-evidence-hold-phone');
+  await eng.page.goto(`${base}/#/holds`);
+  await eng.page.waitForSelector(`#evidence-${firstAlert}`);
+  assert.match(await eng.page.textContent('#holds-list'), /CR\/2026\/0091.*kept with the hold/s);
+  const [bundleFile] = await Promise.all([eng.page.waitForEvent('download'), eng.page.click(`#evidence-${firstAlert}`)]);
+  const bundle = JSON.parse(fs.readFileSync(await bundleFile.path(), 'utf8'));
+  assert.equal(bundle.format, 'openlfr-evidence-bundle/1');
+  const evidence = JSON.parse(bundle.payload);
+  assert.equal(evidence.alert.id, firstAlert);
+  assert.ok(evidence.crop.base64 && evidence.watchlist_photo.base64, 'both faces in the bundle');
+  assert.equal(evidence.audit_trail.at(-1).action, 'alert.evidence_export');
+  await shot(eng.page, '14c-evidence-holds-phone');
 
   // Stop (operator), then the closing report and the sign-off (superintendent).
   // Stopping cannot be undone: the console asks first (issue 15).
@@ -700,6 +725,21 @@ async function run() {
   await aud.page.fill('#sar-person', 'nobody-at-all');
   await aud.page.click('#sar-lookup');
   await aud.page.waitForFunction(() => /was not on any watchlist/.test(document.querySelector('#sar-summary')?.textContent || ''));
+  // The data protection officer releases the hold when the case is over.
+  await aud.page.goto(`${base}/#/holds`);
+  await aud.page.waitForSelector('#holds-list .card.hold');
+  assert.equal(await aud.page.$(`#evidence-${firstAlert}`), null, 'no faces for an auditor');
+  await aud.page.click('#holds-list .card.hold details:last-of-type summary');
+  await aud.page.fill(`#release-reason-${firstAlert}`, 'No complaint within the period');
+  const releaseAsked = [];
+  aud.page.once('dialog', async (dlg) => { releaseAsked.push(dlg.message()); await dlg.accept(); });
+  await aud.page.click(`#release-go-${firstAlert}`);
+  await aud.page.waitForSelector('#holds-empty');
+  assert.match(releaseAsked.join(' '), /^Release the hold on alert \d+\?/);
+  await aud.page.check('#holds-ended');
+  await aud.page.waitForSelector('#holds-list .card.hold.ended');
+  assert.match(await aud.page.textContent('#holds-list'), /by aud: No complaint within the period/);
+  await shot(aud.page, '17-evidence-released', false);
   // UK time either side of the clocks changing: GMT in December, BST in July.
   const uk = await aud.page.evaluate(async () => {
     const { parseUkTime } = await import('/js/ui.js');

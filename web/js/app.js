@@ -9,6 +9,7 @@ import { renderAlerts } from './pages/alerts.js';
 import { renderEngage } from './pages/engage.js';
 import { renderHistory } from './pages/history.js';
 import { renderSar } from './pages/sar.js';
+import { renderHolds } from './pages/holds.js';
 import { renderAudit } from './pages/audit.js';
 import { renderOversight } from './pages/oversight.js';
 import { renderUsers } from './pages/users.js';
@@ -21,6 +22,8 @@ const PAGES = [
   { id: 'alerts', title: 'Alert queue', render: renderAlerts, roles: ['operator'] },
   { id: 'engage', title: 'Engagements', render: renderEngage, roles: ['engagement'] },
   { id: 'history', title: 'Alert history', render: renderHistory, roles: ['operator', 'engagement', 'auditor'] },
+  { id: 'holds', title: 'Evidence holds', render: renderHolds,
+    roles: ['operator', 'engagement', 'authoriser', 'auditor'] },
   { id: 'audit', title: 'Audit log', render: renderAudit, roles: ['auditor'] },
   { id: 'sar', title: 'Subject access', render: renderSar, roles: ['auditor'] },
   { id: 'oversight', title: 'Oversight', render: renderOversight, roles: ['oversight', 'auditor'] },

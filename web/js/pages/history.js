@@ -4,12 +4,14 @@
 // from the alert itself, and that look is audited.
 import * as api from '../api.js';
 import { h, clear, messageBox, busy, fmtTime, label, parseUkTime, DECISIONS, OUTCOMES } from '../ui.js';
+import { holdForm } from './holds.js';
 
 const STATUSES = [['', 'Any'], ...DECISIONS];
 const OUTCOME_CHOICES = [['', 'Any'], ...OUTCOMES];
 const PAGE = 50;
 
-export async function renderHistory(root) {
+export async function renderHistory(root, ctx) {
+  const mayHold = ctx.hasRole('operator') || ctx.hasRole('engagement');
   const box = messageBox();
   const f = (id, text, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, text), input,
     hint ? h('p', { class: 'muted small', id: `${id}-hint` }, hint) : null);
@@ -38,7 +40,7 @@ export async function renderHistory(root) {
       h('p', { class: 'muted' }, 'Every alert your role may see, newest first. Open an alert from the queue or the deployment to see its faces.')),
     form, summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'history-table' },
-      h('thead', null, h('tr', null, ['Alert', 'Time', 'Deployment', 'Camera', 'Person', 'Score', 'Decision', 'Outcome']
+      h('thead', null, h('tr', null, ['Alert', 'Time', 'Deployment', 'Camera', 'Person', 'Score', 'Decision', 'Outcome', 'Evidence']
         .map((c) => h('th', { scope: 'col' }, c)))), body)),
     h('div', { class: 'actions' }, older));
 
@@ -71,6 +73,20 @@ export async function renderHistory(root) {
     }
     return q;
   };
+  // Held (issue 15 item 3): until when; otherwise, for the officers who
+  // may, a button that opens the hold form beneath the row.
+  const evidenceCell = (a) => {
+    if (a.hold) return h('td', null, h('span', { class: 'badge held' }, `Held until ${fmtTime(a.hold.until_ms)}`));
+    if (!mayHold) return h('td');
+    const open = h('button', { type: 'button', class: 'secondary small', id: `hold-${a.id}` }, 'Hold');
+    open.addEventListener('click', () => {
+      const row = open.closest('tr');
+      const next = row.nextElementSibling;
+      if (next && next.classList.contains('hold-row')) return next.remove();
+      row.after(h('tr', { class: 'hold-row' }, h('td', { colspan: 9 }, holdForm(a, () => load(0)))));
+    });
+    return h('td', null, open);
+  };
   const load = async (before) => {
     const q = new URLSearchParams(query);
     if (before) q.set('before', String(before));
@@ -85,10 +101,10 @@ export async function renderHistory(root) {
         h('td', null, a.deployment_name || `No. ${a.deployment}`), h('td', null, a.camera),
         h('td', null, a.entry ? a.entry.person_ref : ''), h('td', { class: 'num' }, a.score.toFixed(3)),
         h('td', null, (STATUSES.find((s) => s[0] === a.status) || [0, label(a.status)])[1]),
-        h('td', null, a.outcome ? label(a.outcome.action) : '')));
+        h('td', null, a.outcome ? label(a.outcome.action) : ''), evidenceCell(a)));
     }
     shown += page.alerts.length;
-    if (!shown) body.appendChild(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No alert matches.')));
+    if (!shown) body.appendChild(h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No alert matches.')));
     summary.textContent = `${shown} alert${shown === 1 ? '' : 's'} shown${page.more ? '; older ones match too' : ''}.`;
     older.hidden = !page.more;
     older.dataset.before = page.alerts.length ? page.alerts[page.alerts.length - 1].id : '';
