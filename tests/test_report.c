@@ -904,6 +904,38 @@ static void test_suppression_cannot_be_undone(void **state)
     json_decref(v[1]);
 }
 
+/* Welsh (issue 15 item 5): every key of the catalogues the console and the
+ * documents share is in both languages, with the same placeholders; a
+ * placeholder is filled wherever the translation puts it, and escaped in
+ * HTML. */
+static void test_catalogues(void **state)
+{
+    (void)state;
+    int64_t n = 0;
+    int rc = lfr_lang_check(ctx, &n);
+    if (rc) fail_msg("%s", lfr_errmsg(ctx));
+    assert_true(n >= 60);
+    lfr_lang lang;
+    assert_int_equal(lfr_lang_parse("cy", &lang), 0);
+    assert_int_equal(lang, LFR_LANG_CY);
+    assert_int_equal(lfr_lang_parse(NULL, &lang), 0);
+    assert_int_equal(lang, LFR_LANG_EN);
+    assert_int_equal(lfr_lang_parse("fr", &lang), -1);
+    assert_string_equal(tr(LFR_LANG_CY, "login.title"), "Mewngofnodi");
+    assert_string_equal(tr(LFR_LANG_EN, "login.title"), "Sign in");
+    assert_string_equal(tr(LFR_LANG_CY, "no.such.key"), "no.such.key");
+    char out[128];
+    tr_format(out, sizeof out, LFR_LANG_CY, "chrome.idle_warning", "time", "1:30", NULL);
+    assert_string_equal(out, "Byddwch yn cael eich allgofnodi ymhen 1:30 am fod yn segur.");
+    buf b = {0};
+    buf_tr_html(&b, LFR_LANG_CY, "chrome.waiting", "n", "<b>", NULL);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(buf_take(ctx, &b, &text, &len), LFR_OK);
+    assert_string_equal(text, "&lt;b&gt; yn aros");
+    lfr_free(text);
+}
+
 int main(void)
 {
     if (!test_data_path(KNN "obama/obama.jpg")) {
@@ -911,15 +943,11 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_suppression_cannot_be_undone),
-        cmocka_unit_test(test_build),
-        cmocka_unit_test(test_record),
-        cmocka_unit_test(test_exemption),
-        cmocka_unit_test(test_notice),
-        cmocka_unit_test(test_review),
-        cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_oversight),
-        cmocka_unit_test(test_after_retention),
+        cmocka_unit_test(test_catalogues), cmocka_unit_test(test_suppression_cannot_be_undone),
+        cmocka_unit_test(test_build),      cmocka_unit_test(test_record),
+        cmocka_unit_test(test_exemption),  cmocka_unit_test(test_notice),
+        cmocka_unit_test(test_review),     cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_oversight),  cmocka_unit_test(test_after_retention),
         cmocka_unit_test(test_render),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,6 +33,20 @@ typedef enum lfr_report_format {
     LFR_REPORT_JSON,
 } lfr_report_format;
 
+/* The languages of the public documents (issue 15 item 5): the words come
+ * from the catalogues the console uses, web/lang/en.json and cy.json,
+ * embedded at build time. */
+typedef enum lfr_lang {
+    LFR_LANG_EN,
+    LFR_LANG_CY, /* Cymraeg */
+} lfr_lang;
+/* "en" (or NULL or "") and "cy" into *out; -1 for another name. */
+int lfr_lang_parse(const char *name, lfr_lang *out);
+/* Checks the catalogues: both parse, every key of each is in the other
+ * with a non-empty text and the same {placeholders}. LFR_EFORMAT naming the
+ * first key that is not, else LFR_OK and the number of keys. */
+int lfr_lang_check(lfr_ctx *ctx, int64_t *n_keys);
+
 /* "html", "text", "csv", "json" into *out; -1 for another name. */
 int lfr_report_format_parse(const char *name, lfr_report_format *out);
 /* The HTTP Content-Type of a format ("text/html; charset=utf-8", ...). */

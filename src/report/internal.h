@@ -26,6 +26,16 @@ void buf_json(buf *b, const json_t *doc);
 int buf_take(lfr_ctx *ctx, buf *b, char **out, size_t *len);
 void buf_free(buf *b);
 
+/* Words in a language (report/lang.c): the catalogue's text of key
+ * (English when the language lacks it). buf_tr writes it with each {name}
+ * filled from the pairs that follow (name, value, ..., NULL; a NULL value
+ * fills ""), buf_tr_html the same escaped for HTML, tr_format into out. */
+const char *tr(lfr_lang lang, const char *key);
+void buf_tr(buf *b, lfr_lang lang, const char *key, ...) __attribute__((sentinel));
+void buf_tr_html(buf *b, lfr_lang lang, const char *key, ...) __attribute__((sentinel));
+void tr_format(char *out, size_t len, lfr_lang lang, const char *key, ...)
+    __attribute__((sentinel));
+
 /* A published value as text: integers plain, reals with up to 6
  * significant digits, strings (a suppressed "<5" or "[c]") as they are,
  * null empty. */

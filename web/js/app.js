@@ -2,6 +2,7 @@
 // the server-sent events stream shared by the pages.
 import * as api from './api.js';
 import { h, clear } from './ui.js';
+import { t, loadLanguage, language, setLanguage, LANGUAGES } from './i18n.js';
 import { renderLogin, renderNewPassword } from './pages/login.js';
 import { renderDeployments } from './pages/deployments.js';
 import { renderDeployment } from './pages/deployment.js';
@@ -17,17 +18,17 @@ import { renderUsers } from './pages/users.js';
 // Each page and the roles that may use it (SEC-1). The server enforces the
 // same rules; the console only hides what a role cannot use.
 const PAGES = [
-  { id: 'deployments', title: 'Deployments', render: renderDeployments,
+  { id: 'deployments', title: 'nav.deployments', render: renderDeployments,
     roles: ['applicant', 'authoriser', 'reviewer', 'operator', 'auditor', 'oversight'] },
-  { id: 'alerts', title: 'Alert queue', render: renderAlerts, roles: ['operator'] },
-  { id: 'engage', title: 'Engagements', render: renderEngage, roles: ['engagement'] },
-  { id: 'history', title: 'Alert history', render: renderHistory, roles: ['operator', 'engagement', 'auditor'] },
-  { id: 'holds', title: 'Evidence holds', render: renderHolds,
+  { id: 'alerts', title: 'nav.alerts', render: renderAlerts, roles: ['operator'] },
+  { id: 'engage', title: 'nav.engage', render: renderEngage, roles: ['engagement'] },
+  { id: 'history', title: 'nav.history', render: renderHistory, roles: ['operator', 'engagement', 'auditor'] },
+  { id: 'holds', title: 'nav.holds', render: renderHolds,
     roles: ['operator', 'engagement', 'authoriser', 'auditor'] },
-  { id: 'audit', title: 'Audit log', render: renderAudit, roles: ['auditor'] },
-  { id: 'sar', title: 'Subject access', render: renderSar, roles: ['auditor'] },
-  { id: 'oversight', title: 'Oversight', render: renderOversight, roles: ['oversight', 'auditor'] },
-  { id: 'users', title: 'Users', render: renderUsers, roles: ['admin'] },
+  { id: 'audit', title: 'nav.audit', render: renderAudit, roles: ['auditor'] },
+  { id: 'sar', title: 'nav.sar', render: renderSar, roles: ['auditor'] },
+  { id: 'oversight', title: 'nav.oversight', render: renderOversight, roles: ['oversight', 'auditor'] },
+  { id: 'users', title: 'nav.users', render: renderUsers, roles: ['admin'] },
 ];
 
 const state = { me: null, cleanup: null, events: null, retryMs: 1000, reopen: null, lostTimer: null, lost: false, idleTimer: null };
@@ -50,24 +51,35 @@ function setSession(me) {
   if (me) state.idleTimer = setInterval(checkIdle, 1000);
 }
 
+// The other language, offered in its own words on every page.
+function languageSwitch() {
+  const [code, name] = LANGUAGES.find(([l]) => l !== language());
+  return h('button', { type: 'button', class: 'secondary small', id: 'language', lang: code,
+    onclick: () => setLanguage(code) }, name);
+}
+
 function renderChrome() {
   clear(nav);
   clear(who);
   document.body.classList.toggle('signed-in', !!state.me);
-  if (!state.me) return;
+  if (!state.me) {
+    who.append(languageSwitch());
+    return;
+  }
   const current = location.hash.split('/')[1] || '';
   for (const p of PAGES.filter(allowed)) {
     nav.appendChild(h('a', { href: `#/${p.id}`, id: `nav-${p.id}`,
-      'aria-current': current === p.id ? 'page' : null }, p.title,
+      'aria-current': current === p.id ? 'page' : null }, t(p.title),
     p.id === 'alerts' || p.id === 'engage' ? h('span', { class: 'count', id: `count-${p.id}`, hidden: true }) : null));
   }
   const u = state.me.user;
   who.append(
     h('span', { class: 'user' }, h('strong', null, u.name),
       ' ', h('span', { class: 'muted' }, [u.rank && u.rank !== 'none' ? u.rank.replace(/_/g, ' ') : null, u.roles.join(', ')].filter(Boolean).join(' · '))),
-    h('a', { href: '#/password', id: 'password-link', class: 'small' }, 'Password'),
+    h('a', { href: '#/password', id: 'password-link', class: 'small' }, t('chrome.password')),
     ' ',
-    h('button', { type: 'button', class: 'secondary small', id: 'logout', onclick: logout }, 'Sign out'));
+    languageSwitch(), ' ',
+    h('button', { type: 'button', class: 'secondary small', id: 'logout', onclick: logout }, t('chrome.sign_out')));
 }
 
 async function logout() {
@@ -137,7 +149,7 @@ function closeEvents() {
 function setLive(ok) {
   live.hidden = false;
   live.className = ok ? 'live on' : 'live off';
-  live.textContent = ok ? 'Live updates on' : 'Live updates reconnecting…';
+  live.textContent = t(ok ? 'chrome.live_on' : 'chrome.live_reconnecting');
   live.title = live.textContent;
   if (ok) {
     clearTimeout(state.lostTimer);
@@ -162,8 +174,7 @@ function setLost(lost) {
   }
   if (el) return;
   el = h('div', { id: 'connection-lost', class: 'banner-lost', role: 'alert' },
-    h('strong', null, 'Connection to the server lost.'),
-    ' New alerts cannot reach this screen until it is back. Reconnecting by itself…');
+    h('strong', null, t('chrome.lost')), ' ', t('chrome.lost_detail'));
   document.body.insertBefore(el, main);
 }
 
@@ -198,13 +209,13 @@ function checkIdle() {
 
 function showIdle(leftMs) {
   const secs = Math.ceil(leftMs / 1000);
-  const text = `You will be signed out in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')} for inactivity.`;
+  const text = t('chrome.idle_warning', { time: `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` });
   let el = document.getElementById('idle-warning');
   if (el) {
     el.querySelector('.idle-text').textContent = text;
     return;
   }
-  const stay = h('button', { type: 'button', class: 'primary', id: 'idle-stay' }, 'Stay signed in');
+  const stay = h('button', { type: 'button', class: 'primary', id: 'idle-stay' }, t('chrome.idle_stay'));
   stay.addEventListener('click', () => {
     hideIdle();
     api.get('/api/me').catch(() => {});
@@ -225,7 +236,7 @@ export function setCount(page, n) {
   if (!el) return;
   el.hidden = !n;
   el.textContent = String(n);
-  el.setAttribute('aria-label', `${n} waiting`);
+  el.setAttribute('aria-label', t('chrome.waiting', { n }));
 }
 
 async function route() {
@@ -243,14 +254,14 @@ async function route() {
     if (parts[0] !== 'login') {
       history.replaceState(null, '', '#/login');
     }
-    document.title = 'Sign in - OpenLFR';
+    document.title = `${t('login.title')} - OpenLFR`;
     renderLogin(main, { onLogin: (me) => { setSession(me); location.hash = '#/' + home(); } });
     main.focus();
     return;
   }
   if (state.me.user.must_change || parts[0] === 'password') {
     const oneTime = !!state.me.user.must_change;
-    document.title = (oneTime ? 'Choose' : 'Change') + ' your password - OpenLFR';
+    document.title = `${t(oneTime ? 'password.choose_title' : 'password.change_title')} - OpenLFR`;
     renderChrome();
     renderNewPassword(main, {
       oneTime,
@@ -266,12 +277,12 @@ async function route() {
   let page = PAGES.find((p) => p.id === parts[0]);
   if (!page || !allowed(page)) {
     if (parts[0] && parts[0] !== 'login' && page) {
-      main.appendChild(h('div', { class: 'msg msg-error', role: 'alert' }, 'Your role may not use that page.'));
+      main.appendChild(h('div', { class: 'msg msg-error', role: 'alert' }, t('chrome.role_refused')));
     }
     history.replaceState(null, '', '#/' + home());
     page = PAGES.find((p) => p.id === home());
     if (!page) {
-      main.appendChild(h('p', null, 'Your roles give you no page in this console.'));
+      main.appendChild(h('p', null, t('chrome.no_page')));
       return;
     }
     parts.splice(0, parts.length, page.id);
@@ -280,7 +291,7 @@ async function route() {
   const ctx = { me: state.me, hasRole, params: parts.slice(1), setCount };
   let render = page.render;
   if (page.id === 'deployments' && parts[1]) render = renderDeployment;
-  document.title = `${page.title} - OpenLFR`;
+  document.title = `${t(page.title)} - OpenLFR`;
   const container = h('div', { class: 'page' });
   main.appendChild(container);
   state.cleanup = (await render(container, ctx)) || null;
@@ -305,6 +316,16 @@ window.addEventListener('lfr-unauthenticated', () => {
 });
 
 async function start() {
+  try {
+    await loadLanguage();
+  } catch (e) {
+    main.appendChild(h('p', { class: 'msg msg-error', role: 'alert' }, String(e.message || e)));
+    return;
+  }
+  // The page itself, written in English, in the reader's language.
+  nav.setAttribute('aria-label', t('chrome.pages'));
+  document.querySelector('.skip').textContent = t('chrome.skip');
+  document.getElementById('brand-console').textContent = t('chrome.console');
   try {
     setSession(await api.get('/api/me'));
   } catch {

@@ -3,7 +3,7 @@
 // figures, and small bar charts of alerts, outcomes and the watchlist. The
 // deployment's report tab and the oversight page both show it, so the
 // layout lives here once. Aggregates only: no face, no identity.
-import { h, fmtTime, fmtNumber, label, stateBadge, DECISIONS, OUTCOMES } from './ui.js';
+import { h, fmtTime, fmtNumber, label, stateBadge, decisions, outcomes } from './ui.js';
 import { CATEGORIES, categoryText } from './pages/watchlist.js';
 
 const CATEGORY_NAMES = CATEGORIES.map(([k]) => [k, categoryText(k)]);
@@ -113,8 +113,8 @@ export function renderClosingReport(doc) {
       figure('Identity confirmed', count(doc.identity_confirmed)),
       figure('Engagement time in all', span(doc.engagement_seconds_total || 0)))),
     h('div', { class: 'closing-charts' },
-      section('Alerts by decision', barChart('chart-decisions', 'Alerts by decision', rows(doc.alerts_by_decision, DECISIONS))),
-      section('Outcomes of engagements', barChart('chart-outcomes', 'Outcomes of engagements', rows(doc.outcomes, OUTCOMES))),
+      section('Alerts by decision', barChart('chart-decisions', 'Alerts by decision', rows(doc.alerts_by_decision, decisions()))),
+      section('Outcomes of engagements', barChart('chart-outcomes', 'Outcomes of engagements', rows(doc.outcomes, outcomes()))),
       section('Watchlist by category', barChart('chart-categories', 'Watchlist by category', rows(doc.watchlist_by_category, CATEGORY_NAMES)))),
     doc.frozen_hash ? h('p', { class: 'small muted' }, 'SHA-256 of the record as authorised: ', h('span', { class: 'mono' }, doc.frozen_hash)) : null);
 }

@@ -1,6 +1,8 @@
 // ui.js - small DOM helpers. Server data only ever goes in as text
 // (textContent), never as HTML.
 
+import { t, tn, locale } from './i18n.js';
+
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   if (attrs) {
@@ -44,7 +46,7 @@ export function fmtTime(ms, seconds = false) {
   const d = new Date(ms);
   if (isNaN(d)) return '';
   const key = seconds ? 's' : 'm';
-  UK_TIME[key] ||= new Intl.DateTimeFormat('en-GB', {
+  UK_TIME[key] ||= new Intl.DateTimeFormat(locale(), {
     timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric',
     hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), timeZoneName: 'short' });
   return UK_TIME[key].format(d);
@@ -100,21 +102,20 @@ export function isoMinute(ms) {
 
 // How long ago a YYYY-MM-DD photo was taken, in words (HIL-1).
 export function photoAge(date, now = Date.now()) {
-  if (!date) return 'date unknown';
-  const t = Date.parse(date + 'T00:00:00Z');
-  if (isNaN(t)) return 'date unknown';
-  const months = Math.floor((now - t) / (30.44 * 24 * 3600 * 1000));
-  if (months < 1) return 'under a month old';
-  if (months < 12) return `${months} month${months === 1 ? '' : 's'} old`;
+  const taken = date ? Date.parse(date + 'T00:00:00Z') : NaN;
+  if (isNaN(taken)) return t('age.unknown');
+  const months = Math.floor((now - taken) / (30.44 * 24 * 3600 * 1000));
+  if (months < 1) return t('age.under_month');
   const y = Math.floor(months / 12);
   const m = months % 12;
-  return `${y} year${y === 1 ? '' : 's'}` + (m ? ` ${m} month${m === 1 ? '' : 's'}` : '') + ' old';
+  const parts = [y ? tn('age.years', y) : '', m ? tn('age.months', m) : ''].filter(Boolean);
+  return t('age.old', { age: parts.join(' ') });
 }
 
 export function fmtNumber(x, digits = 2) {
   if (typeof x !== 'number' || !isFinite(x)) return String(x ?? '');
   if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return Number.isInteger(x) ? x.toLocaleString('en-GB') : x.toFixed(digits);
+  return Number.isInteger(x) ? x.toLocaleString(locale()) : x.toFixed(digits);
 }
 
 export const label = (s) => String(s).replace(/_/g, ' ');
@@ -157,33 +158,13 @@ export async function busy(button, box, fn) {
 }
 
 // The words every page uses for an alert's decision and an engagement's
-// outcome, in the order an alert moves through them.
-export const DECISIONS = [
-  ['open', 'Waiting for a decision'],
-  ['engage', 'Sent to engage'],
-  ['closed', 'Closed with an outcome'],
-  ['no_match', 'No match (false alert)'],
-];
-export const OUTCOMES = [
-  ['arrest', 'Arrest'],
-  ['other_action', 'Other action'],
-  ['safeguarding', 'Safeguarding'],
-  ['words_of_advice', 'Words of advice'],
-  ['no_further_action', 'No further action'],
-  ['person_not_found', 'Person not found'],
-];
-
-export const STATE_TEXT = {
-  draft: 'Draft',
-  submitted: 'Submitted',
-  authorised: 'Authorised',
-  live: 'Live',
-  suspended: 'Suspended',
-  ended: 'Ended',
-  reviewed: 'Reviewed',
-  cancelled: 'Cancelled',
-};
+// outcome, in the order an alert moves through them: [value, text] pairs
+// in the reader's language.
+const pairs = (prefix, values) => () => values.map((v) => [v, t(`${prefix}.${v}`)]);
+export const decisions = pairs('decision', ['open', 'engage', 'closed', 'no_match']);
+export const outcomes = pairs('outcome',
+  ['arrest', 'other_action', 'safeguarding', 'words_of_advice', 'no_further_action', 'person_not_found']);
 
 export function stateBadge(state) {
-  return h('span', { class: `badge state-${state}` }, STATE_TEXT[state] || state);
+  return h('span', { class: `badge state-${state}` }, t(`state.${state}`));
 }

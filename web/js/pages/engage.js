@@ -1,7 +1,7 @@
 // The engagement officer's view (HIL-2, HIL-4), made for a phone: the
 // alerts the operator sent, the plain warning, and the outcome form.
 import * as api from '../api.js';
-import { h, messageBox, busy, OUTCOMES } from '../ui.js';
+import { h, messageBox, busy, outcomes } from '../ui.js';
 import { facePair, alertFacts } from './alerts.js';
 import { signal, signalControls } from '../signals.js';
 
@@ -29,7 +29,7 @@ export async function renderEngage(root, ctx) {
     const fbox = messageBox();
     const yes = h('input', { type: 'radio', name: `confirmed-${id}`, id: `confirmed-yes-${id}`, value: 'yes' });
     const no = h('input', { type: 'radio', name: `confirmed-${id}`, id: `confirmed-no-${id}`, value: 'no' });
-    const action = h('select', { id: `action-${id}`, required: true }, h('option', { value: '' }, '- choose -'), OUTCOMES.map(([v, t]) => h('option', { value: v }, t)));
+    const action = h('select', { id: `action-${id}`, required: true }, h('option', { value: '' }, '- choose -'), outcomes().map(([v, text]) => h('option', { value: v }, text)));
     const mins = h('input', { id: `minutes-${id}`, type: 'number', min: 0, max: 1440, step: 1, inputmode: 'numeric', value: '' });
     const secs = h('input', { id: `seconds-${id}`, type: 'number', min: 0, max: 59, step: 1, inputmode: 'numeric', value: '' });
     const group = h('select', { id: `group-${id}` }, h('option', { value: '' }, 'Not recorded'), GROUPS.map((g) => h('option', { value: g }, g)));

@@ -3,14 +3,14 @@
 // time, newest first, a page at a time. No faces here: a face is looked at
 // from the alert itself, and that look is audited.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, fmtTime, label, parseUkTime, DECISIONS, OUTCOMES } from '../ui.js';
+import { h, clear, messageBox, busy, fmtTime, label, parseUkTime, decisions, outcomes } from '../ui.js';
 import { holdForm } from './holds.js';
 
-const STATUSES = [['', 'Any'], ...DECISIONS];
-const OUTCOME_CHOICES = [['', 'Any'], ...OUTCOMES];
 const PAGE = 50;
 
 export async function renderHistory(root, ctx) {
+  const STATUSES = [['', 'Any'], ...decisions()];
+  const OUTCOME_CHOICES = [['', 'Any'], ...outcomes()];
   const mayHold = ctx.hasRole('operator') || ctx.hasRole('engagement');
   const box = messageBox();
   const f = (id, text, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, text), input,

@@ -1,23 +1,24 @@
 // Sign in (POST /api/login).
 import * as api from '../api.js';
 import { h, messageBox, busy } from '../ui.js';
+import { t } from '../i18n.js';
 
 export function renderLogin(root, { onLogin }) {
   const box = messageBox();
   const name = h('input', { id: 'login-name', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const button = h('button', { type: 'submit', id: 'login-submit' }, 'Sign in');
+  const button = h('button', { type: 'submit', id: 'login-submit' }, t('login.submit'));
   const form = h('form', { class: 'card login', novalidate: true },
-    h('h1', null, 'Sign in'),
-    h('p', { class: 'muted' }, 'Live facial recognition console. Every action is recorded in the audit log under your name.'),
+    h('h1', null, t('login.title')),
+    h('p', { class: 'muted' }, t('login.intro')),
     box,
-    h('div', { class: 'field' }, h('label', { for: 'login-name' }, 'User name'), name),
-    h('div', { class: 'field' }, h('label', { for: 'login-password' }, 'Password'), password),
+    h('div', { class: 'field' }, h('label', { for: 'login-name' }, t('login.name')), name),
+    h('div', { class: 'field' }, h('label', { for: 'login-password' }, t('login.password')), password),
     h('div', { class: 'actions' }, button));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!name.value || !password.value) {
-      box.show('Enter your user name and password.');
+      box.show(t('login.missing'));
       return;
     }
     busy(button, box, async () => {
@@ -38,21 +39,19 @@ export function renderNewPassword(root, { onChanged, oneTime = true }) {
   const current = h('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
   const fresh = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
   const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
-  const button = h('button', { type: 'submit', id: 'pw-submit' }, 'Change password');
+  const button = h('button', { type: 'submit', id: 'pw-submit' }, t('password.submit'));
   const form = h('form', { class: 'card login', novalidate: true },
-    h('h1', null, oneTime ? 'Choose your password' : 'Change your password'),
-    h('p', { class: 'muted' }, oneTime
-      ? 'The password you signed in with was for one sign-in only. Choose your own: 12 characters or more.'
-      : 'At least 12 characters. Your other sessions end when it changes.'),
+    h('h1', null, t(oneTime ? 'password.choose_title' : 'password.change_title')),
+    h('p', { class: 'muted' }, t(oneTime ? 'password.one_time_intro' : 'password.change_intro')),
     box,
-    h('div', { class: 'field' }, h('label', { for: 'pw-current' }, oneTime ? 'One-time password' : 'Current password'), current),
-    h('div', { class: 'field' }, h('label', { for: 'pw-new' }, 'New password'), fresh),
-    h('div', { class: 'field' }, h('label', { for: 'pw-again' }, 'New password again'), again),
+    h('div', { class: 'field' }, h('label', { for: 'pw-current' }, t(oneTime ? 'password.one_time' : 'password.current')), current),
+    h('div', { class: 'field' }, h('label', { for: 'pw-new' }, t('password.new')), fresh),
+    h('div', { class: 'field' }, h('label', { for: 'pw-again' }, t('password.again')), again),
     h('div', { class: 'actions' }, button));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (fresh.value !== again.value) {
-      box.show('The two new passwords differ.');
+      box.show(t('password.differ'));
       return;
     }
     busy(button, box, async () => {
