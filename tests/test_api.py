@@ -311,6 +311,48 @@ class ApiTest(ServerCase):
         self.assertIn((503, "1"), results)
 
 
+    def test_watchlist_copy(self):
+        """Issue 15 item 6: an earlier reviewed list as the start of a new
+        draft's: each entry through the same checks as one typed by hand,
+        unreviewed again; an entry struck off is left out; once the earlier
+        list is destroyed (WL-8) only the records come back, for a current
+        photo. Only the draft's applicant copies, into a draft."""
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        c, a = self.c, self.c["pc.smith"]
+        old, entry = self.draft("Op Copy source")
+        with open(PHOTO, "rb") as f:
+            photo = base64.b64encode(f.read()).decode()
+        struck = self.expect(a, "POST", "/api/deployments/%d/watchlist" % old, {
+            "person_ref": "PNC 09/1111", "category": "wanted", "reason": "wanted on warrant",
+            "source": "custody image", "legal_basis": "PACE s.64A", "photo_date": "2024-03-01",
+            "photo_base64": photo}, 201)["id"]
+        self.expect(c["sgt.white"], "POST", "/api/watchlist/%d/review" % struck, None, 200)
+        self.expect(a, "POST", "/api/watchlist/%d/remove" % struck, None, 200)
+        new = self.expect(a, "POST", "/api/deployments", {"name": "Op Copy"}, 201)["id"]
+        path = "/api/deployments/%d/watchlist/copy" % new
+        self.expect(c["sgt.white"], "POST", path, {"from": old}, 403, "forbidden")
+        self.expect(a, "POST", path, {"from": new}, 400)
+        self.expect(a, "POST", path, {"from": 999999}, 404)
+        self.expect(a, "POST", path, {"from": "x"}, 400)
+        got = self.expect(a, "POST", path, {"from": old}, 200)
+        self.assertEqual((got["added"], got["needs_photo"], got["refused"], got["removed_skipped"]),
+                         (1, 0, 0, 1), got)
+        self.assertEqual(got["rows"][0]["status"], "added")
+        wl = self.expect(a, "GET", "/api/deployments/%d/watchlist" % new, None, 200)
+        self.assertEqual([(e["person_ref"], e["reviewed"]) for e in wl], [("PNC 01/2345", False)])
+        # The earlier list destroyed: its records only, for a current photo.
+        self.expect(a, "POST", "/api/deployments/%d/cancel" % old, {"reason": "not needed"}, 200)
+        got = self.expect(a, "POST", path, {"from": old}, 200)
+        self.assertEqual((got["added"], got["needs_photo"]), (0, 1), got)
+        record = got["rows"][0]["record"]
+        self.assertEqual((record["person_ref"], record["category"], record["source"]),
+                         ("PNC 01/2345", "wanted", "custody image"))
+        log = self.expect(c["dpo.grey"], "GET", "/api/audit?action=watchlist.copy&limit=10", None, 200)
+        self.assertEqual([r["details"]["from"] for r in log[:2]], [old, old])
+        # Into a list that is closed: refused whole.
+        self.expect(a, "POST", "/api/deployments/%d/watchlist/copy" % old, {"from": new}, 409)
+
     def test_watchlist_import(self):
         """Issue 15 item 6: a watchlist from a CSV (RFC 4180) with its photos:
         quoted commas, quotes and line breaks kept; each row through the

@@ -295,6 +295,22 @@ int lfr_watchlist_removed(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64
                           int *n);
 int lfr_watchlist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
                        json_t **out);
+/* What may be copied from an earlier deployment's reviewed watchlist into
+ * the applicant's draft `target` (issue 15 item 6, policy/watchlist_copy.c):
+ * {from, from_name, from_state, entries: [{entry, person_ref, category,
+ * reason, source, legal_basis, photo_date, extra_justification, child,
+ * photo_kept}], removed}. Reviewed entries only, less those taken off the
+ * list while it ran; photo_kept while the earlier list still holds the
+ * photo (lfr_watchlist_copy_photo opens it), else only the record is left
+ * (WL-8). The caller adds each entry as one typed by hand: a new,
+ * unreviewed entry. Audited as watchlist.copy. */
+int lfr_watchlist_copy_source(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t target,
+                              int64_t from, json_t **out);
+/* The photo of an entry being copied (photo_kept), for the applicant's
+ * copy only: not a look at a face (the new entry's watchlist.add and the
+ * copy are audited). Free with lfr_locked_free. */
+int lfr_watchlist_copy_photo(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t entry,
+                             uint8_t **jpeg, size_t *len);
 /* Subject access (WL-8): every watchlist a person was on, when, in which
  * category, from the nominal records. Auditors only; audited. */
 int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *person_ref,

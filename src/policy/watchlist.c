@@ -459,7 +459,7 @@ int lfr_watchlist_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, in
     if (!rc)
         rc = entry_update(ctx, p, entry,
                           "UPDATE watchlist_entries SET photo = NULL, template = NULL, "
-                          "destroyed_ms = ? WHERE id = ?",
+                          "destroyed_ms = ?, removed = 1 WHERE id = ?",
                           1, now_ms, 0);
     if (!rc) rc = audit(ctx, p, actor, "watchlist.remove", entry, "watchlist_entry", NULL);
     return finish(ctx, p, rc);

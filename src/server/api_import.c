@@ -125,16 +125,8 @@ static void add_row(import *im, int line, const char *const *fields)
         rc = lfr_errcode(ctx);
     if (!rc) rc = watchlist_add_entry(r, &e, photo, len, &id, &flags);
     if (photo) lfr_wipe_free(photo, cap);
-    if (rc) {
-        json_object_set_new(
-            row, "error",
-            json_pack("{s:s,s:s}", "code", lfr_err_api_code(rc), "message", lfr_errmsg(ctx)));
-    } else {
-        im->added++;
-        json_object_set_new(row, "id", json_integer(id));
-        json_object_set_new(row, "flags", flags ? flags : json_array());
-    }
-    json_array_append_new(im->report, row);
+    im->added += !rc;
+    json_array_append_new(im->report, watchlist_row_result(r, row, rc, id, flags));
 }
 
 static int on_record(lfr_ctx *ctx, int line, int n, const char *const *fields, void *arg)

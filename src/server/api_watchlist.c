@@ -63,6 +63,19 @@ int watchlist_add_entry(request *r, const lfr_watchlist_entry *e, const uint8_t 
     return rc;
 }
 
+json_t *watchlist_row_result(request *r, json_t *row, int rc, int64_t id, json_t *flags)
+{
+    if (rc)
+        json_object_set_new(
+            row, "error",
+            json_pack("{s:s,s:s}", "code", lfr_err_api_code(rc), "message", lfr_errmsg(r->ctx)));
+    else {
+        json_object_set_new(row, "id", json_integer(id));
+        json_object_set_new(row, "flags", flags ? flags : json_array());
+    }
+    return row;
+}
+
 enum MHD_Result api_watchlist_add(request *r)
 {
     static const body_field spec[] = {{"person_ref", JSON_STRING, 1},

@@ -245,6 +245,9 @@ extern gate photo_decodes;
  * MiB, two at once at most. */
 int watchlist_add_entry(request *r, const lfr_watchlist_entry *e, const uint8_t *photo, size_t len,
                         int64_t *id, json_t **flags);
+/* One row of a bulk report (import, copy): the error, or the new entry's
+ * id and the flags it raised (stolen). Returns row. */
+json_t *watchlist_row_result(request *r, json_t *row, int rc, int64_t id, json_t *flags);
 /* A query argument, or NULL. */
 const char *query_arg(request *r, const char *name);
 
@@ -321,6 +324,7 @@ enum MHD_Result api_alert_hold(request *r);
 enum MHD_Result api_alert_release(request *r);
 enum MHD_Result api_alert_evidence(request *r);
 enum MHD_Result api_holds(request *r);
+enum MHD_Result api_watchlist_copy(request *r);
 enum MHD_Result api_events(request *r);
 
 enum MHD_Result api_floor_show(request *r);

@@ -50,6 +50,7 @@ static const route routes[] = {
     {"GET", "/api/deployments/#/watchlist", api_watchlist_list, 0},
     {"POST", "/api/deployments/#/watchlist", api_watchlist_add, 0},
     {"POST", "/api/deployments/#/watchlist/import", api_watchlist_import, 0},
+    {"POST", "/api/deployments/#/watchlist/copy", api_watchlist_copy, 0},
     {"GET", "/api/deployments/#/bluelist", api_bluelist_list, 0},
     {"POST", "/api/deployments/#/bluelist", api_bluelist_add, 0},
     {"GET", "/api/deployments/#/walktests", api_walktest_results, 0},

@@ -240,6 +240,15 @@ const char *const store_migrations[] = {
     "  release_reason TEXT);"
     "CREATE UNIQUE INDEX evidence_holds_open ON evidence_holds(alert_id) "
     "  WHERE released_ms IS NULL;",
+
+    /* 12: an entry struck off its list, told apart from one destroyed with
+     * the whole list at the end (both have destroyed_ms): a copy of the
+     * list for a later deployment leaves the struck ones out (issue 15
+     * item 6). Earlier removals are known from the audit log. */
+    "ALTER TABLE watchlist_entries ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE watchlist_entries SET removed = 1 WHERE id IN (SELECT CAST(substr(object, 17) AS "
+    "  INTEGER) FROM audit_log WHERE action = 'watchlist.remove' AND object LIKE "
+    "  'watchlist\\_entry/%' ESCAPE '\\');",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
