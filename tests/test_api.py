@@ -648,6 +648,27 @@ class ApiTest(ServerCase):
         self.assertIn(b" 401 ", s.recv(4096).split(b"\r\n")[0] + b" ")
         s.close()
 
+    def test_notice_in_welsh(self):
+        """The public notice in Welsh (issue 15 item 5); no other language."""
+        if not os.path.exists(PHOTO):
+            self.skipTest("no data: " + PHOTO)
+        dep, _ = self.draft("Op Cymraeg")
+        self.expect(self.c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
+        self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        notice = "/api/deployments/%d/notice" % dep
+        got, html, _ = self.c["pcc.black"].request("GET", notice + "?lang=cy")
+        self.assertEqual(got, 200)
+        for welsh in ('<html lang="cy">', "Adnabod wynebau byw ar waith: Queen Street",
+                      "Pwy rydym yn chwilio amdanynt", "Eich hawliau"):
+            self.assertIn(welsh.encode(), html)
+        self.assertNotIn(b"Who we are looking for", html)
+        got, text, _ = self.c["pcc.black"].request("GET", notice + "?format=text&lang=cy")
+        self.assertEqual(got, 200)
+        self.assertIn("EICH HAWLIAU".encode(), text)
+        got, html, _ = self.c["pcc.black"].request("GET", notice)
+        self.assertIn(b"Who we are looking for", html)
+        self.expect(self.c["pcc.black"], "GET", notice + "?lang=fr", None, 400, "bad_request")
+
     def test_live_deployment_alert_to_outcome(self):
         if not os.path.exists(PHOTO):
             self.skipTest("no data: " + PHOTO)

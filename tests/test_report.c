@@ -469,9 +469,15 @@ static void test_record(void **state)
     (void)state;
     char *t = NULL;
     size_t n = 0;
-    doc html = get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_HTML, &t, &n), &t, &n);
-    doc csv = get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_CSV, &t, &n), &t, &n);
-    doc js = get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_JSON, &t, &n), &t, &n);
+    doc html =
+        get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+            &t, &n);
+    doc csv =
+        get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_CSV, &t, &n), &t,
+            &n);
+    doc js =
+        get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+            &t, &n);
     save("report_record.html", &html);
     json_error_t err;
     json_t *j = json_loads(js.text, 0, &err);
@@ -524,12 +530,13 @@ static void test_record(void **state)
     lfr_free(csv.text);
     lfr_free(js.text);
     /* Only once it is over; only its formats. */
-    expect(lfr_report_record(ctx, pol, &applicant, dep_live, LFR_REPORT_HTML, &t, &n), LFR_EREFUSED,
-           "follows its end");
+    expect(lfr_report_record(ctx, pol, &applicant, dep_live, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+           LFR_EREFUSED, "follows its end");
     assert_null(t);
-    expect(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_TEXT, &t, &n), LFR_EINVAL,
-           "html, csv, json");
-    expect(lfr_report_record(ctx, pol, &applicant, 999, LFR_REPORT_HTML, &t, &n), LFR_ENOENT, NULL);
+    expect(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_TEXT, &t, &n),
+           LFR_EINVAL, "html, csv, json");
+    expect(lfr_report_record(ctx, pol, &applicant, 999, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+           LFR_ENOENT, NULL);
 }
 
 static void test_exemption(void **state)
@@ -537,12 +544,16 @@ static void test_exemption(void **state)
     (void)state;
     char *t = NULL;
     size_t n = 0;
-    expect(lfr_report_notice(ctx, pol, &applicant, dep_b, LFR_REPORT_HTML, &t, &n), LFR_EREFUSED,
-           "critical threat exemption");
+    expect(lfr_report_notice(ctx, pol, &applicant, dep_b, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+           LFR_EREFUSED, "critical threat exemption");
     assert_null(t);
     /* The record shows it instead, with who approved it. */
-    doc html = get(lfr_report_record(ctx, pol, &oversight, dep_b, LFR_REPORT_HTML, &t, &n), &t, &n);
-    doc js = get(lfr_report_record(ctx, pol, &oversight, dep_b, LFR_REPORT_JSON, &t, &n), &t, &n);
+    doc html =
+        get(lfr_report_record(ctx, pol, &oversight, dep_b, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+            &t, &n);
+    doc js =
+        get(lfr_report_record(ctx, pol, &oversight, dep_b, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+            &t, &n);
     json_error_t err;
     json_t *j = json_loads(js.text, 0, &err);
     assert_non_null(j);
@@ -570,8 +581,11 @@ static void test_notice(void **state)
     (void)state;
     char *t = NULL;
     size_t n = 0;
-    doc html = get(lfr_report_notice(ctx, pol, &admin, dep_a, LFR_REPORT_HTML, &t, &n), &t, &n);
-    doc text = get(lfr_report_notice(ctx, pol, &oversight, dep_a, LFR_REPORT_TEXT, &t, &n), &t, &n);
+    doc html = get(lfr_report_notice(ctx, pol, &admin, dep_a, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+                   &t, &n);
+    doc text =
+        get(lfr_report_notice(ctx, pol, &oversight, dep_a, LFR_LANG_EN, LFR_REPORT_TEXT, &t, &n),
+            &t, &n);
     save("report_notice.html", &html);
     const char *both[] = {"Queen Street",
                           "Central Station forecourt",
@@ -595,14 +609,15 @@ static void test_notice(void **state)
     /* Published before it goes live, so once authorised: the live one has
      * it; a draft has not. */
     doc live =
-        get(lfr_report_notice(ctx, pol, &applicant, dep_live, LFR_REPORT_TEXT, &t, &n), &t, &n);
+        get(lfr_report_notice(ctx, pol, &applicant, dep_live, LFR_LANG_EN, LFR_REPORT_TEXT, &t, &n),
+            &t, &n);
     lfr_free(live.text);
     int64_t draft = 0;
     ok(lfr_deployment_create(ctx, pol, &applicant, "Op Draft", &draft));
-    expect(lfr_report_notice(ctx, pol, &applicant, draft, LFR_REPORT_TEXT, &t, &n), LFR_EREFUSED,
-           "once it is authorised");
-    expect(lfr_report_notice(ctx, pol, &applicant, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL,
-           "html, text");
+    expect(lfr_report_notice(ctx, pol, &applicant, draft, LFR_LANG_EN, LFR_REPORT_TEXT, &t, &n),
+           LFR_EREFUSED, "once it is authorised");
+    expect(lfr_report_notice(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_CSV, &t, &n),
+           LFR_EINVAL, "html, text");
 }
 
 static void test_review(void **state)
@@ -611,17 +626,20 @@ static void test_review(void **state)
     char *t = NULL;
     size_t n = 0;
     /* Not for publication: authorising officers, auditors, oversight. */
-    expect(lfr_report_review(ctx, pol, &applicant, dep_a, LFR_REPORT_HTML, &t, &n), LFR_EPERM,
-           NULL);
-    expect(lfr_report_review(ctx, pol, &operator_, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM,
-           NULL);
-    expect(lfr_report_review(ctx, pol, &admin, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
-    expect(lfr_report_review(ctx, pol, NULL, dep_a, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
-    expect(lfr_report_review(ctx, pol, &supt, dep_a, LFR_REPORT_CSV, &t, &n), LFR_EINVAL,
-           "html, json");
-    expect(lfr_report_review(ctx, pol, &supt, dep_live, LFR_REPORT_JSON, &t, &n), LFR_EREFUSED,
-           "follows its end");
-    doc js = get(lfr_report_review(ctx, pol, &auditor, dep_a, LFR_REPORT_JSON, &t, &n), &t, &n);
+    expect(lfr_report_review(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+           LFR_EPERM, NULL);
+    expect(lfr_report_review(ctx, pol, &operator_, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EPERM, NULL);
+    expect(lfr_report_review(ctx, pol, &admin, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EPERM, NULL);
+    expect(lfr_report_review(ctx, pol, NULL, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EPERM, NULL);
+    expect(lfr_report_review(ctx, pol, &supt, dep_a, LFR_LANG_EN, LFR_REPORT_CSV, &t, &n),
+           LFR_EINVAL, "html, json");
+    expect(lfr_report_review(ctx, pol, &supt, dep_live, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EREFUSED, "follows its end");
+    doc js = get(lfr_report_review(ctx, pol, &auditor, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+                 &t, &n);
     json_error_t err;
     json_t *j = json_loads(js.text, 0, &err);
     assert_non_null(j);
@@ -670,14 +688,16 @@ static void test_review(void **state)
     assert_non_null(strstr(points, "never decided"));
     assert_non_null(strstr(points, "DEP-7"));
     free(points);
-    doc html = get(lfr_report_review(ctx, pol, &supt, dep_a, LFR_REPORT_HTML, &t, &n), &t, &n);
+    doc html = get(lfr_report_review(ctx, pol, &supt, dep_a, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+                   &t, &n);
     html_cells(html.text, &mh);
     agree(&mh, &mj);
     assert_non_null(strstr(html.text, "Awaiting sign-off"));
     lfr_free(html.text);
     /* The sign-off (PUB-2) shows once given. */
     ok(lfr_deployment_review(ctx, pol, &supt, dep_a, t0 + 30 * HOUR_MS));
-    html = get(lfr_report_review(ctx, pol, &oversight, dep_a, LFR_REPORT_HTML, &t, &n), &t, &n);
+    html = get(lfr_report_review(ctx, pol, &oversight, dep_a, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+               &t, &n);
     assert_non_null(strstr(html.text, "Signed off</strong> by supt.jones"));
     assert_non_null(strstr(html.text, "Wednesday 2 December 2026, 15:00 UTC"));
     no_identity(html.text, 0);
@@ -694,11 +714,15 @@ static void test_summary(void **state)
             to = lfr_parse_time_utc("2027-01-01T00:00Z");
     char *t = NULL;
     size_t n = 0;
-    doc html =
-        get(lfr_report_summary(ctx, pol, &oversight, from, to, LFR_REPORT_HTML, &t, &n), &t, &n);
+    doc html = get(
+        lfr_report_summary(ctx, pol, &oversight, from, to, LFR_LANG_EN, LFR_REPORT_HTML, &t, &n),
+        &t, &n);
     doc csv =
-        get(lfr_report_summary(ctx, pol, &applicant, from, to, LFR_REPORT_CSV, &t, &n), &t, &n);
-    doc js = get(lfr_report_summary(ctx, pol, &admin, from, to, LFR_REPORT_JSON, &t, &n), &t, &n);
+        get(lfr_report_summary(ctx, pol, &applicant, from, to, LFR_LANG_EN, LFR_REPORT_CSV, &t, &n),
+            &t, &n);
+    doc js =
+        get(lfr_report_summary(ctx, pol, &admin, from, to, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+            &t, &n);
     save("report_summary.html", &html);
     json_error_t err;
     json_t *j = json_loads(js.text, 0, &err);
@@ -777,9 +801,294 @@ static void test_summary(void **state)
     lfr_free(html.text);
     lfr_free(csv.text);
     lfr_free(js.text);
-    expect(lfr_report_summary(ctx, pol, &admin, to, from, LFR_REPORT_JSON, &t, &n), LFR_EINVAL,
-           "period");
-    expect(lfr_report_summary(ctx, pol, NULL, from, to, LFR_REPORT_JSON, &t, &n), LFR_EPERM, NULL);
+    expect(lfr_report_summary(ctx, pol, &admin, to, from, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EINVAL, "period");
+    expect(lfr_report_summary(ctx, pol, NULL, from, to, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+           LFR_EPERM, NULL);
+}
+
+/* Each of the texts is in the document (wants) or none is (absent). */
+static void has_all(const char *what, const char *text, const char *const *wants, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(text, wants[i])) fail_msg("%s lacks '%s'", what, wants[i]);
+}
+
+static void has_none(const char *what, const char *text, const char *const *absent, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(text, absent[i])) fail_msg("%s still has the English '%s'", what, absent[i]);
+    /* A key missing from the catalogues would show as itself. */
+    if (strstr(text, "doc.")) fail_msg("%s shows a catalogue key: %s", what, strstr(text, "doc."));
+}
+
+#define N(a) (sizeof a / sizeof a[0])
+
+/* Issue 15 item 5: the public notice in Welsh, as a page and as a post:
+ * its words and dates from the Welsh catalogue, none of the English left,
+ * the officers' own text as they typed it. */
+static void test_welsh_notice(void **state)
+{
+    (void)state;
+    char *t = NULL;
+    size_t n = 0;
+    doc html = get(lfr_report_notice(ctx, pol, &admin, dep_a, LFR_LANG_CY, LFR_REPORT_HTML, &t, &n),
+                   &t, &n);
+    doc text =
+        get(lfr_report_notice(ctx, pol, &oversight, dep_a, LFR_LANG_CY, LFR_REPORT_TEXT, &t, &n),
+            &t, &n);
+    save("report_notice_cy.html", &html);
+    const char *both[] = {"Dydd Mawrth 1 Rhagfyr 2026, 09:00 UTC",
+                          "Dydd Mawrth 1 Rhagfyr 2026, 17:00 UTC",
+                          "Queen Street",
+                          "Central Station forecourt",
+                          "locate people wanted on warrant in the city centre",
+                          "Wanted by the courts; suspects",
+                          "hyd at 50 o bobl",
+                          "DPIA-2026-07",
+                          "dileu ar unwaith",
+                          "cais gwrthrych am wybodaeth",
+                          "Diogelu Data 2018",
+                          "Swyddog Diogelu Data",
+                          "Rhif y defnydd",
+                          "Asesiad o"};
+    has_all("welsh html notice", html.text, both, N(both));
+    has_all("welsh text notice", text.text, both, N(both));
+    const char *page[] = {"<html lang=\"cy\">",
+                          "<title>Adnabod wynebau byw ar waith: Queen Street a&#39;r cyffiniau",
+                          "Hysbysiad cyhoeddus \xc2\xb7 defnydd yr heddlu o adnabod wynebau byw",
+                          "Defnydd 1 \xc2\xb7 Op Lantern",
+                          "<h2>Ble</h2>",
+                          "<th>Lleoliad</th><th>Pam yma</th>",
+                          "<h2>Pam</h2>",
+                          "<h2>Pwy rydym yn chwilio amdanynt</h2>",
+                          "<h2>Beth sy&#39;n digwydd i&#39;ch wyneb</h2>",
+                          "<h2>Eich hawliau</h2>",
+                          "<h2>Rhagor o wybodaeth</h2>",
+                          "Dechrau: Dydd Mawrth",
+                          "y Coleg Plismona"};
+    has_all("welsh html notice", html.text, page, N(page));
+    const char *post[] = {"Adnabod wynebau byw ar waith: Queen Street a'r cyffiniau\n\n",
+                          "\nPRYD\n",
+                          "\nBLE\n",
+                          "\nPAM\n",
+                          "\nPWY RYDYM YN CHWILIO AMDANYNT\n",
+                          "\nBETH SY'N DIGWYDD I'CH WYNEB\n",
+                          "\nEICH HAWLIAU\n",
+                          "\nRHAGOR O WYBODAETH\nRhif y defnydd: 1\n"};
+    has_all("welsh text notice", text.text, post, N(post));
+    assert_null(strstr(text.text, "<"));
+    /* What the English notice says, word for word (test_notice). */
+    const char *english[] = {"lang=\"en",
+                             "Live facial recognition",
+                             "Public notice",
+                             "Deployment 1",
+                             ">Where<",
+                             "Why here",
+                             ">Why<",
+                             "Who we are looking for",
+                             "What happens to your face",
+                             "Your rights",
+                             "Find out more",
+                             "Deployment number",
+                             "How the public is told",
+                             "impact assessment",
+                             "Cameras compare",
+                             "You have the right",
+                             "subject access request",
+                             "After the deployment",
+                             "From ",
+                             "Tuesday",
+                             "December",
+                             "at most",
+                             "and nearby",
+                             "College of Policing",
+                             "\nWHEN\n",
+                             "\nWHERE\n",
+                             "\nWHY\n",
+                             "Police will use",
+                             "More: deployment"};
+    has_none("welsh html notice", html.text, english, N(english));
+    has_none("welsh text notice", text.text, english, N(english));
+    no_identity(html.text, 1);
+    no_identity(text.text, 1);
+    lfr_free(html.text);
+    lfr_free(text.text);
+    /* Headings in capitals keep Welsh letters whole. */
+    char heading[] = "grŵp â'r ŷd, ïe, café; ĸ ǆ";
+    text_upper(heading);
+    assert_string_equal(heading, "GRŴP Â'R ŶD, ÏE, CAFÉ; ĸ ǆ");
+}
+
+/* The published record and the summary in Welsh: the words and the dates
+ * of the HTML are Welsh, the figures the same as the English (their data-v
+ * agree with the JSON), and CSV and JSON are byte for byte the English. */
+static void test_welsh_record_summary(void **state)
+{
+    (void)state;
+    char *t = NULL;
+    size_t n = 0;
+    doc html =
+        get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_CY, LFR_REPORT_HTML, &t, &n),
+            &t, &n);
+    const char *record[] = {"<html lang=\"cy\">",
+                            "Op Lantern: cofnod cyhoeddedig",
+                            "Adnabod wynebau byw \xc2\xb7 cofnod y defnydd (PUB-3)",
+                            "Defnydd 1 \xc2\xb7 Dydd Mawrth 1 Rhagfyr 2026, 09:00 UTC",
+                            "<span>wynebau wedi&#39;u prosesu</span>",
+                            "<span>arestiadau</span>",
+                            "<h2>Y defnydd</h2>",
+                            "<h2>Y rhestr wylio</h2>",
+                            "<h2>Wynebau a rhybuddion</h2>",
+                            "<h2>Ymgysylltiadau a chanlyniadau</h2>",
+                            "<th>Trothwy cyfatebiaeth</th>",
+                            "<th>Rhybuddion ffug fesul 1,000 o wynebau</th>",
+                            ">1 Rhag 2026 09:00</td>",
+                            ">1 Rhag 2026 15:00</td>",
+                            ">cyhoeddwyd</td>",
+                            "Dangosir cyfrifon o 1 i 4 fel &lt;5",
+                            "fel [c]",
+                            "Cafodd wynebau pobl nad oeddent yn cyfateb eu dileu",
+                            "Cyhoeddwyd o dan arfer proffesiynol awdurdodedig y Coleg Plismona"};
+    has_all("welsh record", html.text, record, N(record));
+    const char *english[] = {
+        "lang=\"en",          "published record", "deployment record", "Deployment",
+        "Watchlist",          "Faces and alerts", "Engagements",       "Match threshold",
+        "faces processed",    "False alerts",     "arrests",           "A true alert",
+        "Counts from 1 to 4", "Published under",  "Dec 2026",          "Tuesday",
+        ">published<",        ">not recorded<"};
+    has_none("welsh record", html.text, english, N(english));
+    doc js =
+        get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_JSON, &t, &n),
+            &t, &n);
+    json_error_t err;
+    json_t *j = json_loads(js.text, 0, &err);
+    assert_non_null(j);
+    static map mh, mj;
+    mh.n = mj.n = 0;
+    html_cells(html.text, &mh);
+    json_map(j, "", '.', &mj);
+    agree(&mh, &mj);
+    json_decref(j);
+    lfr_free(js.text);
+    lfr_free(html.text);
+    /* The exemption, with who approved it. */
+    html = get(lfr_report_record(ctx, pol, &oversight, dep_b, LFR_LANG_CY, LFR_REPORT_HTML, &t, &n),
+               &t, &n);
+    const char *exempt[] = {"<strong>Ni chyhoeddwyd hysbysiad ymlaen llaw.</strong> Cofnodwyd "
+                            "eithriad bygythiad critigol: imminent threat to life",
+                            ">ni chafodd ei gyhoeddi: eithriad bygythiad critigol a gymeradwywyd "
+                            "gan ACC Morgan (chief officer)</td>"};
+    has_all("welsh exempted record", html.text, exempt, N(exempt));
+    has_none("welsh exempted record", html.text, english, N(english));
+    lfr_free(html.text);
+
+    int64_t from = lfr_parse_time_utc("2026-01-01T00:00Z"),
+            to = lfr_parse_time_utc("2027-01-01T00:00Z");
+    html = get(
+        lfr_report_summary(ctx, pol, &oversight, from, to, LFR_LANG_CY, LFR_REPORT_HTML, &t, &n),
+        &t, &n);
+    save("report_summary_cy.html", &html);
+    const char *summary[] = {
+        "<html lang=\"cy\">",
+        "<h1>Adnabod wynebau byw: crynodeb o&#39;r defnyddiau</h1>",
+        "Tryloywder \xc2\xb7 crynodeb blynyddol (PUB-4) a monitro cydraddoldeb (PUB-6)",
+        "Defnyddiau a aeth yn fyw rhwng 2026-01-01 a 2027-01-01",
+        "<span>defnyddiau</span>",
+        "<h2>Cyfraddau rhybuddion ffug</h2>",
+        "<th class=\"n\">A welwyd</th>",
+        "Wynebau a broseswyd, fesul defnydd",
+        "Pob rhybudd yn y cyfnod, yn ôl y canlyniad",
+        "<h2>Cyfansymiau</h2>",
+        "<h2>Defnyddiau</h2>",
+        "<th>Dyddiad</th><th>Ymgyrch</th><th>Ardal</th>",
+        "<h2>Monitro cydraddoldeb</h2>",
+        "<th>Grŵp</th>",
+        "<th>heb ei gofnodi</th>",
+        "yn ôl y grŵp a gofnodwyd",
+        "cyfrif o dan 5: heb ei ddangos",
+        "cyfwng hyder 95% Wilson",
+        "Mae cyfraddau sy&#39;n dibynnu ar gyfrif cudd wedi&#39;u cuddio hefyd.",
+        "o gofnodion archwiliedig y defnyddiau"};
+    has_all("welsh summary", html.text, summary, N(summary));
+    const char *english_summary[] = {"lang=\"en",      "summary of deployments",
+                                     "Transparency",   "went live from",
+                                     "False alert",    "True alert",
+                                     "Totals",         "Deployments",
+                                     "Operation",      "by deployment",
+                                     "All alerts",     "Equality monitoring",
+                                     ">Group<",        "by recorded group",
+                                     "not shown",      "confidence interval",
+                                     ">not recorded<", "Rates resting",
+                                     "Published under"};
+    has_none("welsh summary", html.text, english_summary, N(english_summary));
+    lfr_free(html.text);
+
+    /* CSV and JSON are for machines: the same in both languages. */
+    for (int f = 0; f < 2; f++) {
+        lfr_report_format format = f ? LFR_REPORT_JSON : LFR_REPORT_CSV;
+        doc en = get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, format, &t, &n),
+                     &t, &n);
+        doc cy = get(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_CY, format, &t, &n),
+                     &t, &n);
+        assert_string_equal(cy.text, en.text);
+        lfr_free(en.text);
+        lfr_free(cy.text);
+        en = get(lfr_report_summary(ctx, pol, &admin, from, to, LFR_LANG_EN, format, &t, &n), &t,
+                 &n);
+        cy = get(lfr_report_summary(ctx, pol, &admin, from, to, LFR_LANG_CY, format, &t, &n), &t,
+                 &n);
+        assert_string_equal(cy.text, en.text);
+        lfr_free(en.text);
+        lfr_free(cy.text);
+    }
+}
+
+/* The review (not published) in Welsh too, with the points for the
+ * reviewer written in Welsh. */
+static void test_welsh_review(void **state)
+{
+    (void)state;
+    char *t = NULL;
+    size_t n = 0;
+    doc html =
+        get(lfr_report_review(ctx, pol, &oversight, dep_a, LFR_LANG_CY, LFR_REPORT_HTML, &t, &n),
+            &t, &n);
+    const char *review[] = {"<html lang=\"cy\">",
+                            "Op Lantern: adolygiad ar ôl y defnydd",
+                            "Defnydd 1 \xc2\xb7 Wedi&#39;i adolygu \xc2\xb7 nid i&#39;w gyhoeddi",
+                            "Llofnodwyd</strong> gan supt.jones, y swyddog awdurdodi (Dydd "
+                            "Mercher 2 Rhagfyr 2026, 15:00 UTC).",
+                            "<strong>Diben:</strong> locate people",
+                            "<h2>Y cynllun a&#39;r hyn a ddigwyddodd</h2>",
+                            "Daeth i ben 120 munud cyn yr amser gorffen a awdurdodwyd",
+                            "Ni wnaeth gweithredwr benderfyniad ar 1 rhybudd (HIL-2).",
+                            "<th>Cyngor</th>",
+                            "<th>Yn eisiau gan y llysoedd</th>",
+                            "4 mun 00 eil",
+                            "Rheswm dros orffen: crowd dispersed after the match.",
+                            "Stwnsh y cofnod"};
+    has_all("welsh review", html.text, review, N(review));
+    const char *english[] = {"post-deployment review",
+                             "Signed off",
+                             "authorising officer",
+                             "Planned and actual",
+                             "Purpose",
+                             "minutes before",
+                             "never decided",
+                             "Outcomes",
+                             "Engagement durations",
+                             "Walk tests",
+                             "Watchlist",
+                             "Record hash",
+                             "Median",
+                             " min ",
+                             "Wednesday",
+                             "End reason",
+                             "Reviewed"};
+    has_none("welsh review", html.text, english, N(english));
+    no_identity(html.text, 0);
+    lfr_free(html.text);
 }
 
 static void test_oversight(void **state)
@@ -821,11 +1130,11 @@ static void test_after_retention(void **state)
     (void)state;
     char *before = NULL, *after = NULL;
     size_t n = 0;
-    ok(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_CSV, &before, &n));
+    ok(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_CSV, &before, &n));
     int deleted = 0;
     ok(lfr_policy_retention(ctx, pol, t0 + 40LL * 24 * HOUR_MS, 31, &deleted));
     assert_true(deleted >= 17);
-    ok(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_REPORT_CSV, &after, &n));
+    ok(lfr_report_record(ctx, pol, &applicant, dep_a, LFR_LANG_EN, LFR_REPORT_CSV, &after, &n));
     assert_string_equal(before, after);
     lfr_free(before);
     lfr_free(after);
@@ -840,12 +1149,13 @@ static void test_render(void **state)
         skip();
     }
     static const char *const docs[][2] = {{"report_notice", "1280,1560"},
+                                          {"report_notice_cy", "1280,1700"},
                                           {"report_record", "1280,2300"},
                                           {"report_review", "1280,2300"},
                                           {"report_summary", "1280,2950"}};
     char profile[4096];
     snprintf(profile, sizeof profile, "%s", test_tmp_path("chromium-profile"));
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < N(docs); i++) {
         char html[4096], png[4096], cmd[16384];
         snprintf(html, sizeof html, "%s.html", test_tmp_path(docs[i][0]));
         snprintf(png, sizeof png, "%s.png", test_tmp_path(docs[i][0]));
@@ -943,12 +1253,13 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_catalogues), cmocka_unit_test(test_suppression_cannot_be_undone),
-        cmocka_unit_test(test_build),      cmocka_unit_test(test_record),
-        cmocka_unit_test(test_exemption),  cmocka_unit_test(test_notice),
-        cmocka_unit_test(test_review),     cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_oversight),  cmocka_unit_test(test_after_retention),
-        cmocka_unit_test(test_render),
+        cmocka_unit_test(test_catalogues),      cmocka_unit_test(test_suppression_cannot_be_undone),
+        cmocka_unit_test(test_build),           cmocka_unit_test(test_record),
+        cmocka_unit_test(test_exemption),       cmocka_unit_test(test_notice),
+        cmocka_unit_test(test_review),          cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_welsh_notice),    cmocka_unit_test(test_welsh_record_summary),
+        cmocka_unit_test(test_welsh_review),    cmocka_unit_test(test_oversight),
+        cmocka_unit_test(test_after_retention), cmocka_unit_test(test_render),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,8 +53,11 @@ int lfr_report_format_parse(const char *name, lfr_report_format *out);
 const char *lfr_report_content_type(lfr_report_format f);
 
 /* Each document call fills *out with the document (NUL-terminated, *len
- * bytes without the NUL; owned: free with lfr_free), or leaves it NULL and
- * returns an error: LFR_EPERM for a role that may not have it, LFR_EINVAL
+ * bytes without the NUL; owned: free with lfr_free) in lang: its words,
+ * dates and <html lang> in HTML and text, while CSV and JSON keep the same
+ * English keys and machine values in every language. Officers' own text
+ * (purpose, locations, names) stays as they typed it. Or leaves *out NULL
+ * and returns an error: LFR_EPERM for a role that may not have it, LFR_EINVAL
  * for a format the document does not come in, LFR_EREFUSED for a
  * deployment not at that stage (the message says which), LFR_ENOENT for no
  * such deployment. */
@@ -64,25 +67,26 @@ const char *lfr_report_content_type(lfr_report_format f);
  * authorised deployment; refused (LFR_EREFUSED) when the critical threat
  * exemption was recorded, which its record shows instead. */
 int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len);
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len);
 /* PUB-2, html or json: planned against actual, faces processed, alerts by
  * decision and outcome, false alerts per 1,000 faces, expected (DEP-7)
  * against observed false alerts, engagement durations, points for the
- * review, and the sign-off state (lfr_deployment_review signs it off). Once
- * the deployment is over. */
+ * review (sentences in lang, in the JSON too), and the sign-off state
+ * (lfr_deployment_review signs it off). Once the deployment is over. */
 int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len);
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len);
 /* PUB-3, html, csv (field,value) or json: the published record of a
  * deployment that is over, small counts suppressed. */
 int lfr_report_record(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len);
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len);
 /* PUB-4 and PUB-6, html, csv (table,row,field,value) or json: every
  * deployment that went live in [from_ms, to_ms) and is over, the totals,
  * false alert rates per 1,000 faces and per alert, and true and false
  * alerts by officer-recorded group, with Wilson 95% intervals; the HTML
  * carries SVG charts. Small counts suppressed. */
 int lfr_report_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t from_ms,
-                       int64_t to_ms, lfr_report_format format, char **out, size_t *len);
+                       int64_t to_ms, lfr_lang lang, lfr_report_format format, char **out,
+                       size_t *len);
 /* PUB-5 as JSON (owned): deployments by state, totals and one row of exact
  * counts per deployment, the equality figures, and the audit log in
  * aggregate. Never a face, a person or an officer's name. */

@@ -36,13 +36,17 @@ int cmd_report(int argc, char **argv)
     if (argc < 2)
         return cli_usage("report", "expected notice, review, record, summary or oversight");
     const char *verb = argv[1];
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"as", required_argument, NULL, 'a'},
-        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
-        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
-        {"models", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"as", required_argument, NULL, 'a'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"from", required_argument, NULL, 'F'},
+                                         {"to", required_argument, NULL, 'T'},
+                                         {"models", required_argument, NULL, 'm'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {NULL, 0, NULL, 0}};
     const char *db = NULL, *as = NULL, *fmt = NULL, *path = NULL, *from_s = NULL, *to_s = NULL,
-               *models = NULL;
+               *models = NULL, *lang_s = NULL;
     int c;
     argc--;
     argv++;
@@ -68,6 +72,9 @@ int cmd_report(int argc, char **argv)
             break;
         case 'm':
             models = optarg;
+            break;
+        case 'l':
+            lang_s = optarg;
             break;
         default:
             return cli_usage("report", "unknown option");
@@ -98,6 +105,9 @@ int cmd_report(int argc, char **argv)
         return cli_usage("report", "--format is html, text, csv or json");
     if (oversight && format != LFR_REPORT_JSON)
         return cli_usage("report", "the oversight data comes as json");
+    lfr_lang lang;
+    if (lfr_lang_parse(lang_s, &lang))
+        return cli_usage("report", "--lang is en (English, the default) or cy (Welsh)");
     gov g;
     int status = gov_open("report", &g, db, models, 1, as);
     if (status) {
@@ -108,13 +118,13 @@ int cmd_report(int argc, char **argv)
     size_t len = 0;
     int rc;
     if (!strcmp(verb, "notice"))
-        rc = lfr_report_notice(g.ctx, g.pol, &g.actor, id, format, &text, &len);
+        rc = lfr_report_notice(g.ctx, g.pol, &g.actor, id, lang, format, &text, &len);
     else if (!strcmp(verb, "review"))
-        rc = lfr_report_review(g.ctx, g.pol, &g.actor, id, format, &text, &len);
+        rc = lfr_report_review(g.ctx, g.pol, &g.actor, id, lang, format, &text, &len);
     else if (!strcmp(verb, "record"))
-        rc = lfr_report_record(g.ctx, g.pol, &g.actor, id, format, &text, &len);
+        rc = lfr_report_record(g.ctx, g.pol, &g.actor, id, lang, format, &text, &len);
     else if (summary)
-        rc = lfr_report_summary(g.ctx, g.pol, &g.actor, from, to, format, &text, &len);
+        rc = lfr_report_summary(g.ctx, g.pol, &g.actor, from, to, lang, format, &text, &len);
     else {
         json_t *doc = NULL;
         rc = lfr_report_oversight(g.ctx, g.pol, &g.actor, &doc);

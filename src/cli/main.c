@@ -140,9 +140,10 @@ const cli_command cli_commands[] = {
      "sharpness, exposure); it is stored encrypted with the key in $LFR_KEY (default:\n"
      "the database path + '.key', created 0600).\n"},
     {"report", cmd_report, "public notice, review, published record, summary, oversight data",
-     "usage: lfr report notice|review|record ID --as USER [--format F] [--out FILE]\n"
-     "       lfr report summary --from YYYY-MM-DD --to YYYY-MM-DD --as USER [--format F]\n"
+     "usage: lfr report notice|review|record ID --as USER [--format F] [--lang L]\n"
      "         [--out FILE]\n"
+     "       lfr report summary --from YYYY-MM-DD --to YYYY-MM-DD --as USER [--format F]\n"
+     "         [--lang L] [--out FILE]\n"
      "       lfr report oversight --as USER [--out FILE]\n"
      "The documents of REQUIREMENTS section 5, made from the audited records:\n"
      "  notice   public notice before going live (PUB-1): text (default) or html;\n"
@@ -156,6 +157,8 @@ const cli_command cli_commands[] = {
      "           html (default), csv or json\n"
      "  oversight  aggregates and the audit log in aggregate, as json (PUB-5);\n"
      "           oversight and auditors\n"
+     "--lang: en (English, the default) or cy (Welsh) for the words and dates of\n"
+     "html and text; csv and json keep their English keys.\n"
      "Published documents (notice, record, summary) show counts of 1-4 as <5. No\n"
      "document carries a face or a watchlist identity; each is audited as an export.\n"},
     {"sar", cmd_sar, "subject access: was this person on a watchlist",

@@ -36,13 +36,20 @@ void buf_tr_html(buf *b, lfr_lang lang, const char *key, ...) __attribute__((sen
 void tr_format(char *out, size_t len, lfr_lang lang, const char *key, ...)
     __attribute__((sentinel));
 
+/* UTF-8 text in capitals, in place: ASCII, the small letters of Latin-1
+ * and those of Latin Extended-A that pair with a capital just before them,
+ * which covers Welsh (â, ê, î, ô, û, ŵ, ŷ, ä, ï...); anything else stays as
+ * it is. */
+void text_upper(char *s);
+
 /* A published value as text: integers plain, reals with up to 6
  * significant digits, strings (a suppressed "<5" or "[c]") as they are,
  * null empty. */
 void value_text(const json_t *v, char *out, size_t len);
 /* The same for a person to read: thousands separated, percentages for
- * fields named *_share*, UTC times as "1 Dec 2026 09:00", "-" for null. */
-void value_human(const char *field, const json_t *v, char *out, size_t len);
+ * fields named *_share*, UTC times as "1 Dec 2026 09:00" (time_short),
+ * "-" for null. */
+void value_human(lfr_lang lang, const char *field, const json_t *v, char *out, size_t len);
 
 /* Statistical disclosure control (PUB-3): counts of one table that add up
  * to a published total. Cells of 1-4 become "<5"; then, while the hidden
@@ -61,23 +68,37 @@ int is_suppressed(const json_t *v);
 /* x rounded to `digits` decimals, as a JSON real. */
 json_t *rounded(double x, int digits);
 
-/* Times as people read them: "Tuesday 1 December 2026, 09:00 UTC" (with
- * the weekday) or "1 Dec 2026 09:00"; "-" for null. */
-void time_long(const json_t *ms, char *out, size_t len);
-void time_short(const json_t *ms, char *out, size_t len);
+/* Times as people read them, in the words of lang (doc.date.*):
+ * "Tuesday 1 December 2026, 09:00 UTC" (with the weekday) or
+ * "1 Dec 2026 09:00"; "-" for null. */
+void time_long(lfr_lang lang, const json_t *ms, char *out, size_t len);
+void time_short(lfr_lang lang, const json_t *ms, char *out, size_t len);
 /* ISO 8601 UTC ("2026-12-01T09:00Z") of a ms value, "" for null. */
 void time_iso(const json_t *ms, char *out, size_t len);
 
 /* The page shell: <!doctype html> with the stylesheet, a title bar naming
- * the document and the REQUIREMENTS id; page_end closes it with a footer. */
-void page_begin(buf *b, const char *title, const char *kind, const char *subtitle);
+ * the document and the REQUIREMENTS id; page_end closes it with a footer.
+ * The texts come in lang already: lang only sets <html lang>. */
+void page_begin(buf *b, lfr_lang lang, const char *title, const char *kind, const char *subtitle);
 void page_end(buf *b, const char *footer);
 /* A table row of one published figure: label, and the value in a cell
  * carrying data-k (the key the CSV and JSON use) and data-v (the value as
- * they write it), shown as value_human. */
-void html_figure_row(buf *b, const char *key, const char *label, const json_t *v);
+ * they write it), shown as `shown` or, when NULL, as value_human. */
+void html_figure_row(buf *b, lfr_lang lang, const char *key, const char *label, const json_t *v,
+                     const char *shown);
 /* One such cell: <td data-k data-v>human</td>; field picks the human form. */
-void html_cell(buf *b, const char *key, const char *field, const json_t *v);
+void html_cell(buf *b, lfr_lang lang, const char *key, const char *field, const json_t *v);
+/* The key figures in large type: each key's value in row, captioned with
+ * the catalogue's doc.fact.KEY. */
+void html_facts(buf *b, lfr_lang lang, const json_t *row, const char *const *keys, int n);
+/* A heading of the catalogue's text of key. */
+void html_h2(buf *b, lfr_lang lang, const char *key);
+/* Opens a table with a head of the catalogue's texts of keys; columns from
+ * `numeric` on are figures, aligned right. */
+void html_thead(buf *b, lfr_lang lang, const char *const *keys, int n, int numeric);
+/* What the published documents say of their figures: true and false
+ * alerts, and how small counts are hidden (escaped, without <p>). */
+void html_published_note(buf *b, lfr_lang lang);
 
 /* SVG charts (inline in the HTML). */
 typedef struct bar {
@@ -94,7 +115,7 @@ typedef struct interval {
     double p, lo, hi;
     int hidden; /* suppressed: a note instead of a bar */
 } interval;
-void svg_intervals(buf *b, const char *title, const interval *iv, int n, double max);
+void svg_intervals(buf *b, lfr_lang lang, const char *title, const interval *iv, int n, double max);
 
 /* Refuses a format the document does not come in ("html, text"). */
 int report_format_in(lfr_ctx *ctx, lfr_report_format f, unsigned allowed, const char *what);
@@ -107,7 +128,8 @@ int report_over(lfr_ctx *ctx, const json_t *fig, const char *what);
  * field -> value, small counts suppressed. Shared by the record and the
  * summary so both publish the same figures. */
 json_t *record_row(const json_t *fig);
-/* The fields of a published row with their labels and sections, in order. */
+/* The fields of a published row, in order, with the catalogue keys of
+ * their labels and sections (tr them). */
 typedef struct record_field {
     const char *key;
     const char *label;
@@ -115,6 +137,13 @@ typedef struct record_field {
 } record_field;
 extern const record_field record_fields[];
 extern const int n_record_fields;
+/* The label in lang of a published row's field, or fallback when the row
+ * has no such field. */
+const char *record_label(lfr_lang lang, const char *field, const char *fallback);
+/* What the published figures hold for a group or a model nobody
+ * recorded: the machine value of CSV and JSON; the HTML says
+ * doc.not_recorded in its language. */
+#define NOT_RECORDED "not recorded"
 /* The published totals of several deployments' figures (the same fields
  * as a row, plus "deployments"); *exact gets the unsuppressed sums (owned),
  * for the rates and for oversight. */

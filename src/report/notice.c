@@ -10,94 +10,117 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The sections of the notice: heading and paragraphs, shared by both
- * formats so the website and the post say the same thing. */
+/* What both formats say, so the website and the post agree. */
 typedef struct notice {
     char title[300];
-    char when[200];
-    char short_text[600]; /* one paragraph, for a social media post */
+    char when[300];
+    char short_text[1200]; /* one paragraph, for a social media post */
 } notice;
 
-static void make_notice(const json_t *fig, notice *n)
+/* The references a reader can follow up: the key of the figures (the
+ * deployment's id, else its record's field) and its label's key. */
+static const char *const refs[][2] = {{"id", "doc.record.field.id"},
+                                      {"public_notice", "doc.notice.field.public_notice"},
+                                      {"dpia_ref", "doc.notice.field.dpia_ref"},
+                                      {"equality_ref", "doc.notice.field.equality_ref"},
+                                      {"community_ref", "doc.notice.field.community_ref"}};
+#define N_REFS 5
+
+static const json_t *ref_value(const json_t *fig, int r)
 {
-    const json_t *rec = json_object_get(fig, "record");
-    char from[80], to[80];
-    time_long(json_object_get(rec, "start"), from, sizeof from);
-    time_long(json_object_get(rec, "end"), to, sizeof to);
-    const json_t *locs = json_object_get(fig, "locations");
-    const char *first = json_string_value(json_object_get(json_array_get(locs, 0), "name"));
-    snprintf(n->title, sizeof n->title, "Live facial recognition in use: %s%s", first ? first : "",
-             json_array_size(locs) > 1 ? " and nearby" : "");
-    snprintf(n->when, sizeof n->when, "From %s until %s.", from, to);
-    snprintf(n->short_text, sizeof n->short_text,
-             "Police will use live facial recognition at %s%s from %s until %s, to %s. Faces "
-             "that do not match the watchlist are deleted at once. More: deployment %lld.",
-             first ? first : "", json_array_size(locs) > 1 ? " and nearby" : "", from, to,
-             json_string_value(json_object_get(rec, "purpose")),
-             (long long)json_integer_value(json_object_get(fig, "id")));
+    return r == 0 ? json_object_get(fig, "id")
+                  : json_object_get(json_object_get(fig, "record"), refs[r][0]);
 }
 
-static const char how_it_works[] =
-    "Cameras compare the faces of people passing with a watchlist of people the police are "
-    "looking for. If your face does not match anyone on the watchlist, its image and "
-    "measurements are deleted at once, automatically, and are never stored. A possible match "
-    "is only an alert: a police officer looks at it and decides whether to speak to the "
-    "person; the system decides nothing by itself. Alerts are deleted after at most 31 days.";
-
-static const char rights[] =
-    "You have the right to ask whether the police hold information about you and to receive a "
-    "copy (a subject access request under Part 3 of the Data Protection Act 2018), and to ask "
-    "for information to be corrected or deleted. Contact the force's Data Protection Officer "
-    "and quote the deployment number below. You do not have to walk through the area; choosing "
-    "to avoid it is not in itself a reason to stop you.";
-
-static void text_notice(buf *b, const json_t *fig, const notice *n)
+static void make_notice(lfr_lang lang, const json_t *fig, notice *n)
 {
     const json_t *rec = json_object_get(fig, "record");
-    buf_printf(b, "%s\n\n%s\n\nWHEN\n%s\n\nWHERE\n", n->title, n->short_text, n->when);
+    char from[120], to[120], place[300], id[32];
+    time_long(lang, json_object_get(rec, "start"), from, sizeof from);
+    time_long(lang, json_object_get(rec, "end"), to, sizeof to);
+    const json_t *locs = json_object_get(fig, "locations");
+    const char *first = json_string_value(json_object_get(json_array_get(locs, 0), "name"));
+    if (json_array_size(locs) > 1)
+        tr_format(place, sizeof place, lang, "doc.notice.place_nearby", "place", first, NULL);
+    else
+        snprintf(place, sizeof place, "%s", first ? first : "");
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(fig, "id")));
+    tr_format(n->title, sizeof n->title, lang, "doc.notice.title", "place", place, NULL);
+    tr_format(n->when, sizeof n->when, lang, "doc.notice.when", "from", from, "to", to, NULL);
+    tr_format(n->short_text, sizeof n->short_text, lang, "doc.notice.post", "place", place, "from",
+              from, "to", to, "purpose", json_string_value(json_object_get(rec, "purpose")), "id",
+              id, NULL);
+}
+
+/* A heading of the plain text, in capitals as a post sets them off. */
+static void text_heading(buf *b, lfr_lang lang, const char *key)
+{
+    char s[200];
+    snprintf(s, sizeof s, "%s", tr(lang, key));
+    text_upper(s);
+    buf_printf(b, "\n%s\n", s);
+}
+
+static void text_notice(buf *b, lfr_lang lang, const json_t *fig, const notice *n)
+{
+    const json_t *rec = json_object_get(fig, "record");
+    buf_printf(b, "%s\n\n%s\n", n->title, n->short_text);
+    text_heading(b, lang, "doc.notice.h.when");
+    buf_printf(b, "%s\n", n->when);
+    text_heading(b, lang, "doc.notice.h.where");
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(fig, "locations"), i, x)
         buf_printf(b, "- %s: %s\n", json_string_value(json_object_get(x, "name")),
                    json_string_value(json_object_get(x, "reason")));
-    buf_printf(b, "\nWHY\n%s\n\nWHO WE ARE LOOKING FOR\n%s (at most %lld people; criteria: %s)\n",
-               json_string_value(json_object_get(rec, "purpose")),
-               json_string_value(json_object_get(rec, "watchlist_categories")),
-               (long long)json_integer_value(json_object_get(rec, "watchlist_size")),
-               json_string_value(json_object_get(rec, "watchlist_criteria")));
-    buf_printf(b, "\nWHAT HAPPENS TO YOUR FACE\n%s\n\nYOUR RIGHTS\n%s\n", how_it_works, rights);
-    buf_printf(b,
-               "\nFIND OUT MORE\nDeployment number: %lld\nHow the public is told: %s\n"
-               "Data protection impact assessment: %s\nEquality impact assessment: %s\n"
-               "Community impact assessment: %s\n",
-               (long long)json_integer_value(json_object_get(fig, "id")),
-               json_string_value(json_object_get(rec, "public_notice")),
-               json_string_value(json_object_get(rec, "dpia_ref")),
-               json_string_value(json_object_get(rec, "equality_ref")),
-               json_string_value(json_object_get(rec, "community_ref")));
+    text_heading(b, lang, "doc.notice.h.why");
+    buf_printf(b, "%s\n", json_string_value(json_object_get(rec, "purpose")));
+    text_heading(b, lang, "doc.notice.h.who");
+    char size[32];
+    snprintf(size, sizeof size, "%lld",
+             (long long)json_integer_value(json_object_get(rec, "watchlist_size")));
+    buf_tr(b, lang, "doc.notice.who_short", "categories",
+           json_string_value(json_object_get(rec, "watchlist_categories")), "n", size, "criteria",
+           json_string_value(json_object_get(rec, "watchlist_criteria")), NULL);
+    buf_printf(b, "\n");
+    text_heading(b, lang, "doc.notice.h.face");
+    buf_tr(b, lang, "doc.notice.how_it_works", NULL);
+    buf_printf(b, "\n");
+    text_heading(b, lang, "doc.notice.h.rights");
+    buf_tr(b, lang, "doc.notice.rights", NULL);
+    buf_printf(b, "\n");
+    text_heading(b, lang, "doc.notice.h.more");
+    for (int r = 0; r < N_REFS; r++) {
+        char v[400];
+        value_text(ref_value(fig, r), v, sizeof v);
+        buf_printf(b, "%s: %s\n", tr(lang, refs[r][1]), v);
+    }
 }
 
-static void para(buf *b, const char *heading, const char *text)
+/* A heading and a paragraph of the catalogue's text. */
+static void para(buf *b, lfr_lang lang, const char *heading, const char *text)
 {
-    buf_printf(b, "<h2>");
-    buf_html(b, heading);
-    buf_printf(b, "</h2>\n<p>");
-    buf_html(b, text);
+    html_h2(b, lang, heading);
+    buf_printf(b, "<p>");
+    buf_tr_html(b, lang, text, NULL);
     buf_printf(b, "</p>\n");
 }
 
-static void html_notice(buf *b, const json_t *fig, const notice *n)
+static void html_notice(buf *b, lfr_lang lang, const json_t *fig, const notice *n)
 {
     const json_t *rec = json_object_get(fig, "record");
-    char sub[200];
-    snprintf(sub, sizeof sub, "Deployment %lld \xc2\xb7 %s",
-             (long long)json_integer_value(json_object_get(fig, "id")),
+    char sub[300], dep[80], id[32];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(fig, "id")));
+    tr_format(dep, sizeof dep, lang, "doc.deployment_n", "id", id, NULL);
+    snprintf(sub, sizeof sub, "%s \xc2\xb7 %s", dep,
              json_string_value(json_object_get(fig, "name")));
-    page_begin(b, n->title, "Public notice \xc2\xb7 police use of live facial recognition", sub);
+    page_begin(b, lang, n->title, tr(lang, "doc.notice.kind"), sub);
     buf_printf(b, "<section>\n<p class=\"notice\"><strong>");
     buf_html(b, n->when);
-    buf_printf(b, "</strong></p>\n<h2>Where</h2>\n<table><thead><tr><th>Location</th>"
-                  "<th>Why here</th></tr></thead><tbody>\n");
+    buf_printf(b, "</strong></p>\n");
+    html_h2(b, lang, "doc.notice.h.where");
+    static const char *const head[] = {"doc.notice.location", "doc.notice.why_here"};
+    html_thead(b, lang, head, 2, 2);
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(fig, "locations"), i, x)
@@ -109,35 +132,33 @@ static void html_notice(buf *b, const json_t *fig, const notice *n)
         buf_printf(b, "</td></tr>\n");
     }
     buf_printf(b, "</tbody></table>\n");
-    para(b, "Why", json_string_value(json_object_get(rec, "purpose")));
-    buf_printf(b, "<h2>Who we are looking for</h2>\n<p>");
-    buf_html(b, json_string_value(json_object_get(rec, "watchlist_categories")));
-    buf_printf(b,
-               ". The watchlist was drawn up for this deployment alone and holds at most "
-               "%lld people, chosen by these criteria: ",
-               (long long)json_integer_value(json_object_get(rec, "watchlist_size")));
-    buf_html(b, json_string_value(json_object_get(rec, "watchlist_criteria")));
-    buf_printf(b, ". Each entry was reviewed by a second officer before the deployment was "
-                  "authorised.</p>\n");
-    para(b, "What happens to your face", how_it_works);
-    para(b, "Your rights", rights);
-    buf_printf(b, "<h2>Find out more</h2>\n<table><tbody>\n");
-    html_figure_row(b, "id", "Deployment number", json_object_get(fig, "id"));
-    static const char *const refs[][2] = {{"public_notice", "How the public is told"},
-                                          {"dpia_ref", "Data protection impact assessment"},
-                                          {"equality_ref", "Equality impact assessment"},
-                                          {"community_ref", "Community impact assessment"}};
-    for (int r = 0; r < 4; r++)
-        html_figure_row(b, refs[r][0], refs[r][1], json_object_get(rec, refs[r][0]));
-    buf_printf(b, "</tbody></table>\n<p class=\"muted\">After the deployment the force publishes "
-                  "its record: how many faces were processed, the alerts, and what followed "
-                  "them.</p>\n</section>\n");
-    page_end(b, "Public notice under the College of Policing authorised professional practice for "
-                "live facial recognition (REQUIREMENTS PUB-1).");
+    html_h2(b, lang, "doc.notice.h.why");
+    buf_printf(b, "<p>");
+    buf_html(b, json_string_value(json_object_get(rec, "purpose")));
+    buf_printf(b, "</p>\n");
+    html_h2(b, lang, "doc.notice.h.who");
+    buf_printf(b, "<p>");
+    char size[32];
+    snprintf(size, sizeof size, "%lld",
+             (long long)json_integer_value(json_object_get(rec, "watchlist_size")));
+    buf_tr_html(b, lang, "doc.notice.who_text", "categories",
+                json_string_value(json_object_get(rec, "watchlist_categories")), "n", size,
+                "criteria", json_string_value(json_object_get(rec, "watchlist_criteria")), NULL);
+    buf_printf(b, "</p>\n");
+    para(b, lang, "doc.notice.h.face", "doc.notice.how_it_works");
+    para(b, lang, "doc.notice.h.rights", "doc.notice.rights");
+    html_h2(b, lang, "doc.notice.h.more");
+    buf_printf(b, "<table><tbody>\n");
+    for (int r = 0; r < N_REFS; r++)
+        html_figure_row(b, lang, refs[r][0], tr(lang, refs[r][1]), ref_value(fig, r), NULL);
+    buf_printf(b, "</tbody></table>\n<p class=\"muted\">");
+    buf_tr_html(b, lang, "doc.notice.after", NULL);
+    buf_printf(b, "</p>\n</section>\n");
+    page_end(b, tr(lang, "doc.notice.footer"));
 }
 
 int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len)
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -163,12 +184,12 @@ int lfr_report_notice(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         return rc;
     }
     notice n;
-    make_notice(fig, &n);
+    make_notice(lang, fig, &n);
     buf b = {0};
     if (format == LFR_REPORT_HTML)
-        html_notice(&b, fig, &n);
+        html_notice(&b, lang, fig, &n);
     else
-        text_notice(&b, fig, &n);
+        text_notice(&b, lang, fig, &n);
     json_decref(fig);
     return buf_take(ctx, &b, out, len);
 }

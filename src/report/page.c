@@ -43,9 +43,11 @@ static const char css[] =
     "footer{padding:16px 44px 26px;color:#5d6778;font-size:13px;border-top:1px solid #e3e7ee}"
     "@media print{body{background:#fff}main{box-shadow:none;margin:0}}";
 
-void page_begin(buf *b, const char *title, const char *kind, const char *subtitle)
+void page_begin(buf *b, lfr_lang lang, const char *title, const char *kind, const char *subtitle)
 {
-    buf_printf(b, "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+    buf_printf(b, "<!doctype html>\n<html lang=\"");
+    buf_tr_html(b, lang, "doc.page.lang", NULL);
+    buf_printf(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<title>");
     buf_html(b, title);
@@ -72,11 +74,11 @@ void page_end(buf *b, const char *footer)
     buf_printf(b, "</footer>\n</main>\n</body>\n</html>\n");
 }
 
-void html_cell(buf *b, const char *key, const char *field, const json_t *v)
+/* A cell showing `human` for the published value v. */
+static void cell_shown(buf *b, const char *key, const json_t *v, const char *human)
 {
-    char raw[4200], human[4200];
+    char raw[4200];
     value_text(v, raw, sizeof raw);
-    value_human(field, v, human, sizeof human);
     int numeric = json_is_number(v) || is_suppressed(v);
     buf_printf(b, "<td%s data-k=\"", numeric ? " class=\"n\"" : "");
     buf_html(b, key);
@@ -87,13 +89,66 @@ void html_cell(buf *b, const char *key, const char *field, const json_t *v)
     buf_printf(b, "</td>");
 }
 
-void html_figure_row(buf *b, const char *key, const char *label, const json_t *v)
+void html_cell(buf *b, lfr_lang lang, const char *key, const char *field, const json_t *v)
+{
+    char human[4200];
+    value_human(lang, field, v, human, sizeof human);
+    cell_shown(b, key, v, human);
+}
+
+void html_figure_row(buf *b, lfr_lang lang, const char *key, const char *label, const json_t *v,
+                     const char *shown)
 {
     buf_printf(b, "<tr><th>");
     buf_html(b, label);
     buf_printf(b, "</th>");
-    html_cell(b, key, key, v);
+    if (shown)
+        cell_shown(b, key, v, shown);
+    else
+        html_cell(b, lang, key, key, v);
     buf_printf(b, "</tr>\n");
+}
+
+void html_facts(buf *b, lfr_lang lang, const json_t *row, const char *const *keys, int n)
+{
+    buf_printf(b, "<div class=\"facts\">");
+    for (int i = 0; i < n; i++) {
+        char h[64], caption[64];
+        value_human(lang, keys[i], json_object_get(row, keys[i]), h, sizeof h);
+        snprintf(caption, sizeof caption, "doc.fact.%s", keys[i]);
+        buf_printf(b, "<div class=\"fact\"><b>");
+        buf_html(b, h);
+        buf_printf(b, "</b><span>");
+        buf_tr_html(b, lang, caption, NULL);
+        buf_printf(b, "</span></div>");
+    }
+    buf_printf(b, "</div>\n");
+}
+
+void html_h2(buf *b, lfr_lang lang, const char *key)
+{
+    buf_printf(b, "<h2>");
+    buf_tr_html(b, lang, key, NULL);
+    buf_printf(b, "</h2>\n");
+}
+
+void html_thead(buf *b, lfr_lang lang, const char *const *keys, int n, int numeric)
+{
+    buf_printf(b, "<table><thead><tr>");
+    for (int i = 0; i < n; i++) {
+        buf_printf(b, "<th%s>", i >= numeric ? " class=\"n\"" : "");
+        buf_tr_html(b, lang, keys[i], NULL);
+        buf_printf(b, "</th>");
+    }
+    buf_printf(b, "</tr></thead><tbody>\n");
+}
+
+void html_published_note(buf *b, lfr_lang lang)
+{
+    buf_tr_html(b, lang, "doc.note.alert_kinds", NULL);
+    buf_printf(b, " ");
+    buf_tr_html(b, lang, "doc.note.suppression", "small", SUPPRESS_SMALL, "secondary",
+                SUPPRESS_SECONDARY, NULL);
 }
 
 #define CHART_W 780
@@ -150,7 +205,7 @@ void svg_bars(buf *b, const char *title, const bar *bars, int n)
     buf_printf(b, "</svg></figure>\n");
 }
 
-void svg_intervals(buf *b, const char *title, const interval *iv, int n, double max)
+void svg_intervals(buf *b, lfr_lang lang, const char *title, const interval *iv, int n, double max)
 {
     int h = 44 + n * ROW_H + 40, x0 = LABEL_W, x1 = CHART_W - 40;
     buf_printf(b,
@@ -178,10 +233,10 @@ void svg_intervals(buf *b, const char *title, const interval *iv, int n, double 
         buf_html(b, iv[i].label);
         buf_printf(b, "</text>\n");
         if (iv[i].hidden) {
-            buf_printf(b,
-                       "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-style=\"italic\">a count "
-                       "under 5: not shown</text>\n",
-                       x0 + 8, cy + 5);
+            buf_printf(b, "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-style=\"italic\">", x0 + 8,
+                       cy + 5);
+            buf_tr_html(b, lang, "doc.chart.hidden", NULL);
+            buf_printf(b, "</text>\n");
             continue;
         }
         double xl = x0 + (x1 - x0) * fmin(iv[i].lo / max, 1),
@@ -194,8 +249,7 @@ void svg_intervals(buf *b, const char *title, const interval *iv, int n, double 
                    "r=\"5\" fill=\"#14213d\"/>\n",
                    xl, cy - 6, fmax(xh - xl, 1), xl, cy, xh, cy, xp, cy);
     }
-    buf_printf(b,
-               "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-size=\"12\">dot: observed; band: "
-               "Wilson 95%% confidence interval</text>\n</svg></figure>\n",
-               x0, y_axis + 34);
+    buf_printf(b, "<text x=\"%d\" y=\"%d\" fill=\"#5d6778\" font-size=\"12\">", x0, y_axis + 34);
+    buf_tr_html(b, lang, "doc.chart.legend", NULL);
+    buf_printf(b, "</text>\n</svg></figure>\n");
 }

@@ -16,45 +16,58 @@ static const char *const actions[] = {"arrest",          "other_action",      "s
 #define N_CATEGORIES 8
 #define N_ACTIONS 7
 
+/* Labels doc.record.field.KEY, sections doc.record.section.NAME. */
+#define FIELD(key, section)                                                                        \
+    {                                                                                              \
+        key, "doc.record.field." key, "doc.record.section." section                                \
+    }
 const record_field record_fields[] = {
-    {"id", "Deployment number", "Deployment"},
-    {"name", "Operation", "Deployment"},
-    {"date", "Date", "Deployment"},
-    {"start", "Started (UTC)", "Deployment"},
-    {"end", "Ended (UTC)", "Deployment"},
-    {"planned_start", "Authorised from (UTC)", "Deployment"},
-    {"planned_end", "Authorised until (UTC)", "Deployment"},
-    {"area", "Area", "Deployment"},
-    {"purpose", "Purpose", "Deployment"},
-    {"advance_notice", "Advance notice", "Deployment"},
-    {"threshold", "Match threshold", "Deployment"},
-    {"model", "Model version", "Deployment"},
-    {"watchlist_size", "People on the watchlist", "Watchlist"},
-    {"watchlist_wanted", "Wanted by the courts", "Watchlist"},
-    {"watchlist_suspect", "Suspected of an offence", "Watchlist"},
-    {"watchlist_bail_or_order", "Bail conditions or court order", "Watchlist"},
-    {"watchlist_missing_at_risk", "Missing and at risk", "Watchlist"},
-    {"watchlist_risk_of_harm", "Risk of harm to self or others", "Watchlist"},
-    {"watchlist_associate", "Associate", "Watchlist"},
-    {"watchlist_witness", "Witness", "Watchlist"},
-    {"watchlist_victim", "Victim", "Watchlist"},
-    {"faces_processed", "Faces processed", "Faces and alerts"},
-    {"alerts", "Alerts", "Faces and alerts"},
-    {"true_alerts", "True alerts (identity confirmed)", "Faces and alerts"},
-    {"false_alerts", "False alerts", "Faces and alerts"},
-    {"unverified_alerts", "Alerts not verified", "Faces and alerts"},
-    {"false_alerts_per_1000_faces", "False alerts per 1,000 faces", "Faces and alerts"},
-    {"false_alert_share", "False alerts as a share of alerts", "Faces and alerts"},
-    {"engagements", "Engagements (officer sent to the person)", "Engagements and outcomes"},
-    {"outcome_arrest", "Arrest", "Engagements and outcomes"},
-    {"outcome_other_action", "Other action", "Engagements and outcomes"},
-    {"outcome_safeguarding", "Safeguarding", "Engagements and outcomes"},
-    {"outcome_words_of_advice", "Words of advice", "Engagements and outcomes"},
-    {"outcome_no_further_action", "No further action", "Engagements and outcomes"},
-    {"outcome_person_not_found", "Person not found", "Engagements and outcomes"},
-    {"outcome_awaiting_outcome", "Outcome not recorded", "Engagements and outcomes"},
+    FIELD("id", "deployment"),
+    FIELD("name", "deployment"),
+    FIELD("date", "deployment"),
+    FIELD("start", "deployment"),
+    FIELD("end", "deployment"),
+    FIELD("planned_start", "deployment"),
+    FIELD("planned_end", "deployment"),
+    FIELD("area", "deployment"),
+    FIELD("purpose", "deployment"),
+    FIELD("advance_notice", "deployment"),
+    FIELD("threshold", "deployment"),
+    FIELD("model", "deployment"),
+    FIELD("watchlist_size", "watchlist"),
+    FIELD("watchlist_wanted", "watchlist"),
+    FIELD("watchlist_suspect", "watchlist"),
+    FIELD("watchlist_bail_or_order", "watchlist"),
+    FIELD("watchlist_missing_at_risk", "watchlist"),
+    FIELD("watchlist_risk_of_harm", "watchlist"),
+    FIELD("watchlist_associate", "watchlist"),
+    FIELD("watchlist_witness", "watchlist"),
+    FIELD("watchlist_victim", "watchlist"),
+    FIELD("faces_processed", "alerts"),
+    FIELD("alerts", "alerts"),
+    FIELD("true_alerts", "alerts"),
+    FIELD("false_alerts", "alerts"),
+    FIELD("unverified_alerts", "alerts"),
+    FIELD("false_alerts_per_1000_faces", "alerts"),
+    FIELD("false_alert_share", "alerts"),
+    FIELD("engagements", "outcomes"),
+    FIELD("outcome_arrest", "outcomes"),
+    FIELD("outcome_other_action", "outcomes"),
+    FIELD("outcome_safeguarding", "outcomes"),
+    FIELD("outcome_words_of_advice", "outcomes"),
+    FIELD("outcome_no_further_action", "outcomes"),
+    FIELD("outcome_person_not_found", "outcomes"),
+    FIELD("outcome_awaiting_outcome", "outcomes"),
 };
+#undef FIELD
 const int n_record_fields = (int)(sizeof record_fields / sizeof record_fields[0]);
+
+const char *record_label(lfr_lang lang, const char *field, const char *fallback)
+{
+    for (int i = 0; i < n_record_fields; i++)
+        if (!strcmp(record_fields[i].key, field)) return tr(lang, record_fields[i].label);
+    return fallback;
+}
 
 static int64_t count(const json_t *fig, const char *key)
 {
@@ -158,7 +171,7 @@ json_t *record_row(const json_t *fig)
         json_object_set_new(row, "advance_notice", json_string("published"));
     }
     json_object_set(row, "threshold", json_object_get(rec, "threshold"));
-    json_object_set_new(row, "model", joined(json_object_get(fig, "models"), NULL, "not recorded"));
+    json_object_set_new(row, "model", joined(json_object_get(fig, "models"), NULL, NOT_RECORDED));
     publish_counts(fig, row);
     /* In the published order, whatever order they were set in. */
     json_t *ordered = json_object();
@@ -202,34 +215,47 @@ json_t *totals_row(const json_t *figs, json_t **exact)
     return row;
 }
 
-static void html_record(buf *b, const json_t *fig, const json_t *row)
+/* The text the HTML shows for a field whose published value is English
+ * words rather than a figure (CSV and JSON keep those); NULL for the rest,
+ * shown as value_human. */
+static const char *shown_in(lfr_lang lang, const json_t *fig, const char *key, char *out,
+                            size_t len)
 {
-    char sub[160], when[80];
-    time_long(json_object_get(fig, "started_ms"), when, sizeof when);
-    snprintf(sub, sizeof sub, "Deployment %lld \xc2\xb7 %s", (long long)count(fig, "id"), when);
-    char title[200];
-    snprintf(title, sizeof title, "%s: published record",
-             json_string_value(json_object_get(fig, "name")));
-    page_begin(b, title, "Live facial recognition \xc2\xb7 deployment record (PUB-3)", sub);
-    buf_printf(b, "<section>\n<div class=\"facts\">");
-    static const char *const key_facts[][2] = {{"faces_processed", "faces processed"},
-                                               {"alerts", "alerts"},
-                                               {"false_alerts", "false alerts"},
-                                               {"outcome_arrest", "arrests"}};
-    for (int i = 0; i < 4; i++) {
-        char h[64];
-        value_human(key_facts[i][0], json_object_get(row, key_facts[i][0]), h, sizeof h);
-        buf_printf(b, "<div class=\"fact\"><b>");
-        buf_html(b, h);
-        buf_printf(b, "</b><span>%s</span></div>", key_facts[i][1]);
+    const json_t *rec = json_object_get(fig, "record");
+    if (!strcmp(key, "advance_notice")) {
+        if (json_object_get(rec, "critical_threat_exemption"))
+            tr_format(out, len, lang, "doc.record.notice_withheld", "by",
+                      json_string_value(json_object_get(rec, "exemption_approved_by")), NULL);
+        else
+            tr_format(out, len, lang, "doc.record.notice_published", NULL);
+        return out;
     }
-    buf_printf(b, "</div>\n");
+    if (!strcmp(key, "model") && !json_array_size(json_object_get(fig, "models")))
+        return tr(lang, "doc.not_recorded");
+    return NULL;
+}
+
+static void html_record(buf *b, lfr_lang lang, const json_t *fig, const json_t *row)
+{
+    char sub[300], when[120], dep[80], id[32], title[400];
+    time_long(lang, json_object_get(fig, "started_ms"), when, sizeof when);
+    snprintf(id, sizeof id, "%lld", (long long)count(fig, "id"));
+    tr_format(dep, sizeof dep, lang, "doc.deployment_n", "id", id, NULL);
+    snprintf(sub, sizeof sub, "%s \xc2\xb7 %s", dep, when);
+    tr_format(title, sizeof title, lang, "doc.record.title", "name",
+              json_string_value(json_object_get(fig, "name")), NULL);
+    page_begin(b, lang, title, tr(lang, "doc.record.kind"), sub);
+    buf_printf(b, "<section>\n");
+    static const char *const key_facts[] = {"faces_processed", "alerts", "false_alerts",
+                                            "outcome_arrest"};
+    html_facts(b, lang, row, key_facts, 4);
     const char *exemption = json_string_value(
         json_object_get(json_object_get(fig, "record"), "critical_threat_exemption"));
     if (exemption) {
-        buf_printf(b, "<p class=\"notice\"><strong>No advance notice was published.</strong> A "
-                      "critical threat exemption was recorded: ");
-        buf_html(b, exemption);
+        buf_printf(b, "<p class=\"notice\"><strong>");
+        buf_tr_html(b, lang, "doc.record.no_notice", NULL);
+        buf_printf(b, "</strong> ");
+        buf_tr_html(b, lang, "doc.record.exemption", "reason", exemption, NULL);
         buf_printf(b, "</p>\n");
     }
     const char *section = NULL;
@@ -237,19 +263,20 @@ static void html_record(buf *b, const json_t *fig, const json_t *row)
         if (!section || strcmp(section, record_fields[i].section)) {
             if (section) buf_printf(b, "</tbody></table>\n");
             section = record_fields[i].section;
-            buf_printf(b, "<h2>%s</h2>\n<table><tbody>\n", section);
+            html_h2(b, lang, section);
+            buf_printf(b, "<table><tbody>\n");
         }
-        html_figure_row(b, record_fields[i].key, record_fields[i].label,
-                        json_object_get(row, record_fields[i].key));
+        char shown[600];
+        html_figure_row(b, lang, record_fields[i].key, tr(lang, record_fields[i].label),
+                        json_object_get(row, record_fields[i].key),
+                        shown_in(lang, fig, record_fields[i].key, shown, sizeof shown));
     }
-    buf_printf(b, "</tbody></table>\n<p class=\"muted\">A true alert is one where the officer "
-                  "confirmed the person's identity; a false alert one the operator closed as no "
-                  "match, or where the person stopped was someone else. Counts from 1 to 4 are "
-                  "shown as &lt;5, and where such a count could be worked out from the total, a "
-                  "second count is shown as [c]. Faces of people who did not match were deleted "
-                  "at once and are counted here only as a number.</p>\n</section>\n");
-    page_end(b, "Published under the College of Policing authorised professional practice for "
-                "live facial recognition. Made by OpenLFR from the deployment's audited records.");
+    buf_printf(b, "</tbody></table>\n<p class=\"muted\">");
+    html_published_note(b, lang);
+    buf_printf(b, " ");
+    buf_tr_html(b, lang, "doc.record.note_faces", NULL);
+    buf_printf(b, "</p>\n</section>\n");
+    page_end(b, tr(lang, "doc.record.footer"));
 }
 
 static void csv_record(buf *b, const json_t *row)
@@ -266,7 +293,7 @@ static void csv_record(buf *b, const json_t *row)
 }
 
 int lfr_report_record(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len)
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -283,7 +310,7 @@ int lfr_report_record(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
     json_t *row = record_row(fig);
     buf b = {0};
     if (format == LFR_REPORT_HTML) {
-        html_record(&b, fig, row);
+        html_record(&b, lang, fig, row);
     } else if (format == LFR_REPORT_CSV) {
         csv_record(&b, row);
     } else {

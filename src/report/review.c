@@ -40,49 +40,51 @@ static json_t *durations(const json_t *seconds)
                      "longest_s", json_array_get(seconds, n - 1));
 }
 
-/* What a reviewer should look at, worked out from the figures. */
-static json_t *points(const json_t *fig, const json_t *planned, const json_t *actual,
+/* Appends one point in lang: the catalogue's text of key, filled. */
+#define POINT(arr, lang, ...)                                                                      \
+    do {                                                                                           \
+        char point_[600];                                                                          \
+        tr_format(point_, sizeof point_, lang, __VA_ARGS__, NULL);                                 \
+        json_array_append_new(arr, json_string(point_));                                           \
+    } while (0)
+
+/* What a reviewer should look at, worked out from the figures, in lang. */
+static json_t *points(lfr_lang lang, const json_t *fig, const json_t *planned, const json_t *actual,
                       const json_t *expected)
 {
     json_t *arr = json_array();
-    char s[400];
+    char a[64], b[64];
     const char *state = json_string_value(json_object_get(fig, "state"));
-    if (!strcmp(state, "cancelled")) {
-        snprintf(s, sizeof s, "The deployment was cancelled: %s.",
-                 json_string_value(json_object_get(fig, "end_reason")));
-        json_array_append_new(arr, json_string(s));
-    }
+    const char *reason = json_string_value(json_object_get(fig, "end_reason"));
+    if (!strcmp(state, "cancelled"))
+        POINT(arr, lang, "doc.review.point.cancelled", "reason", reason);
     int64_t planned_end = count(planned, "end_ms"), ended = count(actual, "end_ms");
     if (ended && planned_end - ended > 15 * 60 * 1000) {
-        snprintf(s, sizeof s, "It ended %.0f minutes before its authorised end: %s.",
-                 (double)(planned_end - ended) / 60000.0,
-                 json_string_value(json_object_get(fig, "end_reason")));
-        json_array_append_new(arr, json_string(s));
+        snprintf(a, sizeof a, "%.0f", (double)(planned_end - ended) / 60000.0);
+        POINT(arr, lang, "doc.review.point.early", "minutes", a, "reason", reason);
     }
-    if (json_is_true(json_object_get(fig, "urgent")))
-        json_array_append_new(arr, json_string("It was authorised on the urgent route (DEP-3)."));
+    if (json_is_true(json_object_get(fig, "urgent"))) POINT(arr, lang, "doc.review.point.urgent");
     if (count(fig, "open") > 0) {
-        snprintf(s, sizeof s, "%lld alert%s never decided by an operator (HIL-2).",
-                 (long long)count(fig, "open"), count(fig, "open") == 1 ? " was" : "s were");
-        json_array_append_new(arr, json_string(s));
+        snprintf(a, sizeof a, "%lld", (long long)count(fig, "open"));
+        POINT(arr, lang,
+              count(fig, "open") == 1 ? "doc.review.point.open.one" : "doc.review.point.open.other",
+              "n", a);
     }
     if (count(fig, "awaiting_outcome") > 0) {
-        snprintf(s, sizeof s, "%lld engagement%s no recorded outcome (HIL-2).",
-                 (long long)count(fig, "awaiting_outcome"),
-                 count(fig, "awaiting_outcome") == 1 ? " has" : "s have");
-        json_array_append_new(arr, json_string(s));
+        snprintf(a, sizeof a, "%lld", (long long)count(fig, "awaiting_outcome"));
+        POINT(arr, lang,
+              count(fig, "awaiting_outcome") == 1 ? "doc.review.point.no_outcome.one"
+                                                  : "doc.review.point.no_outcome.other",
+              "n", a);
     }
     int64_t faces = count(fig, "faces"), footfall = count(planned, "expected_footfall");
     if (json_is_integer(json_object_get(fig, "started_ms"))) {
-        if (faces == 0)
-            json_array_append_new(arr, json_string("The cameras reported no faces: check that "
-                                                   "the pipelines ran and reported counts."));
-        else if (footfall > 0 && faces > footfall + footfall / 2) {
-            snprintf(s, sizeof s,
-                     "%lld faces were processed against %lld expected: the false alert estimate "
-                     "of the authorisation rested on a lower footfall.",
-                     (long long)faces, (long long)footfall);
-            json_array_append_new(arr, json_string(s));
+        if (faces == 0) {
+            POINT(arr, lang, "doc.review.point.no_faces");
+        } else if (footfall > 0 && faces > footfall + footfall / 2) {
+            snprintf(a, sizeof a, "%lld", (long long)faces);
+            snprintf(b, sizeof b, "%lld", (long long)footfall);
+            POINT(arr, lang, "doc.review.point.footfall", "faces", a, "expected", b);
         }
     }
     const json_t *exp_rate = json_object_get(expected, "false_alerts_per_1000_faces");
@@ -90,24 +92,20 @@ static json_t *points(const json_t *fig, const json_t *planned, const json_t *ac
     if (json_is_number(exp_rate) && json_is_number(obs_rate) &&
         json_number_value(obs_rate) > json_number_value(exp_rate) &&
         count(fig, "false_alerts") > 0) {
-        snprintf(s, sizeof s,
-                 "False alerts ran at %.3g per 1,000 faces against %.3g expected at "
-                 "authorisation (DEP-7): review the threshold and the watchlist's photos.",
-                 json_number_value(obs_rate), json_number_value(exp_rate));
-        json_array_append_new(arr, json_string(s));
+        snprintf(a, sizeof a, "%.3g", json_number_value(obs_rate));
+        snprintf(b, sizeof b, "%.3g", json_number_value(exp_rate));
+        POINT(arr, lang, "doc.review.point.rate", "observed", a, "expected", b);
     }
     const json_t *tests = json_object_get(fig, "walk_tests");
     if (json_is_integer(json_object_get(fig, "started_ms")) && json_array_size(tests) == 0)
-        json_array_append_new(arr, json_string("No walk test was run before going live (ACC-3)."));
+        POINT(arr, lang, "doc.review.point.no_walk_test");
     if (json_array_size(json_object_get(fig, "models")) == 0)
-        json_array_append_new(arr, json_string("No model version was recorded for this "
-                                               "deployment's pipelines."));
-    if (json_array_size(arr) == 0)
-        json_array_append_new(arr, json_string("Nothing out of the ordinary was recorded."));
+        POINT(arr, lang, "doc.review.point.no_model");
+    if (json_array_size(arr) == 0) POINT(arr, lang, "doc.review.point.none");
     return arr;
 }
 
-static json_t *review_doc(const json_t *fig)
+static json_t *review_doc(lfr_lang lang, const json_t *fig)
 {
     const json_t *rec = json_object_get(fig, "record"), *exp = json_object_get(fig, "expected");
     int64_t faces = count(fig, "faces"), entries = 0;
@@ -172,45 +170,50 @@ static json_t *review_doc(const json_t *fig)
                             "models", json_object_get(fig, "models"), "expected", expected,
                             "groups", json_object_get(fig, "groups"));
     if (doc) {
-        json_object_set_new(doc, "points_for_review", points(fig, planned, actual, expected));
+        json_object_set_new(doc, "points_for_review", points(lang, fig, planned, actual, expected));
         json_object_set(doc, "walk_tests", json_object_get(fig, "walk_tests"));
     }
     return doc;
 }
 
-/* "1 h 05 min" or "4 min 10 s" of seconds. */
-static void duration_text(const json_t *v, char *out, size_t len)
+/* "1 h 05 min" or "4 min 10 s" of seconds, in lang. */
+static void duration_text(lfr_lang lang, const json_t *v, char *out, size_t len)
 {
     if (!json_is_number(v)) {
         snprintf(out, len, "-");
         return;
     }
     long s = lround(json_number_value(v));
+    char big[24], small[8];
+    snprintf(big, sizeof big, "%ld", s >= 3600 ? s / 3600 : s / 60);
+    snprintf(small, sizeof small, "%02ld", s >= 3600 ? s % 3600 / 60 : s % 60);
     if (s >= 3600)
-        snprintf(out, len, "%ld h %02ld min", s / 3600, s % 3600 / 60);
+        tr_format(out, len, lang, "doc.review.duration.hours", "h", big, "min", small, NULL);
     else
-        snprintf(out, len, "%ld min %02ld s", s / 60, s % 60);
+        tr_format(out, len, lang, "doc.review.duration.minutes", "min", big, "s", small, NULL);
 }
 
 /* A row of planned | actual, each cell keyed by its JSON path. */
-static void compare_row(buf *b, const char *label, const char *pkey, const json_t *pv,
-                        const char *akey, const json_t *av, int times)
+static void compare_row(buf *b, lfr_lang lang, const char *label, const char *pkey,
+                        const json_t *pv, const char *akey, const json_t *av, int times)
 {
-    buf_printf(b, "<tr><th>%s</th>", label);
+    buf_printf(b, "<tr><th>");
+    buf_tr_html(b, lang, label, NULL);
+    buf_printf(b, "</th>");
     const char *keys[] = {pkey, akey};
     const json_t *vals[] = {pv, av};
     for (int i = 0; i < 2; i++) {
         if (!keys[i]) {
             buf_printf(b, "<td></td>");
         } else if (times) {
-            char t[80], raw[32];
-            time_short(vals[i], t, sizeof t);
+            char t[120], raw[32];
+            time_short(lang, vals[i], t, sizeof t);
             value_text(vals[i], raw, sizeof raw);
             buf_printf(b, "<td class=\"n\" data-k=\"%s\" data-v=\"%s\">", keys[i], raw);
             buf_html(b, t);
             buf_printf(b, "</td>");
         } else {
-            html_cell(b, keys[i], keys[i], vals[i]);
+            html_cell(b, lang, keys[i], keys[i], vals[i]);
         }
     }
     buf_printf(b, "</tr>\n");
@@ -218,50 +221,60 @@ static void compare_row(buf *b, const char *label, const char *pkey, const json_
 
 /* What the expected false alerts rest on (ACC-1): the data, and the rate
  * in the wild with its 95% interval. */
-static void html_estimate_basis(buf *b, const json_t *exp)
+static void html_estimate_basis(buf *b, lfr_lang lang, const json_t *exp)
 {
     const json_t *data = json_object_get(exp, "estimate_data"),
                  *wild = json_object_get(exp, "in_the_wild");
     if (!json_is_string(data)) return;
-    buf_printf(b, "<p class=\"muted\">Expected false alerts estimated from: ");
-    buf_html(b, json_string_value(data));
+    buf_printf(b, "<p class=\"muted\">");
+    buf_tr_html(b, lang, "doc.review.estimate", "data", json_string_value(data), NULL);
+    buf_printf(b, " ");
     if (json_is_object(wild)) {
-        buf_printf(b, ". In the wild (");
-        buf_html(b, json_string_value(json_object_get(wild, "data")));
-        buf_printf(b, "): %.3g per 1,000 faces, 95%% interval %.3g to %.3g",
-                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces")),
-                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces_lo")),
-                   json_number_value(json_object_get(wild, "false_alerts_per_1000_faces_hi")));
+        char rate[3][32];
+        static const char *const k[] = {"false_alerts_per_1000_faces",
+                                        "false_alerts_per_1000_faces_lo",
+                                        "false_alerts_per_1000_faces_hi"};
+        for (int i = 0; i < 3; i++)
+            snprintf(rate[i], sizeof rate[i], "%.3g",
+                     json_number_value(json_object_get(wild, k[i])));
+        buf_tr_html(b, lang, "doc.review.wild", "data",
+                    json_string_value(json_object_get(wild, "data")), "rate", rate[0], "lo",
+                    rate[1], "hi", rate[2], NULL);
     } else {
-        buf_printf(b, ". Not measured in the wild at this threshold");
+        buf_tr_html(b, lang, "doc.review.not_wild", NULL);
     }
-    buf_printf(b, ".</p>\n");
+    buf_printf(b, "</p>\n");
 }
 
 /* The walk tests before going live (ACC-3): one row each. */
-static void html_walk_tests(buf *b, const json_t *tests)
+static void html_walk_tests(buf *b, lfr_lang lang, const json_t *tests)
 {
-    buf_printf(b, "<h2>Walk tests before going live</h2>\n");
+    html_h2(b, lang, "doc.review.h.walk_tests");
     if (!json_array_size(tests)) {
-        buf_printf(b, "<p>None was run.</p>\n");
+        buf_printf(b, "<p>");
+        buf_tr_html(b, lang, "doc.review.walk.none", NULL);
+        buf_printf(b, "</p>\n");
         return;
     }
-    buf_printf(b, "<table><thead><tr><th>Started</th><th class=\"n\">Threshold</th>"
-                  "<th class=\"n\">Passes</th><th class=\"n\">Found</th>"
-                  "<th class=\"n\">Hit rate (95%% interval)</th>"
-                  "<th class=\"n\">Median time to alert</th>"
-                  "<th class=\"n\">False alerts</th></tr></thead><tbody>\n");
+    static const char *const head[] = {"doc.review.walk.started",  "doc.review.walk.threshold",
+                                       "doc.review.walk.passes",   "doc.review.walk.found",
+                                       "doc.review.walk.hit_rate", "doc.review.walk.median",
+                                       "doc.alerts.false"};
+    html_thead(b, lang, head, 7, 1);
     size_t i;
     json_t *t;
     json_array_foreach(tests, i, t)
     {
-        char when[80], median[40], rate[80];
-        time_short(json_object_get(t, "started_ms"), when, sizeof when);
+        char when[120], median[40], rate[80];
+        time_short(lang, json_object_get(t, "started_ms"), when, sizeof when);
         const json_t *m = json_object_get(t, "median_seconds_to_alert");
-        if (json_is_number(m))
-            snprintf(median, sizeof median, "%.1f s", json_number_value(m));
-        else
+        if (json_is_number(m)) {
+            char sec[24];
+            snprintf(sec, sizeof sec, "%.1f", json_number_value(m));
+            tr_format(median, sizeof median, lang, "doc.review.seconds", "s", sec, NULL);
+        } else {
             snprintf(median, sizeof median, "-");
+        }
         if (json_is_number(json_object_get(t, "hit_rate")))
             snprintf(rate, sizeof rate, "%.0f%% (%.0f-%.0f%%)",
                      100 * json_number_value(json_object_get(t, "hit_rate")),
@@ -274,168 +287,188 @@ static void html_walk_tests(buf *b, const json_t *tests)
         buf_printf(b,
                    "</td><td class=\"n\">%.3f</td><td class=\"n\" data-k=\"walk_tests.%zu.passes\">"
                    "%lld</td><td class=\"n\" data-k=\"walk_tests.%zu.found\">%lld</td>"
-                   "<td class=\"n\">%s</td><td class=\"n\">%s</td>"
-                   "<td class=\"n\" data-k=\"walk_tests.%zu.false_alerts\">%lld</td></tr>\n",
+                   "<td class=\"n\">%s</td><td class=\"n\">",
                    json_number_value(json_object_get(t, "threshold")), i,
-                   (long long)count(t, "passes"), i, (long long)count(t, "found"), rate, median, i,
-                   (long long)count(t, "false_alerts"));
+                   (long long)count(t, "passes"), i, (long long)count(t, "found"), rate);
+        buf_html(b, median);
+        buf_printf(b,
+                   "</td><td class=\"n\" data-k=\"walk_tests.%zu.false_alerts\">%lld</td></tr>\n",
+                   i, (long long)count(t, "false_alerts"));
     }
     buf_printf(b, "</tbody></table>\n");
 }
 
-static void html_review(buf *b, const json_t *doc)
+/* "a; b" of the strings of an array (or of a field of its objects). */
+static void list_text(buf *b, const json_t *arr, const char *field, const char *sep)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) buf_printf(
+        b, "%s%s", i ? sep : "", json_string_value(field ? json_object_get(x, field) : x));
+}
+
+/* The counts of one object of the review, labelled as the published
+ * record labels them (prefix + key), else by their key. */
+static void html_counts(buf *b, lfr_lang lang, const json_t *doc, const char *name,
+                        const char *prefix)
+{
+    buf_printf(b, "<table><tbody>\n");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(doc, name), k, v)
+    {
+        char key[64], field[64];
+        snprintf(key, sizeof key, "%s.%s", name, k);
+        snprintf(field, sizeof field, "%s%s", prefix, k);
+        html_figure_row(b, lang, key, record_label(lang, field, k), v, NULL);
+    }
+    buf_printf(b, "</tbody></table>\n");
+}
+
+static void html_review(buf *b, lfr_lang lang, const json_t *doc)
 {
     const json_t *planned = json_object_get(doc, "planned"),
                  *actual = json_object_get(doc, "actual"), *alerts = json_object_get(doc, "alerts"),
                  *exp = json_object_get(doc, "expected"), *eng = json_object_get(doc, "engagement"),
                  *so = json_object_get(doc, "sign_off");
-    char title[200], sub[200];
-    snprintf(title, sizeof title, "%s: post-deployment review",
-             json_string_value(json_object_get(doc, "name")));
-    snprintf(sub, sizeof sub, "Deployment %lld \xc2\xb7 %s \xc2\xb7 not for publication",
-             (long long)count(doc, "id"), json_string_value(json_object_get(doc, "state")));
-    page_begin(b, title, "Live facial recognition \xc2\xb7 review (PUB-2)", sub);
+    char title[300], sub[300], dep[80], id[32], state[64];
+    tr_format(title, sizeof title, lang, "doc.review.title", "name",
+              json_string_value(json_object_get(doc, "name")), NULL);
+    snprintf(id, sizeof id, "%lld", (long long)count(doc, "id"));
+    tr_format(dep, sizeof dep, lang, "doc.deployment_n", "id", id, NULL);
+    snprintf(state, sizeof state, "state.%s", json_string_value(json_object_get(doc, "state")));
+    tr_format(sub, sizeof sub, lang, "doc.review.sub", "deployment", dep, "state", tr(lang, state),
+              NULL);
+    page_begin(b, lang, title, tr(lang, "doc.review.kind"), sub);
     buf_printf(b, "<section>\n");
     int signed_off = !strcmp(json_string_value(json_object_get(so, "state")), "signed off");
     buf_printf(b, "<p class=\"%s\"><strong>", signed_off ? "ok" : "notice");
+    const char *by = json_string_value(json_object_get(so, "by"));
     if (signed_off) {
-        char t[80];
-        time_long(json_object_get(so, "at_ms"), t, sizeof t);
-        buf_printf(b, "Signed off</strong> by ");
-        buf_html(b, json_string_value(json_object_get(so, "by")));
-        buf_printf(b, ", authorising officer, on ");
-        buf_html(b, t);
+        char t[120];
+        time_long(lang, json_object_get(so, "at_ms"), t, sizeof t);
+        buf_tr_html(b, lang, "doc.review.signed_off", NULL);
+        buf_printf(b, "</strong> ");
+        buf_tr_html(b, lang, "doc.review.signed_off_by", "by", by, "when", t, NULL);
     } else {
-        buf_printf(b, "Awaiting sign-off</strong> by the authorising officer, ");
-        buf_html(b, json_string_value(json_object_get(so, "by")));
+        buf_tr_html(b, lang, "doc.review.awaiting", NULL);
+        buf_printf(b, "</strong> ");
+        buf_tr_html(b, lang, "doc.review.awaiting_by", "by", by, NULL);
     }
-    buf_printf(b, ".</p>\n<p><strong>Purpose:</strong> ");
+    buf_printf(b, "</p>\n<p><strong>");
+    buf_tr_html(b, lang, "doc.record.field.purpose", NULL);
+    buf_printf(b, ":</strong> ");
     buf_html(b, json_string_value(json_object_get(doc, "purpose")));
-    buf_printf(b, "</p>\n<h2>Planned and actual</h2>\n<table><thead><tr><th></th><th class=\"n\">"
-                  "Authorised</th><th class=\"n\">Actual</th></tr></thead><tbody>\n");
-    compare_row(b, "Start (UTC)", "planned.start_ms", json_object_get(planned, "start_ms"),
-                "actual.start_ms", json_object_get(actual, "start_ms"), 1);
-    compare_row(b, "End (UTC)", "planned.end_ms", json_object_get(planned, "end_ms"),
+    buf_printf(b, "</p>\n");
+    html_h2(b, lang, "doc.review.h.planned");
+    buf_printf(b, "<table><thead><tr><th></th><th class=\"n\">");
+    buf_tr_html(b, lang, "doc.review.authorised", NULL);
+    buf_printf(b, "</th><th class=\"n\">");
+    buf_tr_html(b, lang, "doc.review.actual", NULL);
+    buf_printf(b, "</th></tr></thead><tbody>\n");
+    compare_row(b, lang, "doc.review.start", "planned.start_ms",
+                json_object_get(planned, "start_ms"), "actual.start_ms",
+                json_object_get(actual, "start_ms"), 1);
+    compare_row(b, lang, "doc.review.end", "planned.end_ms", json_object_get(planned, "end_ms"),
                 "actual.end_ms", json_object_get(actual, "end_ms"), 1);
-    compare_row(b, "People on the watchlist", "planned.watchlist_size",
+    compare_row(b, lang, "doc.record.field.watchlist_size", "planned.watchlist_size",
                 json_object_get(planned, "watchlist_size"), "actual.watchlist_entries",
                 json_object_get(actual, "watchlist_entries"), 0);
-    compare_row(b, "Faces", "planned.expected_footfall",
+    compare_row(b, lang, "doc.summary.col.faces", "planned.expected_footfall",
                 json_object_get(planned, "expected_footfall"), "actual.faces_processed",
                 json_object_get(actual, "faces_processed"), 0);
-    compare_row(b, "Match threshold", "planned.threshold", json_object_get(planned, "threshold"),
-                NULL, NULL, 0);
-    compare_row(b, "False alerts per 1,000 faces", "expected.false_alerts_per_1000_faces",
+    compare_row(b, lang, "doc.record.field.threshold", "planned.threshold",
+                json_object_get(planned, "threshold"), NULL, NULL, 0);
+    compare_row(b, lang, "doc.record.field.false_alerts_per_1000_faces",
+                "expected.false_alerts_per_1000_faces",
                 json_object_get(exp, "false_alerts_per_1000_faces"),
                 "actual.false_alerts_per_1000_faces",
                 json_object_get(actual, "false_alerts_per_1000_faces"), 0);
-    compare_row(b, "False alerts (expected at the faces seen)",
-                "expected.false_alerts_at_observed_faces",
+    compare_row(b, lang, "doc.review.false_expected", "expected.false_alerts_at_observed_faces",
                 json_object_get(exp, "false_alerts_at_observed_faces"),
                 "expected.false_alerts_observed", json_object_get(exp, "false_alerts_observed"), 0);
     buf_printf(b, "</tbody></table>\n");
-    html_estimate_basis(b, exp);
-    buf_printf(b, "<p class=\"muted\">End reason: ");
-    buf_html(b, json_string_value(json_object_get(actual, "end_reason")));
-    buf_printf(b, ". Locations: ");
+    html_estimate_basis(b, lang, exp);
+    buf locations = {0}, models = {0};
+    list_text(&locations, json_object_get(doc, "locations"), "name", "; ");
+    list_text(&models, json_object_get(doc, "models"), NULL, ", ");
+    char cameras[32];
+    snprintf(cameras, sizeof cameras, "%lld", (long long)count(actual, "cameras"));
+    buf_printf(b, "<p class=\"muted\">");
+    buf_tr_html(b, lang, "doc.review.context", "reason",
+                json_string_value(json_object_get(actual, "end_reason")), "locations", locations.p,
+                "cameras", cameras, "models", models.len ? models.p : tr(lang, "doc.not_recorded"),
+                NULL);
+    buf_printf(b, "</p>\n");
+    if (locations.oom || models.oom) b->oom = 1;
+    buf_free(&locations);
+    buf_free(&models);
+    html_h2(b, lang, "doc.review.h.points");
+    buf_printf(b, "<ul>\n");
     size_t i;
     json_t *x;
-    json_array_foreach(json_object_get(doc, "locations"), i, x)
-    {
-        if (i) buf_printf(b, "; ");
-        buf_html(b, json_string_value(json_object_get(x, "name")));
-    }
-    buf_printf(b, ". Cameras: %lld. Model: ", (long long)count(actual, "cameras"));
-    json_array_foreach(json_object_get(doc, "models"), i, x)
-    {
-        if (i) buf_printf(b, ", ");
-        buf_html(b, json_string_value(x));
-    }
-    if (!json_array_size(json_object_get(doc, "models"))) buf_printf(b, "not recorded");
-    buf_printf(b, ".</p>\n<h2>Points for the review</h2>\n<ul>\n");
     json_array_foreach(json_object_get(doc, "points_for_review"), i, x)
     {
         buf_printf(b, "<li>");
         buf_html(b, json_string_value(x));
         buf_printf(b, "</li>\n");
     }
-    buf_printf(b, "</ul>\n<h2>Alerts</h2>\n");
-    static const char *const kinds[][3] = {{"true_alerts", "True (identity confirmed)", "#2e8b57"},
-                                           {"false_alerts", "False", "#c0392b"},
-                                           {"unverified_alerts", "Not verified", "#8a94a6"}};
+    buf_printf(b, "</ul>\n");
+    html_h2(b, lang, "doc.record.field.alerts");
+    static const char *const kinds[][3] = {
+        {"true_alerts", "doc.review.bar.true", "#2e8b57"},
+        {"false_alerts", "doc.summary.col.false", "#c0392b"},
+        {"unverified_alerts", "doc.alerts.unverified", "#8a94a6"}};
     bar bars[3];
     char texts[3][32];
     for (int k = 0; k < 3; k++) {
         snprintf(texts[k], sizeof texts[k], "%lld", (long long)count(alerts, kinds[k][0]));
-        bars[k] = (bar){kinds[k][1], (double)count(alerts, kinds[k][0]), texts[k], kinds[k][2]};
+        bars[k] =
+            (bar){tr(lang, kinds[k][1]), (double)count(alerts, kinds[k][0]), texts[k], kinds[k][2]};
     }
-    svg_bars(b, "Alerts by result", bars, 3);
+    svg_bars(b, tr(lang, "doc.review.chart.alerts"), bars, 3);
     buf_printf(b, "<table><tbody>\n");
-    static const char *const rows[][2] = {{"alerts", "Alerts"},
-                                          {"true_alerts", "True alerts"},
-                                          {"false_alerts", "False alerts"},
-                                          {"unverified_alerts", "Not verified"},
-                                          {"no_match", "Closed by the operator as no match"},
-                                          {"engaged", "Engagements"},
-                                          {"open", "Never decided"},
-                                          {"awaiting_outcome", "Engaged, no outcome recorded"}};
+    static const char *const rows[][2] = {
+        {"alerts", "doc.record.field.alerts"}, {"true_alerts", "doc.alerts.true"},
+        {"false_alerts", "doc.alerts.false"},  {"unverified_alerts", "doc.alerts.unverified"},
+        {"no_match", "doc.review.no_match"},   {"engaged", "doc.review.engagements"},
+        {"open", "doc.review.open"},           {"awaiting_outcome", "doc.review.awaiting_outcome"}};
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         char key[64];
         snprintf(key, sizeof key, "alerts.%s", rows[r][0]);
-        html_figure_row(b, key, rows[r][1], json_object_get(alerts, rows[r][0]));
-    }
-    buf_printf(b, "</tbody></table>\n<h2>Outcomes of engagements</h2>\n<table><tbody>\n");
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)json_object_get(doc, "outcomes"), k, v)
-    {
-        char key[64], label[64];
-        snprintf(key, sizeof key, "outcomes.%s", k);
-        snprintf(label, sizeof label, "%s", k);
-        for (char *c = label; *c; c++)
-            if (*c == '_') *c = ' ';
-        label[0] = (char)(label[0] - 'a' + 'A');
-        html_figure_row(b, key, label, v);
-    }
-    char d[4][40];
-    static const char *const dk[] = {"median_s", "shortest_s", "longest_s", "total_s"};
-    for (int q = 0; q < 4; q++)
-        duration_text(json_object_get(eng, dk[q]), d[q], sizeof d[q]);
-    buf_printf(b, "</tbody></table>\n<h2>Engagement durations</h2>\n<table><tbody>\n");
-    html_figure_row(b, "engagement.engagements_timed", "Engagements timed",
-                    json_object_get(eng, "engagements_timed"));
-    static const char *const dl[] = {"Median", "Shortest", "Longest", "Total"};
-    for (int q = 0; q < 4; q++) {
-        char raw[32];
-        value_text(json_object_get(eng, dk[q]), raw, sizeof raw);
-        buf_printf(b,
-                   "<tr><th>%s</th><td class=\"n\" data-k=\"engagement.%s\" data-v=\"%s\">%s"
-                   "</td></tr>\n",
-                   dl[q], dk[q], raw, d[q]);
+        html_figure_row(b, lang, key, tr(lang, rows[r][1]), json_object_get(alerts, rows[r][0]),
+                        NULL);
     }
     buf_printf(b, "</tbody></table>\n");
-    html_walk_tests(b, json_object_get(doc, "walk_tests"));
-    buf_printf(b, "<h2>Watchlist by category</h2>\n<table><tbody>\n");
-    json_object_foreach((json_t *)json_object_get(doc, "watchlist_by_category"), k, v)
-    {
-        char key[64], field[64];
-        snprintf(key, sizeof key, "watchlist_by_category.%s", k);
-        snprintf(field, sizeof field, "watchlist_%s", k);
-        const char *label = k;
-        for (int f = 0; f < n_record_fields; f++)
-            if (!strcmp(record_fields[f].key, field)) label = record_fields[f].label;
-        html_figure_row(b, key, label, v);
+    html_h2(b, lang, "doc.review.h.outcomes");
+    html_counts(b, lang, doc, "outcomes", "outcome_");
+    html_h2(b, lang, "doc.review.h.durations");
+    buf_printf(b, "<table><tbody>\n");
+    html_figure_row(b, lang, "engagement.engagements_timed", tr(lang, "doc.review.timed"),
+                    json_object_get(eng, "engagements_timed"), NULL);
+    static const char *const dk[][2] = {{"median_s", "doc.review.median"},
+                                        {"shortest_s", "doc.review.shortest"},
+                                        {"longest_s", "doc.review.longest"},
+                                        {"total_s", "doc.review.total"}};
+    for (int q = 0; q < 4; q++) {
+        char key[64], d[40];
+        snprintf(key, sizeof key, "engagement.%s", dk[q][0]);
+        duration_text(lang, json_object_get(eng, dk[q][0]), d, sizeof d);
+        html_figure_row(b, lang, key, tr(lang, dk[q][1]), json_object_get(eng, dk[q][0]), d);
     }
-    buf_printf(b,
-               "</tbody></table>\n<p class=\"muted\">Record hash at authorisation: %s</p>\n"
-               "</section>\n",
-               json_string_value(json_object_get(doc, "frozen_hash")));
-    page_end(b, "Post-deployment review under REQUIREMENTS PUB-2. Exact counts: not for "
-                "publication; the published record suppresses small counts.");
+    buf_printf(b, "</tbody></table>\n");
+    html_walk_tests(b, lang, json_object_get(doc, "walk_tests"));
+    html_h2(b, lang, "doc.review.h.watchlist");
+    html_counts(b, lang, doc, "watchlist_by_category", "watchlist_");
+    buf_printf(b, "<p class=\"muted\">");
+    buf_tr_html(b, lang, "doc.review.hash", "hash",
+                json_string_value(json_object_get(doc, "frozen_hash")), NULL);
+    buf_printf(b, "</p>\n</section>\n");
+    page_end(b, tr(lang, "doc.review.footer"));
 }
 
 int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
-                      lfr_report_format format, char **out, size_t *len)
+                      lfr_lang lang, lfr_report_format format, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -450,12 +483,12 @@ int lfr_report_review(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
         json_decref(fig);
         return rc;
     }
-    json_t *doc = review_doc(fig);
+    json_t *doc = review_doc(lang, fig);
     buf b = {0};
     if (!doc) {
         b.oom = 1;
     } else if (format == LFR_REPORT_HTML) {
-        html_review(&b, doc);
+        html_review(&b, lang, doc);
     } else {
         buf_json(&b, doc);
     }

@@ -76,7 +76,7 @@ json_t *groups_of(const json_t *figs, int suppress)
         json_t *s = json_object_get(sums, name);
         int64_t t = json_integer_value(json_object_get(s, "true"));
         int64_t f = json_integer_value(json_object_get(s, "false"));
-        json_t *row = json_pack("{s:s}", "group", *name ? name : "not recorded");
+        json_t *row = json_pack("{s:s}", "group", *name ? name : NOT_RECORDED);
         json_t *tv = suppress ? suppress_count(t) : json_integer(t);
         json_t *fv = suppress ? suppress_count(f) : json_integer(f);
         int hide = is_suppressed(tv) || is_suppressed(fv);
@@ -153,23 +153,35 @@ static void csv_summary(buf *b, const json_t *doc)
 }
 
 /* A table cell keyed table/row/field, as the CSV names it. */
-static void cell(buf *b, const char *table, const char *row, const char *field, const json_t *v)
+static void cell(buf *b, lfr_lang lang, const char *table, const char *row, const char *field,
+                 const json_t *v)
 {
     char key[300];
     snprintf(key, sizeof key, "%s/%s/%s", table, row, field);
-    html_cell(b, key, field, v);
+    html_cell(b, lang, key, field, v);
 }
 
-static void html_rate_row(buf *b, const json_t *rates, const char *name, const char *label)
+static void html_rate_row(buf *b, lfr_lang lang, const json_t *rates, const char *name,
+                          const char *label)
 {
     char k[80];
-    buf_printf(b, "<tr><th>%s</th>", label);
+    buf_printf(b, "<tr><th>");
+    buf_html(b, label);
+    buf_printf(b, "</th>");
     const char *suffix[] = {"", "_lo", "_hi"};
     for (int i = 0; i < 3; i++) {
         snprintf(k, sizeof k, "%s%s", name, suffix[i]);
-        cell(b, "rate", "all", k, json_object_get(rates, k));
+        cell(b, lang, "rate", "all", k, json_object_get(rates, k));
     }
     buf_printf(b, "</tr>\n");
+}
+
+/* A row of one cell across the table: there is nothing to list. */
+static void empty_row(buf *b, lfr_lang lang, int columns, const char *key)
+{
+    buf_printf(b, "<tr><td colspan=\"%d\">", columns);
+    buf_tr_html(b, lang, key, NULL);
+    buf_printf(b, "</td></tr>\n");
 }
 
 static double number(const json_t *v)
@@ -177,37 +189,31 @@ static double number(const json_t *v)
     return json_is_number(v) ? json_number_value(v) : 0;
 }
 
-static void html_summary(buf *b, const json_t *doc)
+static void html_summary(buf *b, lfr_lang lang, const json_t *doc)
 {
     const json_t *period = json_object_get(doc, "period"), *totals = json_object_get(doc, "totals"),
                  *rates = json_object_get(doc, "rates"),
                  *rows = json_object_get(doc, "deployments"),
                  *groups = json_object_get(doc, "groups");
-    char sub[200];
-    snprintf(sub, sizeof sub, "Deployments that went live from %.10s to %.10s (the end excluded)",
-             json_string_value(json_object_get(period, "from")),
-             json_string_value(json_object_get(period, "to")));
-    page_begin(b, "Live facial recognition: summary of deployments",
-               "Transparency \xc2\xb7 yearly summary (PUB-4) and equality monitoring (PUB-6)", sub);
-    buf_printf(b, "<section>\n<div class=\"facts\">");
-    static const char *const facts[][2] = {{"deployments", "deployments"},
-                                           {"faces_processed", "faces processed"},
-                                           {"alerts", "alerts"},
-                                           {"false_alerts", "false alerts"},
-                                           {"outcome_arrest", "arrests"}};
-    for (int i = 0; i < 5; i++) {
-        char h[64];
-        value_human(facts[i][0], json_object_get(totals, facts[i][0]), h, sizeof h);
-        buf_printf(b, "<div class=\"fact\"><b>");
-        buf_html(b, h);
-        buf_printf(b, "</b><span>%s</span></div>", facts[i][1]);
-    }
-    buf_printf(b, "</div>\n<h2>False alert rates</h2>\n<table><thead><tr><th>Measure</th>"
-                  "<th class=\"n\">Observed</th><th class=\"n\">95%% interval from</th>"
-                  "<th class=\"n\">to</th></tr></thead><tbody>\n");
-    html_rate_row(b, rates, "false_alerts_per_1000_faces", "False alerts per 1,000 faces");
-    html_rate_row(b, rates, "false_alert_share", "False alerts as a share of alerts");
-    html_rate_row(b, rates, "true_alert_share", "True alerts as a share of alerts");
+    char sub[300], from[16], to[16];
+    snprintf(from, sizeof from, "%.10s", json_string_value(json_object_get(period, "from")));
+    snprintf(to, sizeof to, "%.10s", json_string_value(json_object_get(period, "to")));
+    tr_format(sub, sizeof sub, lang, "doc.summary.period", "from", from, "to", to, NULL);
+    page_begin(b, lang, tr(lang, "doc.summary.title"), tr(lang, "doc.summary.kind"), sub);
+    buf_printf(b, "<section>\n");
+    static const char *const facts[] = {"deployments", "faces_processed", "alerts", "false_alerts",
+                                        "outcome_arrest"};
+    html_facts(b, lang, totals, facts, 5);
+    html_h2(b, lang, "doc.summary.h.rates");
+    static const char *const rate_head[] = {"doc.summary.measure", "doc.summary.observed",
+                                            "doc.summary.interval_from", "doc.summary.interval_to"};
+    html_thead(b, lang, rate_head, 4, 1);
+    static const char *const rate_rows[][2] = {
+        {"false_alerts_per_1000_faces", "doc.record.field.false_alerts_per_1000_faces"},
+        {"false_alert_share", "doc.record.field.false_alert_share"},
+        {"true_alert_share", "doc.summary.true_alert_share"}};
+    for (int i = 0; i < 3; i++)
+        html_rate_row(b, lang, rates, rate_rows[i][0], tr(lang, rate_rows[i][1]));
     buf_printf(b, "</tbody></table>\n");
 
     /* Charts: only what the tables publish (a suppressed count draws no bar). */
@@ -224,67 +230,69 @@ static void html_summary(buf *b, const json_t *doc)
             snprintf(labels[i], sizeof labels[i], "%.10s %.60s",
                      json_string_value(json_object_get(r, "date")),
                      json_string_value(json_object_get(r, "name")));
-            value_human("faces_processed", faces, texts[i], sizeof texts[i]);
+            value_human(lang, "faces_processed", faces, texts[i], sizeof texts[i]);
             bars[i] = (bar){labels[i], number(faces), texts[i], NULL};
         }
-        svg_bars(b, "Faces processed, by deployment", bars, n);
+        svg_bars(b, tr(lang, "doc.summary.chart.faces"), bars, n);
     }
-    static const char *const kinds[][3] = {{"true_alerts", "True alerts", "#2e8b57"},
-                                           {"false_alerts", "False alerts", "#c0392b"},
-                                           {"unverified_alerts", "Not verified", "#8a94a6"}};
+    static const char *const kinds[][3] = {
+        {"true_alerts", "doc.alerts.true", "#2e8b57"},
+        {"false_alerts", "doc.alerts.false", "#c0392b"},
+        {"unverified_alerts", "doc.alerts.unverified", "#8a94a6"}};
     bar kb[3];
     char kt[3][40];
     for (int i = 0; i < 3; i++) {
         const json_t *v = json_object_get(totals, kinds[i][0]);
-        value_human(kinds[i][0], v, kt[i], sizeof kt[i]);
-        kb[i] = (bar){kinds[i][1], number(v), kt[i], kinds[i][2]};
+        value_human(lang, kinds[i][0], v, kt[i], sizeof kt[i]);
+        kb[i] = (bar){tr(lang, kinds[i][1]), number(v), kt[i], kinds[i][2]};
     }
-    svg_bars(b, "All alerts in the period, by result", kb, 3);
+    svg_bars(b, tr(lang, "doc.summary.chart.results"), kb, 3);
 
-    buf_printf(b, "<h2>Totals</h2>\n<table><tbody>\n");
-    html_figure_row(b, "total/all/deployments", "Deployments",
-                    json_object_get(totals, "deployments"));
+    html_h2(b, lang, "doc.summary.h.totals");
+    buf_printf(b, "<table><tbody>\n");
+    html_figure_row(b, lang, "total/all/deployments", tr(lang, "doc.summary.deployments"),
+                    json_object_get(totals, "deployments"), NULL);
     for (int i = 0; i < n_record_fields; i++) {
         const json_t *v = json_object_get(totals, record_fields[i].key);
         if (!v) continue;
         char key[120];
         snprintf(key, sizeof key, "total/all/%s", record_fields[i].key);
         buf_printf(b, "<tr><th>");
-        buf_html(b, record_fields[i].label);
+        buf_tr_html(b, lang, record_fields[i].label, NULL);
         buf_printf(b, "</th>");
-        html_cell(b, key, record_fields[i].key, v);
+        html_cell(b, lang, key, record_fields[i].key, v);
         buf_printf(b, "</tr>\n");
     }
     buf_printf(b, "</tbody></table>\n");
 
-    buf_printf(b, "<h2>Deployments</h2>\n<table><thead><tr><th>Date</th><th>Operation</th>"
-                  "<th>Area</th><th class=\"n\">Faces</th><th class=\"n\">Alerts</th>"
-                  "<th class=\"n\">True</th><th class=\"n\">False</th><th class=\"n\">Arrests</th>"
-                  "</tr></thead><tbody>\n");
+    html_h2(b, lang, "doc.summary.deployments");
     static const char *const cols[] = {"date",   "name",        "area",         "faces_processed",
                                        "alerts", "true_alerts", "false_alerts", "outcome_arrest"};
+    static const char *const col_head[] = {"doc.record.field.date",   "doc.record.field.name",
+                                           "doc.record.field.area",   "doc.summary.col.faces",
+                                           "doc.record.field.alerts", "doc.summary.col.true",
+                                           "doc.summary.col.false",   "doc.summary.col.arrests"};
+    html_thead(b, lang, col_head, 8, 3);
     for (int i = 0; i < n; i++) {
         const json_t *r = json_array_get(rows, (size_t)i);
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
         buf_printf(b, "<tr>");
         for (int c = 0; c < 8; c++)
-            cell(b, "deployment", id, cols[c], json_object_get(r, cols[c]));
+            cell(b, lang, "deployment", id, cols[c], json_object_get(r, cols[c]));
         buf_printf(b, "</tr>\n");
     }
-    if (n == 0)
-        buf_printf(b, "<tr><td colspan=\"8\">No deployment went live in this period.</td></tr>\n");
+    if (n == 0) empty_row(b, lang, 8, "doc.summary.none_live");
     buf_printf(b, "</tbody></table>\n");
 
-    buf_printf(b, "<h2>Equality monitoring</h2>\n<p>For each alert the engagement officer "
-                  "records the group of the person stopped; nothing is recorded for anyone who "
-                  "did not cause an alert. Alerts the operator closed without sending an officer "
-                  "have no group. The share of false alerts in each group, with its 95%% interval "
-                  "(Wilson), shows whether the system errs more for some groups than others: "
-                  "intervals that overlap give no evidence of a difference.</p>\n"
-                  "<table><thead><tr><th>Group</th><th class=\"n\">True alerts</th>"
-                  "<th class=\"n\">False alerts</th><th class=\"n\">False share</th>"
-                  "<th class=\"n\">95%% from</th><th class=\"n\">to</th></tr></thead><tbody>\n");
+    html_h2(b, lang, "doc.summary.h.equality");
+    buf_printf(b, "<p>");
+    buf_tr_html(b, lang, "doc.summary.equality", NULL);
+    buf_printf(b, "</p>\n");
+    static const char *const group_head[] = {
+        "doc.summary.col.group",       "doc.alerts.true",        "doc.alerts.false",
+        "doc.summary.col.false_share", "doc.summary.col.from95", "doc.summary.interval_to"};
+    html_thead(b, lang, group_head, 6, 1);
     int ng = (int)json_array_size(groups);
     interval *iv = lfr_calloc(ng > 0 ? (size_t)ng : 1, sizeof *iv);
     double max = 0.25;
@@ -293,40 +301,39 @@ static void html_summary(buf *b, const json_t *doc)
     json_array_foreach(groups, gi, g)
     {
         const char *name = json_string_value(json_object_get(g, "group"));
+        const char *label = strcmp(name, NOT_RECORDED) ? name : tr(lang, "doc.not_recorded");
         buf_printf(b, "<tr><th>");
-        buf_html(b, name);
+        buf_html(b, label);
         buf_printf(b, "</th>");
         static const char *const gc[] = {"true_alerts", "false_alerts", "false_share",
                                          "false_share_lo", "false_share_hi"};
         for (int c = 0; c < 5; c++)
-            cell(b, "group", name, gc[c], json_object_get(g, gc[c]));
+            cell(b, lang, "group", name, gc[c], json_object_get(g, gc[c]));
         buf_printf(b, "</tr>\n");
         if (iv) {
             const json_t *share = json_object_get(g, "false_share");
             iv[gi] =
-                (interval){name, number(share), number(json_object_get(g, "false_share_lo")),
+                (interval){label, number(share), number(json_object_get(g, "false_share_lo")),
                            number(json_object_get(g, "false_share_hi")), !json_is_number(share)};
             if (json_is_number(share) && number(json_object_get(g, "false_share_hi")) > max)
                 max = number(json_object_get(g, "false_share_hi"));
         }
     }
-    if (ng == 0) buf_printf(b, "<tr><td colspan=\"6\">No alert in this period.</td></tr>\n");
+    if (ng == 0) empty_row(b, lang, 6, "doc.summary.no_alert");
     buf_printf(b, "</tbody></table>\n");
     if (!iv)
         b->oom = 1;
     else if (ng > 0)
-        svg_intervals(b, "False alerts as a share of alerts, by recorded group", iv, ng,
+        svg_intervals(b, lang, tr(lang, "doc.summary.chart.groups"), iv, ng,
                       max > 0.5    ? 1.0
                       : max > 0.25 ? 0.5
                                    : 0.25);
-    buf_printf(b, "<p class=\"muted\">A true alert is one where the officer confirmed the "
-                  "person's identity; a false alert one the operator closed as no match, or "
-                  "where the person stopped was someone else. Counts from 1 to 4 are shown as "
-                  "&lt;5 and, where such a count could be worked out from a total, a second "
-                  "count as [c]; rates resting on a hidden count are hidden too.</p>\n"
-                  "</section>\n");
-    page_end(b, "Published under the College of Policing authorised professional practice for "
-                "live facial recognition. Made by OpenLFR from the deployments' audited records.");
+    buf_printf(b, "<p class=\"muted\">");
+    html_published_note(b, lang);
+    buf_printf(b, " ");
+    buf_tr_html(b, lang, "doc.summary.note_rates", NULL);
+    buf_printf(b, "</p>\n</section>\n");
+    page_end(b, tr(lang, "doc.summary.footer"));
     lfr_free(iv);
     lfr_free(bars);
     lfr_free(labels);
@@ -334,7 +341,8 @@ static void html_summary(buf *b, const json_t *doc)
 }
 
 int lfr_report_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t from_ms,
-                       int64_t to_ms, lfr_report_format format, char **out, size_t *len)
+                       int64_t to_ms, lfr_lang lang, lfr_report_format format, char **out,
+                       size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -349,7 +357,7 @@ int lfr_report_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int6
     if (!doc) {
         b.oom = 1;
     } else if (format == LFR_REPORT_HTML) {
-        html_summary(&b, doc);
+        html_summary(&b, lang, doc);
     } else if (format == LFR_REPORT_CSV) {
         csv_summary(&b, doc);
     } else {

@@ -115,6 +115,26 @@ void buf_free(buf *b)
     memset(b, 0, sizeof *b);
 }
 
+void text_upper(char *s)
+{
+    for (unsigned char *c = (unsigned char *)s; *c; c++) {
+        if (*c >= 'a' && *c <= 'z') {
+            *c = (unsigned char)(*c - 'a' + 'A');
+        } else if (*c == 0xC3 && c[1] >= 0xA0 && c[1] <= 0xBE && c[1] != 0xB7) {
+            c[1] -= 0x20; /* U+00E0-U+00FE less the division sign */
+            c++;
+        } else if ((*c == 0xC4 || *c == 0xC5) && (c[1] & 0xC0) == 0x80) {
+            /* U+0100-U+0137 and U+014A-U+0177 pair each capital (even)
+             * with its small letter (odd): w and y with a circumflex. */
+            unsigned cp = ((*c & 0x1Fu) << 6) | (c[1] & 0x3Fu);
+            if (cp % 2 && (cp <= 0x137 || (cp >= 0x14A && cp <= 0x177))) cp--;
+            *c = (unsigned char)(0xC0 | (cp >> 6));
+            c[1] = (unsigned char)(0x80 | (cp & 0x3F));
+            c++;
+        }
+    }
+}
+
 void value_text(const json_t *v, char *out, size_t len)
 {
     if (json_is_integer(v))
@@ -143,7 +163,7 @@ static void thousands(long long n, char *out, size_t len)
     out[o] = '\0';
 }
 
-void value_human(const char *field, const json_t *v, char *out, size_t len)
+void value_human(lfr_lang lang, const char *field, const json_t *v, char *out, size_t len)
 {
     if (json_is_null(v) || !v)
         snprintf(out, len, "-");
@@ -153,7 +173,7 @@ void value_human(const char *field, const json_t *v, char *out, size_t len)
         snprintf(out, len, "%.1f%%", 100.0 * json_number_value(v));
     else if (json_is_string(v) && lfr_parse_time_utc(json_string_value(v)) > 0) {
         json_t *ms = json_integer(lfr_parse_time_utc(json_string_value(v)));
-        time_short(ms, out, len);
+        time_short(lang, ms, out, len);
         json_decref(ms);
     } else
         value_text(v, out, len);
@@ -166,21 +186,34 @@ static int to_tm(const json_t *ms, struct tm *tm)
     return gmtime_r(&t, tm) ? 0 : -1;
 }
 
-void time_long(const json_t *ms, char *out, size_t len)
+/* A time in a language's words: the layout (a catalogue key) filled with
+ * the weekday, day, month (from months, a key prefix), year and time. */
+static void time_words(lfr_lang lang, const json_t *ms, const char *layout, const char *months,
+                       char *out, size_t len)
 {
     struct tm tm;
-    if (to_tm(ms, &tm) || !strftime(out, len, "%A %e %B %Y, %H:%M UTC", &tm))
+    if (to_tm(ms, &tm)) {
         snprintf(out, len, "-");
-    /* %e pads single-digit days with a space. */
-    char *sp = strstr(out, "  ");
-    if (sp) memmove(sp, sp + 1, strlen(sp));
+        return;
+    }
+    char weekday[32], month[40], day[16], year[16], hm[16];
+    snprintf(weekday, sizeof weekday, "doc.date.weekday.%d", tm.tm_wday);
+    snprintf(month, sizeof month, "%s.%d", months, tm.tm_mon + 1);
+    snprintf(day, sizeof day, "%d", tm.tm_mday);
+    snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
+    snprintf(hm, sizeof hm, "%02d:%02d", tm.tm_hour, tm.tm_min);
+    tr_format(out, len, lang, layout, "weekday", tr(lang, weekday), "day", day, "month",
+              tr(lang, month), "year", year, "time", hm, NULL);
 }
 
-void time_short(const json_t *ms, char *out, size_t len)
+void time_long(lfr_lang lang, const json_t *ms, char *out, size_t len)
 {
-    struct tm tm;
-    if (to_tm(ms, &tm) || !strftime(out, len, "%e %b %Y %H:%M", &tm)) snprintf(out, len, "-");
-    if (out[0] == ' ') memmove(out, out + 1, strlen(out));
+    time_words(lang, ms, "doc.date.long", "doc.date.month", out, len);
+}
+
+void time_short(lfr_lang lang, const json_t *ms, char *out, size_t len)
+{
+    time_words(lang, ms, "doc.date.short", "doc.date.month_short", out, len);
 }
 
 void time_iso(const json_t *ms, char *out, size_t len)

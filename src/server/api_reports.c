@@ -6,14 +6,16 @@
 
 #include "lfr/report.h"
 
-typedef int (*document_fn)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, lfr_report_format,
-                           char **, size_t *);
+typedef int (*document_fn)(lfr_ctx *, lfr_policy *, const lfr_actor *, int64_t, lfr_lang,
+                           lfr_report_format, char **, size_t *);
 
 static int format_of(request *r, const char *def, lfr_report_format *f)
 {
     const char *name = query_arg(r, "format");
     return lfr_report_format_parse(name && *name ? name : def, f);
 }
+
+#define BAD_LANG "lang is en (English, the default) or cy (Welsh)"
 
 static enum MHD_Result reply_document(request *r, int rc, lfr_report_format f, char *doc,
                                       size_t len)
@@ -27,12 +29,15 @@ static enum MHD_Result reply_document(request *r, int rc, lfr_report_format f, c
 static enum MHD_Result deployment_document(request *r, document_fn fn, const char *def)
 {
     lfr_report_format f;
+    lfr_lang lang;
     if (format_of(r, def, &f))
         return reply_error(r, 400, "bad_request", "format is html, text, csv or json");
+    if (lfr_lang_parse(query_arg(r, "lang"), &lang))
+        return reply_error(r, 400, "bad_request", BAD_LANG);
     char *doc = NULL;
     size_t len = 0;
     db_lock(r);
-    int rc = fn(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], f, &doc, &len);
+    int rc = fn(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], lang, f, &doc, &len);
     db_unlock(r);
     return reply_document(r, rc, f, doc, len);
 }
@@ -64,16 +69,20 @@ static int64_t day_ms(const char *s)
 enum MHD_Result api_report_summary(request *r)
 {
     lfr_report_format f;
+    lfr_lang lang;
     int64_t from = day_ms(query_arg(r, "from")), to = day_ms(query_arg(r, "to"));
     if (format_of(r, "html", &f))
         return reply_error(r, 400, "bad_request", "format is html, csv or json");
+    if (lfr_lang_parse(query_arg(r, "lang"), &lang))
+        return reply_error(r, 400, "bad_request", BAD_LANG);
     if (from < 0 || to < 0 || to <= from)
         return reply_error(r, 400, "bad_request",
                            "from and to are dates YYYY-MM-DD, from before to");
     char *doc = NULL;
     size_t len = 0;
     db_lock(r);
-    int rc = lfr_report_summary(r->ctx, r->srv->policy, &r->sess.actor, from, to, f, &doc, &len);
+    int rc =
+        lfr_report_summary(r->ctx, r->srv->policy, &r->sess.actor, from, to, lang, f, &doc, &len);
     db_unlock(r);
     return reply_document(r, rc, f, doc, len);
 }

@@ -1,7 +1,7 @@
 // app.js - the console: session, role-based navigation, hash routes, and
 // the server-sent events stream shared by the pages.
 import * as api from './api.js';
-import { h, clear } from './ui.js';
+import { h, clear, rankText, roleText } from './ui.js';
 import { t, loadLanguage, language, setLanguage, LANGUAGES } from './i18n.js';
 import { renderLogin, renderNewPassword } from './pages/login.js';
 import { renderDeployments } from './pages/deployments.js';
@@ -75,7 +75,7 @@ function renderChrome() {
   const u = state.me.user;
   who.append(
     h('span', { class: 'user' }, h('strong', null, u.name),
-      ' ', h('span', { class: 'muted' }, [u.rank && u.rank !== 'none' ? u.rank.replace(/_/g, ' ') : null, u.roles.join(', ')].filter(Boolean).join(' · '))),
+      ' ', h('span', { class: 'muted' }, [u.rank && u.rank !== 'none' ? rankText(u.rank) : null, u.roles.map(roleText).join(', ')].filter(Boolean).join(' · '))),
     h('a', { href: '#/password', id: 'password-link', class: 'small' }, t('chrome.password')),
     ' ',
     languageSwitch(), ' ',

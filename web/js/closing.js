@@ -5,40 +5,44 @@
 // layout lives here once. Aggregates only: no face, no identity.
 import { h, fmtTime, fmtNumber, label, stateBadge, decisions, outcomes } from './ui.js';
 import { CATEGORIES, categoryText } from './pages/watchlist.js';
+import { deploymentNo } from './pages/alerts.js';
+import { t, tn } from './i18n.js';
 
-const CATEGORY_NAMES = CATEGORIES.map(([k]) => [k, categoryText(k)]);
+// The watchlist's categories in the reader's words, read when a report is
+// drawn (the catalogue is not loaded when this module is).
+export const categoryNames = () => CATEGORIES.map(([k]) => [k, categoryText(k)]);
 
 const count = (x) => (typeof x === 'number' ? fmtNumber(x, 0) : '-');
 
 // "4 min 30 s", "2 h 5 min", "3 days": a length of time in words.
 function span(seconds) {
   const s = Math.round(Math.abs(seconds));
-  if (s === 0) return '0 min';
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min` + (s % 60 ? ` ${s % 60} s` : '');
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h` + (Math.floor(s / 60) % 60 ? ` ${Math.floor(s / 60) % 60} min` : '');
-  return `${Math.round(s / 86400)} days`;
+  const two = (a, b) => (b ? `${a} ${b}` : a);
+  if (s < 60) return s ? t('closing.s', { n: s }) : t('closing.min', { n: 0 });
+  if (s < 3600) return two(t('closing.min', { n: Math.floor(s / 60) }), s % 60 && t('closing.s', { n: s % 60 }));
+  if (s < 48 * 3600) return two(t('closing.h', { n: Math.floor(s / 3600) }), Math.floor(s / 60) % 60 && t('closing.min', { n: Math.floor(s / 60) % 60 }));
+  return tn('closing.days', Math.round(s / 86400));
 }
 
 // A time in UK local time and, where the plan gave one, how far from it:
 // the point of DEP-10's planned against actual.
 function timeAgainst(actual, planned) {
-  if (!actual) return h('span', { class: 'muted' }, 'Not recorded');
+  if (!actual) return h('span', { class: 'muted' }, t('closing.not_recorded'));
   const when = fmtTime(actual);
   if (typeof planned !== 'number') return when;
   const off = (actual - planned) / 1000;
-  const note = Math.abs(off) < 60 ? 'as planned' : `${span(off)} ${off > 0 ? 'later' : 'earlier'} than planned`;
+  const note = Math.abs(off) < 60 ? t('closing.as_planned') : t(off > 0 ? 'closing.later' : 'closing.earlier', { span: span(off) });
   return [when, ' ', h('span', { class: 'muted' }, `(${note})`)];
 }
 
-const planned = (ms) => (typeof ms === 'number' ? fmtTime(ms) : h('span', { class: 'muted' }, 'Not set'));
+const planned = (ms) => (typeof ms === 'number' ? fmtTime(ms) : h('span', { class: 'muted' }, t('closing.not_set')));
 
 // A definition list from [term, value] pairs.
-const defs = (cls, rows) => h('dl', { class: `kv ${cls}` }, rows.map(([t, v]) => [h('dt', null, t), h('dd', null, v)]));
+const defs = (cls, rows) => h('dl', { class: `kv ${cls}` }, rows.map(([term, v]) => [h('dt', null, term), h('dd', null, v)]));
 
 // The rows of a group, known keys first in their own order and words,
 // then whatever else the server counted, its key made readable.
-function rows(group, names) {
+export function rows(group, names) {
   const g = group || {};
   const known = names.filter(([k]) => k in g).map(([k, text]) => [text, g[k]]);
   const rest = Object.keys(g).filter((k) => !names.some(([n]) => n === k)).map((k) => [label(k), g[k]]);
@@ -63,9 +67,9 @@ const ROW_PX = 42;
 const BAR_PX = 14;
 const MAX_BAR_PCT = 80; // room beside the longest bar for its number
 function barChart(id, title, data) {
-  if (!data.length) return h('p', { class: 'muted', id }, 'None');
+  if (!data.length) return h('p', { class: 'muted', id }, t('closing.none'));
   const max = Math.max(...data.map(([, n]) => n), 1);
-  const summary = `${title}: ${data.map(([t, n]) => `${t} ${count(n)}`).join(', ')}.`;
+  const summary = `${title}: ${data.map(([text, n]) => `${text} ${count(n)}`).join(', ')}.`;
   const chart = svg('svg', { id, class: 'chart', role: 'img', 'aria-label': summary, width: '100%', height: data.length * ROW_PX });
   chart.appendChild(svg('title', null, summary));
   data.forEach(([text, n], i) => {
@@ -82,39 +86,42 @@ function barChart(id, title, data) {
 }
 
 const section = (title, ...body) => h('section', { class: 'closing-part' }, h('h3', null, title), ...body);
-const figure = (title, value) => h('div', { class: 'figure' }, h('div', { class: 'fig-title' }, title), h('div', { class: 'fig-value' }, value));
+// A figure with its title; the oversight page's totals look the same.
+export const figure = (title, value) => h('div', { class: 'figure' }, h('div', { class: 'fig-title' }, title), h('div', { class: 'fig-value' }, value));
 
 // The closing report (the JSON of GET /api/deployments/:id/report) as a
 // DOM element.
 export function renderClosingReport(doc) {
-  const t = doc.times || {};
+  const times = doc.times || {};
   const a = doc.authorised || {};
   const listed = Object.values(doc.watchlist_by_category || {}).reduce((s, n) => s + n, 0);
+  // A chart under its heading, the heading also naming the chart's image.
+  const chart = (id, titleKey, data) => section(t(titleKey), barChart(id, t(titleKey), data));
   return h('div', { class: 'closing' },
-    h('p', { class: 'closing-head' }, h('strong', null, `No. ${doc.id} ${doc.name || ''}`), ' ', stateBadge(doc.state),
-      doc.urgent ? [' ', h('span', { class: 'badge warn' }, 'Urgent authorisation')] : null),
+    h('p', { class: 'closing-head' }, h('strong', null, `${deploymentNo(doc.id)} ${doc.name || ''}`), ' ', stateBadge(doc.state),
+      doc.urgent ? [' ', h('span', { class: 'badge warn' }, t('closing.urgent'))] : null),
     h('div', { class: 'two-col' },
-      section('Times (UK time)', defs('closing-times', [
-        ['Planned start', planned(t.planned_start_ms)],
-        ['Actual start', timeAgainst(t.actual_start_ms, t.planned_start_ms)],
-        ['Planned end', planned(t.planned_end_ms)],
-        ['Actual end', timeAgainst(t.actual_end_ms, t.planned_end_ms)],
-        ['End reason', doc.end_reason || h('span', { class: 'muted' }, 'Not recorded')],
+      section(t('closing.times'), defs('closing-times', [
+        [t('closing.planned_start'), planned(times.planned_start_ms)],
+        [t('closing.actual_start'), timeAgainst(times.actual_start_ms, times.planned_start_ms)],
+        [t('closing.planned_end'), planned(times.planned_end_ms)],
+        [t('closing.actual_end'), timeAgainst(times.actual_end_ms, times.planned_end_ms)],
+        [t('closing.end_reason'), doc.end_reason || h('span', { class: 'muted' }, t('closing.not_recorded'))],
       ])),
-      section('What was authorised', defs('closing-authorised', [
-        ['Threshold', typeof a.threshold === 'number' ? fmtNumber(a.threshold, 2) : '-'],
-        ['Watchlist size', `${count(a.watchlist_size)} planned, ${count(listed)} on the list`],
-        ['Expected footfall', count(a.expected_footfall)],
+      section(t('closing.authorised'), defs('closing-authorised', [
+        [t('closing.threshold'), typeof a.threshold === 'number' ? fmtNumber(a.threshold, 2) : '-'],
+        [t('closing.watchlist_size'), t('closing.watchlist_size_value', { planned: count(a.watchlist_size), listed: count(listed) })],
+        [t('closing.footfall'), count(a.expected_footfall)],
       ]))),
-    section('Figures', h('div', { class: 'figures', id: 'closing-figures' },
-      figure('Faces processed', count(doc.faces_processed)),
-      figure('Templates compared', count(doc.templates_compared)),
-      figure('Alerts', count(doc.alerts)),
-      figure('Identity confirmed', count(doc.identity_confirmed)),
-      figure('Engagement time in all', span(doc.engagement_seconds_total || 0)))),
+    section(t('closing.figures'), h('div', { class: 'figures', id: 'closing-figures' },
+      figure(t('closing.faces'), count(doc.faces_processed)),
+      figure(t('closing.templates'), count(doc.templates_compared)),
+      figure(t('closing.alerts'), count(doc.alerts)),
+      figure(t('closing.confirmed'), count(doc.identity_confirmed)),
+      figure(t('closing.engagement_time'), span(doc.engagement_seconds_total || 0)))),
     h('div', { class: 'closing-charts' },
-      section('Alerts by decision', barChart('chart-decisions', 'Alerts by decision', rows(doc.alerts_by_decision, decisions()))),
-      section('Outcomes of engagements', barChart('chart-outcomes', 'Outcomes of engagements', rows(doc.outcomes, outcomes()))),
-      section('Watchlist by category', barChart('chart-categories', 'Watchlist by category', rows(doc.watchlist_by_category, CATEGORY_NAMES)))),
-    doc.frozen_hash ? h('p', { class: 'small muted' }, 'SHA-256 of the record as authorised: ', h('span', { class: 'mono' }, doc.frozen_hash)) : null);
+      chart('chart-decisions', 'closing.by_decision', rows(doc.alerts_by_decision, decisions())),
+      chart('chart-outcomes', 'closing.outcomes', rows(doc.outcomes, outcomes())),
+      chart('chart-categories', 'closing.by_category', rows(doc.watchlist_by_category, categoryNames()))),
+    doc.frozen_hash ? h('p', { class: 'small muted' }, t('closing.hash'), ' ', h('span', { class: 'mono' }, doc.frozen_hash)) : null);
 }

@@ -51,8 +51,11 @@ export function setLanguage(lang) {
 }
 
 export const language = () => current;
-// The BCP 47 tag for Intl: dates and numbers as the reader writes them.
-export const locale = () => (current === 'cy' ? 'cy-GB' : 'en-GB');
+// The BCP 47 tag for Intl: numbers and times as the reader writes them.
+// A browser without Welsh data would fall back to American English, so
+// British English stands in for it.
+export const locale = () =>
+  (current === 'cy' && Intl.DateTimeFormat.supportedLocalesOf('cy').length ? 'cy-GB' : 'en-GB');
 
 // The text of key in the current language, {name} filled from vars.
 export function t(key, vars) {

@@ -4,6 +4,7 @@
 // a locked screen, so it never names the person or shows a face: it says
 // that a possible match waits, and where.
 import { h } from './ui.js';
+import { t } from './i18n.js';
 
 const KEY = 'lfr.signals';
 
@@ -31,22 +32,23 @@ function tone() {
   if (!Ctx) return false;
   audio = audio || new Ctx();
   if (audio.state === 'suspended') audio.resume().catch(() => {});
-  const t = audio.currentTime;
+  const now = audio.currentTime;
   [[660, 0], [880, 0.18]].forEach(([freq, at]) => {
     const osc = audio.createOscillator();
     const gain = audio.createGain();
     osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, t + at);
-    gain.gain.exponentialRampToValueAtTime(0.3, t + at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, t + at + 0.15);
+    gain.gain.setValueAtTime(0.0001, now + at);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.15);
     osc.connect(gain).connect(audio.destination);
-    osc.start(t + at);
-    osc.stop(t + at + 0.16);
+    osc.start(now + at);
+    osc.stop(now + at + 0.16);
   });
   return true;
 }
 
-// title and body must not name anyone (see the top of the file).
+// title and body, in the reader's language, must not name anyone (see the
+// top of the file).
 export function signal({ title, body, tag }) {
   const p = prefs();
   if (p.sound) tone();
@@ -71,17 +73,16 @@ export function signalControls() {
   const status = h('span', { class: 'muted small', id: 'notify-status' });
   const sound = h('input', { type: 'checkbox', id: 'signal-sound', checked: p.sound });
   const vibrate = h('input', { type: 'checkbox', id: 'signal-vibrate', checked: p.vibrate });
-  const ask = h('button', { type: 'button', class: 'secondary small', id: 'notify-allow' }, 'Allow notifications');
+  const ask = h('button', { type: 'button', class: 'secondary small', id: 'notify-allow' }, t('signals.allow'));
   const showState = () => {
     if (!('Notification' in window)) {
       ask.hidden = true;
-      status.textContent = 'This browser cannot show notifications.';
+      status.textContent = t('signals.unsupported');
       return;
     }
     const perm = Notification.permission;
     ask.hidden = perm !== 'default';
-    status.textContent = perm === 'granted' ? 'Notifications on: a new alert shows even when this page is hidden (no name or face in it).'
-      : perm === 'denied' ? 'Notifications are blocked in this browser\'s settings.' : '';
+    status.textContent = perm === 'granted' ? t('signals.on') : perm === 'denied' ? t('signals.blocked') : '';
   };
   sound.addEventListener('change', () => {
     save({ ...prefs(), sound: sound.checked });
@@ -97,8 +98,8 @@ export function signalControls() {
     showState();
   });
   showState();
-  return h('div', { class: 'signals', id: 'signal-controls', role: 'group', 'aria-label': 'How new alerts reach you' },
-    h('label', { class: 'inline' }, sound, ' Sound'),
-    navigator.vibrate ? h('label', { class: 'inline' }, vibrate, ' Vibrate') : null,
+  return h('div', { class: 'signals', id: 'signal-controls', role: 'group', 'aria-label': t('signals.group') },
+    h('label', { class: 'inline' }, sound, ' ', t('signals.sound')),
+    navigator.vibrate ? h('label', { class: 'inline' }, vibrate, ' ', t('signals.vibrate')) : null,
     ask, status);
 }

@@ -39,25 +39,24 @@ let uid = 0;
 export const newId = (p) => `${p}-${++uid}`;
 
 // "5 Dec 2026, 09:00 GMT" from Unix ms: UK local time (Europe/London),
-// the zone named (GMT or BST), as officers read clocks.
-const UK_TIME = {};
+// the zone named (GMT or BST), as officers read clocks. Put together here
+// rather than by Intl, whose Welsh the browser may lack (it then writes
+// American English): the month's name is the catalogue's, shared with the
+// public documents.
 export function fmtTime(ms, seconds = false) {
-  if (ms === undefined || ms === null) return '';
-  const d = new Date(ms);
-  if (isNaN(d)) return '';
-  const key = seconds ? 's' : 'm';
-  UK_TIME[key] ||= new Intl.DateTimeFormat(locale(), {
-    timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric',
-    hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), timeZoneName: 'short' });
-  return UK_TIME[key].format(d);
+  if (ms === undefined || ms === null || isNaN(new Date(ms))) return '';
+  const p = londonParts(ms);
+  const time = `${p.hour}:${p.minute}${seconds ? `:${p.second}` : ''}`;
+  return `${Number(p.day)} ${t(`doc.date.month_short.${Number(p.month)}`)} ${p.year}, ${time} ${p.timeZoneName}`;
 }
 
-// The wall clock in London at Unix ms t: {year, month, day, hour, minute}
-// as two-digit strings (four for the year).
+// The wall clock in London at Unix ms t: {year, month, day, hour, minute,
+// second} as two-digit strings (four for the year), and the zone's name.
 let londonFmt = null;
 function londonParts(t) {
   londonFmt ||= new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23',
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZoneName: 'short' });
   return Object.fromEntries(londonFmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
 }
 
@@ -164,6 +163,18 @@ const pairs = (prefix, values) => () => values.map((v) => [v, t(`${prefix}.${v}`
 export const decisions = pairs('decision', ['open', 'engage', 'closed', 'no_match']);
 export const outcomes = pairs('outcome',
   ['arrest', 'other_action', 'safeguarding', 'words_of_advice', 'no_further_action', 'person_not_found']);
+
+// A value the server names (a role, a rank, a camera's state) in the
+// reader's words when the catalogue has it as prefix.value; any other as
+// the server sent it.
+export const known = (prefix, list) => (v) => (list.includes(v) ? t(`${prefix}.${v}`) : label(v));
+
+// Roles and ranks as the server names them.
+export const ROLES = ['applicant', 'authoriser', 'reviewer', 'operator', 'engagement', 'auditor', 'oversight', 'admin'];
+export const RANKS = ['none', 'constable', 'sergeant', 'inspector', 'chief_inspector', 'superintendent',
+  'chief_superintendent', 'assistant_chief_constable', 'deputy_chief_constable', 'chief_constable'];
+export const roleText = known('role', ROLES);
+export const rankText = known('rank', RANKS);
 
 export function stateBadge(state) {
   return h('span', { class: `badge state-${state}` }, t(`state.${state}`));

@@ -2,6 +2,7 @@
 // the hash chain.
 import * as api from '../api.js';
 import { h, clear, messageBox, busy, fmtTime, parseUkTime } from '../ui.js';
+import { t } from '../i18n.js';
 
 const PAGE = 50;
 
@@ -21,33 +22,34 @@ function details(v) {
 export async function renderAudit(root) {
   const box = messageBox();
   const verifyOut = h('div', { id: 'audit-verify-result', 'aria-live': 'polite' });
-  const verify = h('button', { type: 'button', id: 'audit-verify', class: 'secondary' }, 'Verify the hash chain');
+  const verify = h('button', { type: 'button', id: 'audit-verify', class: 'secondary' }, t('audit.verify'));
   verify.addEventListener('click', () => busy(verify, box, async () => {
     const r = await api.get('/api/audit/verify');
     verifyOut.className = r.ok ? 'msg msg-ok' : 'msg msg-error';
-    verifyOut.textContent = r.ok ? `Chain intact: ${r.records} records checked.` : `Chain broken at record ${r.first_bad} (of ${r.records}).`;
+    verifyOut.textContent = r.ok ? t('audit.intact', { n: r.records }) : t('audit.broken', { seq: r.first_bad, n: r.records });
   }));
   // Filters (issue 15 item 3): who, what, on what, when.
   const f = (id, text, input) => h('div', { class: 'field' }, h('label', { for: id }, text), input);
   const user = h('input', { id: 'a-user', autocomplete: 'off' });
-  const action = h('input', { id: 'a-action', autocomplete: 'off', placeholder: 'e.g. alert. or watchlist.add' });
-  const object = h('input', { id: 'a-object', autocomplete: 'off', placeholder: 'e.g. alert/12 or deployment' });
-  const from = h('input', { id: 'a-from', placeholder: 'dd/mm/yyyy hh:mm' });
-  const to = h('input', { id: 'a-to', placeholder: 'dd/mm/yyyy hh:mm' });
-  const apply = h('button', { type: 'submit', id: 'a-apply' }, 'Show');
-  const csv = h('a', { id: 'audit-export-csv', class: 'button secondary', href: '#', download: 'audit-log.csv' }, 'Export CSV');
-  const json = h('a', { id: 'audit-export-json', class: 'button secondary', href: '#', download: 'audit-log.json' }, 'Export JSON');
+  const action = h('input', { id: 'a-action', autocomplete: 'off', placeholder: t('audit.action_placeholder') });
+  const object = h('input', { id: 'a-object', autocomplete: 'off', placeholder: t('audit.object_placeholder') });
+  const from = h('input', { id: 'a-from', placeholder: t('history.time_placeholder') });
+  const to = h('input', { id: 'a-to', placeholder: t('history.time_placeholder') });
+  const apply = h('button', { type: 'submit', id: 'a-apply' }, t('audit.show'));
+  const csv = h('a', { id: 'audit-export-csv', class: 'button secondary', href: '#', download: 'audit-log.csv' }, t('audit.export', { format: 'CSV' }));
+  const json = h('a', { id: 'audit-export-json', class: 'button secondary', href: '#', download: 'audit-log.json' }, t('audit.export', { format: 'JSON' }));
   const filters = h('form', { class: 'card filters', id: 'audit-filters', novalidate: true },
-    h('div', { class: 'fields' }, f('a-user', 'User', user), f('a-action', 'Action', action),
-      f('a-object', 'Object', object), f('a-from', 'From (UK time)', from), f('a-to', 'Until (UK time)', to)),
+    h('div', { class: 'fields' }, f('a-user', t('audit.user'), user), f('a-action', t('audit.action'), action),
+      f('a-object', t('audit.object'), object), f('a-from', t('history.from'), from), f('a-to', t('history.until'), to)),
     h('div', { class: 'actions' }, apply, csv, json));
   const tbody = h('tbody');
-  const more = h('button', { type: 'button', id: 'audit-more', class: 'secondary' }, 'Older records');
-  root.append(h('div', { class: 'page-head' }, h('h1', null, 'Audit log'),
-    h('p', { class: 'muted' }, 'Every create, change, view, export and deletion, each record chained to the one before. Reading it is itself recorded.')),
+  const more = h('button', { type: 'button', id: 'audit-more', class: 'secondary' }, t('audit.older'));
+  root.append(h('div', { class: 'page-head' }, h('h1', null, t('nav.audit')),
+    h('p', { class: 'muted' }, t('audit.intro'))),
   box, h('div', { class: 'card' }, h('div', { class: 'actions left' }, verify), verifyOut), filters,
   h('div', { class: 'card' }, h('div', { class: 'table-wrap' }, h('table', { class: 'data audit', id: 'audit-table' },
-    h('thead', null, h('tr', null, ['No.', 'Time', 'Who', 'Action', 'Object', 'Details'].map((c) => h('th', { scope: 'col' }, c)))), tbody)),
+    h('thead', null, h('tr', null, ['audit.seq', 'alerts.time', 'audit.who', 'audit.action', 'audit.object', 'audit.details']
+      .map((c) => h('th', { scope: 'col' }, t(c))))), tbody)),
   h('div', { class: 'actions left' }, more)));
 
   let query = '';
@@ -56,10 +58,10 @@ export async function renderAudit(root) {
     const q = new URLSearchParams();
     for (const [k, input] of [['user', user], ['action', action], ['object', object]])
       if (input.value.trim()) q.set(k, input.value.trim());
-    for (const [input, key, name] of [[from, 'from_ms', 'From'], [to, 'to_ms', 'Until']]) {
+    for (const [input, key, bad] of [[from, 'from_ms', 'history.bad_from'], [to, 'to_ms', 'history.bad_until']]) {
       if (!input.value.trim()) continue;
       const ms = parseUkTime(input.value);
-      if (ms === null) return box.show(`${name}: a date such as 5/12/2026 or 5/12/2026 09:00.`), null;
+      if (ms === null) return box.show(t(bad)), null;
       q.set(key, String(ms));
     }
     return q.toString();
@@ -76,7 +78,7 @@ export async function renderAudit(root) {
         h('td', null, r.actor), h('td', { class: 'mono' }, r.action), h('td', null, r.object ?? ''), h('td', { class: 'details' }, details(r.details))));
       before = r.seq;
     }
-    if (!tbody.firstChild) tbody.appendChild(h('tr', null, h('td', { colspan: 6, class: 'muted' }, 'No record matches.')));
+    if (!tbody.firstChild) tbody.appendChild(h('tr', null, h('td', { colspan: 6, class: 'muted' }, t('audit.none'))));
     more.hidden = rows.length < PAGE;
   };
   filters.addEventListener('submit', (ev) => {

@@ -3,17 +3,25 @@
 // DEP-7), the live monitor, and the closing report and sign-off (DEP-10,
 // PUB-2). Tabs shown by role.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, newId, parseUkTime, ukDateTime } from '../ui.js';
+import { h, clear, messageBox, busy, fmtTime, isoMinute, fmtNumber, label, stateBadge, newId, parseUkTime, ukDateTime, known, rankText } from '../ui.js';
 import { renderWatchlist } from './watchlist.js';
 import { renderClosingReport } from '../closing.js';
+import { t, tn, language, locale } from '../i18n.js';
 
+// Each tab's title is deployment.tab.<id> in the catalogue.
 const TABS = [
-  { id: 'application', title: 'Application', roles: ['applicant', 'authoriser', 'reviewer', 'operator', 'auditor', 'oversight'] },
-  { id: 'watchlist', title: 'Watchlist', roles: ['applicant', 'authoriser', 'reviewer', 'auditor'] },
-  { id: 'authorise', title: 'Authorisation', roles: ['authoriser'] },
-  { id: 'monitor', title: 'Live monitor', roles: ['operator', 'authoriser'] },
-  { id: 'report', title: 'Reports', roles: ['authoriser', 'auditor', 'oversight', 'applicant'] },
+  { id: 'application', roles: ['applicant', 'authoriser', 'reviewer', 'operator', 'auditor', 'oversight'] },
+  { id: 'watchlist', roles: ['applicant', 'authoriser', 'reviewer', 'auditor'] },
+  { id: 'authorise', roles: ['authoriser'] },
+  { id: 'monitor', roles: ['operator', 'authoriser'] },
+  { id: 'report', roles: ['authoriser', 'auditor', 'oversight', 'applicant'] },
 ];
+
+const cameraState = known('deployment.camera_state', ['connecting', 'running', 'reconnecting', 'ended', 'failed', 'stopped']);
+const yesNo = (v) => t(v ? 'deployment.yes' : 'deployment.no');
+
+// A published document in the reader's language (PUB-1..3).
+const docUrl = (d, doc, format) => `/api/deployments/${d.id}/${doc}?format=${format}&lang=${language()}`;
 
 let fieldsCache = null;
 async function fields() {
@@ -34,7 +42,7 @@ export async function renderDeployment(root, ctx) {
   const box = messageBox();
   root.appendChild(box);
   if (!Number.isInteger(id) || id < 1) {
-    box.show('No such deployment.');
+    box.show(t('deployment.no_such'));
     return;
   }
   let cleanup = null;
@@ -46,27 +54,28 @@ export async function renderDeployment(root, ctx) {
     box.error(e);
     return;
   }
-  const tabs = TABS.filter((t) => t.roles.some(ctx.hasRole));
+  const tabs = TABS.filter((x) => x.roles.some(ctx.hasRole));
   let tab = ctx.params[1];
-  if (!tabs.find((t) => t.id === tab)) tab = defaultTab(ctx, d);
-  if (!tabs.find((t) => t.id === tab)) tab = tabs[0].id;
+  if (!tabs.find((x) => x.id === tab)) tab = defaultTab(ctx, d);
+  if (!tabs.find((x) => x.id === tab)) tab = tabs[0].id;
 
   const head = h('div', { class: 'page-head' });
   const body = h('section', { class: 'tab-body', id: `tab-${tab}`, 'aria-labelledby': `tablink-${tab}` });
-  root.append(head, h('nav', { class: 'tabs', 'aria-label': 'Deployment sections' },
-    tabs.map((t) => h('a', { href: `#/deployments/${id}/${t.id}`, id: `tablink-${t.id}`, 'aria-current': t.id === tab ? 'page' : null }, t.title))), body);
+  root.append(head, h('nav', { class: 'tabs', 'aria-label': t('deployment.sections') },
+    tabs.map((x) => h('a', { href: `#/deployments/${id}/${x.id}`, id: `tablink-${x.id}`, 'aria-current': x.id === tab ? 'page' : null },
+      t(`deployment.tab.${x.id}`)))), body);
 
   const renderHead = () => {
     clear(head).append(
-      h('p', { class: 'crumbs' }, h('a', { href: '#/deployments' }, 'Deployments'), ` / No. ${d.id}`),
+      h('p', { class: 'crumbs' }, h('a', { href: '#/deployments' }, t('nav.deployments')), ' / ', t('deployment.number', { id: d.id })),
       h('h1', null, d.name, ' ', stateBadge(d.state)),
       h('p', { class: 'muted meta' }, [
-        d.applicant ? `Applicant ${d.applicant}` : null,
-        d.authorised_by ? `authorised by ${d.authorised_by}${d.authorised_ms ? ' at ' + fmtTime(d.authorised_ms) : ''}` : null,
-        d.urgent ? (d.ratified_by ? `urgent, ratified by ${d.ratified_by}` : `urgent route: to be ratified by ${fmtTime(d.ratify_by_ms)}`) : null,
-        d.started_ms ? `started ${fmtTime(d.started_ms)}` : null,
-        d.ended_ms ? `ended ${fmtTime(d.ended_ms)}${d.end_reason ? ' (' + d.end_reason + ')' : ''}` : null,
-        d.reviewed_ms ? `review signed off ${fmtTime(d.reviewed_ms)}` : null,
+        d.applicant ? t('deployment.meta.applicant', { name: d.applicant }) : null,
+        d.authorised_by ? t(d.authorised_ms ? 'deployment.meta.authorised_at' : 'deployment.meta.authorised', { name: d.authorised_by, time: fmtTime(d.authorised_ms) }) : null,
+        d.urgent ? (d.ratified_by ? t('deployment.meta.ratified', { name: d.ratified_by }) : t('deployment.meta.to_ratify', { time: fmtTime(d.ratify_by_ms) })) : null,
+        d.started_ms ? t('deployment.meta.started', { time: fmtTime(d.started_ms) }) : null,
+        d.ended_ms ? t(d.end_reason ? 'deployment.meta.ended_reason' : 'deployment.meta.ended', { time: fmtTime(d.ended_ms), reason: d.end_reason }) : null,
+        d.reviewed_ms ? t('deployment.meta.reviewed', { time: fmtTime(d.reviewed_ms) }) : null,
       ].filter(Boolean).join(' · ')));
   };
   const refresh = async () => {
@@ -88,6 +97,7 @@ export async function renderDeployment(root, ctx) {
 
 // ---------------------------------------------------------------- application
 
+// A field's value as the form holds it: yes/no as the API takes them.
 function recordValue(f, v) {
   if (v === undefined || v === null) return '';
   if (f.kind === 'time' && typeof v === 'number') return ukDateTime(v);
@@ -95,9 +105,17 @@ function recordValue(f, v) {
   return String(v);
 }
 
-// A field's name for the reader: the console shows and takes times in UK
-// time, whatever form the API uses.
-const fieldName = (f) => (f.kind === 'time' ? `${label(f.meaning).replace(/\s*\(UTC[^)]*\)/, '')} (UK time)` : label(f.meaning));
+// A field's value for the reader of a record that cannot be changed.
+const shownValue = (f, v) => (f.kind === 'yesno' && typeof v === 'boolean' ? yesNo(v) : recordValue(f, v));
+
+// A field's name for the reader (times in UK time, as the console shows and
+// takes them). A field the catalogue lacks (a newer server's) keeps the
+// server's English, and i18n warns of it.
+function fieldName(f) {
+  const key = `deployment.field.${f.name}`;
+  const text = t(key);
+  return text === key ? label(f.meaning) : text;
+}
 
 const LONG = new Set(['purpose', 'intelligence_case', 'necessity', 'less_intrusive', 'watchlist_criteria', 'engagement_plan', 'public_notice', 'critical_threat_exemption']);
 
@@ -105,13 +123,14 @@ function fieldInput(f, id, value, describedBy) {
   const common = { id, name: f.name, 'aria-describedby': describedBy, 'aria-required': f.mandatory ? 'true' : null };
   switch (f.kind) {
     case 'time':
-      return h('input', { ...common, value, placeholder: 'dd/mm/yyyy hh:mm', inputmode: 'text', autocomplete: 'off', spellcheck: 'false' });
+      return h('input', { ...common, value, placeholder: t('deployment.time_placeholder'), inputmode: 'text', autocomplete: 'off', spellcheck: 'false' });
     case 'threshold':
       return h('input', { ...common, value, type: 'number', step: 'any', min: '-1', max: '1', inputmode: 'decimal' });
     case 'count':
       return h('input', { ...common, value, type: 'number', step: '1', min: '1', inputmode: 'numeric' });
     case 'yesno':
-      return h('select', common, h('option', { value: '' }, '- choose -'), h('option', { value: 'yes' }, 'yes'), h('option', { value: 'no' }, 'no'));
+      return h('select', common, h('option', { value: '' }, t('deployment.choose')),
+        h('option', { value: 'yes' }, yesNo(true)), h('option', { value: 'no' }, yesNo(false)));
     default:
       return LONG.has(f.name) ? h('textarea', { ...common, rows: 3 }, value) : h('input', { ...common, value });
   }
@@ -125,18 +144,20 @@ async function application(body, ctx, d, refresh) {
   const mandatory = fl.filter((f) => f.mandatory).length;
 
   let filled_ = filled;
-  const progress = h('p', { class: 'progress', id: 'fields-progress' }, `${filled} of ${mandatory} mandatory fields complete`);
+  const progressText = (n) => t('deployment.progress', { filled: n, total: mandatory });
+  const progress = h('p', { class: 'progress', id: 'fields-progress' }, progressText(filled));
   const form = h('form', { class: 'card', id: 'application-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
-    h('div', { class: 'card-head' }, h('h2', null, 'Authorisation record (DEP-4)'), progress),
-    editable ? h('p', { class: 'muted' }, 'Each field is checked by the server as soon as you leave it. Fields marked * are mandatory; a notice to the public or a critical threat exemption is needed. Times are UK time (GMT or BST), typed as 5/12/2026 09:00.') : null);
+    h('div', { class: 'card-head' }, h('h2', null, t('deployment.record_title')), progress),
+    editable ? h('p', { class: 'muted' }, t('deployment.record_intro')) : null);
   const grid = h('div', { class: 'fields' });
   form.appendChild(grid);
   for (const f of fl) {
-    const value = recordValue(f, rec[f.name]);
     if (!editable) {
-      grid.appendChild(h('div', { class: 'field ro' }, h('div', { class: 'lbl' }, fieldName(f)), h('div', { class: 'val', id: `value-${f.name}` }, value || h('span', { class: 'muted' }, 'not given'))));
+      grid.appendChild(h('div', { class: 'field ro' }, h('div', { class: 'lbl' }, fieldName(f)),
+        h('div', { class: 'val', id: `value-${f.name}` }, shownValue(f, rec[f.name]) || h('span', { class: 'muted' }, t('deployment.not_given')))));
       continue;
     }
+    const value = recordValue(f, rec[f.name]);
     const id = `field-${f.name}`;
     const msgId = `msg-${f.name}`;
     const msg = h('span', { class: 'field-msg', id: msgId, 'aria-live': 'polite' });
@@ -144,7 +165,7 @@ async function application(body, ctx, d, refresh) {
     if (f.kind === 'yesno') input.value = value;
     input.addEventListener('change', async () => {
       msg.className = 'field-msg pending';
-      msg.textContent = 'Checking…';
+      msg.textContent = t('deployment.checking');
       input.removeAttribute('aria-invalid');
       let value = input.value.trim();
       if (f.kind === 'time' && value) {
@@ -152,7 +173,7 @@ async function application(body, ctx, d, refresh) {
         const ms = parseUkTime(value);
         if (ms === null) {
           msg.className = 'field-msg bad';
-          msg.textContent = 'A date and time such as 5/12/2026 09:00 (UK time).';
+          msg.textContent = t('deployment.bad_time');
           input.setAttribute('aria-invalid', 'true');
           return;
         }
@@ -162,10 +183,10 @@ async function application(body, ctx, d, refresh) {
       try {
         await api.post(`/api/deployments/${d.id}/fields`, { field: f.name, value });
         msg.className = 'field-msg ok';
-        msg.textContent = '✓ Saved';
+        msg.textContent = t('deployment.saved');
         const had = rec[f.name] !== undefined && rec[f.name] !== null;
         rec[f.name] = input.value;
-        if (f.mandatory && !had) progress.textContent = `${++filled_} of ${mandatory} mandatory fields complete`;
+        if (f.mandatory && !had) progress.textContent = progressText(++filled_);
       } catch (e) {
         msg.className = 'field-msg bad';
         msg.textContent = e.message;
@@ -181,38 +202,38 @@ async function application(body, ctx, d, refresh) {
   body.appendChild(camerasCard(ctx, d, editable, refresh));
   if (editable) {
     const box = messageBox();
-    const submit = h('button', { type: 'button', id: 'submit-application' }, 'Submit for authorisation');
+    const submit = h('button', { type: 'button', id: 'submit-application' }, t('deployment.submit'));
     submit.addEventListener('click', () => busy(submit, box, async () => {
       await api.post(`/api/deployments/${d.id}/submit`);
       await refresh();
     }));
-    body.appendChild(h('div', { class: 'card' }, h('h2', null, 'Submit'),
-      h('p', null, 'Submitting sends the application to an authorising officer. The record cannot be changed after that; the watchlist can still be completed and reviewed.'),
+    body.appendChild(h('div', { class: 'card' }, h('h2', null, t('deployment.submit_title')),
+      h('p', null, t('deployment.submit_intro')),
       box, h('div', { class: 'actions' }, submit)));
   }
 }
 
 function locationsCard(ctx, d, editable, refresh) {
   const locs = d.locations || [];
-  const card = h('div', { class: 'card', id: 'locations' }, h('h2', null, 'Locations'),
+  const card = h('div', { class: 'card', id: 'locations' }, h('h2', null, t('deployment.locations')),
     locs.length ? h('ul', { class: 'items' }, locs.map((l) => h('li', null,
-      h('strong', null, l.name), l.sensitive ? h('span', { class: 'badge warn' }, 'sensitive (DEP-8)') : null, h('div', { class: 'muted' }, l.reason))))
-      : h('p', { class: 'muted' }, 'No location yet.'));
+      h('strong', null, l.name), l.sensitive ? h('span', { class: 'badge warn' }, t('deployment.sensitive')) : null, h('div', { class: 'muted' }, l.reason))))
+      : h('p', { class: 'muted' }, t('deployment.no_location')));
   if (!editable) return card;
   const box = messageBox();
   const name = h('input', { id: 'loc-name', required: true });
   const reason = h('textarea', { id: 'loc-reason', rows: 2, required: true });
   const sensitive = h('input', { id: 'loc-sensitive', type: 'checkbox' });
   const just = h('textarea', { id: 'loc-justification', rows: 2 });
-  const justField = h('div', { class: 'field wide', hidden: true }, h('label', { for: 'loc-justification' }, 'Extra justification for a sensitive location'), just);
+  const justField = h('div', { class: 'field wide', hidden: true }, h('label', { for: 'loc-justification' }, t('deployment.loc_justification')), just);
   sensitive.addEventListener('change', () => (justField.hidden = !sensitive.checked));
-  const add = h('button', { type: 'submit', id: 'loc-add' }, 'Add location');
+  const add = h('button', { type: 'submit', id: 'loc-add' }, t('deployment.loc_add'));
   const form = h('form', { class: 'subform', novalidate: true },
-    h('h3', null, 'Add a location'), box,
+    h('h3', null, t('deployment.loc_add_title')), box,
     h('div', { class: 'fields' },
-      h('div', { class: 'field' }, h('label', { for: 'loc-name' }, 'Place'), name),
-      h('div', { class: 'field wide' }, h('label', { for: 'loc-reason' }, 'Why this place'), reason),
-      h('div', { class: 'field check' }, sensitive, h('label', { for: 'loc-sensitive' }, 'Sensitive location (place of worship, school, protest)')),
+      h('div', { class: 'field' }, h('label', { for: 'loc-name' }, t('deployment.loc_place')), name),
+      h('div', { class: 'field wide' }, h('label', { for: 'loc-reason' }, t('deployment.loc_reason')), reason),
+      h('div', { class: 'field check' }, sensitive, h('label', { for: 'loc-sensitive' }, t('deployment.loc_sensitive'))),
       justField),
     h('div', { class: 'actions' }, add));
   form.addEventListener('submit', (e) => {
@@ -231,24 +252,24 @@ function locationsCard(ctx, d, editable, refresh) {
 function camerasCard(ctx, d, editable, refresh) {
   const cams = d.cameras || [];
   const canCheck = ['applicant', 'authoriser', 'operator'].some((r) => ctx.hasRole(r));
-  const card = h('div', { class: 'card', id: 'cameras' }, h('h2', null, 'Cameras'),
+  const card = h('div', { class: 'card', id: 'cameras' }, h('h2', null, t('deployment.cameras')),
     cams.length ? h('ul', { class: 'items' }, cams.map((c) => h('li', { id: `camera-${c.name}` },
-      h('strong', null, c.name), c.location ? ` at ${c.location}` : '', h('div', { class: 'muted mono' }, c.source || ''),
+      h('strong', null, c.name), c.location ? [' ', t('deployment.camera_at', { location: c.location })] : '', h('div', { class: 'muted mono' }, c.source || ''),
       editable ? cameraChange(d, c, refresh) : null,
       canCheck ? cameraCheck(d, c.name) : null)))
-      : h('p', { class: 'muted' }, 'No camera yet.'));
+      : h('p', { class: 'muted' }, t('deployment.no_camera')));
   if (!editable) return card;
   const box = messageBox();
   const name = h('input', { id: 'cam-name', required: true, maxlength: 63 });
-  const source = h('input', { id: 'cam-source', required: true, placeholder: 'rtsp://camera.example/stream, /dev/video0 or a file', spellcheck: 'false' });
-  const loc = h('select', { id: 'cam-location' }, h('option', { value: '' }, '- none -'), (d.locations || []).map((l) => h('option', { value: l.name }, l.name)));
-  const add = h('button', { type: 'submit', id: 'cam-add' }, 'Add camera');
+  const source = h('input', { id: 'cam-source', required: true, placeholder: t('deployment.cam_source_placeholder'), spellcheck: 'false' });
+  const loc = h('select', { id: 'cam-location' }, h('option', { value: '' }, t('deployment.none_option')), (d.locations || []).map((l) => h('option', { value: l.name }, l.name)));
+  const add = h('button', { type: 'submit', id: 'cam-add' }, t('deployment.cam_add'));
   const form = h('form', { class: 'subform', novalidate: true },
-    h('h3', null, 'Add a camera'), box,
+    h('h3', null, t('deployment.cam_add_title')), box,
     h('div', { class: 'fields' },
-      h('div', { class: 'field' }, h('label', { for: 'cam-name' }, 'Camera name'), name),
-      h('div', { class: 'field' }, h('label', { for: 'cam-location' }, 'Location'), loc),
-      h('div', { class: 'field wide' }, h('label', { for: 'cam-source' }, 'Video source'), source)),
+      h('div', { class: 'field' }, h('label', { for: 'cam-name' }, t('deployment.cam_name')), name),
+      h('div', { class: 'field' }, h('label', { for: 'cam-location' }, t('deployment.location')), loc),
+      h('div', { class: 'field wide' }, h('label', { for: 'cam-source' }, t('deployment.video_source')), source)),
     h('div', { class: 'actions' }, add));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -267,23 +288,23 @@ function camerasCard(ctx, d, editable, refresh) {
 function cameraChange(d, c, refresh) {
   const box = messageBox();
   const path = `/api/deployments/${d.id}/cameras/${encodeURIComponent(c.name)}`;
-  const source = h('input', { id: `cam-edit-source-${c.name}`, placeholder: 'the whole URL or path again', spellcheck: 'false' });
-  const loc = h('select', { id: `cam-edit-location-${c.name}` }, h('option', { value: '' }, '- none -'),
+  const source = h('input', { id: `cam-edit-source-${c.name}`, placeholder: t('deployment.cam_new_source_placeholder'), spellcheck: 'false' });
+  const loc = h('select', { id: `cam-edit-location-${c.name}` }, h('option', { value: '' }, t('deployment.none_option')),
     (d.locations || []).map((l) => h('option', { value: l.name, selected: l.name === c.location }, l.name)));
-  const save = h('button', { type: 'submit', id: `cam-save-${c.name}` }, 'Save');
+  const save = h('button', { type: 'submit', id: `cam-save-${c.name}` }, t('deployment.save'));
   const form = h('form', { class: 'subform', hidden: true, novalidate: true },
     h('div', { class: 'fields' },
-      h('div', { class: 'field wide' }, h('label', { for: `cam-edit-source-${c.name}` }, 'New video source (empty: unchanged)'), source),
-      h('div', { class: 'field' }, h('label', { for: `cam-edit-location-${c.name}` }, 'Location'), loc)),
+      h('div', { class: 'field wide' }, h('label', { for: `cam-edit-source-${c.name}` }, t('deployment.cam_new_source')), source),
+      h('div', { class: 'field' }, h('label', { for: `cam-edit-location-${c.name}` }, t('deployment.location')), loc)),
     h('div', { class: 'actions' }, save));
-  const change = h('button', { type: 'button', class: 'secondary small', id: `cam-change-${c.name}` }, 'Change');
-  const remove = h('button', { type: 'button', class: 'danger secondary small', id: `cam-remove-${c.name}` }, 'Remove');
+  const change = h('button', { type: 'button', class: 'secondary small', id: `cam-change-${c.name}` }, t('deployment.change'));
+  const remove = h('button', { type: 'button', class: 'danger secondary small', id: `cam-remove-${c.name}` }, t('deployment.remove'));
   change.addEventListener('click', () => {
     form.hidden = !form.hidden;
     if (!form.hidden) source.focus();
   });
   remove.addEventListener('click', () => {
-    if (!confirm(`Remove camera ${c.name} from this application?`)) return;
+    if (!confirm(t('deployment.cam_remove_confirm', { name: c.name }))) return;
     busy(remove, box, async () => {
       await api.post(`${path}/remove`);
       await refresh();
@@ -306,33 +327,33 @@ function cameraChange(d, c, refresh) {
 // memory only while shown (no-store, an object URL revoked on hiding).
 function cameraCheck(d, name) {
   const out = h('div', { class: 'camera-check' });
-  const b = h('button', { type: 'button', class: 'secondary', dataset: { check: name } }, 'Check picture');
+  const b = h('button', { type: 'button', class: 'secondary', dataset: { check: name } }, t('deployment.check_picture'));
   let url = null;
   const hide = () => {
     if (url) URL.revokeObjectURL(url);
     url = null;
     clear(out);
-    b.textContent = 'Check picture';
+    b.textContent = t('deployment.check_picture');
   };
   b.addEventListener('click', async () => {
     if (url) return hide();
-    clear(out).append(h('p', { class: 'muted small' }, 'Opening the camera…'));
+    clear(out).append(h('p', { class: 'muted small' }, t('deployment.opening_camera')));
     b.disabled = true;
     try {
       const r = await fetch(`/api/deployments/${d.id}/cameras/${encodeURIComponent(name)}/preview`, { cache: 'no-store', credentials: 'same-origin' });
       if (!r.ok) {
         const doc = await r.json().catch(() => null);
-        clear(out).append(h('p', { class: 'error', role: 'alert' }, doc && doc.error ? doc.error.message : `The camera could not be checked (${r.status}).`));
+        clear(out).append(h('p', { class: 'error', role: 'alert' }, doc && doc.error ? doc.error.message : t('deployment.check_failed_status', { status: r.status })));
         return;
       }
       const faces = Number(r.headers.get('X-Faces-Blurred') || 0);
       url = URL.createObjectURL(await r.blob());
       clear(out).append(h('figure', null,
-        h('img', { class: 'live-picture', src: url, alt: `Picture from camera ${name}, every face blurred` }),
-        h('figcaption', { class: 'muted small' }, `One picture, ${faces} face${faces === 1 ? '' : 's'} blurred. Nothing is searched or kept.`)));
-      b.textContent = 'Hide picture';
+        h('img', { class: 'live-picture', src: url, alt: t('deployment.check_alt', { name }) }),
+        h('figcaption', { class: 'muted small' }, tn('deployment.check_caption', faces))));
+      b.textContent = t('deployment.hide_picture');
     } catch (e) {
-      clear(out).append(h('p', { class: 'error', role: 'alert' }, `The camera could not be checked: ${e.message}`));
+      clear(out).append(h('p', { class: 'error', role: 'alert' }, t('deployment.check_failed', { message: e.message })));
     } finally {
       b.disabled = false;
     }
@@ -353,13 +374,14 @@ function figure(title, value, note, cls = '') {
 }
 
 // confirmText: asked before an act that cannot be undone (stop, cancel).
-function reasonForm(idp, text, action, onDone, danger = true, confirmText = null) {
+// The button reads deployment.<idp>, its reason's label deployment.<idp>_reason.
+function reasonForm(idp, action, onDone, danger = true, confirmText = null) {
   const box = messageBox();
   const rid = `${idp}-reason`;
-  const reason = h('input', { id: rid, required: true, placeholder: 'Reason (recorded in the audit log)' });
-  const b = h('button', { type: 'submit', id: `${idp}-button`, class: danger ? 'danger' : '' }, text);
+  const reason = h('input', { id: rid, required: true, placeholder: t('deployment.reason_placeholder') });
+  const b = h('button', { type: 'submit', id: `${idp}-button`, class: danger ? 'danger' : '' }, t(`deployment.${idp}`));
   const f = h('form', { class: 'reason-form', novalidate: true }, box,
-    h('div', { class: 'row' }, h('div', { class: 'field grow' }, h('label', { for: rid }, `Reason to ${text.toLowerCase()}`), reason), h('div', { class: 'field' }, b)));
+    h('div', { class: 'row' }, h('div', { class: 'field grow' }, h('label', { for: rid }, t(`deployment.${idp}_reason`)), reason), h('div', { class: 'field' }, b)));
   f.addEventListener('submit', (e) => {
     e.preventDefault();
     if (confirmText && reason.value.trim() && !confirm(confirmText)) return;
@@ -373,12 +395,15 @@ function reasonForm(idp, text, action, onDone, danger = true, confirmText = null
 
 /* The latest walk test (ACC-3), for the officer who starts the deployment. */
 function walkTestFigure(tests) {
-  const t = (tests || []).at(-1);
-  if (!t) return figure('Walk test', 'none yet', 'consenting staff walk past before going live (ACC-3)', 'warn');
-  const rate = t.hit_rate === null ? 'no passes' : `${t.found} of ${t.passes} found`;
-  const detail = t.hit_rate === null ? (t.ended_ms ? 'ended' : 'running')
-    : `${Math.round(100 * t.hit_rate_lo)}-${Math.round(100 * t.hit_rate_hi)}% (95%), median ${t.median_seconds_to_alert === null ? '-' : fmtNumber(t.median_seconds_to_alert, 1) + ' s'} to alert, ${t.false_alerts} false alert${t.false_alerts === 1 ? '' : 's'}`;
-  return figure('Walk test', rate, detail, t.false_alerts === 0 && t.found === t.passes && t.passes > 0 ? 'good' : 'warn');
+  const w = (tests || []).at(-1);
+  if (!w) return figure(t('deployment.walk_test'), t('deployment.walk_none'), t('deployment.walk_none_note'), 'warn');
+  const rate = w.hit_rate === null ? t('deployment.walk_no_passes') : t('deployment.walk_found', { found: w.found, passes: w.passes });
+  const detail = w.hit_rate === null ? t(w.ended_ms ? 'deployment.walk_ended' : 'deployment.walk_running')
+    : t('deployment.walk_detail', {
+      lo: Math.round(100 * w.hit_rate_lo), hi: Math.round(100 * w.hit_rate_hi),
+      median: w.median_seconds_to_alert === null ? '-' : fmtNumber(w.median_seconds_to_alert, 1) + ' s',
+      false_alerts: tn('deployment.false_alerts', w.false_alerts) });
+  return figure(t('deployment.walk_test'), rate, detail, w.false_alerts === 0 && w.found === w.passes && w.passes > 0 ? 'good' : 'warn');
 }
 
 async function authorise(body, ctx, d, refresh) {
@@ -399,97 +424,106 @@ async function authorise(body, ctx, d, refresh) {
   const per1000 = exp ? exp.false_alerts_per_1000_faces : null;
   const ceilingOk = per1000 === null || per1000 === undefined || !(per1000 > lim.max_false_alerts_per_1000);
   const missing = fl.filter((f) => f.mandatory && (rec[f.name] === undefined || rec[f.name] === null || rec[f.name] === ''));
+  const wild = exp && exp.in_the_wild;
+  const unknown = t('deployment.unknown');
 
   body.appendChild(h('div', { class: 'card', id: 'dep7' },
-    h('h2', null, 'Expected false alerts (DEP-7)'),
-    h('p', { class: 'muted' }, 'Expected footfall × watchlist size × the false-match rate measured for this model at the chosen threshold' +
-      (exp && exp.estimate_data ? `, on ${exp.estimate_data} (the higher of the laboratory and in-the-wild measurements).` : '.')),
+    h('h2', null, t('deployment.dep7_title')),
+    h('p', { class: 'muted' }, exp && exp.estimate_data ? t('deployment.dep7_intro_data', { data: exp.estimate_data }) : t('deployment.dep7_intro')),
     h('div', { class: 'figures' },
-      figure('Expected false alerts', exp ? fmtNumber(exp.expected_false_alerts, 3) : 'unknown',
-        exp ? `over ${fmtNumber(rec.expected_footfall)} faces, watchlist of ${fmtNumber(rec.watchlist_size)}` : 'needs threshold, watchlist size and footfall', exp ? '' : 'warn'),
-      figure('Per 1,000 faces', per1000 !== null && per1000 !== undefined ? fmtNumber(per1000, 4) : 'unknown',
-        `ceiling ${fmtNumber(lim.max_false_alerts_per_1000)} per 1,000 faces` + (ceilingOk ? '' : ': EXCEEDED'), ceilingOk ? 'good' : 'bad'),
-      figure('Threshold', Number.isFinite(threshold) ? threshold.toFixed(3) : 'not set',
-        `floor ${fmtNumber(lim.threshold_floor, 3)} validated for this model (DEP-6)` + (floorOk ? '' : ': BELOW THE FLOOR'), floorOk ? 'good' : 'bad'),
-      figure('False-match rate', exp ? fmtNumber(exp.fmr_at_threshold, 6) : 'unknown', exp && exp.data ? `measured at the threshold on ${exp.data}` : 'measured at the threshold'),
-      figure('In the wild', exp && exp.in_the_wild ? `${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces, 4)} per 1,000` : 'not measured',
-        exp && exp.in_the_wild ? `95% interval ${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces_lo, 4)} to ${fmtNumber(exp.in_the_wild.false_alerts_per_1000_faces_hi, 4)} per 1,000 faces; ${exp.in_the_wild.data}` : 'at this threshold', exp && exp.in_the_wild ? '' : 'warn'),
+      figure(t('deployment.expected'), exp ? fmtNumber(exp.expected_false_alerts, 3) : unknown,
+        exp ? t('deployment.expected_note', { faces: fmtNumber(rec.expected_footfall), size: fmtNumber(rec.watchlist_size) }) : t('deployment.expected_needs'), exp ? '' : 'warn'),
+      figure(t('deployment.per_1000'), per1000 !== null && per1000 !== undefined ? fmtNumber(per1000, 4) : unknown,
+        t(ceilingOk ? 'deployment.ceiling' : 'deployment.ceiling_exceeded', { max: fmtNumber(lim.max_false_alerts_per_1000) }), ceilingOk ? 'good' : 'bad'),
+      figure(t('deployment.threshold'), Number.isFinite(threshold) ? threshold.toFixed(3) : t('deployment.not_set'),
+        t(floorOk ? 'deployment.floor' : 'deployment.floor_below', { floor: fmtNumber(lim.threshold_floor, 3) }), floorOk ? 'good' : 'bad'),
+      figure(t('deployment.fmr'), exp ? fmtNumber(exp.fmr_at_threshold, 6) : unknown,
+        exp && exp.data ? t('deployment.fmr_note_data', { data: exp.data }) : t('deployment.fmr_note')),
+      figure(t('deployment.wild'), wild ? t('deployment.per_1000_value', { n: fmtNumber(wild.false_alerts_per_1000_faces, 4) }) : t('deployment.not_measured'),
+        wild ? t('deployment.wild_note', { lo: fmtNumber(wild.false_alerts_per_1000_faces_lo, 4), hi: fmtNumber(wild.false_alerts_per_1000_faces_hi, 4), data: wild.data })
+          : t('deployment.at_threshold'), wild ? '' : 'warn'),
       walkTestFigure(d.walk_tests),
-      figure('Watchlist reviewed', `${reviewed} of ${active.length}`, `planned size ${rec.watchlist_size ?? '?'} (WL-4)`, reviewed === active.length && active.length ? 'good' : 'warn'))));
+      figure(t('deployment.wl_reviewed'), t('deployment.n_of', { n: reviewed, total: active.length }),
+        t('deployment.planned_size', { size: rec.watchlist_size ?? '?' }), reviewed === active.length && active.length ? 'good' : 'warn'))));
 
-  body.appendChild(h('div', { class: 'card' }, h('h2', null, 'What is being authorised'),
+  const kv = (key, value) => [h('dt', null, t(`deployment.kv.${key}`)), h('dd', null, value)];
+  body.appendChild(h('div', { class: 'card' }, h('h2', null, t('deployment.what_title')),
     h('dl', { class: 'kv' },
       ['purpose', 'necessity', 'less_intrusive', 'watchlist_criteria', 'engagement_plan'].map((k) => {
         const f = fl.find((x) => x.name === k);
-        return [h('dt', null, label(f ? f.meaning : k)), h('dd', null, rec[k] ?? '-')];
+        return [h('dt', null, f ? fieldName(f) : label(k)), h('dd', null, rec[k] ?? '-')];
       }),
-      h('dt', null, 'window (UK time)'), h('dd', null, rec.start ? `${fmtTime(rec.start)} to ${fmtTime(rec.end)}` : '-'),
-      h('dt', null, 'locations'), h('dd', null, (d.locations || []).map((l) => l.name + (l.sensitive ? ' (sensitive)' : '')).join('; ') || '-'),
-      h('dt', null, 'cameras'), h('dd', null, (d.cameras || []).map((c) => c.name).join(', ') || '-'),
-      h('dt', null, 'public notice'), h('dd', null, rec.public_notice || (rec.critical_threat_exemption ? `exemption: ${rec.critical_threat_exemption} (approved by ${rec.exemption_approved_by || '?'})` : '-')),
-      h('dt', null, 'assessments'), h('dd', null, `DPIA ${rec.dpia_ref || '-'}, equality ${rec.equality_ref || '-'}, community ${rec.community_ref || '-'}`),
-      h('dt', null, 'PCC informed'), h('dd', null, rec.pcc_informed === true ? 'yes' : rec.pcc_informed === false ? 'no' : '-')),
-    h('p', null, h('a', { href: `#/deployments/${d.id}/application` }, 'The whole record'))));
+      kv('window', rec.start ? t('deployment.time_range', { from: fmtTime(rec.start), to: fmtTime(rec.end) }) : '-'),
+      kv('locations', (d.locations || []).map((l) => (l.sensitive ? t('deployment.loc_sensitive_name', { name: l.name }) : l.name)).join('; ') || '-'),
+      kv('cameras', (d.cameras || []).map((c) => c.name).join(', ') || '-'),
+      kv('public_notice', rec.public_notice || (rec.critical_threat_exemption
+        ? t('deployment.kv.exemption', { exemption: rec.critical_threat_exemption, by: rec.exemption_approved_by || '?' }) : '-')),
+      kv('assessments', t('deployment.kv.assessments_value', { dpia: rec.dpia_ref || '-', equality: rec.equality_ref || '-', community: rec.community_ref || '-' })),
+      kv('pcc', typeof rec.pcc_informed === 'boolean' ? yesNo(rec.pcc_informed) : '-')),
+    h('p', null, h('a', { href: `#/deployments/${d.id}/application` }, t('deployment.whole_record')))));
 
-  const act = h('div', { class: 'card', id: 'authorise-actions' }, h('h2', null, 'Decision'));
+  const act = h('div', { class: 'card', id: 'authorise-actions' }, h('h2', null, t('deployment.decision_title')));
   body.appendChild(act);
   const box = messageBox();
   act.appendChild(box);
   const me = ctx.me.user;
   if (d.state === 'submitted') {
-    if (missing.length) act.appendChild(h('p', { class: 'msg msg-warn' }, `Mandatory fields empty: ${missing.map((f) => label(f.name)).join(', ')}.`));
+    if (missing.length) act.appendChild(h('p', { class: 'msg msg-warn' }, t('deployment.missing', { fields: missing.map(fieldName).join(', ') })));
     const urgent = h('input', { type: 'checkbox', id: 'authorise-urgent' });
-    const b = h('button', { type: 'button', id: 'authorise-button' }, 'Authorise deployment');
+    const b = h('button', { type: 'button', id: 'authorise-button' }, t('deployment.authorise'));
     b.addEventListener('click', () => busy(b, box, async () => {
       await api.post(`/api/deployments/${d.id}/authorise`, { urgent: urgent.checked });
       await refresh();
     }));
     act.append(
-      h('p', null, `You authorise as ${me.name} (${(me.rank || 'no rank').replace(/_/g, ' ')}). The record is frozen and its hash kept in the audit log.`),
-      h('div', { class: 'field check' }, urgent, h('label', { for: 'authorise-urgent' }, 'Urgent route (to be ratified by a superintendent within the deadline, DEP-3)')),
+      h('p', null, t('deployment.authorise_as', { name: me.name, rank: rankText(me.rank || 'none') })),
+      h('div', { class: 'field check' }, urgent, h('label', { for: 'authorise-urgent' }, t('deployment.urgent'))),
       h('div', { class: 'actions' }, b));
   } else if (d.state === 'draft') {
-    act.appendChild(h('p', { class: 'muted' }, 'The applicant has not submitted this application yet.'));
+    act.appendChild(h('p', { class: 'muted' }, t('deployment.not_submitted')));
   } else {
-    act.appendChild(h('p', null, 'State: ', stateBadge(d.state)));
+    act.appendChild(stateLine(d));
   }
   if (d.urgent && !d.ratified_by && ['authorised', 'live'].includes(d.state)) {
-    const b = h('button', { type: 'button', id: 'ratify-button' }, 'Ratify urgent authorisation');
+    const b = h('button', { type: 'button', id: 'ratify-button' }, t('deployment.ratify'));
     b.addEventListener('click', () => busy(b, box, async () => {
       await api.post(`/api/deployments/${d.id}/ratify`);
       await refresh();
     }));
-    act.append(h('p', null, `Must be ratified by ${fmtTime(d.ratify_by_ms)} or it stops and its watchlist is destroyed.`), h('div', { class: 'actions' }, b));
+    act.append(h('p', null, t('deployment.ratify_by', { time: fmtTime(d.ratify_by_ms) })), h('div', { class: 'actions' }, b));
   }
   if (['authorised', 'live'].includes(d.state)) {
     const tid = newId('thr');
-    const t = h('input', { id: tid, type: 'number', step: 'any', min: String(lim.threshold_floor ?? -1), max: '1', value: Number.isFinite(threshold) ? threshold : '' });
-    const tb = h('button', { type: 'submit', class: 'secondary' }, 'Change threshold');
-    const tf = h('form', { class: 'row', novalidate: true }, h('div', { class: 'field' }, h('label', { for: tid }, 'Threshold (DEP-6, logged)'), t), h('div', { class: 'field' }, tb));
+    const thr = h('input', { id: tid, type: 'number', step: 'any', min: String(lim.threshold_floor ?? -1), max: '1', value: Number.isFinite(threshold) ? threshold : '' });
+    const tb = h('button', { type: 'submit', class: 'secondary' }, t('deployment.change_threshold'));
+    const tf = h('form', { class: 'row', novalidate: true }, h('div', { class: 'field' }, h('label', { for: tid }, t('deployment.threshold_logged')), thr), h('div', { class: 'field' }, tb));
     tf.addEventListener('submit', (e) => {
       e.preventDefault();
       busy(tb, box, async () => {
-        await api.post(`/api/deployments/${d.id}/fields`, { field: 'threshold', value: t.value });
+        await api.post(`/api/deployments/${d.id}/fields`, { field: 'threshold', value: thr.value });
         await refresh();
       });
     });
-    act.append(h('h3', null, 'While it runs'), tf,
-      ...(d.state === 'live' ? [reasonForm('suspend', 'Suspend', (r) => api.post(`/api/deployments/${d.id}/suspend`, { reason: r }), refresh)] : []),
-      reasonForm('cancel', 'Cancel', (r) => api.post(`/api/deployments/${d.id}/cancel`, { reason: r }), refresh, true,
-        `Cancel deployment ${d.id}? It cannot be authorised or started again, and its watchlist is destroyed.`));
+    act.append(h('h3', null, t('deployment.while_running')), tf,
+      ...(d.state === 'live' ? [reasonForm('suspend', (r) => api.post(`/api/deployments/${d.id}/suspend`, { reason: r }), refresh)] : []),
+      reasonForm('cancel', (r) => api.post(`/api/deployments/${d.id}/cancel`, { reason: r }), refresh, true,
+        t('deployment.cancel_confirm', { id: d.id })));
   }
   if (d.state === 'ended') act.appendChild(signOff(d, refresh, box));
 }
 
+// "State: [badge]", where no act is open to this officer.
+const stateLine = (d) => h('p', null, t('deployment.state_is'), ' ', stateBadge(d.state));
+
 function signOff(d, refresh, box) {
-  const b = h('button', { type: 'button', id: 'review-signoff' }, 'Sign off the post-deployment review');
+  const b = h('button', { type: 'button', id: 'review-signoff' }, t('deployment.signoff'));
   b.addEventListener('click', () => busy(b, box, async () => {
     await api.post(`/api/deployments/${d.id}/review`);
     await refresh();
   }));
-  return h('div', { class: 'signoff' }, h('h3', null, 'Post-deployment review (PUB-2)'),
-    h('p', null, 'Compare what happened with what was authorised (',
-      h('a', { href: `/api/deployments/${d.id}/review-report?format=html`, target: '_blank', rel: 'noopener' }, 'review report'), '), then sign it off.'),
+  return h('div', { class: 'signoff' }, h('h3', null, t('deployment.signoff_title')),
+    h('p', null, t('deployment.signoff_intro'), ' ',
+      h('a', { href: docUrl(d, 'review-report', 'html'), target: '_blank', rel: 'noopener' }, t('deployment.review_report'))),
     h('div', { class: 'actions' }, b));
 }
 
@@ -497,29 +531,30 @@ function signOff(d, refresh, box) {
 
 async function monitor(body, ctx, d, refresh) {
   const box = messageBox();
-  const controls = h('div', { class: 'card', id: 'monitor-controls' }, h('h2', null, 'Deployment'), box);
+  const controls = h('div', { class: 'card', id: 'monitor-controls' }, h('h2', null, t('deployment.monitor_title')), box);
   body.appendChild(controls);
   if (d.state === 'authorised' || d.state === 'suspended') {
-    const b = h('button', { type: 'button', id: 'start-button' }, d.state === 'suspended' ? 'Start again' : 'Start deployment');
+    const b = h('button', { type: 'button', id: 'start-button' }, t(d.state === 'suspended' ? 'deployment.start_again' : 'deployment.start'));
     b.addEventListener('click', () => busy(b, box, async () => {
       await api.post(`/api/deployments/${d.id}/start`);
       await refresh();
     }));
     const rec = d.record || {};
-    controls.append(h('p', null, `Authorised for ${fmtTime(rec.start)} to ${fmtTime(rec.end)}. Cameras process frames only while it is live and inside that window (DEP-5).`), h('div', { class: 'actions' }, b));
+    controls.append(h('p', null, t('deployment.window', { from: fmtTime(rec.start), to: fmtTime(rec.end) })), h('div', { class: 'actions' }, b));
   } else if (d.state === 'live') {
-    controls.append(reasonForm('stop', 'Stop', (r) => api.post(`/api/deployments/${d.id}/stop`, { reason: r }), refresh, true,
-      `Stop deployment ${d.id}? Its cameras stop, it cannot be started again, and its watchlist is destroyed.`));
+    controls.append(reasonForm('stop', (r) => api.post(`/api/deployments/${d.id}/stop`, { reason: r }), refresh, true,
+      t('deployment.stop_confirm', { id: d.id })));
   } else {
-    controls.append(h('p', null, 'State: ', stateBadge(d.state)));
+    controls.append(stateLine(d));
   }
 
   const summary = h('div', { class: 'figures', id: 'monitor-summary' });
   const table = h('tbody');
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
-  body.appendChild(h('div', { class: 'card', id: 'monitor' }, h('h2', null, 'Cameras'), summary,
+  body.appendChild(h('div', { class: 'card', id: 'monitor' }, h('h2', null, t('deployment.cameras')), summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'camera-table' },
-      h('thead', null, h('tr', null, ['Camera', 'State', 'Frames/s', 'Faces/s', 'Frames', 'Dropped', 'Faces', 'Compared', 'Alerts'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c)))),
+      h('thead', null, h('tr', null, ['camera', 'state', 'fps', 'faces_per_s', 'frames', 'dropped', 'faces', 'compared', 'alerts']
+        .map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, t(`deployment.col.${c}`))))),
       table)), updated));
 
   // The operator may watch a camera's picture: faces of people not on the
@@ -527,8 +562,8 @@ async function monitor(body, ctx, d, refresh) {
   // (no-store). Off until asked for; closed when hidden or left.
   const pictures = h('div', { class: 'live-pictures' });
   const pictureButtons = h('div', { class: 'actions' });
-  const pictureCard = h('div', { class: 'card', id: 'live-pictures' }, h('h2', null, 'Live picture'),
-    h('p', { class: 'muted small' }, 'A few pictures a second. Faces of people not on the watchlist are blurred before the picture leaves the server; a person alerted on is outlined. Nothing of it is stored.'),
+  const pictureCard = h('div', { class: 'card', id: 'live-pictures' }, h('h2', null, t('deployment.live_picture')),
+    h('p', { class: 'muted small' }, t('deployment.live_intro')),
     pictureButtons, pictures);
   if (ctx.hasRole('operator') && d.state === 'live') body.appendChild(pictureCard);
   const shown = new Map(); // camera name -> its <img>
@@ -538,20 +573,20 @@ async function monitor(body, ctx, d, refresh) {
       img.removeAttribute('src'); // closes the stream
       img.closest('figure').remove();
       shown.delete(name);
-      button.textContent = `Show ${name}`;
+      button.textContent = t('deployment.show_camera', { name });
       button.setAttribute('aria-pressed', 'false');
       return;
     }
-    const pic = h('img', { class: 'live-picture', alt: `Live picture of camera ${name}, faces of people not on the watchlist blurred`, src: `/api/deployments/${d.id}/cameras/${encodeURIComponent(name)}/live` });
-    pic.addEventListener('error', () => { pic.replaceWith(h('p', { class: 'muted' }, `No picture from ${name}: the camera is not running.`)); });
+    const pic = h('img', { class: 'live-picture', alt: t('deployment.live_alt', { name }), src: `/api/deployments/${d.id}/cameras/${encodeURIComponent(name)}/live` });
+    pic.addEventListener('error', () => { pic.replaceWith(h('p', { class: 'muted' }, t('deployment.no_picture', { name }))); });
     pictures.appendChild(h('figure', null, pic, h('figcaption', null, name)));
     shown.set(name, pic);
-    button.textContent = `Hide ${name}`;
+    button.textContent = t('deployment.hide_camera', { name });
     button.setAttribute('aria-pressed', 'true');
   };
   const pictureButtonFor = (name) => {
     if (pictureButtons.querySelector(`[data-camera="${CSS.escape(name)}"]`)) return;
-    const b = h('button', { type: 'button', class: 'secondary', dataset: { camera: name }, 'aria-pressed': 'false' }, `Show ${name}`);
+    const b = h('button', { type: 'button', class: 'secondary', dataset: { camera: name }, 'aria-pressed': 'false' }, t('deployment.show_camera', { name }));
     b.addEventListener('click', () => togglePicture(name, b));
     pictureButtons.appendChild(b);
   };
@@ -570,13 +605,15 @@ async function monitor(body, ctx, d, refresh) {
       const fps = cams.reduce((s, c) => s + (c.fps || 0), 0);
       const faceRate = prev && now - prev.t >= 1000 ? (1000 * Math.max(0, facesNow - prev.faces)) / (now - prev.t) : null;
       clear(summary).append(
-        figure('State', m.running ? 'running' : m.state || d.state, m.running ? 'cameras processing' : 'not processing', m.running ? 'good' : ''),
-        figure('Frames per second', fmtNumber(fps, 1), 'all cameras'),
-        figure('Faces per second', faceRate === null ? '…' : fmtNumber(faceRate, 1), 'all cameras'),
-        figure('Faces processed', fmtNumber(Math.max(m.faces_total || 0, facesNow), 0), 'so far, then deleted (PRI-1)'),
-        figure('Latency p95', m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', 'capture to comparison'),
+        figure(t('deployment.fig.state'), m.running ? cameraState('running') : t(`state.${m.state || d.state}`),
+          t(m.running ? 'deployment.fig.processing' : 'deployment.fig.not_processing'), m.running ? 'good' : ''),
+        figure(t('deployment.fig.fps'), fmtNumber(fps, 1), t('deployment.fig.all_cameras')),
+        figure(t('deployment.fig.faces_per_s'), faceRate === null ? '…' : fmtNumber(faceRate, 1), t('deployment.fig.all_cameras')),
+        figure(t('deployment.fig.faces'), fmtNumber(Math.max(m.faces_total || 0, facesNow), 0), t('deployment.fig.faces_note')),
+        figure(t('deployment.fig.latency'), m.latency_p95_ms !== undefined && m.latency_p95_ms !== null ? `${fmtNumber(m.latency_p95_ms, 0)} ms` : '-', t('deployment.fig.latency_note')),
         // Alerts raised but not yet written: the database fails; they are kept and retried.
-        ...(m.alerts_waiting ? [figure('Alerts waiting', fmtNumber(m.alerts_waiting, 0), `not yet stored: ${m.alert_store_error || 'the database fails'}; retried every second`, 'bad')] : []));
+        ...(m.alerts_waiting ? [figure(t('deployment.fig.waiting'), fmtNumber(m.alerts_waiting, 0),
+          t('deployment.fig.waiting_note', { error: m.alert_store_error || t('deployment.db_fails') }), 'bad')] : []));
       for (const c of cams) if (c.state !== 'stopped') pictureButtonFor(c.name);
       const rates = {};
       for (const c of cams) {
@@ -585,17 +622,17 @@ async function monitor(body, ctx, d, refresh) {
       }
       clear(table).append(...(cams.length ? cams.map((c) => h('tr', null,
         h('th', { scope: 'row' }, c.name),
-        h('td', null, h('span', { class: `badge cam-${c.state}` }, c.state || '-'), c.message ? h('div', { class: 'muted small' }, c.message) : null),
+        h('td', null, h('span', { class: `badge cam-${c.state}` }, c.state ? cameraState(c.state) : '-'), c.message ? h('div', { class: 'muted small' }, c.message) : null),
         h('td', { class: 'num' }, fmtNumber(c.fps ?? 0, 1)),
         h('td', { class: 'num' }, rates[c.name] === null ? '…' : fmtNumber(rates[c.name], 1)),
         h('td', { class: 'num' }, fmtNumber(c.frames ?? 0, 0)),
         h('td', { class: 'num' }, c.dropped === undefined ? '-' : fmtNumber(c.dropped, 0)),
         h('td', { class: 'num', dataset: { col: 'faces' } }, fmtNumber(c.faces ?? 0, 0)),
         h('td', { class: 'num' }, fmtNumber(c.compared ?? 0, 0)),
-        h('td', { class: 'num' }, fmtNumber(c.alerts ?? 0, 0)))) : [h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No camera.'))]));
+        h('td', { class: 'num' }, fmtNumber(c.alerts ?? 0, 0)))) : [h('tr', null, h('td', { colspan: 9, class: 'muted' }, t('deployment.no_camera_row')))]));
       // Rates are measured over 1.5 s or more, not between two quick polls.
       if (!prev || now - prev.t >= 1500) prev = { t: now, faces: facesNow, cams: Object.fromEntries(cams.map((c) => [c.name, c.faces || 0])) };
-      updated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}`;
+      updated.textContent = t('deployment.updated', { time: new Date().toLocaleTimeString(locale()) });
       // The deployment changed state (or its cameras started or stopped):
       // show it afresh with the controls that now apply.
       const changed = (m.state && m.state !== d.state) || (lastRunning !== null && m.running !== lastRunning);
@@ -635,18 +672,18 @@ async function monitor(body, ctx, d, refresh) {
 
 async function report(body, ctx, d, refresh) {
   const links = h('ul', { class: 'links' },
-    h('li', null, h('a', { href: `/api/deployments/${d.id}/notice?format=html`, target: '_blank', rel: 'noopener' }, 'Public notice (PUB-1)')),
-    h('li', null, 'Deployment record (PUB-3): ',
-      h('a', { href: `/api/deployments/${d.id}/record?format=html`, target: '_blank', rel: 'noopener' }, 'HTML'), ', ',
-      h('a', { href: `/api/deployments/${d.id}/record?format=csv` }, 'CSV'), ', ',
-      h('a', { href: `/api/deployments/${d.id}/record?format=json`, target: '_blank', rel: 'noopener' }, 'JSON')),
-    h('li', null, h('a', { href: `/api/deployments/${d.id}/review-report?format=html`, target: '_blank', rel: 'noopener' }, 'Post-deployment review report (PUB-2)')));
-  body.appendChild(h('div', { class: 'card' }, h('h2', null, 'Published documents'), links));
+    h('li', null, h('a', { href: docUrl(d, 'notice', 'html'), target: '_blank', rel: 'noopener' }, t('deployment.notice'))),
+    h('li', null, t('deployment.record'), ' ',
+      h('a', { href: docUrl(d, 'record', 'html'), target: '_blank', rel: 'noopener' }, 'HTML'), ', ',
+      h('a', { href: docUrl(d, 'record', 'csv') }, 'CSV'), ', ',
+      h('a', { href: docUrl(d, 'record', 'json'), target: '_blank', rel: 'noopener' }, 'JSON')),
+    h('li', null, h('a', { href: docUrl(d, 'review-report', 'html'), target: '_blank', rel: 'noopener' }, t('deployment.review_report'))));
+  body.appendChild(h('div', { class: 'card' }, h('h2', null, t('deployment.documents')), links));
   const box = messageBox();
-  const card = h('div', { class: 'card', id: 'closing-report' }, h('h2', null, 'Closing report (DEP-10)'), box);
+  const card = h('div', { class: 'card', id: 'closing-report' }, h('h2', null, t('deployment.closing_title')), box);
   body.appendChild(card);
   if (!['ended', 'reviewed', 'cancelled'].includes(d.state)) {
-    card.appendChild(h('p', { class: 'muted' }, 'The closing report is produced when the deployment ends.'));
+    card.appendChild(h('p', { class: 'muted' }, t('deployment.closing_later')));
   } else if (ctx.hasRole('authoriser') || ctx.hasRole('auditor') || ctx.hasRole('oversight')) {
     try {
       card.appendChild(renderClosingReport(await api.get(`/api/deployments/${d.id}/report`)));

@@ -5,48 +5,57 @@
 import * as api from '../api.js';
 import { h, clear, messageBox, busy, fmtTime, label, parseUkTime, decisions, outcomes } from '../ui.js';
 import { holdForm } from './holds.js';
+import { deploymentNo } from './alerts.js';
+import { t, tn, locale } from '../i18n.js';
 
 const PAGE = 50;
 
+// An outcome in the reader's words, in lower case as this column has
+// always shown it; an action the console does not know, as the server has it.
+function outcomeText(action) {
+  const known = outcomes().find(([v]) => v === action);
+  return known ? known[1].toLocaleLowerCase(locale()) : label(action);
+}
+
 export async function renderHistory(root, ctx) {
-  const STATUSES = [['', 'Any'], ...decisions()];
-  const OUTCOME_CHOICES = [['', 'Any'], ...outcomes()];
+  const STATUSES = [['', t('history.any')], ...decisions()];
+  const OUTCOME_CHOICES = [['', t('history.any')], ...outcomes()];
   const mayHold = ctx.hasRole('operator') || ctx.hasRole('engagement');
   const box = messageBox();
   const f = (id, text, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, text), input,
     hint ? h('p', { class: 'muted small', id: `${id}-hint` }, hint) : null);
-  const options = (list) => list.map(([v, t]) => h('option', { value: v }, t));
-  const deployment = h('select', { id: 'h-deployment' }, h('option', { value: '' }, 'Any'));
+  const options = (list) => list.map(([v, text]) => h('option', { value: v }, text));
+  const deployment = h('select', { id: 'h-deployment' }, h('option', { value: '' }, t('history.any')));
   const camera = h('input', { id: 'h-camera', autocomplete: 'off' });
-  const person = h('input', { id: 'h-person', autocomplete: 'off', placeholder: 'Part of a name or PNC id' });
+  const person = h('input', { id: 'h-person', autocomplete: 'off', placeholder: t('history.person_placeholder') });
   const status = h('select', { id: 'h-status' }, options(STATUSES));
   const outcome = h('select', { id: 'h-outcome' }, options(OUTCOME_CHOICES));
-  const minScore = h('input', { id: 'h-min-score', inputmode: 'decimal', placeholder: 'e.g. 0.5' });
-  const from = h('input', { id: 'h-from', placeholder: 'dd/mm/yyyy hh:mm', 'aria-describedby': 'h-from-hint' });
-  const to = h('input', { id: 'h-to', placeholder: 'dd/mm/yyyy hh:mm' });
-  const search = h('button', { type: 'submit', id: 'h-search' }, 'Search');
+  const minScore = h('input', { id: 'h-min-score', inputmode: 'decimal', placeholder: t('history.score_placeholder') });
+  const from = h('input', { id: 'h-from', placeholder: t('history.time_placeholder'), 'aria-describedby': 'h-from-hint' });
+  const to = h('input', { id: 'h-to', placeholder: t('history.time_placeholder') });
+  const search = h('button', { type: 'submit', id: 'h-search' }, t('history.search'));
   const body = h('tbody');
   const summary = h('p', { id: 'h-summary', class: 'muted', 'aria-live': 'polite' });
-  const older = h('button', { type: 'button', class: 'secondary', id: 'h-older', hidden: true }, 'Older alerts');
+  const older = h('button', { type: 'button', class: 'secondary', id: 'h-older', hidden: true }, t('history.older'));
   const form = h('form', { class: 'card filters', id: 'history-filters', novalidate: true },
     h('div', { class: 'fields' },
-      f('h-deployment', 'Deployment', deployment), f('h-camera', 'Camera', camera),
-      f('h-person', 'Person', person), f('h-status', 'Decision', status),
-      f('h-outcome', 'Outcome', outcome), f('h-min-score', 'Score at least', minScore),
-      f('h-from', 'From (UK time)', from, 'Day/month/year, time optional'), f('h-to', 'Until (UK time)', to)),
+      f('h-deployment', t('alerts.deployment'), deployment), f('h-camera', t('alerts.camera'), camera),
+      f('h-person', t('alerts.person'), person), f('h-status', t('history.decision'), status),
+      f('h-outcome', t('engage.outcome'), outcome), f('h-min-score', t('history.min_score'), minScore),
+      f('h-from', t('history.from'), from, t('history.from_hint')), f('h-to', t('history.until'), to)),
     box, h('div', { class: 'actions' }, search));
   root.append(
-    h('div', { class: 'page-head' }, h('h1', null, 'Alert history'),
-      h('p', { class: 'muted' }, 'Every alert your role may see, newest first. Open an alert from the queue or the deployment to see its faces.')),
+    h('div', { class: 'page-head' }, h('h1', null, t('nav.history')),
+      h('p', { class: 'muted' }, t('history.intro'))),
     form, summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'history-table' },
-      h('thead', null, h('tr', null, ['Alert', 'Time', 'Deployment', 'Camera', 'Person', 'Score', 'Decision', 'Outcome', 'Evidence']
-        .map((c) => h('th', { scope: 'col' }, c)))), body)),
+      h('thead', null, h('tr', null, ['alerts.alert', 'alerts.time', 'alerts.deployment', 'alerts.camera', 'alerts.person',
+        'alerts.score', 'history.decision', 'engage.outcome', 'history.evidence'].map((c) => h('th', { scope: 'col' }, t(c))))), body)),
     h('div', { class: 'actions' }, older));
 
   try {
     for (const d of await api.get('/api/deployments'))
-      deployment.appendChild(h('option', { value: d.id }, `No. ${d.id} ${d.name}`));
+      deployment.appendChild(h('option', { value: d.id }, `${deploymentNo(d.id)} ${d.name}`));
   } catch {
     /* a role that may not list deployments searches them all */
   }
@@ -63,12 +72,12 @@ export async function renderHistory(root, ctx) {
     put('status', status.value);
     put('outcome', outcome.value);
     const score = minScore.value.trim();
-    if (score && !/^-?\d*\.?\d+$/.test(score)) return box.show('Score: a number such as 0.5.'), null;
+    if (score && !/^-?\d*\.?\d+$/.test(score)) return box.show(t('history.bad_score')), null;
     put('min_score', score);
-    for (const [input, key, name] of [[from, 'from_ms', 'From'], [to, 'to_ms', 'Until']]) {
+    for (const [input, key, bad] of [[from, 'from_ms', 'history.bad_from'], [to, 'to_ms', 'history.bad_until']]) {
       if (!input.value.trim()) continue;
       const ms = parseUkTime(input.value);
-      if (ms === null) return box.show(`${name}: a date such as 5/12/2026 or 5/12/2026 09:00.`), null;
+      if (ms === null) return box.show(t(bad)), null;
       put(key, String(ms));
     }
     return q;
@@ -76,9 +85,9 @@ export async function renderHistory(root, ctx) {
   // Held (issue 15 item 3): until when; otherwise, for the officers who
   // may, a button that opens the hold form beneath the row.
   const evidenceCell = (a) => {
-    if (a.hold) return h('td', null, h('span', { class: 'badge held' }, `Held until ${fmtTime(a.hold.until_ms)}`));
+    if (a.hold) return h('td', null, h('span', { class: 'badge held' }, t('history.held_until', { time: fmtTime(a.hold.until_ms) })));
     if (!mayHold) return h('td');
-    const open = h('button', { type: 'button', class: 'secondary small', id: `hold-${a.id}` }, 'Hold');
+    const open = h('button', { type: 'button', class: 'secondary small', id: `hold-${a.id}` }, t('history.hold'));
     open.addEventListener('click', () => {
       const row = open.closest('tr');
       const next = row.nextElementSibling;
@@ -98,14 +107,14 @@ export async function renderHistory(root, ctx) {
     for (const a of page.alerts) {
       body.appendChild(h('tr', { 'data-id': a.id },
         h('td', { class: 'num' }, a.id), h('td', null, fmtTime(a.time_ms, true)),
-        h('td', null, a.deployment_name || `No. ${a.deployment}`), h('td', null, a.camera),
+        h('td', null, a.deployment_name || deploymentNo(a.deployment)), h('td', null, a.camera),
         h('td', null, a.entry ? a.entry.person_ref : ''), h('td', { class: 'num' }, a.score.toFixed(3)),
         h('td', null, (STATUSES.find((s) => s[0] === a.status) || [0, label(a.status)])[1]),
-        h('td', null, a.outcome ? label(a.outcome.action) : ''), evidenceCell(a)));
+        h('td', null, a.outcome ? outcomeText(a.outcome.action) : ''), evidenceCell(a)));
     }
     shown += page.alerts.length;
-    if (!shown) body.appendChild(h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No alert matches.')));
-    summary.textContent = `${shown} alert${shown === 1 ? '' : 's'} shown${page.more ? '; older ones match too' : ''}.`;
+    if (!shown) body.appendChild(h('tr', null, h('td', { colspan: 9, class: 'muted' }, t('history.none'))));
+    summary.textContent = tn(page.more ? 'history.shown_more' : 'history.shown', shown);
     older.hidden = !page.more;
     older.dataset.before = page.alerts.length ? page.alerts[page.alerts.length - 1].id : '';
   };

@@ -2,35 +2,49 @@
 // review state; upload with the quality verdict (WL-5); the reviewer's
 // review and second approval.
 import * as api from '../api.js';
-import { h, clear, messageBox, busy, photoAge, fmtNumber } from '../ui.js';
+import { h, clear, messageBox, busy, photoAge, fmtNumber, label } from '../ui.js';
+import { t, tn } from '../i18n.js';
 
-export const CATEGORIES = [
-  ['wanted', 'Wanted by the courts'],
-  ['suspect', 'Suspected of an offence'],
-  ['bail_or_order', 'Bail conditions or court order (presence would breach)'],
-  ['missing_at_risk', 'Missing and at risk'],
-  ['risk_of_harm', 'A risk of harm to self or others'],
-  ['associate', 'Associate (extra justification, second approval)'],
-  ['witness', 'Witness (extra justification, second approval)'],
-  ['victim', 'Victim (extra justification, second approval)'],
-];
+// The categories of WL-2, in the order the form offers them.
+const CATEGORY_VALUES = ['wanted', 'suspect', 'bail_or_order', 'missing_at_risk', 'risk_of_harm', 'associate', 'witness', 'victim'];
 const SECOND = new Set(['associate', 'witness', 'victim']);
-export const categoryText = (c) => (CATEGORIES.find((x) => x[0] === c) || [c, c])[1].replace(/ \(.*\)$/, '');
+
+// A category in the reader's language; a value this console does not know
+// is shown as the server sent it.
+export const categoryText = (c) => (CATEGORY_VALUES.includes(c) ? t(`watchlist.category.${c}`) : c);
+
+// The form's words for a category: what it asks of the applicant as well.
+function optionText(c) {
+  if (SECOND.has(c)) return t('watchlist.category_hint.second', { category: categoryText(c) });
+  if (c === 'bail_or_order') return t('watchlist.category_hint.breach', { category: categoryText(c) });
+  return categoryText(c);
+}
+
+// [value, text] pairs. The text is a getter, looked up each time it is
+// read: other modules take this list when they load, before the catalogue
+// has, and must still get the reader's language.
+export const CATEGORIES = CATEGORY_VALUES.map((c) => Object.defineProperty([c], 1, { get: () => optionText(c), enumerable: true }));
+
+// Who a duplicate flag points at: the person and their entry, as known.
+function flagWho(f) {
+  if (f.person_ref) return f.entry ? t('watchlist.flag.who_entry', { person: f.person_ref, entry: f.entry }) : f.person_ref;
+  return f.entry ? t('watchlist.entry_n', { entry: f.entry }) : '';
+}
 
 export function flagText(f) {
-  if (typeof f === 'string') return f.replace(/_/g, ' ');
-  const who = f.person_ref ? `${f.person_ref}${f.entry ? ' (entry ' + f.entry + ')' : ''}` : f.entry ? `entry ${f.entry}` : '';
-  const score = typeof f.score === 'number' ? `, similarity ${f.score.toFixed(2)}` : '';
+  if (typeof f === 'string') return label(f);
   switch (f.flag) {
     case 'old_photo':
-      return `Old photo: ${fmtNumber(f.years, 1)} years (WL-5)`;
+      return t('watchlist.flag.old_photo', { years: fmtNumber(f.years, 1) });
     case 'duplicate':
-      return `Duplicate: the same person is already on the list as ${who}${score}`;
-    case 'looks_like_another_entry':
-      return `Near-duplicate: looks like ${who}${score}; risk of confusing them`;
+    case 'looks_like_another_entry': {
+      const scored = typeof f.score === 'number';
+      return t(`watchlist.flag.${f.flag}${scored ? '_score' : ''}`, { who: flagWho(f), score: scored ? f.score.toFixed(2) : '' });
+    }
     default: {
-      const rest = Object.entries(f).filter(([k]) => k !== 'flag').map(([k, v]) => `${k.replace(/_/g, ' ')} ${typeof v === 'number' ? fmtNumber(v, 2) : v}`);
-      return `${String(f.flag || 'flag').replace(/_/g, ' ')}${rest.length ? ': ' + rest.join(', ') : ''}`;
+      // A flag this console does not know: the server's own words.
+      const rest = Object.entries(f).filter(([k]) => k !== 'flag').map(([k, v]) => `${label(k)} ${typeof v === 'number' ? fmtNumber(v, 2) : v}`);
+      return `${label(f.flag || 'flag')}${rest.length ? ': ' + rest.join(', ') : ''}`;
     }
   }
 }
@@ -54,11 +68,11 @@ export async function renderWatchlist(body, ctx, d, refresh) {
   }
   const active = entries.filter((e) => !e.destroyed);
   const planned = d.record && d.record.watchlist_size;
-  listCard.append(h('div', { class: 'card-head' }, h('h2', null, 'Watchlist'),
-    h('p', { class: 'progress', id: 'watchlist-summary' }, `${active.length} entr${active.length === 1 ? 'y' : 'ies'}` +
-      (planned ? ` of ${planned} planned` : '') + `, ${active.filter((e) => e.reviewed).length} reviewed`)));
+  listCard.append(h('div', { class: 'card-head' }, h('h2', null, t('watchlist.title')),
+    h('p', { class: 'progress', id: 'watchlist-summary' },
+      tn(planned ? 'watchlist.summary_planned' : 'watchlist.summary', active.length, { planned, reviewed: active.filter((e) => e.reviewed).length }))));
   if (!entries.length) {
-    listCard.appendChild(h('p', { class: 'muted' }, 'No entries yet.'));
+    listCard.appendChild(h('p', { class: 'muted' }, t('watchlist.none')));
     return;
   }
   const ul = h('ul', { class: 'entries' });
@@ -79,24 +93,25 @@ export async function renderWatchlist(body, ctx, d, refresh) {
       actions.appendChild(b);
     };
     if (!e.destroyed) {
-      if (ctx.hasRole('reviewer') && !e.reviewed) act('Review: keep on the list', `/api/watchlist/${e.id}/review`, '', `review-${e.id}`);
+      if (ctx.hasRole('reviewer') && !e.reviewed) act(t('watchlist.review'), `/api/watchlist/${e.id}/review`, '', `review-${e.id}`);
       if ((ctx.hasRole('reviewer') || ctx.hasRole('authoriser')) && (SECOND.has(e.category) || e.child) && !e.approved)
-        act('Second approval', `/api/watchlist/${e.id}/approve`, 'secondary', `approve-${e.id}`);
+        act(t('watchlist.approve'), `/api/watchlist/${e.id}/approve`, 'secondary', `approve-${e.id}`);
       if ((ctx.hasRole('applicant') && ['draft', 'submitted'].includes(d.state)) || (ctx.hasRole('reviewer') && !e.reviewed))
-        act('Remove', `/api/watchlist/${e.id}/remove`, 'danger secondary', `remove-${e.id}`,
-          `Remove ${e.person_ref} from the watchlist? The entry's photo and template are destroyed.`);
+        act(t('watchlist.remove'), `/api/watchlist/${e.id}/remove`, 'danger secondary', `remove-${e.id}`,
+          t('watchlist.remove_confirm', { person: e.person_ref }));
     }
     const img = canPhoto && !e.destroyed
-      ? h('img', { src: `/api/watchlist/${e.id}/photo`, alt: `Watchlist photo of ${e.person_ref}`, class: 'thumb', loading: 'lazy', width: 96, height: 96 })
-      : h('div', { class: 'thumb none', 'aria-hidden': 'true' }, e.destroyed ? 'destroyed' : 'no photo');
-    if (img.tagName === 'IMG') img.addEventListener('error', () => img.replaceWith(h('div', { class: 'thumb none' }, 'unavailable')));
+      ? h('img', { src: `/api/watchlist/${e.id}/photo`, alt: t('watchlist.photo_alt', { person: e.person_ref }), class: 'thumb', loading: 'lazy', width: 96, height: 96 })
+      : h('div', { class: 'thumb none', 'aria-hidden': 'true' }, t(e.destroyed ? 'watchlist.thumb.destroyed' : 'watchlist.thumb.none'));
+    if (img.tagName === 'IMG') img.addEventListener('error', () => img.replaceWith(h('div', { class: 'thumb none' }, t('watchlist.thumb.unavailable'))));
     ul.appendChild(h('li', { class: 'entry', id: `entry-${e.id}` }, img,
       h('div', { class: 'entry-body' },
         h('div', { class: 'entry-title' }, h('strong', null, e.person_ref), ' ',
-          e.destroyed ? h('span', { class: 'badge' }, 'destroyed (WL-8)') : e.reviewed ? h('span', { class: 'badge good' }, 'reviewed') : h('span', { class: 'badge warn' }, 'not reviewed'),
-          e.child ? h('span', { class: 'badge warn' }, 'child (WL-6)') : null),
+          e.destroyed ? h('span', { class: 'badge' }, t('watchlist.badge.destroyed'))
+            : e.reviewed ? h('span', { class: 'badge good' }, t('watchlist.badge.reviewed')) : h('span', { class: 'badge warn' }, t('watchlist.badge.not_reviewed')),
+          e.child ? h('span', { class: 'badge warn' }, t('watchlist.badge.child')) : null),
         h('div', null, categoryText(e.category)),
-        h('div', { class: 'muted small' }, `Photo taken ${e.photo_date || '?'} (${photoAge(e.photo_date)}) · entry ${e.id}`),
+        h('div', { class: 'muted small' }, t('watchlist.photo_taken', { date: e.photo_date || '?', age: photoAge(e.photo_date), id: e.id })),
         flagList(e.flags), ebox, actions)));
   }
 }
@@ -105,16 +120,17 @@ function addForm(d, refresh) {
   const box = messageBox();
   const verdict = h('div', { class: 'verdict', id: 'wl-verdict', 'aria-live': 'polite', hidden: true });
   const f = (id, text, input, cls = '') => h('div', { class: `field ${cls}` }, h('label', { for: id }, text), input);
-  const person = h('input', { id: 'wl-person', required: true, placeholder: 'Name or PNC id' });
-  const category = h('select', { id: 'wl-category', required: true }, h('option', { value: '' }, '- choose -'), CATEGORIES.map(([v, t]) => h('option', { value: v }, t)));
+  const person = h('input', { id: 'wl-person', required: true, placeholder: t('watchlist.person_placeholder') });
+  const category = h('select', { id: 'wl-category', required: true }, h('option', { value: '' }, t('deployment.choose')),
+    CATEGORIES.map(([v, text]) => h('option', { value: v }, text)));
   const reason = h('textarea', { id: 'wl-reason', rows: 2, required: true });
-  const source = h('input', { id: 'wl-source', required: true, placeholder: 'e.g. custody image system, ref …' });
-  const legal = h('input', { id: 'wl-legal', required: true, placeholder: 'e.g. custody image lawfully held (PACE s.64A)' });
+  const source = h('input', { id: 'wl-source', required: true, placeholder: t('watchlist.source_placeholder') });
+  const legal = h('input', { id: 'wl-legal', required: true, placeholder: t('watchlist.legal_placeholder') });
   const date = h('input', { id: 'wl-date', type: 'date', required: true, max: new Date().toISOString().slice(0, 10) });
   const extra = h('textarea', { id: 'wl-extra', rows: 2 });
   const child = h('input', { id: 'wl-child', type: 'checkbox' });
   const photo = h('input', { id: 'wl-photo', type: 'file', accept: 'image/jpeg,image/png', required: true });
-  const preview = h('img', { class: 'thumb preview', alt: 'The selected photo', hidden: true, width: 96, height: 96 });
+  const preview = h('img', { class: 'thumb preview', alt: t('watchlist.preview_alt'), hidden: true, width: 96, height: 96 });
   photo.addEventListener('change', () => {
     verdict.hidden = true;
     if (preview.src) URL.revokeObjectURL(preview.src);
@@ -122,34 +138,34 @@ function addForm(d, refresh) {
     preview.hidden = !file;
     if (file) preview.src = URL.createObjectURL(file);
   });
-  const extraHint = h('p', { class: 'muted small', id: 'wl-extra-hint' }, 'Needed for associates, witnesses, victims, children, and photos over 10 years old.');
+  const extraHint = h('p', { class: 'muted small', id: 'wl-extra-hint' }, t('watchlist.extra_hint'));
   extra.setAttribute('aria-describedby', 'wl-extra-hint');
-  const add = h('button', { type: 'submit', id: 'wl-add' }, 'Check photo and add');
+  const add = h('button', { type: 'submit', id: 'wl-add' }, t('watchlist.add'));
   const form = h('form', { class: 'card', id: 'watchlist-add', novalidate: true },
-    h('h2', null, 'Add a person'),
-    h('p', { class: 'muted' }, 'The photo is checked on the server: exactly one usable face, enough resolution, pose, sharpness and exposure (WL-5). It is stored encrypted and destroyed when the deployment ends.'),
+    h('h2', null, t('watchlist.add_title')),
+    h('p', { class: 'muted' }, t('watchlist.add_intro')),
     box,
     h('div', { class: 'fields' },
-      f('wl-person', 'Person (nominal record)', person),
-      f('wl-category', 'Category (WL-2)', category),
-      f('wl-reason', 'Why necessary and proportionate for this deployment', reason, 'wide'),
-      f('wl-source', 'Source of the image', source),
-      f('wl-legal', 'Legal basis', legal),
-      f('wl-date', 'Date the photo was taken', date),
-      h('div', { class: 'field check' }, child, h('label', { for: 'wl-child' }, 'Under 18 (WL-6)')),
-      h('div', { class: 'field wide' }, h('label', { for: 'wl-extra' }, 'Extra justification'), extra, extraHint),
-      h('div', { class: 'field wide photo-field' }, h('label', { for: 'wl-photo' }, 'Photo (JPEG or PNG, up to 8 MB)'), h('div', { class: 'row' }, photo, preview))),
+      f('wl-person', t('watchlist.person'), person),
+      f('wl-category', t('watchlist.category_label'), category),
+      f('wl-reason', t('watchlist.reason'), reason, 'wide'),
+      f('wl-source', t('watchlist.source'), source),
+      f('wl-legal', t('watchlist.legal'), legal),
+      f('wl-date', t('watchlist.date'), date),
+      h('div', { class: 'field check' }, child, h('label', { for: 'wl-child' }, t('watchlist.child'))),
+      h('div', { class: 'field wide' }, h('label', { for: 'wl-extra' }, t('watchlist.extra')), extra, extraHint),
+      h('div', { class: 'field wide photo-field' }, h('label', { for: 'wl-photo' }, t('watchlist.photo')), h('div', { class: 'row' }, photo, preview))),
     verdict,
     h('div', { class: 'actions' }, add));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const file = photo.files[0];
     if (!file) {
-      box.show('Choose a photo.');
+      box.show(t('watchlist.choose_photo'));
       return;
     }
     if (file.size > 8 * 1024 * 1024) {
-      box.show('The photo is over 8 MB.');
+      box.show(t('watchlist.photo_too_big'));
       return;
     }
     busy(add, box, async () => {
@@ -164,9 +180,9 @@ function addForm(d, refresh) {
         const r = await api.post(`/api/deployments/${d.id}/watchlist`, b);
         await refresh();
         const v = document.getElementById('wl-verdict');
-        if (v) showVerdict(v, true, `Accepted: ${b.person_ref} added as entry ${r.id}. Exactly one usable face.`, r.flags);
+        if (v) showVerdict(v, true, t('watchlist.accepted', { person: b.person_ref, id: r.id }), r.flags);
       } catch (e) {
-        if (e.code === 'invalid') showVerdict(verdict, false, `Refused: ${e.message}`);
+        if (e.code === 'invalid') showVerdict(verdict, false, t('watchlist.refused', { reason: e.message }));
         else throw e;
       }
     });
@@ -195,30 +211,29 @@ function importForm(d, refresh) {
   const box = messageBox();
   const csv = h('input', { id: 'wl-import-csv', type: 'file', accept: '.csv,text/csv' });
   const photos = h('input', { id: 'wl-import-photos', type: 'file', accept: 'image/jpeg,image/png', multiple: true });
-  const go = h('button', { type: 'submit', id: 'wl-import' }, 'Check and import');
+  const go = h('button', { type: 'submit', id: 'wl-import' }, t('watchlist.import'));
   const report = h('div', { id: 'wl-import-report', 'aria-live': 'polite' });
   const shown = importReports.get(d.id);
   if (shown) showImport(report, shown);
   const form = h('form', { class: 'card', id: 'watchlist-import', novalidate: true },
-    h('h2', null, 'Import from a spreadsheet'),
-    h('p', { class: 'muted' }, 'Save the sheet as CSV with a header row naming its columns: ',
-      h('code', null, IMPORT_COLUMNS),
-      ' (the last two may be left out; child is yes or no; photo is the file name of the person\'s photo). Select the photos with it. Every row is checked as if added by hand; rows that pass are added and wait for review like any other.'),
+    h('h2', null, t('watchlist.import_title')),
+    h('p', { class: 'muted' }, t('watchlist.import_columns'), ' ', h('code', null, IMPORT_COLUMNS)),
+    h('p', { class: 'muted' }, t('watchlist.import_intro')),
     box,
     h('div', { class: 'fields' },
-      h('div', { class: 'field' }, h('label', { for: 'wl-import-csv' }, 'CSV file'), csv),
-      h('div', { class: 'field' }, h('label', { for: 'wl-import-photos' }, 'Photos (JPEG or PNG)'), photos)),
+      h('div', { class: 'field' }, h('label', { for: 'wl-import-csv' }, t('watchlist.csv_file')), csv),
+      h('div', { class: 'field' }, h('label', { for: 'wl-import-photos' }, t('watchlist.import_photos')), photos)),
     h('div', { class: 'actions' }, go), report);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const file = csv.files[0];
     if (!file) {
-      box.show('Choose the CSV file.');
+      box.show(t('watchlist.choose_csv'));
       return;
     }
     const bytes = file.size + [...photos.files].reduce((n, f) => n + f.size * 4 / 3, 0);
     if (bytes > 46 * 1024 * 1024) {
-      box.show('The file and its photos are over 46 MB together: import them in parts.');
+      box.show(t('watchlist.import_too_big'));
       return;
     }
     busy(go, box, async () => {
@@ -238,13 +253,13 @@ function showImport(el, r) {
   clear(el);
   el.append(
     h('p', { id: 'wl-import-summary', role: 'status', class: r.refused ? 'msg msg-warn' : 'msg msg-ok' },
-      `${r.added} added, ${r.refused} refused.`,
-      r.unused_photos && r.unused_photos.length ? ` Photos no row named: ${r.unused_photos.join(', ')}.` : ''),
+      t('watchlist.import_summary', { added: r.added, refused: r.refused }),
+      r.unused_photos && r.unused_photos.length ? [' ', t('watchlist.import_unused', { photos: r.unused_photos.join(', ') })] : null),
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'wl-import-rows' },
-      h('thead', null, h('tr', null, ['Line', 'Person', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', null, h('tr', null, ['line', 'person', 'result'].map((c) => h('th', { scope: 'col' }, t(`watchlist.col.${c}`))))),
       h('tbody', null, r.rows.map((row) => h('tr', { class: row.error ? 'refused' : 'accepted' },
         h('td', { class: 'num' }, row.line || ''),
         h('td', null, row.person_ref || ''),
-        h('td', null, row.error ? `Refused: ${row.error.message}` : `Added as entry ${row.id}`,
+        h('td', null, row.error ? t('watchlist.refused', { reason: row.error.message }) : t('watchlist.added_as', { id: row.id }),
           row.error ? null : flagList(row.flags))))))));
 }
