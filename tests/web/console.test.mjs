@@ -821,6 +821,42 @@ async function run() {
   await idle.page.waitForTimeout(300);
   assert.equal(await idle.page.$('#idle-warning'), null, 'no warning while the queue keeps the session');
 
+  // The next night's application starts from this one's list (issue 15
+  // item 6): its photos were destroyed with its end (WL-8), so the two
+  // performers come back as records, downloaded as an import CSV, completed
+  // with current photos and imported, to be reviewed again.
+  await app.page.goto(`${base}/#/deployments`);
+  await app.page.fill('#new-deployment-name', 'Hamilton second night');
+  await app.page.click('#new-deployment-create');
+  await app.page.waitForSelector('#application-form');
+  const nextId = Number(app.page.url().match(/deployments\/(\d+)/)[1]);
+  await app.page.goto(`${base}/#/deployments/${nextId}/watchlist`);
+  await app.page.waitForSelector(`#wl-copy-from option[value="${depId}"]`, { state: 'attached' });
+  await app.page.selectOption('#wl-copy-from', String(depId));
+  await app.page.click('#wl-copy');
+  await app.page.waitForSelector('#wl-copy-summary', { timeout: 60000 });
+  assert.equal((await app.page.textContent('#wl-copy-summary')).trim(),
+    'From Hamilton walk test: 0 added, 2 need a current photo, 0 refused.');
+  const [recordsFile] = await Promise.all([app.page.waitForEvent('download'), app.page.click('#wl-copy-csv')]);
+  const records = fs.readFileSync(await recordsFile.path(), 'utf8').trim().split('\r\n');
+  assert.equal(records[0], 'person_ref,category,reason,source,legal_basis,photo_date,photo,child,extra_justification');
+  assert.deepEqual(records.slice(1).map((l) => l.split(',')[0]).sort(), ['alex-lacamoire', 'lin-manuel-miranda']);
+  await shot(app.page, '06b-watchlist-copy');
+  // The photo column filled in (the sixth comma-separated field counted
+  // from the end: the reason may hold commas of its own, quoted).
+  const completed = path.join(tmp, 'second-night.csv');
+  fs.writeFileSync(completed, [records[0], ...records.slice(1).map((l) => {
+    const f = l.split(',');
+    f[f.length - 3] = `${f[0]}.png`;
+    return f.join(',');
+  })].join('\r\n') + '\r\n');
+  await app.page.setInputFiles('#wl-import-csv', completed);
+  await app.page.setInputFiles('#wl-import-photos', ['lin-manuel-miranda.png', 'alex-lacamoire.png'].map((f) => path.join(ham, f)));
+  await app.page.click('#wl-import');
+  await app.page.waitForSelector('#wl-import-summary', { timeout: 60000 });
+  assert.equal((await app.page.textContent('#wl-import-summary')).trim(), '2 added, 0 refused.');
+  log('watchlist copied into the next application');
+
   // Welsh (issue 15 item 5): each role chooses Cymraeg in the header and
   // finds every page of theirs in Welsh, with no word missing from the
   // catalogue (a missing key is a page error, above), at desk and phone size.

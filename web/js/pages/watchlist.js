@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { h, clear, messageBox, busy, photoAge, fmtNumber, label } from '../ui.js';
 import { t, tn } from '../i18n.js';
+import { copyForm } from './watchlist_copy.js';
 
 // The categories of WL-2, in the order the form offers them.
 const CATEGORY_VALUES = ['wanted', 'suspect', 'bail_or_order', 'missing_at_risk', 'risk_of_harm', 'associate', 'witness', 'victim'];
@@ -49,7 +50,7 @@ export function flagText(f) {
   }
 }
 
-const flagList = (flags) => (flags && flags.length ? h('ul', { class: 'flags' }, flags.map((f) => h('li', null, '⚑ ', flagText(f)))) : null);
+export const flagList = (flags) => (flags && flags.length ? h('ul', { class: 'flags' }, flags.map((f) => h('li', null, '⚑ ', flagText(f)))) : null);
 
 export async function renderWatchlist(body, ctx, d, refresh) {
   const box = messageBox();
@@ -57,7 +58,7 @@ export async function renderWatchlist(body, ctx, d, refresh) {
   const canAdd = ctx.hasRole('applicant') && ['draft', 'submitted'].includes(d.state);
   const listCard = h('div', { class: 'card', id: 'watchlist' });
   body.append(box, listCard);
-  if (canAdd) body.append(addForm(d, refresh), importForm(d, refresh));
+  if (canAdd) body.append(addForm(d, refresh), importForm(d, refresh), copyForm(d, refresh));
 
   let entries = [];
   try {
@@ -202,7 +203,7 @@ function showVerdict(el, ok, text, flags) {
 // an import, and the report must still be there to read.
 const importReports = new Map();
 
-const IMPORT_COLUMNS = 'person_ref,category,reason,source,legal_basis,photo_date,photo,child,extra_justification';
+export const IMPORT_COLUMNS = 'person_ref,category,reason,source,legal_basis,photo_date,photo,child,extra_justification';
 
 // Many entries at once (issue 15 item 6): a spreadsheet saved as CSV, one
 // row per person, and the photos it names. Each row is checked on the
