@@ -245,13 +245,51 @@ static void test_anchor(void **state)
     lfr_store_close(s);
 }
 
+/* Several processes opening one new database at once (two servers started
+ * together, a command beside a server): each migrates it or finds it
+ * migrated, and every step runs once. */
+static void test_opened_together(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", test_tmp_path("together.db"));
+    unlink(path);
+    enum { N = 6 };
+    pid_t kids[N];
+    for (int i = 0; i < N; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            lfr_ctx *c = NULL;
+            lfr_store *st = NULL;
+            int rc = lfr_ctx_new(&c) || lfr_store_open(c, path, &st);
+            if (rc) fprintf(stderr, "child %d: %s\n", i, c ? lfr_errmsg(c) : "no context");
+            lfr_store_close(st);
+            _exit(rc ? 1 : 0);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    lfr_store *s = NULL;
+    assert_int_equal(lfr_store_open(ctx, path, &s), LFR_OK);
+    lfr_stmt *st = NULL;
+    assert_int_equal(lfr_stmt_prepare(ctx, s, "SELECT count(*) FROM audit_log", &st), LFR_OK);
+    assert_int_equal(lfr_stmt_step(ctx, st), 1);
+    assert_int_equal(lfr_stmt_int64(st, 0), 0);
+    lfr_stmt_free(st);
+    lfr_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain_and_tampering),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_killed_writer),
-        cmocka_unit_test(test_anchor),
+        cmocka_unit_test(test_chain_and_tampering), cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_killed_writer),       cmocka_unit_test(test_anchor),
+        cmocka_unit_test(test_opened_together),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

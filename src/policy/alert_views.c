@@ -13,7 +13,7 @@
 static const char alert_columns[] =
     "SELECT a.id, a.deployment_id, a.camera, a.time_ms, a.track_id, a.score, a.status, "
     "w.id, w.person_ref, w.category, w.reason, w.photo_date, a.crop IS NOT NULL, a.quality, "
-    "o.identity_confirmed, o.action, o.engagement_seconds, ifnull(o.recorded_group,''), "
+    "o.identity_confirmed, o.action, o.engagement_seconds, coalesce(o.recorded_group,''), "
     "d.name, h.id, (SELECT name FROM users WHERE id = h.held_by), h.held_ms, h.until_ms, "
     "h.reason, h.reference FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id JOIN "
     "deployments d ON d.id = a.deployment_id LEFT JOIN outcomes o ON o.alert_id = a.id "
@@ -207,7 +207,7 @@ static int read_sealed(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id,
  * then the copy its evidence hold keeps (if held). */
 static const char alert_crop_sql[] = "SELECT crop, id, 'alerts.crop' FROM alerts WHERE id = ?";
 static const char alert_photo_sql[] =
-    "SELECT ifnull(w.photo, h.photo), CASE WHEN w.photo IS NULL THEN h.id ELSE w.id END, "
+    "SELECT coalesce(w.photo, h.photo), CASE WHEN w.photo IS NULL THEN h.id ELSE w.id END, "
     "CASE WHEN w.photo IS NULL THEN 'evidence_holds.photo' ELSE 'watchlist_entries.photo' END "
     "FROM alerts a JOIN watchlist_entries w ON w.id = a.entry_id LEFT JOIN evidence_holds h ON "
     "h.alert_id = a.id AND h.released_ms IS NULL WHERE a.id = ?";

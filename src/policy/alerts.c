@@ -104,8 +104,8 @@ static int set_status(lfr_ctx *ctx, lfr_policy *p, int64_t alert, const char *st
 {
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "UPDATE alerts SET status = ?, decided_by = ifnull(decided_by, ?), "
-                              "decided_ms = ifnull(decided_ms, ?) WHERE id = ?",
+                              "UPDATE alerts SET status = ?, decided_by = coalesce(decided_by, ?), "
+                              "decided_ms = coalesce(decided_ms, ?) WHERE id = ?",
                               &st);
     if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, status)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 2, actor->id)) &&
@@ -312,8 +312,8 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     json_t *doc = NULL;
     if ((rc = lfr_stmt_prepare(
              ctx, p->s,
-             "SELECT name, state, fields, ifnull(started_ms,0), ifnull(ended_ms,0), "
-             "ifnull(end_reason,''), urgent, ifnull(frozen_hash,'') FROM "
+             "SELECT name, state, fields, coalesce(started_ms,0), coalesce(ended_ms,0), "
+             "coalesce(end_reason,''), urgent, coalesce(frozen_hash,'') FROM "
              "deployments WHERE id = ?",
              &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, id)))
@@ -353,15 +353,16 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
         doc, "alerts",
         json_integer(
             policy_count(ctx, p, "SELECT count(*) FROM alert_facts WHERE deployment_id = ?", id)));
-    json_object_set_new(doc, "faces_processed",
-                        json_integer(policy_count(ctx, p,
-                                                  "SELECT ifnull(sum(faces),0) FROM camera_counts "
-                                                  "WHERE deployment_id = ?",
-                                                  id)));
+    json_object_set_new(
+        doc, "faces_processed",
+        json_integer(policy_count(ctx, p,
+                                  "SELECT coalesce(sum(faces),0) FROM camera_counts "
+                                  "WHERE deployment_id = ?",
+                                  id)));
     json_object_set_new(
         doc, "templates_compared",
         json_integer(policy_count(ctx, p,
-                                  "SELECT ifnull(sum(compared),0) FROM camera_counts "
+                                  "SELECT coalesce(sum(compared),0) FROM camera_counts "
                                   "WHERE deployment_id = ?",
                                   id)));
     json_object_set_new(
@@ -379,11 +380,11 @@ int lfr_deployment_report(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, i
     json_object_set_new(doc, "identity_confirmed",
                         json_integer(policy_count(ctx, p,
                                                   "SELECT count(*) FROM alert_facts WHERE "
-                                                  "deployment_id = ? AND identity_confirmed",
+                                                  "deployment_id = ? AND identity_confirmed <> 0",
                                                   id)));
     json_object_set_new(doc, "engagement_seconds_total",
                         json_integer(policy_count(ctx, p,
-                                                  "SELECT ifnull(sum(engagement_seconds),0) FROM "
+                                                  "SELECT coalesce(sum(engagement_seconds),0) FROM "
                                                   "alert_facts WHERE deployment_id = ?",
                                                   id)));
     rc = audit(ctx, p, actor, "deployment.report", id, "deployment", NULL);

@@ -25,7 +25,7 @@ int lfr_audit_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const lf
               ctx, p->s,
               "SELECT seq, time_ms, actor, action, object, details FROM audit_log "
               "WHERE (?1 <= 0 OR seq < ?1) AND (?3 IS NULL OR actor = ?3) AND "
-              "(?4 IS NULL OR action = ?4 OR (substr(?4, -1) = '.' AND "
+              "(?4 IS NULL OR action = ?4 OR (substr(?4, length(?4)) = '.' AND "
               "substr(action, 1, length(?4)) = ?4)) AND "
               "(?5 IS NULL OR object = ?5 OR substr(object, 1, length(?5) + 1) = ?5 || '/') AND "
               "time_ms >= ?6 AND (?7 <= 0 OR time_ms < ?7) ORDER BY seq DESC LIMIT ?2",

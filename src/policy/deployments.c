@@ -19,8 +19,8 @@ int deployment_load(lfr_ctx *ctx, lfr_policy *p, int64_t id, deployment_row *d)
     memset(d, 0, sizeof *d);
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT name, state, fields, created_by, ifnull(authorised_by, 0), "
-                              "ifnull(ratified_by, 0), ifnull(ratify_by_ms, 0), urgent FROM "
+                              "SELECT name, state, fields, created_by, coalesce(authorised_by, 0), "
+                              "coalesce(ratified_by, 0), coalesce(ratify_by_ms, 0), urgent FROM "
                               "deployments WHERE id = ?",
                               &st);
     if (rc) return rc;
@@ -342,10 +342,11 @@ static int freeze(lfr_ctx *ctx, lfr_policy *p, const deployment_row *d, char hex
     json_t *rec = json_pack("{s:I,s:s,s:O,s:[]}", "id", (json_int_t)d->id, "name", d->name,
                             "fields", d->fields, "locations");
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT name, reason, sensitive, ifnull(sensitive_justification,'') "
-                              "FROM locations WHERE deployment_id = ? ORDER BY id",
-                              &st);
+    int rc =
+        lfr_stmt_prepare(ctx, p->s,
+                         "SELECT name, reason, sensitive, coalesce(sensitive_justification,'') "
+                         "FROM locations WHERE deployment_id = ? ORDER BY id",
+                         &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, d->id);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         json_array_append_new(json_object_get(rec, "locations"),

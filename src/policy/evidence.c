@@ -215,11 +215,13 @@ int lfr_evidence_holds(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int 
               ctx, p->s,
               "SELECT h.id, h.alert_id, (SELECT name FROM users WHERE id = h.held_by), h.held_ms, "
               "h.until_ms, h.reason, h.reference, h.photo IS NOT NULL, h.released_ms, "
-              "ifnull((SELECT name FROM users WHERE id = h.released_by), 'system'), "
-              "ifnull(h.release_reason, ''), a.id IS NOT NULL, ifnull(a.camera, ''), "
-              "ifnull(a.time_ms, 0), ifnull(d.name, '') FROM evidence_holds h LEFT JOIN alerts a "
+              "coalesce((SELECT name FROM users WHERE id = h.released_by), 'system'), "
+              "coalesce(h.release_reason, ''), a.id IS NOT NULL, coalesce(a.camera, ''), "
+              "coalesce(a.time_ms, 0), coalesce(d.name, '') FROM evidence_holds h LEFT JOIN alerts "
+              "a "
               "ON a.id = h.alert_id LEFT JOIN deployments d ON d.id = a.deployment_id WHERE "
-              "h.released_ms IS NULL OR ? ORDER BY h.released_ms IS NOT NULL, h.until_ms, h.id "
+              "h.released_ms IS NULL OR ? <> 0 ORDER BY h.released_ms IS NOT NULL, h.until_ms, "
+              "h.id "
               "LIMIT 500",
               &st)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 1, released != 0)))

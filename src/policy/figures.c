@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IS_TRUE "(identity_confirmed = 1)"
-#define IS_FALSE                                                                                   \
-    "(status = 'no_match' OR (status = 'closed' AND identity_confirmed = 0 AND action <> "         \
-    "'person_not_found'))"
+/* True and false alerts counted, in SQL that SQLite and PostgreSQL both
+ * run (docs/postgresql.md): count(*) FILTER, never a sum() of a boolean. */
+#define COUNT_TRUE "count(*) FILTER (WHERE identity_confirmed = 1)"
+#define COUNT_FALSE                                                                                \
+    "count(*) FILTER (WHERE status = 'no_match' OR (status = 'closed' AND identity_confirmed = 0 " \
+    "AND action <> 'person_not_found'))"
 
 /* Everyone with a login may ask; what each document shows is decided by
  * the report module. */
@@ -106,8 +108,8 @@ static int head(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
 {
     lfr_stmt *st = NULL;
     int rc = query(ctx, p,
-                   "SELECT d.name, d.state, d.fields, d.urgent, ifnull(d.frozen_hash,''), "
-                   "ifnull(a.name,''), ifnull(r.name,''), ifnull(d.end_reason,''), "
+                   "SELECT d.name, d.state, d.fields, d.urgent, coalesce(d.frozen_hash,''), "
+                   "coalesce(a.name,''), coalesce(r.name,''), coalesce(d.end_reason,''), "
                    "d.authorised_ms, d.started_ms, d.ended_ms, d.reviewed_ms FROM deployments d "
                    "LEFT JOIN users a ON a.id = d.authorised_by LEFT JOIN users r ON r.id = "
                    "d.reviewed_by WHERE d.id = ?",
@@ -208,8 +210,8 @@ static int lists(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
     /* PUB-6: groups are recorded by the engagement officer, so alerts
      * closed without engaging have none ("" = not recorded). */
     rc = query(ctx, p,
-               "SELECT ifnull(recorded_group,''), sum(" IS_TRUE "), sum(" IS_FALSE
-               ") FROM alert_facts WHERE deployment_id = ? GROUP BY 1 ORDER BY 1",
+               "SELECT coalesce(recorded_group,''), " COUNT_TRUE ", " COUNT_FALSE
+               " FROM alert_facts WHERE deployment_id = ? GROUP BY 1 ORDER BY 1",
                id, &st);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         json_array_append_new(groups, json_pack("{s:s,s:I,s:I}", "group", lfr_stmt_text(st, 0),
@@ -230,22 +232,24 @@ static int counts(lfr_ctx *ctx, lfr_policy *p, int64_t id, json_t *doc)
     json_t *outcomes = json_object();
     json_object_set_new(doc, "outcomes", outcomes);
     int rc = row_into(ctx, p,
-                      "SELECT ifnull(sum(frames),0), ifnull(sum(faces),0), "
-                      "ifnull(sum(compared),0), (SELECT count(*) FROM cameras WHERE "
+                      "SELECT coalesce(sum(frames),0), coalesce(sum(faces),0), "
+                      "coalesce(sum(compared),0), (SELECT count(*) FROM cameras WHERE "
                       "deployment_id = ?1) FROM camera_counts WHERE deployment_id = ?1",
                       id, doc, pipeline);
     if (!rc)
         rc = row_into(ctx, p,
-                      "SELECT count(*), ifnull(sum(" IS_TRUE "),0), ifnull(sum(" IS_FALSE
-                      "),0), ifnull(sum(status = 'open'),0), ifnull(sum(status = 'no_match'),0), "
-                      "ifnull(sum(status IN ('engage','closed')),0), ifnull(sum(status = "
-                      "'closed'),0) FROM alert_facts WHERE deployment_id = ?",
+                      "SELECT count(*), " COUNT_TRUE ", " COUNT_FALSE
+                      ", count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE "
+                      "status = 'no_match'), count(*) FILTER (WHERE status IN "
+                      "('engage','closed')), count(*) FILTER (WHERE status = 'closed') FROM "
+                      "alert_facts WHERE deployment_id = ?",
                       id, doc, alerts);
     lfr_stmt *st = NULL;
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT sum(action = ?2), sum(action IS NULL AND status IN "
-                              "('engage','closed')) FROM alert_facts WHERE deployment_id = ?1",
+                              "SELECT count(*) FILTER (WHERE action = ?2), count(*) FILTER "
+                              "(WHERE action IS NULL AND status IN ('engage','closed')) FROM "
+                              "alert_facts WHERE deployment_id = ?1",
                               &st);
     /* Every action, with its zeros: a published table keeps its rows. */
     for (size_t i = 0; !rc && i < sizeof actions / sizeof actions[0]; i++) {
@@ -375,7 +379,7 @@ int lfr_audit_summary(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_
     }
     if (!rc)
         rc = row_into(ctx, p,
-                      "SELECT ifnull(min(time_ms),0), ifnull(max(time_ms),0) FROM "
+                      "SELECT coalesce(min(time_ms),0), coalesce(max(time_ms),0) FROM "
                       "audit_log WHERE ?1 = ?1",
                       0, doc, (const char *const[]){"first_ms", "last_ms", NULL});
     if (!rc) rc = audit(ctx, p, actor, "audit.summary", 0, "audit_log", NULL);

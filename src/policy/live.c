@@ -111,8 +111,8 @@ int lfr_camera_edit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     lfr_stmt *st = NULL;
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
-                                "UPDATE cameras SET source = ifnull(?3, source), location = "
-                                "ifnull(?4, location) WHERE deployment_id = ?1 AND name = ?2",
+                                "UPDATE cameras SET source = coalesce(?3, source), location = "
+                                "coalesce(?4, location) WHERE deployment_id = ?1 AND name = ?2",
                                 &st)) &&
         !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
@@ -165,15 +165,16 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
                    : LFR_OK;
     if (rc) return rc;
     lfr_stmt *st = NULL;
-    if ((rc = lfr_stmt_prepare(ctx, p->s,
-                               "SELECT c.name, c.source, c.location, ifnull(k.frames,0), "
-                               "ifnull(k.faces,0), ifnull(k.compared,0), ifnull(k.dropped,0), "
-                               "ifnull(k.last_state,''), ifnull(k.last_message,''), (SELECT "
-                               "COUNT(*) FROM alerts a WHERE a.deployment_id = c.deployment_id "
-                               "AND a.camera = c.name) FROM cameras c LEFT JOIN camera_counts k "
-                               "ON k.deployment_id = c.deployment_id AND k.camera = c.name WHERE "
-                               "c.deployment_id = ? ORDER BY c.id",
-                               &st)) ||
+    if ((rc =
+             lfr_stmt_prepare(ctx, p->s,
+                              "SELECT c.name, c.source, c.location, coalesce(k.frames,0), "
+                              "coalesce(k.faces,0), coalesce(k.compared,0), coalesce(k.dropped,0), "
+                              "coalesce(k.last_state,''), coalesce(k.last_message,''), (SELECT "
+                              "COUNT(*) FROM alerts a WHERE a.deployment_id = c.deployment_id "
+                              "AND a.camera = c.name) FROM cameras c LEFT JOIN camera_counts k "
+                              "ON k.deployment_id = c.deployment_id AND k.camera = c.name WHERE "
+                              "c.deployment_id = ? ORDER BY c.id",
+                              &st)) ||
         (rc = lfr_stmt_bind_int64(ctx, st, 1, deployment))) {
         lfr_stmt_free(st);
         return rc;
@@ -209,8 +210,9 @@ int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const ch
     int rc = lfr_stmt_prepare(
         ctx, p->s,
         "INSERT INTO camera_counts (deployment_id, camera, dropped, last_state, last_message, "
-        "updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET dropped = dropped + "
-        "excluded.dropped, last_state = excluded.last_state, last_message = excluded.last_message, "
+        "updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT (deployment_id, camera) DO UPDATE SET "
+        "dropped = camera_counts.dropped + excluded.dropped, last_state = excluded.last_state, "
+        "last_message = excluded.last_message, "
         "updated_ms = excluded.updated_ms",
         &st);
     if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
@@ -233,9 +235,10 @@ int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
     int rc =
         lfr_stmt_prepare(ctx, p->s,
                          "INSERT INTO camera_counts (deployment_id, camera, frames, faces, "
-                         "compared, updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
-                         "frames = frames + excluded.frames, faces = faces + excluded.faces, "
-                         "compared = compared + excluded.compared, updated_ms = "
+                         "compared, updated_ms) VALUES (?,?,?,?,?,?) ON CONFLICT (deployment_id, "
+                         "camera) DO UPDATE SET frames = camera_counts.frames + excluded.frames, "
+                         "faces = camera_counts.faces + excluded.faces, compared = "
+                         "camera_counts.compared + excluded.compared, updated_ms = "
                          "excluded.updated_ms",
                          &st);
     if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&

@@ -312,7 +312,7 @@ static int repeated_view(lfr_ctx *ctx, lfr_policy *p, const char *actor, const c
     int64_t since = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - VIEW_REPEAT_MS;
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT 1 FROM audit_log WHERE seq > (SELECT ifnull(max(seq), 0) "
+                              "SELECT 1 FROM audit_log WHERE seq > (SELECT coalesce(max(seq), 0) "
                               "FROM audit_log) - ? AND actor = ? AND action = ? AND object = ? "
                               "AND time_ms >= ? LIMIT 1",
                               &st);

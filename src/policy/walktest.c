@@ -385,7 +385,7 @@ static int test_result(lfr_ctx *ctx, lfr_policy *p, int64_t test, int64_t ended_
     int n = 0, cap = 0, rc;
     int64_t end = ended_ms > 0 ? ended_ms : INT64_MAX;
     if ((rc = lfr_stmt_prepare(ctx, p->s,
-                               "SELECT w.id, w.entry_id, ifnull(w.camera,''), w.started_ms, "
+                               "SELECT w.id, w.entry_id, coalesce(w.camera,''), w.started_ms, "
                                "b.staff_ref FROM walk_passes w JOIN blue_entries b ON b.id = "
                                "w.entry_id WHERE w.walk_test_id = ? ORDER BY w.started_ms, w.id",
                                &st)) ||
@@ -496,7 +496,7 @@ int walktest_results(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int detail
     lfr_stmt *st = NULL;
     json_t *arr = json_array();
     int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT w.id, w.started_ms, ifnull(w.ended_ms, 0), w.threshold, "
+                              "SELECT w.id, w.started_ms, coalesce(w.ended_ms, 0), w.threshold, "
                               "u.name FROM walk_tests w JOIN users u ON u.id = w.started_by "
                               "WHERE w.deployment_id = ? ORDER BY w.id",
                               &st);

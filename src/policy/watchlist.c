@@ -144,17 +144,20 @@ static int deployment_state(lfr_ctx *ctx, lfr_policy *p, int64_t id, char *state
                             int64_t *planned, int64_t *applicant)
 {
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT state, ifnull(json_extract(fields, '$.watchlist_size'), 0), "
-                              "created_by FROM deployments WHERE id = ?",
-                              &st);
+    int rc = lfr_stmt_prepare(
+        ctx, p->s, "SELECT state, fields, created_by FROM deployments WHERE id = ?", &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     if (!rc) rc = lfr_stmt_step(ctx, st);
     if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no deployment %lld", (long long)id);
     if (rc == 1) {
+        /* The planned size from the record here, not in SQL: the same
+         * statement then runs on SQLite and PostgreSQL. */
+        json_error_t err;
+        json_t *fields = json_loads(lfr_stmt_text(st, 1), 0, &err);
         snprintf(state, len, "%s", lfr_stmt_text(st, 0));
-        *planned = lfr_stmt_int64(st, 1);
+        *planned = json_integer_value(json_object_get(fields, "watchlist_size"));
         *applicant = lfr_stmt_int64(st, 2);
+        json_decref(fields);
         rc = LFR_OK;
     }
     lfr_stmt_free(st);
@@ -341,13 +344,14 @@ typedef struct entry_row {
 static int load_entry(lfr_ctx *ctx, lfr_policy *p, int64_t id, entry_row *r)
 {
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT e.deployment_id, e.added_by, ifnull(e.second_approved_by,0), "
-                              "ifnull(e.reviewed_by,0), e.category, e.child, e.destroyed_ms IS NOT "
-                              "NULL, d.state, d.created_by, ifnull(d.authorised_by,0) "
-                              "FROM watchlist_entries e JOIN deployments d ON d.id = "
-                              "e.deployment_id WHERE e.id = ?",
-                              &st);
+    int rc =
+        lfr_stmt_prepare(ctx, p->s,
+                         "SELECT e.deployment_id, e.added_by, coalesce(e.second_approved_by,0), "
+                         "coalesce(e.reviewed_by,0), e.category, e.child, e.destroyed_ms IS NOT "
+                         "NULL, d.state, d.created_by, coalesce(d.authorised_by,0) "
+                         "FROM watchlist_entries e JOIN deployments d ON d.id = "
+                         "e.deployment_id WHERE e.id = ?",
+                         &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, id);
     if (!rc) rc = lfr_stmt_step(ctx, st);
     if (rc == 0) rc = lfr_fail(ctx, LFR_ENOENT, "no watchlist entry %lld", (long long)id);
@@ -526,8 +530,8 @@ int watchlist_ready(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_a
     lfr_stmt *st = NULL;
     int rc =
         lfr_stmt_prepare(ctx, p->s,
-                         "SELECT id, category, child, ifnull(second_approved_by,0), "
-                         "ifnull(reviewed_by,0) FROM watchlist_entries WHERE deployment_id = ? "
+                         "SELECT id, category, child, coalesce(second_approved_by,0), "
+                         "coalesce(reviewed_by,0) FROM watchlist_entries WHERE deployment_id = ? "
                          "AND destroyed_ms IS NULL",
                          &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
@@ -614,13 +618,14 @@ int lfr_sar_lookup(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const ch
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
     json_t *arr = json_array();
-    if (!(rc = lfr_stmt_prepare(ctx, p->s,
-                                "SELECT d.id, d.name, d.state, w.category, w.added_ms, "
-                                "ifnull(d.started_ms,0), ifnull(d.ended_ms,0), (SELECT count(*) "
-                                "FROM alerts a WHERE a.entry_id = w.id) FROM "
-                                "watchlist_entries w JOIN deployments d ON d.id = w.deployment_id "
-                                "WHERE w.person_ref = ? ORDER BY w.added_ms",
-                                &st)) &&
+    if (!(rc =
+              lfr_stmt_prepare(ctx, p->s,
+                               "SELECT d.id, d.name, d.state, w.category, w.added_ms, "
+                               "coalesce(d.started_ms,0), coalesce(d.ended_ms,0), (SELECT count(*) "
+                               "FROM alerts a WHERE a.entry_id = w.id) FROM "
+                               "watchlist_entries w JOIN deployments d ON d.id = w.deployment_id "
+                               "WHERE w.person_ref = ? ORDER BY w.added_ms",
+                               &st)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 1, person_ref))) {
         while ((rc = lfr_stmt_step(ctx, st)) == 1)
             json_array_append_new(

@@ -70,7 +70,7 @@ int lfr_watchlist_copy_source(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *acto
     if ((rc = lfr_stmt_prepare(
              ctx, p->s,
              "SELECT w.id, w.person_ref, w.category, w.reason, w.source, w.legal_basis, "
-             "w.photo_date, ifnull(w.extra_justification, ''), w.child, w.photo IS NOT NULL, "
+             "w.photo_date, coalesce(w.extra_justification, ''), w.child, w.photo IS NOT NULL, "
              "w.removed FROM watchlist_entries w WHERE w.deployment_id = ? AND w.reviewed_by IS "
              "NOT NULL ORDER BY w.id",
              &st)) ||

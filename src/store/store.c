@@ -76,9 +76,19 @@ static int migrate(lfr_ctx *ctx, lfr_store *s)
                         "database: schema version %d is newer than this build knows (%d)",
                         s->version, store_n_migrations);
     while (s->version < store_n_migrations) {
+        if ((rc = lfr_store_begin(ctx, s))) return rc;
+        /* Read again under the write lock: another process opening the
+         * same new database may have run this step meanwhile. */
+        if ((rc = read_version(ctx, s))) {
+            lfr_store_rollback(s);
+            return rc;
+        }
+        if (s->version >= store_n_migrations) {
+            lfr_store_rollback(s);
+            break;
+        }
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version + 1);
-        if ((rc = lfr_store_begin(ctx, s))) return rc;
         if ((rc = lfr_store_exec(ctx, s, store_migrations[s->version])) ||
             (rc = lfr_store_exec(ctx, s, pragma)) || (rc = lfr_store_commit(ctx, s))) {
             lfr_store_rollback(s);
