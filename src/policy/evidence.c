@@ -178,28 +178,33 @@ int lfr_alert_release(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 
 int evidence_lapse(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms)
 {
-    lfr_stmt *st = NULL;
-    int64_t holds[256], alerts[256];
-    int n = 0;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT id, alert_id, until_ms FROM evidence_holds WHERE "
-                              "released_ms IS NULL AND until_ms <= ? LIMIT 256",
+    /* Every hold past its date, a page at a time: none may keep its alert
+     * past this run. */
+    int n = 0, rc = LFR_OK;
+    do {
+        lfr_stmt *st = NULL;
+        int64_t holds[256], alerts[256];
+        n = 0;
+        rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id, alert_id FROM evidence_holds WHERE released_ms IS NULL "
+                              "AND until_ms <= ? LIMIT 256",
                               &st);
-    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, now_ms);
-    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
-        holds[n] = lfr_stmt_int64(st, 0);
-        alerts[n++] = lfr_stmt_int64(st, 1);
+        if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, now_ms);
+        while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
+            holds[n] = lfr_stmt_int64(st, 0);
+            alerts[n++] = lfr_stmt_int64(st, 1);
+            rc = LFR_OK;
+        }
+        lfr_stmt_free(st);
+        if (rc < 0) return rc;
         rc = LFR_OK;
-    }
-    lfr_stmt_free(st);
-    if (rc < 0) return rc;
-    rc = LFR_OK;
-    for (int i = 0; i < n && !rc; i++) {
-        rc = end_hold(ctx, p, holds[i], 0, "lapsed: its date passed without renewal", now_ms);
-        if (!rc)
-            rc = audit(ctx, p, NULL, "alert.hold_lapse", alerts[i], "alert",
-                       json_pack("{s:s}", "reason", "the hold's date passed without renewal"));
-    }
+        for (int i = 0; i < n && !rc; i++) {
+            rc = end_hold(ctx, p, holds[i], 0, "lapsed: its date passed without renewal", now_ms);
+            if (!rc)
+                rc = audit(ctx, p, NULL, "alert.hold_lapse", alerts[i], "alert",
+                           json_pack("{s:s}", "reason", "the hold's date passed without renewal"));
+        }
+    } while (!rc && n == 256);
     return rc;
 }
 

@@ -6,15 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Tells every console that an alert's hold changed. */
-static enum MHD_Result hold_changed(request *r, int rc, int held)
-{
-    if (rc) return reply_rc(r, rc);
-    events_publish(r->srv->events, "alert_hold",
-                   json_pack("{s:I,s:b}", "id", (json_int_t)r->ids[0], "held", held));
-    return reply_ok(r);
-}
-
 enum MHD_Result api_alert_hold(request *r)
 {
     static const body_field spec[] = {{"reason", JSON_STRING, 1},
@@ -29,7 +20,7 @@ enum MHD_Result api_alert_hold(request *r)
                             json_integer_value(json_object_get(body, "until_ms")), server_now_ms());
     db_unlock(r);
     json_decref(body);
-    return hold_changed(r, rc, 1);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
 }
 
 enum MHD_Result api_alert_release(request *r)
@@ -42,7 +33,7 @@ enum MHD_Result api_alert_release(request *r)
                                body_str(body, "reason"), server_now_ms());
     db_unlock(r);
     json_decref(body);
-    return hold_changed(r, rc, 0);
+    return rc ? reply_rc(r, rc) : reply_ok(r);
 }
 
 enum MHD_Result api_holds(request *r)
