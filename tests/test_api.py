@@ -6,13 +6,17 @@ whose camera raises an alert that reaches the event stream, is decided and
 gets its outcome.
 
 Usage: python3 -m unittest tests/test_api.py, with LFR_BIN (the lfr binary),
-LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them.
+LFR_DATA (../shared/data) and LFR_TEST_TMP set; CTest sets them. With
+LFR_TEST_PG (the socket folder of tests/pg_server.sh's PostgreSQL) the
+servers run on PostgreSQL databases instead of SQLite files, their keys and
+anchors in LFR_STATE_DIR.
 """
 import base64
 import csv as csv_module
 import io
 import hashlib
 import http.client
+import itertools
 import json
 import re
 import resource
@@ -49,6 +53,48 @@ PW = {
     "pcc.black": "pw-pcc.black-0123456789",
 }
 METRICS_TOKEN = "scraper-token-0123456789abcdef"
+PG = os.environ.get("LFR_TEST_PG")
+# The lock every writer takes on PostgreSQL (src/store/pg.c).
+PG_WRITE_LOCK = 5001002
+_db_numbers = itertools.count()
+
+
+def psql(db, sql):
+    """Runs SQL on a PostgreSQL database; its rows, tab-separated."""
+    done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                           db, "-c", sql], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"))
+    if done.returncode != 0:
+        raise RuntimeError("psql: %s" % done.stderr)
+    return [line.split("\t") for line in done.stdout.splitlines()]
+
+
+def new_db(tmp):
+    """A new database for a server: a file in tmp, or a PostgreSQL database."""
+    if not PG:
+        return os.path.join(tmp, "lfr.db")
+    name = "api_%d_%d" % (os.getpid(), next(_db_numbers))
+    psql("postgresql:///postgres?host=%s&user=lfr" % PG, "CREATE DATABASE %s" % name)
+    return "postgresql:///%s?host=%s&user=lfr" % (name, PG)
+
+
+def db_files(db):
+    """Where the files beside a database are (key, anchors): lfr_store_files_base."""
+    if not PG:
+        return db
+    return os.path.join(os.environ.get("LFR_STATE_DIR", "."), db.split("///")[1].split("?")[0])
+
+
+def db_exec(db, sql):
+    """Runs SQL written for both databases, as another process would."""
+    if PG:
+        return [tuple(row) for row in psql(db, sql)]
+    with sqlite3.connect(db, timeout=30) as con:
+        return con.execute(sql).fetchall()
+
+
+def drop_trigger(db, name):
+    db_exec(db, "DROP TRIGGER %s%s" % (name, " ON audit_log" if PG else ""))
 # How long a server may take to stop: sanitizer builds run many times slower.
 STOP_WITHIN_S = 120 if os.environ.get("LFR_TEST_SANITIZED") else 30
 USERS = [
@@ -82,7 +128,7 @@ class ServerCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="api.")
-        cls.db = os.path.join(cls.tmp, "lfr.db")
+        cls.db = new_db(cls.tmp)
         with open(os.path.join(cls.tmp, "pw"), "w") as f:
             f.write(PW["admin"] + "\n")
         with open(os.path.join(cls.tmp, "metrics-token"), "w") as f:
@@ -140,13 +186,47 @@ class ServerCase(unittest.TestCase):
 
     def digest(self):
         """Every row of every table: what "changes nothing" is checked on."""
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
         h = hashlib.sha256()
+        if PG:
+            for (table,) in psql(self.db, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "current_schema() ORDER BY 1"):
+                for row in psql(self.db, "SELECT x::text FROM %s x ORDER BY 1" % table):
+                    h.update(repr(row).encode())
+            return h.hexdigest()
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
             for row in con.execute("SELECT * FROM %s ORDER BY rowid" % table):
                 h.update(repr(row).encode())
         con.close()
         return h.hexdigest()
+
+    def hold_write_lock(self, table=None):
+        """Takes the database's write lock (on PostgreSQL, or one table's)
+        from another process, as a long write would; returns what lets it
+        go."""
+        if not PG:
+            con = sqlite3.connect(self.db, timeout=1, isolation_level=None)
+            con.execute("BEGIN IMMEDIATE")
+
+            def release():
+                con.execute("ROLLBACK")
+                con.close()
+            return release
+        holder = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", self.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        lock = ("LOCK TABLE %s IN EXCLUSIVE MODE" % table if table
+                else "SELECT pg_advisory_xact_lock(%d)" % PG_WRITE_LOCK)
+        holder.stdin.write("BEGIN;\n%s;\nSELECT 'held';\n" % lock)
+        holder.stdin.flush()
+        while holder.stdout.readline().strip() != "held":
+            pass
+
+        def release():
+            holder.stdin.write("ROLLBACK;\n")
+            holder.stdin.close()
+            holder.wait(timeout=30)
+            holder.stdout.close()
+        return release
 
     def expect(self, client, method, path, body, status, code=None):
         got, doc, _ = client.request(method, path, body)
@@ -941,8 +1021,8 @@ class ApiTest(ServerCase):
         self.assertIn("NOT VERIFIED", done.stdout)
 
         # Made 40 days old in the database: past any retention period.
-        with sqlite3.connect(self.db, timeout=30) as db:
-            db.execute("UPDATE alerts SET time_ms = time_ms - 40 * 86400000 WHERE id = ?", (aid,))
+        db_exec(self.db, "UPDATE alerts SET time_ms = time_ms - %d WHERE id = %d"
+                % (40 * 86400000, aid))
 
         def retention():
             done = subprocess.run([LFR, "retention", "run", "--db", self.db],
@@ -1003,8 +1083,7 @@ class HealthTest(ServerCase):
         # Another process holds the database's write lock: an alert could not
         # be stored, so not ready (after the store's 5 s wait), and ready again
         # once it lets go; alive throughout.
-        con = sqlite3.connect(self.db, timeout=1, isolation_level=None)
-        con.execute("BEGIN IMMEDIATE")
+        holder = self.hold_write_lock()
         try:
             got, doc, _ = anyone.request("GET", "/readyz")
             self.assertEqual(got, 503, doc)
@@ -1013,8 +1092,7 @@ class HealthTest(ServerCase):
             self.assertEqual(doc["checks"]["runner"], "ok")
             self.assertEqual(anyone.request("GET", "/healthz")[0], 200)
         finally:
-            con.execute("ROLLBACK")
-            con.close()
+            holder()
         got, doc, _ = anyone.request("GET", "/readyz")
         self.assertEqual((got, doc["ready"]), (200, True), doc)
 
@@ -1213,6 +1291,11 @@ class LifecycleTest(ServerCase):
                 f.write(blank_png(320, 240))
         for i in range(75, 115):
             shutil.copy(PHOTO, os.path.join(frames, "%04d.jpg" % i))
+        # More empty scene: the camera still runs when the first write
+        # gives up (PostgreSQL's waits 5 s for its lock).
+        for i in range(115, 415):
+            with open(os.path.join(frames, "%04d.png" % i), "wb") as f:
+                f.write(blank_png(320, 240))
         dep, entry = self.draft("Op Full", camera_source=frames)
         c = self.c
         self.expect(c["pc.smith"], "POST", "/api/deployments/%d/submit" % dep, None, 200)
@@ -1220,9 +1303,17 @@ class LifecycleTest(ServerCase):
         self.expect(c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
         self.wait_running(dep, True, 30)
         # The disk is full: a file size limit on the server, so every write
-        # of the database past its first 4 KiB fails.
-        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-        resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (4096, hard))
+        # of the database past its first 4 KiB fails. PostgreSQL's disk is
+        # the database server's: there, the alerts' table held by a writer
+        # that will not let go.
+        if PG:
+            release = self.hold_write_lock("alerts")
+        else:
+            soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (4096, hard))
+
+            def release():
+                resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (soft, hard))
         try:
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -1232,10 +1323,10 @@ class LifecycleTest(ServerCase):
                 if m.get("alerts_waiting") and m.get("alert_store_error"):
                     break
                 time.sleep(0.1)
-            self.assertEqual(m.get("alerts_waiting"), 1, self.server_log())
+            self.assertEqual(m.get("alerts_waiting"), 1, repr(m) + self.server_log())
             self.assertTrue(m["alert_store_error"])
         finally:
-            resource.prlimit(self.server.pid, resource.RLIMIT_FSIZE, (soft, hard))
+            release()
         deadline = time.time() + 30
         while time.time() < deadline:
             alerts = self.expect(c["op.brown"], "GET", "/api/alerts?deployment=%d" % dep, None, 200)
@@ -1431,7 +1522,7 @@ class FirstStartTest(unittest.TestCase):
 
     def test_one_time_password(self):
         tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="first.")
-        db = os.path.join(tmp, "lfr.db")
+        db = new_db(tmp)
         try:
             for start in range(2):
                 server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
@@ -1830,7 +1921,7 @@ class AuditAnchorTest(unittest.TestCase):
 
     def test_truncated_log_refused(self):
         tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="anchor.")
-        db = os.path.join(tmp, "lfr.db")
+        db = new_db(tmp)
         try:
             server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db", db],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -1838,13 +1929,10 @@ class AuditAnchorTest(unittest.TestCase):
             server.terminate()
             self.assertEqual(server.wait(timeout=30), 0)
             server.stdout.close()
-            self.assertEqual(os.stat(db + ".anchor-key").st_mode & 0o777, 0o600)
-            con = sqlite3.connect(db)
-            last = con.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
-            con.execute("DROP TRIGGER audit_no_delete")
-            con.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
-            con.commit()
-            con.close()
+            self.assertEqual(os.stat(db_files(db) + ".anchor-key").st_mode & 0o777, 0o600)
+            last = int(db_exec(db, "SELECT max(seq) FROM audit_log")[0][0])
+            drop_trigger(db, "audit_no_delete")
+            db_exec(db, "DELETE FROM audit_log WHERE seq = %d" % last)
             verify = subprocess.run([LFR, "audit", "verify", "--db", db], capture_output=True, text=True)
             self.assertNotEqual(verify.returncode, 0)
             self.assertIn("deleted", verify.stdout + verify.stderr)

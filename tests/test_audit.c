@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "lfr/audit.h"
+#include "store/internal.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -30,13 +31,19 @@ static int teardown(void **state)
 
 static lfr_store *fresh(const char *name, char *path, size_t len)
 {
-    snprintf(path, len, "%s", test_tmp_path(name));
-    char cmd[12400];
-    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
-    assert_int_equal(system(cmd), 0);
+    snprintf(path, len, "%s", test_db(name));
     lfr_store *s = NULL;
     assert_int_equal(lfr_store_open(ctx, path, &s), LFR_OK);
     return s;
+}
+
+/* Removes one of the log's guards, as someone with the database's
+ * owner rights could. */
+static void drop_trigger(lfr_store *s, const char *name)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP TRIGGER %s%s", name, test_db_is_pg() ? " ON audit_log" : "");
+    assert_int_equal(lfr_store_exec(ctx, s, sql), LFR_OK);
 }
 
 static void append(lfr_store *s, const char *actor, const char *action, const char *object)
@@ -67,7 +74,7 @@ static void test_chain_and_tampering(void **state)
     assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq = 5"), LFR_EREFUSED);
     /* ...and a change made around that (the triggers dropped, as someone
      * editing the file would) is named by verify. */
-    assert_int_equal(lfr_store_exec(ctx, s, "DROP TRIGGER audit_no_update"), LFR_OK);
+    drop_trigger(s, "audit_no_update");
     assert_int_equal(
         lfr_store_exec(ctx, s, "UPDATE audit_log SET actor = 'someone.else' WHERE seq = 7"),
         LFR_OK);
@@ -79,7 +86,7 @@ static void test_chain_and_tampering(void **state)
     s = fresh("audit2.db", path, sizeof path);
     for (int i = 0; i < 10; i++)
         append(s, "a", "b", "c");
-    assert_int_equal(lfr_store_exec(ctx, s, "DROP TRIGGER audit_no_delete"), LFR_OK);
+    drop_trigger(s, "audit_no_delete");
     assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq = 4"), LFR_OK);
     assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
     assert_int_equal(r.first_bad_seq, 5);
@@ -114,13 +121,17 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(line, "\"details\":{\"n\":1}"));
     fclose(f);
     /* A database from a newer build is refused, not misread. */
-    assert_int_equal(lfr_store_exec(ctx, s, "PRAGMA user_version = 999"), LFR_OK);
+    assert_int_equal(lfr_store_exec(ctx, s,
+                                    test_db_is_pg() ? "UPDATE lfr_schema SET version = 999"
+                                                    : "PRAGMA user_version = 999"),
+                     LFR_OK);
     lfr_store_close(s);
     s = (lfr_store *)1;
     assert_int_equal(lfr_store_open(ctx, path, &s), LFR_EFORMAT);
     assert_null(s);
     assert_non_null(strstr(lfr_errmsg(ctx), "newer"));
     /* Not a database at all. */
+    if (test_db_is_pg()) return;
     char junk[4096];
     snprintf(junk, sizeof junk, "%s", test_tmp_path("junk.db"));
     test_write_file(junk, "this is not an SQLite database, just text padding it out.......", 64);
@@ -198,10 +209,8 @@ static void test_anchor(void **state)
     assert_int_equal(r.anchored_seq, 5);
     lfr_audit_anchor_free(a);
     /* The newest records deleted: the chain still verifies, the anchor does not. */
-    assert_int_equal(lfr_store_exec(ctx, s,
-                                    "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE "
-                                    "seq > 3"),
-                     LFR_OK);
+    drop_trigger(s, "audit_no_delete");
+    assert_int_equal(lfr_store_exec(ctx, s, "DELETE FROM audit_log WHERE seq > 3"), LFR_OK);
     assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
     assert_int_equal(r.first_bad_seq, 0);
     assert_int_equal(lfr_audit_anchor_open(ctx, anchors, key, 0, &a), LFR_OK);
@@ -252,8 +261,7 @@ static void test_opened_together(void **state)
 {
     (void)state;
     char path[4096];
-    snprintf(path, sizeof path, "%s", test_tmp_path("together.db"));
-    unlink(path);
+    snprintf(path, sizeof path, "%s", test_db("together.db"));
     enum { N = 6 };
     pid_t kids[N];
     for (int i = 0; i < N; i++) {
@@ -284,12 +292,79 @@ static void test_opened_together(void **state)
     lfr_store_close(s);
 }
 
+/* What the PostgreSQL backend sends for SQL written with SQLite's marks:
+ * quoted text untouched, bare marks numbered as SQLite numbers them. */
+static void test_pg_sql(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+        int n;
+    } cases[] = {
+        {"SELECT 1", "SELECT 1", 0},
+        {"SELECT ?, ?", "SELECT $1, $2", 2},
+        {"SELECT ?2, ?1, ?", "SELECT $2, $1, $3", 3},
+        {"SELECT '?', \"a?\", ? FROM t WHERE x = 'it''s ?'",
+         "SELECT '?', \"a?\", $1 FROM t WHERE "
+         "x = 'it''s ?'",
+         1},
+        {"SELECT instr(lower(a), ?1), xinstr(b) FROM t",
+         "SELECT strpos(lower(a), $1), xinstr(b) "
+         "FROM t",
+         1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = -1;
+        char *got = store_pg_sql(cases[i].in, &n);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        assert_int_equal(n, cases[i].n);
+        lfr_free(got);
+    }
+}
+
+/* A database named where it is shown, logged or audited: never with its
+ * password. */
+static void test_display_name(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"/var/lib/openlfr/lfr.db", "/var/lib/openlfr/lfr.db"},
+        {"postgresql://db.example/lfr", "postgresql://db.example/lfr"},
+        {"postgresql://lfr:s3cret@db.example:5432/lfr?sslmode=verify-full",
+         "postgresql://lfr@db.example:5432/lfr?sslmode=verify-full"},
+        {"postgres://u@h/d?password=s3cret&sslmode=require", "postgres://u@h/d?sslmode=require"},
+        {"postgresql:///lfr?host=/run/pg&password=s3cret", "postgresql:///lfr?host=/run/pg"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char shown[256];
+        lfr_store_display_name(cases[i][0], shown, sizeof shown);
+        assert_string_equal(shown, cases[i][1]);
+        assert_null(strstr(shown, "s3cret"));
+    }
+    char tiny[12];
+    lfr_store_display_name(cases[2][0], tiny, sizeof tiny);
+    assert_null(strstr(tiny, "s3"));
+    char base[256], *saved = getenv("LFR_STATE_DIR") ? strdup(getenv("LFR_STATE_DIR")) : NULL;
+    setenv("LFR_STATE_DIR", "/srv/lfr", 1);
+    lfr_store_files_base("postgresql://u:p@h/force_db?sslmode=require", base, sizeof base);
+    if (saved)
+        setenv("LFR_STATE_DIR", saved, 1);
+    else
+        unsetenv("LFR_STATE_DIR");
+    free(saved);
+    assert_string_equal(base, "/srv/lfr/force_db");
+    lfr_store_files_base("/data/lfr.db", base, sizeof base);
+    assert_string_equal(base, "/data/lfr.db");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_and_tampering), cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_killed_writer),       cmocka_unit_test(test_anchor),
-        cmocka_unit_test(test_opened_together),
+        cmocka_unit_test(test_opened_together),     cmocka_unit_test(test_pg_sql),
+        cmocka_unit_test(test_display_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,6 +28,7 @@ static lfr_runtime *rt;
 static lfr_engine *engine;
 static unsigned char key[32];
 static int64_t t0; /* 2026-12-01T09:00Z */
+static char db_path[4096];
 
 /* The model's FMR at a threshold: log-linear through (0.35, 1e-3) and
  * (0.57, 1e-6), like the measured MobileFaceNet. */
@@ -42,11 +43,9 @@ static int setup(void **state)
 {
     (void)state;
     if (lfr_ctx_new(&ctx)) return -1;
-    char path[4096];
-    snprintf(path, sizeof path, "%s", test_tmp_path("policy.db"));
-    char cmd[12400];
-    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
-    if (system(cmd) != 0 || lfr_store_open(ctx, path, &store)) return -1;
+    snprintf(db_path, sizeof db_path, "%s", test_db("policy.db"));
+    const char *path = db_path;
+    if (lfr_store_open(ctx, path, &store)) return -1;
     char key_path[4096];
     snprintf(key_path, sizeof key_path, "%s", test_tmp_path("watchlist.key"));
     unlink(key_path);
@@ -567,8 +566,9 @@ static void test_watchlists(void **state)
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
     assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "done", t0 + HOUR_MS), LFR_OK);
     assert_int_equal(lfr_stmt_prepare(ctx, store,
-                                      "SELECT count(*), sum(photo IS NULL AND template IS NULL AND "
-                                      "destroyed_ms IS NOT NULL) FROM watchlist_entries WHERE "
+                                      "SELECT count(*), count(*) FILTER (WHERE photo IS NULL AND "
+                                      "template IS NULL AND destroyed_ms IS NOT NULL) FROM "
+                                      "watchlist_entries WHERE "
                                       "deployment_id = ?",
                                       &st),
                      0);
@@ -726,8 +726,8 @@ static void test_evidence_hold(void **state)
     json_t *report = NULL;
     unsigned char anchor_key[32];
     char anchor_path[4200], anchor_key_path[4200];
-    lfr_audit_anchor_paths(test_tmp_path("policy.db"), anchor_path, sizeof anchor_path,
-                           anchor_key_path, sizeof anchor_key_path);
+    lfr_audit_anchor_paths(db_path, anchor_path, sizeof anchor_path, anchor_key_path,
+                           sizeof anchor_key_path);
     assert_int_equal(lfr_audit_anchor_file_key(ctx, anchor_path, anchor_key), LFR_OK);
     assert_int_equal(lfr_evidence_verify(ctx, bundle, anchor_key, &report), LFR_OK);
     assert_int_equal(json_integer_value(json_object_get(report, "alert")), released);
@@ -804,7 +804,7 @@ static void test_evidence_hold(void **state)
     assert_true(alert_kept(lapsing));
     /* The other lapses at its date, then goes too; each hold stays on
      * record, its photo copy destroyed. */
-    assert_int_equal(lfr_policy_retention(ctx, pol, now + 51 * day, 31, &n), LFR_OK);
+    test_expect_rc(ctx, lfr_policy_retention(ctx, pol, now + 51 * day, 31, &n), LFR_OK, NULL);
     assert_int_equal(n, 1);
     assert_false(alert_kept(lapsing));
     assert_int_equal(audit_count("alert.hold_lapse"), 1);
@@ -992,14 +992,15 @@ static void test_alerts_and_retention(void **state)
     /* PRI-3 (issue 13 item 27): what the figures keep of a deleted alert
      * joins to no audit record, camera, time, score or entry; and the
      * audit log itself never named the entry that alerted. */
-    assert_int_equal(lfr_stmt_prepare(ctx, store,
-                                      "SELECT count(*), sum(alert_id > 0), sum(camera != '' OR "
-                                      "time_ms != 0 OR score != 0 OR category != ''), (SELECT "
-                                      "count(*) FROM audit_log WHERE action = 'alert.create' AND "
-                                      "json_extract(details, '$.entry') IS NOT NULL) FROM "
-                                      "alert_facts WHERE deployment_id = ?",
-                                      &st),
-                     0);
+    assert_int_equal(
+        lfr_stmt_prepare(ctx, store,
+                         "SELECT count(*), count(*) FILTER (WHERE alert_id > 0), count(*) "
+                         "FILTER (WHERE camera <> '' OR time_ms <> 0 OR score <> 0 "
+                         "OR category <> ''), (SELECT count(*) FROM audit_log WHERE "
+                         "action = 'alert.create' AND details LIKE '%\"entry\":%') "
+                         "FROM alert_facts WHERE deployment_id = ?",
+                         &st),
+        0);
     assert_int_equal(lfr_stmt_bind_int64(ctx, st, 1, dep), 0);
     assert_int_equal(lfr_stmt_step(ctx, st), 1);
     assert_int_equal(lfr_stmt_int64(st, 0), 3);
@@ -1132,6 +1133,7 @@ static void test_wrong_key_refused(void **state)
 static void test_store_files_private(void **state)
 {
     (void)state;
+    if (test_db_is_pg()) skip(); /* SQLite's files and settings */
     char path[4096], wal[4200];
     snprintf(path, sizeof path, "%s", test_tmp_path("private.db"));
     snprintf(wal, sizeof wal, "%s-wal", path);
@@ -1162,10 +1164,7 @@ static void test_killed_during_writes(void **state)
 {
     (void)state;
     char path[4096];
-    snprintf(path, sizeof path, "%s", test_tmp_path("policy_kill.db"));
-    char cmd[12400];
-    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
-    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s", test_db("policy_kill.db"));
     for (int round = 0; round < 3; round++) {
         int ready[2];
         assert_int_equal(pipe(ready), 0);

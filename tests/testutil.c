@@ -39,6 +39,42 @@ const char *test_tmp_path(const char *name)
     return buf;
 }
 
+int test_db_is_pg(void)
+{
+    const char *dir = getenv("LFR_TEST_PG");
+    return dir && *dir;
+}
+
+const char *test_db(const char *name)
+{
+    if (!test_db_is_pg()) {
+        const char *path = test_tmp_path(name);
+        char *buf = next_buf();
+        memmove(buf, path, strlen(path) + 1);
+        char cmd[12400];
+        snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", buf, buf, buf);
+        assert_int_equal(system(cmd), 0);
+        return buf;
+    }
+    /* One database per name and process: test programs run side by side. */
+    char db[128];
+    int n = snprintf(db, sizeof db, "t%ld_", (long)getpid());
+    for (const char *p = name; *p && n < (int)sizeof db - 1; p++)
+        db[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_';
+    db[n] = '\0';
+    const char *dir = getenv("LFR_TEST_PG");
+    char cmd[8800];
+    snprintf(cmd, sizeof cmd,
+             "PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "
+             "'postgresql:///postgres?host=%s&user=lfr' -c 'DROP "
+             "DATABASE IF EXISTS %s WITH (FORCE)' -c 'CREATE DATABASE %s'",
+             dir, db, db);
+    assert_int_equal(system(cmd), 0);
+    char *buf = next_buf();
+    snprintf(buf, 4096, "postgresql:///%s?host=%s&user=lfr", db, dir);
+    return buf;
+}
+
 void test_write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

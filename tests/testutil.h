@@ -16,6 +16,14 @@ const char *test_model_dir(void);
 /* A scratch file path under the build's test folder. Like test_data_path,
  * the result lives in one of 4 rotating buffers: copy it to keep it. */
 const char *test_tmp_path(const char *name);
+/* The database a test opens, new and empty: an SQLite file of that name
+ * under the test folder, or, when $LFR_TEST_PG names the folder of a
+ * PostgreSQL server's socket (tests/pg_server.sh), a new database on it
+ * (its files, key and anchors, in $LFR_STATE_DIR). Same buffers as
+ * test_tmp_path. */
+const char *test_db(const char *name);
+/* 1 when the tests run against PostgreSQL. */
+int test_db_is_pg(void);
 /* Writes bytes to a file; fails the test on error. */
 void test_write_file(const char *path, const void *data, size_t len);
 /* Skips the current test with a message when the shared data is absent. */

@@ -57,7 +57,8 @@ int lfr_audit_anchor_open(lfr_ctx *ctx, const char *path, const char *key_path, 
                           lfr_audit_anchor **out);
 void lfr_audit_anchor_free(lfr_audit_anchor *a);
 /* Where a database's anchor file and key live unless told otherwise:
- * DB.anchors and DB.anchor-key. */
+ * DB.anchors and DB.anchor-key (for a PostgreSQL URL, beside
+ * lfr_store_files_base). */
 void lfr_audit_anchor_paths(const char *db, char *path, size_t path_len, char *key_path,
                             size_t key_len);
 /* Anchors the log's head if it moved: at most once a second unless force

@@ -172,8 +172,10 @@ int lfr_audit_anchor_open(lfr_ctx *ctx, const char *path, const char *key_path, 
 void lfr_audit_anchor_paths(const char *db, char *path, size_t path_len, char *key_path,
                             size_t key_len)
 {
-    snprintf(path, path_len, "%s.anchors", db);
-    snprintf(key_path, key_len, "%s.anchor-key", db);
+    char base[4096];
+    lfr_store_files_base(db, base, sizeof base);
+    snprintf(path, path_len, "%s.anchors", base);
+    snprintf(key_path, key_len, "%s.anchor-key", base);
 }
 
 void lfr_audit_anchor_free(lfr_audit_anchor *a)

@@ -43,22 +43,12 @@ static int check_field(lfr_ctx *ctx, const char *name, const char *v, size_t max
     return LFR_OK;
 }
 
-int lfr_audit_append(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *action,
-                     const char *object, const char *details)
+/* The new record after the head, inside the caller's transaction: its
+ * write lock keeps one chain when several processes append at once. */
+static int append_record(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *action,
+                         const char *object, const char *details)
 {
-    if (!details) details = "{}";
     int rc;
-    if ((rc = check_field(ctx, "actor", actor, LFR_AUDIT_FIELD_MAX)) ||
-        (rc = check_field(ctx, "action", action, LFR_AUDIT_FIELD_MAX)) ||
-        (rc = check_field(ctx, "object", object, LFR_AUDIT_FIELD_MAX)) ||
-        (rc = check_field(ctx, "details", details, LFR_AUDIT_DETAILS_MAX)))
-        return rc;
-    json_error_t err;
-    json_t *d = json_loads(details, JSON_REJECT_DUPLICATES, &err);
-    int is_object = json_is_object(d);
-    json_decref(d);
-    if (!is_object) return lfr_fail(ctx, LFR_EINVAL, "audit: details must be a JSON object");
-
     lfr_stmt *last = NULL, *ins = NULL;
     unsigned char prev[HASH_BYTES] = {0}, hash[HASH_BYTES];
     int64_t seq = 1;
@@ -102,6 +92,29 @@ int lfr_audit_append(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *
     if (rc > 0) rc = LFR_OK;
 done:
     lfr_stmt_free(ins);
+    return rc;
+}
+
+int lfr_audit_append(lfr_ctx *ctx, lfr_store *s, const char *actor, const char *action,
+                     const char *object, const char *details)
+{
+    if (!details) details = "{}";
+    int rc;
+    if ((rc = check_field(ctx, "actor", actor, LFR_AUDIT_FIELD_MAX)) ||
+        (rc = check_field(ctx, "action", action, LFR_AUDIT_FIELD_MAX)) ||
+        (rc = check_field(ctx, "object", object, LFR_AUDIT_FIELD_MAX)) ||
+        (rc = check_field(ctx, "details", details, LFR_AUDIT_DETAILS_MAX)))
+        return rc;
+    json_error_t err;
+    json_t *d = json_loads(details, JSON_REJECT_DUPLICATES, &err);
+    int is_object = json_is_object(d);
+    json_decref(d);
+    if (!is_object) return lfr_fail(ctx, LFR_EINVAL, "audit: details must be a JSON object");
+    if (lfr_store_in_transaction(s)) return append_record(ctx, s, actor, action, object, details);
+    if ((rc = lfr_store_begin(ctx, s))) return rc;
+    if ((rc = append_record(ctx, s, actor, action, object, details)) ||
+        (rc = lfr_store_commit(ctx, s)))
+        lfr_store_rollback(s);
     return rc;
 }
 

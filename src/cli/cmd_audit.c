@@ -25,6 +25,8 @@ const char *cli_db_path(const char *given)
 int gov_check_log(lfr_ctx *ctx, const char *db, int json, int *intact)
 {
     *intact = 0;
+    char shown[4200];
+    lfr_store_display_name(db, shown, sizeof shown);
     lfr_store *s = NULL;
     int rc = lfr_store_open(ctx, db, &s), status = EXIT_OK;
     lfr_audit_report r;
@@ -52,12 +54,12 @@ int gov_check_log(lfr_ctx *ctx, const char *db, int json, int *intact)
         goto done;
     }
     if (json)
-        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", db, "intact", 0,
+        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", shown, "intact", 0,
                                  "records", (json_int_t)r.records, "first_bad_record",
                                  (json_int_t)r.first_bad_seq, "problem", r.problem,
                                  "anchored_record", (json_int_t)r.anchored_seq));
     else
-        printf("%s: audit chain BROKEN at record %lld: %s\n", db, (long long)r.first_bad_seq,
+        printf("%s: audit chain BROKEN at record %lld: %s\n", shown, (long long)r.first_bad_seq,
                r.problem);
     status = EXIT_NO;
 done:
@@ -110,20 +112,22 @@ int cmd_audit(int argc, char **argv)
         gov_close(&g);
         return status;
     }
+    char shown[4200];
+    lfr_store_display_name(db, shown, sizeof shown);
     lfr_audit_report r;
     int rc = lfr_audit_check(g.ctx, g.pol, &g.actor, &r);
     if (rc) {
         status = gov_fail(&g, rc);
     } else if (json) {
-        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", db, "intact",
+        cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:s,s:I}", "database", shown, "intact",
                                  r.first_bad_seq == 0, "records", (json_int_t)r.records,
                                  "first_bad_record", (json_int_t)r.first_bad_seq, "problem",
                                  r.problem, "anchored_record", (json_int_t)r.anchored_seq));
     } else if (r.first_bad_seq) {
-        printf("%s: audit chain BROKEN at record %lld: %s\n", db, (long long)r.first_bad_seq,
+        printf("%s: audit chain BROKEN at record %lld: %s\n", shown, (long long)r.first_bad_seq,
                r.problem);
     } else {
-        printf("%s: audit chain intact, %lld records, anchored up to record %lld\n", db,
+        printf("%s: audit chain intact, %lld records, anchored up to record %lld\n", shown,
                (long long)r.records, (long long)r.anchored_seq);
     }
     if (!rc && r.first_bad_seq) status = EXIT_NO;

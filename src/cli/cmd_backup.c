@@ -52,6 +52,11 @@ static int parse(const char *cmd, int argc, char **argv, backup_args *a)
     if (argc - optind != 1) return cli_usage(cmd, "expected one FILE");
     a->file = argv[optind];
     a->db = cli_db_path(a->db);
+    if (lfr_store_is_url(a->db))
+        return cli_fail(cmd, LFR_EINVAL,
+                        "%s copies an SQLite database; a PostgreSQL one is backed up with "
+                        "pg_dump, with its key and anchor files beside (docs/deploy.md)",
+                        cmd);
     if (strlen(a->db) >= DIR_BYTES - 32 || strlen(a->file) >= DIR_BYTES - 32)
         return cli_usage(cmd, "paths of %d bytes or more", DIR_BYTES - 32);
     return EXIT_OK;

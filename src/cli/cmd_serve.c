@@ -23,7 +23,7 @@ static void on_signal(int sig)
 /* What lfr serve is told, by its configuration file and its flags. */
 typedef struct serve_opts {
     lfr_server_config cfg;
-    const char *db, *password_file, *metrics_file;
+    const char *db, *state_dir, *password_file, *metrics_file;
     char *owned[32]; /* values copied out of the configuration file */
     int n_owned;
 } serve_opts;
@@ -43,6 +43,7 @@ typedef struct serve_setting {
 static const serve_setting settings[] = {
     {"listen", "listen", S_TEXT, 0, 0, AT(cfg.listen)},
     {"db", "db", S_TEXT, 0, 0, AT(db)},
+    {"state_dir", "state-dir", S_TEXT, 0, 0, AT(state_dir)},
     {"web", "web", S_TEXT, 0, 0, AT(cfg.web_dir)},
     {"models", "models", S_TEXT, 0, 0, AT(cfg.model_dir)},
     {"tls_cert", "cert", S_TEXT, 0, 0, AT(cfg.tls_cert)},
@@ -208,7 +209,12 @@ static int serve(serve_opts *o)
     const char *db = o->db, *password_file = o->password_file, *metrics_file = o->metrics_file;
 
     cfg.db_path = cli_db_path(db);
+    /* Where a PostgreSQL database's key and anchor are kept (and the
+     * commands run beside the server are told by the same variable). */
+    if (o->state_dir) setenv("LFR_STATE_DIR", o->state_dir, 1);
     gov_make_parent(cfg.db_path);
+    char shown_db[4200];
+    lfr_store_display_name(cfg.db_path, shown_db, sizeof shown_db);
     char key_path[4200];
     gov_key_path(cfg.db_path, key_path, sizeof key_path);
     cfg.key_path = key_path;
@@ -245,7 +251,7 @@ static int serve(serve_opts *o)
                 "lfr serve: the database already has its administrator: the password in %s "
                 "applies to a first start only, not to this database (lost it? lfr user "
                 "reset-password admin --db %s)\n",
-                password_file, cfg.db_path);
+                password_file, shown_db);
     if (shown) {
         /* Once, on the terminal of whoever started it; never logged. */
         fprintf(stderr,
@@ -256,7 +262,7 @@ static int serve(serve_opts *o)
         free(shown);
     }
     fprintf(stderr, "lfr serve: %s://127.0.0.1:%d/ (database %s)\n",
-            cfg.tls_cert ? "https" : "http", lfr_server_port(s), cfg.db_path);
+            cfg.tls_cert ? "https" : "http", lfr_server_port(s), shown_db);
     /* Signals are handled before anyone is told the server is ready. */
     running = s;
     struct sigaction sa;

@@ -27,10 +27,11 @@ int64_t gov_now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-void gov_make_parent(const char *path)
+void gov_make_parent(const char *db)
 {
+    /* For PostgreSQL, the folder of the files kept beside it (the key). */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+    lfr_store_files_base(db, dir, sizeof dir);
     for (char *p = dir + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
@@ -44,8 +45,11 @@ void gov_key_path(const char *db, char *buf, size_t len)
     const char *env_key = getenv("LFR_KEY");
     if (env_key && *env_key)
         snprintf(buf, len, "%s", env_key);
-    else
-        snprintf(buf, len, "%s.key", db);
+    else {
+        char base[4096];
+        lfr_store_files_base(db, base, sizeof base);
+        snprintf(buf, len, "%s.key", base);
+    }
 }
 
 int gov_open(const char *cmd, gov *g, const char *db, const char *model_dir, int need_actor,

@@ -27,7 +27,7 @@ void gov_close(gov *g);
  * that refused, a role that may not: 1, "ran, the answer is no"). */
 int gov_fail(gov *g, int rc);
 int64_t gov_now_ms(void);
-/* Creates the database's folder (0700: it holds personal data). */
+/* Creates the folder of the database's files (0700: personal data). */
 void gov_make_parent(const char *db);
 /* The watchlist key file: $LFR_KEY, else beside the database. */
 void gov_key_path(const char *db, char *buf, size_t len);

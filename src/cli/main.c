@@ -8,7 +8,8 @@
 
 const cli_command cli_commands[] = {
     {"serve", cmd_serve, "the server: operator console, JSON API, live deployments' cameras",
-     "usage: lfr serve [--listen IP:PORT] [--db PATH] [--web DIR] [--models DIR]\n"
+     "usage: lfr serve [--listen IP:PORT] [--db PATH|URL] [--state-dir DIR]\n"
+     "         [--web DIR] [--models DIR]\n"
      "         [--cert PEM --key PEM] [--admin-password-file FILE]\n"
      "         [--retention-days N] [--tick-ms MS]\n"
      "         [--metrics-token-file FILE] [--require-walk-test]\n"
@@ -20,6 +21,11 @@ const cli_command cli_commands[] = {
      "tls_key for --cert and --key; docs/deploy.md), then from the flags given,\n"
      "which win. An unknown key or a bad value stops the start, its line named.\n"
      "What a start runs with is audited (settings.start), secrets excepted.\n"
+     "The database is an SQLite file (one machine), or PostgreSQL given as\n"
+     "postgresql://[USER@]HOST[:PORT]/NAME (libpq's form; a password from\n"
+     "~/.pgpass, never on the command line): then the watchlist key and the\n"
+     "audit anchor are NAME.key and NAME.anchors in --state-dir (default\n"
+     "$LFR_STATE_DIR, else the working folder). docs/deploy.md.\n"
      "Serves the console and the API (docs/api.md) on 127.0.0.1:8080 by default,\n"
      "over HTTPS with --cert and --key. Runs the cameras of each live deployment\n"
      "inside its authorised window and stops them at its end, when suspended or\n"

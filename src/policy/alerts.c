@@ -185,20 +185,23 @@ int lfr_alert_outcome(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 static int anonymise_fact(lfr_ctx *ctx, lfr_policy *p, int64_t alert)
 {
     int rc = LFR_OK;
-    for (int attempt = 0; attempt < 4; attempt++) {
+    /* A key already taken leaves the row as it is (checked in the statement:
+     * a failed one would end a PostgreSQL transaction): draw again. */
+    for (int attempt = 0; attempt < 4 && !rc; attempt++) {
         uint64_t r = 0;
         randombytes_buf(&r, sizeof r);
         int64_t key = -1 - (int64_t)(r >> 2); /* negative: never an alert's id */
         lfr_stmt *st = NULL;
         if (!(rc = lfr_stmt_prepare(ctx, p->s,
-                                    "UPDATE alert_facts SET alert_id = ?, camera = '', time_ms = "
-                                    "0, score = 0, category = '' WHERE alert_id = ?",
+                                    "UPDATE alert_facts SET alert_id = ?1, camera = '', time_ms = "
+                                    "0, score = 0, category = '' WHERE alert_id = ?2 AND NOT "
+                                    "EXISTS (SELECT 1 FROM alert_facts WHERE alert_id = ?1)",
                                     &st)) &&
             !(rc = lfr_stmt_bind_int64(ctx, st, 1, key)) &&
             !(rc = lfr_stmt_bind_int64(ctx, st, 2, alert)))
             rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
         lfr_stmt_free(st);
-        if (rc != LFR_EREFUSED) break; /* the key was taken: draw again */
+        if (!rc && lfr_store_changes(p->s) == 1) break;
     }
     return rc;
 }
@@ -275,6 +278,7 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
         rc = retention_batch(ctx, p, now_ms, retention_days, &n);
         if (!rc) *n_alerts_deleted += n;
     } while (!rc && n == RETENTION_BATCH);
+    if (!rc) rc = lfr_store_reclaim(ctx, p->s); /* and of watchlists destroyed since */
     return rc;
 }
 

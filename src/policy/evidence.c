@@ -149,7 +149,7 @@ static int end_hold(lfr_ctx *ctx, lfr_policy *p, int64_t hold, int64_t by, const
                               "release_reason = ?, photo = NULL WHERE id = ?",
                               &st);
     /* by 0 binds NULL: no user released it. */
-    if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, NULL)) && by)
+    if (!rc && !(rc = lfr_stmt_bind_null(ctx, st, 1)) && by)
         rc = lfr_stmt_bind_int64(ctx, st, 1, by);
     if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 2, now_ms)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 3, why)) &&

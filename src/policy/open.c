@@ -12,8 +12,9 @@ int lfr_policy_open(lfr_ctx *ctx, const char *db_path, const char *key_path,
     *store = NULL;
     *out = NULL;
     char key_file[4200], anchor_path[4200], anchor_key_path[4200];
-    snprintf(key_file, sizeof key_file, "%s%s", key_path ? key_path : db_path,
-             key_path ? "" : ".key");
+    char base[4096];
+    lfr_store_files_base(db_path, base, sizeof base);
+    snprintf(key_file, sizeof key_file, "%s%s", key_path ? key_path : base, key_path ? "" : ".key");
     lfr_audit_anchor_paths(db_path, anchor_path, sizeof anchor_path, anchor_key_path,
                            sizeof anchor_key_path);
     lfr_policy_config c = cfg ? *cfg : lfr_policy_default_config();

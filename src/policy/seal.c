@@ -118,10 +118,14 @@ int policy_rebind(lfr_ctx *ctx, lfr_policy *p)
         char sql[256], place[64];
         snprintf(place, sizeof place, "%s.%s", places[k].table, places[k].column);
         snprintf(sql, sizeof sql,
-                 "SELECT id, %s FROM %s WHERE %s IS NOT NULL AND substr(%s, 1, 4) != x'4c465302'",
+                 "SELECT id, %s FROM %s WHERE %s IS NOT NULL AND substr(%s, 1, 4) <> ?",
                  places[k].column, places[k].table, places[k].column, places[k].column);
         lfr_stmt *st = NULL, *up = NULL;
-        if ((rc = lfr_stmt_prepare(ctx, p->s, sql, &st))) break;
+        if ((rc = lfr_stmt_prepare(ctx, p->s, sql, &st)) ||
+            (rc = lfr_stmt_bind_blob(ctx, st, 1, MAGIC, MAGIC_LEN))) {
+            lfr_stmt_free(st);
+            break;
+        }
         char upd[160];
         snprintf(upd, sizeof upd, "UPDATE %s SET %s = ? WHERE id = ?", places[k].table,
                  places[k].column);
@@ -167,10 +171,11 @@ int policy_key_check(lfr_ctx *ctx, const lfr_policy *p)
     lfr_stmt *st = NULL;
     int rc = lfr_stmt_prepare(ctx, p->s,
                               "SELECT 'watchlist_entries.photo', id, photo FROM watchlist_entries "
-                              "WHERE photo IS NOT NULL AND substr(photo, 1, 4) = x'4c465302' "
+                              "WHERE photo IS NOT NULL AND substr(photo, 1, 4) = ?1 "
                               "UNION ALL SELECT 'alerts.crop', id, crop FROM alerts WHERE crop IS "
-                              "NOT NULL AND substr(crop, 1, 4) = x'4c465302' LIMIT 1",
+                              "NOT NULL AND substr(crop, 1, 4) = ?1 LIMIT 1",
                               &st);
+    if (!rc) rc = lfr_stmt_bind_blob(ctx, st, 1, MAGIC, MAGIC_LEN);
     if (!rc) rc = lfr_stmt_step(ctx, st);
     if (rc == 1) {
         size_t n = 0, plain_n = 0;

@@ -301,9 +301,11 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     pc.require_walk_test = cfg->require_walk_test != 0;
     /* What this start runs with is on the record: a retention or a session
      * limit changed between starts shows in the audit log. Secrets never. */
+    char shown_db[4200];
+    lfr_store_display_name(s->db_path, shown_db, sizeof shown_db);
     json_t *effective = json_pack(
         "{s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:s}", "listen", cfg->listen,
-        "database", s->db_path, "models", s->model_dir ? s->model_dir : "default", "tls",
+        "database", shown_db, "models", s->model_dir ? s->model_dir : "default", "tls",
         cfg->tls_cert != NULL, "retention_days", cfg->retention_days, "session_hours",
         cfg->session_hours, "session_idle_minutes", cfg->session_idle_minutes, "tick_ms",
         cfg->tick_ms, "max_connections", cfg->max_connections, "max_connections_per_address",

@@ -1,151 +1,122 @@
-/* store/store.c - SQLite behind the lfr_store interface. */
+/* store/store.c - the lfr_store interface: picks the backend from the
+ * database's name, migrates it, and passes each call to the backend. */
 #include "internal.h"
-#include "lfr/store.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define BUSY_TIMEOUT_MS 5000
-#define MAX_SQL_BYTES (1 << 20)
-
-struct lfr_store {
-    sqlite3 *db;
-    int version;
-};
-
-struct lfr_stmt {
-    lfr_store *s;
-    sqlite3_stmt *st;
-};
-
-static int db_fail(lfr_ctx *ctx, sqlite3 *db, int sqlite_rc, const char *what)
+int lfr_store_is_url(const char *db)
 {
-    int code = sqlite_rc == SQLITE_NOMEM                                   ? LFR_ENOMEM
-               : sqlite_rc == SQLITE_CONSTRAINT                            ? LFR_EREFUSED
-               : sqlite_rc == SQLITE_CORRUPT || sqlite_rc == SQLITE_NOTADB ? LFR_EFORMAT
-                                                                           : LFR_EIO;
-    return lfr_fail(ctx, code, "database: %s: %s", what,
-                    db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlite_rc));
+    return db && (!strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11));
 }
 
-int lfr_store_snapshot(lfr_ctx *ctx, lfr_store *s, const char *path)
+/* The database's name in a URL: the path after the host, before any '?'. */
+static void url_db_name(const char *url, char *buf, size_t len)
 {
-    /* VACUUM INTO reads in one transaction: writers carry on, and the copy
-     * is the database at one moment. */
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, s, "VACUUM INTO ?", &st);
-    if (rc == LFR_OK) rc = lfr_stmt_bind_text(ctx, st, 1, path);
-    if (rc == LFR_OK && lfr_stmt_step(ctx, st) < 0) rc = lfr_errcode(ctx);
-    lfr_stmt_free(st);
-    return rc;
+    const char *p = strstr(url, "://") + 3;
+    const char *slash = strchr(p, '/');
+    size_t n = 0;
+    if (slash) {
+        slash++;
+        n = strcspn(slash, "?#");
+    }
+    if (n == 0 || n >= len || memchr(slash, '/', n))
+        snprintf(buf, len, "lfr");
+    else
+        snprintf(buf, len, "%.*s", (int)n, slash);
 }
 
-int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
+void lfr_store_files_base(const char *db, char *buf, size_t len)
 {
-    char *err = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
-    if (rc == SQLITE_OK) return LFR_OK;
-    int code = rc == SQLITE_NOMEM ? LFR_ENOMEM : rc == SQLITE_CONSTRAINT ? LFR_EREFUSED : LFR_EIO;
-    lfr_fail(ctx, code, "database: %s", err ? err : sqlite3_errstr(rc));
-    sqlite3_free(err);
-    return code;
+    if (!lfr_store_is_url(db)) {
+        snprintf(buf, len, "%s", db);
+        return;
+    }
+    const char *dir = getenv("LFR_STATE_DIR");
+    char name[256];
+    url_db_name(db, name, sizeof name);
+    snprintf(buf, len, "%s/%s", dir && *dir ? dir : ".", name);
 }
 
-static int read_version(lfr_ctx *ctx, lfr_store *s)
+void lfr_store_display_name(const char *db, char *buf, size_t len)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc != SQLITE_OK) return db_fail(ctx, s->db, rc, "reading the schema version");
-    rc = sqlite3_step(st);
-    s->version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (s->version < 0) return db_fail(ctx, s->db, rc, "reading the schema version");
-    return LFR_OK;
+    if (!lfr_store_is_url(db)) {
+        snprintf(buf, len, "%s", db);
+        return;
+    }
+    /* scheme://[user[:password]@]host[:port][/name][?settings] */
+    const char *p = strstr(db, "://") + 3;
+    const char *rest = p + strcspn(p, "/?"); /* after the user and host */
+    const char *at = memchr(p, '@', (size_t)(rest - p));
+    const char *host = at ? at + 1 : p;
+    int user = at ? (int)strcspn(p, ":@") : 0;
+    const char *query = strchr(rest, '?');
+    int path = query ? (int)(query - rest) : (int)strlen(rest);
+    int n = snprintf(buf, len, "%.*s%.*s%s%.*s%.*s", (int)(p - db), db, user, p, at ? "@" : "",
+                     (int)(rest - host), host, path, rest);
+    char sep = '?';
+    for (const char *q = query ? query + 1 : ""; *q && n >= 0 && (size_t)n < len;) {
+        int k = (int)strcspn(q, "&");
+        if (strncmp(q, "password=", 9)) {
+            n += snprintf(buf + n, len - (size_t)n, "%c%.*s", sep, k, q);
+            sep = '&';
+        }
+        q += k + (q[k] == '&');
+    }
+}
+
+int lfr_store_reclaim(lfr_ctx *ctx, lfr_store *s)
+{
+    return s->ops->reclaim ? s->ops->reclaim(ctx, s) : LFR_OK;
 }
 
 static int migrate(lfr_ctx *ctx, lfr_store *s)
 {
-    int rc = read_version(ctx, s);
-    if (rc) return rc;
-    if (s->version > store_n_migrations)
-        return lfr_fail(ctx, LFR_EFORMAT,
-                        "database: schema version %d is newer than this build knows (%d)",
-                        s->version, store_n_migrations);
-    while (s->version < store_n_migrations) {
+    int rc = s->ops->read_version(ctx, s, &s->version);
+    while (!rc && s->version < STORE_N_MIGRATIONS) {
         if ((rc = lfr_store_begin(ctx, s))) return rc;
         /* Read again under the write lock: another process opening the
          * same new database may have run this step meanwhile. */
-        if ((rc = read_version(ctx, s))) {
-            lfr_store_rollback(s);
-            return rc;
-        }
-        if (s->version >= store_n_migrations) {
+        if ((rc = s->ops->read_version(ctx, s, &s->version)) || s->version >= STORE_N_MIGRATIONS) {
             lfr_store_rollback(s);
             break;
         }
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version + 1);
-        if ((rc = lfr_store_exec(ctx, s, store_migrations[s->version])) ||
-            (rc = lfr_store_exec(ctx, s, pragma)) || (rc = lfr_store_commit(ctx, s))) {
+        int next = s->version + 1;
+        if ((rc = lfr_store_exec(ctx, s, s->migrations[s->version])) ||
+            (rc = s->ops->write_version(ctx, s, next)) || (rc = lfr_store_commit(ctx, s))) {
             lfr_store_rollback(s);
-            return lfr_fail_prefix(ctx, "migration %d", s->version + 1);
+            return lfr_fail_prefix(ctx, "migration %d", next);
         }
-        s->version++;
+        s->version = next;
     }
-    return LFR_OK;
+    if (!rc && s->version > STORE_N_MIGRATIONS)
+        rc = lfr_fail(ctx, LFR_EFORMAT,
+                      "database: schema version %d is newer than this build knows (%d)", s->version,
+                      STORE_N_MIGRATIONS);
+    return rc;
 }
 
-int lfr_store_open(lfr_ctx *ctx, const char *path, lfr_store **out)
+int lfr_store_open(lfr_ctx *ctx, const char *db, lfr_store **out)
 {
     *out = NULL;
-    /* Password hashes, the audit log and sealed photos: readable by the
-     * owner only. SQLite gives the journal and shared-memory files the
-     * database file's mode, so creating it 0600 covers them. */
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
-    else if (errno != EEXIST)
-        return lfr_fail(ctx, LFR_EIO, "%s: cannot create: %s", path, strerror(errno));
-    lfr_store *s = lfr_calloc(1, sizeof *s);
-    if (!s) return lfr_fail(ctx, LFR_ENOMEM, "database: out of memory");
-    int rc = sqlite3_open_v2(
-        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        rc = db_fail(ctx, s->db, rc, path);
-        goto fail;
+    lfr_store *s = NULL;
+    int rc = lfr_store_is_url(db) ? store_pg_open(ctx, db, &s) : store_sqlite_open(ctx, db, &s);
+    if (!rc && (rc = migrate(ctx, s))) {
+        lfr_store_close(s);
+        s = NULL;
     }
-    sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    /* Bound what untrusted input could make SQLite hold. */
-    sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
-    sqlite3_limit(s->db, SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES);
-    if ((rc = lfr_store_exec(ctx, s, "PRAGMA journal_mode = WAL")) ||
-        (rc = lfr_store_exec(ctx, s, "PRAGMA foreign_keys = ON")) ||
-        (rc = lfr_store_exec(ctx, s, "PRAGMA synchronous = FULL")) ||
-        /* Deleted rows (alerts past retention, watchlists destroyed) are
-         * overwritten, and temporary tables never reach /var/tmp: set
-         * here, not left to how SQLite was built. */
-        (rc = lfr_store_exec(ctx, s, "PRAGMA secure_delete = ON")) ||
-        (rc = lfr_store_exec(ctx, s, "PRAGMA temp_store = MEMORY")) || (rc = migrate(ctx, s))) {
-        lfr_fail_prefix(ctx, "%s", path);
-        goto fail;
+    if (rc) {
+        /* Never the URL itself in a message: it may carry a password. */
+        lfr_fail_prefix(ctx, "%s", lfr_store_is_url(db) ? "PostgreSQL" : db);
     }
     *out = s;
-    return LFR_OK;
-fail:
-    lfr_store_close(s);
     return rc;
 }
 
 void lfr_store_close(lfr_store *s)
 {
-    if (!s) return;
-    sqlite3_close_v2(s->db);
-    lfr_free(s);
+    if (s) s->ops->close(s);
 }
 
 int lfr_store_schema_version(lfr_store *s)
@@ -153,120 +124,113 @@ int lfr_store_schema_version(lfr_store *s)
     return s->version;
 }
 
+int lfr_store_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
+{
+    return s->ops->exec(ctx, s, sql);
+}
+
+int lfr_store_snapshot(lfr_ctx *ctx, lfr_store *s, const char *path)
+{
+    return s->ops->snapshot(ctx, s, path);
+}
+
 int lfr_store_begin(lfr_ctx *ctx, lfr_store *s)
 {
-    return lfr_store_exec(ctx, s, "BEGIN IMMEDIATE");
+    return s->ops->begin(ctx, s);
 }
 
 int lfr_store_commit(lfr_ctx *ctx, lfr_store *s)
 {
-    return lfr_store_exec(ctx, s, "COMMIT");
+    return s->ops->exec(ctx, s, "COMMIT");
 }
 
 void lfr_store_rollback(lfr_store *s)
 {
-    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->ops->rollback(s);
+}
+
+int lfr_store_in_transaction(lfr_store *s)
+{
+    return s->ops->in_transaction(s);
 }
 
 int lfr_stmt_prepare(lfr_ctx *ctx, lfr_store *s, const char *sql, lfr_stmt **out)
 {
     *out = NULL;
-    lfr_stmt *st = lfr_calloc(1, sizeof *st);
-    if (!st) return lfr_fail(ctx, LFR_ENOMEM, "database: out of memory");
-    st->s = s;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = db_fail(ctx, s->db, rc, "preparing a statement");
-        lfr_free(st);
-        return rc;
-    }
-    *out = st;
-    return LFR_OK;
-}
-
-static int bind_result(lfr_ctx *ctx, lfr_stmt *st, int rc)
-{
-    return rc == SQLITE_OK ? LFR_OK : db_fail(ctx, st->s->db, rc, "binding a parameter");
+    return s->ops->prepare(ctx, s, sql, out);
 }
 
 int lfr_stmt_bind_text(lfr_ctx *ctx, lfr_stmt *st, int i, const char *v)
 {
-    return bind_result(ctx, st,
-                       v ? sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT)
-                         : sqlite3_bind_null(st->st, i));
+    return st->s->ops->bind_text(ctx, st, i, v);
+}
+
+int lfr_stmt_bind_null(lfr_ctx *ctx, lfr_stmt *st, int i)
+{
+    return st->s->ops->bind_null(ctx, st, i);
 }
 
 int lfr_stmt_bind_int64(lfr_ctx *ctx, lfr_stmt *st, int i, int64_t v)
 {
-    return bind_result(ctx, st, sqlite3_bind_int64(st->st, i, v));
+    return st->s->ops->bind_int64(ctx, st, i, v);
 }
 
 int lfr_stmt_bind_double(lfr_ctx *ctx, lfr_stmt *st, int i, double v)
 {
-    return bind_result(ctx, st, sqlite3_bind_double(st->st, i, v));
+    return st->s->ops->bind_double(ctx, st, i, v);
 }
 
 int lfr_stmt_bind_blob(lfr_ctx *ctx, lfr_stmt *st, int i, const void *v, size_t n)
 {
-    return bind_result(ctx, st, sqlite3_bind_blob64(st->st, i, v, n, SQLITE_TRANSIENT));
+    return st->s->ops->bind_blob(ctx, st, i, v, n);
 }
 
 int lfr_stmt_step(lfr_ctx *ctx, lfr_stmt *st)
 {
-    int rc = sqlite3_step(st->st);
-    if (rc == SQLITE_ROW) return 1;
-    if (rc == SQLITE_DONE) return 0;
-    return db_fail(ctx, st->s->db, rc, "running a statement");
+    return st->s->ops->step(ctx, st);
 }
 
 int lfr_stmt_reset(lfr_ctx *ctx, lfr_stmt *st)
 {
-    sqlite3_reset(st->st);
-    int rc = sqlite3_clear_bindings(st->st);
-    return rc == SQLITE_OK ? LFR_OK : db_fail(ctx, st->s->db, rc, "resetting a statement");
+    return st->s->ops->reset(ctx, st);
 }
 
 const char *lfr_stmt_text(lfr_stmt *st, int col)
 {
-    const unsigned char *t = sqlite3_column_text(st->st, col);
-    return t ? (const char *)t : "";
+    return st->s->ops->text(st, col);
 }
 
 int64_t lfr_stmt_int64(lfr_stmt *st, int col)
 {
-    return sqlite3_column_int64(st->st, col);
+    return st->s->ops->int64(st, col);
 }
 
 double lfr_stmt_double(lfr_stmt *st, int col)
 {
-    return sqlite3_column_double(st->st, col);
+    return st->s->ops->real(st, col);
 }
 
 const void *lfr_stmt_blob(lfr_stmt *st, int col, size_t *n)
 {
-    const void *b = sqlite3_column_blob(st->st, col);
-    *n = (size_t)sqlite3_column_bytes(st->st, col);
-    return b;
+    return st->s->ops->blob(st, col, n);
 }
 
 int lfr_stmt_is_null(lfr_stmt *st, int col)
 {
-    return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+    return st->s->ops->is_null(st, col);
 }
 
 void lfr_stmt_free(lfr_stmt *st)
 {
-    if (!st) return;
-    sqlite3_finalize(st->st);
-    lfr_free(st);
+    if (st) st->s->ops->stmt_free(st);
 }
 
 int64_t lfr_store_last_id(lfr_store *s)
 {
-    return sqlite3_last_insert_rowid(s->db);
+    return s->ops->last_id(s);
 }
 
 int lfr_store_changes(lfr_store *s)
 {
-    return sqlite3_changes(s->db);
+    return s->ops->changes(s);
 }

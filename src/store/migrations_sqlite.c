@@ -1,7 +1,8 @@
-/* store/migrations.c - the schema, one migration per version. */
+/* store/migrations_sqlite.c - the schema for SQLite, one migration per
+ * version (migrations_pg.c has each in PostgreSQL's dialect). */
 #include "internal.h"
 
-const char *const store_migrations[] = {
+const char *const store_migrations_sqlite[] = {
     /* 1: the audit log (SEC-2). Each record carries the BLAKE2b hash of the
      * one before and of itself; rows are never updated or deleted, which
      * the triggers enforce for every entry point that goes through SQL. */
@@ -251,4 +252,6 @@ const char *const store_migrations[] = {
     "  'watchlist\\_entry/%' ESCAPE '\\');",
 };
 
-const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
+_Static_assert(sizeof store_migrations_sqlite / sizeof store_migrations_sqlite[0] ==
+                   STORE_N_MIGRATIONS,
+               "each migration in both dialects");
