@@ -292,6 +292,48 @@ static void test_opened_together(void **state)
     lfr_store_close(s);
 }
 
+/* Several processes appending at once (servers and commands on one
+ * database): every record kept, in one unbroken chain. */
+static void test_writers_together(void **state)
+{
+    (void)state;
+    char path[4096];
+    lfr_store *s = fresh("together_writers.db", path, sizeof path);
+    lfr_store_close(s);
+    enum { WRITERS = 4, EACH = 60 };
+    pid_t kids[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            lfr_ctx *c = NULL;
+            lfr_store *cs = NULL;
+            if (lfr_ctx_new(&c) || lfr_store_open(c, path, &cs)) _exit(3);
+            char actor[32];
+            snprintf(actor, sizeof actor, "writer.%d", i);
+            for (int k = 0; k < EACH; k++)
+                if (lfr_audit_append(c, cs, actor, "test.write", "object/x", NULL)) {
+                    fprintf(stderr, "writer %d: %s\n", i, lfr_errmsg(c));
+                    _exit(4);
+                }
+            lfr_store_close(cs);
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(lfr_store_open(ctx, path, &s), LFR_OK);
+    lfr_audit_report r;
+    assert_int_equal(lfr_audit_verify(ctx, s, &r), LFR_OK);
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_int_equal(r.records, WRITERS * EACH);
+    lfr_store_close(s);
+}
+
 /* What the PostgreSQL backend sends for SQL written with SQLite's marks:
  * quoted text untouched, bare marks numbered as SQLite numbers them. */
 static void test_pg_sql(void **state)
@@ -364,7 +406,7 @@ int main(void)
         cmocka_unit_test(test_chain_and_tampering), cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_killed_writer),       cmocka_unit_test(test_anchor),
         cmocka_unit_test(test_opened_together),     cmocka_unit_test(test_pg_sql),
-        cmocka_unit_test(test_display_name),
+        cmocka_unit_test(test_display_name),        cmocka_unit_test(test_writers_together),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
