@@ -38,16 +38,17 @@ def looped_clip(src, loops, out):
     return float(probe.stdout.strip())
 
 
-def serve(lfr, tmp):
-    """`lfr serve` on a fresh database in tmp, with one user per role the
-    scripts use (password PW): (the process, its URL)."""
+def serve(lfr, tmp, db=None):
+    """`lfr serve` on a fresh database (a file in tmp, or the PostgreSQL
+    URL db), with one user per role the scripts use (password PW): (the
+    process, its URL)."""
     with open(os.path.join(tmp, "pw"), "w") as f:
         f.write(PW + "\n")
     log = open(os.path.join(tmp, "server.log"), "w")
     server = subprocess.Popen([lfr, "serve", "--listen", "127.0.0.1:0", "--db",
-                               os.path.join(tmp, "lfr.db"), "--admin-password-file",
-                               os.path.join(tmp, "pw")], stdout=subprocess.PIPE, stderr=log,
-                              text=True)
+                               db or os.path.join(tmp, "lfr.db"), "--state-dir", tmp,
+                               "--admin-password-file", os.path.join(tmp, "pw")],
+                              stdout=subprocess.PIPE, stderr=log, text=True)
     url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
     admin = Session(url).login("admin", PW)
     for name, roles, rank in (("applicant", ["applicant"], None),
@@ -108,6 +109,47 @@ def wrk_figures(out):
     return (float(rps.group(1)) if rps else 0.0), pct
 
 
+def api_on_both(args, tmp):
+    """The API alone on SQLite and on PostgreSQL, same run: wrk on GET
+    /api/deployments (a session check and a read) under an operator's
+    session, with a few deployments in the database."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    pg_dir = os.path.join(tmp, "pg")
+    base = subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "start", pg_dir],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        subprocess.run(["psql", "-X", "-q", base.replace("///?", "///postgres?"), "-c",
+                        "CREATE DATABASE bench"], check=True)
+        rows = []
+        for label, db in (("SQLite", None), ("PostgreSQL", base.replace("///?", "///bench?"))):
+            sub = os.path.join(tmp, label)
+            os.makedirs(sub)
+            server, url = serve(args.lfr, sub, db)
+            try:
+                app = Session(url).login("applicant", PW)
+                for i in range(10):
+                    app.call("POST", "/api/deployments", {"name": "bench %d" % i})
+                op = Session(url).login("operator", PW)
+                out = subprocess.run(["nice", "-n", str(args.wrk_nice), "wrk", "--latency", "-d",
+                                      "%ds" % args.api_seconds, "-t", "2", "-c",
+                                      str(args.connections), "-H", "Cookie: " + op.cookie,
+                                      url + "/api/deployments"],
+                                     check=True, capture_output=True, text=True).stdout
+                rows.append((label,) + wrk_figures(out))
+            finally:
+                server.terminate()
+                server.wait(timeout=60)
+        print("wrk: 2 threads, %d connections, %d s, nice %d, GET /api/deployments" % (
+            args.connections, args.api_seconds, args.wrk_nice))
+        print("| database | API req/s | p50 | p90 | p99 |")
+        print("|---|---|---|---|---|")
+        for label, rps, pct in rows:
+            print("| %s | %.0f | %s | %s | %s |" % (label, rps, pct.get("50", "-"),
+                                                   pct.get("90", "-"), pct.get("99", "-")))
+    finally:
+        subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "stop", pg_dir])
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -119,6 +161,9 @@ def main():
     ap.add_argument("--wrk-nice", type=int, default=0,
                     help="run wrk at this niceness: on a 2-core machine the load generator "
                          "itself competes with the pipeline, which a remote client would not")
+    ap.add_argument("--databases", action="store_true",
+                    help="no camera: the API alone on SQLite and on a private PostgreSQL")
+    ap.add_argument("--api-seconds", type=int, default=15)
     args = ap.parse_args()
     photo = os.path.join(args.data, "samples/facenet_pytorch/data/test_images/kate_siegel/1.jpg")
     if not shutil.which("wrk"):
@@ -126,6 +171,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="lfr-bench-server.")
     server = None
     try:
+        if args.databases:
+            return api_on_both(args, tmp)
         clip = os.path.join(tmp, "clip.mp4")
         duration = looped_clip(os.path.join(args.data, args.clip), args.loops, clip)
         server, url = serve(args.lfr, tmp)

@@ -1160,6 +1160,71 @@ static void test_store_files_private(void **state)
     lfr_store_close(s);
 }
 
+/* Issue 17 item 2: two servers on one database (two stores here) share
+ * sessions and lock-outs: opened through one, known to the other; ended,
+ * expired or of a disabled user, known to neither; a name locked through
+ * one is locked at the other. */
+static void test_sessions_shared(void **state)
+{
+    (void)state;
+    lfr_store *other = NULL;
+    assert_int_equal(lfr_store_open(ctx, db_path, &other), LFR_OK);
+    const char *hash = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    int64_t now = t0 + 900 * HOUR_MS, hour = HOUR_MS, minute = 60000;
+    assert_int_equal(lfr_session_save(ctx, store, hash, "csrf-1", &operator_, now, 8), LFR_OK);
+    lfr_session_rec rec;
+    assert_int_equal(
+        lfr_session_load(ctx, other, hash, now + minute, 8 * hour, 30 * minute, 5000, 1, &rec),
+        LFR_OK);
+    assert_int_equal(rec.actor.id, operator_.id);
+    assert_string_equal(rec.actor.name, operator_.name);
+    assert_int_equal(rec.actor.roles, operator_.roles);
+    assert_string_equal(rec.csrf, "csrf-1");
+    assert_int_equal(rec.seen_ms, now + minute); /* refreshed */
+    /* Idle past its limit from the last use: gone, on both. */
+    expect(
+        lfr_session_load(ctx, store, hash, now + 32 * minute, 8 * hour, 30 * minute, 5000, 0, &rec),
+        LFR_ENOENT, "expired");
+    expect(lfr_session_load(ctx, other, hash, now + minute, 8 * hour, 30 * minute, 5000, 0, &rec),
+           LFR_ENOENT, NULL);
+    /* The ninth of a user pushes out the least recently used. */
+    char h[9][65];
+    for (int i = 0; i < 9; i++) {
+        snprintf(h[i], sizeof h[i], "%064d", i);
+        assert_int_equal(
+            lfr_session_save(ctx, i % 2 ? store : other, h[i], "c", &engager, now + i, 8), LFR_OK);
+    }
+    expect(lfr_session_load(ctx, store, h[0], now + 10, 8 * hour, 30 * minute, 5000, 0, &rec),
+           LFR_ENOENT, NULL);
+    test_expect_rc(
+        ctx, lfr_session_load(ctx, store, h[1], now + 10, 8 * hour, 30 * minute, 5000, 0, &rec),
+        LFR_OK, NULL);
+    /* Ended for the user through one server: ended at the other. */
+    assert_int_equal(lfr_session_delete_user(ctx, other, engager.name), LFR_OK);
+    expect(lfr_session_load(ctx, store, h[8], now + 10, 8 * hour, 30 * minute, 5000, 0, &rec),
+           LFR_ENOENT, NULL);
+    /* Five failures through alternate servers lock the name at both. */
+    int wait = 0;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(lfr_login_throttle(ctx, i % 2 ? store : other, "pc.smith 10.0.0.9", 5,
+                                            now + i, 300000, &wait),
+                         LFR_OK);
+        assert_int_equal(wait, 0);
+    }
+    assert_int_equal(
+        lfr_login_throttle(ctx, store, "pc.smith 10.0.0.9", 5, now + 10, 300000, &wait), LFR_OK);
+    assert_int_equal(wait, 300);
+    assert_int_equal(
+        lfr_login_throttle(ctx, other, "pc.smith 10.0.0.8", 5, now + 10, 300000, &wait), LFR_OK);
+    assert_int_equal(wait, 0); /* another address is not locked out */
+    assert_int_equal(
+        lfr_login_throttle(ctx, other, "pc.smith 10.0.0.9", 5, now + 300010, 300000, &wait),
+        LFR_OK);
+    assert_int_equal(wait, 0); /* the lock over */
+    assert_int_equal(lfr_login_throttle_clear(ctx, store, "pc.smith 10.0.0.9"), LFR_OK);
+    lfr_store_close(other);
+}
+
 static void test_killed_during_writes(void **state)
 {
     (void)state;
@@ -1561,6 +1626,7 @@ int main(void)
         cmocka_unit_test(test_urgent_route_duties),
         cmocka_unit_test(test_wrong_key_refused),
         cmocka_unit_test(test_store_files_private),
+        cmocka_unit_test(test_sessions_shared),
         cmocka_unit_test(test_killed_during_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

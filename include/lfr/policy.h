@@ -419,6 +419,44 @@ int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const ch
  * another model. The caller frees it, which wipes it. */
 int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                           lfr_gallery **out);
+/* Login sessions and log-in throttles in the database, shared by the
+ * servers on it (issue 17). On a store of their own, not the policy's, so a
+ * long policy call never holds up a request's session check. A session is
+ * known by the hex SHA-256 of its token. */
+typedef struct lfr_session_rec {
+    lfr_actor actor; /* as the users table has it now */
+    char csrf[65];
+    int64_t created_ms, seen_ms;
+} lfr_session_rec;
+/* Saves a new session; a user's oldest give way beyond max_per_user. */
+int lfr_session_save(lfr_ctx *ctx, lfr_store *s, const char *token_hash, const char *csrf,
+                     const lfr_actor *actor, int64_t now_ms, int max_per_user);
+/* The live session of that token (LFR_ENOENT: none, expired, or its user
+ * disabled). refresh: the user acted now (recorded at most every
+ * refresh_ms, so requests are not each a write). */
+int lfr_session_load(lfr_ctx *ctx, lfr_store *s, const char *token_hash, int64_t now_ms,
+                     int64_t max_age_ms, int64_t idle_ms, int64_t refresh_ms, int refresh,
+                     lfr_session_rec *out);
+int lfr_session_delete(lfr_ctx *ctx, lfr_store *s, const char *token_hash);
+/* Ends every session of a user (disabled, roles or password changed). */
+int lfr_session_delete_user(lfr_ctx *ctx, lfr_store *s, const char *name);
+/* A log-in try under key: *wait_s seconds while it is locked; else the try
+ * counts as a failure (before the password is checked, so tries sent at
+ * once cannot pass the lock together) and the limit-th locks it for
+ * lock_ms. */
+int lfr_login_throttle(lfr_ctx *ctx, lfr_store *s, const char *key, int limit, int64_t now_ms,
+                       int64_t lock_ms, int *wait_s);
+int lfr_login_throttle_clear(lfr_ctx *ctx, lfr_store *s, const char *key);
+/* Several servers on one database (issue 17): a deployment's cameras run
+ * on the one server holding its lease. Takes the lease for holder (a
+ * server's id) or renews it, until now_ms + ttl_ms; *held is 1 when holder
+ * has it. A lease past its time is anyone's: its holder stopped renewing
+ * (a server died). Taking one (first, or from another) is audited as
+ * deployment.runner. */
+int lfr_runner_lease(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t deployment,
+                     int64_t now_ms, int64_t ttl_ms, int *held);
+/* Gives the lease up: the cameras stopped here, another may start them. */
+int lfr_runner_release(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t deployment);
 /* The deployments whose cameras must run now: live, inside their window,
  * ratified in time (DEP-5), with their authorised thresholds. */
 typedef struct lfr_running {

@@ -77,6 +77,15 @@ void lfr_stmt_free(lfr_stmt *st);
  * transaction; after retention deletes. */
 int lfr_store_reclaim(lfr_ctx *ctx, lfr_store *s);
 
+/* Messages between the processes on one PostgreSQL database (NOTIFY and
+ * LISTEN; a channel is a plain lower-case name). SQLite has none:
+ * LFR_EINVAL. A store that listens is used for nothing else. */
+int lfr_store_notify(lfr_ctx *ctx, lfr_store *s, const char *channel, const char *payload);
+int lfr_store_listen(lfr_ctx *ctx, lfr_store *s, const char *channel);
+/* Waits up to timeout_ms: 1 with the next message's payload in *payload
+ * (lfr_free it), 0 when none came, < 0 when the connection failed. */
+int lfr_store_next_message(lfr_ctx *ctx, lfr_store *s, int timeout_ms, char **payload);
+
 /* Row id of the last insert, rows changed by the last statement. */
 int64_t lfr_store_last_id(lfr_store *s);
 int lfr_store_changes(lfr_store *s);

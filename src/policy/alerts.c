@@ -282,6 +282,20 @@ int lfr_policy_retention(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int retent
     return rc;
 }
 
+int policy_exec(lfr_ctx *ctx, lfr_store *s, const char *sql, const int64_t *nums, int n_nums,
+                const char *const *texts, int n_texts)
+{
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, s, sql, &st);
+    for (int i = 0; !rc && i < n_nums; i++)
+        rc = lfr_stmt_bind_int64(ctx, st, i + 1, nums[i]);
+    for (int i = 0; !rc && i < n_texts; i++)
+        rc = lfr_stmt_bind_text(ctx, st, n_nums + i + 1, texts[i]);
+    if (!rc) rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
+    lfr_stmt_free(st);
+    return rc;
+}
+
 int64_t policy_count(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id)
 {
     lfr_stmt *st = NULL;

@@ -49,19 +49,10 @@ static int open_hold(lfr_ctx *ctx, lfr_policy *p, int64_t alert, int64_t *hold, 
     return rc < 0 ? rc : LFR_OK;
 }
 
-/* Runs sql with the given integer and text parameters (NULL text binds NULL). */
 static int run(lfr_ctx *ctx, lfr_policy *p, const char *sql, const int64_t *nums, int n_nums,
                const char *const *texts, int n_texts)
 {
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
-    for (int i = 0; !rc && i < n_nums; i++)
-        rc = lfr_stmt_bind_int64(ctx, st, i + 1, nums[i]);
-    for (int i = 0; !rc && i < n_texts; i++)
-        rc = lfr_stmt_bind_text(ctx, st, n_nums + i + 1, texts[i]);
-    if (!rc) rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
-    lfr_stmt_free(st);
-    return rc;
+    return policy_exec(ctx, p->s, sql, nums, n_nums, texts, n_texts);
 }
 
 /* The watchlist photo, sealed again into the hold while the entry still

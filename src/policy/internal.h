@@ -131,6 +131,10 @@ int policy_verify_log(lfr_ctx *ctx, lfr_policy *p, lfr_audit_report *r);
  * floor) over the configuration's. */
 int settings_load(lfr_ctx *ctx, lfr_policy *p);
 
+/* Runs a statement with integer parameters, then text ones (NULL text
+ * binds NULL), numbered in that order. */
+int policy_exec(lfr_ctx *ctx, lfr_store *s, const char *sql, const int64_t *nums, int n_nums,
+                const char *const *texts, int n_texts);
 /* One integer from a query with one id as its only parameter; -1 on
  * failure. */
 int64_t policy_count(lfr_ctx *ctx, lfr_policy *p, const char *sql, int64_t id);

@@ -18,6 +18,7 @@ struct event_hub {
     char *ring[RING]; /* formatted SSE blocks; ring[seq % RING] */
     int64_t next_seq; /* seq of the next event; events are 1.. */
     int shutdown;
+    event_relay *relay; /* several servers: events go round through it */
 };
 
 typedef struct listener {
@@ -54,7 +55,23 @@ void events_free(event_hub *h)
     lfr_free(h);
 }
 
+void events_set_relay(event_hub *h, event_relay *relay)
+{
+    h->relay = relay;
+}
+
 void events_publish(event_hub *h, const char *type, json_t *data)
+{
+    /* Sent round every server, this one included; kept here alone when
+     * the database does not take it. */
+    if (h->relay && data && relay_send(h->relay, type, data) == LFR_OK) {
+        json_decref(data);
+        return;
+    }
+    events_deliver(h, type, data);
+}
+
+void events_deliver(event_hub *h, const char *type, json_t *data)
 {
     char *json = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);

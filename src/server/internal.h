@@ -23,11 +23,11 @@ typedef struct session {
     int64_t created_ms, seen_ms;
 } session;
 
-int sessions_new(session_table **out, int max_age_ms, int idle_ms);
+/* On a connection of its own to the database db (its sessions table). */
+int sessions_new(lfr_ctx *ctx, const char *db, session_table **out, int max_age_ms, int idle_ms);
 void sessions_free(session_table *t);
 /* Creates a session for actor (a user's oldest gives way past 8); the new
- * session is copied to *out. -1 when the table is full of others' live
- * sessions. */
+ * session is copied to *out. -1 when the database could not take it. */
 int sessions_open(session_table *t, const lfr_actor *actor, session *out);
 /* Finds a live session by token; 0 if found. refresh: this is the user's
  * own doing, so the idle clock restarts (not for event streams and
@@ -50,12 +50,24 @@ typedef struct event_hub event_hub;
 
 int events_new(event_hub **out);
 void events_free(event_hub *h);
-/* Publishes one event (type: alert, camera, deployment) to every listener. */
+typedef struct event_relay event_relay;
+/* Publishes one event (type: alert, camera, deployment) to every listener,
+ * of every server when a relay is set. */
 void events_publish(event_hub *h, const char *type, json_t *data /* stolen */);
+/* To this server's listeners only (what the relay received). */
+void events_deliver(event_hub *h, const char *type, json_t *data /* stolen */);
+void events_set_relay(event_hub *h, event_relay *relay);
 /* Wakes every listener so it can notice the server stopping. */
 void events_shutdown(event_hub *h);
 /* A streaming response for a listener whose session token is given. */
 struct MHD_Response *events_response(event_hub *h, struct lfr_server *srv, const char *token);
+
+/* ---- events between servers on one PostgreSQL database (relay.c) ---- */
+
+int relay_new(lfr_ctx *ctx, const char *db, event_hub *hub, event_relay **out);
+/* Sends an event to every server's hub; LFR_OK once the database took it. */
+int relay_send(event_relay *r, const char *type, const json_t *data);
+void relay_free(event_relay *r);
 
 /* ---- live deployments (runner.c) ---- */
 
@@ -156,6 +168,7 @@ struct lfr_server {
     pthread_mutex_t db_lock; /* one policy call at a time */
     session_table *sessions;
     event_hub *events;
+    event_relay *relay; /* PostgreSQL: events shared with the other servers */
     feed_table *feeds;
     runner *runner;
     guard *guard;
@@ -163,6 +176,9 @@ struct lfr_server {
     atomic_llong requests_by_class[6]; /* responses by status / 100 */
     char *tls_cert_pem, *tls_key_pem;
     int created_admin; /* this start made the first administrator */
+    /* This server among those on one database: the holder of the leases of
+     * the cameras it runs (host/pid/random). */
+    char node_id[128];
 };
 
 /* ---- requests (request.c) ---- */

@@ -44,7 +44,14 @@ typedef struct live {
     lfr_pipeline_stats all; /* the deployment's, at the last tick */
     double threshold;       /* what the cameras use: the deployment's, within a tick */
     json_t *cameras;        /* from the store, until the pipeline is launched */
+    int64_t lease_until_ms; /* this server's hold on the cameras, as last renewed */
 } live;
+
+/* How long a server's hold on a deployment's cameras lasts unrenewed: a
+ * few ticks, so a server that dies hands its cameras over within seconds
+ * (issue 17: within 10 s at the default tick). */
+#define LEASE_MIN_MS 6000
+#define LEASE_TICKS 3
 
 /* An alert waiting to be recorded. Camera threads hand alerts over while
  * holding their pipeline's lock, so they must not wait for the database:
@@ -494,6 +501,13 @@ static void live_retire(runner *r, live *l, int64_t now)
     for (int i = 0; i < r->n_lives; i++)
         if (r->lives[i] == l) r->lives[i] = r->lives[--r->n_lives];
     pthread_mutex_unlock(&r->lock);
+    /* Stopped here: another server may run them at once, not after the
+     * lease runs out. */
+    if (lfr_runner_release(r->ctx, r->srv->policy, r->srv->node_id, l->deployment)) {
+        char m[600];
+        slog(LOG_ERROR, "lease", "deployment=%lld msg=%s", (long long)l->deployment,
+             log_quote(lfr_errmsg(r->ctx), m, sizeof m));
+    }
     events_publish(r->srv->events, "deployment",
                    json_pack("{s:I,s:b,s:I}", "id", (json_int_t)l->deployment, "running", 0,
                              "walk_test", (json_int_t)l->walk_test));
@@ -583,6 +597,37 @@ static void cannot_start(runner *r, const lfr_running *d)
     if (r->n_ended < 256) r->ended_by_themselves[r->n_ended++] = *d;
 }
 
+/* The running deployments this server holds (or takes) the lease of; the
+ * rest are another server's. A renewal that fails keeps what runs here
+ * while the lease it last set lasts, since no other server could have it
+ * before then; on SQLite, whose file no other machine writes, as long as
+ * writes fail. db lock held. */
+static int keep_leased(runner *r, lfr_running *running, int n_running, int64_t now)
+{
+    struct lfr_server *srv = r->srv;
+    int64_t ttl = (int64_t)srv->cfg.tick_ms * LEASE_TICKS;
+    if (ttl < LEASE_MIN_MS) ttl = LEASE_MIN_MS;
+    int n = 0;
+    for (int j = 0; j < n_running; j++) {
+        int held = 0;
+        int rc =
+            lfr_runner_lease(r->ctx, srv->policy, srv->node_id, running[j].id, now, ttl, &held);
+        live *here = NULL;
+        for (int i = 0; i < r->n_lives; i++)
+            if (r->lives[i]->deployment == running[j].id) here = r->lives[i];
+        if (rc) {
+            char m[600];
+            slog(LOG_ERROR, "lease", "deployment=%lld msg=%s", (long long)running[j].id,
+                 log_quote(lfr_errmsg(r->ctx), m, sizeof m));
+            held = here && (now < here->lease_until_ms || !lfr_store_is_url(srv->db_path));
+        } else if (held && here) {
+            here->lease_until_ms = now + ttl;
+        }
+        if (held) running[n++] = running[j];
+    }
+    return n;
+}
+
 static void tick(runner *r)
 {
     struct lfr_server *srv = r->srv;
@@ -606,6 +651,7 @@ static void tick(runner *r)
     int n_running = 0;
     if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
         slog(LOG_ERROR, "tick", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
+    n_running = keep_leased(r, running, n_running, now);
     /* Stop what may no longer run, and what ran to its end. */
     live *halting[MAX_LIVE], *starting[MAX_LIVE];
     int n_halting = 0, n_starting = 0;

@@ -252,6 +252,17 @@ static int first_admin(lfr_ctx *ctx, struct lfr_server *s, const char *password,
     return rc;
 }
 
+/* host/pid/random: unique among the servers on one database, and says
+ * which machine ran a deployment's cameras when the audit log names it. */
+static void node_id(char *buf, size_t len)
+{
+    char host[64] = "";
+    if (gethostname(host, sizeof host - 1)) snprintf(host, sizeof host, "unknown");
+    unsigned char r[4];
+    randombytes_buf(r, sizeof r);
+    snprintf(buf, len, "%s/%ld/%02x%02x%02x%02x", host, (long)getpid(), r[0], r[1], r[2], r[3]);
+}
+
 int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin_password,
                    char **new_admin_password, lfr_server **out)
 {
@@ -285,6 +296,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     s->web_dir = copy(cfg->web_dir);
     s->model_dir = copy(cfg->model_dir);
     s->key_path = copy(cfg->key_path);
+    node_id(s->node_id, sizeof s->node_id);
     pthread_mutex_init(&s->db_lock, NULL);
     lfr_policy_config pc = lfr_policy_default_config();
     lfr_engine_params ep = lfr_engine_default_params();
@@ -322,9 +334,10 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     rc = lfr_policy_open(ctx, s->db_path, s->key_path, &pc, &s->store, &s->policy);
     free(effective_text);
     if (rc || (rc = first_admin(ctx, s, admin_password, new_admin_password))) goto fail;
-    if (sessions_new(&s->sessions, cfg->session_hours * 3600 * 1000,
-                     cfg->session_idle_minutes * 60 * 1000) ||
-        events_new(&s->events) || feeds_new(&s->feeds)) {
+    if ((rc = sessions_new(ctx, s->db_path, &s->sessions, cfg->session_hours * 3600 * 1000,
+                           cfg->session_idle_minutes * 60 * 1000)))
+        goto fail;
+    if (events_new(&s->events) || feeds_new(&s->feeds)) {
         rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
         goto fail;
     }
@@ -337,6 +350,11 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
         if ((rc = lfr_read_file(ctx, cfg->tls_key, 1 << 20, &pem, &len))) goto fail;
         pem[len] = '\0';
         s->tls_key_pem = (char *)pem;
+    }
+    /* Several servers on one PostgreSQL database share their events. */
+    if (lfr_store_is_url(s->db_path)) {
+        if ((rc = relay_new(ctx, s->db_path, s->events, &s->relay))) goto fail;
+        events_set_relay(s->events, s->relay);
     }
     /* The runner exists before the first request can ask for it: the
      * connection threads read s->runner without a lock. */
@@ -427,6 +445,9 @@ void lfr_server_free(lfr_server *s)
     if (s->daemon) MHD_stop_daemon(s->daemon);
     guard_free(s->guard);
     runner_free(s->runner);
+    /* After the runner, whose last events go out through it. */
+    if (s->events) events_set_relay(s->events, NULL);
+    relay_free(s->relay);
     events_free(s->events);
     feeds_free(s->feeds);
     sessions_free(s->sessions);

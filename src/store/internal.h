@@ -15,6 +15,10 @@ typedef struct store_ops {
     int (*in_transaction)(lfr_store *s);
     int (*snapshot)(lfr_ctx *ctx, lfr_store *s, const char *path);
     int (*reclaim)(lfr_ctx *ctx, lfr_store *s); /* NULL: nothing to do */
+    /* NULL where the backend has no messages between processes. */
+    int (*notify)(lfr_ctx *ctx, lfr_store *s, const char *channel, const char *payload);
+    int (*listen)(lfr_ctx *ctx, lfr_store *s, const char *channel);
+    int (*next_message)(lfr_ctx *ctx, lfr_store *s, int timeout_ms, char **payload);
     /* The schema version, 0 for a new database; set inside a migration's
      * transaction. */
     int (*read_version)(lfr_ctx *ctx, lfr_store *s, int *version);
@@ -53,7 +57,7 @@ int store_pg_open(lfr_ctx *ctx, const char *url, lfr_store **out);
 
 /* Migration i (from 1) brings the schema from version i-1 to i, in each
  * dialect. Append only: a released migration is never edited. */
-#define STORE_N_MIGRATIONS 12
+#define STORE_N_MIGRATIONS 14
 extern const char *const store_migrations_sqlite[];
 extern const char *const store_migrations_pg[];
 

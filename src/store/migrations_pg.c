@@ -219,6 +219,27 @@ const char *const store_migrations_pg[] = {
     "UPDATE watchlist_entries SET removed = 1 WHERE id IN (SELECT CAST(substr(object, 17) AS "
     "  BIGINT) FROM audit_log WHERE action = 'watchlist.remove' AND object LIKE "
     "  'watchlist\\_entry/%' ESCAPE '\\');",
+
+    /* 13: runner leases. */
+    "CREATE TABLE runner_leases ("
+    "  deployment_id BIGINT PRIMARY KEY REFERENCES deployments(id),"
+    "  holder TEXT NOT NULL,"
+    "  since_ms BIGINT NOT NULL,"
+    "  expires_ms BIGINT NOT NULL);",
+
+    /* 14: sessions and log-in throttles. */
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  csrf TEXT NOT NULL,"
+    "  user_id BIGINT NOT NULL REFERENCES users(id),"
+    "  created_ms BIGINT NOT NULL,"
+    "  seen_ms BIGINT NOT NULL);"
+    "CREATE INDEX sessions_by_user ON sessions(user_id);"
+    "CREATE TABLE login_throttles ("
+    "  key TEXT PRIMARY KEY,"
+    "  failures BIGINT NOT NULL,"
+    "  locked_until_ms BIGINT NOT NULL,"
+    "  last_ms BIGINT NOT NULL);",
 };
 
 _Static_assert(sizeof store_migrations_pg / sizeof store_migrations_pg[0] == STORE_N_MIGRATIONS,

@@ -250,6 +250,33 @@ const char *const store_migrations_sqlite[] = {
     "UPDATE watchlist_entries SET removed = 1 WHERE id IN (SELECT CAST(substr(object, 17) AS "
     "  INTEGER) FROM audit_log WHERE action = 'watchlist.remove' AND object LIKE "
     "  'watchlist\\_entry/%' ESCAPE '\\');",
+
+    /* 13: several servers on one database (issue 17 item 2). A live
+     * deployment's cameras run on the one server that holds its lease,
+     * renewed every tick; a lease past its time (its server died) is taken
+     * over by another. */
+    "CREATE TABLE runner_leases ("
+    "  deployment_id INTEGER PRIMARY KEY REFERENCES deployments(id),"
+    "  holder TEXT NOT NULL,"
+    "  since_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);",
+
+    /* 14: login sessions and log-in throttles, in the database so that
+     * every server behind a load balancer knows them (issue 17 item 2). A
+     * session is kept by the SHA-256 of its token (hex): the database never
+     * holds a token that would open one. */
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  csrf TEXT NOT NULL,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  created_ms INTEGER NOT NULL,"
+    "  seen_ms INTEGER NOT NULL);"
+    "CREATE INDEX sessions_by_user ON sessions(user_id);"
+    "CREATE TABLE login_throttles ("
+    "  key TEXT PRIMARY KEY," /* "NAME ADDRESS", or " ADDRESS" for the address alone */
+    "  failures INTEGER NOT NULL,"
+    "  locked_until_ms INTEGER NOT NULL,"
+    "  last_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof store_migrations_sqlite / sizeof store_migrations_sqlite[0] ==

@@ -9,7 +9,9 @@
  * or 0, BYTEA as its bytes. */
 #include "internal.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,42 @@ static int pg_reclaim(lfr_ctx *ctx, lfr_store *s)
     /* Dead rows' space is marked free and then written over by new rows;
      * what lingers meanwhile of a photo, template or crop is sealed. */
     return run(ctx, s, "VACUUM", NULL, "reclaiming deleted rows");
+}
+
+static int pg_notify(lfr_ctx *ctx, lfr_store *s, const char *channel, const char *payload)
+{
+    const char *values[2] = {channel, payload};
+    PGresult *r = PQexecParams(CONN(s), "SELECT pg_notify($1, $2)", 2, NULL, values, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? LFR_OK
+                                                  : pg_fail(ctx, CONN(s), r, "sending a message");
+    PQclear(r);
+    return rc;
+}
+
+static int pg_listen(lfr_ctx *ctx, lfr_store *s, const char *channel)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "LISTEN %s", channel); /* a checked plain name */
+    return run(ctx, s, sql, NULL, "listening for messages");
+}
+
+static int pg_next_message(lfr_ctx *ctx, lfr_store *s, int timeout_ms, char **payload)
+{
+    PGconn *conn = CONN(s);
+    PGnotify *n = PQnotifies(conn);
+    if (!n) {
+        struct pollfd fd = {.fd = PQsocket(conn), .events = POLLIN};
+        if (fd.fd < 0) return lfr_fail(ctx, LFR_EIO, "database: the connection is gone");
+        int ready = poll(&fd, 1, timeout_ms);
+        if (ready < 0 && errno != EINTR)
+            return lfr_fail(ctx, LFR_EIO, "database: waiting for messages: %s", strerror(errno));
+        if (ready > 0 && !PQconsumeInput(conn)) return pg_fail(ctx, conn, NULL, "reading messages");
+        n = PQnotifies(conn);
+    }
+    if (!n) return 0;
+    *payload = lfr_strdup(n->extra);
+    PQfreemem(n);
+    return *payload ? 1 : lfr_fail(ctx, LFR_ENOMEM, "database: out of memory");
 }
 
 static int pg_read_version(lfr_ctx *ctx, lfr_store *s, int *version)
@@ -408,6 +446,9 @@ static const store_ops pg_ops = {
     .in_transaction = pg_in_transaction,
     .snapshot = pg_snapshot,
     .reclaim = pg_reclaim,
+    .notify = pg_notify,
+    .listen = pg_listen,
+    .next_message = pg_next_message,
     .read_version = pg_read_version,
     .write_version = pg_write_version,
     .prepare = pg_prepare,

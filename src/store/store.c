@@ -66,6 +66,37 @@ void lfr_store_display_name(const char *db, char *buf, size_t len)
     }
 }
 
+static int channel_check(lfr_ctx *ctx, const lfr_store *s, const char *channel)
+{
+    if (!s->ops->notify)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "messages between servers need PostgreSQL: an SQLite database has "
+                        "one server");
+    size_t n = channel ? strspn(channel, "abcdefghijklmnopqrstuvwxyz_") : 0;
+    if (n == 0 || n > 63 || channel[n])
+        return lfr_fail(ctx, LFR_EINVAL, "a channel is a lower-case name");
+    return LFR_OK;
+}
+
+int lfr_store_notify(lfr_ctx *ctx, lfr_store *s, const char *channel, const char *payload)
+{
+    int rc = channel_check(ctx, s, channel);
+    return rc ? rc : s->ops->notify(ctx, s, channel, payload);
+}
+
+int lfr_store_listen(lfr_ctx *ctx, lfr_store *s, const char *channel)
+{
+    int rc = channel_check(ctx, s, channel);
+    return rc ? rc : s->ops->listen(ctx, s, channel);
+}
+
+int lfr_store_next_message(lfr_ctx *ctx, lfr_store *s, int timeout_ms, char **payload)
+{
+    *payload = NULL;
+    int rc = channel_check(ctx, s, "any");
+    return rc ? rc : s->ops->next_message(ctx, s, timeout_ms, payload);
+}
+
 int lfr_store_reclaim(lfr_ctx *ctx, lfr_store *s)
 {
     return s->ops->reclaim ? s->ops->reclaim(ctx, s) : LFR_OK;
