@@ -11,8 +11,12 @@ from another process for the whole run. Prints a Markdown table: requests
 per second and latency percentiles from wrk; frames processed and dropped,
 frames per second and p95 pipeline latency from the server's monitor.
 
+With --databases, no camera: the API alone on SQLite and on a private
+PostgreSQL (tests/pg_server.sh), same run, one table.
+
 Usage: scripts/bench_server.py [--lfr build/lfr] [--clip VIDEO] [--loops 6]
            [--connections 32] [--wrk-nice N] [--data ../shared/data]
+       scripts/bench_server.py --databases [--api-seconds 15]
 """
 import argparse
 import base64
@@ -114,7 +118,7 @@ def api_on_both(args, tmp):
     /api/deployments (a session check and a read) under an operator's
     session, with a few deployments in the database."""
     here = os.path.dirname(os.path.abspath(__file__))
-    pg_dir = os.path.join(tmp, "pg")
+    pg_dir = "/tmp/lfr-bench-pg-%d" % os.getpid()  # reachable by the user PostgreSQL runs as
     base = subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "start", pg_dir],
                           check=True, capture_output=True, text=True).stdout.strip()
     try:
