@@ -374,9 +374,13 @@ static void test_display_name(void **state)
         {"/var/lib/openlfr/lfr.db", "/var/lib/openlfr/lfr.db"},
         {"postgresql://db.example/lfr", "postgresql://db.example/lfr"},
         {"postgresql://lfr:s3cret@db.example:5432/lfr?sslmode=verify-full",
-         "postgresql://lfr@db.example:5432/lfr?sslmode=verify-full"},
-        {"postgres://u@h/d?password=s3cret&sslmode=require", "postgres://u@h/d?sslmode=require"},
+         "postgresql://lfr@db.example:5432/lfr"},
+        {"postgres://u@h/d?password=s3cret&sslmode=require", "postgresql://u@h/d"},
         {"postgresql:///lfr?host=/run/pg&password=s3cret", "postgresql:///lfr?host=/run/pg"},
+        /* libpq's parse: a '?' inside the password, an encoded key */
+        {"postgresql://lfr:ab?s3cret@db/lfr", "postgresql://lfr@db/lfr"},
+        {"postgresql://u@h/d?pass%77ord=s3cret", "postgresql://u@h/d"},
+        {"postgresql://u:p%zzs3cret@h/d", "postgresql://(a URL that does not parse)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char shown[256];

@@ -60,9 +60,9 @@ static int append_record(lfr_ctx *ctx, lfr_store *s, const char *actor, const ch
         size_t n = 0;
         const void *h = lfr_stmt_blob(last, 1, &n);
         if (n != HASH_BYTES) {
+            long long damaged = (long long)lfr_stmt_int64(last, 0);
             lfr_stmt_free(last);
-            return lfr_fail(ctx, LFR_EFORMAT, "audit: record %lld has a damaged hash",
-                            (long long)lfr_stmt_int64(last, 0));
+            return lfr_fail(ctx, LFR_EFORMAT, "audit: record %lld has a damaged hash", damaged);
         }
         memcpy(prev, h, HASH_BYTES);
         seq = lfr_stmt_int64(last, 0) + 1;

@@ -62,12 +62,9 @@ void events_set_relay(event_hub *h, event_relay *relay)
 
 void events_publish(event_hub *h, const char *type, json_t *data)
 {
-    /* Sent round every server, this one included; kept here alone when
-     * the database does not take it. */
-    if (h->relay && data && relay_send(h->relay, type, data) == LFR_OK) {
-        json_decref(data);
-        return;
-    }
+    /* Here at once, whatever the database does; then to the other
+     * servers (a failed send is theirs to miss, not this one's). */
+    if (h->relay && data) relay_send(h->relay, type, data);
     events_deliver(h, type, data);
 }
 

@@ -64,8 +64,9 @@ struct MHD_Response *events_response(event_hub *h, struct lfr_server *srv, const
 
 /* ---- events between servers on one PostgreSQL database (relay.c) ---- */
 
-int relay_new(lfr_ctx *ctx, const char *db, event_hub *hub, event_relay **out);
-/* Sends an event to every server's hub; LFR_OK once the database took it. */
+int relay_new(lfr_ctx *ctx, const char *db, const char *node_id, event_hub *hub, event_relay **out);
+/* Sends an event to the other servers' hubs; LFR_OK once the database
+ * took it. */
 int relay_send(event_relay *r, const char *type, const json_t *data);
 void relay_free(event_relay *r);
 

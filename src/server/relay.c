@@ -1,9 +1,9 @@
 /* server/relay.c - events shared by the servers on one PostgreSQL database
- * (issue 17): each server sends its events as messages on the database,
- * and delivers every server's (its own too) to the consoles connected to
- * it, so an alert raised where a deployment's cameras run reaches operators
- * logged in to any server. With SQLite there is one server, and events
- * stay in the process. */
+ * (issue 17): each server delivers its own events to the consoles
+ * connected to it at once, sends them as messages on the database, and
+ * delivers the other servers' it receives, so an alert raised where a deployment's cameras run
+ * reaches operators logged in to any server. With SQLite there is one server, and events stay in
+ * the process. */
 #include "internal.h"
 
 #include <stdatomic.h>
@@ -20,6 +20,8 @@
 struct event_relay {
     event_hub *hub;
     char *db;
+    char node_id[128];         /* this server: its own events are delivered here already */
+    int64_t retry_ms;          /* after a failed send, none is tried before then */
     pthread_mutex_t send_lock; /* guards send and send_ctx */
     lfr_store *send;           /* opened at the first send, again after a failure */
     lfr_ctx *send_ctx;
@@ -32,8 +34,10 @@ static void deliver(event_relay *r, const char *payload)
     json_error_t err;
     json_t *msg = json_loads(payload, 0, &err);
     const char *type = json_string_value(json_object_get(msg, "type"));
+    const char *from = json_string_value(json_object_get(msg, "from"));
     json_t *data = json_object_get(msg, "data");
-    if (type && json_is_object(data)) events_deliver(r->hub, type, json_incref(data));
+    if (type && json_is_object(data) && !(from && !strcmp(from, r->node_id)))
+        events_deliver(r->hub, type, json_incref(data));
     json_decref(msg);
 }
 
@@ -76,7 +80,7 @@ static void *relay_thread(void *arg)
     return NULL;
 }
 
-int relay_new(lfr_ctx *ctx, const char *db, event_hub *hub, event_relay **out)
+int relay_new(lfr_ctx *ctx, const char *db, const char *node_id, event_hub *hub, event_relay **out)
 {
     *out = NULL;
     event_relay *r = lfr_calloc(1, sizeof *r);
@@ -86,6 +90,7 @@ int relay_new(lfr_ctx *ctx, const char *db, event_hub *hub, event_relay **out)
         return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     }
     r->hub = hub;
+    snprintf(r->node_id, sizeof r->node_id, "%s", node_id);
     pthread_mutex_init(&r->send_lock, NULL);
     if (pthread_create(&r->thread, NULL, relay_thread, r)) {
         pthread_mutex_destroy(&r->send_lock);
@@ -100,18 +105,22 @@ int relay_new(lfr_ctx *ctx, const char *db, event_hub *hub, event_relay **out)
 
 int relay_send(event_relay *r, const char *type, const json_t *data)
 {
-    json_t *msg = json_pack("{s:s,s:O}", "type", type, "data", data);
+    json_t *msg = json_pack("{s:s,s:s,s:O}", "from", r->node_id, "type", type, "data", data);
     char *payload = msg ? json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(msg);
     int rc = LFR_EINVAL;
     if (payload && strlen(payload) <= MAX_PAYLOAD) {
         pthread_mutex_lock(&r->send_lock);
-        if (!r->send) lfr_store_open(r->send_ctx, r->db, &r->send);
+        /* The database gone: the runner and cameras that publish must not
+         * wait on a connection each time; try again after a pause. */
+        int64_t now = server_now_ms();
+        if (!r->send && now >= r->retry_ms) lfr_store_open(r->send_ctx, r->db, &r->send);
         rc = r->send ? lfr_store_notify(r->send_ctx, r->send, CHANNEL, payload) : LFR_EIO;
-        if (rc && r->send) { /* reconnect at the next */
+        if (rc && r->send) {
             lfr_store_close(r->send);
             r->send = NULL;
         }
+        if (rc) r->retry_ms = now + RETRY_MS;
         pthread_mutex_unlock(&r->send_lock);
     }
     free(payload);

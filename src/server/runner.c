@@ -501,9 +501,11 @@ static void live_retire(runner *r, live *l, int64_t now)
     for (int i = 0; i < r->n_lives; i++)
         if (r->lives[i] == l) r->lives[i] = r->lives[--r->n_lives];
     pthread_mutex_unlock(&r->lock);
-    /* Stopped here: another server may run them at once, not after the
-     * lease runs out. */
-    if (lfr_runner_release(r->ctx, r->srv->policy, r->srv->node_id, l->deployment)) {
+    /* Stopped here (not ended by themselves, which keeps the lease, or
+     * another server would start them again): another server may run
+     * them at once, not after the lease runs out. */
+    if (!atomic_load(&l->done) &&
+        lfr_runner_release(r->ctx, r->srv->policy, r->srv->node_id, l->deployment)) {
         char m[600];
         slog(LOG_ERROR, "lease", "deployment=%lld msg=%s", (long long)l->deployment,
              log_quote(lfr_errmsg(r->ctx), m, sizeof m));
@@ -602,9 +604,12 @@ static void cannot_start(runner *r, const lfr_running *d)
  * while the lease it last set lasts, since no other server could have it
  * before then; on SQLite, whose file no other machine writes, as long as
  * writes fail. db lock held. */
-static int keep_leased(runner *r, lfr_running *running, int n_running, int64_t now)
+static int keep_leased(runner *r, lfr_running *running, int n_running)
 {
     struct lfr_server *srv = r->srv;
+    /* Read now, not at the tick's start: the database lock may have been
+     * waited for, and a lease set from a stale time runs out early. */
+    int64_t now = server_now_ms();
     int64_t ttl = (int64_t)srv->cfg.tick_ms * LEASE_TICKS;
     if (ttl < LEASE_MIN_MS) ttl = LEASE_MIN_MS;
     int n = 0;
@@ -651,7 +656,7 @@ static void tick(runner *r)
     int n_running = 0;
     if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
         slog(LOG_ERROR, "tick", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
-    n_running = keep_leased(r, running, n_running, now);
+    n_running = keep_leased(r, running, n_running);
     /* Stop what may no longer run, and what ran to its end. */
     live *halting[MAX_LIVE], *starting[MAX_LIVE];
     int n_halting = 0, n_starting = 0;

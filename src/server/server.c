@@ -353,7 +353,7 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     }
     /* Several servers on one PostgreSQL database share their events. */
     if (lfr_store_is_url(s->db_path)) {
-        if ((rc = relay_new(ctx, s->db_path, s->events, &s->relay))) goto fail;
+        if ((rc = relay_new(ctx, s->db_path, s->node_id, s->events, &s->relay))) goto fail;
         events_set_relay(s->events, s->relay);
     }
     /* The runner exists before the first request can ask for it: the

@@ -11,6 +11,7 @@ typedef struct store_ops {
     void (*close)(lfr_store *s);
     int (*exec)(lfr_ctx *ctx, lfr_store *s, const char *sql);
     int (*begin)(lfr_ctx *ctx, lfr_store *s);
+    int (*commit)(lfr_ctx *ctx, lfr_store *s);
     void (*rollback)(lfr_store *s);
     int (*in_transaction)(lfr_store *s);
     int (*snapshot)(lfr_ctx *ctx, lfr_store *s, const char *path);
@@ -60,6 +61,10 @@ int store_pg_open(lfr_ctx *ctx, const char *url, lfr_store **out);
 #define STORE_N_MIGRATIONS 14
 extern const char *const store_migrations_sqlite[];
 extern const char *const store_migrations_pg[];
+
+/* A URL as it may be shown: who, where and which database, nothing else
+ * (libpq parses it, as it will when connecting). */
+void store_pg_display_name(const char *url, char *buf, size_t len);
 
 /* SQL as written for SQLite, as PostgreSQL takes it: ?N and ? become $N
  * (quoted text left alone), instr( becomes strpos(. Returns a string to

@@ -30,8 +30,9 @@
 typedef struct {
     lfr_store base;
     PGconn *conn;
+    char *url; /* to connect again */
+    int in_tx; /* a transaction was begun and has not ended */
     int changes;
-    int64_t last_id;
 } pg_store;
 
 typedef struct {
@@ -77,13 +78,17 @@ static int pg_fail(lfr_ctx *ctx, PGconn *conn, const PGresult *res, const char *
     return lfr_fail(ctx, sqlstate_code(state), "database: %s: %.*s", what, (int)n, msg);
 }
 
+static int ensure_connected(lfr_ctx *ctx, lfr_store *base);
+
 /* Runs SQL without parameters; res (if given) gets the last result. */
 static int run(lfr_ctx *ctx, lfr_store *s, const char *sql, PGresult **res, const char *what)
 {
+    int rc = ensure_connected(ctx, s);
+    if (rc) return rc;
     PGresult *r = PQexec(CONN(s), sql);
     ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        int rc = pg_fail(ctx, CONN(s), r, what);
+        rc = pg_fail(ctx, CONN(s), r, what);
         PQclear(r);
         return rc;
     }
@@ -102,6 +107,7 @@ static int pg_exec(lfr_ctx *ctx, lfr_store *s, const char *sql)
 static void pg_close(lfr_store *s)
 {
     PQfinish(CONN(s));
+    lfr_free(((pg_store *)s)->url);
     lfr_free(s);
 }
 
@@ -111,7 +117,23 @@ static int pg_begin(lfr_ctx *ctx, lfr_store *s)
 {
     int rc = run(ctx, s, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")", NULL,
                  "beginning a transaction");
+    ((pg_store *)s)->in_tx = 1;
     if (rc) pg_rollback(s); /* no lock (a timeout): no transaction either */
+    return rc;
+}
+
+static int pg_commit(lfr_ctx *ctx, lfr_store *s)
+{
+    /* PostgreSQL answers COMMIT of a failed transaction with a rollback
+     * and no error: said here, so no failure inside one goes unseen. */
+    if (PQtransactionStatus(CONN(s)) == PQTRANS_INERROR) {
+        pg_rollback(s);
+        return lfr_fail(ctx, LFR_EIO,
+                        "database: a statement of the transaction failed: "
+                        "nothing of it was kept");
+    }
+    int rc = run(ctx, s, "COMMIT", NULL, "committing");
+    ((pg_store *)s)->in_tx = 0;
     return rc;
 }
 
@@ -123,6 +145,7 @@ static int pg_in_transaction(lfr_store *s)
 static void pg_rollback(lfr_store *s)
 {
     if (pg_in_transaction(s)) PQclear(PQexec(CONN(s), "ROLLBACK"));
+    ((pg_store *)s)->in_tx = 0;
 }
 
 static int pg_snapshot(lfr_ctx *ctx, lfr_store *s, const char *path)
@@ -138,7 +161,12 @@ static int pg_reclaim(lfr_ctx *ctx, lfr_store *s)
 {
     /* Dead rows' space is marked free and then written over by new rows;
      * what lingers meanwhile of a photo, template or crop is sealed. */
-    return run(ctx, s, "VACUUM", NULL, "reclaiming deleted rows");
+    /* Alone (VACUUM runs in no transaction), and without the statement
+     * time limit: a large database takes longer than a request may. */
+    int rc = run(ctx, s, "SET statement_timeout = 0", NULL, "reclaiming deleted rows");
+    if (!rc) rc = run(ctx, s, "VACUUM", NULL, "reclaiming deleted rows");
+    int reset = run(ctx, s, "SET statement_timeout = '60s'", NULL, "reclaiming deleted rows");
+    return rc ? rc : reset;
 }
 
 static int pg_notify(lfr_ctx *ctx, lfr_store *s, const char *channel, const char *payload)
@@ -317,10 +345,12 @@ static int execute(lfr_ctx *ctx, pg_stmt *st)
         lengths[i] = st->params[i].len;
         formats[i] = st->params[i].binary;
     }
+    int rc = ensure_connected(ctx, &s->base);
+    if (rc) return rc;
     PGresult *r = PQexecParams(s->conn, st->sql, n, types, values, lengths, formats, 0);
     ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        int rc = pg_fail(ctx, s->conn, r, "running a statement");
+        rc = pg_fail(ctx, s->conn, r, "running a statement");
         PQclear(r);
         return rc;
     }
@@ -442,6 +472,7 @@ static const store_ops pg_ops = {
     .close = pg_close,
     .exec = pg_exec,
     .begin = pg_begin,
+    .commit = pg_commit,
     .rollback = pg_rollback,
     .in_transaction = pg_in_transaction,
     .snapshot = pg_snapshot,
@@ -476,30 +507,87 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* Connects (again, after a lost connection) and sets the session up. A
+ * URL libpq cannot parse is not quoted back: its error would show the
+ * password. */
+static int connect_db(lfr_ctx *ctx, pg_store *s, const char *url)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &why);
+    PQfreemem(why);
+    if (!opts) return lfr_fail(ctx, LFR_EINVAL, "database: the PostgreSQL URL does not parse");
+    PQconninfoFree(opts);
+    /* A dead peer is found within a minute, not after the kernel's two
+     * hours; a server that does not answer fails the start, not hangs it.
+     * The URL's own settings win. */
+    const char *const keys[] = {"connect_timeout",
+                                "keepalives",
+                                "keepalives_idle",
+                                "keepalives_interval",
+                                "keepalives_count",
+                                "dbname",
+                                NULL};
+    const char *const values[] = {"10", "1", "30", "10", "3", url, NULL};
+    if (s->conn) PQfinish(s->conn);
+    s->conn = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(s->conn) != CONNECTION_OK) return pg_fail(ctx, s->conn, NULL, "connecting");
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    /* Commits reach the disk before they are acknowledged (a crash loses
+     * no alert or audit record); a lock held too long fails the request
+     * rather than hanging it. */
+    return run(ctx, &s->base,
+               "SET synchronous_commit = on; SET lock_timeout = '5s'; "
+               "SET statement_timeout = '60s'; SET TIME ZONE 'UTC'",
+               NULL, "setting up the connection");
+}
+
+/* A connection lost (the database restarted, failed over) is made again
+ * before the next statement outside a transaction: the server carries on
+ * once the database is back. Inside one, its work is lost: it fails. */
+static int ensure_connected(lfr_ctx *ctx, lfr_store *base)
+{
+    pg_store *s = (pg_store *)base;
+    if (PQstatus(s->conn) == CONNECTION_OK) return LFR_OK;
+    if (s->in_tx) return lfr_fail(ctx, LFR_EIO, "database: the connection was lost");
+    return connect_db(ctx, s, s->url);
+}
+
 int store_pg_open(lfr_ctx *ctx, const char *url, lfr_store **out)
 {
     pg_store *s = lfr_calloc(1, sizeof *s);
     if (!s) return lfr_fail(ctx, LFR_ENOMEM, "database: out of memory");
     s->base.ops = &pg_ops;
     s->base.migrations = store_migrations_pg;
-    s->conn = PQconnectdb(url);
-    int rc = LFR_OK;
-    if (PQstatus(s->conn) != CONNECTION_OK) {
-        rc = pg_fail(ctx, s->conn, NULL, "connecting");
-        goto fail;
+    s->url = lfr_strdup(url);
+    int rc = s->url ? connect_db(ctx, s, url) : lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if (rc) {
+        pg_close(&s->base);
+        return rc;
     }
-    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
-    /* Commits reach the disk before they are acknowledged (a crash loses
-     * no alert or audit record); a lock held too long fails the request
-     * rather than hanging it. Text sorts as bytes, as in SQLite. */
-    if ((rc = run(ctx, &s->base,
-                  "SET synchronous_commit = on; SET lock_timeout = '5s'; "
-                  "SET statement_timeout = '60s'; SET TIME ZONE 'UTC'",
-                  NULL, "setting up the connection")))
-        goto fail;
     *out = &s->base;
     return LFR_OK;
-fail:
-    pg_close(&s->base);
-    return rc;
+}
+
+void store_pg_display_name(const char *url, char *buf, size_t len)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &why);
+    PQfreemem(why);
+    if (!opts) {
+        snprintf(buf, len, "postgresql://(a URL that does not parse)");
+        return;
+    }
+    const char *user = "", *host = "", *port = "", *name = "";
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        const char *v = o->val ? o->val : "";
+        if (!strcmp(o->keyword, "user")) user = v;
+        if (!strcmp(o->keyword, "host")) host = v;
+        if (!strcmp(o->keyword, "port")) port = v;
+        if (!strcmp(o->keyword, "dbname")) name = v;
+    }
+    /* What says which database it is; no password, no other setting. */
+    int socket = host[0] == '/';
+    snprintf(buf, len, "postgresql://%s%s%s%s%s/%s%s%s", user, *user ? "@" : "", socket ? "" : host,
+             *port ? ":" : "", port, name, socket ? "?host=" : "", socket ? host : "");
+    PQconninfoFree(opts);
 }

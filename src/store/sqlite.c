@@ -88,6 +88,11 @@ static int sqlite_begin(lfr_ctx *ctx, lfr_store *s)
     return sqlite_exec(ctx, s, "BEGIN IMMEDIATE");
 }
 
+static int sqlite_commit(lfr_ctx *ctx, lfr_store *s)
+{
+    return sqlite_exec(ctx, s, "COMMIT");
+}
+
 static void sqlite_rollback(lfr_store *s)
 {
     if (!sqlite3_get_autocommit(DB(s))) sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
@@ -208,6 +213,7 @@ static const store_ops sqlite_ops = {
     .close = sqlite_close,
     .exec = sqlite_exec,
     .begin = sqlite_begin,
+    .commit = sqlite_commit,
     .rollback = sqlite_rollback,
     .in_transaction = sqlite_in_transaction,
     .snapshot = sqlite_snapshot,

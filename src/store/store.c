@@ -41,29 +41,10 @@ void lfr_store_files_base(const char *db, char *buf, size_t len)
 
 void lfr_store_display_name(const char *db, char *buf, size_t len)
 {
-    if (!lfr_store_is_url(db)) {
+    if (lfr_store_is_url(db))
+        store_pg_display_name(db, buf, len);
+    else
         snprintf(buf, len, "%s", db);
-        return;
-    }
-    /* scheme://[user[:password]@]host[:port][/name][?settings] */
-    const char *p = strstr(db, "://") + 3;
-    const char *rest = p + strcspn(p, "/?"); /* after the user and host */
-    const char *at = memchr(p, '@', (size_t)(rest - p));
-    const char *host = at ? at + 1 : p;
-    int user = at ? (int)strcspn(p, ":@") : 0;
-    const char *query = strchr(rest, '?');
-    int path = query ? (int)(query - rest) : (int)strlen(rest);
-    int n = snprintf(buf, len, "%.*s%.*s%s%.*s%.*s", (int)(p - db), db, user, p, at ? "@" : "",
-                     (int)(rest - host), host, path, rest);
-    char sep = '?';
-    for (const char *q = query ? query + 1 : ""; *q && n >= 0 && (size_t)n < len;) {
-        int k = (int)strcspn(q, "&");
-        if (strncmp(q, "password=", 9)) {
-            n += snprintf(buf + n, len - (size_t)n, "%c%.*s", sep, k, q);
-            sep = '&';
-        }
-        q += k + (q[k] == '&');
-    }
 }
 
 static int channel_check(lfr_ctx *ctx, const lfr_store *s, const char *channel)
@@ -172,7 +153,7 @@ int lfr_store_begin(lfr_ctx *ctx, lfr_store *s)
 
 int lfr_store_commit(lfr_ctx *ctx, lfr_store *s)
 {
-    return s->ops->exec(ctx, s, "COMMIT");
+    return s->ops->commit(ctx, s);
 }
 
 void lfr_store_rollback(lfr_store *s)
