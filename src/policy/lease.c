@@ -30,20 +30,15 @@ int lfr_runner_lease(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t de
     if (rc > 0) rc = LFR_OK;
     int mine = !strcmp(previous, holder);
     if (!rc && (mine || !previous[0] || previous_until < now_ms)) {
-        if (!(rc = lfr_stmt_prepare(ctx, p->s,
-                                    "INSERT INTO runner_leases (deployment_id, holder, since_ms, "
-                                    "expires_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
-                                    "(deployment_id) DO UPDATE SET holder = excluded.holder, "
-                                    "since_ms = CASE WHEN runner_leases.holder = excluded.holder "
-                                    "THEN runner_leases.since_ms ELSE excluded.since_ms END, "
-                                    "expires_ms = excluded.expires_ms",
-                                    &st)) &&
-            !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
-            !(rc = lfr_stmt_bind_text(ctx, st, 2, holder)) &&
-            !(rc = lfr_stmt_bind_int64(ctx, st, 3, now_ms)) &&
-            !(rc = lfr_stmt_bind_int64(ctx, st, 4, now_ms + ttl_ms)))
-            rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
-        lfr_stmt_free(st);
+        const int64_t nums[] = {deployment, now_ms, now_ms + ttl_ms};
+        const char *const texts[] = {holder};
+        rc = policy_exec(ctx, p->s,
+                         "INSERT INTO runner_leases (deployment_id, since_ms, expires_ms, holder) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (deployment_id) DO UPDATE SET "
+                         "holder = excluded.holder, since_ms = CASE WHEN runner_leases.holder = "
+                         "excluded.holder THEN runner_leases.since_ms ELSE excluded.since_ms END, "
+                         "expires_ms = excluded.expires_ms",
+                         nums, 3, texts, 1);
         if (!rc) *held = 1;
         if (!rc && !mine)
             rc = audit(ctx, p, NULL, "deployment.runner", deployment, "deployment",
@@ -57,12 +52,9 @@ int lfr_runner_lease(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t de
 
 int lfr_runner_release(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t deployment)
 {
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(
-        ctx, p->s, "DELETE FROM runner_leases WHERE deployment_id = ? AND holder = ?", &st);
-    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, deployment)) &&
-        !(rc = lfr_stmt_bind_text(ctx, st, 2, holder)))
-        rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
-    lfr_stmt_free(st);
-    return rc;
+    const int64_t nums[] = {deployment};
+    const char *const texts[] = {holder};
+    return policy_exec(ctx, p->s,
+                       "DELETE FROM runner_leases WHERE deployment_id = ? AND holder = ?", nums, 1,
+                       texts, 1);
 }

@@ -53,6 +53,12 @@ typedef struct live {
 #define LEASE_MIN_MS 6000
 #define LEASE_TICKS 3
 
+static int64_t lease_ttl_ms(const struct lfr_server *srv)
+{
+    int64_t ttl = (int64_t)srv->cfg.tick_ms * LEASE_TICKS;
+    return ttl < LEASE_MIN_MS ? LEASE_MIN_MS : ttl;
+}
+
 /* An alert waiting to be recorded. Camera threads hand alerts over while
  * holding their pipeline's lock, so they must not wait for the database:
  * the runner records them, woken at once. When the store fails (a full
@@ -413,6 +419,8 @@ static int live_prepare(runner *r, const lfr_running *d, live **out)
     l->r = r;
     l->deployment = d->id;
     l->walk_test = d->walk_test;
+    /* Prepared only once this tick took or renewed the lease. */
+    l->lease_until_ms = server_now_ms() + lease_ttl_ms(srv);
     int rc = lfr_camera_list(ctx, srv->policy, NULL, d->id, &cameras);
     if (!rc && json_array_size(cameras) == 0)
         rc = lfr_fail(ctx, LFR_EINVAL, "deployment %lld has no cameras", (long long)d->id);
@@ -609,9 +617,7 @@ static int keep_leased(runner *r, lfr_running *running, int n_running)
     struct lfr_server *srv = r->srv;
     /* Read now, not at the tick's start: the database lock may have been
      * waited for, and a lease set from a stale time runs out early. */
-    int64_t now = server_now_ms();
-    int64_t ttl = (int64_t)srv->cfg.tick_ms * LEASE_TICKS;
-    if (ttl < LEASE_MIN_MS) ttl = LEASE_MIN_MS;
+    int64_t now = server_now_ms(), ttl = lease_ttl_ms(srv);
     int n = 0;
     for (int j = 0; j < n_running; j++) {
         int held = 0;
