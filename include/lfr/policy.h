@@ -327,6 +327,7 @@ typedef struct lfr_alert_record {
     const uint8_t *crop_jpeg; /* the probe face; stored encrypted */
     size_t crop_len;
     int64_t waited_ms; /* how long it waited to be written (the store failing), 0 at once */
+    const char *origin; /* an edge node's id for it ("NODE-RANDOM"), or NULL */
 } lfr_alert_record;
 
 /* Records an alert of a live deployment (as "system", the pipeline). */
@@ -419,6 +420,76 @@ int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const ch
  * another model. The caller frees it, which wipes it. */
 int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                           lfr_gallery **out);
+/* Edge nodes (issue 17 item 3; policy/nodes.c, policy/node_work.c). A
+ * node runs the cameras of the deployments placed on it, beside them, and
+ * sends the centre alerts and counts, never anything of a non-match. */
+#define LFR_NODE_KEY_BYTES 32
+#define LFR_NODE_SIGN_SK_BYTES 64
+#define LFR_NODE_SIG_B64 100
+#define LFR_NODE_OFFLINE_MIN_S 10
+#define LFR_NODE_OFFLINE_MAX_S (24 * 3600)
+typedef struct lfr_node {
+    int64_t id;
+    char name[64];
+    char state[16]; /* pending, approved, revoked */
+    uint8_t sign_pk[LFR_NODE_KEY_BYTES], box_pk[LFR_NODE_KEY_BYTES];
+    int64_t seen_ms, refused_ms; /* 0: never */
+} lfr_node;
+/* A node's request is signed over its method, path (with query), time and
+ * body; verify returns 0 when the signature is the key's, -1 if not. */
+void lfr_node_sign_request(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const char *method,
+                           const char *path, int64_t time_ms, const void *body, size_t len,
+                           char sig_b64[LFR_NODE_SIG_B64]);
+int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
+                            const char *path, int64_t time_ms, const void *body, size_t len,
+                            const char *sig_b64);
+/* A machine asks to be a node: pending until approved (audited
+ * node.enrol, by the system, with its key's fingerprint). */
+int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name,
+                   const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
+                   const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id);
+/* The administrator's decision: approve (a pending node) or revoke (for
+ * good, with a reason). Audited node.approve / node.revoke. */
+int lfr_node_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id, int approve,
+                    const char *reason, int64_t now_ms);
+/* [{id, name, state, key, enrolled_ms, decided_ms, seen_ms, live_deployments}] */
+int lfr_node_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
+int lfr_node_get(lfr_ctx *ctx, lfr_policy *p, int64_t id, lfr_node *out);
+/* A call refused to a known node (pending or revoked): audited
+ * node.refused, at most once a minute a node. */
+int lfr_node_refused(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const char *why,
+                     int64_t now_ms);
+/* Notes when a node was last heard from (at most every few seconds). */
+int lfr_node_seen(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_t now_ms);
+/* Places a draft's cameras on a node (0: on the centre's servers), and how
+ * long the node may run them without word from the centre (seconds).
+ * The applicant's own draft; audited deployment.node. */
+int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                            int64_t deployment, int64_t node, int offline_s);
+/* The centre's X25519 box key, derived from the watchlist key (so every
+ * server has it): what nodes seal their alerts to. sk (NULL: not wanted)
+ * must be locked memory of crypto_box_SECRETKEYBYTES. */
+int lfr_node_centre_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
+                        uint8_t *sk);
+/* What an approved node runs now: {version, model, dim, deployments: [{id,
+ * end_ms, threshold, max_offline_s, cameras: [{name, source}], entries,
+ * templates}]}, templates being base64 of crypto_box_seal to the node's box
+ * key of (entry id, 8 bytes little-endian; dim floats) each. When have is
+ * the version, {version, unchanged: true} alone. */
+int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lfr_engine *engine,
+                        const char *have, int64_t now_ms, json_t **out);
+/* An alert from a node, sealed to the centre's box key: a JSON object
+ * {origin, deployment, entry, camera, time_ms, track, score, quality,
+ * crop (base64 JPEG)}. Kept once per origin: a repeat gets the first's id
+ * and *repeat = 1. attempt > 0: it was sent before (it waited). A new
+ * alert's announcement (id, deployment, camera, time_ms, score) into
+ * *event, for the caller to publish. */
+int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t *box, size_t len,
+                   int attempt, int64_t now_ms, int64_t *id, int *repeat, json_t **event);
+/* A node's counts: {deployment, cameras: [{name, frames, faces, compared}]}
+ * (increments since its last report), all or none. */
+int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t *counts,
+                    int64_t now_ms);
 /* Login sessions and log-in throttles in the database, shared by the
  * servers on it (issue 17). On a store of their own, not the policy's, so a
  * long policy call never holds up a request's session check. A session is
@@ -463,6 +534,7 @@ typedef struct lfr_running {
     int64_t id;
     double threshold;
     int64_t walk_test; /* 0: live; else this walk test runs, on the blue list */
+    int64_t node;      /* 0: on the centre's servers; else the edge node that runs it */
 } lfr_running;
 int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
                             int *n);

@@ -30,7 +30,7 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
     lfr_stmt *st = NULL;
     rc = lfr_stmt_prepare(ctx, p->s,
                           "INSERT INTO alerts (deployment_id, entry_id, camera, time_ms, "
-                          "track_id, score, quality) SELECT ?,?,?,?,?,?,? WHERE EXISTS "
+                          "track_id, score, quality, origin) SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
                           "(SELECT 1 FROM watchlist_entries WHERE id = ? AND deployment_id = ? "
                           "AND destroyed_ms IS NULL)",
                           &st);
@@ -41,8 +41,9 @@ int lfr_alert_record_new(lfr_ctx *ctx, lfr_policy *p, const lfr_alert_record *a,
         !(rc = lfr_stmt_bind_int64(ctx, st, 5, a->track_id)) &&
         !(rc = lfr_stmt_bind_double(ctx, st, 6, a->score)) &&
         !(rc = lfr_stmt_bind_text(ctx, st, 7, a->quality_json ? a->quality_json : "{}")) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 8, a->entry)) &&
-        !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->deployment)))
+        !(rc = lfr_stmt_bind_text(ctx, st, 8, a->origin)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 9, a->entry)) &&
+        !(rc = lfr_stmt_bind_int64(ctx, st, 10, a->deployment)))
         rc = lfr_stmt_step(ctx, st) < 0 ? lfr_errcode(ctx) : LFR_OK;
     if (!rc && lfr_store_changes(p->s) != 1)
         rc = lfr_fail(ctx, LFR_EREFUSED, "alert: entry %lld is not on deployment %lld's watchlist",

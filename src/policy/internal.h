@@ -67,6 +67,23 @@ struct lfr_enrolment {
 int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                    const char *sql, const char *place, const char *what, lfr_gallery **out);
 
+/* Opens a transaction on deployment's cameras (and where they run) for
+ * actor: only the applicant's own draft, since they are part of what is
+ * authorised. what names the act in messages ("added to"). */
+int policy_begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+                               int64_t deployment, const char *what);
+/* Calls fn with each template of a deployment, opened into locked memory
+ * (wiped after the call): sql selects (id, template) rows of the
+ * deployment, bound to its one parameter. */
+/* The reviewed templates of a deployment's watchlist: only what was
+ * reviewed (WL-4) and not destroyed is searched. */
+#define WATCHLIST_TEMPLATES                                                                        \
+    "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? AND destroyed_ms IS "     \
+    "NULL AND reviewed_by IS NOT NULL AND template IS NOT NULL ORDER BY id"
+typedef int (*policy_template_fn)(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, void *arg);
+int policy_each_template(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int dim,
+                         const char *model, const char *sql, const char *place, const char *what,
+                         policy_template_fn fn, void *arg);
 /* Sealing (policy/seal.c): plain text sealed with the policy's key and
  * bound to its place ("table.column") and row, into a new buffer. */
 int policy_seal(lfr_ctx *ctx, const lfr_policy *p, const char *place, int64_t row,

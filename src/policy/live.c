@@ -13,11 +13,15 @@
 
 /* A file or folder of images must be there and readable as video now,
  * not fail when the deployment goes live; a network camera, a device or a
- * FIFO is tried with its preview (it may not be reachable from here yet). */
-static int local_source_check(lfr_ctx *ctx, const char *name, const char *source)
+ * FIFO is tried with its preview (it may not be reachable from here yet).
+ * A deployment run by an edge node has its sources on that node. */
+static int local_source_check(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *name,
+                              const char *source)
 {
     struct stat sb;
-    if (strstr(source, "://") || !strncmp(source, "/dev/", 5) ||
+    if (policy_count(ctx, p, "SELECT count(*) FROM deployments WHERE id = ? AND node_id IS NOT NULL",
+                     deployment) != 0 ||
+        strstr(source, "://") || !strncmp(source, "/dev/", 5) ||
         (!stat(source, &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
         return LFR_OK; /* a stream, a device, a FIFO: live */
     lfr_video_params vp = lfr_video_default_params();
@@ -31,10 +35,7 @@ static int local_source_check(lfr_ctx *ctx, const char *name, const char *source
     return LFR_OK;
 }
 
-/* Opens a transaction on deployment's cameras for actor: only the
- * applicant's own draft, since the cameras are part of what is authorised.
- * what names the act in messages ("added to", "changed in"). */
-static int begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
+int policy_begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
                                int64_t deployment, const char *what)
 {
     int rc = lfr_store_begin(ctx, p->s);
@@ -76,9 +77,9 @@ int lfr_camera_add(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t 
 {
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "adding a camera");
     if (!rc) rc = check_camera_fields(ctx, name, source ? source : "", location);
-    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "added to"))) return rc;
+    if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "added to"))) return rc;
     lfr_stmt *st = NULL;
-    rc = local_source_check(ctx, name, source);
+    rc = local_source_check(ctx, p, deployment, name, source);
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
                                 "INSERT INTO cameras (deployment_id, name, source, location) "
@@ -106,8 +107,8 @@ int lfr_camera_edit(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     if (!rc && !source && !location)
         rc = lfr_fail(ctx, LFR_EINVAL, "camera: nothing to change (source, location)");
     if (!rc) rc = check_camera_fields(ctx, name, source, location);
-    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "changed in"))) return rc;
-    if (source) rc = local_source_check(ctx, name, source);
+    if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "changed in"))) return rc;
+    if (source) rc = local_source_check(ctx, p, deployment, name, source);
     lfr_stmt *st = NULL;
     if (!rc &&
         !(rc = lfr_stmt_prepare(ctx, p->s,
@@ -137,7 +138,7 @@ int lfr_camera_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 {
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "removing a camera");
     if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
-    if (rc || (rc = begin_camera_change(ctx, p, actor, deployment, "removed from"))) return rc;
+    if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "removed from"))) return rc;
     lfr_stmt *st = NULL;
     if (!(rc = lfr_stmt_prepare(ctx, p->s,
                                 "DELETE FROM cameras WHERE deployment_id = ? AND name = ?", &st)) &&
@@ -252,27 +253,17 @@ int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const 
     return rc;
 }
 
-/* A gallery of sealed templates: sql selects (id, template) for one
- * deployment, bound to ?1. The ids become the gallery's identities. */
-int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
-                   const char *sql, const char *place, const char *what, lfr_gallery **out)
+int policy_each_template(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int dim,
+                         const char *model, const char *sql, const char *place, const char *what,
+                         policy_template_fn fn, void *arg)
 {
-    *out = NULL;
     if (!p->have_key) return lfr_fail(ctx, LFR_EREFUSED, "%s: no key to open the templates", what);
-    int dim = lfr_engine_embedding_size(engine);
-    lfr_gallery_params gp = lfr_gallery_default_params();
-    gp.dim = dim;
-    gp.model = lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER));
-    gp.quantize_int8 = 1;
-    lfr_gallery *g = NULL;
-    int rc = lfr_gallery_new(ctx, &gp, &g);
-    if (rc) return rc;
     size_t tpl_bytes = (size_t)dim * sizeof(float);
     float *tpl = lfr_locked_alloc(tpl_bytes);
+    if (!tpl) return lfr_locked_fail(ctx, what);
     lfr_stmt *st = NULL;
-    if (!tpl) rc = lfr_locked_fail(ctx, what);
-    if (!rc && !(rc = lfr_stmt_prepare(ctx, p->s, sql, &st)))
-        rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    int rc = lfr_stmt_prepare(ctx, p->s, sql, &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         int64_t id = lfr_stmt_int64(st, 0);
         size_t n = 0;
@@ -281,16 +272,41 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
             rc = lfr_fail(ctx, LFR_EMODEL,
                           "%s %lld: its template does not open as a %d-d template of "
                           "%s (enrolled with another model or key): enrol it again",
-                          what, (long long)id, dim, gp.model);
+                          what, (long long)id, dim, model);
             break;
         }
-        char ident[LFR_ID_MAX];
-        snprintf(ident, sizeof ident, "%lld", (long long)id);
-        rc = lfr_gallery_add(ctx, g, ident, tpl, 1);
+        rc = fn(ctx, id, tpl, dim, arg);
     }
     lfr_stmt_free(st);
-    lfr_locked_free(tpl);
-    if (rc < 0 || rc > 0) {
+    lfr_locked_free(tpl); /* wipes */
+    return rc < 0 || rc > 0 ? rc : LFR_OK;
+}
+
+static int add_to_gallery(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, void *arg)
+{
+    (void)dim;
+    char ident[LFR_ID_MAX];
+    snprintf(ident, sizeof ident, "%lld", (long long)id);
+    return lfr_gallery_add(ctx, arg, ident, tpl, 1);
+}
+
+/* A gallery of sealed templates: sql selects (id, template) for one
+ * deployment, bound to ?1. The ids become the gallery's identities. */
+int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
+                   const char *sql, const char *place, const char *what, lfr_gallery **out)
+{
+    *out = NULL;
+    if (!p->have_key) return lfr_fail(ctx, LFR_EREFUSED, "%s: no key to open the templates", what);
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = lfr_engine_embedding_size(engine);
+    gp.model = lfr_model_name(lfr_engine_model(engine, LFR_MODEL_EMBEDDER));
+    gp.quantize_int8 = 1;
+    lfr_gallery *g = NULL;
+    int rc = lfr_gallery_new(ctx, &gp, &g);
+    if (!rc)
+        rc = policy_each_template(ctx, p, deployment, gp.dim, gp.model, sql, place, what,
+                                  add_to_gallery, g);
+    if (rc) {
         lfr_gallery_free(g);
         return rc;
     }
@@ -301,11 +317,7 @@ int policy_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_en
 int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                           lfr_gallery **out)
 {
-    /* Only what was reviewed (WL-4) and not destroyed is searched. */
-    return policy_gallery(ctx, p, deployment, engine,
-                          "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? "
-                          "AND destroyed_ms IS NULL AND reviewed_by IS NOT NULL AND template "
-                          "IS NOT NULL ORDER BY id",
+    return policy_gallery(ctx, p, deployment, engine, WATCHLIST_TEMPLATES,
                           "watchlist_entries.template", "watchlist entry", out);
 }
 
@@ -315,7 +327,10 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
     *n = 0;
     lfr_stmt *st = NULL;
     int rc =
-        lfr_stmt_prepare(ctx, p->s, "SELECT id, fields FROM deployments WHERE state = 'live'", &st);
+        lfr_stmt_prepare(ctx, p->s,
+                         "SELECT id, fields, coalesce(node_id, 0) FROM deployments WHERE state = "
+                         "'live'",
+                         &st);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         rc = 0;
         int64_t id = lfr_stmt_int64(st, 0);
@@ -328,6 +343,7 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
             out[*n].id = id;
             out[*n].threshold = json_number_value(t);
             out[*n].walk_test = 0;
+            out[*n].node = lfr_stmt_int64(st, 2);
             (*n)++;
         }
         json_decref(fields);
@@ -337,7 +353,8 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
     /* Walk tests run on authorised deployments inside their window. */
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT w.id, w.deployment_id, w.threshold FROM walk_tests w JOIN "
+                              "SELECT w.id, w.deployment_id, w.threshold, coalesce(d.node_id, 0) "
+                              "FROM walk_tests w JOIN "
                               "deployments d ON d.id = w.deployment_id WHERE w.ended_ms IS NULL "
                               "AND d.state = 'authorised'",
                               &st);
@@ -350,6 +367,7 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
             out[*n].id = id;
             out[*n].threshold = lfr_stmt_double(st, 2);
             out[*n].walk_test = lfr_stmt_int64(st, 0);
+            out[*n].node = lfr_stmt_int64(st, 3);
             (*n)++;
         }
         deployment_clear(&d);

@@ -282,6 +282,14 @@ int64_t server_now_ms(void);
 int routes_admit(request *r);
 
 enum MHD_Result api_login(request *r);
+enum MHD_Result api_nodes_list(request *r);
+enum MHD_Result api_node_approve(request *r);
+enum MHD_Result api_node_revoke(request *r);
+enum MHD_Result api_deployment_node(request *r);
+enum MHD_Result api_node_enrol(request *r);
+enum MHD_Result api_node_assignment(request *r);
+enum MHD_Result api_node_alert(request *r);
+enum MHD_Result api_node_counts(request *r);
 enum MHD_Result api_logout(request *r);
 enum MHD_Result api_me(request *r);
 enum MHD_Result api_password(request *r);

@@ -84,6 +84,15 @@ static const route routes[] = {
     {"GET", "/api/deployments/#/record", api_report_record, 0},
     {"GET", "/api/reports/summary", api_report_summary, 0},
     {"GET", "/api/oversight", api_oversight, 0},
+    {"GET", "/api/nodes", api_nodes_list, 0},
+    {"POST", "/api/nodes/#/approve", api_node_approve, 0},
+    {"POST", "/api/nodes/#/revoke", api_node_revoke, 0},
+    {"POST", "/api/deployments/#/node", api_deployment_node, 0},
+    /* An edge node's own calls: no session; each is signed (api_nodes.c). */
+    {"POST", "/api/nodes/enrol", api_node_enrol, 1},
+    {"POST", "/api/node/assignment", api_node_assignment, 1},
+    {"POST", "/api/node/alerts", api_node_alert, 1},
+    {"POST", "/api/node/counts", api_node_counts, 1},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -58,7 +58,7 @@ int store_pg_open(lfr_ctx *ctx, const char *url, lfr_store **out);
 
 /* Migration i (from 1) brings the schema from version i-1 to i, in each
  * dialect. Append only: a released migration is never edited. */
-#define STORE_N_MIGRATIONS 14
+#define STORE_N_MIGRATIONS 15
 extern const char *const store_migrations_sqlite[];
 extern const char *const store_migrations_pg[];
 

@@ -240,6 +240,22 @@ const char *const store_migrations_pg[] = {
     "  failures BIGINT NOT NULL,"
     "  locked_until_ms BIGINT NOT NULL,"
     "  last_ms BIGINT NOT NULL);",
+
+    /* 15: edge nodes. */
+    "CREATE TABLE nodes (" ID
+    "  name TEXT NOT NULL UNIQUE,"
+    "  sign_pk BYTEA NOT NULL UNIQUE,"
+    "  box_pk BYTEA NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','approved','revoked')),"
+    "  enrolled_ms BIGINT NOT NULL,"
+    "  decided_by BIGINT REFERENCES users(id),"
+    "  decided_ms BIGINT,"
+    "  seen_ms BIGINT,"
+    "  refused_ms BIGINT);"
+    "ALTER TABLE deployments ADD COLUMN node_id BIGINT REFERENCES nodes(id);"
+    "ALTER TABLE deployments ADD COLUMN node_offline_s BIGINT NOT NULL DEFAULT 600;"
+    "ALTER TABLE alerts ADD COLUMN origin TEXT;"
+    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);",
 };
 
 _Static_assert(sizeof store_migrations_pg / sizeof store_migrations_pg[0] == STORE_N_MIGRATIONS,

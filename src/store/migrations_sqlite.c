@@ -277,6 +277,27 @@ const char *const store_migrations_sqlite[] = {
     "  failures INTEGER NOT NULL,"
     "  locked_until_ms INTEGER NOT NULL,"
     "  last_ms INTEGER NOT NULL);",
+
+    /* 15: edge nodes (issue 17 item 3). A node enrols with its own keys and
+     * runs nothing until an administrator approves it; a deployment names
+     * the node that runs its cameras and how long that node may go on
+     * without word from the centre. An alert raised on a node carries the
+     * node's id for it (origin), so a resend is the same alert. */
+    "CREATE TABLE nodes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  sign_pk BLOB NOT NULL UNIQUE,"
+    "  box_pk BLOB NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','approved','revoked')),"
+    "  enrolled_ms INTEGER NOT NULL,"
+    "  decided_by INTEGER REFERENCES users(id),"
+    "  decided_ms INTEGER,"
+    "  seen_ms INTEGER,"
+    "  refused_ms INTEGER);"
+    "ALTER TABLE deployments ADD COLUMN node_id INTEGER REFERENCES nodes(id);"
+    "ALTER TABLE deployments ADD COLUMN node_offline_s INTEGER NOT NULL DEFAULT 600;"
+    "ALTER TABLE alerts ADD COLUMN origin TEXT;"
+    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);",
 };
 
 _Static_assert(sizeof store_migrations_sqlite / sizeof store_migrations_sqlite[0] ==
