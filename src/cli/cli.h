@@ -131,6 +131,7 @@ const char *cli_installed(const char *what, char *buf, size_t len);
 const char *cli_db_path(const char *given);
 
 int cmd_serve(int argc, char **argv);
+int cmd_edge(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);

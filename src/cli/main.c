@@ -47,6 +47,24 @@ const cli_command cli_commands[] = {
      "start and stop, logins and failed logins, every change made through the API\n"
      "and its refusals, cameras starting, lost and reconnecting, alerts (their\n"
      "ids, never a face or a name), errors; --log-level (info) sets the least.\n"},
+    {"edge", cmd_edge, "an edge node: run a deployment's cameras beside them (issue 17)",
+     "usage: lfr edge init --state-dir DIR\n"
+     "       lfr edge enrol --state-dir DIR --centre https://HOST:PORT [--ca PEM] --name NAME\n"
+     "       lfr edge run --state-dir DIR [--models DIR] [--poll-ms MS]\n"
+     "init makes the node's keys in DIR (0600; an Ed25519 signing key and an\n"
+     "X25519 box key). enrol asks the centre to take this machine as a node;\n"
+     "--ca is the centre's certificate to trust (else the system's). The node\n"
+     "waits for an administrator's approval in the console. run asks the\n"
+     "centre once a poll (1000 ms) what to run: each live deployment placed on\n"
+     "the node, its cameras (their sources as this machine sees them) and its\n"
+     "reviewed templates, sealed to this node alone and opened in locked\n"
+     "memory only. Alerts are sealed to the centre and kept in DIR/queue until\n"
+     "the centre has them, oldest first, each once. A deployment stops, its\n"
+     "templates wiped, when the centre stops, suspends or ends it, at the end\n"
+     "of its window, or when the centre has been silent for longer than the\n"
+     "deployment allows. A revoked node wipes and exits 1. Stops on SIGINT or\n"
+     "SIGTERM. The log is on stderr: ids and counts, never a face or a name.\n"
+     "docs/deploy.md.\n"},
     {"version", cmd_version, "print versions of lfr, ONNX Runtime and the models",
      "usage: lfr version [--json]\n"},
     {"doctor", cmd_doctor, "check the runtime and the model files, say how to fix what is wrong",

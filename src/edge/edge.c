@@ -1,0 +1,650 @@
+/* edge/edge.c - the node at work. Once a poll it asks the centre what to
+ * run (a version it already has is answered in a line) and makes its
+ * pipelines match: a deployment placed on it starts with its templates,
+ * opened into locked memory only; one the centre no longer lists (stopped,
+ * suspended, ended) stops and its templates are wiped. Without the centre
+ * it goes on within the authorised window for as long as each deployment
+ * allows, then wipes. Alerts are sealed to the centre and queued on disk
+ * at once; a sender thread delivers them oldest first, each until the
+ * centre has it. Counts go up as aggregates. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lfr/match.h"
+#include "lfr/pipeline.h"
+
+#define MAX_RUNS 8
+#define MAX_CAMERAS 16
+#define MAX_ENDED 64
+#define SLICE_MS 50
+
+typedef struct camera_count {
+    char name[LFR_ID_MAX];
+    lfr_pipeline_stats reported; /* what the centre has */
+} camera_count;
+
+/* One deployment's pipeline on this node. */
+typedef struct run {
+    struct lfr_edge *e;
+    int64_t deployment, end_ms;
+    int64_t offline_ms;
+    double threshold;
+    unsigned char cameras_digest[16]; /* of its camera list, to see it change */
+    int64_t *entries;                 /* the entry ids its gallery holds */
+    int n_entries;
+    lfr_pipeline *pipeline;
+    lfr_gallery *gallery;
+    pthread_t thread;
+    atomic_int done;
+    int rc;
+    char msg[512];
+    camera_count cams[MAX_CAMERAS];
+    int n_cams;
+} run;
+
+struct lfr_edge {
+    const lfr_engine *engine;
+    char dir[PATH_MAX];
+    lfr_edge_params params;
+    node_keys *keys;
+    node_state st;
+    edge_link *poll, *send;
+    atomic_int stop;
+    pthread_mutex_t lock; /* with wake: the sender's sleep */
+    pthread_cond_t wake;
+    pthread_t sender;
+    char version[33]; /* of the assignment the pipelines match; "" none */
+    int64_t heard_ms; /* monotonic: the centre's last answer */
+    int unreachable, pending; /* said once each, until it changes */
+    run *runs[MAX_RUNS];
+    int n_runs;
+    int64_t ended[MAX_ENDED]; /* deployments whose sources ended by themselves */
+    int n_ended;
+    int64_t counts_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    return lfr_now_us() / 1000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One line on stderr: ids and counts, never anything of a face. */
+static void elog(const char *level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void elog(const char *level, const char *event, const char *fmt, ...)
+{
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s %s %s %s\n", when, level, event, line);
+}
+
+lfr_edge_params lfr_edge_default_params(void)
+{
+    return (lfr_edge_params){.poll_ms = 1000, .counts_ms = 10000};
+}
+
+/* ---- alerts: sealed and queued on the camera's thread ---- */
+
+static void on_alert(const lfr_alert *a, void *arg)
+{
+    run *r = arg;
+    struct lfr_edge *e = r->e;
+    uint8_t rnd[16];
+    char hex[33], origin[64];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    snprintf(origin, sizeof origin, "%lld-%s", (long long)e->st.id, hex);
+    json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:I,s:i,s:f,s:{s:f,s:f,s:f,s:f}}", "origin", origin,
+                          "deployment", (json_int_t)r->deployment, "entry",
+                          (json_int_t)strtoll(a->identity, NULL, 10), "camera", a->camera,
+                          "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
+                          a->score_cos, "quality", "eye_distance_px", a->quality.eye_distance_px,
+                          "yaw_deg", a->quality.yaw_deg, "pitch_deg", a->quality.pitch_deg,
+                          "sharpness", a->quality.sharpness);
+    char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    /* The crop goes into locked memory only, and leaves sealed. */
+    size_t b64_len = sodium_base64_ENCODED_LEN(a->crop_jpeg_len, sodium_base64_VARIANT_ORIGINAL);
+    size_t cap = (head ? strlen(head) : 0) + b64_len + 16;
+    char *plain = head ? lfr_locked_alloc(cap) : NULL;
+    uint8_t *sealed = NULL;
+    size_t plain_len = 0;
+    if (plain) {
+        memcpy(plain, "{\"crop\":\"", 9);
+        sodium_bin2base64(plain + 9, b64_len, a->crop_jpeg, a->crop_jpeg_len,
+                          sodium_base64_VARIANT_ORIGINAL);
+        plain_len = strlen(plain);
+        plain_len += (size_t)snprintf(plain + plain_len, cap - plain_len, "\",%s", head + 1);
+        if ((sealed = lfr_alloc(crypto_box_SEALBYTES + plain_len)))
+            crypto_box_seal(sealed, (const uint8_t *)plain, plain_len, e->st.centre_pk);
+    }
+    lfr_ctx *ctx = NULL;
+    int rc = sealed && lfr_ctx_new(&ctx) == LFR_OK
+                 ? queue_put(ctx, e->dir, sealed, crypto_box_SEALBYTES + plain_len)
+                 : LFR_ENOMEM;
+    if (rc)
+        elog("ERROR", "alert.lost", "deployment=%lld msg=\"%s\"", (long long)r->deployment,
+             ctx ? lfr_errmsg(ctx) : "out of memory");
+    else
+        elog("INFO", "alert.queued", "deployment=%lld origin=%s", (long long)r->deployment, origin);
+    lfr_ctx_free(ctx);
+    lfr_free(sealed);
+    lfr_locked_free(plain);
+    free(head);
+    pthread_mutex_lock(&e->lock);
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Sleeps up to ms, or until woken or stopped. */
+static void sender_wait(struct lfr_edge *e, int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&e->lock);
+    if (!atomic_load(&e->stop)) pthread_cond_timedwait(&e->wake, &e->lock, &until);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Sends the oldest waiting alert: 1 when it is done with (delivered, or
+ * refused for good), 0 when it must wait. */
+static int send_one(lfr_ctx *ctx, struct lfr_edge *e, const char *name, int failures)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int64_t age = 0;
+    if (queue_read(ctx, e->dir, name, &data, &len, &age)) {
+        elog("ERROR", "alert.unreadable", "file=%s msg=\"%s\"", name, lfr_errmsg(ctx));
+        return 0;
+    }
+    size_t b64_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = lfr_alloc(b64_len);
+    json_t *body = NULL, *reply = NULL;
+    long status = 0;
+    int rc = b64 ? LFR_OK : LFR_ENOMEM;
+    if (!rc) {
+        sodium_bin2base64(b64, b64_len, data, len, sodium_base64_VARIANT_ORIGINAL);
+        /* Sent before, or raised a while ago: it waited for the link. */
+        body = json_pack("{s:s,s:i}", "sealed", b64, "attempt", failures + (age > 2000));
+        rc = link_post(ctx, e->send, "/api/node/alerts", body, &status, &reply);
+    }
+    json_decref(body);
+    lfr_free(b64);
+    lfr_free(data);
+    int done = 0;
+    const char *msg =
+        json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+    if (!rc && (status == 200 || status == 201)) {
+        elog("INFO", "alert.delivered", "file=%s alert=%lld repeat=%d waited_ms=%lld", name,
+             (long long)json_integer_value(json_object_get(reply, "id")),
+             json_is_true(json_object_get(reply, "repeat")), (long long)age);
+        done = 1;
+    } else if (!rc && status >= 400 && status < 500 && status != 401 && status != 403 &&
+               status != 408 && status != 429) {
+        /* The centre will never take it (the deployment stopped before it
+         * arrived: the centre records it as lost). */
+        elog("WARN", "alert.refused", "file=%s status=%ld msg=\"%s\"", name, status,
+             msg ? msg : "");
+        done = 1;
+    }
+    json_decref(reply);
+    if (done && queue_drop(ctx, e->dir, name)) {
+        elog("ERROR", "queue", "msg=\"%s\"", lfr_errmsg(ctx));
+        done = 0;
+    }
+    return done;
+}
+
+static void *sender_thread(void *arg)
+{
+    struct lfr_edge *e = arg;
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx)) return NULL;
+    char last[64] = "";
+    int failures = 0;
+    while (!atomic_load(&e->stop)) {
+        char name[64];
+        int have = queue_oldest(ctx, e->dir, name);
+        if (have <= 0) {
+            sender_wait(e, 1000);
+            continue;
+        }
+        if (strcmp(name, last)) {
+            snprintf(last, sizeof last, "%s", name);
+            failures = 0;
+        }
+        if (!send_one(ctx, e, name, failures)) {
+            failures++;
+            sender_wait(e, 1000);
+        }
+    }
+    lfr_ctx_free(ctx);
+    return NULL;
+}
+
+/* ---- pipelines ---- */
+
+static void *pipeline_thread(void *arg)
+{
+    run *r = arg;
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx) == LFR_OK) {
+        r->rc = lfr_pipeline_run(ctx, r->pipeline);
+        if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", lfr_errmsg(ctx));
+        lfr_ctx_free(ctx);
+    }
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* Counts since the last report go up; those of a run that cannot reach
+ * the centre wait for the next try. */
+static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
+{
+    json_t *cams = json_array();
+    lfr_pipeline_stats now[MAX_CAMERAS];
+    for (int i = 0; i < r->n_cams; i++) {
+        camera_count *c = &r->cams[i];
+        if (lfr_pipeline_camera_stats(r->pipeline, c->name, &now[i])) now[i] = c->reported;
+        json_array_append_new(
+            cams, json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
+                            (json_int_t)(now[i].frames_processed - c->reported.frames_processed),
+                            "faces", (json_int_t)(now[i].tracks - c->reported.tracks), "compared",
+                            (json_int_t)(now[i].templates_compared -
+                                         c->reported.templates_compared)));
+    }
+    json_t *body = json_pack("{s:I,s:o}", "deployment", (json_int_t)r->deployment, "cameras", cams),
+           *reply = NULL;
+    long status = 0;
+    if (!link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) && status == 200)
+        for (int i = 0; i < r->n_cams; i++)
+            r->cams[i].reported = now[i];
+    json_decref(body);
+    json_decref(reply);
+}
+
+/* Stops a run and wipes its templates (freeing the gallery wipes it). */
+static void run_stop(lfr_ctx *ctx, struct lfr_edge *e, int i, const char *why)
+{
+    run *r = e->runs[i];
+    lfr_pipeline_stop(r->pipeline);
+    pthread_join(r->thread, NULL);
+    send_counts(ctx, e, r);
+    lfr_pipeline_free(r->pipeline);
+    lfr_gallery_free(r->gallery);
+    elog("INFO", "deployment.stopped", "deployment=%lld msg=\"templates wiped: %s\"",
+         (long long)r->deployment, why);
+    lfr_free(r->entries);
+    lfr_free(r);
+    e->runs[i] = e->runs[--e->n_runs];
+}
+
+static void cameras_digest(const json_t *cams, unsigned char out[16])
+{
+    char *text = json_dumps(cams, JSON_COMPACT | JSON_SORT_KEYS);
+    crypto_generichash(out, 16, (const unsigned char *)(text ? text : ""), text ? strlen(text) : 0,
+                       NULL, 0);
+    free(text);
+}
+
+/* Opens a deployment's sealed templates into a new gallery (the entry ids
+ * into r->entries). */
+static int open_templates(lfr_ctx *ctx, struct lfr_edge *e, run *r, const char *b64, int dim,
+                          const char *model)
+{
+    size_t b64_len = strlen(b64), len = 0;
+    uint8_t *sealed = lfr_alloc(b64_len + 1);
+    if (!sealed) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if (sodium_base642bin(sealed, b64_len + 1, b64, b64_len, NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        len < crypto_box_SEALBYTES) {
+        lfr_free(sealed);
+        return lfr_fail(ctx, LFR_EFORMAT, "deployment %lld: its templates are not base64",
+                        (long long)r->deployment);
+    }
+    size_t plain_len = len - crypto_box_SEALBYTES, rec = 8 + (size_t)dim * sizeof(float);
+    uint8_t *plain = lfr_locked_alloc(plain_len ? plain_len : 1);
+    float *tpl = lfr_locked_alloc((size_t)dim * sizeof(float));
+    int rc = !plain || !tpl ? lfr_locked_fail(ctx, "a deployment's templates") : LFR_OK;
+    if (!rc && crypto_box_seal_open(plain, sealed, len, e->keys->box_pk, e->keys->box_sk))
+        rc = lfr_fail(ctx, LFR_EFORMAT,
+                      "deployment %lld: its templates are not sealed to this node's key",
+                      (long long)r->deployment);
+    lfr_free(sealed);
+    if (!rc && plain_len % rec)
+        rc = lfr_fail(ctx, LFR_EFORMAT, "deployment %lld: its templates are not %d-d",
+                      (long long)r->deployment, dim);
+    int n = (int)(plain_len / rec);
+    lfr_gallery_params gp = lfr_gallery_default_params();
+    gp.dim = dim;
+    gp.model = model;
+    gp.quantize_int8 = 1;
+    if (!rc && !(r->entries = lfr_calloc((size_t)n + 1, sizeof *r->entries)))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    if (!rc) rc = lfr_gallery_new(ctx, &gp, &r->gallery);
+    for (int i = 0; !rc && i < n; i++) {
+        const uint8_t *p = plain + (size_t)i * rec;
+        uint64_t id = 0;
+        for (int b = 0; b < 8; b++)
+            id |= (uint64_t)p[b] << (8 * b);
+        memcpy(tpl, p + 8, (size_t)dim * sizeof(float)); /* aligned */
+        char ident[LFR_ID_MAX];
+        snprintf(ident, sizeof ident, "%lld", (long long)id);
+        r->entries[r->n_entries++] = (int64_t)id;
+        rc = lfr_gallery_add(ctx, r->gallery, ident, tpl, 1);
+    }
+    lfr_locked_free(tpl);
+    lfr_locked_free(plain);
+    return rc;
+}
+
+static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
+                     const char *model)
+{
+    if (e->n_runs == MAX_RUNS)
+        return lfr_fail(ctx, LFR_ELIMIT, "this node runs %d deployments at most", MAX_RUNS);
+    json_t *cams = json_object_get(d, "cameras");
+    const char *templates = json_string_value(json_object_get(d, "templates"));
+    if (!json_is_array(cams) || json_array_size(cams) == 0 ||
+        json_array_size(cams) > MAX_CAMERAS || !templates)
+        return lfr_fail(ctx, LFR_EFORMAT, "deployment %lld: 1 to %d cameras and templates expected",
+                        (long long)json_integer_value(json_object_get(d, "id")), MAX_CAMERAS);
+    run *r = lfr_calloc(1, sizeof *r);
+    if (!r) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    r->e = e;
+    r->deployment = json_integer_value(json_object_get(d, "id"));
+    r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
+    r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
+    r->threshold = json_number_value(json_object_get(d, "threshold"));
+    cameras_digest(cams, r->cameras_digest);
+    int rc = open_templates(ctx, e, r, templates, dim, model);
+    lfr_pipeline_params pp = lfr_pipeline_default_params();
+    pp.threshold = (float)r->threshold; /* the authorised one (DEP-6) */
+    if (!rc) rc = lfr_pipeline_new(ctx, e->engine, r->gallery, &pp, on_alert, r, &r->pipeline);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cams, i, c)
+    {
+        if (rc) break;
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *source = json_string_value(json_object_get(c, "source"));
+        if (!name || !source) {
+            rc = lfr_fail(ctx, LFR_EFORMAT, "a camera without a name or source");
+            break;
+        }
+        lfr_video_params vp = lfr_video_default_params();
+        vp.realtime = 1; /* a file plays at its own pace, like a camera */
+        rc = lfr_pipeline_add_source(ctx, r->pipeline, name, source, &vp);
+        snprintf(r->cams[r->n_cams++].name, sizeof r->cams[0].name, "%s", name);
+    }
+    if (!rc && pthread_create(&r->thread, NULL, pipeline_thread, r))
+        rc = lfr_fail(ctx, LFR_ENOMEM, "cannot start a pipeline thread");
+    if (rc) {
+        lfr_pipeline_free(r->pipeline);
+        lfr_gallery_free(r->gallery);
+        lfr_free(r->entries);
+        lfr_free(r);
+        return rc;
+    }
+    e->runs[e->n_runs++] = r;
+    elog("INFO", "deployment.running", "deployment=%lld cameras=%d entries=%d",
+         (long long)r->deployment, r->n_cams, r->n_entries);
+    return LFR_OK;
+}
+
+static const json_t *listed(const json_t *deps, int64_t id)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(deps, i, d) if (json_integer_value(json_object_get(d, "id")) == id) return d;
+    return NULL;
+}
+
+static int has_entry(const json_t *ids, int64_t id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) if (json_integer_value(v) == id) return 1;
+    return 0;
+}
+
+/* A running deployment follows the centre: its threshold, entries taken
+ * off its list, its window. 1 when it must start afresh instead (its
+ * cameras changed). */
+static int run_follow(lfr_ctx *ctx, run *r, const json_t *d)
+{
+    unsigned char digest[16];
+    cameras_digest(json_object_get(d, "cameras"), digest);
+    if (memcmp(digest, r->cameras_digest, sizeof digest)) return 1;
+    r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
+    r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
+    double t = json_number_value(json_object_get(d, "threshold"));
+    if (t != r->threshold && !lfr_pipeline_set_threshold(ctx, r->pipeline, (float)t)) {
+        r->threshold = t;
+        elog("INFO", "deployment.threshold", "deployment=%lld threshold=%.3f",
+             (long long)r->deployment, t);
+    }
+    const json_t *ids = json_object_get(d, "entry_ids");
+    for (int i = 0; i < r->n_entries; i++) {
+        if (has_entry(ids, r->entries[i])) continue;
+        char ident[LFR_ID_MAX];
+        snprintf(ident, sizeof ident, "%lld", (long long)r->entries[i]);
+        if (!lfr_gallery_remove(ctx, r->gallery, ident))
+            elog("INFO", "watchlist.entry_off", "deployment=%lld entry=%s", (long long)r->deployment,
+                 ident);
+        r->entries[i--] = r->entries[--r->n_entries];
+    }
+    return 0;
+}
+
+static int ended_by_itself(struct lfr_edge *e, int64_t id)
+{
+    for (int i = 0; i < e->n_ended; i++)
+        if (e->ended[i] == id) return 1;
+    return 0;
+}
+
+/* Makes the pipelines match a new assignment. */
+static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
+{
+    const char *model = json_string_value(json_object_get(doc, "model"));
+    int dim = (int)json_integer_value(json_object_get(doc, "dim"));
+    const char *own = lfr_model_name(lfr_engine_model(e->engine, LFR_MODEL_EMBEDDER));
+    const json_t *deps = json_object_get(doc, "deployments");
+    if (!model || strcmp(model, own) || dim != lfr_engine_embedding_size(e->engine)) {
+        elog("ERROR", "assignment", "msg=\"the centre's templates are of %s; this node runs %s: "
+                                    "install the same models\"",
+             model ? model : "no model", own);
+        deps = NULL; /* nothing runs on templates it cannot use */
+    }
+    for (int i = e->n_runs - 1; i >= 0; i--)
+        if (!listed(deps, e->runs[i]->deployment))
+            run_stop(ctx, e, i, "the centre no longer runs it here (stopped, suspended or ended)");
+    for (int i = 0; i < e->n_ended;)
+        if (listed(deps, e->ended[i]))
+            i++;
+        else
+            e->ended[i] = e->ended[--e->n_ended];
+    size_t k;
+    json_t *d;
+    json_array_foreach(deps, k, d)
+    {
+        int64_t id = json_integer_value(json_object_get(d, "id"));
+        int i = 0;
+        while (i < e->n_runs && e->runs[i]->deployment != id)
+            i++;
+        if (i < e->n_runs && run_follow(ctx, e->runs[i], d))
+            run_stop(ctx, e, i, "its cameras changed");
+        else if (i < e->n_runs || ended_by_itself(e, id))
+            continue;
+        if (run_start(ctx, e, d, dim, model))
+            elog("ERROR", "deployment.cannot_start", "deployment=%lld msg=\"%s\"", (long long)id,
+                 lfr_errmsg(ctx));
+    }
+    snprintf(e->version, sizeof e->version, "%s",
+             deps ? json_string_value(json_object_get(doc, "version")) : "");
+}
+
+/* Asks the centre what to run. LFR_EREFUSED when it says this node is
+ * revoked. */
+static int poll_centre(lfr_ctx *ctx, struct lfr_edge *e)
+{
+    json_t *body = e->version[0] ? json_pack("{s:s}", "have", e->version) : json_object();
+    json_t *reply = NULL;
+    long status = 0;
+    int rc = link_post(ctx, e->poll, "/api/node/assignment", body, &status, &reply);
+    json_decref(body);
+    const char *code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+    const char *msg =
+        json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+    if (!rc && status == 403 && code && !strcmp(code, "node_revoked")) {
+        rc = lfr_fail(ctx, LFR_EREFUSED, "the centre has revoked this node: %s", msg ? msg : "");
+    } else if (!rc && status == 403 && code && !strcmp(code, "node_pending")) {
+        if (!e->pending) elog("INFO", "node.pending", "msg=\"waiting for an administrator's approval\"");
+        e->pending = 1;
+        e->heard_ms = mono_ms();
+    } else if (rc || status != 200) {
+        if (!e->unreachable)
+            elog("WARN", "centre.unreachable", "status=%ld msg=\"%s\"", status,
+                 rc ? lfr_errmsg(ctx) : msg ? msg : "");
+        e->unreachable = 1;
+        rc = LFR_OK;
+    } else {
+        if (e->unreachable) elog("INFO", "centre.reachable", "msg=\"heard from the centre again\"");
+        e->unreachable = e->pending = 0;
+        e->heard_ms = mono_ms();
+        if (!json_is_true(json_object_get(reply, "unchanged"))) apply(ctx, e, reply);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+/* What must stop without the centre's word: past the window's end, or
+ * silent for longer than allowed; and what ended by itself. */
+static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
+{
+    int64_t now = wall_ms(), silent = mono_ms() - e->heard_ms;
+    for (int i = e->n_runs - 1; i >= 0; i--) {
+        run *r = e->runs[i];
+        char why[700];
+        if (now >= r->end_ms) {
+            run_stop(ctx, e, i, "the authorised window has ended");
+            e->version[0] = '\0';
+        } else if (silent > r->offline_ms) {
+            snprintf(why, sizeof why, "no word from the centre for %lld s (%lld s allowed)",
+                     (long long)(silent / 1000), (long long)(r->offline_ms / 1000));
+            run_stop(ctx, e, i, why);
+            e->version[0] = '\0'; /* starts again when the centre answers */
+        } else if (atomic_load(&r->done)) {
+            snprintf(why, sizeof why, "its sources ended%s%s", r->rc ? ": " : "", r->msg);
+            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = r->deployment;
+            run_stop(ctx, e, i, why);
+        }
+    }
+}
+
+int lfr_edge_new(lfr_ctx *ctx, const lfr_engine *engine, const char *state_dir,
+                 const lfr_edge_params *params, lfr_edge **out)
+{
+    *out = NULL;
+    struct lfr_edge *e = lfr_calloc(1, sizeof *e);
+    if (!e) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    e->engine = engine;
+    e->params = params ? *params : lfr_edge_default_params();
+    if (e->params.poll_ms < 100) e->params.poll_ms = 100;
+    snprintf(e->dir, sizeof e->dir, "%s", state_dir);
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->wake, NULL);
+    int rc = node_keys_load(ctx, state_dir, 0, &e->keys);
+    if (!rc) rc = node_state_load(ctx, state_dir, &e->st);
+    if (!rc) rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, &e->poll);
+    if (!rc) rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, &e->send);
+    if (rc) {
+        lfr_edge_free(e);
+        return rc;
+    }
+    *out = e;
+    return LFR_OK;
+}
+
+int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
+{
+    if (pthread_create(&e->sender, NULL, sender_thread, e))
+        return lfr_fail(ctx, LFR_ENOMEM, "cannot start the sender thread");
+    elog("INFO", "node.start", "node=%lld centre=%s waiting_alerts=%d", (long long)e->st.id,
+         e->st.centre, queue_count(e->dir));
+    e->heard_ms = mono_ms();
+    int rc = LFR_OK;
+    int64_t next_poll = 0;
+    while (!atomic_load(&e->stop)) {
+        int64_t now = mono_ms();
+        if (now >= next_poll) {
+            next_poll = now + e->params.poll_ms;
+            if ((rc = poll_centre(ctx, e))) break;
+        }
+        enforce(ctx, e);
+        if (!e->unreachable && now - e->counts_ms >= e->params.counts_ms) {
+            for (int i = 0; i < e->n_runs; i++)
+                send_counts(ctx, e, e->runs[i]);
+            e->counts_ms = now;
+        }
+        struct timespec slice = {0, SLICE_MS * 1000000L};
+        nanosleep(&slice, NULL);
+    }
+    char why[600];
+    snprintf(why, sizeof why, "%s", rc ? lfr_errmsg(ctx) : "the node stopped");
+    while (e->n_runs)
+        run_stop(ctx, e, e->n_runs - 1, why);
+    atomic_store(&e->stop, 1);
+    pthread_mutex_lock(&e->lock);
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->sender, NULL);
+    if (rc) lfr_fail(ctx, rc, "%s", why);
+    return rc;
+}
+
+void lfr_edge_stop(lfr_edge *e)
+{
+    atomic_store(&e->stop, 1);
+}
+
+void lfr_edge_free(lfr_edge *e)
+{
+    if (!e) return;
+    link_free(e->poll);
+    link_free(e->send);
+    lfr_locked_free(e->keys);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->wake);
+    lfr_free(e);
+}

@@ -1,0 +1,158 @@
+/* edge/link.c - the node's requests to the centre: HTTPS only, the
+ * centre's certificate checked against the one given at enrolment (or the
+ * system's), each request signed with the node's key (policy/nodes.c says
+ * over what). libcurl does the HTTP. */
+#include "internal.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The largest answer taken: an assignment carries sealed templates. */
+#define MAX_REPLY_BYTES ((size_t)256 << 20)
+
+struct edge_link {
+    CURL *curl;
+    char centre[512];
+    char ca[PATH_MAX];
+    int64_t node_id;
+    const node_keys *keys; /* the caller's */
+    char *reply;
+    size_t reply_len, reply_cap;
+    int too_large;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int link_check_url(lfr_ctx *ctx, const char *url)
+{
+    const char *authority = url && !strncmp(url, "https://", 8) ? url + 8 : NULL;
+    if (!authority || !*authority || strchr(authority, '/') || strchr(authority, '?') ||
+        strchr(authority, '@') || strlen(url) >= 512)
+        return lfr_fail(ctx, LFR_EINVAL,
+                        "centre: an https:// URL with a host and port and nothing after them "
+                        "(https://centre.example:8443)");
+    return LFR_OK;
+}
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+    edge_link *l = arg;
+    size_t len = size * n;
+    if (l->reply_len + len + 1 > MAX_REPLY_BYTES) {
+        l->too_large = 1;
+        return 0;
+    }
+    if (l->reply_len + len + 1 > l->reply_cap) {
+        size_t cap = l->reply_cap ? l->reply_cap : 65536;
+        while (cap < l->reply_len + len + 1)
+            cap *= 2;
+        /* An answer holds sealed templates only: nothing to wipe, but the
+         * buffer is reused, so it is wiped as it grows anyway. */
+        char *grown = lfr_wipe_realloc(l->reply, cap);
+        if (!grown) return 0;
+        l->reply = grown;
+        l->reply_cap = cap;
+    }
+    memcpy(l->reply + l->reply_len, data, len);
+    l->reply_len += len;
+    l->reply[l->reply_len] = '\0';
+    return len;
+}
+
+int link_new(lfr_ctx *ctx, const char *centre, const char *ca, int64_t node_id,
+             const node_keys *keys, edge_link **out)
+{
+    *out = NULL;
+    int rc = link_check_url(ctx, centre);
+    if (rc) return rc;
+    pthread_once(&curl_once, curl_init);
+    if (curl_init_rc != CURLE_OK) return lfr_fail(ctx, LFR_EIO, "libcurl did not start");
+    edge_link *l = lfr_calloc(1, sizeof *l);
+    if (!l || !(l->curl = curl_easy_init())) {
+        lfr_free(l);
+        return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    }
+    snprintf(l->centre, sizeof l->centre, "%s", centre);
+    snprintf(l->ca, sizeof l->ca, "%s", ca ? ca : "");
+    l->node_id = node_id;
+    l->keys = keys;
+    *out = l;
+    return LFR_OK;
+}
+
+void link_free(edge_link *l)
+{
+    if (!l) return;
+    curl_easy_cleanup(l->curl);
+    lfr_wipe_free(l->reply, l->reply_cap);
+    lfr_free(l);
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, long *status,
+              json_t **reply)
+{
+    *status = 0;
+    *reply = NULL;
+    char *text = json_dumps(body, JSON_COMPACT);
+    if (!text) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+    size_t text_len = strlen(text);
+    int64_t now = wall_ms();
+    char sig[LFR_NODE_SIG_B64], url[1024], h_node[64], h_time[64], h_sig[128];
+    lfr_node_sign_request(l->keys->sign_sk, "POST", path, now, text, text_len, sig);
+    snprintf(url, sizeof url, "%s%s", l->centre, path);
+    snprintf(h_node, sizeof h_node, "X-LFR-Node: %lld", (long long)l->node_id);
+    snprintf(h_time, sizeof h_time, "X-LFR-Time: %lld", (long long)now);
+    snprintf(h_sig, sizeof h_sig, "X-LFR-Signature: %s", sig);
+    struct curl_slist *h = NULL, *t;
+    const char *lines[] = {"Content-Type: application/json", h_node, h_time, h_sig, "Expect:"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        if (!(t = curl_slist_append(h, lines[i]))) break;
+        h = t;
+    }
+    CURL *c = l->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text_len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, l);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (l->ca[0]) curl_easy_setopt(c, CURLOPT_CAINFO, l->ca);
+    l->reply_len = 0;
+    l->too_large = 0;
+    CURLcode cc = curl_easy_perform(c);
+    curl_slist_free_all(h);
+    free(text);
+    if (l->too_large)
+        return lfr_fail(ctx, LFR_ELIMIT, "the centre's answer is over %zu bytes", MAX_REPLY_BYTES);
+    if (cc != CURLE_OK)
+        return lfr_fail(ctx, LFR_EIO, "the centre (%s) cannot be reached: %s", l->centre,
+                        curl_easy_strerror(cc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    json_error_t err;
+    if (l->reply_len) *reply = json_loadb(l->reply, l->reply_len, 0, &err);
+    return LFR_OK;
+}
