@@ -3,6 +3,7 @@
 session cookie and its CSRF token. Python's standard library only."""
 import http.client
 import json
+import ssl
 import urllib.parse
 
 
@@ -13,18 +14,24 @@ class ApiError(RuntimeError):
 
 
 class Session:
-    def __init__(self, url, source=None):
+    def __init__(self, url, source=None, cafile=None):
         """source: the local address to connect from (a second loopback
-        address plays another machine)."""
+        address plays another machine); cafile: the certificate to trust
+        for an https:// URL (else the system's)."""
         u = urllib.parse.urlparse(url if "://" in url else "http://" + url)
-        self.host, self.port = u.hostname, u.port or 80
+        self.host, self.port = u.hostname, u.port or (443 if u.scheme == "https" else 80)
+        self.tls = ssl.create_default_context(cafile=cafile) if u.scheme == "https" else None
         self.source = (source, 0) if source else None
         self.cookie = self.csrf = None
 
     def request(self, method, path, body=None, raw=None, headers=None, csrf=True):
         """(status, parsed JSON or bytes, response): whatever the server said."""
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=120,
-                                          source_address=self.source)
+        if self.tls:
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=120,
+                                               source_address=self.source, context=self.tls)
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=120,
+                                              source_address=self.source)
         h = dict(headers or {})
         data = raw
         if body is not None:

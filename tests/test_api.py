@@ -109,10 +109,12 @@ USERS = [
 
 
 class Client(lfr_api.Session):
-    """One browser; try_login reports failures instead of raising."""
+    """One browser; try_login reports failures instead of raising. cafile:
+    the server speaks HTTPS with this certificate."""
 
-    def __init__(self, port):
-        super().__init__("127.0.0.1:%d" % port)
+    def __init__(self, port, cafile=None):
+        super().__init__("%s://127.0.0.1:%d" % ("https" if cafile else "http", port),
+                         cafile=cafile)
 
     def try_login(self, name, password=None):
         status, doc, resp = self.request(
@@ -122,13 +124,30 @@ class Client(lfr_api.Session):
         return status, doc, resp
 
 
+def make_certificate(folder):
+    """A self-signed certificate and key for 127.0.0.1 (openssl): paths."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
 class ServerCase(unittest.TestCase):
-    """A server on a fresh database with one user per role."""
+    """A server on a fresh database with one user per role; over HTTPS
+    when the class sets tls."""
+
+    tls = False
+    cert = None
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="api.")
         cls.db = new_db(cls.tmp)
+        tls_args = []
+        if cls.tls:
+            cls.cert, key = make_certificate(cls.tmp)
+            tls_args = ["--cert", cls.cert, "--key", key]
         with open(os.path.join(cls.tmp, "pw"), "w") as f:
             f.write(PW["admin"] + "\n")
         with open(os.path.join(cls.tmp, "metrics-token"), "w") as f:
@@ -137,14 +156,14 @@ class ServerCase(unittest.TestCase):
         cls.server = subprocess.Popen(
             [LFR, "serve", "--listen", "127.0.0.1:0", "--db", cls.db, "--tick-ms", "200",
              "--admin-password-file", os.path.join(cls.tmp, "pw"),
-             "--metrics-token-file", os.path.join(cls.tmp, "metrics-token")],
+             "--metrics-token-file", os.path.join(cls.tmp, "metrics-token")] + tls_args,
             stdout=subprocess.PIPE, stderr=cls.log, text=True)
         line = cls.server.stdout.readline()
         if not line.startswith("listening on port "):
             cls.server.kill()
             raise RuntimeError("lfr serve did not start: " + cls.server_log())
         cls.port = int(line.split()[-1])
-        cls.admin = Client(cls.port)
+        cls.admin = Client(cls.port, cls.cert)
         assert cls.admin.try_login("admin")[0] == 200
         for name, roles, rank in USERS:
             status, doc, _ = cls.admin.request(
@@ -152,7 +171,7 @@ class ServerCase(unittest.TestCase):
             assert status == 201, doc
         cls.c = {}
         for name, _, _ in USERS:
-            cls.c[name] = Client(cls.port)
+            cls.c[name] = Client(cls.port, cls.cert)
             assert cls.c[name].try_login(name)[0] == 200
         # The force's floor (DEP-6): an authorising officer's act, with evidence.
         status, doc, _ = cls.c["supt.jones"].request(
@@ -2085,10 +2104,8 @@ class TlsTest(unittest.TestCase):
         if not shutil.which("openssl"):
             self.skipTest("no openssl to make a certificate")
         tmp = tempfile.mkdtemp(dir=os.environ.get("LFR_TEST_TMP"), prefix="tls.")
-        cert, key, pw = (os.path.join(tmp, n) for n in ("cert.pem", "key.pem", "pw"))
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
-                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        cert, key = make_certificate(tmp)
+        pw = os.path.join(tmp, "pw")
         with open(pw, "w") as f:
             f.write(PW["admin"] + "\n")
         server = subprocess.Popen([LFR, "serve", "--listen", "127.0.0.1:0", "--db",
