@@ -1607,6 +1607,215 @@ static void test_sealed_blobs_bound(void **state)
     lfr_locked_free(img);
 }
 
+/* A sealed node alert as an edge node makes it: JSON sealed to the centre. */
+static uint8_t *node_alert_box(const uint8_t centre[LFR_NODE_KEY_BYTES], const char *json,
+                               size_t *len)
+{
+    size_t n = strlen(json);
+    *len = crypto_box_SEALBYTES + n;
+    uint8_t *box = malloc(*len);
+    assert_non_null(box);
+    crypto_box_seal(box, (const uint8_t *)json, n, centre);
+    return box;
+}
+
+/* Issue 17 item 3: edge nodes. Enrolment, the administrator's decision,
+ * the assignment sealed to the node alone, alerts kept once per origin and
+ * only for the node's own deployments, counts all or none. */
+static void test_edge_nodes(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(KNN "kit_harington/john1.jpeg");
+    uint8_t sign_pk[32], sign_sk[64], box_pk[32], box_sk[32], other_pk[32], other_sk[32];
+    crypto_sign_keypair(sign_pk, sign_sk);
+    crypto_box_keypair(box_pk, box_sk);
+    crypto_box_keypair(other_pk, other_sk);
+    int64_t node = 0, node2 = 0;
+    expect(lfr_node_enrol(ctx, pol, "van\n7", sign_pk, box_pk, t0, &node), LFR_EINVAL, "control");
+    assert_int_equal(lfr_node_enrol(ctx, pol, "van-7", sign_pk, box_pk, t0, &node), LFR_OK);
+    expect(lfr_node_enrol(ctx, pol, "van-7", other_pk, box_pk, t0, &node2), LFR_EREFUSED,
+           "already enrolled");
+    assert_int_equal(audit_count("node.enrol"), 1);
+    /* A request is the key's, unchanged: method, path, time and body. */
+    char sig[LFR_NODE_SIG_B64];
+    lfr_node_sign_request(sign_sk, "POST", "/api/node/alerts", t0, "{}", 2, sig);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig), 0);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/counts", t0, "{}", 2, sig), -1);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0 + 1, "{}", 2, sig), -1);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "[]", 2, sig), -1);
+    assert_int_equal(lfr_node_verify_request(other_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig), -1);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, "!!"), -1);
+    /* Pending: nothing given, nothing placed on it. */
+    lfr_node n;
+    assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
+    assert_string_equal(n.state, "pending");
+    json_t *doc = NULL;
+    expect(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0, &doc), LFR_EPERM, "pending");
+    int64_t dep = complete_draft(0, "0.6", "1000");
+    expect(lfr_deployment_set_node(ctx, pol, &applicant, dep, node, 600), LFR_EREFUSED,
+           "not approved");
+    expect(lfr_node_decide(ctx, pol, &supt, node, 1, NULL, t0), LFR_EPERM, NULL);
+    assert_int_equal(lfr_node_decide(ctx, pol, &admin, node, 1, NULL, t0), LFR_OK);
+    expect(lfr_node_decide(ctx, pol, &admin, node, 1, NULL, t0), LFR_EREFUSED, "already");
+    assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
+    /* Placed by the draft's applicant, with an offline allowance in range. */
+    expect(lfr_deployment_set_node(ctx, pol, &operator_, dep, node, 600), LFR_EPERM, NULL);
+    expect(lfr_deployment_set_node(ctx, pol, &applicant, dep, node, 5), LFR_EINVAL, "max_offline");
+    expect(lfr_deployment_set_node(ctx, pol, &applicant, dep, 424242, 600), LFR_ENOENT, NULL);
+    assert_int_equal(lfr_deployment_set_node(ctx, pol, &applicant, dep, node, 120), LFR_OK);
+    /* Its cameras are the node's: a source there, not checked here. */
+    assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "/on/the/van/cam1.mp4", ""),
+                     LFR_OK);
+    int64_t e = add(dep, entry("PNC 71", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL,
+                    NULL);
+    assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
+    assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
+    assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK);
+    /* Not live: nothing to run. */
+    assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 1000, &doc), LFR_OK);
+    assert_int_equal(json_array_size(json_object_get(doc, "deployments")), 0);
+    json_decref(doc);
+    assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
+    /* The centre's runner leaves it alone. */
+    lfr_running running[8];
+    int n_running = 0;
+    assert_int_equal(lfr_deployments_running(ctx, pol, t0 + 2000, running, 8, &n_running), LFR_OK);
+    int seen = 0;
+    for (int i = 0; i < n_running; i++)
+        if (running[i].id == dep) seen = running[i].node == node;
+    assert_true(seen);
+    assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 2000, &doc), LFR_OK);
+    json_t *d = json_array_get(json_object_get(doc, "deployments"), 0);
+    assert_int_equal(json_integer_value(json_object_get(d, "id")), dep);
+    assert_int_equal(json_integer_value(json_object_get(d, "max_offline_s")), 120);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+                            json_object_get(d, "cameras"), 0), "source")),
+                        "/on/the/van/cam1.mp4");
+    /* The templates open with the node's key alone, and are the entry's. */
+    const char *b64 = json_string_value(json_object_get(d, "templates"));
+    size_t sealed_len = 0, dim = (size_t)lfr_engine_embedding_size(engine);
+    uint8_t *sealed = malloc(strlen(b64));
+    assert_int_equal(sodium_base642bin(sealed, strlen(b64), b64, strlen(b64), NULL, &sealed_len,
+                                       NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    size_t plain_len = sealed_len - crypto_box_SEALBYTES;
+    assert_int_equal(plain_len, 8 + dim * 4);
+    uint8_t *plain = malloc(plain_len);
+    assert_int_equal(crypto_box_seal_open(plain, sealed, sealed_len, other_pk, other_sk), -1);
+    assert_int_equal(crypto_box_seal_open(plain, sealed, sealed_len, box_pk, box_sk), 0);
+    int64_t id_in = 0;
+    memcpy(&id_in, plain, 8);
+    assert_int_equal(id_in, e);
+    float norm = 0, v;
+    for (size_t i = 0; i < dim; i++) {
+        memcpy(&v, plain + 8 + 4 * i, 4);
+        norm += v * v;
+    }
+    assert_true(fabsf(norm - 1.0f) < 1e-3f);
+    free(plain);
+    free(sealed);
+    /* The same version again: a line, no templates. */
+    char version[64];
+    snprintf(version, sizeof version, "%s", json_string_value(json_object_get(doc, "version")));
+    json_decref(doc);
+    assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, version, t0 + 3000, &doc), LFR_OK);
+    assert_true(json_is_true(json_object_get(doc, "unchanged")));
+    assert_null(json_object_get(doc, "deployments"));
+    json_decref(doc);
+    /* Alerts: sealed to the centre, kept once per origin. */
+    uint8_t centre[32];
+    assert_int_equal(lfr_node_centre_key(ctx, pol, centre, NULL), LFR_OK);
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"origin\":\"%lld-00112233445566778899aabbccddeeff\",\"deployment\":%lld,"
+             "\"entry\":%lld,\"camera\":\"cam1\",\"time_ms\":%lld,\"track\":3,\"score\":0.8,"
+             "\"crop\":\"/9j/AAAA\"}",
+             (long long)node, (long long)dep, (long long)e, (long long)(t0 + 4000));
+    size_t len = 0;
+    uint8_t *box = node_alert_box(centre, text, &len);
+    int64_t alert = 0, again = 0;
+    int repeat = 1;
+    json_t *event = NULL;
+    assert_int_equal(lfr_node_alert(ctx, pol, &n, box, len, 0, t0 + 5000, &alert, &repeat, &event),
+                     LFR_OK);
+    assert_true(alert > 0 && !repeat && event);
+    assert_int_equal(json_integer_value(json_object_get(event, "deployment")), dep);
+    json_decref(event);
+    assert_int_equal(lfr_node_alert(ctx, pol, &n, box, len, 1, t0 + 6000, &again, &repeat, &event),
+                     LFR_OK);
+    assert_int_equal(again, alert);
+    assert_true(repeat && !event);
+    uint8_t *crop = NULL;
+    size_t crop_len = 0;
+    assert_int_equal(lfr_alert_image(ctx, pol, &operator_, alert, 0, &crop, &crop_len), LFR_OK);
+    assert_int_equal(crop_len, 6); /* "/9j/AAAA" decoded */
+    lfr_locked_free(crop);
+    /* Damaged, not sealed to the centre, or another node's origin: refused. */
+    box[len - 1] ^= 1;
+    expect(lfr_node_alert(ctx, pol, &n, box, len, 0, t0 + 5000, &again, &repeat, &event),
+           LFR_EINVAL, "does not open");
+    free(box);
+    box = node_alert_box(other_pk, text, &len);
+    expect(lfr_node_alert(ctx, pol, &n, box, len, 0, t0 + 5000, &again, &repeat, &event),
+           LFR_EINVAL, "does not open");
+    free(box);
+    text[11] = 'X'; /* the origin's node id */
+    box = node_alert_box(centre, text, &len);
+    expect(lfr_node_alert(ctx, pol, &n, box, len, 0, t0 + 5000, &again, &repeat, &event),
+           LFR_EINVAL, "origin");
+    free(box);
+    box = node_alert_box(centre, "[1,2]", &len);
+    expect(lfr_node_alert(ctx, pol, &n, box, len, 0, t0 + 5000, &again, &repeat, &event),
+           LFR_EINVAL, "JSON object");
+    free(box);
+    /* Counts: the node's own deployment and cameras, all or none. */
+    json_t *counts = json_pack("{s:I,s:[{s:s,s:i,s:i,s:i},{s:s,s:i,s:i,s:i}]}", "deployment",
+                               (json_int_t)dep, "cameras", "name", "cam1", "frames", 250, "faces",
+                               3, "compared", 3, "name", "nocam", "frames", 1, "faces", 1,
+                               "compared", 1);
+    expect(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_EINVAL, "no camera 'nocam'");
+    json_array_remove(json_object_get(counts, "cameras"), 1);
+    assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_OK);
+    json_t *cams = NULL;
+    assert_int_equal(lfr_camera_list(ctx, pol, NULL, dep, &cams), LFR_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cams, 0), "frames")), 250);
+    json_decref(cams);
+    /* Another node: nothing of this deployment. */
+    uint8_t s2[32], s2k[64], b2[32], b2k[32];
+    crypto_sign_keypair(s2, s2k);
+    crypto_box_keypair(b2, b2k);
+    assert_int_equal(lfr_node_enrol(ctx, pol, "van-8", s2, b2, t0, &node2), LFR_OK);
+    assert_int_equal(lfr_node_decide(ctx, pol, &admin, node2, 1, NULL, t0), LFR_OK);
+    lfr_node n2;
+    assert_int_equal(lfr_node_get(ctx, pol, node2, &n2), LFR_OK);
+    expect(lfr_node_counts(ctx, pol, &n2, counts, t0 + 7000), LFR_EPERM, "not placed");
+    json_decref(counts);
+    assert_int_equal(lfr_node_assignment(ctx, pol, &n2, engine, NULL, t0 + 2000, &doc), LFR_OK);
+    assert_int_equal(json_array_size(json_object_get(doc, "deployments")), 0);
+    json_decref(doc);
+    /* Revoked: for good, with a reason; its calls refused and audited. */
+    expect(lfr_node_decide(ctx, pol, &admin, node, 0, "", t0), LFR_EINVAL, "reason");
+    assert_int_equal(lfr_node_decide(ctx, pol, &admin, node, 0, "van stolen", t0), LFR_OK);
+    expect(lfr_node_decide(ctx, pol, &admin, node, 1, NULL, t0), LFR_EREFUSED, "for good");
+    assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
+    expect(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 8000, &doc), LFR_EPERM, "revoked");
+    int64_t refused = audit_count("node.refused");
+    assert_int_equal(lfr_node_refused(ctx, pol, &n, "/api/node/assignment", t0 + 8000), LFR_OK);
+    assert_int_equal(audit_count("node.refused"), refused + 1);
+    assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
+    /* Not again within the minute: a copied key cannot flood the log. */
+    assert_int_equal(lfr_node_refused(ctx, pol, &n, "/api/node/assignment", t0 + 9000), LFR_OK);
+    assert_int_equal(audit_count("node.refused"), refused + 1);
+    json_t *list = NULL;
+    expect(lfr_node_list(ctx, pol, &operator_, &list), LFR_EPERM, NULL);
+    assert_int_equal(lfr_node_list(ctx, pol, &admin, &list), LFR_OK);
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
+                        "revoked");
+    json_decref(list);
+    assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "done", t0 + 10000), LFR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1628,6 +1837,7 @@ int main(void)
         cmocka_unit_test(test_store_files_private),
         cmocka_unit_test(test_sessions_shared),
         cmocka_unit_test(test_killed_during_writes),
+        cmocka_unit_test(test_edge_nodes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
