@@ -44,14 +44,14 @@ test: build
 # AddressSanitizer + UBSan over the same suite, but for the browser walk:
 # under ASan the server runs the clip a few times slower than real time, and
 # the server's code under it is covered by the API test; and the API test
-# again on PostgreSQL (the backend's code under ASan is covered by the C
-# programs' PostgreSQL runs).
+# and the edge test again on PostgreSQL (the backend's code under ASan is
+# covered by the C programs' PostgreSQL runs).
 asan-test: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLFR_SANITIZE=ON
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && LFR_TEST_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  ctest --output-on-failure -j$(JOBS) -E '^(console_web|api_pg)$$'
+	  ctest --output-on-failure -j$(JOBS) -E '^(console_web|api_pg|edge_pg)$$'
 
 # ThreadSanitizer over the tests whose code runs on several threads: the
 # gallery (searches beside adds and removes) and the server (connections,

@@ -1639,12 +1639,18 @@ static void test_edge_nodes(void **state)
     /* A request is the key's, unchanged: method, path, time and body. */
     char sig[LFR_NODE_SIG_B64];
     lfr_node_sign_request(sign_sk, "POST", "/api/node/alerts", t0, "{}", 2, sig);
-    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig), 0);
-    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/counts", t0, "{}", 2, sig), -1);
-    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0 + 1, "{}", 2, sig), -1);
-    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "[]", 2, sig), -1);
-    assert_int_equal(lfr_node_verify_request(other_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig), -1);
-    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, "!!"), -1);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig),
+                     0);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/counts", t0, "{}", 2, sig),
+                     -1);
+    assert_int_equal(
+        lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0 + 1, "{}", 2, sig), -1);
+    assert_int_equal(lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "[]", 2, sig),
+                     -1);
+    assert_int_equal(
+        lfr_node_verify_request(other_pk, "POST", "/api/node/alerts", t0, "{}", 2, sig), -1);
+    assert_int_equal(
+        lfr_node_verify_request(sign_pk, "POST", "/api/node/alerts", t0, "{}", 2, "!!"), -1);
     /* Pending: nothing given, nothing placed on it. */
     lfr_node n;
     assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
@@ -1666,8 +1672,8 @@ static void test_edge_nodes(void **state)
     /* Its cameras are the node's: a source there, not checked here. */
     assert_int_equal(lfr_camera_add(ctx, pol, &applicant, dep, "cam1", "/on/the/van/cam1.mp4", ""),
                      LFR_OK);
-    int64_t e = add(dep, entry("PNC 71", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL,
-                    NULL);
+    int64_t e =
+        add(dep, entry("PNC 71", "wanted"), KNN "kit_harington/john1.jpeg", LFR_OK, NULL, NULL);
     assert_int_equal(lfr_watchlist_review(ctx, pol, &reviewer, e, t0 - 3 * HOUR_MS), LFR_OK);
     assert_int_equal(lfr_deployment_submit(ctx, pol, &applicant, dep), LFR_OK);
     assert_int_equal(lfr_deployment_authorise(ctx, pol, &supt, dep, 0, t0 - HOUR_MS), LFR_OK);
@@ -1688,8 +1694,8 @@ static void test_edge_nodes(void **state)
     json_t *d = json_array_get(json_object_get(doc, "deployments"), 0);
     assert_int_equal(json_integer_value(json_object_get(d, "id")), dep);
     assert_int_equal(json_integer_value(json_object_get(d, "max_offline_s")), 120);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(
-                            json_object_get(d, "cameras"), 0), "source")),
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(d, "cameras"), 0), "source")),
                         "/on/the/van/cam1.mp4");
     /* The templates open with the node's key alone, and are the entry's. */
     const char *b64 = json_string_value(json_object_get(d, "templates"));
@@ -1769,10 +1775,10 @@ static void test_edge_nodes(void **state)
            LFR_EINVAL, "JSON object");
     free(box);
     /* Counts: the node's own deployment and cameras, all or none. */
-    json_t *counts = json_pack("{s:I,s:[{s:s,s:i,s:i,s:i},{s:s,s:i,s:i,s:i}]}", "deployment",
-                               (json_int_t)dep, "cameras", "name", "cam1", "frames", 250, "faces",
-                               3, "compared", 3, "name", "nocam", "frames", 1, "faces", 1,
-                               "compared", 1);
+    json_t *counts =
+        json_pack("{s:I,s:[{s:s,s:i,s:i,s:i},{s:s,s:i,s:i,s:i}]}", "deployment", (json_int_t)dep,
+                  "cameras", "name", "cam1", "frames", 250, "faces", 3, "compared", 3, "name",
+                  "nocam", "frames", 1, "faces", 1, "compared", 1);
     expect(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_EINVAL, "no camera 'nocam'");
     json_array_remove(json_object_get(counts, "cameras"), 1);
     assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_OK);

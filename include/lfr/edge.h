@@ -21,8 +21,8 @@ int lfr_edge_init(lfr_ctx *ctx, const char *state_dir);
  * for it, NULL for the system's) to take this machine as a node named
  * name. The node waits for an administrator's approval; its id, the
  * centre and the centre's box key go in state_dir/node.json. */
-int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url,
-                   const char *ca_file, const char *name, int64_t *id);
+int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, const char *ca_file,
+                   const char *name, int64_t *id);
 
 typedef struct lfr_edge lfr_edge;
 typedef struct lfr_edge_params {

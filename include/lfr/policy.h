@@ -326,7 +326,7 @@ typedef struct lfr_alert_record {
     const char *quality_json; /* may be NULL */
     const uint8_t *crop_jpeg; /* the probe face; stored encrypted */
     size_t crop_len;
-    int64_t waited_ms; /* how long it waited to be written (the store failing), 0 at once */
+    int64_t waited_ms;  /* how long it waited to be written (the store failing), 0 at once */
     const char *origin; /* an edge node's id for it ("NODE-RANDOM"), or NULL */
 } lfr_alert_record;
 
@@ -464,8 +464,8 @@ int lfr_node_seen(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_t now_ms
 /* Places a draft's cameras on a node (0: on the centre's servers), and how
  * long the node may run them without word from the centre (seconds).
  * The applicant's own draft; audited deployment.node. */
-int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
-                            int64_t deployment, int64_t node, int offline_s);
+int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                            int64_t node, int offline_s);
 /* The centre's X25519 box key, derived from the watchlist key (so every
  * server has it): what nodes seal their alerts to. sk (NULL: not wanted)
  * must be locked memory of crypto_box_SECRETKEYBYTES. */

@@ -61,8 +61,8 @@ struct lfr_edge {
     pthread_mutex_t lock; /* with wake: the sender's sleep */
     pthread_cond_t wake;
     pthread_t sender;
-    char version[33]; /* of the assignment the pipelines match; "" none */
-    int64_t heard_ms; /* monotonic: the centre's last answer */
+    char version[33];         /* of the assignment the pipelines match; "" none */
+    int64_t heard_ms;         /* monotonic: the centre's last answer */
     int unreachable, pending; /* said once each, until it changes */
     run *runs[MAX_RUNS];
     int n_runs;
@@ -117,13 +117,12 @@ static void on_alert(const lfr_alert *a, void *arg)
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
     snprintf(origin, sizeof origin, "%lld-%s", (long long)e->st.id, hex);
-    json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:I,s:i,s:f,s:{s:f,s:f,s:f,s:f}}", "origin", origin,
-                          "deployment", (json_int_t)r->deployment, "entry",
-                          (json_int_t)strtoll(a->identity, NULL, 10), "camera", a->camera,
-                          "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
-                          a->score_cos, "quality", "eye_distance_px", a->quality.eye_distance_px,
-                          "yaw_deg", a->quality.yaw_deg, "pitch_deg", a->quality.pitch_deg,
-                          "sharpness", a->quality.sharpness);
+    json_t *j = json_pack(
+        "{s:s,s:I,s:I,s:s,s:I,s:i,s:f,s:{s:f,s:f,s:f,s:f}}", "origin", origin, "deployment",
+        (json_int_t)r->deployment, "entry", (json_int_t)strtoll(a->identity, NULL, 10), "camera",
+        a->camera, "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
+        a->score_cos, "quality", "eye_distance_px", a->quality.eye_distance_px, "yaw_deg",
+        a->quality.yaw_deg, "pitch_deg", a->quality.pitch_deg, "sharpness", a->quality.sharpness);
     char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     /* The crop goes into locked memory only, and leaves sealed. */
@@ -276,11 +275,11 @@ static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
         camera_count *c = &r->cams[i];
         if (lfr_pipeline_camera_stats(r->pipeline, c->name, &now[i])) now[i] = c->reported;
         json_array_append_new(
-            cams, json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
-                            (json_int_t)(now[i].frames_processed - c->reported.frames_processed),
-                            "faces", (json_int_t)(now[i].tracks - c->reported.tracks), "compared",
-                            (json_int_t)(now[i].templates_compared -
-                                         c->reported.templates_compared)));
+            cams,
+            json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
+                      (json_int_t)(now[i].frames_processed - c->reported.frames_processed), "faces",
+                      (json_int_t)(now[i].tracks - c->reported.tracks), "compared",
+                      (json_int_t)(now[i].templates_compared - c->reported.templates_compared)));
     }
     json_t *body = json_pack("{s:I,s:o}", "deployment", (json_int_t)r->deployment, "cameras", cams),
            *reply = NULL;
@@ -367,15 +366,14 @@ static int open_templates(lfr_ctx *ctx, struct lfr_edge *e, run *r, const char *
     return rc;
 }
 
-static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
-                     const char *model)
+static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim, const char *model)
 {
     if (e->n_runs == MAX_RUNS)
         return lfr_fail(ctx, LFR_ELIMIT, "this node runs %d deployments at most", MAX_RUNS);
     json_t *cams = json_object_get(d, "cameras");
     const char *templates = json_string_value(json_object_get(d, "templates"));
-    if (!json_is_array(cams) || json_array_size(cams) == 0 ||
-        json_array_size(cams) > MAX_CAMERAS || !templates)
+    if (!json_is_array(cams) || json_array_size(cams) == 0 || json_array_size(cams) > MAX_CAMERAS ||
+        !templates)
         return lfr_fail(ctx, LFR_EFORMAT, "deployment %lld: 1 to %d cameras and templates expected",
                         (long long)json_integer_value(json_object_get(d, "id")), MAX_CAMERAS);
     run *r = lfr_calloc(1, sizeof *r);
@@ -459,8 +457,8 @@ static int run_follow(lfr_ctx *ctx, run *r, const json_t *d)
         char ident[LFR_ID_MAX];
         snprintf(ident, sizeof ident, "%lld", (long long)r->entries[i]);
         if (!lfr_gallery_remove(ctx, r->gallery, ident))
-            elog("INFO", "watchlist.entry_off", "deployment=%lld entry=%s", (long long)r->deployment,
-                 ident);
+            elog("INFO", "watchlist.entry_off", "deployment=%lld entry=%s",
+                 (long long)r->deployment, ident);
         r->entries[i--] = r->entries[--r->n_entries];
     }
     return 0;
@@ -481,8 +479,9 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
     const char *own = lfr_model_name(lfr_engine_model(e->engine, LFR_MODEL_EMBEDDER));
     const json_t *deps = json_object_get(doc, "deployments");
     if (!model || strcmp(model, own) || dim != lfr_engine_embedding_size(e->engine)) {
-        elog("ERROR", "assignment", "msg=\"the centre's templates are of %s; this node runs %s: "
-                                    "install the same models\"",
+        elog("ERROR", "assignment",
+             "msg=\"the centre's templates are of %s; this node runs %s: "
+             "install the same models\"",
              model ? model : "no model", own);
         deps = NULL; /* nothing runs on templates it cannot use */
     }
@@ -529,13 +528,16 @@ static int poll_centre(lfr_ctx *ctx, struct lfr_edge *e)
     if (!rc && status == 403 && code && !strcmp(code, "node_revoked")) {
         rc = lfr_fail(ctx, LFR_EREFUSED, "the centre has revoked this node: %s", msg ? msg : "");
     } else if (!rc && status == 403 && code && !strcmp(code, "node_pending")) {
-        if (!e->pending) elog("INFO", "node.pending", "msg=\"waiting for an administrator's approval\"");
+        if (!e->pending)
+            elog("INFO", "node.pending", "msg=\"waiting for an administrator's approval\"");
         e->pending = 1;
         e->heard_ms = mono_ms();
     } else if (rc || status != 200) {
         if (!e->unreachable)
             elog("WARN", "centre.unreachable", "status=%ld msg=\"%s\"", status,
-                 rc ? lfr_errmsg(ctx) : msg ? msg : "");
+                 rc    ? lfr_errmsg(ctx)
+                 : msg ? msg
+                       : "");
         e->unreachable = 1;
         rc = LFR_OK;
     } else {

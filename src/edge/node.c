@@ -97,8 +97,8 @@ int node_state_load(lfr_ctx *ctx, const char *dir, node_state *out)
     return rc;
 }
 
-int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url,
-                   const char *ca_file, const char *name, int64_t *id)
+int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, const char *ca_file,
+                   const char *name, int64_t *id)
 {
     *id = 0;
     int rc = link_check_url(ctx, centre_url);
@@ -128,7 +128,8 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url,
     json_decref(body);
     link_free(l);
     lfr_locked_free(k);
-    const char *msg = json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+    const char *msg =
+        json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
     if (!rc && status != 201)
         rc = lfr_fail(ctx, status == 409 ? LFR_EREFUSED : LFR_EIO,
                       "the centre refused the enrolment (HTTP %ld): %s", status,

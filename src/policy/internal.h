@@ -78,7 +78,7 @@ int policy_begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
 /* The reviewed templates of a deployment's watchlist: only what was
  * reviewed (WL-4) and not destroyed is searched. */
 #define WATCHLIST_TEMPLATES                                                                        \
-    "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? AND destroyed_ms IS "     \
+    "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? AND destroyed_ms IS "      \
     "NULL AND reviewed_by IS NOT NULL AND template IS NOT NULL ORDER BY id"
 typedef int (*policy_template_fn)(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, void *arg);
 int policy_each_template(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int dim,

@@ -19,7 +19,8 @@ static int local_source_check(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, c
                               const char *source)
 {
     struct stat sb;
-    if (policy_count(ctx, p, "SELECT count(*) FROM deployments WHERE id = ? AND node_id IS NOT NULL",
+    if (policy_count(ctx, p,
+                     "SELECT count(*) FROM deployments WHERE id = ? AND node_id IS NOT NULL",
                      deployment) != 0 ||
         strstr(source, "://") || !strncmp(source, "/dev/", 5) ||
         (!stat(source, &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
@@ -138,7 +139,8 @@ int lfr_camera_remove(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 {
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "removing a camera");
     if (!rc) rc = text_check(ctx, "camera name", name, 63, 0);
-    if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "removed from"))) return rc;
+    if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "removed from")))
+        return rc;
     lfr_stmt *st = NULL;
     if (!(rc = lfr_stmt_prepare(ctx, p->s,
                                 "DELETE FROM cameras WHERE deployment_id = ? AND name = ?", &st)) &&

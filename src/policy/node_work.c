@@ -59,7 +59,8 @@ static int pack_template(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, vo
     if (tp->len + need > tp->cap)
         return lfr_fail(ctx, LFR_EREFUSED, "the watchlist changed while it was sealed: ask again");
     uint64_t u = (uint64_t)id;
-    for (int i = 0; i < 8; i++) tp->buf[tp->len + i] = (uint8_t)(u >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        tp->buf[tp->len + i] = (uint8_t)(u >> (8 * i));
     memcpy(tp->buf + tp->len + 8, tpl, (size_t)dim * sizeof(float));
     tp->len += need;
     return LFR_OK;
@@ -73,9 +74,9 @@ static int seal_templates(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_
     template_pack tp = {.cap = entries * (8 + (size_t)dim * sizeof(float))};
     tp.buf = lfr_locked_alloc(tp.cap ? tp.cap : 1);
     if (!tp.buf) return lfr_locked_fail(ctx, "a node's templates");
-    int rc = policy_each_template(ctx, p, deployment, dim, model, WATCHLIST_TEMPLATES,
-                                  "watchlist_entries.template", "watchlist entry", pack_template,
-                                  &tp);
+    int rc =
+        policy_each_template(ctx, p, deployment, dim, model, WATCHLIST_TEMPLATES,
+                             "watchlist_entries.template", "watchlist entry", pack_template, &tp);
     size_t sealed_len = crypto_box_SEALBYTES + tp.len;
     uint8_t *sealed = rc ? NULL : lfr_alloc(sealed_len);
     size_t b64_len = sodium_base64_ENCODED_LEN(sealed_len, sodium_base64_VARIANT_ORIGINAL);
@@ -85,7 +86,8 @@ static int seal_templates(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_
         crypto_box_seal(sealed, tp.buf, tp.len, n->box_pk);
         sodium_bin2base64(b64, b64_len, sealed, sealed_len, sodium_base64_VARIANT_ORIGINAL);
         json_object_set_new(d, "templates", json_string(b64));
-        json_object_set_new(d, "entries", json_integer((json_int_t)(tp.len / (8 + (size_t)dim * 4))));
+        json_object_set_new(d, "entries",
+                            json_integer((json_int_t)(tp.len / (8 + (size_t)dim * 4))));
     }
     lfr_free(b64);
     lfr_free(sealed);
@@ -140,12 +142,12 @@ static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int6
             json_array_foreach(cams, i, c) json_array_append_new(
                 list, json_pack("{s:O,s:O}", "name", json_object_get(c, "name"), "source",
                                 json_object_get(c, "source")));
-            json_array_append_new(
-                out, json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id, "end_ms",
-                               json_integer_value(json_object_get(fields, "end")), "threshold",
-                               json_number_value(t), "max_offline_s",
-                               (json_int_t)lfr_stmt_int64(st, 2), "cameras", list, "entry_ids",
-                               entries));
+            json_array_append_new(out, json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id,
+                                                 "end_ms",
+                                                 json_integer_value(json_object_get(fields, "end")),
+                                                 "threshold", json_number_value(t), "max_offline_s",
+                                                 (json_int_t)lfr_stmt_int64(st, 2), "cameras", list,
+                                                 "entry_ids", entries));
         }
         json_decref(cams);
         json_decref(entries);
@@ -319,8 +321,10 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
             *repeat = 1;
         } else if (rc == LFR_EREFUSED && attempt > 0) {
             char why[160];
-            snprintf(why, sizeof why, "it reached the centre from node '%s' after the "
-                                      "deployment had stopped", n->name);
+            snprintf(why, sizeof why,
+                     "it reached the centre from node '%s' after the "
+                     "deployment had stopped",
+                     n->name);
             lfr_ctx *lctx = NULL;
             if (lfr_ctx_new(&lctx) == LFR_OK) lfr_alerts_lost(lctx, p, rec.deployment, 1, why);
             lfr_ctx_free(lctx);
@@ -366,9 +370,8 @@ int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t
     {
         const char *name = json_string_value(json_object_get(c, "name"));
         lfr_stmt *st = NULL;
-        if (!(rc = lfr_stmt_prepare(ctx, p->s,
-                                    "SELECT 1 FROM cameras WHERE deployment_id = ? AND name = ?",
-                                    &st)) &&
+        if (!(rc = lfr_stmt_prepare(
+                  ctx, p->s, "SELECT 1 FROM cameras WHERE deployment_id = ? AND name = ?", &st)) &&
             !(rc = lfr_stmt_bind_int64(ctx, st, 1, dep)) &&
             !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) && (rc = lfr_stmt_step(ctx, st)) == 0)
             rc = lfr_fail(ctx, LFR_EINVAL, "node counts: deployment %lld has no camera '%s'",

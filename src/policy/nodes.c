@@ -19,8 +19,8 @@
 /* The text a signature covers: the method, the path with its query, the
  * time and the body's hash, so that no part of a request can be changed
  * or moved to another. */
-static void request_digest(const char *method, const char *path, int64_t time_ms,
-                           const void *body, size_t len, unsigned char out[32])
+static void request_digest(const char *method, const char *path, int64_t time_ms, const void *body,
+                           size_t len, unsigned char out[32])
 {
     unsigned char body_hash[32];
     crypto_hash_sha256(body_hash, body, len);
@@ -43,8 +43,7 @@ void lfr_node_sign_request(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const 
     unsigned char digest[32], sig[crypto_sign_BYTES];
     request_digest(method, path, time_ms, body, len, digest);
     crypto_sign_detached(sig, NULL, digest, sizeof digest, sign_sk);
-    sodium_bin2base64(sig_b64, LFR_NODE_SIG_B64, sig, sizeof sig,
-                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(sig_b64, LFR_NODE_SIG_B64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 }
 
 int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
@@ -53,8 +52,9 @@ int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const cha
 {
     unsigned char digest[32], sig[crypto_sign_BYTES];
     size_t n = 0;
-    if (!sig_b64 || sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL) ||
+    if (!sig_b64 ||
+        sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
         n != sizeof sig)
         return -1;
     request_digest(method, path, time_ms, body, len, digest);
@@ -168,9 +168,10 @@ int lfr_node_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
     int64_t nums[] = {actor->id, now_ms, id};
     const char *state[] = {approve ? "approved" : "revoked"};
     if (!rc)
-        rc = policy_exec(ctx, p->s,
-                         "UPDATE nodes SET decided_by = ?1, decided_ms = ?2, state = ?4 WHERE id = ?3",
-                         nums, 3, state, 1);
+        rc = policy_exec(
+            ctx, p->s,
+            "UPDATE nodes SET decided_by = ?1, decided_ms = ?2, state = ?4 WHERE id = ?3", nums, 3,
+            state, 1);
     /* A revoked node's deployments stop reaching it: nothing more to do
      * here, as every answer to a node reads its state first. */
     if (!rc) {
@@ -200,15 +201,14 @@ int lfr_node_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **
         char fp[17] = "";
         if (n == LFR_NODE_KEY_BYTES) key_fingerprint(pk, fp);
         json_array_append_new(
-            arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:o,s:I}", "id", (json_int_t)lfr_stmt_int64(st, 0),
-                           "name", lfr_stmt_text(st, 1), "state", lfr_stmt_text(st, 2), "key", fp,
-                           "enrolled_ms", (json_int_t)lfr_stmt_int64(st, 4), "decided_ms",
-                           lfr_stmt_is_null(st, 5) ? json_null()
-                                                   : json_integer(lfr_stmt_int64(st, 5)),
-                           "seen_ms",
-                           lfr_stmt_is_null(st, 6) ? json_null()
-                                                   : json_integer(lfr_stmt_int64(st, 6)),
-                           "live_deployments", (json_int_t)lfr_stmt_int64(st, 7)));
+            arr,
+            json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:o,s:I}", "id", (json_int_t)lfr_stmt_int64(st, 0),
+                      "name", lfr_stmt_text(st, 1), "state", lfr_stmt_text(st, 2), "key", fp,
+                      "enrolled_ms", (json_int_t)lfr_stmt_int64(st, 4), "decided_ms",
+                      lfr_stmt_is_null(st, 5) ? json_null() : json_integer(lfr_stmt_int64(st, 5)),
+                      "seen_ms",
+                      lfr_stmt_is_null(st, 6) ? json_null() : json_integer(lfr_stmt_int64(st, 6)),
+                      "live_deployments", (json_int_t)lfr_stmt_int64(st, 7)));
     }
     lfr_stmt_free(st);
     if (rc < 0) {
@@ -240,8 +240,8 @@ int lfr_node_seen(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_t now_ms
     return policy_exec(ctx, p->s, "UPDATE nodes SET seen_ms = ? WHERE id = ?", nums, 2, NULL, 0);
 }
 
-int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
-                            int64_t deployment, int64_t node, int offline_s)
+int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t deployment,
+                            int64_t node, int offline_s)
 {
     int rc = lfr_actor_need(ctx, actor, LFR_ROLE_APPLICANT, "choosing where cameras run");
     if (!rc && (offline_s < LFR_NODE_OFFLINE_MIN_S || offline_s > LFR_NODE_OFFLINE_MAX_S))
@@ -253,15 +253,15 @@ int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
     if (rc || (rc = policy_begin_camera_change(ctx, p, actor, deployment, "placed in"))) return rc;
     lfr_node n = {0};
     if (node && !(rc = node_load(ctx, p, node, &n)) && strcmp(n.state, "approved"))
-        rc = lfr_fail(ctx, LFR_EREFUSED, "node %lld is %s, not approved", (long long)node,
-                      n.state);
+        rc = lfr_fail(ctx, LFR_EREFUSED, "node %lld is %s, not approved", (long long)node, n.state);
     int64_t nums[] = {deployment, offline_s, node};
     if (!rc)
-        rc = policy_exec(ctx, p->s,
-                         node ? "UPDATE deployments SET node_id = ?3, node_offline_s = ?2 WHERE id = ?1"
-                              : "UPDATE deployments SET node_id = NULL, node_offline_s = ?2 WHERE "
-                                "id = ?1",
-                         nums, node ? 3 : 2, NULL, 0);
+        rc = policy_exec(
+            ctx, p->s,
+            node ? "UPDATE deployments SET node_id = ?3, node_offline_s = ?2 WHERE id = ?1"
+                 : "UPDATE deployments SET node_id = NULL, node_offline_s = ?2 WHERE "
+                   "id = ?1",
+            nums, node ? 3 : 2, NULL, 0);
     if (!rc)
         rc = audit(ctx, p, actor, "deployment.node", deployment, "deployment",
                    node ? json_pack("{s:I,s:s,s:i}", "node", (json_int_t)node, "name", n.name,

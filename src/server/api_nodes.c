@@ -21,8 +21,9 @@ static int body_key(request *r, json_t *body, const char *field, uint8_t out[LFR
 {
     const char *b64 = body_str(body, field);
     size_t n = 0;
-    if (!b64 || sodium_base642bin(out, LFR_NODE_KEY_BYTES, b64, strlen(b64), NULL, &n, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) ||
+    if (!b64 ||
+        sodium_base642bin(out, LFR_NODE_KEY_BYTES, b64, strlen(b64), NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
         n != LFR_NODE_KEY_BYTES) {
         reply_error(r, 400, "bad_request", "%s: the base64 of a 32-byte key expected", field);
         return -1;
@@ -109,7 +110,8 @@ enum MHD_Result api_node_enrol(request *r)
     enum MHD_Result ret = MHD_YES;
     if (body_key(r, body, "sign_pk", sign_pk) || body_key(r, body, "box_pk", box_pk)) goto done;
     /* Signed with the key it brings: the asker holds it. */
-    if (id != 0 || lfr_node_verify_request(sign_pk, r->method, r->url, t, r->body, r->body_len, sig)) {
+    if (id != 0 ||
+        lfr_node_verify_request(sign_pk, r->method, r->url, t, r->body, r->body_len, sig)) {
         ret = reply_error(r, 401, "unauthenticated",
                           "an enrolment is signed with the key it enrols (X-LFR-Node: 0)");
         goto done;
@@ -127,8 +129,9 @@ enum MHD_Result api_node_enrol(request *r)
     sodium_bin2base64(centre_b64, sizeof centre_b64, centre, sizeof centre,
                       sodium_base64_VARIANT_ORIGINAL);
     slog(LOG_INFO, "node.enrol", "node=%lld", (long long)id);
-    ret = reply_json(r, 201, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state", "pending",
-                                       "centre_box_pk", centre_b64));
+    ret = reply_json(r, 201,
+                     json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state", "pending",
+                               "centre_box_pk", centre_b64));
 done:
     json_decref(body);
     return ret;
@@ -154,8 +157,7 @@ static enum MHD_Result node_decision(request *r, int approve)
     db_unlock(r);
     json_decref(body);
     if (!rc)
-        slog(LOG_INFO, approve ? "node.approve" : "node.revoke", "node=%lld",
-             (long long)r->ids[0]);
+        slog(LOG_INFO, approve ? "node.approve" : "node.revoke", "node=%lld", (long long)r->ids[0]);
     return rc ? reply_rc(r, rc) : reply_ok(r);
 }
 
@@ -179,9 +181,9 @@ enum MHD_Result api_deployment_node(request *r)
     int64_t offline = json_is_integer(off) ? json_integer_value(off) : 600;
     if (offline > LFR_NODE_OFFLINE_MAX_S) offline = LFR_NODE_OFFLINE_MAX_S + 1; /* refused */
     db_lock(r);
-    int rc = lfr_deployment_set_node(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
-                                     json_integer_value(json_object_get(body, "node")),
-                                     (int)offline);
+    int rc =
+        lfr_deployment_set_node(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
+                                json_integer_value(json_object_get(body, "node")), (int)offline);
     db_unlock(r);
     json_decref(body);
     return rc ? reply_rc(r, rc) : reply_ok(r);
@@ -195,8 +197,8 @@ enum MHD_Result api_node_assignment(request *r)
     json_t *body = body_object(r, spec), *doc = NULL;
     if (!body) return MHD_YES;
     db_lock(r);
-    int rc = lfr_node_assignment(r->ctx, r->srv->policy, &n, r->srv->engine,
-                                 body_str(body, "have"), server_now_ms(), &doc);
+    int rc = lfr_node_assignment(r->ctx, r->srv->policy, &n, r->srv->engine, body_str(body, "have"),
+                                 server_now_ms(), &doc);
     db_unlock(r);
     json_decref(body);
     return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);

@@ -242,8 +242,7 @@ const char *const store_migrations_pg[] = {
     "  last_ms BIGINT NOT NULL);",
 
     /* 15: edge nodes. */
-    "CREATE TABLE nodes (" ID
-    "  name TEXT NOT NULL UNIQUE,"
+    "CREATE TABLE nodes (" ID "  name TEXT NOT NULL UNIQUE,"
     "  sign_pk BYTEA NOT NULL UNIQUE,"
     "  box_pk BYTEA NOT NULL,"
     "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','approved','revoked')),"
