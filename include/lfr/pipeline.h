@@ -94,6 +94,9 @@ int lfr_pipeline_add_source(lfr_ctx *ctx, lfr_pipeline *p, const char *camera_id
  * Returns LFR_OK, or the first camera's failure (message in ctx). Alerts
  * are delivered on the camera threads, one at a time. */
 int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p);
+/* The same for a thread of its own (a server's or a node's): its failure,
+ * if any, into msg. */
+int lfr_pipeline_run_alone(lfr_pipeline *p, char *msg, size_t len);
 /* Changes the threshold of a running pipeline: the next view compared uses
  * it (a live deployment's threshold changed by its authorising officer).
  * Safe from any thread. LFR_EINVAL outside [-1, 1]. */

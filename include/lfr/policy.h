@@ -472,8 +472,8 @@ int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
 int lfr_node_centre_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
                         uint8_t *sk);
 /* What an approved node runs now: {version, model, dim, deployments: [{id,
- * end_ms, threshold, max_offline_s, cameras: [{name, source}], entries,
- * templates}]}, templates being base64 of crypto_box_seal to the node's box
+ * end_ms, threshold, max_offline_s, cameras: [{name, source}], entry_ids,
+ * entries, templates}]}, templates being base64 of crypto_box_seal to the node's box
  * key of (entry id, 8 bytes little-endian; dim floats) each. When have is
  * the version, {version, unchanged: true} alone. */
 int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lfr_engine *engine,

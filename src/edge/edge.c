@@ -255,12 +255,7 @@ static void *sender_thread(void *arg)
 static void *pipeline_thread(void *arg)
 {
     run *r = arg;
-    lfr_ctx *ctx = NULL;
-    if (lfr_ctx_new(&ctx) == LFR_OK) {
-        r->rc = lfr_pipeline_run(ctx, r->pipeline);
-        if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", lfr_errmsg(ctx));
-        lfr_ctx_free(ctx);
-    }
+    r->rc = lfr_pipeline_run_alone(r->pipeline, r->msg, sizeof r->msg);
     atomic_store(&r->done, 1);
     return NULL;
 }

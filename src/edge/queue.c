@@ -80,7 +80,7 @@ int queue_oldest(lfr_ctx *ctx, const char *dir, char name[64])
     struct dirent *e;
     while ((e = readdir(d)))
         if (is_alert(e->d_name) && (!found || strcmp(e->d_name, name) < 0)) {
-            snprintf(name, 64, "%s", e->d_name);
+            memcpy(name, e->d_name, strlen(e->d_name) + 1); /* under 64: is_alert */
             found = 1;
         }
     closedir(d);

@@ -664,6 +664,19 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int lfr_pipeline_run_alone(lfr_pipeline *p, char *msg, size_t len)
+{
+    lfr_ctx *ctx = NULL;
+    if (lfr_ctx_new(&ctx)) {
+        snprintf(msg, len, "out of memory");
+        return LFR_ENOMEM;
+    }
+    int rc = lfr_pipeline_run(ctx, p);
+    snprintf(msg, len, "%s", rc ? lfr_errmsg(ctx) : "");
+    lfr_ctx_free(ctx);
+    return rc;
+}
+
 int lfr_pipeline_run(lfr_ctx *ctx, lfr_pipeline *p)
 {
     if (p->n_cams == 0) return lfr_fail(ctx, LFR_EINVAL, "pipeline: no sources");

@@ -14,6 +14,8 @@
 
 /* The largest alert a node may send: its crop is a small JPEG. */
 #define MAX_ALERT_BYTES (1 << 20)
+/* The most live deployments one node runs. */
+#define MAX_NODE_RUNS 64
 /* A node's clock may run this far ahead of the centre's. */
 #define CLOCK_SKEW_MS (60 * 1000)
 
@@ -111,50 +113,43 @@ static int entry_ids(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, json_t **o
 }
 
 /* What a node runs, without its templates: each live deployment placed on
- * it that may process now, with its window's end, threshold, offline
- * allowance, cameras and the ids of its searched entries. */
+ * it that may process now (as the centre's runner sees them), with its
+ * window's end, threshold, offline allowance, cameras and the ids of its
+ * searched entries. */
 static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_t now_ms,
                             json_t *out)
 {
-    lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT id, fields, node_offline_s FROM deployments WHERE state = "
-                              "'live' AND node_id = ? ORDER BY id",
-                              &st);
-    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, n->id);
-    while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
-        rc = 0;
-        int64_t id = lfr_stmt_int64(st, 0);
-        json_error_t err;
-        json_t *fields = json_loads(lfr_stmt_text(st, 1), 0, &err);
-        json_t *t = json_object_get(fields, "threshold");
+    lfr_running running[MAX_NODE_RUNS];
+    int n_running = 0;
+    int rc = lfr_deployments_running(ctx, p, now_ms, running, MAX_NODE_RUNS, &n_running);
+    for (int i = 0; !rc && i < n_running; i++) {
+        if (running[i].node != n->id || running[i].walk_test) continue;
+        int64_t id = running[i].id;
+        deployment_row d;
         json_t *cams = NULL, *entries = NULL;
-        lfr_ctx *quiet = NULL;
-        /* One that may not process now is left out: the node stops it. */
-        int may = json_is_number(t) && lfr_ctx_new(&quiet) == LFR_OK &&
-                  lfr_deployment_may_process(quiet, p, id, now_ms) == LFR_OK;
-        lfr_ctx_free(quiet);
-        if (may && !(rc = lfr_camera_list(ctx, p, NULL, id, &cams)) &&
+        if ((rc = deployment_load(ctx, p, id, &d))) break;
+        int64_t offline =
+            policy_count(ctx, p, "SELECT node_offline_s FROM deployments WHERE id = ?", id);
+        if (offline < 0) rc = lfr_errcode(ctx);
+        if (!rc && !(rc = lfr_camera_list(ctx, p, NULL, id, &cams)) &&
             !(rc = entry_ids(ctx, p, id, &entries))) {
             json_t *list = json_array();
-            size_t i;
+            size_t k;
             json_t *c;
-            json_array_foreach(cams, i, c) json_array_append_new(
+            json_array_foreach(cams, k, c) json_array_append_new(
                 list, json_pack("{s:O,s:O}", "name", json_object_get(c, "name"), "source",
                                 json_object_get(c, "source")));
-            json_array_append_new(out, json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id,
-                                                 "end_ms",
-                                                 json_integer_value(json_object_get(fields, "end")),
-                                                 "threshold", json_number_value(t), "max_offline_s",
-                                                 (json_int_t)lfr_stmt_int64(st, 2), "cameras", list,
-                                                 "entry_ids", entries));
+            json_array_append_new(
+                out, json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id, "end_ms",
+                               json_integer_value(json_object_get(d.fields, "end")), "threshold",
+                               running[i].threshold, "max_offline_s", (json_int_t)offline,
+                               "cameras", list, "entry_ids", entries));
         }
         json_decref(cams);
         json_decref(entries);
-        json_decref(fields);
+        deployment_clear(&d);
     }
-    lfr_stmt_free(st);
-    return rc < 0 ? rc : LFR_OK;
+    return rc;
 }
 
 int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lfr_engine *engine,
@@ -193,7 +188,6 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
         int64_t id = json_integer_value(json_object_get(d, "id"));
         size_t entries = json_array_size(json_object_get(d, "entry_ids"));
         if ((rc = seal_templates(ctx, p, n, id, dim, model, entries, d))) break;
-        json_object_del(d, "entry_ids");
     }
     if (rc) {
         json_decref(deps);

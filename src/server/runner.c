@@ -354,12 +354,7 @@ static void record_alerts(runner *r)
 static void *pipeline_thread(void *arg)
 {
     live *l = arg;
-    lfr_ctx *ctx = NULL;
-    if (lfr_ctx_new(&ctx) == LFR_OK) {
-        l->rc = lfr_pipeline_run(ctx, l->pipeline);
-        if (l->rc) snprintf(l->msg, sizeof l->msg, "%s", lfr_errmsg(ctx));
-        lfr_ctx_free(ctx);
-    }
+    l->rc = lfr_pipeline_run_alone(l->pipeline, l->msg, sizeof l->msg);
     atomic_store(&l->done, 1);
     runner_wake(l->r);
     return NULL;
