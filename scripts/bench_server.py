@@ -20,6 +20,7 @@ Usage: scripts/bench_server.py [--lfr build/lfr] [--clip VIDEO] [--loops 6]
 """
 import argparse
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -42,19 +43,21 @@ def looped_clip(src, loops, out):
     return float(probe.stdout.strip())
 
 
-def serve(lfr, tmp, db=None):
+def serve(lfr, tmp, db=None, cert=None):
     """`lfr serve` on a fresh database (a file in tmp, or the PostgreSQL
-    URL db), with one user per role the scripts use (password PW): (the
-    process, its URL)."""
+    URL db), over HTTPS with cert (a (certificate, key) pair), with one
+    user per role the scripts use (password PW): (the process, its URL)."""
     with open(os.path.join(tmp, "pw"), "w") as f:
         f.write(PW + "\n")
     log = open(os.path.join(tmp, "server.log"), "w")
     server = subprocess.Popen([lfr, "serve", "--listen", "127.0.0.1:0", "--db",
                                db or os.path.join(tmp, "lfr.db"), "--state-dir", tmp,
-                               "--admin-password-file", os.path.join(tmp, "pw")],
+                               "--admin-password-file", os.path.join(tmp, "pw")]
+                              + (["--cert", cert[0], "--key", cert[1]] if cert else []),
                               stdout=subprocess.PIPE, stderr=log, text=True)
-    url = "http://127.0.0.1:%d" % int(server.stdout.readline().split()[-1])
-    admin = Session(url).login("admin", PW)
+    url = "%s://127.0.0.1:%d" % ("https" if cert else "http",
+                                 int(server.stdout.readline().split()[-1]))
+    admin = Session(url, cafile=cert and cert[0]).login("admin", PW)
     for name, roles, rank in (("applicant", ["applicant"], None),
                               ("authoriser", ["authoriser"], "superintendent"),
                               ("reviewer", ["reviewer"], "sergeant"),
@@ -64,8 +67,10 @@ def serve(lfr, tmp, db=None):
     return server, url
 
 
-def live_deployment(url, name, clip, photo):
-    app = Session(url).login("applicant", PW)
+def live_deployment(url, name, clip, photo, node=None, cafile=None):
+    """An authorised deployment with one reviewed entry and one camera
+    playing clip; on the edge node node if given."""
+    app = Session(url, cafile=cafile).login("applicant", PW)
     dep = app.call("POST", "/api/deployments", {"name": name})["id"]
     floor = app.call("GET", "/api/deployments/%d" % dep)["limits"]["threshold_floor"]
     now = datetime.now(timezone.utc)
@@ -73,16 +78,20 @@ def live_deployment(url, name, clip, photo):
                                 "%.3f" % (floor + 0.05), 1).items():
         app.call("POST", "/api/deployments/%d/fields" % dep, {"field": k, "value": v})
     app.call("POST", "/api/deployments/%d/locations" % dep, {"name": "gate", "reason": "footfall"})
+    if node:
+        app.call("POST", "/api/deployments/%d/node" % dep, {"node": node})
     app.call("POST", "/api/deployments/%d/cameras" % dep, {"name": "cam1", "source": clip})
     with open(photo, "rb") as f:
         entry = app.call("POST", "/api/deployments/%d/watchlist" % dep, {
             "person_ref": "BENCH 1", "category": "wanted", "reason": "benchmark",
             "source": "benchmark", "legal_basis": "benchmark", "photo_date": "2025-01-01",
             "photo_base64": base64.b64encode(f.read()).decode()})["id"]
-    Session(url).login("reviewer", PW).call("POST", "/api/watchlist/%d/review" % entry)
+    Session(url, cafile=cafile).login("reviewer", PW).call(
+        "POST", "/api/watchlist/%d/review" % entry)
     app.call("POST", "/api/deployments/%d/submit" % dep)
-    Session(url).login("authoriser", PW).call("POST", "/api/deployments/%d/authorise" % dep, {})
-    return dep
+    Session(url, cafile=cafile).login("authoriser", PW).call(
+        "POST", "/api/deployments/%d/authorise" % dep, {})
+    return dep, entry
 
 
 def run_once(url, dep, duration, wrk_args, wrk_nice):
@@ -113,10 +122,10 @@ def wrk_figures(out):
     return (float(rps.group(1)) if rps else 0.0), pct
 
 
-def api_on_both(args, tmp):
-    """The API alone on SQLite and on PostgreSQL, same run: wrk on GET
-    /api/deployments (a session check and a read) under an operator's
-    session, with a few deployments in the database."""
+@contextlib.contextmanager
+def both_databases():
+    """Yields [(label, db)]: SQLite (None: a file) and a private PostgreSQL
+    (tests/pg_server.sh) with a database "bench", stopped afterwards."""
     here = os.path.dirname(os.path.abspath(__file__))
     pg_dir = "/tmp/lfr-bench-pg-%d" % os.getpid()  # reachable by the user PostgreSQL runs as
     base = subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "start", pg_dir],
@@ -124,8 +133,18 @@ def api_on_both(args, tmp):
     try:
         subprocess.run(["psql", "-X", "-q", base.replace("///?", "///postgres?"), "-c",
                         "CREATE DATABASE bench"], check=True)
+        yield [("SQLite", None), ("PostgreSQL", base.replace("///?", "///bench?"))]
+    finally:
+        subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "stop", pg_dir])
+
+
+def api_on_both(args, tmp):
+    """The API alone on SQLite and on PostgreSQL, same run: wrk on GET
+    /api/deployments (a session check and a read) under an operator's
+    session, with a few deployments in the database."""
+    with both_databases() as databases:
         rows = []
-        for label, db in (("SQLite", None), ("PostgreSQL", base.replace("///?", "///bench?"))):
+        for label, db in databases:
             sub = os.path.join(tmp, label)
             os.makedirs(sub)
             server, url = serve(args.lfr, sub, db)
@@ -150,8 +169,6 @@ def api_on_both(args, tmp):
         for label, rps, pct in rows:
             print("| %s | %.0f | %s | %s | %s |" % (label, rps, pct.get("50", "-"),
                                                    pct.get("90", "-"), pct.get("99", "-")))
-    finally:
-        subprocess.run([os.path.join(here, "../tests/pg_server.sh"), "stop", pg_dir])
 
 
 def main():
@@ -183,7 +200,7 @@ def main():
         rows = []
         for label, wrk_args in (("alone", None),
                                 ("under wrk", ["-t", "2", "-c", str(args.connections)])):
-            dep = live_deployment(url, "bench " + label, clip, photo)
+            dep, _ = live_deployment(url, "bench " + label, clip, photo)
             cam, p95, out = run_once(url, dep, duration, wrk_args, args.wrk_nice)
             rps, pct = wrk_figures(out)
             rows.append((label, cam, p95, rps, pct))
