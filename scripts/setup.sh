@@ -27,7 +27,7 @@ apt_packages=(
   build-essential cmake pkg-config clang clang-format
   libcmocka-dev libturbojpeg0-dev libspng-dev libsodium-dev libjansson-dev libopenblas-dev libsqlite3-dev libcurl4-gnutls-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev ffmpeg strace
-  libmicrohttpd-dev libpq-dev postgresql-15 python3 python3-onnx python3-numpy
+  libmicrohttpd-dev libpq-dev postgresql-15 python3 python3-onnx python3-numpy python3-nacl openssl
   chromium fonts-dejavu-core wrk curl
   prometheus lintian
 )

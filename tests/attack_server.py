@@ -192,7 +192,7 @@ def main():
                   ("deployment views, 8 threads", [view_flood] * 8)]
         rows = []
         for label, attack in phases:
-            dep = live_deployment(url, "attack " + label, clip, photo)
+            dep, _ = live_deployment(url, "attack " + label, clip, photo)
             cam, dropped, lat, counts = run_phase(url, dep, duration, attack)
             rows.append((label, cam, dropped, lat, counts))
         print("clip: %s looped %dx (%.1f s, 25 fps)" % (args.clip, args.loops, duration))

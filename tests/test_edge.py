@@ -111,6 +111,7 @@ class LinkProxy:
 
 class EdgeTest(ServerCase):
     tls = True
+    keys = {}  # node id: the key fingerprint its enrolment printed
 
     @classmethod
     def setUpClass(cls):
@@ -131,7 +132,9 @@ class EdgeTest(ServerCase):
                               "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name],
                              capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
-        node = int(re.search(r"enrolled as node (\d+)", out.stdout).group(1))
+        m = re.search(r"enrolled as node (\d+), key ([0-9a-f]{16})", out.stdout)
+        self.assertTrue(m, out.stdout)
+        node, self.keys[int(m.group(1))] = int(m.group(1)), m.group(2)
         # Enrolled again: refused, the first enrolment kept.
         again = subprocess.run([LFR, "edge", "enrol", "--state-dir", folder, "--centre",
                                 "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name],
@@ -185,6 +188,8 @@ class EdgeTest(ServerCase):
         nodes = self.expect(self.admin, "GET", "/api/nodes", None, 200)
         mine = [n for n in nodes if n["id"] == node]
         self.assertEqual(mine[0]["state"], "pending")
+        # What the administrator compares: the key the node printed.
+        self.assertEqual(mine[0]["key"], self.keys[node])
         # Approving is the administrator's act alone.
         self.expect(self.c["supt.jones"], "POST", "/api/nodes/%d/approve" % node, None, 403)
         self.expect(self.admin, "POST", "/api/nodes/%d/approve" % node, None, 200)

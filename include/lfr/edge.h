@@ -23,6 +23,9 @@ int lfr_edge_init(lfr_ctx *ctx, const char *state_dir);
  * centre and the centre's box key go in state_dir/node.json. */
 int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, const char *ca_file,
                    const char *name, int64_t *id);
+/* The fingerprint of the node's key, as the console shows it beside the
+ * node: what the administrator compares before approving. */
+int lfr_edge_fingerprint(lfr_ctx *ctx, const char *state_dir, char out[17]);
 
 typedef struct lfr_edge lfr_edge;
 typedef struct lfr_edge_params {

@@ -443,6 +443,9 @@ void lfr_node_sign_request(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const 
 int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
                             const char *path, int64_t time_ms, const void *body, size_t len,
                             const char *sig_b64);
+/* How a node's key is named to people: the first 16 hex digits of the
+ * SHA-256 of its signing key (what the console shows beside the node). */
+void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]);
 /* A machine asks to be a node: pending until approved (audited
  * node.enrol, by the system, with its key's fingerprint). */
 int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name,

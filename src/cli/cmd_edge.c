@@ -99,10 +99,13 @@ int cmd_edge(int argc, char **argv)
         if (!rc) printf("node keys in %s\n", dir);
     } else if (enrol) {
         int64_t id = 0;
+        char fp[17];
         rc = lfr_edge_enrol(ctx, dir, centre, ca, name, &id);
+        if (!rc) rc = lfr_edge_fingerprint(ctx, dir, fp);
         if (!rc)
-            printf("enrolled as node %lld: waiting for an administrator's approval\n",
-                   (long long)id);
+            printf("enrolled as node %lld, key %s: waiting for an administrator's approval "
+                   "(they check that the console shows this key)\n",
+                   (long long)id, fp);
     } else {
         rc = edge_run(ctx, dir, models, poll_ms);
     }

@@ -504,8 +504,9 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
             elog("ERROR", "deployment.cannot_start", "deployment=%lld msg=\"%s\"", (long long)id,
                  lfr_errmsg(ctx));
     }
-    snprintf(e->version, sizeof e->version, "%s",
-             deps ? json_string_value(json_object_get(doc, "version")) : "");
+    /* Kept even when refused: the same refusal is not logged every poll. */
+    const char *version = json_string_value(json_object_get(doc, "version"));
+    snprintf(e->version, sizeof e->version, "%s", version ? version : "");
 }
 
 /* Asks the centre what to run. LFR_EREFUSED when it says this node is

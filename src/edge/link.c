@@ -136,8 +136,13 @@ int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, 
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, l);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    /* A dead link is given up on within seconds (the node must go on
+     * judging its windows and silences); a slow one that still moves is
+     * not, for an assignment may be megabytes of templates. */
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 512L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 300000L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (l->ca[0]) curl_easy_setopt(c, CURLOPT_CAINFO, l->ca);

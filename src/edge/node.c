@@ -60,6 +60,15 @@ int lfr_edge_init(lfr_ctx *ctx, const char *state_dir)
     return rc;
 }
 
+int lfr_edge_fingerprint(lfr_ctx *ctx, const char *state_dir, char out[17])
+{
+    node_keys *k = NULL;
+    int rc = node_keys_load(ctx, state_dir, 0, &k);
+    if (!rc) lfr_node_key_fingerprint(k->sign_pk, out);
+    lfr_locked_free(k);
+    return rc;
+}
+
 static void b64(const uint8_t *bin, size_t n, char *out, size_t cap)
 {
     sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_ORIGINAL);

@@ -61,8 +61,7 @@ int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const cha
     return crypto_sign_verify_detached(sig, digest, sizeof digest, sign_pk) ? -1 : 0;
 }
 
-/* The first 16 hex digits of a key's hash: how a key is named to people. */
-static void key_fingerprint(const uint8_t *pk, char out[17])
+void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17])
 {
     unsigned char h[32];
     crypto_hash_sha256(h, pk, LFR_NODE_KEY_BYTES);
@@ -103,7 +102,7 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name,
     if (!rc) *id = lfr_store_last_id(p->s);
     if (!rc) {
         char fp[17];
-        key_fingerprint(sign_pk, fp);
+        lfr_node_key_fingerprint(sign_pk, fp);
         rc = audit(ctx, p, NULL, "node.enrol", *id, "node",
                    json_pack("{s:s,s:s}", "name", name, "key", fp));
     }
@@ -199,7 +198,7 @@ int lfr_node_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **
         size_t n = 0;
         const void *pk = lfr_stmt_blob(st, 3, &n);
         char fp[17] = "";
-        if (n == LFR_NODE_KEY_BYTES) key_fingerprint(pk, fp);
+        if (n == LFR_NODE_KEY_BYTES) lfr_node_key_fingerprint(pk, fp);
         json_array_append_new(
             arr,
             json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:o,s:I}", "id", (json_int_t)lfr_stmt_int64(st, 0),

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -284,6 +285,38 @@ async function run() {
   await ad.page.click('#user-add');
   await ad.page.waitForSelector('#users-table th:text-is("app")');
   await shot(ad.page, '02-admin-users');
+
+  // Edge nodes (issue 17): a node enrols with its own key (signed as
+  // `lfr edge` signs); the administrator sees its key, approves it, then
+  // revokes it with a reason, and the node is refused from then on.
+  const nodeKeys = crypto.generateKeyPairSync('ed25519');
+  const nodeCall = async (p, doc, id) => {
+    const body = JSON.stringify(doc);
+    const now = String(Date.now());
+    const sha = (b) => crypto.createHash('sha256').update(b).digest();
+    const digest = sha(Buffer.concat([Buffer.from(`lfr-node-request-1\nPOST\0${p}\0${now}\0`), sha(body)]));
+    return fetch(base + p, { method: 'POST', body, headers: { 'Content-Type': 'application/json',
+      'X-LFR-Node': String(id), 'X-LFR-Time': now, 'X-LFR-Signature': crypto.sign(null, digest, nodeKeys.privateKey).toString('base64') } });
+  };
+  const signPk = nodeKeys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const enrolled = await nodeCall('/api/nodes/enrol', { name: 'van-7', sign_pk: signPk.toString('base64'),
+    box_pk: crypto.randomBytes(32).toString('base64') }, 0);
+  assert.equal(enrolled.status, 201, 'a node enrols');
+  const nodeId = (await enrolled.json()).id;
+  const fingerprint = crypto.createHash('sha256').update(signPk).digest('hex').slice(0, 16);
+  await ad.page.click('#nav-nodes');
+  await ad.page.waitForSelector(`#node-${nodeId}`);
+  assert.match(await ad.page.textContent(`#node-${nodeId}`), new RegExp(`${fingerprint}.*waiting for approval`), 'its key and state shown');
+  await ad.page.click(`#approve-${nodeId}`);
+  await ad.page.waitForSelector(`#revoke-${nodeId}`);
+  assert.equal((await nodeCall('/api/node/assignment', {}, nodeId)).status, 200, 'approved: served');
+  await shot(ad.page, '02b-admin-nodes');
+  await ad.page.click(`#revoke-${nodeId}`);
+  await ad.page.waitForSelector('.msg-error');
+  await ad.page.fill(`#reason-${nodeId}`, 'van taken out of service');
+  await ad.page.click(`#revoke-${nodeId}`);
+  await ad.page.waitForFunction((id) => /revoked/.test(document.querySelector(`#node-${id}`)?.textContent || ''), nodeId);
+  assert.equal((await nodeCall('/api/node/assignment', {}, nodeId)).status, 403, 'revoked: refused');
 
   // Applicant: draft, DEP-4 form with inline validation, location, camera.
   const app = await newUser('app');

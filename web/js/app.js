@@ -14,6 +14,7 @@ import { renderHolds } from './pages/holds.js';
 import { renderAudit } from './pages/audit.js';
 import { renderOversight } from './pages/oversight.js';
 import { renderUsers } from './pages/users.js';
+import { renderNodes } from './pages/nodes.js';
 
 // Each page and the roles that may use it (SEC-1). The server enforces the
 // same rules; the console only hides what a role cannot use.
@@ -29,6 +30,7 @@ const PAGES = [
   { id: 'sar', title: 'nav.sar', render: renderSar, roles: ['auditor'] },
   { id: 'oversight', title: 'nav.oversight', render: renderOversight, roles: ['oversight', 'auditor'] },
   { id: 'users', title: 'nav.users', render: renderUsers, roles: ['admin'] },
+  { id: 'nodes', title: 'nav.nodes', render: renderNodes, roles: ['admin'] },
 ];
 
 const state = { me: null, cleanup: null, events: null, retryMs: 1000, reopen: null, lostTimer: null, lost: false, idleTimer: null };
