@@ -48,6 +48,15 @@ class Node:
             host, port, timeout=60, context=ssl.create_default_context(cafile=cafile))
 
     def post(self, path, doc):
+        """(status, answer); the connection made again once if the server
+        had closed it (idle while the other nodes were set up)."""
+        try:
+            return self.post_once(path, doc)
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            return self.post_once(path, doc)
+
+    def post_once(self, path, doc):
         body = json.dumps(doc).encode()
         now = str(int(time.time() * 1000))
         digest = hashlib.sha256(b"lfr-node-request-1\n" + b"POST\0" + path.encode() + b"\0" +
