@@ -288,9 +288,11 @@ class EdgeTest(ServerCase):
                 self.assertTrue(ready.wait(30))
             dep, _ = self.placed("Op Van", node, cams)
             self.wait_log(nodeproc, "deployment.running deployment=%d" % dep, 30)
-            # The centre's own runner leaves it to the node.
-            self.assertFalse(self.expect(self.c["op.brown"], "GET",
-                                         "/api/deployments/%d/monitor" % dep, None, 200)["running"])
+            # The centre's own runner leaves it to the node; the monitor says so.
+            m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            self.assertFalse(m["running"])
+            self.assertEqual(m["node"]["name"], "van-1")
+            self.assertEqual({c["state"] for c in m["cameras"]}, {"on_node"})
             deadline = time.time() + 60
             while time.time() < deadline and not all(seen[n] for n in ports):
                 time.sleep(0.1)
@@ -337,6 +339,9 @@ class EdgeTest(ServerCase):
             t0 = time.time()
             self.wait_log(nodeproc, "deployment.stopped deployment=%d" % dep, 10)
             self.assertLess(time.time() - t0, 3.0)
+            # The node's counts reached the centre (the last ones as it stopped).
+            m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
+            self.assertTrue(all(c["frames"] > 0 and c["faces"] >= 1 for c in m["cameras"]), m)
             # Revoked: refused and audited; the node wipes and exits 1.
             self.expect(self.admin, "POST", "/api/nodes/%d/revoke" % node,
                         {"reason": "van stolen"}, 200)

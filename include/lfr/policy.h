@@ -458,6 +458,9 @@ int lfr_node_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
 /* [{id, name, state, key, enrolled_ms, decided_ms, seen_ms, live_deployments}] */
 int lfr_node_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, json_t **out);
 int lfr_node_get(lfr_ctx *ctx, lfr_policy *p, int64_t id, lfr_node *out);
+/* The node a deployment is placed on; LFR_ENOENT when it runs on the
+ * centre's servers. */
+int lfr_node_of_deployment(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, lfr_node *out);
 /* A call refused to a known node (pending or revoked): audited
  * node.refused, at most once a minute a node. */
 int lfr_node_refused(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const char *why,

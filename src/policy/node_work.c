@@ -202,8 +202,9 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
 /* The node a deployment's cameras are placed on; 0 for none, -1 on failure. */
 static int64_t deployment_node(lfr_ctx *ctx, lfr_policy *p, int64_t deployment)
 {
-    return policy_count(ctx, p, "SELECT coalesce(node_id, 0) FROM deployments WHERE id = ?",
-                        deployment);
+    lfr_node n;
+    int rc = lfr_node_of_deployment(ctx, p, deployment, &n);
+    return rc == LFR_ENOENT ? 0 : rc ? -1 : n.id;
 }
 
 /* The alert already kept under an origin: its id, 0 if none, -1 on failure. */

@@ -149,6 +149,17 @@ int lfr_node_get(lfr_ctx *ctx, lfr_policy *p, int64_t id, lfr_node *out)
     return node_load(ctx, p, id, out);
 }
 
+int lfr_node_of_deployment(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, lfr_node *out)
+{
+    int64_t node = policy_count(ctx, p, "SELECT coalesce(node_id, 0) FROM deployments WHERE id = ?",
+                                deployment);
+    if (node < 0) return lfr_errcode(ctx);
+    if (node == 0)
+        return lfr_fail(ctx, LFR_ENOENT, "deployment %lld runs on the centre's servers",
+                        (long long)deployment);
+    return node_load(ctx, p, node, out);
+}
+
 int lfr_node_decide(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t id, int approve,
                     const char *reason, int64_t now_ms)
 {

@@ -218,11 +218,20 @@ enum MHD_Result api_deployment_monitor(request *r)
 {
     /* The camera list is the permission check: the monitor shows no more. */
     json_t *cameras = NULL;
+    lfr_node node;
     db_lock(r);
     int rc = lfr_camera_list(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0], &cameras);
+    int on_node = !rc && !lfr_node_of_deployment(r->ctx, r->srv->policy, r->ids[0], &node);
     db_unlock(r);
     if (rc) return reply_rc(r, rc);
     json_t *doc = runner_monitor(r->srv->runner, r->ids[0]);
+    /* An edge node runs them: its counts reach here, its cameras' states
+     * stay on it. */
+    if (on_node)
+        json_object_set_new(doc, "node",
+                            json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)node.id, "name",
+                                      node.name, "state", node.state, "seen_ms",
+                                      node.seen_ms ? json_integer(node.seen_ms) : json_null()));
     /* Cameras not running (yet, or any more) still show with their totals. */
     json_t *live = json_object_get(doc, "cameras");
     size_t i, j;
@@ -240,11 +249,14 @@ enum MHD_Result api_deployment_monitor(request *r)
             const char *last = json_string_value(json_object_get(c, "last_state"));
             const char *msg = json_string_value(json_object_get(c, "last_message"));
             char why[700];
-            if (last && *last)
+            if (on_node)
+                snprintf(why, sizeof why, "run by edge node '%s': its counts reach here",
+                         node.name);
+            else if (last && *last)
                 snprintf(why, sizeof why, "%s%s%s", last, msg && *msg ? ": " : "", msg ? msg : "");
             else
                 snprintf(why, sizeof why, "not started yet");
-            json_object_set_new(c, "state", json_string("stopped"));
+            json_object_set_new(c, "state", json_string(on_node ? "on_node" : "stopped"));
             json_object_set_new(c, "message", json_string(why));
             json_object_del(c, "last_state");
             json_object_del(c, "last_message");

@@ -17,7 +17,7 @@ const TABS = [
   { id: 'report', roles: ['authoriser', 'auditor', 'oversight', 'applicant'] },
 ];
 
-const cameraState = known('deployment.camera_state', ['connecting', 'running', 'reconnecting', 'ended', 'failed', 'stopped']);
+const cameraState = known('deployment.camera_state', ['connecting', 'running', 'reconnecting', 'ended', 'failed', 'stopped', 'on_node']);
 const yesNo = (v) => t(v ? 'deployment.yes' : 'deployment.no');
 
 // A published document in the reader's language (PUB-1..3).
@@ -614,7 +614,7 @@ async function monitor(body, ctx, d, refresh) {
         // Alerts raised but not yet written: the database fails; they are kept and retried.
         ...(m.alerts_waiting ? [figure(t('deployment.fig.waiting'), fmtNumber(m.alerts_waiting, 0),
           t('deployment.fig.waiting_note', { error: m.alert_store_error || t('deployment.db_fails') }), 'bad')] : []));
-      for (const c of cams) if (c.state !== 'stopped') pictureButtonFor(c.name);
+      for (const c of cams) if (c.state !== 'stopped' && c.state !== 'on_node') pictureButtonFor(c.name);
       const rates = {};
       for (const c of cams) {
         const p = prev ? prev.cams[c.name] : undefined;
