@@ -1331,7 +1331,7 @@ static lfr_running *running_of(int64_t dep, int64_t now_ms)
 {
     static lfr_running run[32];
     int n = 0;
-    assert_int_equal(lfr_deployments_running(ctx, pol, now_ms, run, 32, &n), LFR_OK);
+    assert_int_equal(lfr_deployments_running(ctx, pol, now_ms, 0, run, 32, &n), LFR_OK);
     lfr_running *found = NULL;
     for (int i = 0; i < n; i++)
         if (run[i].id == dep) {
@@ -1685,11 +1685,14 @@ static void test_edge_nodes(void **state)
     /* The centre's runner leaves it alone. */
     lfr_running running[8];
     int n_running = 0;
-    assert_int_equal(lfr_deployments_running(ctx, pol, t0 + 2000, running, 8, &n_running), LFR_OK);
-    int seen = 0;
+    assert_int_equal(lfr_deployments_running(ctx, pol, t0 + 2000, 0, running, 8, &n_running),
+                     LFR_OK);
     for (int i = 0; i < n_running; i++)
-        if (running[i].id == dep) seen = running[i].node == node;
-    assert_true(seen);
+        assert_true(running[i].id != dep);
+    assert_int_equal(lfr_deployments_running(ctx, pol, t0 + 2000, node, running, 8, &n_running),
+                     LFR_OK);
+    assert_int_equal(n_running, 1);
+    assert_int_equal(running[0].id, dep);
     assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 2000, &doc), LFR_OK);
     json_t *d = json_array_get(json_object_get(doc, "deployments"), 0);
     assert_int_equal(json_integer_value(json_object_get(d, "id")), dep);
@@ -1775,17 +1778,37 @@ static void test_edge_nodes(void **state)
            LFR_EINVAL, "JSON object");
     free(box);
     /* Counts: the node's own deployment and cameras, all or none. */
-    json_t *counts =
-        json_pack("{s:I,s:[{s:s,s:i,s:i,s:i},{s:s,s:i,s:i,s:i}]}", "deployment", (json_int_t)dep,
-                  "cameras", "name", "cam1", "frames", 250, "faces", 3, "compared", 3, "name",
-                  "nocam", "frames", 1, "faces", 1, "compared", 1);
+    json_t *counts = json_pack("{s:I,s:s,s:[{s:s,s:i,s:i,s:i},{s:s,s:i,s:i,s:i}]}", "deployment",
+                               (json_int_t)dep, "run", "00112233445566778899aabbccddeeff",
+                               "cameras", "name", "cam1", "frames", 250, "faces", 3, "compared", 3,
+                               "name", "nocam", "frames", 1, "faces", 1, "compared", 1);
     expect(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_EINVAL, "no camera 'nocam'");
     json_array_remove(json_object_get(counts, "cameras"), 1);
+    assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_OK);
+    /* Totals of a run: the same batch again (its answer lost, or replayed)
+     * counts once; a larger total adds its difference. */
     assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_OK);
     json_t *cams = NULL;
     assert_int_equal(lfr_camera_list(ctx, pol, NULL, dep, &cams), LFR_OK);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(cams, 0), "frames")), 250);
     json_decref(cams);
+    json_object_set_new(json_array_get(json_object_get(counts, "cameras"), 0), "frames",
+                        json_integer(300));
+    assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 8000), LFR_OK);
+    assert_int_equal(lfr_camera_list(ctx, pol, NULL, dep, &cams), LFR_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cams, 0), "frames")), 300);
+    json_decref(cams);
+    /* The centre's answers are signed for one request. */
+    uint8_t csign[32], *csk = lfr_locked_alloc(crypto_sign_SECRETKEYBYTES);
+    assert_non_null(csk);
+    assert_int_equal(lfr_node_centre_sign_key(ctx, pol, csign, csk), LFR_OK);
+    char rsig[LFR_NODE_SIG_B64];
+    lfr_node_sign_reply(csk, sig, 200, "{}", 2, rsig);
+    lfr_locked_free(csk);
+    assert_int_equal(lfr_node_verify_reply(csign, sig, 200, "{}", 2, rsig), 0);
+    assert_int_equal(lfr_node_verify_reply(csign, sig, 409, "{}", 2, rsig), -1);
+    assert_int_equal(lfr_node_verify_reply(csign, "another", 200, "{}", 2, rsig), -1);
+    assert_int_equal(lfr_node_verify_reply(csign, sig, 200, "{ }", 3, rsig), -1);
     /* Another node: nothing of this deployment. */
     uint8_t s2[32], s2k[64], b2[32], b2k[32];
     crypto_sign_keypair(s2, s2k);

@@ -428,6 +428,9 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
 #define LFR_NODE_SIG_B64 100
 #define LFR_NODE_OFFLINE_MIN_S 10
 #define LFR_NODE_OFFLINE_MAX_S (24 * 3600)
+#define LFR_NODE_MAX_CAMERAS 16
+/* How far a node's clock may be from the centre's. */
+#define LFR_NODE_CLOCK_SKEW_MS (120 * 1000)
 typedef struct lfr_node {
     int64_t id;
     char name[64];
@@ -443,6 +446,13 @@ void lfr_node_sign_request(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const 
 int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
                             const char *path, int64_t time_ms, const void *body, size_t len,
                             const char *sig_b64);
+/* The centre's answer to a node's request is signed with the centre's key
+ * over the request's signature, the status and the body: a node takes no
+ * answer a proxy made or moved from another request. */
+void lfr_node_sign_reply(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const char *request_sig,
+                         long status, const void *body, size_t len, char sig_b64[LFR_NODE_SIG_B64]);
+int lfr_node_verify_reply(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *request_sig,
+                          long status, const void *body, size_t len, const char *sig_b64);
 /* How a node's key is named to people: the first 16 hex digits of the
  * SHA-256 of its signing key (what the console shows beside the node). */
 void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]);
@@ -477,6 +487,10 @@ int lfr_deployment_set_node(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor,
  * must be locked memory of crypto_box_SECRETKEYBYTES. */
 int lfr_node_centre_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
                         uint8_t *sk);
+/* The centre's Ed25519 key that signs its answers to nodes, derived the
+ * same way; sk: locked memory of crypto_sign_SECRETKEYBYTES, or NULL. */
+int lfr_node_centre_sign_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
+                             uint8_t *sk);
 /* What an approved node runs now: {version, model, dim, deployments: [{id,
  * end_ms, threshold, max_offline_s, cameras: [{name, source}], entry_ids,
  * entries, templates}]}, templates being base64 of crypto_box_seal to the node's box
@@ -492,8 +506,10 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
  * *event, for the caller to publish. */
 int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t *box, size_t len,
                    int attempt, int64_t now_ms, int64_t *id, int *repeat, json_t **event);
-/* A node's counts: {deployment, cameras: [{name, frames, faces, compared}]}
- * (increments since its last report), all or none. */
+/* A node's counts: {deployment, run, cameras: [{name, frames, faces,
+ * compared}]}, the totals of one run of its pipeline (run: a random id of
+ * the node's): what they add to the last totals of that run is counted,
+ * all cameras or none, so a batch taken twice counts once. */
 int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t *counts,
                     int64_t now_ms);
 /* Login sessions and log-in throttles in the database, shared by the
@@ -535,15 +551,15 @@ int lfr_runner_lease(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t de
 /* Gives the lease up: the cameras stopped here, another may start them. */
 int lfr_runner_release(lfr_ctx *ctx, lfr_policy *p, const char *holder, int64_t deployment);
 /* The deployments whose cameras must run now: live, inside their window,
- * ratified in time (DEP-5), with their authorised thresholds. */
+ * ratified in time (DEP-5), with their authorised thresholds; those placed
+ * on node (0: the centre's own servers). */
 typedef struct lfr_running {
     int64_t id;
     double threshold;
     int64_t walk_test; /* 0: live; else this walk test runs, on the blue list */
-    int64_t node;      /* 0: on the centre's servers; else the edge node that runs it */
 } lfr_running;
-int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
-                            int *n);
+int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int64_t node,
+                            lfr_running *out, int max, int *n);
 /* Walk test (ACC-3). Consenting staff on a deployment's blue list walk
  * past its cameras once it is authorised and before it goes live; the
  * operator announces each pass; the cameras search the blue list alone, at

@@ -33,6 +33,7 @@ static int edge_run(lfr_ctx *ctx, const char *dir, const char *models, int poll_
     if (!rc) rc = lfr_edge_new(ctx, engine, dir, &p, &e);
     if (!rc) {
         running = e;
+        signal(SIGPIPE, SIG_IGN); /* a connection the centre dropped is an error, not an end */
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         rc = lfr_edge_run(ctx, e);

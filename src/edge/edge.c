@@ -9,6 +9,7 @@
  * centre has it. Counts go up as aggregates. */
 #include "internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -25,6 +26,8 @@
 #define MAX_CAMERAS 16
 #define MAX_ENDED 64
 #define SLICE_MS 50
+/* A deployment that could not start is tried again after this long. */
+#define START_RETRY_MS 10000
 
 typedef struct camera_count {
     char name[LFR_ID_MAX];
@@ -48,6 +51,7 @@ typedef struct run {
     char msg[512];
     camera_count cams[MAX_CAMERAS];
     int n_cams;
+    char run_id[33]; /* this run's counts are totals under it */
 } run;
 
 struct lfr_edge {
@@ -69,6 +73,7 @@ struct lfr_edge {
     int64_t ended[MAX_ENDED]; /* deployments whose sources ended by themselves */
     int n_ended;
     int64_t counts_ms;
+    int64_t retry_ms; /* monotonic: when to ask again for what failed to start; 0 none */
 };
 
 static int64_t mono_ms(void)
@@ -117,12 +122,18 @@ static void on_alert(const lfr_alert *a, void *arg)
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
     snprintf(origin, sizeof origin, "%lld-%s", (long long)e->st.id, hex);
-    json_t *j = json_pack(
-        "{s:s,s:I,s:I,s:s,s:I,s:i,s:f,s:{s:f,s:f,s:f,s:f}}", "origin", origin, "deployment",
-        (json_int_t)r->deployment, "entry", (json_int_t)strtoll(a->identity, NULL, 10), "camera",
-        a->camera, "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
-        a->score_cos, "quality", "eye_distance_px", a->quality.eye_distance_px, "yaw_deg",
-        a->quality.yaw_deg, "pitch_deg", a->quality.pitch_deg, "sharpness", a->quality.sharpness);
+    /* JSON has no NaN: a measure that could not be taken goes as 0. */
+    const double q[4] = {a->quality.eye_distance_px, a->quality.yaw_deg, a->quality.pitch_deg,
+                         a->quality.sharpness};
+    double qv[4];
+    for (int i = 0; i < 4; i++)
+        qv[i] = isfinite(q[i]) ? q[i] : 0;
+    json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:I,s:i,s:f,s:{s:f,s:f,s:f,s:f}}", "origin", origin,
+                          "deployment", (json_int_t)r->deployment, "entry",
+                          (json_int_t)strtoll(a->identity, NULL, 10), "camera", a->camera,
+                          "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
+                          isfinite(a->score_cos) ? a->score_cos : 0, "quality", "eye_distance_px",
+                          qv[0], "yaw_deg", qv[1], "pitch_deg", qv[2], "sharpness", qv[3]);
     char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     /* The crop goes into locked memory only, and leaves sealed. */
@@ -152,6 +163,7 @@ static void on_alert(const lfr_alert *a, void *arg)
     lfr_ctx_free(ctx);
     lfr_free(sealed);
     lfr_locked_free(plain);
+    if (head) sodium_memzero(head, strlen(head));
     free(head);
     pthread_mutex_lock(&e->lock);
     pthread_cond_signal(&e->wake);
@@ -199,28 +211,33 @@ static int send_one(lfr_ctx *ctx, struct lfr_edge *e, const char *name, int fail
     json_decref(body);
     lfr_free(b64);
     lfr_free(data);
-    int done = 0;
+    int done = 0, aside = 0;
     const char *msg =
         json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+    const char *code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
     if (!rc && (status == 200 || status == 201)) {
         elog("INFO", "alert.delivered", "file=%s alert=%lld repeat=%d waited_ms=%lld", name,
              (long long)json_integer_value(json_object_get(reply, "id")),
              json_is_true(json_object_get(reply, "repeat")), (long long)age);
         done = 1;
-    } else if (!rc && status >= 400 && status < 500 && status != 401 && status != 403 &&
-               status != 408 && status != 429) {
-        /* The centre will never take it (the deployment stopped before it
-         * arrived: the centre records it as lost). */
-        elog("WARN", "alert.refused", "file=%s status=%ld msg=\"%s\"", name, status,
-             msg ? msg : "");
+    } else if (!rc && status == 409 && code && !strcmp(code, "refused")) {
+        /* The deployment stopped before it arrived: the centre recorded it
+         * as lost; sending it again would change nothing. */
+        elog("WARN", "alert.refused", "file=%s msg=\"%s\"", name, msg ? msg : "");
         done = 1;
+    } else if (!rc && (status == 400 || status == 413)) {
+        /* The centre will never take it as it is: kept aside, sealed, so
+         * one bad alert holds up none behind it. */
+        elog("ERROR", "alert.rejected", "file=%s status=%ld msg=\"%s\"", name, status,
+             msg ? msg : "");
+        aside = 1;
     }
     json_decref(reply);
-    if (done && queue_drop(ctx, e->dir, name)) {
+    if ((done && queue_drop(ctx, e->dir, name)) || (aside && queue_set_aside(ctx, e->dir, name))) {
         elog("ERROR", "queue", "msg=\"%s\"", lfr_errmsg(ctx));
-        done = 0;
+        return 0;
     }
-    return done;
+    return done || aside;
 }
 
 static void *sender_thread(void *arg)
@@ -260,26 +277,32 @@ static void *pipeline_thread(void *arg)
     return NULL;
 }
 
-/* Counts since the last report go up; those of a run that cannot reach
- * the centre wait for the next try. */
+/* The run's totals go up; the centre adds what they add to the last ones
+ * it took for this run, so a batch whose answer was lost counts once. */
 static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
 {
     json_t *cams = json_array();
     lfr_pipeline_stats now[MAX_CAMERAS];
+    int changed = 0;
     for (int i = 0; i < r->n_cams; i++) {
         camera_count *c = &r->cams[i];
         if (lfr_pipeline_camera_stats(r->pipeline, c->name, &now[i])) now[i] = c->reported;
-        json_array_append_new(
-            cams,
-            json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
-                      (json_int_t)(now[i].frames_processed - c->reported.frames_processed), "faces",
-                      (json_int_t)(now[i].tracks - c->reported.tracks), "compared",
-                      (json_int_t)(now[i].templates_compared - c->reported.templates_compared)));
+        changed |= now[i].frames_processed != c->reported.frames_processed ||
+                   now[i].tracks != c->reported.tracks ||
+                   now[i].templates_compared != c->reported.templates_compared;
+        json_array_append_new(cams, json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
+                                              (json_int_t)now[i].frames_processed, "faces",
+                                              (json_int_t)now[i].tracks, "compared",
+                                              (json_int_t)now[i].templates_compared));
     }
-    json_t *body = json_pack("{s:I,s:o}", "deployment", (json_int_t)r->deployment, "cameras", cams),
+    json_t *body = changed ? json_pack("{s:I,s:s,s:o}", "deployment", (json_int_t)r->deployment,
+                                       "run", r->run_id, "cameras", cams)
+                           : NULL,
            *reply = NULL;
+    if (!changed) json_decref(cams);
     long status = 0;
-    if (!link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) && status == 200)
+    if (body && !link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) &&
+        status == 200)
         for (int i = 0; i < r->n_cams; i++)
             r->cams[i].reported = now[i];
     json_decref(body);
@@ -292,9 +315,11 @@ static void run_stop(lfr_ctx *ctx, struct lfr_edge *e, int i, const char *why)
     run *r = e->runs[i];
     lfr_pipeline_stop(r->pipeline);
     pthread_join(r->thread, NULL);
-    send_counts(ctx, e, r);
-    lfr_pipeline_free(r->pipeline);
+    /* The templates first: the counts may wait on the link. */
     lfr_gallery_free(r->gallery);
+    r->gallery = NULL;
+    if (!e->unreachable) send_counts(ctx, e, r);
+    lfr_pipeline_free(r->pipeline);
     elog("INFO", "deployment.stopped", "deployment=%lld msg=\"templates wiped: %s\"",
          (long long)r->deployment, why);
     lfr_free(r->entries);
@@ -378,6 +403,9 @@ static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
     r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
     r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
     r->threshold = json_number_value(json_object_get(d, "threshold"));
+    uint8_t rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(r->run_id, sizeof r->run_id, rnd, sizeof rnd);
     cameras_digest(cams, r->cameras_digest);
     int rc = open_templates(ctx, e, r, templates, dim, model);
     lfr_pipeline_params pp = lfr_pipeline_default_params();
@@ -500,10 +528,22 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
             run_stop(ctx, e, i, "its cameras changed");
         else if (i < e->n_runs || ended_by_itself(e, id))
             continue;
-        if (run_start(ctx, e, d, dim, model))
+        /* By this node's clock the window is over: not started, not retried. */
+        if (json_integer_value(json_object_get(d, "end_ms")) <= wall_ms()) {
+            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = id;
+            continue;
+        }
+        if (run_start(ctx, e, d, dim, model)) {
             elog("ERROR", "deployment.cannot_start", "deployment=%lld msg=\"%s\"", (long long)id,
                  lfr_errmsg(ctx));
+            e->retry_ms = mono_ms() + START_RETRY_MS; /* asked for again then */
+        }
     }
+    json_t *refused;
+    json_array_foreach(json_object_get(doc, "refused"), k, refused)
+        elog("ERROR", "deployment.refused", "deployment=%lld msg=\"%s\"",
+             (long long)json_integer_value(json_object_get(refused, "id")),
+             json_string_value(json_object_get(refused, "why")));
     /* Kept even when refused: the same refusal is not logged every poll. */
     const char *version = json_string_value(json_object_get(doc, "version"));
     snprintf(e->version, sizeof e->version, "%s", version ? version : "");
@@ -555,8 +595,8 @@ static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
         run *r = e->runs[i];
         char why[700];
         if (now >= r->end_ms) {
+            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = r->deployment;
             run_stop(ctx, e, i, "the authorised window has ended");
-            e->version[0] = '\0';
         } else if (silent > r->offline_ms) {
             snprintf(why, sizeof why, "no word from the centre for %lld s (%lld s allowed)",
                      (long long)(silent / 1000), (long long)(r->offline_ms / 1000));
@@ -568,6 +608,20 @@ static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
             run_stop(ctx, e, i, why);
         }
     }
+}
+
+/* How long the next exchange with the centre may take before a run's end
+ * or silence allowance falls due (at least a second; 0: no run). */
+static int64_t poll_budget_ms(struct lfr_edge *e)
+{
+    int64_t budget = 0, wall = wall_ms(), mono = mono_ms();
+    for (int i = 0; i < e->n_runs; i++) {
+        int64_t to_end = e->runs[i]->end_ms - wall;
+        int64_t to_silence = e->heard_ms + e->runs[i]->offline_ms - mono;
+        int64_t due = to_end < to_silence ? to_end : to_silence;
+        if (!budget || due < budget) budget = due;
+    }
+    return e->n_runs && budget < 1000 ? 1000 : budget;
 }
 
 int lfr_edge_new(lfr_ctx *ctx, const lfr_engine *engine, const char *state_dir,
@@ -584,8 +638,12 @@ int lfr_edge_new(lfr_ctx *ctx, const lfr_engine *engine, const char *state_dir,
     pthread_cond_init(&e->wake, NULL);
     int rc = node_keys_load(ctx, state_dir, 0, &e->keys);
     if (!rc) rc = node_state_load(ctx, state_dir, &e->st);
-    if (!rc) rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, &e->poll);
-    if (!rc) rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, &e->send);
+    if (!rc)
+        rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, e->st.centre_sign_pk,
+                      &e->poll);
+    if (!rc)
+        rc = link_new(ctx, e->st.centre, e->st.ca, e->st.id, e->keys, e->st.centre_sign_pk,
+                      &e->send);
     if (rc) {
         lfr_edge_free(e);
         return rc;
@@ -605,8 +663,15 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
     int64_t next_poll = 0;
     while (!atomic_load(&e->stop)) {
         int64_t now = mono_ms();
+        if (e->retry_ms && now >= e->retry_ms) {
+            e->retry_ms = 0;
+            e->version[0] = '\0';
+        }
         if (now >= next_poll) {
             next_poll = now + e->params.poll_ms;
+            /* A dead link holds the loop no longer than the first window's
+             * end or silence allowance that falls due. */
+            link_set_timeout(e->poll, poll_budget_ms(e));
             if ((rc = poll_centre(ctx, e))) break;
         }
         enforce(ctx, e);

@@ -23,17 +23,23 @@ typedef struct node_state {
     int64_t id;
     char name[64];
     char centre[512];
-    char ca[PATH_MAX]; /* "" for the system's trust store */
-    uint8_t centre_pk[LFR_NODE_KEY_BYTES];
+    char ca[PATH_MAX];                          /* "" for the system's trust store */
+    uint8_t centre_pk[LFR_NODE_KEY_BYTES];      /* alerts are sealed to it */
+    uint8_t centre_sign_pk[LFR_NODE_KEY_BYTES]; /* the centre's answers are signed with it */
 } node_state;
 int node_state_load(lfr_ctx *ctx, const char *dir, node_state *out);
 
 /* Signed requests to the centre (link.c), one connection per thread. */
 typedef struct edge_link edge_link;
+/* centre_sign_pk: the key the centre's answers must be signed with (NULL
+ * for the enrolment, before the node knows it). */
 int link_new(lfr_ctx *ctx, const char *centre, const char *ca, int64_t node_id,
-             const node_keys *keys, edge_link **out);
+             const node_keys *keys, const uint8_t *centre_sign_pk, edge_link **out);
+/* How long the next request may take at most (ms; 0: the default). */
+void link_set_timeout(edge_link *l, int64_t ms);
 /* POSTs body (JSON) to path, signed; *status and the reply's JSON (NULL if
- * it had none). LFR_EIO when the centre could not be reached (no status). */
+ * it had none). LFR_EIO when the centre could not be reached, or answered
+ * without the centre's signature (no status). */
 int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, long *status,
               json_t **reply);
 void link_free(edge_link *l);
@@ -49,6 +55,9 @@ int queue_oldest(lfr_ctx *ctx, const char *dir, char name[64]);
 int queue_read(lfr_ctx *ctx, const char *dir, const char *name, uint8_t **data, size_t *len,
                int64_t *age_ms);
 int queue_drop(lfr_ctx *ctx, const char *dir, const char *name);
+/* Sets aside one the centre will never take as it is (name.rejected):
+ * kept, still sealed, for the administrator; no longer sent. */
+int queue_set_aside(lfr_ctx *ctx, const char *dir, const char *name);
 int queue_count(const char *dir);
 
 #endif

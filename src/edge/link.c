@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The largest answer taken: an assignment carries sealed templates. */
@@ -20,6 +21,10 @@ struct edge_link {
     char ca[PATH_MAX];
     int64_t node_id;
     const node_keys *keys; /* the caller's */
+    uint8_t centre_sign_pk[LFR_NODE_KEY_BYTES];
+    int verify; /* answers must carry the centre's signature */
+    int64_t timeout_ms;
+    char reply_sig[LFR_NODE_SIG_B64];
     char *reply;
     size_t reply_len, reply_cap;
     int too_large;
@@ -69,8 +74,36 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* Keeps the answer's signature header. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    edge_link *l = arg;
+    size_t len = size * n;
+    static const char name[] = "x-lfr-reply-signature:";
+    if (len > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
+        const char *v = data + sizeof name - 1;
+        size_t vlen = len - (sizeof name - 1);
+        while (vlen && (*v == ' ' || *v == '\t')) {
+            v++;
+            vlen--;
+        }
+        while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+            vlen--;
+        if (vlen < sizeof l->reply_sig) {
+            memcpy(l->reply_sig, v, vlen);
+            l->reply_sig[vlen] = '\0';
+        }
+    }
+    return len;
+}
+
+void link_set_timeout(edge_link *l, int64_t ms)
+{
+    l->timeout_ms = ms;
+}
+
 int link_new(lfr_ctx *ctx, const char *centre, const char *ca, int64_t node_id,
-             const node_keys *keys, edge_link **out)
+             const node_keys *keys, const uint8_t *centre_sign_pk, edge_link **out)
 {
     *out = NULL;
     int rc = link_check_url(ctx, centre);
@@ -86,6 +119,10 @@ int link_new(lfr_ctx *ctx, const char *centre, const char *ca, int64_t node_id,
     snprintf(l->ca, sizeof l->ca, "%s", ca ? ca : "");
     l->node_id = node_id;
     l->keys = keys;
+    if (centre_sign_pk) {
+        memcpy(l->centre_sign_pk, centre_sign_pk, sizeof l->centre_sign_pk);
+        l->verify = 1;
+    }
     *out = l;
     return LFR_OK;
 }
@@ -142,7 +179,10 @@ int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, 
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 512L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 300000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(l->timeout_ms > 0 ? l->timeout_ms : 300000));
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, l);
+    l->reply_sig[0] = '\0';
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (l->ca[0]) curl_easy_setopt(c, CURLOPT_CAINFO, l->ca);
@@ -156,7 +196,17 @@ int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, 
     if (cc != CURLE_OK)
         return lfr_fail(ctx, LFR_EIO, "the centre (%s) cannot be reached: %s", l->centre,
                         curl_easy_strerror(cc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    /* An answer not signed by the centre for this request is no answer:
+     * a proxy cannot refuse an alert, revoke the node or give it work. */
+    if (l->verify && lfr_node_verify_reply(l->centre_sign_pk, sig, code, l->reply ? l->reply : "",
+                                           l->reply_len, l->reply_sig))
+        return lfr_fail(ctx, LFR_EIO,
+                        "an answer (HTTP %ld) not signed by the centre's key: "
+                        "ignored",
+                        code);
+    *status = code;
     json_error_t err;
     if (l->reply_len) *reply = json_loadb(l->reply, l->reply_len, 0, &err);
     return LFR_OK;

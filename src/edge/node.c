@@ -88,12 +88,16 @@ int node_state_load(lfr_ctx *ctx, const char *dir, node_state *out)
     const char *ca = json_string_value(json_object_get(doc, "ca"));
     const char *name = json_string_value(json_object_get(doc, "name"));
     const char *pk = json_string_value(json_object_get(doc, "centre_box_pk"));
-    size_t n = 0;
+    const char *spk = json_string_value(json_object_get(doc, "centre_sign_pk"));
+    size_t n = 0, ns = 0;
     int rc = LFR_OK;
-    if (!centre || !ca || !name || !pk || !json_is_integer(json_object_get(doc, "id")) ||
+    if (!centre || !ca || !name || !pk || !spk || !json_is_integer(json_object_get(doc, "id")) ||
         sodium_base642bin(out->centre_pk, sizeof out->centre_pk, pk, strlen(pk), NULL, &n, NULL,
                           sodium_base64_VARIANT_ORIGINAL) ||
-        n != sizeof out->centre_pk || strlen(centre) >= sizeof out->centre ||
+        n != sizeof out->centre_pk ||
+        sodium_base642bin(out->centre_sign_pk, sizeof out->centre_sign_pk, spk, strlen(spk), NULL,
+                          &ns, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+        ns != sizeof out->centre_sign_pk || strlen(centre) >= sizeof out->centre ||
         strlen(ca) >= sizeof out->ca || strlen(name) >= sizeof out->name)
         rc = lfr_fail(ctx, LFR_EFORMAT, "%s: damaged: enrol again", path);
     if (!rc) {
@@ -132,7 +136,7 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, 
     json_t *reply = NULL;
     long status = 0;
     /* Node 0: the enrolment is signed with the key it brings. */
-    if (!(rc = link_new(ctx, centre_url, ca, 0, k, &l)))
+    if (!(rc = link_new(ctx, centre_url, ca, 0, k, NULL, &l)))
         rc = link_post(ctx, l, "/api/nodes/enrol", body, &status, &reply);
     json_decref(body);
     link_free(l);
@@ -144,12 +148,14 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, 
                       "the centre refused the enrolment (HTTP %ld): %s", status,
                       msg ? msg : "no reason given");
     const char *pk = json_string_value(json_object_get(reply, "centre_box_pk"));
-    if (!rc && (!pk || !json_is_integer(json_object_get(reply, "id"))))
+    const char *spk = json_string_value(json_object_get(reply, "centre_sign_pk"));
+    if (!rc && (!pk || !spk || !json_is_integer(json_object_get(reply, "id"))))
         rc = lfr_fail(ctx, LFR_EFORMAT, "the centre's answer to the enrolment is not one");
     if (!rc) {
         *id = json_integer_value(json_object_get(reply, "id"));
-        json_t *st = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)*id, "name", name,
-                               "centre", centre_url, "ca", ca, "centre_box_pk", pk);
+        json_t *st =
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)*id, "name", name, "centre",
+                      centre_url, "ca", ca, "centre_box_pk", pk, "centre_sign_pk", spk);
         char tmp[PATH_MAX + 8];
         snprintf(tmp, sizeof tmp, "%s.new", path);
         if (json_dump_file(st, tmp, JSON_INDENT(2)) || rename(tmp, path))

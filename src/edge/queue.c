@@ -123,3 +123,15 @@ int queue_drop(lfr_ctx *ctx, const char *dir, const char *name)
                         strerror(errno));
     return LFR_OK;
 }
+
+int queue_set_aside(lfr_ctx *ctx, const char *dir, const char *name)
+{
+    char path[PATH_MAX], aside[PATH_MAX + 16];
+    int rc = queue_path(ctx, dir, name, path, sizeof path);
+    if (rc) return rc;
+    snprintf(aside, sizeof aside, "%s.rejected", path);
+    if (rename(path, aside))
+        return lfr_fail(ctx, LFR_EIO, "%s: cannot set a rejected alert aside: %s", path,
+                        strerror(errno));
+    return LFR_OK;
+}

@@ -323,16 +323,16 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
                           "watchlist_entries.template", "watchlist entry", out);
 }
 
-int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_running *out, int max,
-                            int *n)
+int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, int64_t node,
+                            lfr_running *out, int max, int *n)
 {
     *n = 0;
     lfr_stmt *st = NULL;
-    int rc =
-        lfr_stmt_prepare(ctx, p->s,
-                         "SELECT id, fields, coalesce(node_id, 0) FROM deployments WHERE state = "
-                         "'live'",
-                         &st);
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id, fields FROM deployments WHERE state = 'live' AND "
+                              "coalesce(node_id, 0) = ?",
+                              &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, node);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         rc = 0;
         int64_t id = lfr_stmt_int64(st, 0);
@@ -345,7 +345,6 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
             out[*n].id = id;
             out[*n].threshold = json_number_value(t);
             out[*n].walk_test = 0;
-            out[*n].node = lfr_stmt_int64(st, 2);
             (*n)++;
         }
         json_decref(fields);
@@ -355,11 +354,11 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
     /* Walk tests run on authorised deployments inside their window. */
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
-                              "SELECT w.id, w.deployment_id, w.threshold, coalesce(d.node_id, 0) "
-                              "FROM walk_tests w JOIN "
+                              "SELECT w.id, w.deployment_id, w.threshold FROM walk_tests w JOIN "
                               "deployments d ON d.id = w.deployment_id WHERE w.ended_ms IS NULL "
-                              "AND d.state = 'authorised'",
+                              "AND d.state = 'authorised' AND coalesce(d.node_id, 0) = ?",
                               &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, node);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         rc = 0;
         deployment_row d;
@@ -369,7 +368,6 @@ int lfr_deployments_running(lfr_ctx *ctx, lfr_policy *p, int64_t now_ms, lfr_run
             out[*n].id = id;
             out[*n].threshold = lfr_stmt_double(st, 2);
             out[*n].walk_test = lfr_stmt_int64(st, 0);
-            out[*n].node = lfr_stmt_int64(st, 3);
             (*n)++;
         }
         deployment_clear(&d);

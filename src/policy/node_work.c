@@ -16,28 +16,49 @@
 #define MAX_ALERT_BYTES (1 << 20)
 /* The most live deployments one node runs. */
 #define MAX_NODE_RUNS 64
-/* A node's clock may run this far ahead of the centre's. */
-#define CLOCK_SKEW_MS (60 * 1000)
+/* A node's clock may run this far ahead of the centre's (as its requests'
+ * times may). */
+#define CLOCK_SKEW_MS LFR_NODE_CLOCK_SKEW_MS
+
+/* The centre's keys are derived from the watchlist key, so every server of
+ * the centre holds the same ones without another file to copy: subkey 1
+ * the X25519 box key, 2 the Ed25519 key that signs answers to nodes. A
+ * server without the key is a fault of the server (LFR_EIO: the node
+ * tries again), not a refusal of the node. */
+static int centre_key(lfr_ctx *ctx, const lfr_policy *p, int which, uint8_t *pk, uint8_t *sk)
+{
+    if (!p->have_key)
+        return lfr_fail(ctx, LFR_EIO,
+                        "nodes: this server has no watchlist key to derive the "
+                        "centre's keys from");
+    unsigned char *seed = lfr_locked_alloc(32);
+    size_t sk_len = which == 1 ? crypto_box_SECRETKEYBYTES : crypto_sign_SECRETKEYBYTES;
+    unsigned char *own_sk = sk ? sk : lfr_locked_alloc(sk_len);
+    if (!seed || !own_sk) {
+        lfr_locked_free(seed);
+        if (!sk) lfr_locked_free(own_sk);
+        return lfr_locked_fail(ctx, "the centre's keys");
+    }
+    crypto_kdf_derive_from_key(seed, 32, (uint64_t)which, "lfrnode1", p->key);
+    if (which == 1)
+        crypto_box_seed_keypair(pk, own_sk, seed);
+    else
+        crypto_sign_seed_keypair(pk, own_sk, seed);
+    lfr_locked_free(seed);
+    if (!sk) lfr_locked_free(own_sk);
+    return LFR_OK;
+}
 
 int lfr_node_centre_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
                         uint8_t *sk)
 {
-    if (!p->have_key)
-        return lfr_fail(ctx, LFR_EREFUSED, "nodes: no key to derive the centre's box key from");
-    /* Derived from the watchlist key, so every server of the centre holds
-     * the same one without another file to copy. */
-    unsigned char *seed = lfr_locked_alloc(crypto_box_SEEDBYTES);
-    unsigned char *own_sk = sk ? sk : lfr_locked_alloc(crypto_box_SECRETKEYBYTES);
-    if (!seed || !own_sk) {
-        lfr_locked_free(seed);
-        if (!sk) lfr_locked_free(own_sk);
-        return lfr_locked_fail(ctx, "the centre's box key");
-    }
-    crypto_kdf_derive_from_key(seed, crypto_box_SEEDBYTES, 1, "lfrnode1", p->key);
-    crypto_box_seed_keypair(pk, own_sk, seed);
-    lfr_locked_free(seed);
-    if (!sk) lfr_locked_free(own_sk);
-    return LFR_OK;
+    return centre_key(ctx, p, 1, pk, sk);
+}
+
+int lfr_node_centre_sign_key(lfr_ctx *ctx, const lfr_policy *p, uint8_t pk[LFR_NODE_KEY_BYTES],
+                             uint8_t *sk)
+{
+    return centre_key(ctx, p, 2, pk, sk);
 }
 
 static int node_must_be_approved(lfr_ctx *ctx, const lfr_node *n)
@@ -121,9 +142,9 @@ static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int6
 {
     lfr_running running[MAX_NODE_RUNS];
     int n_running = 0;
-    int rc = lfr_deployments_running(ctx, p, now_ms, running, MAX_NODE_RUNS, &n_running);
+    int rc = lfr_deployments_running(ctx, p, now_ms, n->id, running, MAX_NODE_RUNS, &n_running);
     for (int i = 0; !rc && i < n_running; i++) {
-        if (running[i].node != n->id || running[i].walk_test) continue;
+        if (running[i].walk_test) continue; /* not on nodes yet (docs/edge.md) */
         int64_t id = running[i].id;
         deployment_row d;
         json_t *cams = NULL, *entries = NULL;
@@ -133,17 +154,23 @@ static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int6
         if (offline < 0) rc = lfr_errcode(ctx);
         if (!rc && !(rc = lfr_camera_list(ctx, p, NULL, id, &cams)) &&
             !(rc = entry_ids(ctx, p, id, &entries))) {
+            /* A part left out would stop the node's cameras: all or an error. */
             json_t *list = json_array();
             size_t k;
             json_t *c;
-            json_array_foreach(cams, k, c) json_array_append_new(
-                list, json_pack("{s:O,s:O}", "name", json_object_get(c, "name"), "source",
-                                json_object_get(c, "source")));
-            json_array_append_new(
-                out, json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id, "end_ms",
-                               json_integer_value(json_object_get(d.fields, "end")), "threshold",
-                               running[i].threshold, "max_offline_s", (json_int_t)offline,
-                               "cameras", list, "entry_ids", entries));
+            json_array_foreach(cams, k, c)
+            {
+                if (json_array_append_new(list,
+                                          json_pack("{s:O,s:O}", "name", json_object_get(c, "name"),
+                                                    "source", json_object_get(c, "source"))))
+                    rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
+            }
+            json_t *row = json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id, "end_ms",
+                                    json_integer_value(json_object_get(d.fields, "end")),
+                                    "threshold", running[i].threshold, "max_offline_s",
+                                    (json_int_t)offline, "cameras", list, "entry_ids", entries);
+            if (!rc && json_array_append_new(out, row))
+                rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
         }
         json_decref(cams);
         json_decref(entries);
@@ -181,20 +208,33 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
         *out = doc;
         return LFR_OK;
     }
-    size_t i;
-    json_t *d;
-    json_array_foreach(deps, i, d)
-    {
+    /* One deployment whose templates cannot be sealed (one enrolled with
+     * another model) is left out with the reason, for the node to log;
+     * the others run. */
+    json_t *refused = json_array();
+    for (size_t i = 0; i < json_array_size(deps);) {
+        json_t *d = json_array_get(deps, i);
         int64_t id = json_integer_value(json_object_get(d, "id"));
         size_t entries = json_array_size(json_object_get(d, "entry_ids"));
-        if ((rc = seal_templates(ctx, p, n, id, dim, model, entries, d))) break;
+        rc = seal_templates(ctx, p, n, id, dim, model, entries, d);
+        if (rc == LFR_ENOMEM || rc == LFR_EIO) break;
+        if (rc) {
+            json_array_append_new(
+                refused, json_pack("{s:I,s:s}", "id", (json_int_t)id, "why", lfr_errmsg(ctx)));
+            json_array_remove(deps, i);
+            rc = LFR_OK;
+            continue;
+        }
+        i++;
     }
     if (rc) {
+        json_decref(refused);
         json_decref(deps);
         json_decref(doc);
         return rc;
     }
     json_object_set_new(doc, "deployments", deps);
+    json_object_set_new(doc, "refused", refused);
     *out = doc;
     return LFR_OK;
 }
@@ -314,7 +354,7 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
             rc = LFR_OK;
             *id = kept;
             *repeat = 1;
-        } else if (rc == LFR_EREFUSED && attempt > 0) {
+        } else if (rc == LFR_EREFUSED) {
             char why[160];
             snprintf(why, sizeof why,
                      "it reached the centre from node '%s' after the "
@@ -331,9 +371,61 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
                            (json_int_t)rec.time_ms, "score", rec.score);
     free(qtext);
     if (crop) lfr_wipe_free(crop, crop_len);
+    if (crop_b64) sodium_memzero((char *)crop_b64, strlen(crop_b64)); /* jansson's copy */
     json_decref(doc);
     lfr_locked_free(plain);
     lfr_locked_free(sk);
+    return rc;
+}
+
+/* Adds what one camera's totals for a run add to the last totals taken
+ * for that run, and keeps the new totals; inside the caller's transaction. */
+static int count_camera(lfr_ctx *ctx, lfr_policy *p, int64_t dep, const char *run, const json_t *c,
+                        int64_t now_ms)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    static const char *const fields[] = {"frames", "faces", "compared"};
+    int64_t total[3], last[3] = {0, 0, 0}, add[3];
+    for (int k = 0; k < 3; k++)
+        total[k] = json_integer_value(json_object_get(c, fields[k]));
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT 1 FROM cameras WHERE deployment_id = ? AND name = ?", &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, dep)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) && (rc = lfr_stmt_step(ctx, st)) == 0)
+        rc = lfr_fail(ctx, LFR_EINVAL, "node counts: deployment %lld has no camera '%s'",
+                      (long long)dep, name);
+    lfr_stmt_free(st);
+    st = NULL;
+    if (rc < 0) return rc;
+    rc = lfr_stmt_prepare(ctx, p->s,
+                          "SELECT frames, faces, compared FROM node_counts WHERE deployment_id = ? "
+                          "AND camera = ? AND run = ?",
+                          &st);
+    if (!rc && !(rc = lfr_stmt_bind_int64(ctx, st, 1, dep)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) &&
+        !(rc = lfr_stmt_bind_text(ctx, st, 3, run)) && (rc = lfr_stmt_step(ctx, st)) == 1)
+        for (int k = 0; k < 3; k++)
+            last[k] = lfr_stmt_int64(st, k);
+    lfr_stmt_free(st);
+    if (rc < 0) return rc;
+    /* An older total (a replay, a batch overtaken) adds nothing. */
+    int any = 0;
+    for (int k = 0; k < 3; k++) {
+        add[k] = total[k] > last[k] ? total[k] - last[k] : 0;
+        any |= add[k] > 0;
+        if (total[k] < last[k]) total[k] = last[k];
+    }
+    if (!any) return LFR_OK;
+    int64_t nums[] = {dep, total[0], total[1], total[2]};
+    const char *texts[] = {name, run};
+    rc = policy_exec(ctx, p->s,
+                     "INSERT INTO node_counts (deployment_id, frames, faces, compared, camera, "
+                     "run) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (deployment_id, camera, "
+                     "run) DO UPDATE SET frames = excluded.frames, faces = excluded.faces, "
+                     "compared = excluded.compared",
+                     nums, 4, texts, 2);
+    if (!rc) rc = lfr_deployment_count(ctx, p, dep, name, add[0], add[1], add[2], now_ms);
     return rc;
 }
 
@@ -343,9 +435,13 @@ int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t
     int rc = node_must_be_approved(ctx, n);
     if (rc) return rc;
     int64_t dep = json_integer_value(json_object_get(counts, "deployment"));
+    const char *run = json_string_value(json_object_get(counts, "run"));
     json_t *cams = json_object_get(counts, "cameras");
-    if (!json_is_integer(json_object_get(counts, "deployment")) || !json_is_array(cams))
-        return lfr_fail(ctx, LFR_EINVAL, "node counts: deployment and cameras expected");
+    if (!json_is_integer(json_object_get(counts, "deployment")) || !json_is_array(cams) || !run ||
+        strlen(run) < 16 || strlen(run) > 64)
+        return lfr_fail(ctx, LFR_EINVAL, "node counts: deployment, run and cameras expected");
+    if (json_array_size(cams) > LFR_NODE_MAX_CAMERAS)
+        return lfr_fail(ctx, LFR_ELIMIT, "node counts: %d cameras at most", LFR_NODE_MAX_CAMERAS);
     if (deployment_node(ctx, p, dep) != n->id)
         return lfr_fail(ctx, LFR_EPERM, "node counts: deployment %lld is not placed on node %lld",
                         (long long)dep, (long long)n->id);
@@ -353,31 +449,21 @@ int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t
     json_t *c;
     json_array_foreach(cams, i, c)
     {
-        json_t *f = json_object_get(c, "frames"), *fa = json_object_get(c, "faces"),
-               *co = json_object_get(c, "compared");
-        if (!json_is_string(json_object_get(c, "name")) || !json_is_integer(f) ||
-            !json_is_integer(fa) || !json_is_integer(co))
-            return lfr_fail(ctx, LFR_EINVAL, "node counts: name, frames, faces, compared expected");
+        int ok = json_is_string(json_object_get(c, "name"));
+        static const char *const fields[] = {"frames", "faces", "compared"};
+        for (int k = 0; k < 3; k++) {
+            json_t *v = json_object_get(c, fields[k]);
+            ok &= json_is_integer(v) && json_integer_value(v) >= 0;
+        }
+        if (!ok)
+            return lfr_fail(ctx, LFR_EINVAL,
+                            "node counts: name and totals (frames, faces, compared) expected");
     }
     /* All or none. */
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     json_array_foreach(cams, i, c)
     {
-        const char *name = json_string_value(json_object_get(c, "name"));
-        lfr_stmt *st = NULL;
-        if (!(rc = lfr_stmt_prepare(
-                  ctx, p->s, "SELECT 1 FROM cameras WHERE deployment_id = ? AND name = ?", &st)) &&
-            !(rc = lfr_stmt_bind_int64(ctx, st, 1, dep)) &&
-            !(rc = lfr_stmt_bind_text(ctx, st, 2, name)) && (rc = lfr_stmt_step(ctx, st)) == 0)
-            rc = lfr_fail(ctx, LFR_EINVAL, "node counts: deployment %lld has no camera '%s'",
-                          (long long)dep, name);
-        lfr_stmt_free(st);
-        if (rc == 1)
-            rc = lfr_deployment_count(ctx, p, dep, name,
-                                      json_integer_value(json_object_get(c, "frames")),
-                                      json_integer_value(json_object_get(c, "faces")),
-                                      json_integer_value(json_object_get(c, "compared")), now_ms);
-        if (rc) break;
+        if ((rc = count_camera(ctx, p, dep, run, c, now_ms))) break;
     }
     return finish(ctx, p, rc);
 }

@@ -46,6 +46,48 @@ void lfr_node_sign_request(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const 
     sodium_bin2base64(sig_b64, LFR_NODE_SIG_B64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* The text the centre's answer to a node's request is signed over: the
+ * request's own signature (so an answer fits one request only), the status
+ * and the body's hash. */
+static void reply_digest(const char *request_sig, long status, const void *body, size_t len,
+                         unsigned char out[32])
+{
+    unsigned char body_hash[32];
+    crypto_hash_sha256(body_hash, body, len);
+    char head[32];
+    snprintf(head, sizeof head, "%ld", status);
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)"lfr-centre-reply-1\n", 19);
+    crypto_hash_sha256_update(&h, (const unsigned char *)request_sig, strlen(request_sig) + 1);
+    crypto_hash_sha256_update(&h, (const unsigned char *)head, strlen(head) + 1);
+    crypto_hash_sha256_update(&h, body_hash, sizeof body_hash);
+    crypto_hash_sha256_final(&h, out);
+}
+
+void lfr_node_sign_reply(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const char *request_sig,
+                         long status, const void *body, size_t len, char sig_b64[LFR_NODE_SIG_B64])
+{
+    unsigned char digest[32], sig[crypto_sign_BYTES];
+    reply_digest(request_sig, status, body, len, digest);
+    crypto_sign_detached(sig, NULL, digest, sizeof digest, sign_sk);
+    sodium_bin2base64(sig_b64, LFR_NODE_SIG_B64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int lfr_node_verify_reply(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *request_sig,
+                          long status, const void *body, size_t len, const char *sig_b64)
+{
+    unsigned char digest[32], sig[crypto_sign_BYTES];
+    size_t n = 0;
+    if (!sig_b64 ||
+        sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        n != sizeof sig)
+        return -1;
+    reply_digest(request_sig, status, body, len, digest);
+    return crypto_sign_verify_detached(sig, digest, sizeof digest, sign_pk) ? -1 : 0;
+}
+
 int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
                             const char *path, int64_t time_ms, const void *body, size_t len,
                             const char *sig_b64)
@@ -235,8 +277,14 @@ int lfr_node_refused(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const char 
     if (n->refused_ms && now_ms - n->refused_ms < REFUSAL_AUDIT_MS) return LFR_OK;
     int rc = lfr_store_begin(ctx, p->s);
     if (rc) return rc;
-    int64_t nums[] = {now_ms, n->id};
-    rc = policy_exec(ctx, p->s, "UPDATE nodes SET refused_ms = ? WHERE id = ?", nums, 2, NULL, 0);
+    /* Whoever sets the time audits: refusals at once (threads, servers)
+     * are audited once. */
+    int64_t nums[] = {now_ms, n->id, now_ms - REFUSAL_AUDIT_MS};
+    rc = policy_exec(ctx, p->s,
+                     "UPDATE nodes SET refused_ms = ?1 WHERE id = ?2 AND (refused_ms IS NULL OR "
+                     "refused_ms <= ?3)",
+                     nums, 3, NULL, 0);
+    if (!rc && lfr_store_changes(p->s) != 1) return finish(ctx, p, LFR_OK);
     if (!rc)
         rc = audit(ctx, p, NULL, "node.refused", n->id, "node",
                    json_pack("{s:s,s:s,s:s}", "name", n->name, "state", n->state, "why", why));

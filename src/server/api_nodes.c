@@ -9,12 +9,12 @@
  * counts the node would send anyway; the time bounds how late one can be. */
 #include "internal.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* How far a node's clock and the centre's may differ. */
-#define NODE_CLOCK_SKEW_MS (120 * 1000)
+#define KEY_B64 sodium_base64_ENCODED_LEN(LFR_NODE_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL)
 
 /* 0 and the key's 32 bytes, or -1 after replying 400. */
 static int body_key(request *r, json_t *body, const char *field, uint8_t out[LFR_NODE_KEY_BYTES])
@@ -39,15 +39,18 @@ static int signed_headers(request *r, int64_t *node, int64_t *time_ms, const cha
     const char *t = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-LFR-Time");
     *sig = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-LFR-Signature");
     char *end1 = NULL, *end2 = NULL;
+    errno = 0;
     *node = id ? strtoll(id, &end1, 10) : -1;
     *time_ms = t ? strtoll(t, &end2, 10) : 0;
-    if (!id || !t || !*sig || *end1 || *end2 || *node < 0) {
+    if (*sig && strlen(*sig) < sizeof r->node_sig)
+        snprintf(r->node_sig, sizeof r->node_sig, "%s", *sig);
+    if (!id || !t || !*sig || *end1 || *end2 || errno || *node < 0 || *time_ms < 0) {
         reply_error(r, 401, "unauthenticated",
                     "a node's request carries X-LFR-Node, X-LFR-Time and X-LFR-Signature");
         return -1;
     }
     int64_t skew = *time_ms - server_now_ms();
-    if (skew > NODE_CLOCK_SKEW_MS || skew < -NODE_CLOCK_SKEW_MS) {
+    if (skew > LFR_NODE_CLOCK_SKEW_MS || skew < -LFR_NODE_CLOCK_SKEW_MS) {
         reply_error(r, 401, "unauthenticated",
                     "the request's time is %lld s from the centre's: set the node's clock",
                     (long long)(skew / 1000));
@@ -106,7 +109,8 @@ enum MHD_Result api_node_enrol(request *r)
     if (signed_headers(r, &id, &t, &sig)) return MHD_YES;
     json_t *body = body_object(r, spec);
     if (!body) return MHD_YES;
-    uint8_t sign_pk[LFR_NODE_KEY_BYTES], box_pk[LFR_NODE_KEY_BYTES], centre[LFR_NODE_KEY_BYTES];
+    uint8_t sign_pk[LFR_NODE_KEY_BYTES], box_pk[LFR_NODE_KEY_BYTES], centre[LFR_NODE_KEY_BYTES],
+        centre_sign[LFR_NODE_KEY_BYTES];
     enum MHD_Result ret = MHD_YES;
     if (body_key(r, body, "sign_pk", sign_pk) || body_key(r, body, "box_pk", box_pk)) goto done;
     /* Signed with the key it brings: the asker holds it. */
@@ -116,22 +120,28 @@ enum MHD_Result api_node_enrol(request *r)
                           "an enrolment is signed with the key it enrols (X-LFR-Node: 0)");
         goto done;
     }
+    /* The centre's keys first: an enrolment the node never hears of would
+     * hold its name and key. */
     db_lock(r);
-    int rc = lfr_node_enrol(r->ctx, r->srv->policy, body_str(body, "name"), sign_pk, box_pk,
+    int rc = lfr_node_centre_key(r->ctx, r->srv->policy, centre, NULL);
+    if (!rc) rc = lfr_node_centre_sign_key(r->ctx, r->srv->policy, centre_sign, NULL);
+    if (!rc)
+        rc = lfr_node_enrol(r->ctx, r->srv->policy, body_str(body, "name"), sign_pk, box_pk,
                             server_now_ms(), &id);
-    if (!rc) rc = lfr_node_centre_key(r->ctx, r->srv->policy, centre, NULL);
     db_unlock(r);
     if (rc) {
         ret = reply_rc(r, rc);
         goto done;
     }
-    char centre_b64[sodium_base64_ENCODED_LEN(LFR_NODE_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-    sodium_bin2base64(centre_b64, sizeof centre_b64, centre, sizeof centre,
+    char box_b64[KEY_B64], sign_b64[KEY_B64];
+    sodium_bin2base64(box_b64, sizeof box_b64, centre, sizeof centre,
+                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(sign_b64, sizeof sign_b64, centre_sign, sizeof centre_sign,
                       sodium_base64_VARIANT_ORIGINAL);
     slog(LOG_INFO, "node.enrol", "node=%lld", (long long)id);
     ret = reply_json(r, 201,
-                     json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state", "pending",
-                               "centre_box_pk", centre_b64));
+                     json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "state", "pending",
+                               "centre_box_pk", box_b64, "centre_sign_pk", sign_b64));
 done:
     json_decref(body);
     return ret;
@@ -248,8 +258,10 @@ done:
 
 enum MHD_Result api_node_counts(request *r)
 {
-    static const body_field spec[] = {
-        {"deployment", JSON_INTEGER, 1}, {"cameras", JSON_ARRAY, 1}, {NULL, 0, 0}};
+    static const body_field spec[] = {{"deployment", JSON_INTEGER, 1},
+                                      {"run", JSON_STRING, 1},
+                                      {"cameras", JSON_ARRAY, 1},
+                                      {NULL, 0, 0}};
     lfr_node n;
     if (node_auth(r, &n)) return MHD_YES;
     json_t *body = body_object(r, spec);

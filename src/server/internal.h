@@ -180,6 +180,7 @@ struct lfr_server {
     /* This server among those on one database: the holder of the leases of
      * the cameras it runs (host/pid/random). */
     char node_id[128];
+    uint8_t *centre_sign_sk; /* locked; signs answers to edge nodes; NULL without the key */
 };
 
 /* ---- requests (request.c) ---- */
@@ -202,6 +203,9 @@ struct request {
     lfr_ctx *ctx;
     int replied;
     handler_fn handler; /* set by routes_admit */
+    /* An edge node's request: its signature, which the answer's signature
+     * covers (api_nodes.c); "" for any other. */
+    char node_sig[LFR_NODE_SIG_B64];
 };
 
 /* Responses; each queues exactly one and returns MHD_YES/NO for MHD. */

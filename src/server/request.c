@@ -38,6 +38,17 @@ static void log_change(const request *r, unsigned status)
          log_quote(r->sess.actor.name, who, sizeof who));
 }
 
+/* An answer to an edge node is signed with the centre's key, over the
+ * node's request signature, the status and the body (policy/nodes.c). */
+static void sign_for_node(request *r, unsigned status, struct MHD_Response *resp, const char *body,
+                          size_t len)
+{
+    if (!resp || !r->node_sig[0] || !r->srv->centre_sign_sk) return;
+    char sig[LFR_NODE_SIG_B64];
+    lfr_node_sign_reply(r->srv->centre_sign_sk, r->node_sig, (long)status, body, len, sig);
+    MHD_add_response_header(resp, "X-LFR-Reply-Signature", sig);
+}
+
 static enum MHD_Result queue(request *r, unsigned status, struct MHD_Response *resp)
 {
     if (!resp) return MHD_NO;
@@ -108,6 +119,7 @@ enum MHD_Result reply_json_header(request *r, unsigned status, json_t *body, con
     }
     MHD_add_response_header(resp, "Content-Type", "application/json");
     if (header) MHD_add_response_header(resp, header, value);
+    sign_for_node(r, status, resp, text, strlen(text));
     return queue(r, status, resp);
 }
 
@@ -157,6 +169,7 @@ enum MHD_Result reply_error(request *r, unsigned status, const char *code, const
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "application/json");
+    sign_for_node(r, status, resp, text ? text : "", text ? strlen(text) : 0);
     return queue(r, status, resp);
 }
 

@@ -655,13 +655,9 @@ static void tick(runner *r)
     }
     lfr_running running[MAX_LIVE];
     int n_running = 0;
-    if (lfr_deployments_running(r->ctx, srv->policy, now, running, MAX_LIVE, &n_running))
+    if (lfr_deployments_running(r->ctx, srv->policy, now, 0, running, MAX_LIVE, &n_running))
         slog(LOG_ERROR, "tick", "msg=%s", log_quote(lfr_errmsg(r->ctx), m, sizeof m));
-    /* An edge node runs its deployments' cameras itself (api_nodes.c). */
-    int n_here = 0;
-    for (int j = 0; j < n_running; j++)
-        if (!running[j].node) running[n_here++] = running[j];
-    n_running = keep_leased(r, running, n_here);
+    n_running = keep_leased(r, running, n_running);
     /* Stop what may no longer run, and what ran to its end. */
     live *halting[MAX_LIVE], *starting[MAX_LIVE];
     int n_halting = 0, n_starting = 0;

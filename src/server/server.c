@@ -334,6 +334,16 @@ int lfr_server_new(lfr_ctx *ctx, const lfr_server_config *cfg, const char *admin
     rc = lfr_policy_open(ctx, s->db_path, s->key_path, &pc, &s->store, &s->policy);
     free(effective_text);
     if (rc || (rc = first_admin(ctx, s, admin_password, new_admin_password))) goto fail;
+    /* The key that signs answers to edge nodes; a server without the
+     * watchlist key answers nodes unsigned, and they take nothing from it. */
+    if (lfr_policy_has_key(s->policy)) {
+        uint8_t pk[LFR_NODE_KEY_BYTES];
+        if (!(s->centre_sign_sk = lfr_locked_alloc(LFR_NODE_SIGN_SK_BYTES))) {
+            rc = lfr_locked_fail(ctx, "the centre's signing key");
+            goto fail;
+        }
+        if ((rc = lfr_node_centre_sign_key(ctx, s->policy, pk, s->centre_sign_sk))) goto fail;
+    }
     if ((rc = sessions_new(ctx, s->db_path, &s->sessions, cfg->session_hours * 3600 * 1000,
                            cfg->session_idle_minutes * 60 * 1000)))
         goto fail;
@@ -452,6 +462,7 @@ void lfr_server_free(lfr_server *s)
     feeds_free(s->feeds);
     sessions_free(s->sessions);
     lfr_policy_free(s->policy);
+    lfr_locked_free(s->centre_sign_sk);
     lfr_store_close(s->store);
     lfr_engine_free(s->engine);
     lfr_runtime_free(s->rt);

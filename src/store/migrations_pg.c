@@ -254,7 +254,15 @@ const char *const store_migrations_pg[] = {
     "ALTER TABLE deployments ADD COLUMN node_id BIGINT REFERENCES nodes(id);"
     "ALTER TABLE deployments ADD COLUMN node_offline_s BIGINT NOT NULL DEFAULT 600;"
     "ALTER TABLE alerts ADD COLUMN origin TEXT;"
-    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);",
+    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);"
+    "CREATE TABLE node_counts ("
+    "  deployment_id BIGINT NOT NULL REFERENCES deployments(id),"
+    "  camera TEXT NOT NULL,"
+    "  run TEXT NOT NULL,"
+    "  frames BIGINT NOT NULL,"
+    "  faces BIGINT NOT NULL,"
+    "  compared BIGINT NOT NULL,"
+    "  PRIMARY KEY (deployment_id, camera, run));",
 };
 
 _Static_assert(sizeof store_migrations_pg / sizeof store_migrations_pg[0] == STORE_N_MIGRATIONS,

@@ -297,7 +297,18 @@ const char *const store_migrations_sqlite[] = {
     "ALTER TABLE deployments ADD COLUMN node_id INTEGER REFERENCES nodes(id);"
     "ALTER TABLE deployments ADD COLUMN node_offline_s INTEGER NOT NULL DEFAULT 600;"
     "ALTER TABLE alerts ADD COLUMN origin TEXT;"
-    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);",
+    "CREATE UNIQUE INDEX alerts_by_origin ON alerts(origin);"
+    /* A node's counts are totals per run of its pipeline (a random id):
+     * the centre adds what a total adds to the last one it took, so a
+     * batch sent twice (its answer lost, or replayed) counts once. */
+    "CREATE TABLE node_counts ("
+    "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
+    "  camera TEXT NOT NULL,"
+    "  run TEXT NOT NULL,"
+    "  frames INTEGER NOT NULL,"
+    "  faces INTEGER NOT NULL,"
+    "  compared INTEGER NOT NULL,"
+    "  PRIMARY KEY (deployment_id, camera, run));",
 };
 
 _Static_assert(sizeof store_migrations_sqlite / sizeof store_migrations_sqlite[0] ==
