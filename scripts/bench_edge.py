@@ -132,8 +132,10 @@ def main():
                     nodes, deps, entries, centre_pk = [], [], [], None
                     for i in range(args.nodes):
                         node = Node("127.0.0.1", port, cert[0])
+                        code = admin.call("POST", "/api/nodes/codes",
+                                          {"name": "bench-%d" % i})["code"]
                         status, doc = node.post("/api/nodes/enrol", {
-                            "name": "bench-%d" % i,
+                            "name": "bench-%d" % i, "code": code,
                             "sign_pk": base64.b64encode(bytes(node.sign.verify_key)).decode(),
                             "box_pk": base64.b64encode(bytes(node.box.public_key)).decode()})
                         if status != 201:

@@ -128,17 +128,21 @@ class EdgeTest(ServerCase):
                              text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(os.stat(os.path.join(folder, "node.key")).st_mode & 0o777, 0o600)
-        out = subprocess.run([LFR, "edge", "enrol", "--state-dir", folder, "--centre",
-                              "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name],
-                             capture_output=True, text=True, timeout=60)
+        # Not without the code the administrator issues for the name.
+        enrol = [LFR, "edge", "enrol", "--state-dir", folder, "--centre",
+                 "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name, "--code"]
+        out = subprocess.run(enrol + ["a" * 20], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no such code", out.stderr)
+        self.expect(self.c["supt.jones"], "POST", "/api/nodes/codes", {"name": name}, 403)
+        code = self.expect(self.admin, "POST", "/api/nodes/codes", {"name": name}, 201)["code"]
+        out = subprocess.run(enrol + [code], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         m = re.search(r"enrolled as node (\d+), key ([0-9a-f]{16})", out.stdout)
         self.assertTrue(m, out.stdout)
         node, self.keys[int(m.group(1))] = int(m.group(1)), m.group(2)
         # Enrolled again: refused, the first enrolment kept.
-        again = subprocess.run([LFR, "edge", "enrol", "--state-dir", folder, "--centre",
-                                "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name],
-                               capture_output=True, text=True, timeout=60)
+        again = subprocess.run(enrol + [code], capture_output=True, text=True, timeout=60)
         self.assertNotEqual(again.returncode, 0)
         return folder, node
 

@@ -1631,9 +1631,27 @@ static void test_edge_nodes(void **state)
     crypto_box_keypair(box_pk, box_sk);
     crypto_box_keypair(other_pk, other_sk);
     int64_t node = 0, node2 = 0;
-    expect(lfr_node_enrol(ctx, pol, "van\n7", sign_pk, box_pk, t0, &node), LFR_EINVAL, "control");
-    assert_int_equal(lfr_node_enrol(ctx, pol, "van-7", sign_pk, box_pk, t0, &node), LFR_OK);
-    expect(lfr_node_enrol(ctx, pol, "van-7", other_pk, box_pk, t0, &node2), LFR_EREFUSED,
+    /* Enrolment needs the one-time code the administrator issued for the name. */
+    char code[LFR_NODE_CODE_CHARS + 1], code8[LFR_NODE_CODE_CHARS + 1];
+    expect(lfr_node_code_issue(ctx, pol, &operator_, "van-7", t0, code), LFR_EPERM, NULL);
+    expect(lfr_node_code_issue(ctx, pol, &admin, "van\n7", t0, code), LFR_EINVAL, "control");
+    assert_int_equal(lfr_node_code_issue(ctx, pol, &admin, "van-7", t0, code), LFR_OK);
+    assert_int_equal(strlen(code), LFR_NODE_CODE_CHARS);
+    assert_int_equal(audit_count("node.code"), 1);
+    expect(lfr_node_enrol(ctx, pol, "van-7", NULL, sign_pk, box_pk, t0, &node), LFR_EAUTH, "code");
+    expect(lfr_node_enrol(ctx, pol, "van-7", "aaaaaaaaaaaaaaaaaaaa", sign_pk, box_pk, t0, &node),
+           LFR_EAUTH, "no such code");
+    expect(lfr_node_enrol(ctx, pol, "van-9", code, sign_pk, box_pk, t0, &node), LFR_EAUTH,
+           "no such code"); /* another name's */
+    expect(
+        lfr_node_enrol(ctx, pol, "van-7", code, sign_pk, box_pk, t0 + LFR_NODE_CODE_TTL_MS, &node),
+        LFR_EAUTH, "expired");
+    assert_int_equal(lfr_node_enrol(ctx, pol, "van-7", code, sign_pk, box_pk, t0, &node), LFR_OK);
+    expect(lfr_node_enrol(ctx, pol, "van-7", code, other_pk, box_pk, t0, &node2), LFR_EAUTH,
+           "used"); /* once */
+    expect(lfr_node_code_issue(ctx, pol, &admin, "van-7", t0, code), LFR_EREFUSED, "enrolled");
+    assert_int_equal(lfr_node_code_issue(ctx, pol, &admin, "van-8", t0, code8), LFR_OK);
+    expect(lfr_node_enrol(ctx, pol, "van-8", code8, sign_pk, box_pk, t0, &node2), LFR_EREFUSED,
            "already enrolled");
     assert_int_equal(audit_count("node.enrol"), 1);
     /* A request is the key's, unchanged: method, path, time and body. */
@@ -1813,7 +1831,9 @@ static void test_edge_nodes(void **state)
     uint8_t s2[32], s2k[64], b2[32], b2k[32];
     crypto_sign_keypair(s2, s2k);
     crypto_box_keypair(b2, b2k);
-    assert_int_equal(lfr_node_enrol(ctx, pol, "van-8", s2, b2, t0, &node2), LFR_OK);
+    /* A code issued again replaces the last. */
+    assert_int_equal(lfr_node_code_issue(ctx, pol, &admin, "van-8", t0, code8), LFR_OK);
+    assert_int_equal(lfr_node_enrol(ctx, pol, "van-8", code8, s2, b2, t0, &node2), LFR_OK);
     assert_int_equal(lfr_node_decide(ctx, pol, &admin, node2, 1, NULL, t0), LFR_OK);
     lfr_node n2;
     assert_int_equal(lfr_node_get(ctx, pol, node2, &n2), LFR_OK);

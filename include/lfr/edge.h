@@ -19,10 +19,11 @@ int lfr_edge_init(lfr_ctx *ctx, const char *state_dir);
 
 /* Asks the centre (an https:// URL; ca_file the PEM certificate to trust
  * for it, NULL for the system's) to take this machine as a node named
- * name. The node waits for an administrator's approval; its id, the
- * centre and the centre's box key go in state_dir/node.json. */
+ * name, with the one-time code an administrator issued for that name. The node waits for an
+ * administrator's approval; its id, the centre and the centre's box key go in state_dir/node.json.
+ */
 int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, const char *ca_file,
-                   const char *name, int64_t *id);
+                   const char *name, const char *code, int64_t *id);
 /* The fingerprint of the node's key, as the console shows it beside the
  * node: what the administrator compares before approving. */
 int lfr_edge_fingerprint(lfr_ctx *ctx, const char *state_dir, char out[17]);

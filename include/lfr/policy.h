@@ -456,9 +456,17 @@ int lfr_node_verify_reply(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char 
 /* How a node's key is named to people: the first 16 hex digits of the
  * SHA-256 of its signing key (what the console shows beside the node). */
 void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]);
-/* A machine asks to be a node: pending until approved (audited
- * node.enrol, by the system, with its key's fingerprint). */
-int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name,
+/* An administrator issues a one-time enrolment code for a node's name,
+ * valid a day (a new one replaces it); the code is shown once and kept as
+ * its hash. Audited node.code. */
+#define LFR_NODE_CODE_CHARS 20
+#define LFR_NODE_CODE_TTL_MS (24LL * 3600 * 1000)
+int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                        int64_t now_ms, char code[LFR_NODE_CODE_CHARS + 1]);
+/* A machine asks to be a node, with its name's code (LFR_EAUTH without a
+ * valid one): pending until approved (audited node.enrol, by the system,
+ * with its key's fingerprint). */
+int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *code,
                    const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                    const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id);
 /* The administrator's decision: approve (a pending node) or revoke (for

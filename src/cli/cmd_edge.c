@@ -51,14 +51,12 @@ int cmd_edge(int argc, char **argv)
 {
     if (argc < 2) return cli_usage("edge", "expected init, enrol or run");
     const char *verb = argv[1];
-    static const struct option opts[] = {{"state-dir", required_argument, NULL, 's'},
-                                         {"centre", required_argument, NULL, 'c'},
-                                         {"ca", required_argument, NULL, 'a'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"models", required_argument, NULL, 'm'},
-                                         {"poll-ms", required_argument, NULL, 'p'},
-                                         {NULL, 0, NULL, 0}};
-    const char *dir = NULL, *centre = NULL, *ca = NULL, *name = NULL, *models = NULL;
+    static const struct option opts[] = {
+        {"state-dir", required_argument, NULL, 's'}, {"centre", required_argument, NULL, 'c'},
+        {"ca", required_argument, NULL, 'a'},        {"name", required_argument, NULL, 'n'},
+        {"code", required_argument, NULL, 'k'},      {"models", required_argument, NULL, 'm'},
+        {"poll-ms", required_argument, NULL, 'p'},   {NULL, 0, NULL, 0}};
+    const char *dir = NULL, *centre = NULL, *ca = NULL, *name = NULL, *models = NULL, *code = NULL;
     int poll_ms = 0, c;
     argc--;
     argv++;
@@ -79,6 +77,9 @@ int cmd_edge(int argc, char **argv)
         case 'm':
             models = optarg;
             break;
+        case 'k':
+            code = optarg;
+            break;
         case 'p':
             if (cli_parse_int(optarg, 100, 60000, &poll_ms))
                 return cli_usage("edge", "--poll-ms: 100 to 60000");
@@ -91,7 +92,8 @@ int cmd_edge(int argc, char **argv)
     if (!dir) return cli_usage("edge", "--state-dir DIR is needed");
     int init = !strcmp(verb, "init"), enrol = !strcmp(verb, "enrol"), run = !strcmp(verb, "run");
     if (!init && !enrol && !run) return cli_usage("edge", "unknown action '%s'", verb);
-    if (enrol && (!centre || !name)) return cli_usage("edge", "enrol needs --centre and --name");
+    if (enrol && (!centre || !name || !code))
+        return cli_usage("edge", "enrol needs --centre, --name and --code");
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("edge", LFR_ENOMEM, "out of memory");
     int rc;
@@ -101,7 +103,7 @@ int cmd_edge(int argc, char **argv)
     } else if (enrol) {
         int64_t id = 0;
         char fp[17];
-        rc = lfr_edge_enrol(ctx, dir, centre, ca, name, &id);
+        rc = lfr_edge_enrol(ctx, dir, centre, ca, name, code, &id);
         if (!rc) rc = lfr_edge_fingerprint(ctx, dir, fp);
         if (!rc)
             printf("enrolled as node %lld, key %s: waiting for an administrator's approval "

@@ -111,7 +111,7 @@ int node_state_load(lfr_ctx *ctx, const char *dir, node_state *out)
 }
 
 int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, const char *ca_file,
-                   const char *name, int64_t *id)
+                   const char *name, const char *code, int64_t *id)
 {
     *id = 0;
     int rc = link_check_url(ctx, centre_url);
@@ -132,7 +132,8 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, 
     b64(k->sign_pk, sizeof k->sign_pk, sign, sizeof sign);
     b64(k->box_pk, sizeof k->box_pk, box, sizeof box);
     edge_link *l = NULL;
-    json_t *body = json_pack("{s:s,s:s,s:s}", "name", name, "sign_pk", sign, "box_pk", box);
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:s}", "name", name, "code", code, "sign_pk", sign, "box_pk", box);
     json_t *reply = NULL;
     long status = 0;
     /* Node 0: the enrolment is signed with the key it brings. */

@@ -110,26 +110,88 @@ void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]
     sodium_bin2hex(out, 17, h, 8);
 }
 
-int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name,
+static void code_hash(const char *code, char hex[65])
+{
+    unsigned char h[32];
+    crypto_hash_sha256(h, (const unsigned char *)code, strlen(code));
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
+                        int64_t now_ms, char code[LFR_NODE_CODE_CHARS + 1])
+{
+    code[0] = '\0';
+    int rc = lfr_actor_need(ctx, actor, LFR_ROLE_ADMIN, "issuing a node's enrolment code");
+    if (!rc) rc = text_check(ctx, "node name", name, 63, 0);
+    if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
+    lfr_stmt *st = NULL;
+    rc = lfr_stmt_prepare(ctx, p->s, "SELECT 1 FROM nodes WHERE name = ?", &st);
+    if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, name)) && (rc = lfr_stmt_step(ctx, st)) == 1)
+        rc = lfr_fail(ctx, LFR_EREFUSED, "a node named '%s' is enrolled already", name);
+    lfr_stmt_free(st);
+    if (rc < 0) return finish(ctx, p, rc);
+    /* 20 letters and digits a person can read out (no 0/O, 1/l/I). */
+    static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+    for (int i = 0; i < LFR_NODE_CODE_CHARS; i++)
+        code[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    code[LFR_NODE_CODE_CHARS] = '\0';
+    char hex[65];
+    code_hash(code, hex);
+    int64_t nums[] = {actor->id, now_ms + LFR_NODE_CODE_TTL_MS};
+    const char *texts[] = {name, hex};
+    rc = policy_exec(ctx, p->s,
+                     "INSERT INTO node_codes (issued_by, expires_ms, name, code_hash) VALUES "
+                     "(?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET issued_by = "
+                     "excluded.issued_by, expires_ms = excluded.expires_ms, code_hash = "
+                     "excluded.code_hash",
+                     nums, 2, texts, 2);
+    if (!rc)
+        rc = audit(ctx, p, actor, "node.code", 0, "node",
+                   json_pack("{s:s,s:I}", "name", name, "expires_ms",
+                             (json_int_t)(now_ms + LFR_NODE_CODE_TTL_MS)));
+    rc = finish(ctx, p, rc);
+    if (rc) sodium_memzero(code, LFR_NODE_CODE_CHARS + 1);
+    return rc;
+}
+
+int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *code,
                    const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                    const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id)
 {
     *id = 0;
     int rc = text_check(ctx, "node name", name, 63, 0);
     if (rc) return rc;
+    if (!code || strlen(code) != LFR_NODE_CODE_CHARS)
+        return lfr_fail(ctx, LFR_EAUTH,
+                        "enrolment: the one-time code an administrator issued "
+                        "for this node's name is needed");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
-    /* Anyone may ask: the number waiting is bounded so asking cannot fill the store. */
-    if (policy_count(ctx, p, "SELECT count(*) FROM nodes WHERE state = 'pending' AND id > ?", 0) >=
-        MAX_PENDING_NODES)
+    /* The code for this name, unexpired, used once. */
+    char hex[65];
+    code_hash(code, hex);
+    int64_t nums[] = {now_ms};
+    const char *texts[] = {name, hex};
+    rc = policy_exec(
+        ctx, p->s, "DELETE FROM node_codes WHERE name = ?2 AND code_hash = ?3 AND expires_ms > ?1",
+        nums, 1, texts, 2);
+    if (!rc && lfr_store_changes(p->s) != 1)
         return finish(ctx, p,
-                      lfr_fail(ctx, LFR_ELIMIT,
-                               "%d nodes already wait for approval: approve or revoke them first",
-                               MAX_PENDING_NODES));
+                      lfr_fail(ctx, LFR_EAUTH,
+                               "enrolment: no such code for '%s', or it has expired or been used: "
+                               "ask the administrator for a new one",
+                               name));
+    /* The number waiting is bounded whatever codes are out. */
+    if (!rc && policy_count(ctx, p, "SELECT count(*) FROM nodes WHERE state = 'pending' AND id > ?",
+                            0) >= MAX_PENDING_NODES)
+        rc = lfr_fail(ctx, LFR_ELIMIT,
+                      "%d nodes already wait for approval: approve or revoke them first",
+                      MAX_PENDING_NODES);
     lfr_stmt *st = NULL;
-    rc = lfr_stmt_prepare(ctx, p->s,
-                          "INSERT INTO nodes (name, sign_pk, box_pk, enrolled_ms) VALUES "
-                          "(?,?,?,?) ON CONFLICT DO NOTHING",
-                          &st);
+    if (!rc)
+        rc = lfr_stmt_prepare(ctx, p->s,
+                              "INSERT INTO nodes (name, sign_pk, box_pk, enrolled_ms) VALUES "
+                              "(?,?,?,?) ON CONFLICT DO NOTHING",
+                              &st);
     if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, name)) &&
         !(rc = lfr_stmt_bind_blob(ctx, st, 2, sign_pk, LFR_NODE_KEY_BYTES)) &&
         !(rc = lfr_stmt_bind_blob(ctx, st, 3, box_pk, LFR_NODE_KEY_BYTES)) &&

@@ -101,6 +101,7 @@ static int node_auth(request *r, lfr_node *n)
 enum MHD_Result api_node_enrol(request *r)
 {
     static const body_field spec[] = {{"name", JSON_STRING, 1},
+                                      {"code", JSON_STRING, 1},
                                       {"sign_pk", JSON_STRING, 1},
                                       {"box_pk", JSON_STRING, 1},
                                       {NULL, 0, 0}};
@@ -126,8 +127,8 @@ enum MHD_Result api_node_enrol(request *r)
     int rc = lfr_node_centre_key(r->ctx, r->srv->policy, centre, NULL);
     if (!rc) rc = lfr_node_centre_sign_key(r->ctx, r->srv->policy, centre_sign, NULL);
     if (!rc)
-        rc = lfr_node_enrol(r->ctx, r->srv->policy, body_str(body, "name"), sign_pk, box_pk,
-                            server_now_ms(), &id);
+        rc = lfr_node_enrol(r->ctx, r->srv->policy, body_str(body, "name"), body_str(body, "code"),
+                            sign_pk, box_pk, server_now_ms(), &id);
     db_unlock(r);
     if (rc) {
         ret = reply_rc(r, rc);
@@ -143,6 +144,27 @@ enum MHD_Result api_node_enrol(request *r)
                      json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "state", "pending",
                                "centre_box_pk", box_b64, "centre_sign_pk", sign_b64));
 done:
+    json_decref(body);
+    return ret;
+}
+
+enum MHD_Result api_node_code(request *r)
+{
+    static const body_field spec[] = {{"name", JSON_STRING, 1}, {NULL, 0, 0}};
+    json_t *body = body_object(r, spec);
+    if (!body) return MHD_YES;
+    char code[LFR_NODE_CODE_CHARS + 1];
+    int64_t now = server_now_ms();
+    db_lock(r);
+    int rc = lfr_node_code_issue(r->ctx, r->srv->policy, &r->sess.actor, body_str(body, "name"),
+                                 now, code);
+    db_unlock(r);
+    enum MHD_Result ret =
+        rc ? reply_rc(r, rc)
+           : reply_json(r, 201,
+                        json_pack("{s:s,s:s,s:I}", "name", body_str(body, "name"), "code", code,
+                                  "expires_ms", (json_int_t)(now + LFR_NODE_CODE_TTL_MS)));
+    sodium_memzero(code, sizeof code);
     json_decref(body);
     return ret;
 }

@@ -287,6 +287,7 @@ int routes_admit(request *r);
 
 enum MHD_Result api_login(request *r);
 enum MHD_Result api_nodes_list(request *r);
+enum MHD_Result api_node_code(request *r);
 enum MHD_Result api_node_approve(request *r);
 enum MHD_Result api_node_revoke(request *r);
 enum MHD_Result api_deployment_node(request *r);

@@ -85,6 +85,7 @@ static const route routes[] = {
     {"GET", "/api/reports/summary", api_report_summary, 0},
     {"GET", "/api/oversight", api_oversight, 0},
     {"GET", "/api/nodes", api_nodes_list, 0},
+    {"POST", "/api/nodes/codes", api_node_code, 0},
     {"POST", "/api/nodes/#/approve", api_node_approve, 0},
     {"POST", "/api/nodes/#/revoke", api_node_revoke, 0},
     {"POST", "/api/deployments/#/node", api_deployment_node, 0},

@@ -262,7 +262,12 @@ const char *const store_migrations_pg[] = {
     "  frames BIGINT NOT NULL,"
     "  faces BIGINT NOT NULL,"
     "  compared BIGINT NOT NULL,"
-    "  PRIMARY KEY (deployment_id, camera, run));",
+    "  PRIMARY KEY (deployment_id, camera, run));"
+    "CREATE TABLE node_codes ("
+    "  name TEXT PRIMARY KEY,"
+    "  code_hash TEXT NOT NULL,"
+    "  issued_by BIGINT NOT NULL REFERENCES users(id),"
+    "  expires_ms BIGINT NOT NULL);",
 };
 
 _Static_assert(sizeof store_migrations_pg / sizeof store_migrations_pg[0] == STORE_N_MIGRATIONS,

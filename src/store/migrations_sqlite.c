@@ -308,7 +308,15 @@ const char *const store_migrations_sqlite[] = {
     "  frames INTEGER NOT NULL,"
     "  faces INTEGER NOT NULL,"
     "  compared INTEGER NOT NULL,"
-    "  PRIMARY KEY (deployment_id, camera, run));",
+    "  PRIMARY KEY (deployment_id, camera, run));"
+    /* A node enrols with a one-time code an administrator issued for its
+     * name: the enrolment is not open to whoever reaches the server. The
+     * code is kept as its SHA-256 only. */
+    "CREATE TABLE node_codes ("
+    "  name TEXT PRIMARY KEY,"
+    "  code_hash TEXT NOT NULL,"
+    "  issued_by INTEGER NOT NULL REFERENCES users(id),"
+    "  expires_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof store_migrations_sqlite / sizeof store_migrations_sqlite[0] ==

@@ -299,12 +299,19 @@ async function run() {
       'X-LFR-Node': String(id), 'X-LFR-Time': now, 'X-LFR-Signature': crypto.sign(null, digest, nodeKeys.privateKey).toString('base64') } });
   };
   const signPk = nodeKeys.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const enrolled = await nodeCall('/api/nodes/enrol', { name: 'van-7', sign_pk: signPk.toString('base64'),
+  await ad.page.click('#nav-nodes');
+  await ad.page.fill('#node-code-name', 'van-7');
+  await ad.page.click('#node-code-issue');
+  await ad.page.waitForSelector('#node-code-value');
+  const code = (await ad.page.textContent('#node-code-value')).trim();
+  const enrol = (c) => nodeCall('/api/nodes/enrol', { name: 'van-7', code: c, sign_pk: signPk.toString('base64'),
     box_pk: crypto.randomBytes(32).toString('base64') }, 0);
-  assert.equal(enrolled.status, 201, 'a node enrols');
+  assert.equal((await enrol('a'.repeat(20))).status, 401, 'no enrolment without the code');
+  const enrolled = await enrol(code);
+  assert.equal(enrolled.status, 201, 'a node enrols with its code');
+  await ad.page.reload();
   const nodeId = (await enrolled.json()).id;
   const fingerprint = crypto.createHash('sha256').update(signPk).digest('hex').slice(0, 16);
-  await ad.page.click('#nav-nodes');
   await ad.page.waitForSelector(`#node-${nodeId}`);
   assert.match(await ad.page.textContent(`#node-${nodeId}`), new RegExp(`${fingerprint}.*waiting for approval`), 'its key and state shown');
   await ad.page.click(`#approve-${nodeId}`);

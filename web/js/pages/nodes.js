@@ -44,6 +44,25 @@ export async function renderNodes(root) {
         h('td', null, action)));
     }
   };
+  // A one-time code for a node's name: shown once, given to whoever sets
+  // the node up (lfr edge enrol --code), valid a day.
+  const name = h('input', { id: 'node-code-name', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const issue = h('button', { type: 'submit', id: 'node-code-issue' }, t('nodes.code_issue'));
+  const shown = h('p', { id: 'node-code', hidden: true });
+  const form = h('form', { class: 'card', id: 'node-code-form', novalidate: true }, h('h2', null, t('nodes.code_title')),
+    h('p', null, t('nodes.code_intro')),
+    h('div', { class: 'fields' }, h('div', { class: 'field' }, h('label', { for: 'node-code-name' }, t('nodes.name')), name)),
+    h('div', { class: 'actions' }, issue), shown);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(issue, box, async () => {
+      const r = await api.post('/api/nodes/codes', { name: name.value.trim() });
+      clear(shown);
+      shown.append(t('nodes.code_for', { name: r.name, time: fmtTime(r.expires_ms) }), ' ', h('code', { id: 'node-code-value' }, r.code));
+      shown.hidden = false;
+    });
+  });
+  root.appendChild(form);
   try {
     await load();
   } catch (e) {
