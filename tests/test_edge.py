@@ -131,12 +131,14 @@ class EdgeTest(ServerCase):
         # Not without the code the administrator issues for the name.
         enrol = [LFR, "edge", "enrol", "--state-dir", folder, "--centre",
                  "https://127.0.0.1:%d" % port, "--ca", self.cert, "--name", name, "--code"]
-        out = subprocess.run(enrol + ["a" * 20], capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(out.returncode, 0)
-        self.assertIn("no such code", out.stderr)
         self.expect(self.c["supt.jones"], "POST", "/api/nodes/codes", {"name": name}, 403)
         code = self.expect(self.admin, "POST", "/api/nodes/codes", {"name": name}, 201)["code"]
-        out = subprocess.run(enrol + [code], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(enrol + ["a" * 20 + code[20:]], capture_output=True, text=True,
+                             timeout=60)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no such code", out.stderr)
+        # Typed in capitals, as read out: the same code.
+        out = subprocess.run(enrol + [code.upper()], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         m = re.search(r"enrolled as node (\d+), key ([0-9a-f]{16})", out.stdout)
         self.assertTrue(m, out.stdout)

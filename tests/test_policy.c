@@ -1639,8 +1639,22 @@ static void test_edge_nodes(void **state)
     assert_int_equal(strlen(code), LFR_NODE_CODE_CHARS);
     assert_int_equal(audit_count("node.code"), 1);
     expect(lfr_node_enrol(ctx, pol, "van-7", NULL, sign_pk, box_pk, t0, &node), LFR_EAUTH, "code");
-    expect(lfr_node_enrol(ctx, pol, "van-7", "aaaaaaaaaaaaaaaaaaaa", sign_pk, box_pk, t0, &node),
-           LFR_EAUTH, "no such code");
+    char forged[LFR_NODE_CODE_CHARS + 1];
+    memcpy(forged, code, sizeof forged);
+    memset(forged, 'a', LFR_NODE_CODE_SECRET); /* the right centre, a guessed secret */
+    expect(lfr_node_enrol(ctx, pol, "van-7", forged, sign_pk, box_pk, t0, &node), LFR_EAUTH,
+           "no such code");
+    memcpy(forged, code, sizeof forged);
+    forged[LFR_NODE_CODE_CHARS - 1] = forged[LFR_NODE_CODE_CHARS - 1] == '0' ? '1' : '0';
+    expect(lfr_node_enrol(ctx, pol, "van-7", forged, sign_pk, box_pk, t0, &node), LFR_EAUTH,
+           "another centre");
+    /* The code names the centre's keys, for the node to check. */
+    uint8_t cbox[32], csig[32];
+    char cfp[17];
+    assert_int_equal(lfr_node_centre_key(ctx, pol, cbox, NULL), LFR_OK);
+    assert_int_equal(lfr_node_centre_sign_key(ctx, pol, csig, NULL), LFR_OK);
+    lfr_node_centre_fingerprint(csig, cbox, cfp);
+    assert_string_equal(code + LFR_NODE_CODE_SECRET + 1, cfp);
     expect(lfr_node_enrol(ctx, pol, "van-9", code, sign_pk, box_pk, t0, &node), LFR_EAUTH,
            "no such code"); /* another name's */
     expect(

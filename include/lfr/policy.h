@@ -459,10 +459,18 @@ void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]
 /* An administrator issues a one-time enrolment code for a node's name,
  * valid a day (a new one replaces it); the code is shown once and kept as
  * its hash. Audited node.code. */
-#define LFR_NODE_CODE_CHARS 20
+/* The code is 20 random letters and digits, '-', and the centre's key
+ * fingerprint (16 hex digits): the node checks the keys the centre sends
+ * at enrolment against it, so nothing between them can put its own. */
+#define LFR_NODE_CODE_SECRET 20
+#define LFR_NODE_CODE_CHARS (LFR_NODE_CODE_SECRET + 1 + 16)
 #define LFR_NODE_CODE_TTL_MS (24LL * 3600 * 1000)
 int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
                         int64_t now_ms, char code[LFR_NODE_CODE_CHARS + 1]);
+/* The fingerprint of the centre's two public keys as a code carries it:
+ * the first 16 hex digits of SHA-256(sign_pk || box_pk). */
+void lfr_node_centre_fingerprint(const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
+                                 const uint8_t box_pk[LFR_NODE_KEY_BYTES], char out[17]);
 /* A machine asks to be a node, with its name's code (LFR_EAUTH without a
  * valid one): pending until approved (audited node.enrol, by the system,
  * with its key's fingerprint). */

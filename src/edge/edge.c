@@ -26,8 +26,13 @@
 #define MAX_CAMERAS 16
 #define MAX_ENDED 64
 #define SLICE_MS 50
-/* A deployment that could not start is tried again after this long. */
+/* The largest crop an alert carries: sealed and in base64 twice, it stays
+ * well inside the centre's 1 MiB request. */
+#define MAX_CROP_BYTES (256 * 1024)
+/* A deployment that could not start is tried again after this long, then
+ * twice as long each time, up to five minutes. */
 #define START_RETRY_MS 10000
+#define START_RETRY_MAX_MS (5 * 60 * 1000)
 
 typedef struct camera_count {
     char name[LFR_ID_MAX];
@@ -73,7 +78,8 @@ struct lfr_edge {
     int64_t ended[MAX_ENDED]; /* deployments whose sources ended by themselves */
     int n_ended;
     int64_t counts_ms;
-    int64_t retry_ms; /* monotonic: when to ask again for what failed to start; 0 none */
+    int64_t retry_ms;       /* monotonic: when to ask again for what failed to start; 0 none */
+    int64_t retry_delay_ms; /* the wait before that: doubles while starts fail */
 };
 
 static int64_t mono_ms(void)
@@ -136,15 +142,23 @@ static void on_alert(const lfr_alert *a, void *arg)
                           qv[0], "yaw_deg", qv[1], "pitch_deg", qv[2], "sharpness", qv[3]);
     char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    /* The crop goes into locked memory only, and leaves sealed. */
-    size_t b64_len = sodium_base64_ENCODED_LEN(a->crop_jpeg_len, sodium_base64_VARIANT_ORIGINAL);
+    /* The crop goes into locked memory only, and leaves sealed. One too
+     * large for the centre to take (sealed, then in base64 again) would hold
+     * up the queue for ever: the alert goes without it. */
+    size_t crop_len = a->crop_jpeg_len <= MAX_CROP_BYTES ? a->crop_jpeg_len : 0;
+    if (a->crop_jpeg_len > MAX_CROP_BYTES)
+        elog("WARN", "alert.crop",
+             "deployment=%lld msg=\"a %zu-byte crop is over %d: sent "
+             "without it\"",
+             (long long)r->deployment, a->crop_jpeg_len, MAX_CROP_BYTES);
+    size_t b64_len = sodium_base64_ENCODED_LEN(crop_len, sodium_base64_VARIANT_ORIGINAL);
     size_t cap = (head ? strlen(head) : 0) + b64_len + 16;
     char *plain = head ? lfr_locked_alloc(cap) : NULL;
     uint8_t *sealed = NULL;
     size_t plain_len = 0;
     if (plain) {
         memcpy(plain, "{\"crop\":\"", 9);
-        sodium_bin2base64(plain + 9, b64_len, a->crop_jpeg, a->crop_jpeg_len,
+        sodium_bin2base64(plain + 9, b64_len, a->crop_jpeg, crop_len,
                           sodium_base64_VARIANT_ORIGINAL);
         plain_len = strlen(plain);
         plain_len += (size_t)snprintf(plain + plain_len, cap - plain_len, "\",%s", head + 1);
@@ -225,7 +239,7 @@ static int send_one(lfr_ctx *ctx, struct lfr_edge *e, const char *name, int fail
          * as lost; sending it again would change nothing. */
         elog("WARN", "alert.refused", "file=%s msg=\"%s\"", name, msg ? msg : "");
         done = 1;
-    } else if (!rc && (status == 400 || status == 413)) {
+    } else if (!rc && status == 400) {
         /* The centre will never take it as it is: kept aside, sealed, so
          * one bad alert holds up none behind it. */
         elog("ERROR", "alert.rejected", "file=%s status=%ld msg=\"%s\"", name, status,
@@ -516,6 +530,7 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
             i++;
         else
             e->ended[i] = e->ended[--e->n_ended];
+    int failed = 0;
     size_t k;
     json_t *d;
     json_array_foreach(deps, k, d)
@@ -536,9 +551,14 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
         if (run_start(ctx, e, d, dim, model)) {
             elog("ERROR", "deployment.cannot_start", "deployment=%lld msg=\"%s\"", (long long)id,
                  lfr_errmsg(ctx));
-            e->retry_ms = mono_ms() + START_RETRY_MS; /* asked for again then */
+            /* Asked for again then, less often each time it fails. */
+            e->retry_ms = mono_ms() + e->retry_delay_ms;
+            failed = 1;
         }
     }
+    e->retry_delay_ms = !failed                                      ? START_RETRY_MS
+                        : e->retry_delay_ms * 2 > START_RETRY_MAX_MS ? START_RETRY_MAX_MS
+                                                                     : e->retry_delay_ms * 2;
     json_t *refused;
     json_array_foreach(json_object_get(doc, "refused"), k, refused)
         elog("ERROR", "deployment.refused", "deployment=%lld msg=\"%s\"",
@@ -633,6 +653,7 @@ int lfr_edge_new(lfr_ctx *ctx, const lfr_engine *engine, const char *state_dir,
     e->engine = engine;
     e->params = params ? *params : lfr_edge_default_params();
     if (e->params.poll_ms < 100) e->params.poll_ms = 100;
+    e->retry_delay_ms = START_RETRY_MS;
     snprintf(e->dir, sizeof e->dir, "%s", state_dir);
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->wake, NULL);

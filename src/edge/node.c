@@ -2,6 +2,7 @@
  * in locked memory) and what enrolment with the centre left on its disk. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -132,8 +133,18 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, 
     b64(k->sign_pk, sizeof k->sign_pk, sign, sizeof sign);
     b64(k->box_pk, sizeof k->box_pk, box, sizeof box);
     edge_link *l = NULL;
+    /* Read out and typed: any case. */
+    char typed[LFR_NODE_CODE_CHARS + 1];
+    size_t code_len = code ? strlen(code) : 0;
+    if (code_len != LFR_NODE_CODE_CHARS) {
+        lfr_locked_free(k);
+        return lfr_fail(ctx, LFR_EINVAL, "--code: the %d characters the console showed",
+                        LFR_NODE_CODE_CHARS);
+    }
+    for (size_t i = 0; i <= code_len; i++)
+        typed[i] = (char)tolower((unsigned char)code[i]);
     json_t *body =
-        json_pack("{s:s,s:s,s:s,s:s}", "name", name, "code", code, "sign_pk", sign, "box_pk", box);
+        json_pack("{s:s,s:s,s:s,s:s}", "name", name, "code", typed, "sign_pk", sign, "box_pk", box);
     json_t *reply = NULL;
     long status = 0;
     /* Node 0: the enrolment is signed with the key it brings. */
@@ -152,6 +163,25 @@ int lfr_edge_enrol(lfr_ctx *ctx, const char *state_dir, const char *centre_url, 
     const char *spk = json_string_value(json_object_get(reply, "centre_sign_pk"));
     if (!rc && (!pk || !spk || !json_is_integer(json_object_get(reply, "id"))))
         rc = lfr_fail(ctx, LFR_EFORMAT, "the centre's answer to the enrolment is not one");
+    /* The keys must be the ones the code names: the administrator read
+     * them off the centre itself. */
+    uint8_t box_pk[LFR_NODE_KEY_BYTES], sign_pk[LFR_NODE_KEY_BYTES];
+    size_t nb = 0, ns = 0;
+    char fp[17] = "";
+    if (!rc && (sodium_base642bin(box_pk, sizeof box_pk, pk, strlen(pk), NULL, &nb, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) ||
+                nb != sizeof box_pk ||
+                sodium_base642bin(sign_pk, sizeof sign_pk, spk, strlen(spk), NULL, &ns, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) ||
+                ns != sizeof sign_pk))
+        rc = lfr_fail(ctx, LFR_EFORMAT, "the centre's keys in its answer are not keys");
+    if (!rc) lfr_node_centre_fingerprint(sign_pk, box_pk, fp);
+    if (!rc && strcmp(fp, typed + LFR_NODE_CODE_SECRET + 1))
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "the centre answered with keys (%s) that are not the ones the code names: "
+                      "something between this node and the centre may be acting as it; "
+                      "nothing saved",
+                      fp);
     if (!rc) {
         *id = json_integer_value(json_object_get(reply, "id"));
         json_t *st =

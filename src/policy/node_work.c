@@ -287,8 +287,9 @@ static int alert_fields(lfr_ctx *ctx, const lfr_node *n, json_t *doc, int64_t no
     rec->track_id = (int)json_integer_value(json_object_get(doc, "track"));
     rec->score = json_number_value(score);
     rec->origin = origin;
-    if (rec->time_ms > now_ms + CLOCK_SKEW_MS)
-        return lfr_fail(ctx, LFR_EINVAL, "node alert: raised in the future (the node's clock?)");
+    /* A node whose clock ran ahead (and was set back since): the alert is
+     * kept, at the time it reached the centre. */
+    if (rec->time_ms > now_ms + CLOCK_SKEW_MS) rec->time_ms = now_ms;
     *crop_b64 = json_string_value(json_object_get(doc, "crop"));
     return LFR_OK;
 }

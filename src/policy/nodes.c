@@ -110,11 +110,34 @@ void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17]
     sodium_bin2hex(out, 17, h, 8);
 }
 
+/* The hash a code is kept as: of its secret part. */
 static void code_hash(const char *code, char hex[65])
 {
     unsigned char h[32];
-    crypto_hash_sha256(h, (const unsigned char *)code, strlen(code));
+    crypto_hash_sha256(h, (const unsigned char *)code, LFR_NODE_CODE_SECRET);
     sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+void lfr_node_centre_fingerprint(const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
+                                 const uint8_t box_pk[LFR_NODE_KEY_BYTES], char out[17])
+{
+    unsigned char h[32];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, sign_pk, LFR_NODE_KEY_BYTES);
+    crypto_hash_sha256_update(&st, box_pk, LFR_NODE_KEY_BYTES);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(out, 17, h, 8);
+}
+
+/* This centre's fingerprint, as its codes carry it. */
+static int centre_fingerprint(lfr_ctx *ctx, lfr_policy *p, char out[17])
+{
+    uint8_t sign_pk[LFR_NODE_KEY_BYTES], box_pk[LFR_NODE_KEY_BYTES];
+    int rc = lfr_node_centre_sign_key(ctx, p, sign_pk, NULL);
+    if (!rc) rc = lfr_node_centre_key(ctx, p, box_pk, NULL);
+    if (!rc) lfr_node_centre_fingerprint(sign_pk, box_pk, out);
+    return rc;
 }
 
 int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, const char *name,
@@ -132,9 +155,12 @@ int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, con
     if (rc < 0) return finish(ctx, p, rc);
     /* 20 letters and digits a person can read out (no 0/O, 1/l/I). */
     static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
-    for (int i = 0; i < LFR_NODE_CODE_CHARS; i++)
+    char fp[17];
+    if ((rc = centre_fingerprint(ctx, p, fp))) return finish(ctx, p, rc);
+    for (int i = 0; i < LFR_NODE_CODE_SECRET; i++)
         code[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
-    code[LFR_NODE_CODE_CHARS] = '\0';
+    code[LFR_NODE_CODE_SECRET] = '-';
+    memcpy(code + LFR_NODE_CODE_SECRET + 1, fp, 17);
     char hex[65];
     code_hash(code, hex);
     int64_t nums[] = {actor->id, now_ms + LFR_NODE_CODE_TTL_MS};
@@ -161,10 +187,14 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
     *id = 0;
     int rc = text_check(ctx, "node name", name, 63, 0);
     if (rc) return rc;
-    if (!code || strlen(code) != LFR_NODE_CODE_CHARS)
+    if (!code || strlen(code) != LFR_NODE_CODE_CHARS || code[LFR_NODE_CODE_SECRET] != '-')
         return lfr_fail(ctx, LFR_EAUTH,
                         "enrolment: the one-time code an administrator issued "
                         "for this node's name is needed");
+    char fp[17];
+    if ((rc = centre_fingerprint(ctx, p, fp))) return rc;
+    if (strcmp(code + LFR_NODE_CODE_SECRET + 1, fp))
+        return lfr_fail(ctx, LFR_EAUTH, "enrolment: this code was issued by another centre");
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;
     /* The code for this name, unexpired, used once. */
     char hex[65];
@@ -205,10 +235,10 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
                       name);
     if (!rc) *id = lfr_store_last_id(p->s);
     if (!rc) {
-        char fp[17];
-        lfr_node_key_fingerprint(sign_pk, fp);
+        char key[17];
+        lfr_node_key_fingerprint(sign_pk, key);
         rc = audit(ctx, p, NULL, "node.enrol", *id, "node",
-                   json_pack("{s:s,s:s}", "name", name, "key", fp));
+                   json_pack("{s:s,s:s}", "name", name, "key", key));
     }
     rc = finish(ctx, p, rc);
     if (rc) *id = 0;
@@ -255,9 +285,17 @@ int lfr_node_get(lfr_ctx *ctx, lfr_policy *p, int64_t id, lfr_node *out)
 
 int lfr_node_of_deployment(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, lfr_node *out)
 {
-    int64_t node = policy_count(ctx, p, "SELECT coalesce(node_id, 0) FROM deployments WHERE id = ?",
-                                deployment);
-    if (node < 0) return lfr_errcode(ctx);
+    memset(out, 0, sizeof *out);
+    lfr_stmt *st = NULL;
+    int64_t node = 0;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT coalesce(node_id, 0) FROM deployments WHERE id = ?", &st);
+    if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
+    if (!rc) rc = lfr_stmt_step(ctx, st);
+    if (rc == 1) node = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    if (rc == 0) return lfr_fail(ctx, LFR_ENOENT, "no deployment %lld", (long long)deployment);
+    if (rc < 0) return rc;
     if (node == 0)
         return lfr_fail(ctx, LFR_ENOENT, "deployment %lld runs on the centre's servers",
                         (long long)deployment);

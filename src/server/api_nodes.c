@@ -42,8 +42,6 @@ static int signed_headers(request *r, int64_t *node, int64_t *time_ms, const cha
     errno = 0;
     *node = id ? strtoll(id, &end1, 10) : -1;
     *time_ms = t ? strtoll(t, &end2, 10) : 0;
-    if (*sig && strlen(*sig) < sizeof r->node_sig)
-        snprintf(r->node_sig, sizeof r->node_sig, "%s", *sig);
     if (!id || !t || !*sig || *end1 || *end2 || errno || *node < 0 || *time_ms < 0) {
         reply_error(r, 401, "unauthenticated",
                     "a node's request carries X-LFR-Node, X-LFR-Time and X-LFR-Signature");
@@ -81,6 +79,9 @@ static int node_auth(request *r, lfr_node *n)
         reply_rc(r, rc);
         return -1;
     }
+    /* From here the answer is signed for this request: only a request the
+     * node signed gets a signed refusal. */
+    snprintf(r->node_sig, sizeof r->node_sig, "%s", sig);
     int64_t now = server_now_ms();
     db_lock(r);
     if (strcmp(n->state, "approved")) {
@@ -121,6 +122,7 @@ enum MHD_Result api_node_enrol(request *r)
                           "an enrolment is signed with the key it enrols (X-LFR-Node: 0)");
         goto done;
     }
+    snprintf(r->node_sig, sizeof r->node_sig, "%s", sig);
     /* The centre's keys first: an enrolment the node never hears of would
      * hold its name and key. */
     db_lock(r);
