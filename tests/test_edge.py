@@ -15,6 +15,7 @@ their link to the centre through a proxy the test can cut.
 Usage: python3 -m unittest tests/test_edge.py with LFR_BIN, LFR_DATA,
 LFR_TEST_TMP (and LFR_TEST_PG for PostgreSQL) set; CTest sets them.
 """
+import base64
 import http.client
 import json
 import os
@@ -167,10 +168,11 @@ class EdgeTest(ServerCase):
         with open(proc.log_path) as f:
             return f.read()
 
-    def wait_log(self, proc, needle, within_s):
+    def wait_log(self, proc, needle, within_s, seen_before=0):
+        """Waits for the node's log to hold needle more than seen_before times."""
         deadline = time.time() + within_s
         while time.time() < deadline:
-            if needle in self.node_log(proc):
+            if self.node_log(proc).count(needle) > seen_before:
                 return
             if proc.poll() is not None:
                 break
@@ -200,8 +202,10 @@ class EdgeTest(ServerCase):
         self.expect(self.c["supt.jones"], "POST", "/api/nodes/%d/approve" % node, None, 403)
         self.expect(self.admin, "POST", "/api/nodes/%d/approve" % node, None, 200)
 
-    def placed(self, name, node, cameras):
-        """A live deployment on node with the given cameras (name, source)."""
+    def placed(self, name, node, cameras, walk_test_with=None):
+        """A live deployment on node with the given cameras (name, source);
+        with walk_test_with (the node's process), first a walk test on the
+        node, whose first camera must find the blue-listed face."""
         dep, entry = self.draft(name)
         a = self.c["pc.smith"]
         self.expect(a, "POST", "/api/deployments/%d/node" % dep,
@@ -213,6 +217,28 @@ class EdgeTest(ServerCase):
                         {"name": cam, "source": source, "location": "Queen Street"}, 201)
         self.expect(a, "POST", "/api/deployments/%d/submit" % dep, None, 200)
         self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/authorise" % dep, {}, 200)
+        if walk_test_with:
+            op = self.c["op.brown"]
+            with open(PHOTO, "rb") as f:
+                photo = base64.b64encode(f.read()).decode()
+            blue = self.expect(op, "POST", "/api/deployments/%d/bluelist" % dep, {
+                "staff_ref": "PC 4411 (volunteer)", "consent_ref": "consent 2026/12",
+                "photo_base64": photo}, 201)["id"]
+            self.expect(op, "POST", "/api/deployments/%d/walktest/start" % dep, None, 200)
+            self.expect(op, "POST", "/api/deployments/%d/walktest/pass" % dep,
+                        {"entry": blue, "camera": cameras[0][0]}, 201)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                tests = self.expect(op, "GET", "/api/deployments/%d/walktests" % dep, None, 200)
+                if tests[0]["found"] == 1:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(tests[0]["found"], 1, self.node_log(walk_test_with)[-2000:])
+            self.assertIn("walk_test=%d" % tests[0]["id"], self.node_log(walk_test_with))
+            self.expect(op, "POST", "/api/deployments/%d/walktest/end" % dep, None, 200)
+            # The blue list's templates leave the node with the test.
+            self.wait_log(walk_test_with, "deployment.stopped deployment=%d" % dep, 10)
+            self.assertEqual(self.expect(op, "GET", "/api/alerts?deployment=%d" % dep, None, 200), [])
         self.expect(self.c["op.brown"], "POST", "/api/deployments/%d/start" % dep, None, 200)
         return dep, entry
 
@@ -257,14 +283,15 @@ class EdgeTest(ServerCase):
     def test_node_alerts_link_cut_suspend_revoke(self):
         if not os.path.exists(PHOTO):
             self.skipTest("no data: " + PHOTO)
-        # Three cameras (folders of frames at 25 fps, 30 s each), each seeing
-        # the watchlisted face once: at 2 s, 12 s and 22 s.
+        # Three cameras (folders of frames at 25 fps, 60 s each: still
+        # playing when suspended), each seeing the watchlisted face once:
+        # at 2 s, 12 s and 22 s.
         cams = []
         blank = blank_png(320, 240)
         for k in range(3):
             folder = os.path.join(self.tmp, "cam%d" % k)
             os.makedirs(folder)
-            for i in range(750):
+            for i in range(1500):
                 if 50 + 250 * k <= i < 90 + 250 * k:
                     shutil.copy(PHOTO, os.path.join(folder, "%04d.jpg" % i))
                 else:
@@ -292,8 +319,8 @@ class EdgeTest(ServerCase):
                 threading.Thread(target=self.listen, args=(port, client.cookie, seen[n], ready, stop),
                                  daemon=True).start()
                 self.assertTrue(ready.wait(30))
-            dep, _ = self.placed("Op Van", node, cams)
-            self.wait_log(nodeproc, "deployment.running deployment=%d" % dep, 30)
+            dep, _ = self.placed("Op Van", node, cams, walk_test_with=nodeproc)
+            self.wait_log(nodeproc, "deployment.running deployment=%d walk_test=0" % dep, 30)
             # The centre's own runner leaves it to the node; the monitor says so.
             m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
             self.assertFalse(m["running"])
@@ -325,8 +352,9 @@ class EdgeTest(ServerCase):
             self.assertEqual([(int(r[0]), int(r[1]), r[2]) for r in rows],
                              [(1, 1, "cam0"), (1, 1, "cam1"), (1, 1, "cam2")], log[-3000:])
             self.assertEqual(log.count("alert.queued"), 3, log[-3000:])
-            # Each acknowledged once; one whose answer was lost, as a repeat.
-            self.assertEqual(log.count("alert.delivered"), 3, log[-3000:])
+            # Each acknowledged once (the walk test's hit too); one whose
+            # answer was lost, as a repeat.
+            self.assertEqual(log.count("alert.delivered"), 4, log[-3000:])
             if proxy.muted:
                 self.assertIn("repeat=1", log)  # an answer was lost: sent again, kept once
             self.assertFalse(os.listdir(os.path.join(folder, "queue")))
@@ -343,8 +371,10 @@ class EdgeTest(ServerCase):
             self.expect(self.c["supt.jones"], "POST", "/api/deployments/%d/suspend" % dep,
                         {"reason": "disorder"}, 200)
             t0 = time.time()
-            self.wait_log(nodeproc, "deployment.stopped deployment=%d" % dep, 10)
+            self.assertNotIn("its sources ended", self.node_log(nodeproc))
+            self.wait_log(nodeproc, "deployment.stopped deployment=%d" % dep, 10, seen_before=1)
             self.assertLess(time.time() - t0, 3.0)
+            self.assertIn("stopped, suspended or ended", self.node_log(nodeproc).splitlines()[-1])
             # The node's counts reached the centre (the last ones as it stopped).
             m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
             self.assertTrue(all(c["frames"] > 0 and c["faces"] >= 1 for c in m["cameras"]), m)

@@ -1713,6 +1713,45 @@ static void test_edge_nodes(void **state)
     assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 1000, &doc), LFR_OK);
     assert_int_equal(json_array_size(json_object_get(doc, "deployments")), 0);
     json_decref(doc);
+    /* A walk test before it goes live runs on the node, on the blue list
+     * (ACC-3): its hits go to the test, never an alert. */
+    int64_t blue = add_blue(dep, &operator_, "PC 7", KNN "kit_harington/john1.jpeg", LFR_OK, NULL);
+    int64_t wt = 0;
+    assert_int_equal(lfr_walktest_start(ctx, pol, &operator_, dep, t0 + 500, &wt), LFR_OK);
+    assert_int_equal(lfr_node_assignment(ctx, pol, &n, engine, NULL, t0 + 600, &doc), LFR_OK);
+    json_t *wd = json_array_get(json_object_get(doc, "deployments"), 0);
+    assert_int_equal(json_integer_value(json_object_get(wd, "walk_test")), wt);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(wd, "entry_ids"), 0)), blue);
+    json_decref(doc);
+    uint8_t wcentre[32];
+    assert_int_equal(lfr_node_centre_key(ctx, pol, wcentre, NULL), LFR_OK);
+    char hit[512];
+    snprintf(hit, sizeof hit,
+             "{\"origin\":\"%lld-ffeeddccbbaa99887766554433221100\",\"deployment\":%lld,"
+             "\"walk_test\":%lld,\"entry\":%lld,\"camera\":\"cam1\",\"time_ms\":%lld,"
+             "\"track\":1,\"score\":0.7}",
+             (long long)node, (long long)dep, (long long)wt, (long long)blue,
+             (long long)(t0 + 700));
+    size_t hit_len = 0;
+    uint8_t *hit_box = node_alert_box(wcentre, hit, &hit_len);
+    int64_t hit_id = -1;
+    int hit_repeat = 1;
+    json_t *hit_event = NULL;
+    int64_t alerts_before = table_count("SELECT count(*) FROM alerts WHERE deployment_id = ?", dep);
+    assert_int_equal(lfr_node_alert(ctx, pol, &n, hit_box, hit_len, 0, t0 + 800, &hit_id,
+                                    &hit_repeat, &hit_event),
+                     LFR_OK);
+    free(hit_box);
+    assert_true(hit_id == 0 && !hit_repeat && hit_event);
+    assert_int_equal(json_integer_value(json_object_get(hit_event, "walk_test")), wt);
+    json_decref(hit_event);
+    assert_int_equal(table_count("SELECT count(*) FROM walk_hits h JOIN walk_tests w ON w.id = "
+                                 "h.walk_test_id WHERE w.deployment_id = ?",
+                                 dep),
+                     1);
+    assert_int_equal(table_count("SELECT count(*) FROM alerts WHERE deployment_id = ?", dep),
+                     alerts_before);
+    assert_int_equal(lfr_walktest_end(ctx, pol, &operator_, dep, t0 + 900), LFR_OK);
     assert_int_equal(lfr_deployment_start(ctx, pol, &operator_, dep, t0 + 1000), LFR_OK);
     /* The centre's runner leaves it alone. */
     lfr_running running[8];

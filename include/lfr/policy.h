@@ -519,7 +519,10 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
  * crop (base64 JPEG)}. Kept once per origin: a repeat gets the first's id
  * and *repeat = 1. attempt > 0: it was sent before (it waited). A new
  * alert's announcement (id, deployment, camera, time_ms, score) into
- * *event, for the caller to publish. */
+ * *event, for the caller to publish. With walk_test, a walk test's hit
+ * (ACC-3: blue list, no crop, never an alert; *id 0): recorded for the
+ * test, *event its announcement (deployment, walk_test, entry, camera,
+ * time_ms, score). */
 int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t *box, size_t len,
                    int attempt, int64_t now_ms, int64_t *id, int *repeat, json_t **event);
 /* A node's counts: {deployment, run, cameras: [{name, frames, faces,

@@ -43,6 +43,7 @@ typedef struct camera_count {
 typedef struct run {
     struct lfr_edge *e;
     int64_t deployment, end_ms;
+    int64_t walk_test; /* 0: live; else this walk test runs on the blue list (ACC-3) */
     int64_t offline_ms;
     double threshold;
     unsigned char cameras_digest[16]; /* of its camera list, to see it change */
@@ -140,12 +141,13 @@ static void on_alert(const lfr_alert *a, void *arg)
                           "time_ms", (json_int_t)a->time_unix_ms, "track", a->track_id, "score",
                           isfinite(a->score_cos) ? a->score_cos : 0, "quality", "eye_distance_px",
                           qv[0], "yaw_deg", qv[1], "pitch_deg", qv[2], "sharpness", qv[3]);
+    if (j && r->walk_test) json_object_set_new(j, "walk_test", json_integer(r->walk_test));
     char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     /* The crop goes into locked memory only, and leaves sealed. One too
      * large for the centre to take (sealed, then in base64 again) would hold
      * up the queue for ever: the alert goes without it. */
-    size_t crop_len = a->crop_jpeg_len <= MAX_CROP_BYTES ? a->crop_jpeg_len : 0;
+    size_t crop_len = a->crop_jpeg_len <= MAX_CROP_BYTES && !r->walk_test ? a->crop_jpeg_len : 0;
     if (a->crop_jpeg_len > MAX_CROP_BYTES)
         elog("WARN", "alert.crop",
              "deployment=%lld msg=\"a %zu-byte crop is over %d: sent "
@@ -172,6 +174,9 @@ static void on_alert(const lfr_alert *a, void *arg)
     if (rc)
         elog("ERROR", "alert.lost", "deployment=%lld msg=\"%s\"", (long long)r->deployment,
              ctx ? lfr_errmsg(ctx) : "out of memory");
+    else if (r->walk_test)
+        elog("INFO", "walktest.hit_queued", "deployment=%lld walk_test=%lld origin=%s",
+             (long long)r->deployment, (long long)r->walk_test, origin);
     else
         elog("INFO", "alert.queued", "deployment=%lld origin=%s", (long long)r->deployment, origin);
     lfr_ctx_free(ctx);
@@ -414,6 +419,7 @@ static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
     if (!r) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     r->e = e;
     r->deployment = json_integer_value(json_object_get(d, "id"));
+    r->walk_test = json_integer_value(json_object_get(d, "walk_test"));
     r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
     r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
     r->threshold = json_number_value(json_object_get(d, "threshold"));
@@ -451,8 +457,8 @@ static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
         return rc;
     }
     e->runs[e->n_runs++] = r;
-    elog("INFO", "deployment.running", "deployment=%lld cameras=%d entries=%d",
-         (long long)r->deployment, r->n_cams, r->n_entries);
+    elog("INFO", "deployment.running", "deployment=%lld walk_test=%lld cameras=%d entries=%d",
+         (long long)r->deployment, (long long)r->walk_test, r->n_cams, r->n_entries);
     return LFR_OK;
 }
 
@@ -480,6 +486,8 @@ static int run_follow(lfr_ctx *ctx, run *r, const json_t *d)
     unsigned char digest[16];
     cameras_digest(json_object_get(d, "cameras"), digest);
     if (memcmp(digest, r->cameras_digest, sizeof digest)) return 1;
+    /* A walk test over, the deployment live (or the reverse): other templates. */
+    if (json_integer_value(json_object_get(d, "walk_test")) != r->walk_test) return 1;
     r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
     r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
     double t = json_number_value(json_object_get(d, "threshold"));
@@ -540,7 +548,7 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
         while (i < e->n_runs && e->runs[i]->deployment != id)
             i++;
         if (i < e->n_runs && run_follow(ctx, e->runs[i], d))
-            run_stop(ctx, e, i, "its cameras changed");
+            run_stop(ctx, e, i, "its cameras or its list changed");
         else if (i < e->n_runs || ended_by_itself(e, id))
             continue;
         /* By this node's clock the window is over: not started, not retried. */

@@ -80,6 +80,10 @@ int policy_begin_camera_change(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *act
 #define WATCHLIST_TEMPLATES                                                                        \
     "SELECT id, template FROM watchlist_entries WHERE deployment_id = ? AND destroyed_ms IS "      \
     "NULL AND reviewed_by IS NOT NULL AND template IS NOT NULL ORDER BY id"
+/* The templates of a deployment's blue list (ACC-3's walk test). */
+#define BLUELIST_TEMPLATES                                                                         \
+    "SELECT id, template FROM blue_entries WHERE deployment_id = ? AND destroyed_ms IS NULL AND "  \
+    "template IS NOT NULL ORDER BY id"
 typedef int (*policy_template_fn)(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, void *arg);
 int policy_each_template(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int dim,
                          const char *model, const char *sql, const char *place, const char *what,

@@ -91,15 +91,25 @@ static int pack_template(lfr_ctx *ctx, int64_t id, const float *tpl, int dim, vo
 
 /* The reviewed templates of a deployment sealed to the node's box key,
  * as base64, into d's "templates". */
+/* Which templates a node gets for a run: the watchlist's, or for a walk
+ * test the blue list's. */
+typedef struct template_list {
+    const char *sql, *place, *what;
+} template_list;
+static const template_list watchlist_list = {WATCHLIST_TEMPLATES, "watchlist_entries.template",
+                                             "watchlist entry"};
+static const template_list bluelist_list = {BLUELIST_TEMPLATES, "blue_entries.template",
+                                            "blue list entry"};
+
 static int seal_templates(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_t deployment,
-                          int dim, const char *model, size_t entries, json_t *d)
+                          int dim, const char *model, const template_list *list, size_t entries,
+                          json_t *d)
 {
     template_pack tp = {.cap = entries * (8 + (size_t)dim * sizeof(float))};
     tp.buf = lfr_locked_alloc(tp.cap ? tp.cap : 1);
     if (!tp.buf) return lfr_locked_fail(ctx, "a node's templates");
-    int rc =
-        policy_each_template(ctx, p, deployment, dim, model, WATCHLIST_TEMPLATES,
-                             "watchlist_entries.template", "watchlist entry", pack_template, &tp);
+    int rc = policy_each_template(ctx, p, deployment, dim, model, list->sql, list->place,
+                                  list->what, pack_template, &tp);
     size_t sealed_len = crypto_box_SEALBYTES + tp.len;
     uint8_t *sealed = rc ? NULL : lfr_alloc(sealed_len);
     size_t b64_len = sodium_base64_ENCODED_LEN(sealed_len, sodium_base64_VARIANT_ORIGINAL);
@@ -118,12 +128,13 @@ static int seal_templates(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int64_
     return rc;
 }
 
-/* The entry ids of a deployment's searched watchlist, as a JSON array. */
-static int entry_ids(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, json_t **out)
+/* The entry ids of a deployment's searched list, as a JSON array. */
+static int entry_ids(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const template_list *list,
+                     json_t **out)
 {
     *out = json_array();
     lfr_stmt *st = NULL;
-    int rc = lfr_stmt_prepare(ctx, p->s, WATCHLIST_TEMPLATES, &st);
+    int rc = lfr_stmt_prepare(ctx, p->s, list->sql, &st);
     if (!rc) rc = lfr_stmt_bind_int64(ctx, st, 1, deployment);
     while (!rc && (rc = lfr_stmt_step(ctx, st)) == 1) {
         rc = 0;
@@ -144,8 +155,9 @@ static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int6
     int n_running = 0;
     int rc = lfr_deployments_running(ctx, p, now_ms, n->id, running, MAX_NODE_RUNS, &n_running);
     for (int i = 0; !rc && i < n_running; i++) {
-        if (running[i].walk_test) continue; /* not on nodes yet (docs/edge.md) */
         int64_t id = running[i].id;
+        /* Before it goes live, a walk test searches the blue list (ACC-3). */
+        const template_list *list = running[i].walk_test ? &bluelist_list : &watchlist_list;
         deployment_row d;
         json_t *cams = NULL, *entries = NULL;
         if ((rc = deployment_load(ctx, p, id, &d))) break;
@@ -153,22 +165,23 @@ static int node_deployments(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, int6
             policy_count(ctx, p, "SELECT node_offline_s FROM deployments WHERE id = ?", id);
         if (offline < 0) rc = lfr_errcode(ctx);
         if (!rc && !(rc = lfr_camera_list(ctx, p, NULL, id, &cams)) &&
-            !(rc = entry_ids(ctx, p, id, &entries))) {
+            !(rc = entry_ids(ctx, p, id, list, &entries))) {
             /* A part left out would stop the node's cameras: all or an error. */
-            json_t *list = json_array();
+            json_t *cameras = json_array();
             size_t k;
             json_t *c;
             json_array_foreach(cams, k, c)
             {
-                if (json_array_append_new(list,
+                if (json_array_append_new(cameras,
                                           json_pack("{s:O,s:O}", "name", json_object_get(c, "name"),
                                                     "source", json_object_get(c, "source"))))
                     rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
             }
-            json_t *row = json_pack("{s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id, "end_ms",
+            json_t *row = json_pack("{s:I,s:I,s:I,s:f,s:I,s:o,s:O}", "id", (json_int_t)id,
+                                    "walk_test", (json_int_t)running[i].walk_test, "end_ms",
                                     json_integer_value(json_object_get(d.fields, "end")),
                                     "threshold", running[i].threshold, "max_offline_s",
-                                    (json_int_t)offline, "cameras", list, "entry_ids", entries);
+                                    (json_int_t)offline, "cameras", cameras, "entry_ids", entries);
             if (!rc && json_array_append_new(out, row))
                 rc = lfr_fail(ctx, LFR_ENOMEM, "out of memory");
         }
@@ -216,7 +229,10 @@ int lfr_node_assignment(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const lf
         json_t *d = json_array_get(deps, i);
         int64_t id = json_integer_value(json_object_get(d, "id"));
         size_t entries = json_array_size(json_object_get(d, "entry_ids"));
-        rc = seal_templates(ctx, p, n, id, dim, model, entries, d);
+        rc = seal_templates(ctx, p, n, id, dim, model,
+                            json_integer_value(json_object_get(d, "walk_test")) ? &bluelist_list
+                                                                                : &watchlist_list,
+                            entries, d);
         if (rc == LFR_ENOMEM || rc == LFR_EIO) break;
         if (rc) {
             json_array_append_new(
@@ -338,12 +354,31 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
     if (!rc && deployment_node(ctx, p, rec.deployment) != n->id)
         rc = lfr_fail(ctx, LFR_EPERM, "node alert: deployment %lld is not placed on node %lld",
                       (long long)rec.deployment, (long long)n->id);
-    int64_t kept = rc ? -1 : alert_by_origin(ctx, p, rec.origin);
-    if (!rc && kept < 0) rc = lfr_errcode(ctx);
-    if (!rc && kept > 0) {
+    /* A walk test's hit (ACC-3): to the test's result, never an alert, no
+     * face kept. Taken twice it changes nothing: a pass is found by its
+     * first hit. */
+    json_t *wt = rc ? NULL : json_object_get(doc, "walk_test");
+    if (wt) {
+        if (!rc && (!json_is_integer(wt) ||
+                    policy_count(ctx, p, "SELECT deployment_id FROM walk_tests WHERE id = ?",
+                                 json_integer_value(wt)) != rec.deployment))
+            rc = lfr_fail(ctx, LFR_EINVAL, "node hit: not a walk test of deployment %lld",
+                          (long long)rec.deployment);
+        if (!rc)
+            rc = lfr_walktest_hit(ctx, p, json_integer_value(wt), rec.entry, rec.camera,
+                                  rec.time_ms, rec.score);
+        if (!rc)
+            *event = json_pack(
+                "{s:I,s:I,s:I,s:s,s:I,s:f}", "deployment", (json_int_t)rec.deployment, "walk_test",
+                (json_int_t)json_integer_value(wt), "entry", (json_int_t)rec.entry, "camera",
+                rec.camera, "time_ms", (json_int_t)rec.time_ms, "score", rec.score);
+    }
+    int64_t kept = rc || wt ? -1 : alert_by_origin(ctx, p, rec.origin);
+    if (!rc && !wt && kept < 0) rc = lfr_errcode(ctx);
+    if (!rc && !wt && kept > 0) {
         *id = kept; /* sent again: the answer to the lost acknowledgement */
         *repeat = 1;
-    } else if (!rc) {
+    } else if (!rc && !wt) {
         rec.quality_json = qtext;
         rec.crop_jpeg = crop;
         rec.crop_len = crop_len;
@@ -366,7 +401,7 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
             lfr_ctx_free(lctx);
         }
     }
-    if (!rc && !*repeat)
+    if (!rc && !*repeat && !wt)
         *event = json_pack("{s:I,s:I,s:s,s:I,s:f}", "id", (json_int_t)*id, "deployment",
                            (json_int_t)rec.deployment, "camera", rec.camera, "time_ms",
                            (json_int_t)rec.time_ms, "score", rec.score);

@@ -176,10 +176,8 @@ int lfr_bluelist_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64
 int lfr_bluelist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const lfr_engine *engine,
                          lfr_gallery **out)
 {
-    return policy_gallery(ctx, p, deployment, engine,
-                          "SELECT id, template FROM blue_entries WHERE deployment_id = ? AND "
-                          "destroyed_ms IS NULL AND template IS NOT NULL ORDER BY id",
-                          "blue_entries.template", "blue list entry", out);
+    return policy_gallery(ctx, p, deployment, engine, BLUELIST_TEMPLATES, "blue_entries.template",
+                          "blue list entry", out);
 }
 
 int bluelist_destroy(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, int64_t now_ms)

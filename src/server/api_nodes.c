@@ -267,7 +267,10 @@ enum MHD_Result api_node_alert(request *r)
         ret = reply_rc(r, rc);
         goto done;
     }
-    if (event) {
+    if (event && json_object_get(event, "walk_test")) {
+        /* A walk test's hit: to the operator's screen, as the runner's are. */
+        events_publish(r->srv->events, "walktest", event);
+    } else if (event) {
         /* Announced as an alert raised here is (runner.c), to every server. */
         slog(LOG_INFO, "alert", "alert=%lld node=%lld", (long long)id, (long long)n.id);
         events_publish(r->srv->events, "alert", event);
