@@ -74,33 +74,35 @@ void lfr_node_sign_reply(const uint8_t sign_sk[LFR_NODE_SIGN_SK_BYTES], const ch
     sodium_bin2base64(sig_b64, LFR_NODE_SIG_B64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int lfr_node_verify_reply(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *request_sig,
-                          long status, const void *body, size_t len, const char *sig_b64)
+/* 0 when sig_b64 is the base64 of pk's signature of digest, else -1. */
+static int verify_digest(const uint8_t pk[LFR_NODE_KEY_BYTES], const unsigned char digest[32],
+                         const char *sig_b64)
 {
-    unsigned char digest[32], sig[crypto_sign_BYTES];
+    unsigned char sig[crypto_sign_BYTES];
     size_t n = 0;
     if (!sig_b64 ||
         sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
                           sodium_base64_VARIANT_ORIGINAL) ||
         n != sizeof sig)
         return -1;
+    return crypto_sign_verify_detached(sig, digest, 32, pk) ? -1 : 0;
+}
+
+int lfr_node_verify_reply(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *request_sig,
+                          long status, const void *body, size_t len, const char *sig_b64)
+{
+    unsigned char digest[32];
     reply_digest(request_sig, status, body, len, digest);
-    return crypto_sign_verify_detached(sig, digest, sizeof digest, sign_pk) ? -1 : 0;
+    return verify_digest(sign_pk, digest, sig_b64);
 }
 
 int lfr_node_verify_request(const uint8_t sign_pk[LFR_NODE_KEY_BYTES], const char *method,
                             const char *path, int64_t time_ms, const void *body, size_t len,
                             const char *sig_b64)
 {
-    unsigned char digest[32], sig[crypto_sign_BYTES];
-    size_t n = 0;
-    if (!sig_b64 ||
-        sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) ||
-        n != sizeof sig)
-        return -1;
+    unsigned char digest[32];
     request_digest(method, path, time_ms, body, len, digest);
-    return crypto_sign_verify_detached(sig, digest, sizeof digest, sign_pk) ? -1 : 0;
+    return verify_digest(sign_pk, digest, sig_b64);
 }
 
 void lfr_node_key_fingerprint(const uint8_t pk[LFR_NODE_KEY_BYTES], char out[17])
