@@ -374,7 +374,7 @@ class EdgeTest(ServerCase):
             self.assertNotIn("its sources ended", self.node_log(nodeproc))
             self.wait_log(nodeproc, "deployment.stopped deployment=%d" % dep, 10, seen_before=1)
             self.assertLess(time.time() - t0, 3.0)
-            self.assertIn("stopped, suspended or ended", self.node_log(nodeproc).splitlines()[-1])
+            self.assertIn("no longer runs it here", self.node_log(nodeproc).splitlines()[-1])
             # The node's counts reached the centre (the last ones as it stopped).
             m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
             self.assertTrue(all(c["frames"] > 0 and c["faces"] >= 1 for c in m["cameras"]), m)

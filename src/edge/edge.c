@@ -76,7 +76,9 @@ struct lfr_edge {
     int unreachable, pending; /* said once each, until it changes */
     run *runs[MAX_RUNS];
     int n_runs;
-    int64_t ended[MAX_ENDED]; /* deployments whose sources ended by themselves */
+    struct {
+        int64_t deployment, walk_test;
+    } ended[MAX_ENDED]; /* runs whose sources ended by themselves, or past their window */
     int n_ended;
     int64_t counts_ms;
     int64_t retry_ms;       /* monotonic: when to ask again for what failed to start; 0 none */
@@ -462,11 +464,17 @@ static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
     return LFR_OK;
 }
 
-static const json_t *listed(const json_t *deps, int64_t id)
+/* The assignment's entry for a deployment's run (live, or that walk test). */
+static const json_t *listed(const json_t *deps, int64_t id, int64_t walk_test)
 {
     size_t i;
     json_t *d;
-    json_array_foreach(deps, i, d) if (json_integer_value(json_object_get(d, "id")) == id) return d;
+    json_array_foreach(deps, i, d)
+    {
+        if (json_integer_value(json_object_get(d, "id")) == id &&
+            json_integer_value(json_object_get(d, "walk_test")) == walk_test)
+            return d;
+    }
     return NULL;
 }
 
@@ -486,8 +494,6 @@ static int run_follow(lfr_ctx *ctx, run *r, const json_t *d)
     unsigned char digest[16];
     cameras_digest(json_object_get(d, "cameras"), digest);
     if (memcmp(digest, r->cameras_digest, sizeof digest)) return 1;
-    /* A walk test over, the deployment live (or the reverse): other templates. */
-    if (json_integer_value(json_object_get(d, "walk_test")) != r->walk_test) return 1;
     r->end_ms = json_integer_value(json_object_get(d, "end_ms"));
     r->offline_ms = json_integer_value(json_object_get(d, "max_offline_s")) * 1000;
     double t = json_number_value(json_object_get(d, "threshold"));
@@ -509,11 +515,18 @@ static int run_follow(lfr_ctx *ctx, run *r, const json_t *d)
     return 0;
 }
 
-static int ended_by_itself(struct lfr_edge *e, int64_t id)
+static int ended_by_itself(struct lfr_edge *e, int64_t id, int64_t walk_test)
 {
     for (int i = 0; i < e->n_ended; i++)
-        if (e->ended[i] == id) return 1;
+        if (e->ended[i].deployment == id && e->ended[i].walk_test == walk_test) return 1;
     return 0;
+}
+
+static void note_ended(struct lfr_edge *e, int64_t id, int64_t walk_test)
+{
+    if (e->n_ended == MAX_ENDED) return;
+    e->ended[e->n_ended].deployment = id;
+    e->ended[e->n_ended++].walk_test = walk_test;
 }
 
 /* Makes the pipelines match a new assignment. */
@@ -531,10 +544,12 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
         deps = NULL; /* nothing runs on templates it cannot use */
     }
     for (int i = e->n_runs - 1; i >= 0; i--)
-        if (!listed(deps, e->runs[i]->deployment))
-            run_stop(ctx, e, i, "the centre no longer runs it here (stopped, suspended or ended)");
+        if (!listed(deps, e->runs[i]->deployment, e->runs[i]->walk_test))
+            run_stop(ctx, e, i,
+                     "the centre no longer runs it here (stopped, suspended, ended, or its walk "
+                     "test over)");
     for (int i = 0; i < e->n_ended;)
-        if (listed(deps, e->ended[i]))
+        if (listed(deps, e->ended[i].deployment, e->ended[i].walk_test))
             i++;
         else
             e->ended[i] = e->ended[--e->n_ended];
@@ -544,16 +559,17 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
     json_array_foreach(deps, k, d)
     {
         int64_t id = json_integer_value(json_object_get(d, "id"));
+        int64_t walk_test = json_integer_value(json_object_get(d, "walk_test"));
         int i = 0;
         while (i < e->n_runs && e->runs[i]->deployment != id)
             i++;
         if (i < e->n_runs && run_follow(ctx, e->runs[i], d))
-            run_stop(ctx, e, i, "its cameras or its list changed");
-        else if (i < e->n_runs || ended_by_itself(e, id))
+            run_stop(ctx, e, i, "its cameras changed");
+        else if (i < e->n_runs || ended_by_itself(e, id, walk_test))
             continue;
         /* By this node's clock the window is over: not started, not retried. */
         if (json_integer_value(json_object_get(d, "end_ms")) <= wall_ms()) {
-            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = id;
+            note_ended(e, id, walk_test);
             continue;
         }
         if (run_start(ctx, e, d, dim, model)) {
@@ -623,7 +639,7 @@ static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
         run *r = e->runs[i];
         char why[700];
         if (now >= r->end_ms) {
-            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = r->deployment;
+            note_ended(e, r->deployment, r->walk_test);
             run_stop(ctx, e, i, "the authorised window has ended");
         } else if (silent > r->offline_ms) {
             snprintf(why, sizeof why, "no word from the centre for %lld s (%lld s allowed)",
@@ -632,7 +648,7 @@ static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
             e->version[0] = '\0'; /* starts again when the centre answers */
         } else if (atomic_load(&r->done)) {
             snprintf(why, sizeof why, "its sources ended%s%s", r->rc ? ": " : "", r->msg);
-            if (e->n_ended < MAX_ENDED) e->ended[e->n_ended++] = r->deployment;
+            note_ended(e, r->deployment, r->walk_test);
             run_stop(ctx, e, i, why);
         }
     }
