@@ -210,6 +210,9 @@ class EdgeTest(ServerCase):
         a = self.c["pc.smith"]
         self.expect(a, "POST", "/api/deployments/%d/node" % dep,
                     {"node": node, "max_offline_s": 5}, 400)
+        # Not wrapped into range either (an int of 600 in its low bits).
+        self.expect(a, "POST", "/api/deployments/%d/node" % dep,
+                    {"node": node, "max_offline_s": -4294966696}, 400)
         self.expect(a, "POST", "/api/deployments/%d/node" % dep,
                     {"node": node, "max_offline_s": 600}, 200)
         for cam, source in cameras:

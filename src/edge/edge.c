@@ -90,13 +90,6 @@ static int64_t mono_ms(void)
     return lfr_now_us() / 1000;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One line on stderr: ids and counts, never anything of a face. */
 static void elog(const char *level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -568,7 +561,7 @@ static void apply(lfr_ctx *ctx, struct lfr_edge *e, const json_t *doc)
         else if (i < e->n_runs || ended_by_itself(e, id, walk_test))
             continue;
         /* By this node's clock the window is over: not started, not retried. */
-        if (json_integer_value(json_object_get(d, "end_ms")) <= wall_ms()) {
+        if (json_integer_value(json_object_get(d, "end_ms")) <= edge_wall_us() / 1000) {
             note_ended(e, id, walk_test);
             continue;
         }
@@ -634,7 +627,7 @@ static int poll_centre(lfr_ctx *ctx, struct lfr_edge *e)
  * silent for longer than allowed; and what ended by itself. */
 static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
 {
-    int64_t now = wall_ms(), silent = mono_ms() - e->heard_ms;
+    int64_t now = edge_wall_us() / 1000, silent = mono_ms() - e->heard_ms;
     for (int i = e->n_runs - 1; i >= 0; i--) {
         run *r = e->runs[i];
         char why[700];
@@ -658,7 +651,7 @@ static void enforce(lfr_ctx *ctx, struct lfr_edge *e)
  * or silence allowance falls due (at least a second; 0: no run). */
 static int64_t poll_budget_ms(struct lfr_edge *e)
 {
-    int64_t budget = 0, wall = wall_ms(), mono = mono_ms();
+    int64_t budget = 0, wall = edge_wall_us() / 1000, mono = mono_ms();
     for (int i = 0; i < e->n_runs; i++) {
         int64_t to_end = e->runs[i]->end_ms - wall;
         int64_t to_silence = e->heard_ms + e->runs[i]->offline_ms - mono;

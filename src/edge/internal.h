@@ -5,9 +5,18 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lfr/edge.h"
 #include "lfr/policy.h"
+
+/* The wall clock in microseconds: alert times, queue names, request times. */
+static inline int64_t edge_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* The node's keys, in locked memory (node.c). */
 typedef struct node_keys {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 /* The largest answer taken: an assignment carries sealed templates. */
 #define MAX_REPLY_BYTES ((size_t)256 << 20)
@@ -135,13 +134,6 @@ void link_free(edge_link *l)
     lfr_free(l);
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, long *status,
               json_t **reply)
 {
@@ -150,7 +142,7 @@ int link_post(lfr_ctx *ctx, edge_link *l, const char *path, const json_t *body, 
     char *text = json_dumps(body, JSON_COMPACT);
     if (!text) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     size_t text_len = strlen(text);
-    int64_t now = wall_ms();
+    int64_t now = edge_wall_us() / 1000;
     char sig[LFR_NODE_SIG_B64], url[1024], h_node[64], h_time[64], h_sig[128];
     lfr_node_sign_request(l->keys->sign_sk, "POST", path, now, text, text_len, sig);
     snprintf(url, sizeof url, "%s%s", l->centre, path);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define QUEUE_MAX_BYTES (2 << 20)
@@ -25,13 +24,6 @@ static int queue_path(lfr_ctx *ctx, const char *dir, const char *name, char *out
     return LFR_OK;
 }
 
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int queue_put(lfr_ctx *ctx, const char *dir, const uint8_t *data, size_t len)
 {
     char qdir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8], name[64];
@@ -39,7 +31,8 @@ int queue_put(lfr_ctx *ctx, const char *dir, const uint8_t *data, size_t len)
     if (rc) return rc;
     if (mkdir(qdir, 0700) && errno != EEXIST)
         return lfr_fail(ctx, LFR_EIO, "%s: %s", qdir, strerror(errno));
-    snprintf(name, sizeof name, "%020lld-%08x.alert", (long long)wall_us(), randombytes_random());
+    snprintf(name, sizeof name, "%020lld-%08x.alert", (long long)edge_wall_us(),
+             randombytes_random());
     if ((rc = queue_path(ctx, dir, name, path, sizeof path))) return rc;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -109,7 +102,7 @@ int queue_read(lfr_ctx *ctx, const char *dir, const char *name, uint8_t **data, 
     if (rc) return rc;
     long long raised_us = 0;
     sscanf(name, "%lld", &raised_us);
-    *age_ms = (wall_us() - raised_us) / 1000;
+    *age_ms = (edge_wall_us() - raised_us) / 1000;
     return lfr_read_file(ctx, path, QUEUE_MAX_BYTES, data, len);
 }
 

@@ -213,7 +213,8 @@ enum MHD_Result api_deployment_node(request *r)
     if (!body) return MHD_YES;
     json_t *off = json_object_get(body, "max_offline_s");
     int64_t offline = json_is_integer(off) ? json_integer_value(off) : 600;
-    if (offline > LFR_NODE_OFFLINE_MAX_S) offline = LFR_NODE_OFFLINE_MAX_S + 1; /* refused */
+    /* Out of range either way is refused (the policy says why), not wrapped into range. */
+    if (offline < 0 || offline > LFR_NODE_OFFLINE_MAX_S) offline = -1;
     db_lock(r);
     int rc =
         lfr_deployment_set_node(r->ctx, r->srv->policy, &r->sess.actor, r->ids[0],
