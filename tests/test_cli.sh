@@ -69,16 +69,16 @@ models=${LFR_MODEL_DIR:-$HOME/.cache/openlfr/models}
 mkdir -p "$tmp/models"
 cp "$models"/*.json "$tmp/models/"
 for f in "$models"/*.onnx; do ln -s "$f" "$tmp/models/"; done
-rm "$tmp/models/fr_feature.onnx"
-head -c 1000 "$models/fr_feature.onnx" >"$tmp/models/fr_feature.onnx"
+rm "$tmp/models/mobilefacenet512.onnx"
+head -c 1000 "$models/mobilefacenet512.onnx" >"$tmp/models/mobilefacenet512.onnx"
 white=$(printf '%s' "P3 1 1 255 255 255 255")
 printf '%s\n' "$white" >"$tmp/white.ppm"
 expect 4 "checksum mismatch" -- detect --models "$tmp/models" "$tmp/white.ppm"
-expect 4 "fr_feature.onnx" -- detect --models "$tmp/models" "$tmp/white.ppm"
+expect 4 "mobilefacenet512.onnx" -- detect --models "$tmp/models" "$tmp/white.ppm"
 "$lfr" doctor --models "$tmp/models" >"$tmp/out" 2>&1
 [ $? -eq 4 ] && grep -q "FAIL model mobilefacenet512" "$tmp/out" && grep -q "fix: run scripts/setup.sh" "$tmp/out" \
   && ok || bad "doctor reports the corrupt model: $(cat "$tmp/out")"
-rm "$tmp/models/fr_feature.onnx"
+rm "$tmp/models/mobilefacenet512.onnx"
 expect 4 "file missing" -- detect --models "$tmp/models" "$tmp/white.ppm"
 "$lfr" doctor >"$tmp/out" 2>&1 && grep -q "all checks passed" "$tmp/out" && ok || bad "doctor passes on the real models"
 "$lfr" doctor --json >"$tmp/out" 2>"$tmp/err" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["problems"]==0' "$tmp/out" \

@@ -1,7 +1,8 @@
 /* tests/test_models.c - the converted embedders (mobilefacenet192, dlib's
  * ResNet) and the fusion under ONNX Runtime, through lfr_model_load and the
  * engine: output size, unit length, same person above different people,
- * corrupt or wrong files refused; the fusion's template is its members'
+ * corrupt or wrong files refused; the 512-d network rewritten for speed gives
+ * the original's embeddings bit for bit; the fusion's template is its members'
  * weighted embeddings, the same whether they run at once or in turn. */
 #include "testutil.h"
 
@@ -239,6 +240,42 @@ static void sha_of(const char *file, char hex[65])
     assert_int_equal(lfr_sha256_file(ctx, path, hex), LFR_OK);
 }
 
+/* setup.sh runs the 512-d network with its PReLU rewritten by
+ * tools/rewrite_prelu.py (for speed): it must give the npm original's
+ * embeddings bit for bit, so the original's operating points still hold. */
+static void test_prelu_rewrite_is_exact(void **state)
+{
+    (void)state;
+    TEST_NEED_DATA(EX "biden.jpg");
+    scratch_reset();
+    char hex[65];
+    sha_of("fr_feature.onnx", hex);
+    scratch_manifest("mobilefacenet512", "original512", "fr_feature.onnx", hex);
+    lfr_engine_params p = lfr_engine_default_params();
+    p.model_dir = scratch();
+    lfr_engine *orig = NULL, *fast = NULL;
+    p.embedder = "original512";
+    if (lfr_engine_new(ctx, rt, &p, &orig)) fail_msg("%s", lfr_errmsg(ctx));
+    p.embedder = "mobilefacenet512";
+    if (lfr_engine_new(ctx, rt, &p, &fast)) fail_msg("%s", lfr_errmsg(ctx));
+    static const char *const images[] = {EX "obama.jpg", EX "obama2.jpg", EX "biden.jpg",
+                                         EX "two_people.jpg"};
+    float a[512], b[512];
+    for (size_t i = 0; i < sizeof images / sizeof images[0]; i++) {
+        embed(orig, images[i], a);
+        embed(fast, images[i], b);
+        if (memcmp(a, b, sizeof a) != 0) {
+            int k = 0;
+            while (a[k] == b[k])
+                k++;
+            fail_msg("%s: element %d is %.9g rewritten, %.9g originally", images[i], k, b[k],
+                     a[k]);
+        }
+    }
+    lfr_engine_free(orig);
+    lfr_engine_free(fast);
+}
+
 /* A corrupt or wrong model file is refused with a message that says what
  * is wrong, for each converted model. */
 static void test_corrupt_and_wrong_files_refused(void **state)
@@ -448,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_mobilefacenet192),
         cmocka_unit_test(test_dlib_resnet128),
         cmocka_unit_test(test_johns_nearest_neighbour),
+        cmocka_unit_test(test_prelu_rewrite_is_exact),
         cmocka_unit_test(test_corrupt_and_wrong_files_refused),
         cmocka_unit_test(test_fusion_is_weighted_concatenation),
         cmocka_unit_test(test_bad_fusions_refused),

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """tools/test_convert.py - checks the embedder conversion tools against their sources.
 
+Also checks rewrite_prelu.py: the converted MobileFaceNet rewritten gives the
+same outputs exactly, with no PRelu left.
+
 For each of convert_mobilefacenet_tflite.py and convert_dlib_tfjs.py: runs the
 tool twice (the output must be the same bytes), checks the ONNX file's shape
 (one input, weights as initializers only, metadata), then evaluates the
@@ -423,6 +426,49 @@ class TestMobileFaceNet(ConvertCase):
         self.expect_refused("convert_mobilefacenet_tflite.py", bad_id)
         self.expect_refused("convert_mobilefacenet_tflite.py", self.pnet)  # another network
         self.expect_refused("convert_mobilefacenet_tflite.py", os.path.join(self.tmp, "missing.tflite"))
+
+
+class TestRewritePrelu(ConvertCase):
+    """tools/rewrite_prelu.py on the converted MobileFaceNet (33 PReLU)."""
+
+    def setUp(self):
+        super().setUp()
+        (src,) = unpack(self, EXPO, [MFN_MEMBER], self.tmp)
+        self.converted = os.path.join(self.tmp, "converted.onnx")
+        r = run_tool("convert_mobilefacenet_tflite.py", src, self.converted)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_same_outputs_without_prelu(self):
+        before = onnx.load(self.converted)
+        after = self.convert_twice("rewrite_prelu.py", self.converted)
+        onnx.checker.check_model(after)
+        ops = [n.op_type for n in after.graph.node]
+        self.assertNotIn("PRelu", ops)
+        n_prelu = sum(n.op_type == "PRelu" for n in before.graph.node)
+        self.assertEqual(n_prelu, 33)
+        self.assertEqual(ops.count("Conv"), sum(n.op_type == "Conv" for n in before.graph.node) + 2 * n_prelu)
+        self.assertFalse({t.name for t in after.graph.initializer} & {i.name for i in after.graph.input})
+        meta = {p.key: p.value for p in after.metadata_props}
+        self.assertEqual(meta.get("openlfr.tool"), "convert_mobilefacenet_tflite")  # kept
+        self.assertEqual(meta.get("openlfr.rewritten_by"), "rewrite_prelu 1")
+        with open(self.converted, "rb") as f:
+            self.assertEqual(meta.get("openlfr.rewritten_from_sha256"), hashlib.sha256(f.read()).hexdigest())
+        rng = np.random.default_rng(20261206)
+        x = ((rng.integers(0, 256, size=(1, 3, 112, 112)) - 127.5) / 128).astype(np.float32)
+        (want,) = run_onnx(before, {"input": x})
+        (got,) = run_onnx(after, {"input": x})
+        say("rewrite_prelu: max |after - before| = %.3g" % float(np.max(np.abs(got - want))))
+        self.assertTrue(np.array_equal(got, want), "the rewritten network's output differs")
+
+    def test_refuses_what_it_cannot_rewrite(self):
+        rewritten = os.path.join(self.tmp, "rewritten.onnx")
+        self.assertEqual(run_tool("rewrite_prelu.py", self.converted, rewritten).returncode, 0)
+        self.expect_refused("rewrite_prelu.py", rewritten)  # no PRelu left
+        cut = os.path.join(self.tmp, "cut.onnx")
+        with open(self.converted, "rb") as f, open(cut, "wb") as g:
+            g.write(f.read()[:5000])
+        self.expect_refused("rewrite_prelu.py", cut)
+        self.expect_refused("rewrite_prelu.py", os.path.join(self.tmp, "missing.onnx"))
 
 
 class TestDlibResNet(ConvertCase):
