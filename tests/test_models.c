@@ -268,8 +268,7 @@ static void test_prelu_rewrite_is_exact(void **state)
             int k = 0;
             while (a[k] == b[k])
                 k++;
-            fail_msg("%s: element %d is %.9g rewritten, %.9g originally", images[i], k, b[k],
-                     a[k]);
+            fail_msg("%s: element %d is %.9g rewritten, %.9g originally", images[i], k, b[k], a[k]);
         }
     }
     lfr_engine_free(orig);

@@ -70,6 +70,101 @@ static void test_default_params(void **state)
 
 /* A known similarity applied to the reference points is recovered exactly,
  * and so is its inverse; degenerate points are refused. */
+/* The reference for preprocess_region: the region's k x k block means
+ * (k 1 = the pixels themselves) in double, normalised, in the manifest's
+ * channel order. */
+static double block_reference(const lfr_image *img, int x0, int y0, int k, int x, int y, int ch,
+                              const manifest *m)
+{
+    double sum = 0;
+    for (int yy = 0; yy < k; yy++)
+        for (int xx = 0; xx < k; xx++)
+            sum += img->rgb[((size_t)(y0 + k * y + yy) * (size_t)img->width +
+                             (size_t)(x0 + k * x + xx)) *
+                                3 +
+                            (size_t)ch];
+    return (sum / (k * k) - m->mean) * m->scale;
+}
+
+/* preprocess_region's fast paths (a region at its own size, halved, shrunk
+ * by a whole factor, as the detector's frames are) give the block means of
+ * the region, in RGB and BGR order, and the bilinear path agrees with them
+ * where its taps fall on pixel centres. */
+static void test_preprocess_paths(void **state)
+{
+    (void)state;
+    lfr_image *img = NULL;
+    assert_int_equal(lfr_image_new(ctx, 97 * 6, 61 * 6, &img), LFR_OK);
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < (size_t)img->width * (size_t)img->height * 3; i++) {
+        seed = seed * 1103515245u + 12345u;
+        img->rgb[i] = (uint8_t)(seed >> 16);
+    }
+    static const struct {
+        int k, x0, y0, w, h;
+    } cases[] = {{1, 0, 0, 97 * 6, 61 * 6}, {1, 13, 7, 200, 150},      {2, 0, 0, 97 * 3, 61 * 3},
+                 {2, 6, 4, 100, 90},        {3, 0, 0, 97 * 2, 61 * 2}, {3, 9, 3, 50, 40},
+                 {6, 0, 0, 97, 61},         {4, 1, 2, 60, 50}};
+    for (int order = 0; order < 2; order++) {
+        manifest m = {
+            .colour = order ? COLOUR_BGR : COLOUR_RGB, .mean = 127.5f, .scale = 1 / 128.0f};
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            int k = cases[c].k, w = cases[c].w, h = cases[c].h;
+            size_t plane = (size_t)w * (size_t)h;
+            float *t = calloc(3 * plane, sizeof(float));
+            assert_non_null(t);
+            preprocess_region(img, (float)cases[c].x0, (float)cases[c].y0, (float)(w * k),
+                              (float)(h * k), w, h, &m, t);
+            double worst = 0;
+            for (int plane_i = 0; plane_i < 3; plane_i++) {
+                int ch = order ? 2 - plane_i : plane_i;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++) {
+                        double want =
+                            block_reference(img, cases[c].x0, cases[c].y0, k, x, y, ch, &m);
+                        double got = t[(size_t)plane_i * plane + (size_t)y * (size_t)w + (size_t)x];
+                        worst = fmax(worst, fabs(got - want));
+                    }
+            }
+            if (worst > (k == 1 ? 0.0 : 1e-5))
+                fail_msg("case %zu (factor %d, %s): off by %g", c, k, order ? "BGR" : "RGB", worst);
+            free(t);
+        }
+    }
+    /* Bilinear at 1.5x down: output pixel centres on every third pixel
+     * boundary fall between two pixels, so each value lies within the range
+     * of its 2x2 neighbourhood. */
+    manifest m = {.colour = COLOUR_RGB, .mean = 0.0f, .scale = 1.0f};
+    int w = 100, h = 60;
+    float *t = calloc(3 * (size_t)w * (size_t)h, sizeof(float));
+    assert_non_null(t);
+    preprocess_region(img, 0, 0, 150, 90, w, h, &m, t);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float fx = (x + 0.5f) * 1.5f - 0.5f, fy = (y + 0.5f) * 1.5f - 0.5f;
+            int xi = (int)fx, yi = (int)fy;
+            for (int ch = 0; ch < 3; ch++) {
+                float lo = 255, hi = 0;
+                for (int dy = 0; dy <= 1; dy++)
+                    for (int dx = 0; dx <= 1; dx++) {
+                        float v =
+                            img->rgb[((size_t)(yi + dy) * (size_t)img->width + (size_t)(xi + dx)) *
+                                         3 +
+                                     (size_t)ch];
+                        lo = fminf(lo, v);
+                        hi = fmaxf(hi, v);
+                    }
+                float got =
+                    t[(size_t)ch * (size_t)w * (size_t)h + (size_t)y * (size_t)w + (size_t)x];
+                if (got < lo - 1e-3f || got > hi + 1e-3f)
+                    fail_msg("bilinear (%d,%d) channel %d: %g outside %g..%g", x, y, ch, got, lo,
+                             hi);
+            }
+        }
+    free(t);
+    lfr_image_free(img);
+}
+
 static void test_similarity_recovered(void **state)
 {
     (void)state;
@@ -801,6 +896,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_params),
+        cmocka_unit_test(test_preprocess_paths),
         cmocka_unit_test(test_similarity_recovered),
         cmocka_unit_test(test_alignment_undoes_warp),
         cmocka_unit_test(test_detect_dlib_annotations),
