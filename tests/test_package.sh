@@ -28,11 +28,13 @@ dpkg-deb --contents "$deb" >"$tmp/contents" || bad "dpkg-deb --contents"
 for f in ./usr/bin/lfr ./usr/lib/openlfr/libonnxruntime.so.1 ./usr/share/openlfr/web/index.html \
   ./usr/share/openlfr/models/fusion_512_192.json ./usr/share/openlfr/models/mobilefacenet512.json \
   ./usr/share/openlfr/models/ultraface_anysize.onnx ./usr/share/openlfr/models/fr_landmark.onnx \
+  ./usr/share/openlfr/models/mobilefacenet512.onnx ./usr/share/openlfr/models/mobilefacenet192.onnx \
   ./usr/share/man/man1/lfr.1.gz ./etc/openlfr/lfr.conf ./usr/lib/systemd/system/openlfr.service \
   ./usr/share/doc/openlfr/copyright ./usr/share/doc/openlfr/changelog.Debian.gz \
   ./usr/share/doc/openlfr/deploy.md; do
   grep -q " $f\$" "$tmp/contents" && ok || bad "the package lacks $f"
 done
+grep -q "/fr_feature.onnx$" "$tmp/contents" && bad "the package ships fr_feature.onnx, which no manifest runs" || ok
 grep -q "root/root .* ./usr/bin/lfr$" "$tmp/contents" && grep -q "^-rwxr-xr-x" <(grep " ./usr/bin/lfr$" "$tmp/contents") &&
   ok || bad "usr/bin/lfr is not root's, mode 755: $(grep ' ./usr/bin/lfr$' "$tmp/contents")"
 dpkg-deb --ctrl-tarfile "$deb" | tar -t >"$tmp/control-files"

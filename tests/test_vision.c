@@ -68,8 +68,6 @@ static void test_default_params(void **state)
     assert_int_equal(lfr_model_n_members(lfr_engine_model(engine, LFR_MODEL_EMBEDDER)), 2);
 }
 
-/* A known similarity applied to the reference points is recovered exactly,
- * and so is its inverse; degenerate points are refused. */
 /* The reference for preprocess_region: the region's k x k block means
  * (k 1 = the pixels themselves) in double, normalised, in the manifest's
  * channel order. */
@@ -86,10 +84,21 @@ static double block_reference(const lfr_image *img, int x0, int y0, int k, int x
     return (sum / (k * k) - m->mean) * m->scale;
 }
 
+/* The grey value the manifest's normalisation gives the region's k x k block
+ * means. */
+static double grey_reference(const lfr_image *img, int x0, int y0, int k, int x, int y,
+                             const manifest *m)
+{
+    double v[3];
+    for (int ch = 0; ch < 3; ch++)
+        v[ch] = block_reference(img, x0, y0, k, x, y, ch, m) / m->scale + m->mean;
+    return (0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2] - m->mean) * m->scale;
+}
+
 /* preprocess_region's fast paths (a region at its own size, halved, shrunk
  * by a whole factor, as the detector's frames are) give the block means of
- * the region, in RGB and BGR order, and the bilinear path agrees with them
- * where its taps fall on pixel centres. */
+ * the region, in RGB, BGR and grey; the bilinear path gives values within
+ * each sample's 2x2 neighbourhood, in the manifest's channel order. */
 static void test_preprocess_paths(void **state)
 {
     (void)state;
@@ -100,62 +109,63 @@ static void test_preprocess_paths(void **state)
         seed = seed * 1103515245u + 12345u;
         img->rgb[i] = (uint8_t)(seed >> 16);
     }
+    /* Whole frames, regions inside, and regions with an offset that end on
+     * the last row and column (where a read past the image would show). */
     static const struct {
         int k, x0, y0, w, h;
-    } cases[] = {{1, 0, 0, 97 * 6, 61 * 6}, {1, 13, 7, 200, 150},      {2, 0, 0, 97 * 3, 61 * 3},
-                 {2, 6, 4, 100, 90},        {3, 0, 0, 97 * 2, 61 * 2}, {3, 9, 3, 50, 40},
-                 {6, 0, 0, 97, 61},         {4, 1, 2, 60, 50}};
-    for (int order = 0; order < 2; order++) {
-        manifest m = {
-            .colour = order ? COLOUR_BGR : COLOUR_RGB, .mean = 127.5f, .scale = 1 / 128.0f};
+    } cases[] = {{1, 0, 0, 97 * 6, 61 * 6}, {1, 13, 7, 200, 150}, {1, 2, 6, 97 * 6 - 2, 60 * 6},
+                 {2, 0, 0, 97 * 3, 61 * 3}, {2, 6, 4, 100, 90},   {2, 2, 2, 97 * 3 - 1, 61 * 3 - 1},
+                 {3, 0, 0, 97 * 2, 61 * 2}, {3, 9, 3, 50, 40},    {3, 3, 3, 193, 121},
+                 {6, 0, 0, 97, 61},         {4, 1, 2, 60, 50},    {4, 2, 2, 145, 91}};
+    static const colour_order orders[] = {COLOUR_RGB, COLOUR_BGR, COLOUR_GREY};
+    for (int o = 0; o < 3; o++) {
+        manifest m = {.colour = orders[o], .mean = 127.5f, .scale = 1 / 128.0f};
+        int grey = orders[o] == COLOUR_GREY;
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-            int k = cases[c].k, w = cases[c].w, h = cases[c].h;
+            int k = cases[c].k, x0 = cases[c].x0, y0 = cases[c].y0, w = cases[c].w, h = cases[c].h;
             size_t plane = (size_t)w * (size_t)h;
             float *t = calloc(3 * plane, sizeof(float));
             assert_non_null(t);
-            preprocess_region(img, (float)cases[c].x0, (float)cases[c].y0, (float)(w * k),
-                              (float)(h * k), w, h, &m, t);
+            preprocess_region(img, (float)x0, (float)y0, (float)(w * k), (float)(h * k), w, h, &m,
+                              t);
             double worst = 0;
-            for (int plane_i = 0; plane_i < 3; plane_i++) {
-                int ch = order ? 2 - plane_i : plane_i;
+            for (int pl = 0; pl < (grey ? 1 : 3); pl++) {
+                int ch = orders[o] == COLOUR_BGR ? 2 - pl : pl;
                 for (int y = 0; y < h; y++)
                     for (int x = 0; x < w; x++) {
-                        double want =
-                            block_reference(img, cases[c].x0, cases[c].y0, k, x, y, ch, &m);
-                        double got = t[(size_t)plane_i * plane + (size_t)y * (size_t)w + (size_t)x];
+                        double want = grey ? grey_reference(img, x0, y0, k, x, y, &m)
+                                           : block_reference(img, x0, y0, k, x, y, ch, &m);
+                        double got = t[(size_t)pl * plane + (size_t)y * (size_t)w + (size_t)x];
                         worst = fmax(worst, fabs(got - want));
                     }
             }
-            if (worst > (k == 1 ? 0.0 : 1e-5))
-                fail_msg("case %zu (factor %d, %s): off by %g", c, k, order ? "BGR" : "RGB", worst);
+            /* Colour copies are exact; anything else is float arithmetic. */
+            if (worst > (k == 1 && !grey ? 0.0 : 1e-5))
+                fail_msg("case %zu (factor %d, colour order %d): off by %g", c, k, o, worst);
             free(t);
         }
     }
-    /* Bilinear at 1.5x down: output pixel centres on every third pixel
-     * boundary fall between two pixels, so each value lies within the range
-     * of its 2x2 neighbourhood. */
-    manifest m = {.colour = COLOUR_RGB, .mean = 0.0f, .scale = 1.0f};
+    /* Bilinear at 1.5x down, in BGR: each value lies within the range of
+     * the 2x2 pixels around its sample point, in its channel's plane. */
+    manifest m = {.colour = COLOUR_BGR, .mean = 0.0f, .scale = 1.0f};
     int w = 100, h = 60;
     float *t = calloc(3 * (size_t)w * (size_t)h, sizeof(float));
     assert_non_null(t);
     preprocess_region(img, 0, 0, 150, 90, w, h, &m, t);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            float fx = (x + 0.5f) * 1.5f - 0.5f, fy = (y + 0.5f) * 1.5f - 0.5f;
-            int xi = (int)fx, yi = (int)fy;
+            int xi = (int)((x + 0.5f) * 1.5f - 0.5f), yi = (int)((y + 0.5f) * 1.5f - 0.5f);
             for (int ch = 0; ch < 3; ch++) {
                 float lo = 255, hi = 0;
                 for (int dy = 0; dy <= 1; dy++)
                     for (int dx = 0; dx <= 1; dx++) {
-                        float v =
-                            img->rgb[((size_t)(yi + dy) * (size_t)img->width + (size_t)(xi + dx)) *
-                                         3 +
-                                     (size_t)ch];
-                        lo = fminf(lo, v);
-                        hi = fmaxf(hi, v);
+                        size_t at =
+                            ((size_t)(yi + dy) * (size_t)img->width + (size_t)(xi + dx)) * 3;
+                        lo = fminf(lo, img->rgb[at + (size_t)ch]);
+                        hi = fmaxf(hi, img->rgb[at + (size_t)ch]);
                     }
-                float got =
-                    t[(size_t)ch * (size_t)w * (size_t)h + (size_t)y * (size_t)w + (size_t)x];
+                size_t plane = (size_t)(2 - ch); /* BGR: blue first */
+                float got = t[plane * (size_t)w * (size_t)h + (size_t)y * (size_t)w + (size_t)x];
                 if (got < lo - 1e-3f || got > hi + 1e-3f)
                     fail_msg("bilinear (%d,%d) channel %d: %g outside %g..%g", x, y, ch, got, lo,
                              hi);
@@ -165,6 +175,8 @@ static void test_preprocess_paths(void **state)
     lfr_image_free(img);
 }
 
+/* A known similarity applied to the reference points is recovered exactly,
+ * and so is its inverse; degenerate points are refused. */
 static void test_similarity_recovered(void **state)
 {
     (void)state;

@@ -31,6 +31,7 @@ Output:  the same model with those PRelu nodes rewritten and their slopes'
 Needs:   Debian's python3-onnx and python3-numpy only.
 """
 import hashlib
+import os
 import sys
 
 import numpy as np
@@ -139,17 +140,32 @@ def main():
     try:
         model = onnx.load_from_string(raw)
         onnx.checker.check_model(model)
+    except Exception as e:  # protobuf's and the checker's own errors
+        fail("%s: not an ONNX model this tool can read (%s: %s)" % (src, type(e).__name__, str(e)[:200]))
+    try:
         model, count, left = rewrite(model)
     except BadModel as e:
         fail("%s: %s" % (src, e))
-    except Exception as e:  # protobuf's, the checker's and inference's own errors
-        fail("%s: not an ONNX model this tool can read (%s: %s)" % (src, type(e).__name__, str(e)[:200]))
+    except Exception as e:  # shape inference, or a graph this tool made wrong
+        fail("%s: cannot rewrite (%s: %s)" % (src, type(e).__name__, str(e)[:200]))
     for k, v in (("openlfr.rewritten_by", "%s %s" % (TOOL, TOOL_VERSION)),
                  ("openlfr.rewritten_from_sha256", hashlib.sha256(raw).hexdigest())):
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     try:
-        onnx.save(model, dst)
+        data = model.SerializeToString()
+    except Exception as e:  # protobuf refuses, e.g. a model over 2 GB
+        fail("%s: cannot serialise the rewritten model (%s)" % (src, e))
+    # A temporary file renamed into place: DST is whole or absent.
+    tmp = "%s.%d.tmp" % (dst, os.getpid())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dst)
     except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
         fail("%s: cannot write (%s)" % (dst, e.strerror))
     sys.stderr.write("%s: %d PRelu rewritten%s\n" % (TOOL, count,
                                                      "; left as they were: " + ", ".join(left) if left else ""))

@@ -75,13 +75,14 @@ int lfr_image_warp(lfr_ctx *ctx, const lfr_image *src, const lfr_affine *dst_fro
 /* Inverse of an affine map; returns 0 if singular. */
 int lfr_affine_invert(const lfr_affine *a, lfr_affine *inv);
 
-/* Sampling one pixel channel with bilinear interpolation and a black border,
- * at real coordinates (pixel centres at integer positions). */
-static inline float lfr_image_sample(const lfr_image *img, float x, float y, int channel)
+/* Samples the three channels of one pixel with bilinear interpolation and a
+ * black border, at real coordinates (pixel centres at integer positions);
+ * the taps and weights are worked out once for the three. */
+static inline void lfr_image_sample(const lfr_image *img, float x, float y, float out[3])
 {
     int x0 = (int)(x >= 0 ? x : x - 1.0f), y0 = (int)(y >= 0 ? y : y - 1.0f);
     float fx = x - (float)x0, fy = y - (float)y0;
-    float v = 0.0f;
+    out[0] = out[1] = out[2] = 0.0f;
     for (int dy = 0; dy <= 1; dy++) {
         int yy = y0 + dy;
         if (yy < 0 || yy >= img->height) continue;
@@ -89,11 +90,13 @@ static inline float lfr_image_sample(const lfr_image *img, float x, float y, int
         for (int dx = 0; dx <= 1; dx++) {
             int xx = x0 + dx;
             if (xx < 0 || xx >= img->width) continue;
-            float wx = dx ? fx : 1.0f - fx;
-            v += wx * wy * img->rgb[((size_t)yy * (size_t)img->width + (size_t)xx) * 3 + channel];
+            float w = (dx ? fx : 1.0f - fx) * wy;
+            const uint8_t *p = img->rgb + ((size_t)yy * (size_t)img->width + (size_t)xx) * 3;
+            out[0] += w * p[0];
+            out[1] += w * p[1];
+            out[2] += w * p[2];
         }
     }
-    return v;
 }
 
 /* Video sources: files, RTSP/HTTP streams, V4L2 webcams (/dev/videoN) and

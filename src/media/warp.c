@@ -28,34 +28,6 @@ int lfr_affine_invert(const lfr_affine *a, lfr_affine *inv)
     return 1;
 }
 
-/* The three channels of one pixel as lfr_image_sample gives each (the same
- * taps, weights and order of sums, so the same bytes), rounded; the taps
- * and weights worked out once for all three. */
-static void sample_rgb(const lfr_image *img, float x, float y, uint8_t *out)
-{
-    int x0 = (int)(x >= 0 ? x : x - 1.0f), y0 = (int)(y >= 0 ? y : y - 1.0f);
-    float fx = x - (float)x0, fy = y - (float)y0;
-    float v[3] = {0.0f, 0.0f, 0.0f};
-    for (int dy = 0; dy <= 1; dy++) {
-        int yy = y0 + dy;
-        if (yy < 0 || yy >= img->height) continue;
-        float wy = dy ? fy : 1.0f - fy;
-        for (int dx = 0; dx <= 1; dx++) {
-            int xx = x0 + dx;
-            if (xx < 0 || xx >= img->width) continue;
-            float w = (dx ? fx : 1.0f - fx) * wy;
-            const uint8_t *p = img->rgb + ((size_t)yy * (size_t)img->width + (size_t)xx) * 3;
-            v[0] += w * p[0];
-            v[1] += w * p[1];
-            v[2] += w * p[2];
-        }
-    }
-    for (int c = 0; c < 3; c++) {
-        float r = v[c] + 0.5f;
-        out[c] = r >= 255.0f ? 255 : (uint8_t)r;
-    }
-}
-
 int lfr_image_warp(lfr_ctx *ctx, const lfr_image *src, const lfr_affine *dst_from_src,
                    lfr_image *dst)
 {
@@ -77,7 +49,12 @@ int lfr_image_warp(lfr_ctx *ctx, const lfr_image *src, const lfr_affine *dst_fro
                 d[0] = d[1] = d[2] = 0;
                 continue;
             }
-            sample_rgb(src, (float)sx, (float)sy, d);
+            float v[3];
+            lfr_image_sample(src, (float)sx, (float)sy, v);
+            for (int c = 0; c < 3; c++) {
+                float r = v[c] + 0.5f;
+                d[c] = r >= 255.0f ? 255 : (uint8_t)r;
+            }
         }
     }
     return LFR_OK;

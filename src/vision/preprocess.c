@@ -205,9 +205,9 @@ static int shrink_by_factor(const lfr_image *img, int x0, int y0, int k, int out
         }
         size_t at = (size_t)y * (size_t)out_w;
         if (k == 3)
-            block_means(cols, 3, out_w, at, inv, m, order, plane, tensor, dst[0], dst[1], dst[2]);
+            block_means(sums, 3, out_w, at, inv, m, order, plane, tensor, dst[0], dst[1], dst[2]);
         else
-            block_means(cols, k, out_w, at, inv, m, order, plane, tensor, dst[0], dst[1], dst[2]);
+            block_means(sums, k, out_w, at, inv, m, order, plane, tensor, dst[0], dst[1], dst[2]);
     }
     lfr_wipe_free(cols, span * sizeof *cols); /* sums of the frame's pixels */
     return 1;
@@ -295,8 +295,10 @@ void preprocess_region(const lfr_image *img, float x0, float y0, float w, float 
                 float syy = y0 + ((float)y + (ty + 0.5f) / (float)taps_y) * sy - 0.5f;
                 for (int tx = 0; tx < taps_x; tx++) {
                     float sxx = x0 + ((float)x + (tx + 0.5f) / (float)taps_x) * sx - 0.5f;
+                    float v[3];
+                    lfr_image_sample(img, sxx, syy, v);
                     for (int c = 0; c < 3; c++)
-                        acc[c] += lfr_image_sample(img, sxx, syy, c);
+                        acc[c] += v[c];
                 }
             }
             for (int c = 0; c < 3; c++)
