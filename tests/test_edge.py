@@ -138,12 +138,18 @@ class EdgeTest(ServerCase):
                              timeout=60)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("no such code", out.stderr)
-        # Typed in capitals, as read out: the same code.
-        out = subprocess.run(enrol + [code.upper()], capture_output=True, text=True, timeout=60)
+        # Typed in capitals, as read out, on standard input (out of sight of
+        # ps): the same code.
+        out = subprocess.run(enrol + ["-"], input=code.upper() + "\n", capture_output=True,
+                             text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         m = re.search(r"enrolled as node (\d+), key ([0-9a-f]{16})", out.stdout)
         self.assertTrue(m, out.stdout)
         node, self.keys[int(m.group(1))] = int(m.group(1)), m.group(2)
+        # Nothing on standard input: a clear refusal.
+        empty = subprocess.run(enrol + ["-"], input="", capture_output=True, text=True, timeout=60)
+        self.assertEqual(empty.returncode, 2, empty.stderr)
+        self.assertIn("no code on standard input", empty.stderr)
         # Enrolled again: refused, the first enrolment kept.
         again = subprocess.run(enrol + [code], capture_output=True, text=True, timeout=60)
         self.assertNotEqual(again.returncode, 0)

@@ -12,6 +12,20 @@
 
 static lfr_edge *running;
 
+/* `--code -`: the code read from standard input (one line), so it is not in
+ * the command line that `ps` shows. Returns 0, or an exit status. */
+static int read_code(char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, stdin))
+        return cli_fail("edge", LFR_EINVAL, "--code -: no code on standard input");
+    size_t n = strcspn(buf, "\r\n");
+    if (buf[n] == '\0' && !feof(stdin))
+        return cli_fail("edge", LFR_EINVAL, "--code -: the line is too long for a code");
+    buf[n] = '\0';
+    if (n == 0) return cli_fail("edge", LFR_EINVAL, "--code -: the line is empty");
+    return 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -94,6 +108,12 @@ int cmd_edge(int argc, char **argv)
     if (!init && !enrol && !run) return cli_usage("edge", "unknown action '%s'", verb);
     if (enrol && (!centre || !name || !code))
         return cli_usage("edge", "enrol needs --centre, --name and --code");
+    char typed[128];
+    if (enrol && !strcmp(code, "-")) {
+        int status = read_code(typed, sizeof typed);
+        if (status) return status;
+        code = typed;
+    }
     lfr_ctx *ctx = NULL;
     if (lfr_ctx_new(&ctx)) return cli_fail("edge", LFR_ENOMEM, "out of memory");
     int rc;
@@ -113,6 +133,7 @@ int cmd_edge(int argc, char **argv)
         rc = edge_run(ctx, dir, models, poll_ms);
     }
     int status = rc ? cli_fail_ctx("edge", ctx, rc) : EXIT_OK;
+    if (code == typed) lfr_wipe(typed, sizeof typed);
     lfr_ctx_free(ctx);
     return status;
 }
