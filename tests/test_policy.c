@@ -1915,6 +1915,26 @@ static void test_edge_nodes(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
                         "revoked");
     json_decref(list);
+    /* The stolen van's replacement takes its name; the revoked node keeps
+     * its row and history under a name of its own, and stays revoked. */
+    uint8_t s3[32], s3k[64], b3[32], b3k[32];
+    crypto_sign_keypair(s3, s3k);
+    crypto_box_keypair(b3, b3k);
+    int64_t node3 = 0;
+    assert_int_equal(lfr_node_code_issue(ctx, pol, &admin, "van-7", t0, code), LFR_OK);
+    assert_int_equal(lfr_node_enrol(ctx, pol, "van-7", code, s3, b3, t0, &node3), LFR_OK);
+    assert_true(node3 != node);
+    lfr_node n3;
+    assert_int_equal(lfr_node_get(ctx, pol, node3, &n3), LFR_OK);
+    assert_string_equal(n3.name, "van-7");
+    assert_string_equal(n3.state, "pending");
+    assert_int_equal(lfr_node_get(ctx, pol, node, &n), LFR_OK);
+    char renamed[64];
+    snprintf(renamed, sizeof renamed, "van-7 (revoked, node %lld)", (long long)node);
+    assert_string_equal(n.name, renamed);
+    assert_string_equal(n.state, "revoked");
+    /* An approved node's name is still not given away. */
+    expect(lfr_node_code_issue(ctx, pol, &admin, "van-8", t0, code8), LFR_EREFUSED, "enrolled");
     assert_int_equal(lfr_deployment_stop(ctx, pol, &operator_, dep, "done", t0 + 10000), LFR_OK);
 }
 

@@ -473,7 +473,8 @@ void lfr_node_centre_fingerprint(const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                                  const uint8_t box_pk[LFR_NODE_KEY_BYTES], char out[17]);
 /* A machine asks to be a node, with its name's code (LFR_EAUTH without a
  * valid one): pending until approved (audited node.enrol, by the system,
- * with its key's fingerprint). */
+ * with its key's fingerprint). A revoked node of the same name is renamed
+ * "NAME (revoked, node ID)" so its replacement can take the name. */
 int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *code,
                    const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                    const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id);

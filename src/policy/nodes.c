@@ -150,7 +150,9 @@ int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, con
     if (!rc) rc = text_check(ctx, "node name", name, 63, 0);
     if (rc || (rc = lfr_store_begin(ctx, p->s))) return rc;
     lfr_stmt *st = NULL;
-    rc = lfr_stmt_prepare(ctx, p->s, "SELECT 1 FROM nodes WHERE name = ?", &st);
+    /* A revoked node's name can be given to its replacement. */
+    rc = lfr_stmt_prepare(ctx, p->s, "SELECT 1 FROM nodes WHERE name = ? AND state <> 'revoked'",
+                          &st);
     if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, name)) && (rc = lfr_stmt_step(ctx, st)) == 1)
         rc = lfr_fail(ctx, LFR_EREFUSED, "a node named '%s' is enrolled already", name);
     lfr_stmt_free(st);
@@ -218,6 +220,17 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
         rc = lfr_fail(ctx, LFR_ELIMIT,
                       "%d nodes already wait for approval: approve or revoke them first",
                       MAX_PENDING_NODES);
+    /* A revoked node of this name (a stolen van's) gives the name up to its
+     * replacement and keeps its row and history under a name of its own. */
+    int replaces = 0;
+    if (!rc) {
+        const char *by_name[] = {name};
+        rc = policy_exec(ctx, p->s,
+                         "UPDATE nodes SET name = name || ' (revoked, node ' || CAST(id AS TEXT) "
+                         "|| ')' WHERE name = ?1 AND state = 'revoked'",
+                         NULL, 0, by_name, 1);
+        replaces = !rc && lfr_store_changes(p->s) > 0;
+    }
     lfr_stmt *st = NULL;
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
@@ -239,8 +252,9 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
     if (!rc) {
         char key[17];
         lfr_node_key_fingerprint(sign_pk, key);
-        rc = audit(ctx, p, NULL, "node.enrol", *id, "node",
-                   json_pack("{s:s,s:s}", "name", name, "key", key));
+        rc = audit(
+            ctx, p, NULL, "node.enrol", *id, "node",
+            json_pack("{s:s,s:s,s:b}", "name", name, "key", key, "replaces_revoked", replaces));
     }
     rc = finish(ctx, p, rc);
     if (rc) *id = 0;
