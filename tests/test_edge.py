@@ -335,6 +335,17 @@ class EdgeTest(ServerCase):
             self.assertFalse(m["running"])
             self.assertEqual(m["node"]["name"], "van-1")
             self.assertEqual({c["state"] for c in m["cameras"]}, {"on_node"})
+            # Each camera's state as the node sees it reaches the monitor
+            # (sent as it changes, not only with the 10 s counts).
+            deadline = time.time() + 15
+            while time.time() < deadline and \
+                    {c.get("node_state") for c in m["cameras"]} != {"running"}:
+                time.sleep(0.2)
+                m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep,
+                                None, 200)
+            self.assertEqual({c.get("node_state") for c in m["cameras"]}, {"running"}, m["cameras"])
+            self.assertIn("which reports it running", m["cameras"][0]["message"])
+            self.wait_log(nodeproc, "camera.state deployment=%d camera=" % dep, 5)
             deadline = time.time() + 60
             while time.time() < deadline and not all(seen[n] for n in ports):
                 time.sleep(0.1)
@@ -387,6 +398,7 @@ class EdgeTest(ServerCase):
             # The node's counts reached the centre (the last ones as it stopped).
             m = self.expect(self.c["op.brown"], "GET", "/api/deployments/%d/monitor" % dep, None, 200)
             self.assertTrue(all(c["frames"] > 0 and c["faces"] >= 1 for c in m["cameras"]), m)
+            self.assertEqual({c.get("node_state") for c in m["cameras"]}, {"ended"}, m["cameras"])
             # Revoked: refused and audited; the node wipes and exits 1.
             self.expect(self.admin, "POST", "/api/nodes/%d/revoke" % node,
                         {"reason": "van stolen"}, 200)

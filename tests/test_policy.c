@@ -1863,6 +1863,19 @@ static void test_edge_nodes(void **state)
     assert_int_equal(lfr_camera_list(ctx, pol, NULL, dep, &cams), LFR_OK);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(cams, 0), "frames")), 250);
     json_decref(cams);
+    /* A camera's state as the node saw it, kept for the monitor; a state the
+     * cameras never have is refused with the batch. */
+    json_t *cam1 = json_array_get(json_object_get(counts, "cameras"), 0);
+    json_object_set_new(cam1, "state", json_string("sleeping"));
+    expect(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_EINVAL, "reconnecting");
+    json_object_set_new(cam1, "state", json_string("reconnecting"));
+    assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 7000), LFR_OK);
+    assert_int_equal(lfr_camera_list(ctx, pol, NULL, dep, &cams), LFR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(cams, 0), "last_state")),
+                        "reconnecting");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cams, 0), "frames")), 250);
+    json_decref(cams);
+    json_object_del(cam1, "state");
     json_object_set_new(json_array_get(json_object_get(counts, "cameras"), 0), "frames",
                         json_integer(300));
     assert_int_equal(lfr_node_counts(ctx, pol, &n, counts, t0 + 8000), LFR_OK);

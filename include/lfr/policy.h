@@ -412,7 +412,8 @@ int lfr_camera_list(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, int64_t
 int lfr_deployment_count(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
                          int64_t frames, int64_t faces, int64_t compared, int64_t now_ms);
 /* How a camera's run ended (the system, when its pipeline stops): frames it
- * dropped in that run, its last state and the reason. */
+ * dropped in that run, its last state and the reason; also a node camera's
+ * state as its node reports it (0 dropped, no message). */
 int lfr_camera_stopped(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const char *camera,
                        int64_t dropped, const char *state, const char *message, int64_t now_ms);
 /* The reviewed watchlist of a deployment as a gallery for the engine's

@@ -26,6 +26,7 @@
 #define MAX_CAMERAS 16
 #define MAX_ENDED 64
 #define SLICE_MS 50
+#define STATES_MS 1000 /* the least time between counts sent for new camera states */
 /* The largest crop an alert carries: sealed and in base64 twice, it stays
  * well inside the centre's 1 MiB request. */
 #define MAX_CROP_BYTES (256 * 1024)
@@ -37,6 +38,8 @@
 typedef struct camera_count {
     char name[LFR_ID_MAX];
     lfr_pipeline_stats reported; /* what the centre has */
+    atomic_int state;            /* lfr_camera_state, set on the camera's thread */
+    int reported_state;          /* the last the centre took; -1 none */
 } camera_count;
 
 /* One deployment's pipeline on this node. */
@@ -81,6 +84,7 @@ struct lfr_edge {
     } ended[MAX_ENDED]; /* runs whose sources ended by themselves, or past their window */
     int n_ended;
     int64_t counts_ms;
+    int64_t states_ms;      /* monotonic: the last counts sent for a camera's new state */
     int64_t retry_ms;       /* monotonic: when to ask again for what failed to start; 0 none */
     int64_t retry_delay_ms; /* the wait before that: doubles while starts fail */
 };
@@ -298,16 +302,20 @@ static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
     json_t *cams = json_array();
     lfr_pipeline_stats now[MAX_CAMERAS];
     int changed = 0;
+    int state[MAX_CAMERAS];
     for (int i = 0; i < r->n_cams; i++) {
         camera_count *c = &r->cams[i];
         if (lfr_pipeline_camera_stats(r->pipeline, c->name, &now[i])) now[i] = c->reported;
+        state[i] = atomic_load(&c->state);
         changed |= now[i].frames_processed != c->reported.frames_processed ||
                    now[i].tracks != c->reported.tracks ||
-                   now[i].templates_compared != c->reported.templates_compared;
-        json_array_append_new(cams, json_pack("{s:s,s:I,s:I,s:I}", "name", c->name, "frames",
+                   now[i].templates_compared != c->reported.templates_compared ||
+                   state[i] != c->reported_state;
+        json_array_append_new(cams, json_pack("{s:s,s:I,s:I,s:I,s:s}", "name", c->name, "frames",
                                               (json_int_t)now[i].frames_processed, "faces",
                                               (json_int_t)now[i].tracks, "compared",
-                                              (json_int_t)now[i].templates_compared));
+                                              (json_int_t)now[i].templates_compared, "state",
+                                              lfr_camera_state_name((lfr_camera_state)state[i])));
     }
     json_t *body = changed ? json_pack("{s:I,s:s,s:o}", "deployment", (json_int_t)r->deployment,
                                        "run", r->run_id, "cameras", cams)
@@ -317,10 +325,34 @@ static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
     long status = 0;
     if (body && !link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) &&
         status == 200)
-        for (int i = 0; i < r->n_cams; i++)
+        for (int i = 0; i < r->n_cams; i++) {
             r->cams[i].reported = now[i];
+            r->cams[i].reported_state = state[i];
+        }
     json_decref(body);
     json_decref(reply);
+}
+
+/* A camera's state changed (its thread): kept for the next counts, which go
+ * up at once (the operators' monitor shows it), and logged. The source's
+ * message stays here: it may name the camera's address. */
+static void on_camera(const char *camera, lfr_camera_state state, const char *msg, void *arg)
+{
+    (void)msg;
+    run *r = arg;
+    for (int i = 0; i < r->n_cams; i++)
+        if (!strcmp(r->cams[i].name, camera)) atomic_store(&r->cams[i].state, (int)state);
+    elog(state == LFR_CAM_FAILED || state == LFR_CAM_RECONNECTING ? "WARN" : "INFO", "camera.state",
+         "deployment=%lld camera=%s state=%s", (long long)r->deployment, camera,
+         lfr_camera_state_name(state));
+}
+
+/* True when a camera's state is not yet at the centre. */
+static int states_unreported(const run *r)
+{
+    for (int i = 0; i < r->n_cams; i++)
+        if (atomic_load(&r->cams[i].state) != r->cams[i].reported_state) return 1;
+    return 0;
 }
 
 /* Stops a run and wipes its templates (freeing the gallery wipes it). */
@@ -329,6 +361,10 @@ static void run_stop(lfr_ctx *ctx, struct lfr_edge *e, int i, const char *why)
     run *r = e->runs[i];
     lfr_pipeline_stop(r->pipeline);
     pthread_join(r->thread, NULL);
+    /* The monitor is told its cameras ended, unless one failed first. */
+    for (int k = 0; k < r->n_cams; k++)
+        if (atomic_load(&r->cams[k].state) != LFR_CAM_FAILED)
+            atomic_store(&r->cams[k].state, LFR_CAM_ENDED);
     /* The templates first: the counts may wait on the link. */
     lfr_gallery_free(r->gallery);
     r->gallery = NULL;
@@ -440,8 +476,12 @@ static int run_start(lfr_ctx *ctx, struct lfr_edge *e, const json_t *d, int dim,
         lfr_video_params vp = lfr_video_default_params();
         vp.realtime = 1; /* a file plays at its own pace, like a camera */
         rc = lfr_pipeline_add_source(ctx, r->pipeline, name, source, &vp);
-        snprintf(r->cams[r->n_cams++].name, sizeof r->cams[0].name, "%s", name);
+        camera_count *cc = &r->cams[r->n_cams++];
+        snprintf(cc->name, sizeof cc->name, "%s", name);
+        atomic_init(&cc->state, LFR_CAM_CONNECTING);
+        cc->reported_state = -1;
     }
+    if (!rc) lfr_pipeline_set_camera_callback(r->pipeline, on_camera, r);
     if (!rc && pthread_create(&r->thread, NULL, pipeline_thread, r))
         rc = lfr_fail(ctx, LFR_ENOMEM, "cannot start a pipeline thread");
     if (rc) {
@@ -717,6 +757,14 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
             for (int i = 0; i < e->n_runs; i++)
                 send_counts(ctx, e, e->runs[i]);
             e->counts_ms = now;
+        } else if (!e->unreachable && now - e->states_ms >= STATES_MS) {
+            /* A camera that starts, is lost or fails is told at once (at
+             * most once a second, should the centre not take it). */
+            for (int i = 0; i < e->n_runs; i++)
+                if (states_unreported(e->runs[i])) {
+                    send_counts(ctx, e, e->runs[i]);
+                    e->states_ms = now;
+                }
         }
         struct timespec slice = {0, SLICE_MS * 1000000L};
         nanosleep(&slice, NULL);

@@ -416,10 +416,18 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
 
 /* Adds what one camera's totals for a run add to the last totals taken
  * for that run, and keeps the new totals; inside the caller's transaction. */
+static int camera_state_known(const char *name)
+{
+    for (int s = LFR_CAM_CONNECTING; name && s <= LFR_CAM_FAILED; s++)
+        if (!strcmp(name, lfr_camera_state_name((lfr_camera_state)s))) return 1;
+    return 0;
+}
+
 static int count_camera(lfr_ctx *ctx, lfr_policy *p, int64_t dep, const char *run, const json_t *c,
                         int64_t now_ms)
 {
     const char *name = json_string_value(json_object_get(c, "name"));
+    const char *state = json_string_value(json_object_get(c, "state"));
     static const char *const fields[] = {"frames", "faces", "compared"};
     int64_t total[3], last[3] = {0, 0, 0}, add[3];
     for (int k = 0; k < 3; k++)
@@ -445,6 +453,8 @@ static int count_camera(lfr_ctx *ctx, lfr_policy *p, int64_t dep, const char *ru
             last[k] = lfr_stmt_int64(st, k);
     lfr_stmt_free(st);
     if (rc < 0) return rc;
+    /* The camera's state as the node last saw it, for the monitor. */
+    if (state && (rc = lfr_camera_stopped(ctx, p, dep, name, 0, state, "", now_ms))) return rc;
     /* An older total (a replay, a batch overtaken) adds nothing. */
     int any = 0;
     for (int k = 0; k < 3; k++) {
@@ -494,6 +504,11 @@ int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t
         if (!ok)
             return lfr_fail(ctx, LFR_EINVAL,
                             "node counts: name and totals (frames, faces, compared) expected");
+        json_t *state = json_object_get(c, "state");
+        if (state && !camera_state_known(json_string_value(state)))
+            return lfr_fail(ctx, LFR_EINVAL,
+                            "node counts: a camera's state is one of connecting, running, "
+                            "reconnecting, ended, failed");
     }
     /* All or none. */
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;

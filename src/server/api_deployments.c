@@ -225,8 +225,8 @@ enum MHD_Result api_deployment_monitor(request *r)
     db_unlock(r);
     if (rc) return reply_rc(r, rc);
     json_t *doc = runner_monitor(r->srv->runner, r->ids[0]);
-    /* An edge node runs them: its counts reach here, its cameras' states
-     * stay on it. */
+    /* An edge node runs them: its counts and its cameras' states (as it
+     * last told them, with its counts) reach here. */
     if (on_node)
         json_object_set_new(doc, "node",
                             json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)node.id, "name",
@@ -249,14 +249,17 @@ enum MHD_Result api_deployment_monitor(request *r)
             const char *last = json_string_value(json_object_get(c, "last_state"));
             const char *msg = json_string_value(json_object_get(c, "last_message"));
             char why[700];
-            if (on_node)
-                snprintf(why, sizeof why, "run by edge node '%s': its counts reach here",
-                         node.name);
+            if (on_node && last && *last)
+                snprintf(why, sizeof why, "run by edge node '%s', which reports it %s", node.name,
+                         last);
+            else if (on_node)
+                snprintf(why, sizeof why, "run by edge node '%s': no word of it yet", node.name);
             else if (last && *last)
                 snprintf(why, sizeof why, "%s%s%s", last, msg && *msg ? ": " : "", msg ? msg : "");
             else
                 snprintf(why, sizeof why, "not started yet");
             json_object_set_new(c, "state", json_string(on_node ? "on_node" : "stopped"));
+            if (on_node && last && *last) json_object_set_new(c, "node_state", json_string(last));
             json_object_set_new(c, "message", json_string(why));
             json_object_del(c, "last_state");
             json_object_del(c, "last_message");

@@ -622,7 +622,8 @@ async function monitor(body, ctx, d, refresh) {
       }
       clear(table).append(...(cams.length ? cams.map((c) => h('tr', null,
         h('th', { scope: 'row' }, c.name),
-        h('td', null, h('span', { class: `badge cam-${c.state}` }, c.state ? cameraState(c.state) : '-'), c.message ? h('div', { class: 'muted small' }, c.message) : null),
+        // A node's camera: the state its node last reported, if any.
+        h('td', null, h('span', { class: `badge cam-${c.node_state || c.state}` }, c.state ? cameraState(c.node_state || c.state) : '-'), c.message ? h('div', { class: 'muted small' }, c.message) : null),
         h('td', { class: 'num' }, fmtNumber(c.fps ?? 0, 1)),
         h('td', { class: 'num' }, rates[c.name] === null ? '…' : fmtNumber(rates[c.name], 1)),
         h('td', { class: 'num' }, fmtNumber(c.frames ?? 0, 0)),
