@@ -434,7 +434,7 @@ int lfr_watchlist_gallery(lfr_ctx *ctx, lfr_policy *p, int64_t deployment, const
 #define LFR_NODE_CLOCK_SKEW_MS (120 * 1000)
 typedef struct lfr_node {
     int64_t id;
-    char name[64];
+    char name[128]; /* 63 bytes at most as enrolled; more once renamed on revocation */
     char state[16]; /* pending, approved, revoked */
     uint8_t sign_pk[LFR_NODE_KEY_BYTES], box_pk[LFR_NODE_KEY_BYTES];
     int64_t seen_ms, refused_ms; /* 0: never */
@@ -475,7 +475,8 @@ void lfr_node_centre_fingerprint(const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
 /* A machine asks to be a node, with its name's code (LFR_EAUTH without a
  * valid one): pending until approved (audited node.enrol, by the system,
  * with its key's fingerprint). A revoked node of the same name is renamed
- * "NAME (revoked, node ID)" so its replacement can take the name. */
+ * "NAME (revoked, node ID)" (audited node.rename; node.enrol says which it
+ * replaces) so its replacement can take the name. */
 int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *code,
                    const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                    const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lfr/edge.h"
 
@@ -16,14 +17,21 @@ static lfr_edge *running;
  * the command line that `ps` shows. Returns 0, or an exit status. */
 static int read_code(char *buf, size_t len)
 {
-    if (!fgets(buf, (int)len, stdin))
-        return cli_fail("edge", LFR_EINVAL, "--code -: no code on standard input");
-    size_t n = strcspn(buf, "\r\n");
-    if (buf[n] == '\0' && !feof(stdin))
-        return cli_fail("edge", LFR_EINVAL, "--code -: the line is too long for a code");
-    buf[n] = '\0';
-    if (n == 0) return cli_fail("edge", LFR_EINVAL, "--code -: the line is empty");
-    return 0;
+    if (isatty(STDIN_FILENO)) fputs("the enrolment code: ", stderr);
+    const char *bad = NULL;
+    if (!fgets(buf, (int)len, stdin)) {
+        bad = "no code on standard input";
+    } else {
+        size_t n = strcspn(buf, "\r\n");
+        if (buf[n] == '\0' && !feof(stdin))
+            bad = "the line is too long for a code";
+        else if (n == 0)
+            bad = "the line is empty";
+        buf[n] = '\0';
+    }
+    if (!bad) return 0;
+    lfr_wipe(buf, len);
+    return cli_fail("edge", LFR_EINVAL, "--code -: %s", bad);
 }
 
 static void on_signal(int sig)

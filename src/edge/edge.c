@@ -85,6 +85,7 @@ struct lfr_edge {
     int n_ended;
     int64_t counts_ms;
     int64_t states_ms;      /* monotonic: the last counts sent for a camera's new state */
+    int64_t states_wait_ms; /* the least wait before the next such: grows while refused */
     int64_t retry_ms;       /* monotonic: when to ask again for what failed to start; 0 none */
     int64_t retry_delay_ms; /* the wait before that: doubles while starts fail */
 };
@@ -296,9 +297,12 @@ static void *pipeline_thread(void *arg)
 }
 
 /* The run's totals go up; the centre adds what they add to the last ones
- * it took for this run, so a batch whose answer was lost counts once. */
-static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
+ * it took for this run, so a batch whose answer was lost counts once.
+ * Returns 0 if the centre did not take them. A walk test's run sends none:
+ * it is not the deployment's processing (nor is it on the centre). */
+static int send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
 {
+    if (r->walk_test) return 1;
     json_t *cams = json_array();
     lfr_pipeline_stats now[MAX_CAMERAS];
     int changed = 0;
@@ -323,14 +327,16 @@ static void send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
            *reply = NULL;
     if (!changed) json_decref(cams);
     long status = 0;
-    if (body && !link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) &&
-        status == 200)
+    int taken = !body || (!link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) &&
+                          status == 200);
+    if (body && taken)
         for (int i = 0; i < r->n_cams; i++) {
             r->cams[i].reported = now[i];
             r->cams[i].reported_state = state[i];
         }
     json_decref(body);
     json_decref(reply);
+    return taken;
 }
 
 /* A camera's state changed (its thread): kept for the next counts, which go
@@ -350,6 +356,7 @@ static void on_camera(const char *camera, lfr_camera_state state, const char *ms
 /* True when a camera's state is not yet at the centre. */
 static int states_unreported(const run *r)
 {
+    if (r->walk_test) return 0;
     for (int i = 0; i < r->n_cams; i++)
         if (atomic_load(&r->cams[i].state) != r->cams[i].reported_state) return 1;
     return 0;
@@ -361,10 +368,14 @@ static void run_stop(lfr_ctx *ctx, struct lfr_edge *e, int i, const char *why)
     run *r = e->runs[i];
     lfr_pipeline_stop(r->pipeline);
     pthread_join(r->thread, NULL);
-    /* The monitor is told its cameras ended, unless one failed first. */
-    for (int k = 0; k < r->n_cams; k++)
-        if (atomic_load(&r->cams[k].state) != LFR_CAM_FAILED)
-            atomic_store(&r->cams[k].state, LFR_CAM_ENDED);
+    /* The monitor is told its cameras ended, unless one failed; one never
+     * opened when the run failed is why it failed. */
+    for (int k = 0; k < r->n_cams; k++) {
+        int was = atomic_load(&r->cams[k].state);
+        if (was != LFR_CAM_FAILED)
+            atomic_store(&r->cams[k].state,
+                         was == LFR_CAM_CONNECTING && r->rc ? LFR_CAM_FAILED : LFR_CAM_ENDED);
+    }
     /* The templates first: the counts may wait on the link. */
     lfr_gallery_free(r->gallery);
     r->gallery = NULL;
@@ -709,6 +720,7 @@ int lfr_edge_new(lfr_ctx *ctx, const lfr_engine *engine, const char *state_dir,
     if (!e) return lfr_fail(ctx, LFR_ENOMEM, "out of memory");
     e->engine = engine;
     e->params = params ? *params : lfr_edge_default_params();
+    e->states_wait_ms = STATES_MS;
     if (e->params.poll_ms < 100) e->params.poll_ms = 100;
     e->retry_delay_ms = START_RETRY_MS;
     snprintf(e->dir, sizeof e->dir, "%s", state_dir);
@@ -757,13 +769,18 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
             for (int i = 0; i < e->n_runs; i++)
                 send_counts(ctx, e, e->runs[i]);
             e->counts_ms = now;
-        } else if (!e->unreachable && now - e->states_ms >= STATES_MS) {
-            /* A camera that starts, is lost or fails is told at once (at
-             * most once a second, should the centre not take it). */
+        } else if (!e->unreachable && now - e->states_ms >= e->states_wait_ms) {
+            /* A camera that starts, is lost or fails is told at once; should
+             * the centre not take it, again after 1 s, 2 s... up to the
+             * counts' own interval. */
             for (int i = 0; i < e->n_runs; i++)
                 if (states_unreported(e->runs[i])) {
-                    send_counts(ctx, e, e->runs[i]);
+                    int taken = send_counts(ctx, e, e->runs[i]);
                     e->states_ms = now;
+                    e->states_wait_ms = taken ? STATES_MS
+                                        : e->states_wait_ms * 2 > e->params.counts_ms
+                                            ? e->params.counts_ms
+                                            : e->states_wait_ms * 2;
                 }
         }
         struct timespec slice = {0, SLICE_MS * 1000000L};

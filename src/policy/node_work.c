@@ -391,7 +391,7 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
             *id = kept;
             *repeat = 1;
         } else if (rc == LFR_EREFUSED) {
-            char why[160];
+            char why[224];
             snprintf(why, sizeof why,
                      "it reached the centre from node '%s' after the "
                      "deployment had stopped",
@@ -414,14 +414,17 @@ int lfr_node_alert(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const uint8_t
     return rc;
 }
 
-/* Adds what one camera's totals for a run add to the last totals taken
- * for that run, and keeps the new totals; inside the caller's transaction. */
+/* One of the camera states lfr_camera_state names (the enum runs from
+ * CONNECTING to FAILED). */
 static int camera_state_known(const char *name)
 {
     for (int s = LFR_CAM_CONNECTING; name && s <= LFR_CAM_FAILED; s++)
         if (!strcmp(name, lfr_camera_state_name((lfr_camera_state)s))) return 1;
     return 0;
 }
+
+/* Adds what one camera's totals for a run add to the last totals taken
+ * for that run, and keeps the new totals; inside the caller's transaction. */
 
 static int count_camera(lfr_ctx *ctx, lfr_policy *p, int64_t dep, const char *run, const json_t *c,
                         int64_t now_ms)
@@ -453,15 +456,20 @@ static int count_camera(lfr_ctx *ctx, lfr_policy *p, int64_t dep, const char *ru
             last[k] = lfr_stmt_int64(st, k);
     lfr_stmt_free(st);
     if (rc < 0) return rc;
-    /* The camera's state as the node last saw it, for the monitor. */
-    if (state && (rc = lfr_camera_stopped(ctx, p, dep, name, 0, state, "", now_ms))) return rc;
     /* An older total (a replay, a batch overtaken) adds nothing. */
-    int any = 0;
+    int any = 0, older = 0;
     for (int k = 0; k < 3; k++) {
         add[k] = total[k] > last[k] ? total[k] - last[k] : 0;
         any |= add[k] > 0;
+        older |= total[k] < last[k];
         if (total[k] < last[k]) total[k] = last[k];
     }
+    /* The camera's state as the node last saw it, for the monitor; not from
+     * an older batch, and not one this centre does not know (a newer node's:
+     * its counts still count). */
+    if (!older && camera_state_known(state) &&
+        (rc = lfr_camera_stopped(ctx, p, dep, name, 0, state, "", now_ms)))
+        return rc;
     if (!any) return LFR_OK;
     int64_t nums[] = {dep, total[0], total[1], total[2]};
     const char *texts[] = {name, run};
@@ -505,10 +513,8 @@ int lfr_node_counts(lfr_ctx *ctx, lfr_policy *p, const lfr_node *n, const json_t
             return lfr_fail(ctx, LFR_EINVAL,
                             "node counts: name and totals (frames, faces, compared) expected");
         json_t *state = json_object_get(c, "state");
-        if (state && !camera_state_known(json_string_value(state)))
-            return lfr_fail(ctx, LFR_EINVAL,
-                            "node counts: a camera's state is one of connecting, running, "
-                            "reconnecting, ended, failed");
+        if (state && !json_is_string(state))
+            return lfr_fail(ctx, LFR_EINVAL, "node counts: a camera's state is a name");
     }
     /* All or none. */
     if ((rc = lfr_store_begin(ctx, p->s))) return rc;

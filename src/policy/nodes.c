@@ -184,6 +184,39 @@ int lfr_node_code_issue(lfr_ctx *ctx, lfr_policy *p, const lfr_actor *actor, con
     return rc;
 }
 
+/* Renames the revoked node called name, if there is one, to "NAME (revoked,
+ * node ID)" and says which it was (0: none); audited node.rename against
+ * that node. Inside the caller's transaction. */
+static int give_up_revoked_name(lfr_ctx *ctx, lfr_policy *p, const char *name, int64_t *old_id)
+{
+    *old_id = 0;
+    lfr_stmt *st = NULL;
+    int rc = lfr_stmt_prepare(ctx, p->s,
+                              "SELECT id FROM nodes WHERE name = ? AND state = 'revoked'", &st);
+    if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, name)) && (rc = lfr_stmt_step(ctx, st)) == 1)
+        *old_id = lfr_stmt_int64(st, 0);
+    lfr_stmt_free(st);
+    if (rc < 0 || !*old_id) return rc < 0 ? rc : LFR_OK;
+    char renamed[128];
+    snprintf(renamed, sizeof renamed, "%s (revoked, node %lld)", name, (long long)*old_id);
+    rc = lfr_stmt_prepare(ctx, p->s, "SELECT 1 FROM nodes WHERE name = ?", &st);
+    if (!rc && !(rc = lfr_stmt_bind_text(ctx, st, 1, renamed)) &&
+        (rc = lfr_stmt_step(ctx, st)) == 1)
+        rc = lfr_fail(ctx, LFR_EREFUSED,
+                      "the revoked node '%s' cannot give up its name: another node is called "
+                      "'%s'",
+                      name, renamed);
+    lfr_stmt_free(st);
+    if (rc < 0) return rc;
+    int64_t nums[] = {*old_id};
+    const char *texts[] = {renamed};
+    rc = policy_exec(ctx, p->s, "UPDATE nodes SET name = ?2 WHERE id = ?1", nums, 1, texts, 1);
+    if (!rc)
+        rc = audit(ctx, p, NULL, "node.rename", *old_id, "node",
+                   json_pack("{s:s,s:s}", "from", name, "to", renamed));
+    return rc;
+}
+
 int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *code,
                    const uint8_t sign_pk[LFR_NODE_KEY_BYTES],
                    const uint8_t box_pk[LFR_NODE_KEY_BYTES], int64_t now_ms, int64_t *id)
@@ -222,15 +255,8 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
                       MAX_PENDING_NODES);
     /* A revoked node of this name (a stolen van's) gives the name up to its
      * replacement and keeps its row and history under a name of its own. */
-    int replaces = 0;
-    if (!rc) {
-        const char *by_name[] = {name};
-        rc = policy_exec(ctx, p->s,
-                         "UPDATE nodes SET name = name || ' (revoked, node ' || CAST(id AS TEXT) "
-                         "|| ')' WHERE name = ?1 AND state = 'revoked'",
-                         NULL, 0, by_name, 1);
-        replaces = !rc && lfr_store_changes(p->s) > 0;
-    }
+    int64_t replaces = 0;
+    if (!rc) rc = give_up_revoked_name(ctx, p, name, &replaces);
     lfr_stmt *st = NULL;
     if (!rc)
         rc = lfr_stmt_prepare(ctx, p->s,
@@ -252,9 +278,9 @@ int lfr_node_enrol(lfr_ctx *ctx, lfr_policy *p, const char *name, const char *co
     if (!rc) {
         char key[17];
         lfr_node_key_fingerprint(sign_pk, key);
-        rc = audit(
-            ctx, p, NULL, "node.enrol", *id, "node",
-            json_pack("{s:s,s:s,s:b}", "name", name, "key", key, "replaces_revoked", replaces));
+        json_t *details = json_pack("{s:s,s:s}", "name", name, "key", key);
+        if (replaces) json_object_set_new(details, "replaces", json_integer(replaces));
+        rc = audit(ctx, p, NULL, "node.enrol", *id, "node", details);
     }
     rc = finish(ctx, p, rc);
     if (rc) *id = 0;

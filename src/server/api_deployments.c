@@ -214,6 +214,8 @@ enum MHD_Result api_deployment_report(request *r)
     return rc ? reply_rc(r, rc) : reply_json(r, 200, doc);
 }
 
+#define NODE_WORD_S 30 /* a node's camera states hold this long after its last call */
+
 enum MHD_Result api_deployment_monitor(request *r)
 {
     /* The camera list is the permission check: the monitor shows no more. */
@@ -232,6 +234,12 @@ enum MHD_Result api_deployment_monitor(request *r)
                             json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)node.id, "name",
                                       node.name, "state", node.state, "seen_ms",
                                       node.seen_ms ? json_integer(node.seen_ms) : json_null()));
+    /* What a node last said of its cameras holds while it is approved and
+     * heard from (it polls every second); a revoked or silent node's
+     * cameras may have stopped without word. */
+    int64_t silent_s = on_node && node.seen_ms ? (server_now_ms() - node.seen_ms) / 1000 : -1;
+    int node_current =
+        on_node && !strcmp(node.state, "approved") && silent_s >= 0 && silent_s <= NODE_WORD_S;
     /* Cameras not running (yet, or any more) still show with their totals. */
     json_t *live = json_object_get(doc, "cameras");
     size_t i, j;
@@ -249,7 +257,10 @@ enum MHD_Result api_deployment_monitor(request *r)
             const char *last = json_string_value(json_object_get(c, "last_state"));
             const char *msg = json_string_value(json_object_get(c, "last_message"));
             char why[700];
-            if (on_node && last && *last)
+            if (on_node && !node_current && silent_s >= 0)
+                snprintf(why, sizeof why, "run by edge node '%s' (%s), not heard from for %lld s",
+                         node.name, node.state, (long long)silent_s);
+            else if (on_node && last && *last)
                 snprintf(why, sizeof why, "run by edge node '%s', which reports it %s", node.name,
                          last);
             else if (on_node)
@@ -259,7 +270,8 @@ enum MHD_Result api_deployment_monitor(request *r)
             else
                 snprintf(why, sizeof why, "not started yet");
             json_object_set_new(c, "state", json_string(on_node ? "on_node" : "stopped"));
-            if (on_node && last && *last) json_object_set_new(c, "node_state", json_string(last));
+            if (node_current && last && *last)
+                json_object_set_new(c, "node_state", json_string(last));
             json_object_set_new(c, "message", json_string(why));
             json_object_del(c, "last_state");
             json_object_del(c, "last_message");
