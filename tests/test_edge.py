@@ -427,7 +427,8 @@ class EdgeTest(ServerCase):
         if not shutil.which("strace") or subprocess.run(
                 ["strace", "-f", "-qq", "-o", "/dev/null", "true"]).returncode:
             self.skipTest("strace unavailable")
-        folder, node = self.node("van-2", self.port)
+        proxy = LinkProxy(self.port)
+        folder, node = self.node("van-2", proxy.port)
         self.approve(node)
         trace = os.path.join(self.tmp, "edge.trace")
         before = set(os.listdir(folder))
@@ -435,12 +436,31 @@ class EdgeTest(ServerCase):
         try:
             # Nobody in the clip is on this watchlist.
             dep, _ = self.placed("Op Hamilton", node, [("cam1", HAMILTON)])
+            self.wait_log(nodeproc, "deployment.running deployment=%d" % dep, 60)
+            # The link goes down before the clip ends: the run's last counts
+            # wait in the node's memory, not on its disk, until it is back.
+            proxy.mode = "down"
             self.wait_log(nodeproc, "deployment.stopped deployment=%d" % dep, 120)
+            m = re.search(r"counts\.kept deployment=%d run=\w+ frames=(\d+)" % dep,
+                          self.node_log(nodeproc))
+            self.assertTrue(m, self.node_log(nodeproc)[-2000:])
+            frames = int(m.group(1))
+            proxy.mode = "up"
+            deadline = time.time() + 30
+            counts = None
+            while time.time() < deadline:
+                counts = db_exec(self.db, "SELECT frames, faces, compared FROM camera_counts "
+                                 "WHERE deployment_id = %d" % dep)
+                if counts and int(counts[0][0]) == frames:
+                    break
+                time.sleep(0.5)
         finally:
             self.stop_node(nodeproc)
-        counts = db_exec(self.db, "SELECT frames, faces, compared FROM camera_counts WHERE "
-                         "deployment_id = %d" % dep)
-        self.assertTrue(counts and int(counts[0][1]) > 0 and int(counts[0][2]) > 0, counts)
+            proxy.close()
+        self.assertTrue(frames > 0 and counts and int(counts[0][0]) == frames, (frames, counts))
+        self.assertTrue(int(counts[0][1]) > 0 and int(counts[0][2]) > 0, counts)
+        with open(nodeproc.log_path) as f:
+            self.assertNotIn("counts.lost", f.read())
         self.assertEqual(db_exec(self.db, "SELECT count(*) FROM alerts WHERE deployment_id = %d"
                                  % dep)[0][0] in (0, "0"), True)
         self.assertEqual(set(os.listdir(folder)), before)  # no queue, no file

@@ -27,6 +27,7 @@
 #define MAX_ENDED 64
 #define SLICE_MS 50
 #define STATES_MS 1000 /* the least time between counts sent for new camera states */
+#define MAX_UNSENT 64  /* stopped runs' last counts kept while the centre cannot take them */
 /* The largest crop an alert carries: sealed and in base64 twice, it stays
  * well inside the centre's 1 MiB request. */
 #define MAX_CROP_BYTES (256 * 1024)
@@ -84,10 +85,12 @@ struct lfr_edge {
     } ended[MAX_ENDED]; /* runs whose sources ended by themselves, or past their window */
     int n_ended;
     int64_t counts_ms;
-    int64_t states_ms;      /* monotonic: the last counts sent for a camera's new state */
-    int64_t states_wait_ms; /* the least wait before the next such: grows while refused */
-    int64_t retry_ms;       /* monotonic: when to ask again for what failed to start; 0 none */
-    int64_t retry_delay_ms; /* the wait before that: doubles while starts fail */
+    int64_t states_ms;          /* monotonic: the last counts sent for a camera's new state */
+    int64_t states_wait_ms;     /* the least wait before the next such: grows while refused */
+    int64_t retry_ms;           /* monotonic: when to ask again for what failed to start; 0 none */
+    int64_t retry_delay_ms;     /* the wait before that: doubles while starts fail */
+    json_t *unsent[MAX_UNSENT]; /* stopped runs' last counts, oldest first */
+    int n_unsent;
 };
 
 static int64_t mono_ms(void)
@@ -296,11 +299,60 @@ static void *pipeline_thread(void *arg)
     return NULL;
 }
 
+static void counts_lost(const json_t *body, const char *why)
+{
+    elog("WARN", "counts.lost", "deployment=%lld run=%s msg=\"%s\"",
+         (long long)json_integer_value(json_object_get(body, "deployment")),
+         json_string_value(json_object_get(body, "run")), why);
+}
+
+/* A stopped run's last counts the centre could not take (the link was down
+ * as it stopped), kept until it can; the oldest goes if too many wait. */
+static void keep_unsent(struct lfr_edge *e, json_t *body)
+{
+    if (e->n_unsent == MAX_UNSENT) {
+        counts_lost(e->unsent[0], "too many runs' counts waiting for the centre");
+        json_decref(e->unsent[0]);
+        memmove(e->unsent, e->unsent + 1, (MAX_UNSENT - 1) * sizeof *e->unsent);
+        e->n_unsent--;
+    }
+    e->unsent[e->n_unsent++] = body;
+    json_int_t frames = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(body, "cameras"), i, c)
+    {
+        frames += json_integer_value(json_object_get(c, "frames"));
+    }
+    elog("INFO", "counts.kept",
+         "deployment=%lld run=%s frames=%lld msg=\"until the centre can take them\"",
+         (long long)json_integer_value(json_object_get(body, "deployment")),
+         json_string_value(json_object_get(body, "run")), (long long)frames);
+}
+
+/* Sends the kept counts, oldest first, while the centre answers; one it
+ * refuses (4xx) is dropped and logged. */
+static void send_unsent(lfr_ctx *ctx, struct lfr_edge *e)
+{
+    while (e->n_unsent) {
+        long status = 0;
+        json_t *reply = NULL;
+        int rc = link_post(ctx, e->poll, "/api/node/counts", e->unsent[0], &status, &reply);
+        json_decref(reply);
+        if (rc || status < 200 || status >= 500) return; /* again later */
+        if (status != 200) counts_lost(e->unsent[0], "the centre refused them");
+        json_decref(e->unsent[0]);
+        memmove(e->unsent, e->unsent + 1, (size_t)(e->n_unsent - 1) * sizeof *e->unsent);
+        e->n_unsent--;
+    }
+}
+
 /* The run's totals go up; the centre adds what they add to the last ones
  * it took for this run, so a batch whose answer was lost counts once.
- * Returns 0 if the centre did not take them. A walk test's run sends none:
- * it is not the deployment's processing (nor is it on the centre). */
-static int send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
+ * Returns 0 if the centre did not take them; a stopping run's (last) are
+ * then kept for later. A walk test's run sends none: it is not the
+ * deployment's processing (nor is it on the centre). */
+static int send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r, int last)
 {
     if (r->walk_test) return 1;
     json_t *cams = json_array();
@@ -327,13 +379,20 @@ static int send_counts(lfr_ctx *ctx, struct lfr_edge *e, run *r)
            *reply = NULL;
     if (!changed) json_decref(cams);
     long status = 0;
-    int taken = !body || (!link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) &&
-                          status == 200);
+    int taken = !body;
+    /* A stopping run does not wait on a link known to be down. */
+    if (body && !(last && e->unreachable))
+        taken =
+            !link_post(ctx, e->poll, "/api/node/counts", body, &status, &reply) && status == 200;
     if (body && taken)
         for (int i = 0; i < r->n_cams; i++) {
             r->cams[i].reported = now[i];
             r->cams[i].reported_state = state[i];
         }
+    if (body && !taken && last && (status == 0 || status >= 500)) {
+        keep_unsent(e, body);
+        body = NULL;
+    }
     json_decref(body);
     json_decref(reply);
     return taken;
@@ -379,7 +438,7 @@ static void run_stop(lfr_ctx *ctx, struct lfr_edge *e, int i, const char *why)
     /* The templates first: the counts may wait on the link. */
     lfr_gallery_free(r->gallery);
     r->gallery = NULL;
-    if (!e->unreachable) send_counts(ctx, e, r);
+    send_counts(ctx, e, r, 1);
     lfr_pipeline_free(r->pipeline);
     elog("INFO", "deployment.stopped", "deployment=%lld msg=\"templates wiped: %s\"",
          (long long)r->deployment, why);
@@ -766,8 +825,9 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
         }
         enforce(ctx, e);
         if (!e->unreachable && now - e->counts_ms >= e->params.counts_ms) {
+            send_unsent(ctx, e);
             for (int i = 0; i < e->n_runs; i++)
-                send_counts(ctx, e, e->runs[i]);
+                send_counts(ctx, e, e->runs[i], 0);
             e->counts_ms = now;
         } else if (!e->unreachable && now - e->states_ms >= e->states_wait_ms) {
             /* A camera that starts, is lost or fails is told at once; should
@@ -775,7 +835,7 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
              * counts' own interval. */
             for (int i = 0; i < e->n_runs; i++)
                 if (states_unreported(e->runs[i])) {
-                    int taken = send_counts(ctx, e, e->runs[i]);
+                    int taken = send_counts(ctx, e, e->runs[i], 0);
                     e->states_ms = now;
                     e->states_wait_ms = taken ? STATES_MS
                                         : e->states_wait_ms * 2 > e->params.counts_ms
@@ -790,6 +850,11 @@ int lfr_edge_run(lfr_ctx *ctx, lfr_edge *e)
     snprintf(why, sizeof why, "%s", rc ? lfr_errmsg(ctx) : "the node stopped");
     while (e->n_runs)
         run_stop(ctx, e, e->n_runs - 1, why);
+    if (!e->unreachable) send_unsent(ctx, e);
+    for (; e->n_unsent; e->n_unsent--) {
+        counts_lost(e->unsent[e->n_unsent - 1], "the node stopped before the centre took them");
+        json_decref(e->unsent[e->n_unsent - 1]);
+    }
     atomic_store(&e->stop, 1);
     pthread_mutex_lock(&e->lock);
     pthread_cond_signal(&e->wake);
