@@ -94,10 +94,10 @@ def rewrite(model):
 
     nodes, new_inits, left, count = [], [], [], 0
     for n in g.node:
-        s = per_channel_slope(init, n.input[1]) if n.op_type == "PRelu" and len(n.input) == 2 else None
         if n.op_type != "PRelu":
             nodes.append(n)
             continue
+        s = per_channel_slope(init, n.input[1]) if len(n.input) == 2 else None
         if s is None or rank.get(n.input[0]) != 4:
             nodes.append(n)
             left.append(n.name or n.output[0])
